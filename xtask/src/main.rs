@@ -1,0 +1,140 @@
+//! `cargo xtask`: the one entry point for the project's automation.
+//!
+//! - `cargo xtask ci`: everything CI checks, in the order that fails fastest: formatting, clippy with
+//!   warnings denied, the tests (cargo-nextest when installed, plus doctests), and the docs with
+//!   warnings denied.
+//! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox, once the CLI exists.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            #[allow(clippy::print_stderr, reason = "xtask reports its own failures")]
+            {
+                eprintln!("xtask: {err:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    match args.first().map(String::as_str) {
+        Some("ci") => ci(&root),
+        Some("demo") => demo(&root),
+        Some("-h" | "--help") | None => {
+            print_help();
+            Ok(())
+        }
+        Some(other) => bail!("unknown task {other:?}; run `cargo xtask --help` for the list"),
+    }
+}
+
+#[allow(clippy::print_stdout, reason = "xtask's help goes to stdout")]
+fn print_help() {
+    println!(
+        "cargo xtask <task>\n\n\
+         tasks:\n  \
+         ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
+         demo   run `ascert demo` against the embedded sandbox"
+    );
+}
+
+/// The workspace root: the parent of this crate's folder.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn ci(root: &Path) -> Result<()> {
+    step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])?;
+    step(
+        root,
+        "clippy",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    if has_nextest(root) {
+        step(
+            root,
+            "tests",
+            &["nextest", "run", "--workspace", "--locked", "--no-fail-fast"],
+            &[],
+        )?;
+    } else {
+        step(
+            root,
+            "tests",
+            &["test", "--workspace", "--locked", "--lib", "--bins", "--tests"],
+            &[],
+        )?;
+    }
+    step(
+        root,
+        "doctests",
+        &["test", "--workspace", "--locked", "--doc"],
+        &[],
+    )?;
+    step(
+        root,
+        "docs",
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
+    Ok(())
+}
+
+fn demo(root: &Path) -> Result<()> {
+    step(
+        root,
+        "demo",
+        &["run", "--release", "--locked", "-p", "ascert", "--", "demo"],
+        &[],
+    )
+}
+
+fn has_nextest(root: &Path) -> bool {
+    Command::new(cargo())
+        .args(["nextest", "--version"])
+        .current_dir(root)
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Runs one `cargo` step in the workspace root and fails with its name if it fails.
+fn step(root: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    #[allow(clippy::print_stderr, reason = "progress of the steps goes to stderr")]
+    {
+        eprintln!("==> {name}: cargo {}", args.join(" "));
+    }
+    let status = Command::new(cargo())
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start cargo for the {name} step"))?;
+    if !status.success() {
+        bail!("the {name} step failed ({status})");
+    }
+    Ok(())
+}
