@@ -1,8 +1,8 @@
 //! `cargo xtask`: the one entry point for the project's automation.
 //!
 //! - `cargo xtask ci`: everything CI checks, in the order that fails fastest: formatting, clippy with
-//!   warnings denied, the tests (cargo-nextest when installed, plus doctests), and the docs with
-//!   warnings denied.
+//!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
+//!   and the doctests.
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox, once the CLI exists.
 
 use std::path::{Path, PathBuf};
@@ -69,6 +69,12 @@ fn ci(root: &Path) -> Result<()> {
             "warnings",
         ],
         &[],
+    )?;
+    step(
+        root,
+        "docs",
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     if has_nextest(root) {
         step(

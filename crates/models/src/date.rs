@@ -1,7 +1,7 @@
 //! Dates as App Store Connect writes them.
 //!
 //! Apple sends `2020-02-12T13:17:50.000+0000`: milliseconds, and an offset without a colon, which strict
-//! RFC 3339 parsers refuse. [`parse`] accepts that form and RFC 3339; [`format`] writes Apple's form,
+//! RFC 3339 parsers refuse. [`parse`] accepts that form and RFC 3339; [`format()`] writes Apple's form,
 //! keeping the offset, so a document read from Apple is written back as Apple wrote it.
 //!
 //! The [`option`] module plugs these into serde for `Option<OffsetDateTime>` fields.
