@@ -1,0 +1,61 @@
+//! [`Error`]: what a Certificates API call can fail with.
+
+use ascert_models::{ErrorSource, ModelError};
+
+/// An error from the Certificates API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request failed on the way or App Store Connect refused it; Apple's errors are inside.
+    #[error(transparent)]
+    Transport(#[from] ascert_transport::Error),
+    /// A value that does not fit Apple's rules, such as a certificate without content.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A CSR that cannot be read.
+    #[error("the certificate signing request cannot be read: {reason}")]
+    InvalidCsr {
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The transport error inside, if any (for its status and Apple's errors).
+    pub fn transport(&self) -> Option<&ascert_transport::Error> {
+        match self {
+            Self::Transport(err) => Some(err),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status App Store Connect answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        self.transport().and_then(ascert_transport::Error::status)
+    }
+
+    /// Whether App Store Connect refused a create because the certificate type's slots are full
+    /// (409 `ENTITY_ERROR`: "You already have a current … certificate or a pending certificate request.").
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
+
+    /// Whether the request may have taken effect although it failed (see
+    /// [`ascert_transport::Error::is_ambiguous`]).
+    pub fn is_ambiguous(&self) -> bool {
+        self.transport()
+            .is_some_and(ascert_transport::Error::is_ambiguous)
+    }
+}
+
+/// Whether `err` is Apple refusing a value of `filter[certificateType]` (400 `PARAMETER_ERROR.INVALID`),
+/// as it has done for `DEVELOPER_ID_APPLICATION_G2`.
+pub(crate) fn rejects_type_filter(err: &ascert_transport::Error) -> bool {
+    const PARAMETER: &str = "filter[certificateType]";
+    err.status() == Some(400)
+        && err.api_errors().iter().any(|e| {
+            e.code.starts_with("PARAMETER_ERROR")
+                && (matches!(&e.source, Some(ErrorSource::Parameter(p)) if p.parameter == PARAMETER)
+                    || e.detail.contains(PARAMETER))
+        })
+}

@@ -1,0 +1,122 @@
+//! The App Store Connect **Certificates** API.
+//!
+//! [`CertificatesApi`] hands out a typed request for each operation:
+//!
+//! | call | request |
+//! | --- | --- |
+//! | [`list`](CertificatesApi::list) → [`ListRequest`] with `.page()`, `.stream()`, `.all()` | `GET /v1/certificates` (every page) |
+//! | [`get`](CertificatesApi::get) → [`GetRequest`], [`download`](CertificatesApi::download) | `GET /v1/certificates/{id}` |
+//! | [`create`](CertificatesApi::create) → [`CreateRequest`] with `.send()` or `.send_reconciled()` | `POST /v1/certificates` |
+//! | [`set_activated`](CertificatesApi::set_activated) | `PATCH /v1/certificates/{id}` |
+//! | [`revoke`](CertificatesApi::revoke) | `DELETE /v1/certificates/{id}` |
+//! | [`pass_type_id`](CertificatesApi::pass_type_id), [`pass_type_id_linkage`](CertificatesApi::pass_type_id_linkage) | the `passTypeId` relationship |
+//!
+//! Lists never stop at the first page by accident, and fall back to filtering locally when Apple
+//! refuses a certificate-type filter value. Creation after an ambiguous failure adopts the certificate
+//! the lost request made instead of asking for a second one.
+//!
+//! A complete example — key, client, every certificate of one type:
+//!
+//! ```no_run
+//! use ascert_auth::{ApiKey, TokenProvider};
+//! use ascert_certificates::CertificatesApi;
+//! use ascert_models::CertificateType;
+//! use ascert_transport::Client;
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = ApiKey::from_p8_file(
+//!     "ABC123DEFG",
+//!     Some("57246542-96fe-1a63-e053-0824d011072a"),
+//!     "AuthKey_ABC123DEFG.p8".as_ref(),
+//! )?;
+//! let client = Client::builder(TokenProvider::new(key)).build()?;
+//! let api = CertificatesApi::new(client);
+//! let distribution = api.list().certificate_type(CertificateType::Distribution).limit(200)?.all().await?;
+//! for certificate in &distribution {
+//!     println!("{} {:?}", certificate.id, certificate.attributes.expiration_date);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod create;
+mod error;
+mod get;
+mod list;
+mod manage;
+mod public_key;
+
+use ascert_models::{CertificateType, ListCertificatesQuery};
+use ascert_transport::Client;
+use url::Url;
+
+pub use create::{CreateRequest, Outcome, Reconciled};
+pub use error::Error;
+pub use get::GetRequest;
+pub use list::ListRequest;
+
+/// The Certificates resource of App Store Connect, over a [`Client`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CertificatesApi {
+    client: Client,
+}
+
+impl CertificatesApi {
+    /// The API over `client`.
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    /// The client underneath, for its rate-limit figures and request count.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// A list of certificates; add filters, then `.page()`, `.stream()` or `.all()`.
+    pub fn list(&self) -> ListRequest {
+        ListRequest::new(self.clone())
+    }
+
+    /// The certificate `id`; add fields or includes, then `.send()`.
+    pub fn get(&self, id: impl Into<String>) -> GetRequest {
+        GetRequest::new(self.clone(), id.into())
+    }
+
+    /// A new certificate of `certificate_type` from a PEM CSR; then `.send()` or `.send_reconciled()`.
+    pub fn create(&self, csr_pem: impl Into<String>, certificate_type: CertificateType) -> CreateRequest {
+        CreateRequest::new(self.clone(), csr_pem.into(), certificate_type)
+    }
+
+    /// Shorthand for `create(csr_pem, certificate_type).send_reconciled()`.
+    ///
+    /// # Errors
+    /// As [`CreateRequest::send_reconciled`].
+    pub async fn create_reconciled(
+        &self,
+        csr_pem: impl Into<String>,
+        certificate_type: CertificateType,
+    ) -> Result<Reconciled, Error> {
+        self.create(csr_pem, certificate_type).send_reconciled().await
+    }
+
+    fn list_url(&self, query: &ListCertificatesQuery) -> Result<Url, Error> {
+        let query = query.to_query_string();
+        let path = if query.is_empty() {
+            "v1/certificates".to_owned()
+        } else {
+            format!("v1/certificates?{query}")
+        };
+        Ok(self.client.url(&path)?)
+    }
+
+    /// `v1/certificates/{id}/{suffix...}?{query}`, with the id escaped as one path segment.
+    fn certificate_url(&self, id: &str, suffix: &[&str], query: &str) -> Result<Url, Error> {
+        let mut url = self.client.url("v1/certificates")?;
+        let link = url.to_string();
+        url.path_segments_mut()
+            .map_err(|()| ascert_transport::Error::InvalidLink { link })?
+            .push(id)
+            .extend(suffix);
+        url.set_query((!query.is_empty()).then_some(query));
+        Ok(url)
+    }
+}

@@ -1,0 +1,152 @@
+//! [`ListRequest`]: `GET /v1/certificates` as one page, a stream, or everything.
+
+use std::future::ready;
+
+use ascert_models::{
+    Certificate, CertificateField, CertificateType, CertificatesResponse, Include, ListCertificatesQuery,
+    SortField, SortOrder,
+};
+use futures::stream::{self, BoxStream, StreamExt as _, TryStreamExt as _};
+
+use crate::error::rejects_type_filter;
+use crate::{CertificatesApi, Error};
+
+/// A list of certificates being set up; finish it with [`page`](Self::page), [`stream`](Self::stream)
+/// or [`all`](Self::all).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ListRequest {
+    api: CertificatesApi,
+    query: ListCertificatesQuery,
+}
+
+impl ListRequest {
+    pub(crate) fn new(api: CertificatesApi) -> Self {
+        Self {
+            api,
+            query: ListCertificatesQuery::new(),
+        }
+    }
+
+    /// Starts from a query built elsewhere.
+    pub fn query(mut self, query: ListCertificatesQuery) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// Only certificates of this type (repeat for several).
+    pub fn certificate_type(mut self, certificate_type: CertificateType) -> Self {
+        self.query = self.query.certificate_type(certificate_type);
+        self
+    }
+
+    /// Only certificates with this display name (repeat for several).
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.query = self.query.display_name(name);
+        self
+    }
+
+    /// Only the certificate with this serial number (repeat for several).
+    pub fn serial_number(mut self, serial: impl Into<String>) -> Self {
+        self.query = self.query.serial_number(serial);
+        self
+    }
+
+    /// Only the certificate with this id (repeat for several).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.query = self.query.id(id);
+        self
+    }
+
+    /// Sorts on `field`; earlier sorts take precedence.
+    pub fn sort(mut self, field: SortField, order: SortOrder) -> Self {
+        self.query = self.query.sort(field, order);
+        self
+    }
+
+    /// Asks only for these fields (a sparse fieldset).
+    pub fn fields(mut self, fields: impl IntoIterator<Item = CertificateField>) -> Self {
+        self.query = self.query.fields(fields);
+        self
+    }
+
+    /// Includes related resources.
+    pub fn include(mut self, include: Include) -> Self {
+        self.query = self.query.include(include);
+        self
+    }
+
+    /// Sets the page size.
+    ///
+    /// # Errors
+    /// [`Error::Model`] unless `1 <= limit <= 200`.
+    pub fn limit(mut self, limit: u32) -> Result<Self, Error> {
+        self.query = self.query.limit(limit)?;
+        Ok(self)
+    }
+
+    /// The first page only, exactly as App Store Connect sends it (with `included` and paging).
+    /// Use [`stream`](Self::stream) or [`all`](Self::all) for the whole list.
+    ///
+    /// # Errors
+    /// Any [`Error`].
+    pub async fn page(self) -> Result<CertificatesResponse, Error> {
+        let url = self.api.list_url(&self.query)?;
+        Ok(self.api.client().get(url).await?)
+    }
+
+    /// Every matching certificate, page after page, to the end of the list.
+    ///
+    /// When App Store Connect refuses a `filter[certificateType]` value (it has answered
+    /// `DEVELOPER_ID_APPLICATION_G2` with 400 `PARAMETER_ERROR.INVALID`), the list is fetched without
+    /// that filter and filtered here instead.
+    pub fn stream(self) -> BoxStream<'static, Result<Certificate, Error>> {
+        let Self { api, query } = self;
+        stream::once(async move {
+            let client = api.client().clone();
+            let mut pages = client
+                .pages::<CertificatesResponse>(api.list_url(&query)?)
+                .boxed();
+            let first = match pages.next().await {
+                None => return Ok(stream::empty().boxed()),
+                Some(Err(err)) if rejects_type_filter(&err) && !query.certificate_types().is_empty() => {
+                    tracing::debug!(
+                        error = %err,
+                        "App Store Connect refused the certificateType filter; filtering locally instead"
+                    );
+                    let wanted: Vec<CertificateType> = query.certificate_types().to_vec();
+                    let url = api.list_url(&query.without_certificate_type_filter())?;
+                    let filtered = client
+                        .paginate::<CertificatesResponse>(url)
+                        .map_err(Error::from)
+                        .try_filter(move |c| {
+                            ready(
+                                c.attributes
+                                    .certificate_type
+                                    .as_ref()
+                                    .is_some_and(|t| wanted.contains(t)),
+                            )
+                        });
+                    return Ok(filtered.boxed());
+                }
+                Some(first) => first,
+            };
+            let all = stream::once(ready(first))
+                .chain(pages)
+                .map_ok(|page| stream::iter(page.data.into_iter().map(Ok::<_, ascert_transport::Error>)))
+                .try_flatten()
+                .map_err(Error::from);
+            Ok::<_, Error>(all.boxed())
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Every matching certificate, collected; see [`stream`](Self::stream).
+    ///
+    /// # Errors
+    /// The first [`Error`] met; nothing is returned then, so a partial list is never mistaken for a whole one.
+    pub async fn all(self) -> Result<Vec<Certificate>, Error> {
+        self.stream().try_collect().await
+    }
+}

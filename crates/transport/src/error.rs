@@ -1,0 +1,206 @@
+//! [`Error`]: every way a call to App Store Connect can fail, with Apple's own words kept whole.
+
+use std::time::Duration;
+
+use ascert_models::{ApiError, ErrorResponse};
+use reqwest::Method;
+
+/// How much of a body that is not JSON an error keeps.
+pub(crate) const BODY_EXCERPT: usize = 512;
+
+/// An error from the transport.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The base URL cannot be used.
+    #[error("cannot use {url:?} as the App Store Connect base URL: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// The HTTP client could not be built (TLS set-up, a bad certificate).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(#[source] reqwest::Error),
+    /// No token could be had from the API key.
+    #[error("cannot authenticate with App Store Connect")]
+    Auth(#[from] ascert_auth::AuthError),
+    /// The request did not get a complete response: no connection, a timeout, a reset.
+    #[error("{method} {url} failed: {}", connection_reason(.source))]
+    Connection {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// What the HTTP client saw.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// App Store Connect answered with an error document.
+    #[error("App Store Connect answered {status} to {method} {url}: {errors}")]
+    Api {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// Every error Apple reported.
+        errors: ErrorResponse,
+        /// The wait Apple asked for in `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// A response that is not what App Store Connect sends: an HTML page from a proxy, a wrong content type.
+    #[error("{method} {url} got an unexpected {status} response ({}): {body:?}", content_type.as_deref().unwrap_or("no content type"))]
+    UnexpectedResponse {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header, if any.
+        content_type: Option<String>,
+        /// The start of the body, cut to 512 characters.
+        body: String,
+    },
+    /// A response body larger than this client accepts.
+    #[error("{method} {url} sent a body larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// The largest body accepted.
+        limit: usize,
+    },
+    /// A JSON response that does not fit the model.
+    #[error("{method} {url}: the response does not fit the model at `{path}`: {source}")]
+    Decode {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// The JSON path where decoding failed, such as `data[3].attributes.expirationDate`.
+        path: String,
+        /// What serde found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A request body that could not be written as JSON.
+    #[error("cannot encode the request body: {0}")]
+    Encode(#[source] serde_json::Error),
+    /// A `links.next` that points to another host; following it would send the token there.
+    #[error("refusing to follow a next-page link to another host ({link}); expected {expected}")]
+    ForeignLink {
+        /// The link as Apple sent it.
+        link: String,
+        /// The origin every link must have.
+        expected: String,
+    },
+    /// A `links.next` that repeats a page already fetched; following it would loop for ever.
+    #[error("the next-page link {link} repeats a page already fetched; the listing would never end")]
+    RepeatedLink {
+        /// The repeated link.
+        link: String,
+    },
+    /// A `links.next` that is not a URL.
+    #[error("the next-page link {link:?} is not a valid URL")]
+    InvalidLink {
+        /// The link as Apple sent it.
+        link: String,
+    },
+}
+
+fn connection_reason(source: &reqwest::Error) -> String {
+    let kind = if source.is_timeout() {
+        "timed out"
+    } else if source.is_connect() {
+        "could not connect"
+    } else if source.is_body() || source.is_decode() {
+        "the response was cut off"
+    } else {
+        "the connection failed"
+    };
+    // The innermost cause says most (e.g. "connection refused"), and holds no secret.
+    let mut cause: &dyn std::error::Error = source;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    format!("{kind} ({cause})")
+}
+
+impl Error {
+    /// The HTTP status, for errors that got a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Apple's errors, for an [`Error::Api`].
+    pub fn api_errors(&self) -> &[ApiError] {
+        match self {
+            Self::Api { errors, .. } => &errors.errors,
+            _ => &[],
+        }
+    }
+
+    /// Whether Apple reported an error with this `code` (such as `ENTITY_ERROR`), or one that starts
+    /// with `code.` (so `PARAMETER_ERROR` matches `PARAMETER_ERROR.INVALID`).
+    pub fn has_code(&self, code: &str) -> bool {
+        self.api_errors().iter().any(|e| {
+            e.code == code
+                || e.code
+                    .strip_prefix(code)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
+    /// The wait Apple asked for in `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have taken effect although it failed: a timeout, a connection lost
+    /// after sending, or a server error. A `POST` that fails this way must be reconciled before it
+    /// is sent again.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Self::Connection { source, .. } => !source.is_connect(),
+            Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Whether a retry could succeed: 429, 500, 502, 503, 504, or a connection failure.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Connection { .. } => true,
+            Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the request was refused for its credentials (401 or 403).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth(_)) || matches!(self.status(), Some(401 | 403))
+    }
+}
+
+/// The first characters of a body that is not JSON, for an error message.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut cut: String = text.chars().take(BODY_EXCERPT).collect();
+    if text.chars().count() > BODY_EXCERPT {
+        cut.push('…');
+    }
+    cut
+}

@@ -1,0 +1,47 @@
+//! HTTP transport for the App Store Connect API.
+//!
+//! [`Client`] is what every API call goes through:
+//!
+//! - one `reqwest` connection pool on rustls, HTTP/2 where the server offers it, connect and request
+//!   timeouts, `User-Agent: ascert/<version>`; Apple's base URL by default, the enterprise host, or any
+//!   `https://` URL — plain `http://` only for loopback addresses (a local sandbox);
+//! - bearer authentication from an [`ascert_auth::TokenSource`]; on a 401 the token is renewed once
+//!   and the request sent once more;
+//! - retries with exponential backoff and jitter ([`RetryPolicy`]) on 429 (honouring `Retry-After`),
+//!   500, 502, 503, 504 and lost connections, for `GET`, `PATCH` and `DELETE`; a `POST` is not repeated
+//!   after an ambiguous failure (see [`Error::is_ambiguous`]);
+//! - the `X-Rate-Limit` figures of the last response ([`Client::rate_limit`]);
+//! - one [`Error`] type that keeps Apple's whole `errors[]`, the start of a body that is not JSON, and
+//!   the JSON path of a response that does not fit the model;
+//! - pagination as a `Stream` that follows `links.next` to the end ([`Client::paginate`]), refusing
+//!   links to other hosts and links that loop;
+//! - a `tracing` span per request (method, path, attempt, status, elapsed time, rate limit left).
+//!   The `Authorization` header and the token never appear in any event, at any level.
+//!
+//! ```no_run
+//! use ascert_auth::{ApiKey, TokenProvider};
+//! use ascert_models::CertificatesResponse;
+//! use ascert_transport::Client;
+//! use futures::TryStreamExt as _;
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = ApiKey::from_p8_file("ABC123DEFG", Some("69a6de70-xxxx"), "AuthKey_ABC123DEFG.p8".as_ref())?;
+//! let client = Client::builder(TokenProvider::new(key)).build()?;
+//! let first = client.url("v1/certificates?limit=200")?;
+//! let all: Vec<_> = client.paginate::<CertificatesResponse>(first).try_collect().await?;
+//! println!("{} certificates", all.len());
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod paginate;
+mod rate_limit;
+mod retry;
+
+pub use client::{APPLE_BASE_URL, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES};
+pub use error::Error;
+pub use paginate::Paged;
+pub use rate_limit::RateLimit;
+pub use reqwest::Method;
+pub use retry::RetryPolicy;

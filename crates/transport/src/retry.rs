@@ -1,0 +1,92 @@
+//! [`RetryPolicy`]: when and how long to wait before sending a request again.
+
+use std::time::{Duration, SystemTime};
+
+use backon::ExponentialBuilder;
+
+/// How transient failures (429, 500, 502, 503, 504, lost connections) are retried.
+///
+/// Waits grow exponentially with jitter between `min_delay` and `max_delay`; a `Retry-After` from
+/// Apple replaces the computed wait. Retrying stops after `max_attempts` attempts in all, or when the
+/// waits would add up to more than `max_total_delay`, or when Apple asks for a wait longer than
+/// `max_retry_after`: then the last error is returned.
+///
+/// `GET`, `PATCH` and `DELETE` are retried. `POST` is retried only after a 429 (refused before any
+/// work) or a 401 (once, with a new token): a `POST` that failed ambiguously may have created its
+/// resource and must be reconciled, not repeated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first one included; 1 disables retries.
+    pub max_attempts: usize,
+    /// The first wait.
+    pub min_delay: Duration,
+    /// The longest single computed wait.
+    pub max_delay: Duration,
+    /// The most time spent waiting, over all retries of one request.
+    pub max_total_delay: Duration,
+    /// The longest `Retry-After` honoured; a longer one ends retrying with the 429.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            max_total_delay: Duration::from_secs(120),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_jitter()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_attempts.saturating_sub(1))
+            .with_total_delay(Some(self.max_total_delay))
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
+}
