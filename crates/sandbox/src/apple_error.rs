@@ -1,0 +1,276 @@
+//! Apple's error documents: every failure the sandbox answers, with the status, code, title and
+//! wording App Store Connect uses.
+
+use ascert_models::{ApiError, ErrorResponse, ErrorSource, ErrorSourceParameter, ErrorSourcePointer};
+use axum::http::StatusCode;
+
+/// The detail Apple gives with every `401 NOT_AUTHORIZED`, whatever was wrong with the token.
+pub(crate) const NOT_AUTHORIZED_DETAIL: &str = "Provide a properly configured and signed bearer token, and make \
+     sure that it has not expired. Learn more about Generating Tokens for API Requests \
+     https://developer.apple.com/go/?id=api-generating-tokens";
+
+/// One failure, ready to be written as an [`ErrorResponse`] with its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiFailure {
+    /// The HTTP status.
+    pub(crate) status: StatusCode,
+    /// The error object.
+    pub(crate) error: ApiError,
+    /// Seconds to put in `Retry-After`, for 429 and 503.
+    pub(crate) retry_after: Option<u64>,
+}
+
+impl ApiFailure {
+    fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            error: ApiError {
+                id: Some(error_id()),
+                status: status.as_u16().to_string(),
+                code: code.to_owned(),
+                title: title.to_owned(),
+                detail: detail.into(),
+                ..ApiError::default()
+            },
+            retry_after: None,
+        }
+    }
+
+    fn with_parameter(mut self, parameter: &str) -> Self {
+        self.error.source = Some(ErrorSource::Parameter(ErrorSourceParameter {
+            parameter: parameter.to_owned(),
+        }));
+        self
+    }
+
+    fn with_pointer(mut self, pointer: &str) -> Self {
+        self.error.source = Some(ErrorSource::Pointer(ErrorSourcePointer {
+            pointer: pointer.to_owned(),
+        }));
+        self
+    }
+
+    /// `401 NOT_AUTHORIZED`: a missing, malformed, expired or wrongly signed token.
+    pub(crate) fn not_authorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "NOT_AUTHORIZED",
+            "Authentication credentials are missing or invalid.",
+            NOT_AUTHORIZED_DETAIL,
+        )
+    }
+
+    /// `403 FORBIDDEN_ERROR`: the key's role may not do this.
+    pub(crate) fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "This request is forbidden for security reasons",
+            "The API key in use does not allow this request",
+        )
+    }
+
+    /// `404 NOT_FOUND` for a resource id that does not exist.
+    pub(crate) fn not_found(kind: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The specified resource does not exist",
+            format!("There is no resource of type '{kind}' with id '{id}'"),
+        )
+    }
+
+    /// `404 NOT_FOUND` for a path the API does not have.
+    pub(crate) fn path_not_found(path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The specified resource does not exist",
+            format!("The path provided does not match a defined resource type. ({path})"),
+        )
+    }
+
+    /// `405`, answered like Apple for a method a path does not support.
+    pub(crate) fn method_not_allowed(method: &str) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "The request method is not valid for the resource path.",
+            format!("The request method '{method}' is not valid for the resource path."),
+        )
+    }
+
+    /// `400 PARAMETER_ERROR.INVALID`: a query parameter with a value Apple does not accept.
+    pub(crate) fn invalid_parameter(parameter: &str, value: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.INVALID",
+            "A parameter has an invalid value",
+            format!("'{value}' is not a valid value for the parameter '{parameter}'"),
+        )
+        .with_parameter(parameter)
+    }
+
+    /// `400 PARAMETER_ERROR.INVALID` for a `limit` out of range.
+    pub(crate) fn invalid_limit(parameter: &str, value: &str, max: u32) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.INVALID",
+            "A parameter has an invalid value",
+            format!("'{value}' is not a valid value for the parameter '{parameter}'; it must be 1 to {max}"),
+        )
+        .with_parameter(parameter)
+    }
+
+    /// `400 PARAMETER_ERROR.ILLEGAL`: a query parameter this endpoint does not take.
+    pub(crate) fn illegal_parameter(parameter: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.ILLEGAL",
+            "A parameter is not allowed for this request",
+            format!("The parameter '{parameter}' can not be used with this request"),
+        )
+        .with_parameter(parameter)
+    }
+
+    /// `400 PARAMETER_ERROR.INVALID` for a body that is not JSON at all.
+    pub(crate) fn malformed_body(problem: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.INVALID",
+            "The request entity is invalid",
+            format!("The request body is not a valid JSON document: {problem}"),
+        )
+    }
+
+    /// `422 ENTITY_UNPROCESSABLE` for JSON that is not the document the endpoint expects.
+    pub(crate) fn unprocessable(problem: &str, pointer: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ENTITY_UNPROCESSABLE",
+            "The request entity is not valid",
+            format!("The request entity is not valid: {problem}"),
+        )
+        .with_pointer(pointer)
+    }
+
+    /// `409 ENTITY_ERROR.ATTRIBUTE.INVALID`: a body value the API refuses, such as a bad CSR.
+    pub(crate) fn invalid_attribute(detail: impl Into<String>, pointer: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            "An attribute value is invalid.",
+            detail,
+        )
+        .with_pointer(pointer)
+    }
+
+    /// `409 ENTITY_ERROR.RELATIONSHIP.REQUIRED`: a relationship the certificate type needs is missing.
+    pub(crate) fn missing_relationship(relationship: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
+            "The provided entity is missing a required relationship",
+            format!("You must provide a value for the relationship '{relationship}' with this request"),
+        )
+        .with_pointer(&format!("/data/relationships/{relationship}"))
+    }
+
+    /// `409 ENTITY_ERROR`: the per-type certificate limit is reached.
+    pub(crate) fn limit_reached(type_label: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR",
+            "There is a problem with the request entity",
+            format!("You already have a current {type_label} certificate or a pending certificate request."),
+        )
+        .with_pointer("/data/attributes/certificateType")
+    }
+
+    /// `409 ENTITY_ERROR.ATTRIBUTE.INVALID` for a `PATCH` whose id differs from the path's.
+    pub(crate) fn id_mismatch() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.INCLUDED.INVALID_ID",
+            "The provided entity includes an attribute with an invalid value",
+            "The resource id in the request body does not match the id in the path",
+        )
+        .with_pointer("/data/id")
+    }
+
+    /// `429 RATE_LIMIT_EXCEEDED`.
+    pub(crate) fn rate_limited(retry_after: u64) -> Self {
+        let mut failure = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            "The request rate limit has been reached.",
+            "We've received too many requests for this API. Please wait and try again or slow down your \
+             request rate.",
+        );
+        failure.retry_after = Some(retry_after);
+        failure
+    }
+
+    /// `500 UNEXPECTED_ERROR`.
+    pub(crate) fn unexpected() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UNEXPECTED_ERROR",
+            "An unexpected error occurred.",
+            "An unexpected error occurred on the server side. If this issue continues, contact us at \
+             https://developer.apple.com/contact/.",
+        )
+    }
+
+    /// `503 SERVICE_UNAVAILABLE`.
+    pub(crate) fn unavailable(retry_after: u64) -> Self {
+        let mut failure = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "The service is unavailable.",
+            "The service is temporarily unavailable. Please try again later.",
+        );
+        failure.retry_after = Some(retry_after);
+        failure
+    }
+
+    /// The `{"errors": [...]}` document.
+    pub(crate) fn document(&self) -> ErrorResponse {
+        ErrorResponse {
+            errors: vec![self.error.clone()],
+        }
+    }
+}
+
+/// A fresh id for one error occurrence, shaped like Apple's (a UUID).
+fn error_id() -> String {
+    crate::ids::uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_uses_apples_wording_and_points_at_the_type() {
+        let failure = ApiFailure::limit_reached("iOS Distribution");
+        let json = serde_json::to_value(failure.document()).unwrap();
+        let error = &json["errors"][0];
+        assert_eq!(error["status"], "409");
+        assert_eq!(error["code"], "ENTITY_ERROR");
+        assert_eq!(
+            error["detail"],
+            "You already have a current iOS Distribution certificate or a pending certificate request."
+        );
+        assert_eq!(error["source"]["pointer"], "/data/attributes/certificateType");
+    }
+
+    #[test]
+    fn parameter_errors_name_the_parameter() {
+        let failure = ApiFailure::invalid_parameter("filter[certificateType]", "NOPE");
+        let json = serde_json::to_value(failure.document()).unwrap();
+        assert_eq!(json["errors"][0]["source"]["parameter"], "filter[certificateType]");
+        assert_eq!(json["errors"][0]["code"], "PARAMETER_ERROR.INVALID");
+        assert_eq!(failure.status, StatusCode::BAD_REQUEST);
+    }
+}

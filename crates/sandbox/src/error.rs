@@ -1,0 +1,53 @@
+//! [`SandboxError`]: what can go wrong when starting or driving a sandbox.
+
+use std::path::PathBuf;
+
+/// An error starting, configuring or saving a sandbox.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// A file or folder could not be read or written.
+    #[error("could not {action} {}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The listening socket could not be opened.
+    #[error("could not listen on {address}")]
+    Bind {
+        /// The address asked for.
+        address: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Generating or using a key or certificate failed.
+    #[error("could not {action}")]
+    Crypto {
+        /// What was being done.
+        action: &'static str,
+        /// rcgen's error.
+        #[source]
+        source: rcgen::Error,
+    },
+    /// The TLS configuration could not be built.
+    #[error("could not set up TLS")]
+    Tls(#[source] tokio_rustls::rustls::Error),
+    /// A state file exists but is not one this sandbox wrote.
+    #[error("the state file {} is not valid sandbox state", path.display())]
+    InvalidState {
+        /// The file.
+        path: PathBuf,
+        /// What the parser found.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A builder setting is out of range.
+    #[error("invalid sandbox setting: {0}")]
+    InvalidSetting(String),
+}

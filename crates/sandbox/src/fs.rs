@@ -1,0 +1,88 @@
+//! Atomic, private file writes: a temporary file in the same folder, created 0600, fsynced, renamed
+//! over the target, then the folder fsynced, so a reader never sees half a file and a crash never
+//! leaves a key readable by others.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::Path;
+
+use crate::SandboxError;
+
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| SandboxError::Io {
+            action: "create the folder",
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
+    let io_error = |action: &'static str, at: &Path| {
+        let at = at.to_path_buf();
+        move |source| SandboxError::Io {
+            action,
+            path: at,
+            source,
+        }
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{file_name}.tmp-{}", crate::ids::apple_id()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(io_error("create", &temp))?;
+        file.write_all(bytes).map_err(io_error("write", &temp))?;
+        file.sync_all().map_err(io_error("sync", &temp))?;
+        fs::rename(&temp, path).map_err(io_error("rename into place", path))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_error("sync the folder", dir))
+    })();
+    if result.is_err() {
+        // Best effort: a failed write must not leave a stray temporary file behind.
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn writes_are_private_and_replace_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("secret.txt");
+        create_private_dir(path.parent().unwrap()).unwrap();
+        write_private(&path, b"one").unwrap();
+        write_private(&path, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,61 @@
+//! An App Store Connect emulator for `/v1/certificates`, in-process for tests and demos.
+//!
+//! The sandbox answers every operation of Apple's Certificates resource the way Apple does, so a
+//! client written for Apple works against it with only the base URL changed:
+//!
+//! - JSON:API documents with `links.self`, an absolute `links.next` on every page but the last,
+//!   `meta.paging`, `"csrContent": null`, and dates like `2026-02-12T13:17:50.000+0000`;
+//! - filters, sort, sparse fieldsets, `include=passTypeId` and `limit`, with Apple's 400 answers;
+//! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window, the signature),
+//!   answered with `401 NOT_AUTHORIZED`, and `403 FORBIDDEN_ERROR` for keys that may only read;
+//! - real X.509 certificates issued from the submitted CSR under a sandbox root and a
+//!   "Worldwide Developer Relations (Sandbox)" intermediate, and per-type limits answered with 409;
+//! - `X-Rate-Limit` on every answer and `429 RATE_LIMIT_EXCEEDED` past the hourly quota;
+//! - seeded, reproducible faults: 429 with `Retry-After`, 500, 503, resets, delays, and dropped
+//!   responses after successful creates.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use ascert_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder().seed_certificates(50).start().await?;
+//! let files = sandbox.api_key().write_files(std::path::Path::new("keys"))?;
+//! println!("base URL {}, key file {}", sandbox.base_url(), files.private_key_path.display());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The sandbox never depends on ascert's client crates, so a client bug cannot hide behind the same
+//! mistake on both sides of the wire.
+
+mod apple_error;
+mod auth;
+mod ca;
+mod config;
+mod csr;
+mod error;
+mod faults;
+mod fs;
+mod ids;
+mod key;
+mod pipeline;
+mod query;
+mod rate_limit;
+mod render;
+mod routes;
+mod sandbox;
+mod seed;
+mod server;
+mod state;
+mod store;
+mod tls;
+mod types;
+
+pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
+pub use ca::{CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, ROOT_COMMON_NAME, ROOT_PATH};
+pub use config::{FaultConfig, Limits, Team};
+pub use error::SandboxError;
+pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
+pub use pipeline::RATE_LIMIT_HEADER;
+pub use rate_limit::DEFAULT_RATE_LIMIT;
+pub use sandbox::{DEFAULT_PAGE_SIZE, Sandbox, SandboxBuilder};

@@ -1,0 +1,178 @@
+//! Writing JSON:API documents as Apple sends them: resources with links and relationships, sparse
+//! fieldsets, `included`, paging, and the `"csrContent": null` that Apple adds to attributes.
+
+use ascert_models::{
+    Certificate, CertificateAttributes, CertificateField, CertificateRelationships, PassTypeId,
+    PassTypeIdAttributes, PassTypeIdCertificatesRelationship, PassTypeIdField, PassTypeIdRelationship,
+    PassTypeIdRelationships, RelationshipLinks, ResourceIdentifier, ResourceLinks,
+};
+use serde_json::{Value, json};
+
+use crate::store::StoredCertificate;
+
+/// The path of the certificate collection.
+pub(crate) const CERTIFICATES_PATH: &str = "/v1/certificates";
+
+/// The certificate resource, limited to `fields` when a sparse fieldset was asked for; with
+/// `linkage`, the `passTypeId` relationship carries its `data`.
+pub(crate) fn certificate(
+    base_url: &str,
+    stored: &StoredCertificate,
+    fields: Option<&[CertificateField]>,
+    linkage: bool,
+) -> Value {
+    let wants = |field: CertificateField| fields.is_none_or(|f| f.contains(&field));
+    let self_link = format!("{base_url}{CERTIFICATES_PATH}/{}", stored.id);
+    let attributes = CertificateAttributes {
+        name: wants(CertificateField::Name).then(|| stored.name.clone()),
+        certificate_type: wants(CertificateField::CertificateType).then(|| stored.certificate_type.clone()),
+        display_name: wants(CertificateField::DisplayName).then(|| stored.display_name.clone()),
+        serial_number: wants(CertificateField::SerialNumber).then(|| stored.serial_number.clone()),
+        platform: if wants(CertificateField::Platform) {
+            stored.platform.clone()
+        } else {
+            None
+        },
+        expiration_date: wants(CertificateField::ExpirationDate).then_some(stored.expiration_date),
+        certificate_content: if wants(CertificateField::CertificateContent) {
+            stored.content.clone()
+        } else {
+            None
+        },
+        activated: wants(CertificateField::Activated).then_some(stored.activated),
+    };
+    let relationships = wants(CertificateField::PassTypeId).then(|| CertificateRelationships {
+        pass_type_id: Some(PassTypeIdRelationship {
+            links: Some(RelationshipLinks {
+                self_link: Some(format!("{self_link}/relationships/passTypeId")),
+                related: Some(format!("{self_link}/passTypeId")),
+            }),
+            data: stored
+                .pass_type_id
+                .as_ref()
+                .filter(|_| linkage)
+                .map(|id| ResourceIdentifier::new(id.clone())),
+        }),
+    });
+    let resource = Certificate {
+        id: stored.id.clone(),
+        attributes,
+        relationships,
+        links: Some(ResourceLinks {
+            self_link: Some(self_link),
+        }),
+        ..Certificate::default()
+    };
+    let mut value = serde_json::to_value(resource).unwrap_or(Value::Null);
+    if fields.is_none()
+        && let Some(object) = value.as_object_mut()
+    {
+        // Apple sends the CSR attribute back empty; its specification does not list it.
+        let attributes = object.entry("attributes").or_insert_with(|| json!({}));
+        if let Some(attributes) = attributes.as_object_mut() {
+            attributes.insert("csrContent".into(), Value::Null);
+        }
+    }
+    value
+}
+
+/// The pass type ID resource `id`, limited to `fields` when a sparse fieldset was asked for.
+pub(crate) fn pass_type_id(
+    base_url: &str,
+    id: &str,
+    fields: Option<&[PassTypeIdField]>,
+    certificates: Option<&[&StoredCertificate]>,
+) -> Value {
+    let wants = |field: PassTypeIdField| fields.is_none_or(|f| f.contains(&field));
+    let self_link = format!("{base_url}/v1/passTypeIds/{id}");
+    let suffix = id.to_ascii_lowercase();
+    let attributes = PassTypeIdAttributes {
+        name: wants(PassTypeIdField::Name).then(|| format!("Sandbox pass {id}")),
+        identifier: wants(PassTypeIdField::Identifier).then(|| format!("pass.dev.ascert.sandbox.{suffix}")),
+    };
+    let relationships = wants(PassTypeIdField::Certificates).then(|| PassTypeIdRelationships {
+        certificates: Some(PassTypeIdCertificatesRelationship {
+            links: Some(RelationshipLinks {
+                self_link: Some(format!("{self_link}/relationships/certificates")),
+                related: Some(format!("{self_link}/certificates")),
+            }),
+            meta: None,
+            data: certificates.map(|list| list.iter().map(|c| ResourceIdentifier::new(c.id.clone())).collect()),
+        }),
+    });
+    let resource = PassTypeId {
+        id: id.to_owned(),
+        attributes: (attributes != PassTypeIdAttributes::default()).then_some(attributes),
+        relationships,
+        links: Some(ResourceLinks {
+            self_link: Some(self_link),
+        }),
+        ..PassTypeId::default()
+    };
+    serde_json::to_value(resource).unwrap_or(Value::Null)
+}
+
+/// The distinct pass type IDs of `certificates`, in order of first appearance.
+pub(crate) fn included_pass_type_ids(
+    base_url: &str,
+    certificates: &[&StoredCertificate],
+    fields: Option<&[PassTypeIdField]>,
+) -> Vec<Value> {
+    let mut seen: Vec<&str> = Vec::new();
+    for id in certificates.iter().filter_map(|c| c.pass_type_id.as_deref()) {
+        if !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen.into_iter()
+        .map(|id| pass_type_id(base_url, id, fields, None))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use ascert_models::CertificateType;
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    fn stored() -> StoredCertificate {
+        StoredCertificate {
+            id: "C1".into(),
+            certificate_type: CertificateType::PassTypeId,
+            name: "Pass Type ID: Team".into(),
+            display_name: "Team".into(),
+            serial_number: "1A2B".into(),
+            platform: None,
+            not_before: OffsetDateTime::UNIX_EPOCH,
+            expiration_date: OffsetDateTime::UNIX_EPOCH,
+            activated: true,
+            content: Some("AAAA".into()),
+            pass_type_id: Some("P1".into()),
+            owner: "K".into(),
+        }
+    }
+
+    #[test]
+    fn full_resource_carries_csr_content_null_and_links() {
+        let value = certificate("http://h", &stored(), None, true);
+        assert_eq!(value["type"], "certificates");
+        assert_eq!(value["attributes"]["csrContent"], Value::Null);
+        assert!(value["attributes"].as_object().unwrap().contains_key("csrContent"));
+        assert_eq!(value["attributes"]["expirationDate"], "1970-01-01T00:00:00.000+0000");
+        assert_eq!(value["links"]["self"], "http://h/v1/certificates/C1");
+        assert_eq!(value["relationships"]["passTypeId"]["data"]["id"], "P1");
+        assert_eq!(
+            value["relationships"]["passTypeId"]["links"]["related"],
+            "http://h/v1/certificates/C1/passTypeId"
+        );
+    }
+
+    #[test]
+    fn sparse_fields_leave_the_rest_out() {
+        let value = certificate("http://h", &stored(), Some(&[CertificateField::SerialNumber]), false);
+        let attributes = value["attributes"].as_object().unwrap();
+        assert_eq!(attributes.keys().collect::<Vec<_>>(), ["serialNumber"]);
+        assert!(value.get("relationships").is_none());
+    }
+}
