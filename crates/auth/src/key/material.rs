@@ -83,7 +83,10 @@ pub(crate) fn decode_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    engine.decode(text.as_bytes()).ok().map(Zeroizing::new)
+    // Decode into a zeroizing buffer, so that a partial result is wiped on failure too.
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3 + 3));
+    engine.decode_vec(text.as_bytes(), &mut out).ok()?;
+    Some(out)
 }
 
 fn parse_pem(text: &[u8], origin: &str) -> Result<P256Key, AuthError> {
