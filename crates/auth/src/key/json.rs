@@ -49,7 +49,8 @@ impl ApiKey {
     ///
     /// # Errors
     /// [`AuthError::InvalidJson`], [`AuthError::MissingField`], [`AuthError::MissingIssuerId`] for an
-    /// in-house key without issuer, [`AuthError::LifetimeTooLong`] for a `duration` over 1200, and any
+    /// in-house key without issuer, [`AuthError::LifetimeTooLong`] or [`AuthError::LifetimeTooShort`] for a
+    /// `duration` outside 180 to 1200 seconds, and any
     /// id or key error of [`ApiKey::from_pem`].
     pub fn from_fastlane_json(json: &str) -> Result<ApiKey, AuthError> {
         parse_fastlane(json.as_bytes(), "fastlane JSON")

@@ -83,23 +83,31 @@ pub(crate) fn decode_base64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    engine.decode(text.as_bytes()).ok().map(Zeroizing::new)
+    // Decode into a zeroizing buffer, so that a partial result is wiped on failure too.
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3 + 3));
+    engine.decode_vec(text.as_bytes(), &mut out).ok()?;
+    Some(out)
 }
 
 fn parse_pem(text: &[u8], origin: &str) -> Result<P256Key, AuthError> {
-    // `text` starts at "-----BEGIN ".
-    let after_begin = &text[b"-----BEGIN ".len()..];
-    let label_end =
-        find(after_begin, b"-----").ok_or_else(|| not_a_key(origin, "; its PEM header is cut"))?;
-    let label = String::from_utf8_lossy(&after_begin[..label_end])
-        .trim()
-        .to_owned();
-    let body_and_rest = &after_begin[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let body_end = find(body_and_rest, end_marker.as_bytes())
-        .ok_or_else(|| not_a_key(origin, &format!("; its PEM has no {end_marker:?} line")))?;
+    // `text` starts at "-----BEGIN ". `openssl ecparam -genkey` writes an "EC PARAMETERS" block
+    // before the key, so such blocks are skipped.
+    let mut rest = text;
+    let (label, body) = loop {
+        let (label, body, after) = next_pem_block(rest, origin)?;
+        match find(after, b"-----BEGIN ") {
+            Some(next) if label == "EC PARAMETERS" => rest = &after[next..],
+            _ => break (label, body),
+        }
+    };
+    if find(&body, b"ENCRYPTED").is_some() && find(&body, b"Proc-Type:").is_some() {
+        // A legacy OpenSSL encrypted PEM ("Proc-Type: 4,ENCRYPTED" headers).
+        return Err(AuthError::EncryptedKey {
+            origin: origin.to_owned(),
+        });
+    }
     let body: Zeroizing<String> = Zeroizing::new(
-        String::from_utf8_lossy(&body_and_rest[..body_end])
+        String::from_utf8_lossy(&body)
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect(),
@@ -239,6 +247,26 @@ impl std::fmt::Debug for P256Key {
     }
 }
 
+/// One PEM block: its label, its body (still base64, with any headers) and what follows its end line.
+type PemBlock<'a> = (String, Zeroizing<Vec<u8>>, &'a [u8]);
+
+/// Splits the PEM block at the start of `text` (which starts at "-----BEGIN ") into its label, its
+/// body and what follows its end line.
+fn next_pem_block<'a>(text: &'a [u8], origin: &str) -> Result<PemBlock<'a>, AuthError> {
+    let after_begin = &text[b"-----BEGIN ".len()..];
+    let label_end =
+        find(after_begin, b"-----").ok_or_else(|| not_a_key(origin, "; its PEM header is cut"))?;
+    let label = String::from_utf8_lossy(&after_begin[..label_end])
+        .trim()
+        .to_owned();
+    let body_and_rest = &after_begin[label_end + 5..];
+    let end_marker = format!("-----END {label}-----");
+    let body_end = find(body_and_rest, end_marker.as_bytes())
+        .ok_or_else(|| not_a_key(origin, &format!("; its PEM has no {end_marker:?} line")))?;
+    let body = Zeroizing::new(body_and_rest[..body_end].to_vec());
+    Ok((label, body, &body_and_rest[body_end + end_marker.len()..]))
+}
+
 fn not_a_key(origin: &str, hint: &str) -> AuthError {
     AuthError::NotAKey {
         origin: origin.to_owned(),
@@ -331,6 +359,26 @@ mod tests {
             err.to_string(),
             "key.p8 holds a key of type Ed25519: App Store Connect API keys are P-256 (ES256) keys"
         );
+    }
+
+    #[test]
+    fn skips_the_ec_parameters_block_openssl_writes_first() {
+        let key = test_keys::p256();
+        let with_params = format!(
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n{}",
+            test_keys::sec1_pem(&key)
+        );
+        assert_eq!(
+            parse_key(with_params.as_bytes(), "test").unwrap().public,
+            key.public
+        );
+    }
+
+    #[test]
+    fn legacy_encrypted_pem_is_named_as_encrypted() {
+        let pem = "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nq83vEjRWeJA=\n-----END EC PRIVATE KEY-----\n";
+        let err = parse_key(pem.as_bytes(), "key.pem").unwrap_err();
+        assert!(matches!(err, AuthError::EncryptedKey { .. }), "{err:?}");
     }
 
     #[test]

@@ -244,3 +244,25 @@ fn provider_works_as_a_shared_trait_object() {
     assert!(token.expires_at() > SystemTime::now());
     assert!(format!("{source:?}").starts_with("TokenProvider { key_id: \"2X9R4HXF34\""));
 }
+
+#[test]
+fn provider_and_token_are_shareable_across_threads_and_tasks() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<TokenProvider>();
+    assert_send_sync::<Token>();
+    assert_send_sync::<ApiKey>();
+    assert_send_sync::<AuthError>();
+}
+
+#[test]
+fn clones_share_one_cache_and_one_counter() {
+    let (_, api) = team_key();
+    let tokens = TokenProvider::builder(api)
+        .clock(ManualClock::new(start()))
+        .build();
+    let clone = tokens.clone();
+    let a = tokens.token().unwrap();
+    let b = clone.token().unwrap();
+    assert_eq!(a.expose(), b.expose());
+    assert_eq!((tokens.signatures(), clone.signatures()), (1, 1));
+}
