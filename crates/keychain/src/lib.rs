@@ -1,0 +1,1 @@
+//! Import signing identities into the macOS keychain (placeholder until the macOS code lands).
