@@ -6,11 +6,21 @@
 //! - [`write_atomic`]: every file this crate writes goes through it.
 
 mod atomic;
+mod cert;
 mod csr;
 mod error;
 mod key;
+mod pkcs12;
+mod record;
+mod store;
 
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};
+pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};
 pub use key::{KeyId, PrivateKey, RSA_BITS};
+pub use pkcs12::{
+    MIN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12, export_pkcs12, read_pkcs12,
+};
+pub use record::KeyRecord;
+pub use store::{HOME_ENV, Keystore, PASSPHRASE_ENV};
