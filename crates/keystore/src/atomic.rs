@@ -141,7 +141,7 @@ fn temp_path(path: &Path, folder: &Path) -> PathBuf {
     // A random suffix keeps two concurrent writers of the same file from sharing a temp file;
     // if the system RNG fails the process id still separates processes.
     let _ = aws_lc_rs::rand::fill(&mut random);
-    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let suffix = crate::key::hex(&random);
     folder.join(format!(".{name}.tmp-{}-{suffix}", std::process::id()))
 }
 

@@ -25,6 +25,7 @@ pub struct CertificateInfo {
     authority_key_id: Option<Vec<u8>>,
     ca_issuers_urls: Vec<String>,
     not_after: OffsetDateTime,
+    apple_named: bool,
 }
 
 impl CertificateInfo {
@@ -39,7 +40,12 @@ impl CertificateInfo {
             der: der.to_vec(),
             api_id: None,
             subject: cert.subject().to_string(),
-            common_name: cert.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(String::from),
+            common_name: cert
+                .subject()
+                .iter_common_name()
+                .next()
+                .and_then(|cn| cn.as_str().ok())
+                .map(String::from),
             issuer: cert.issuer().to_string(),
             serial: serial_hex(cert.raw_serial()),
             key_id: KeyId::of_spki(cert.public_key().raw),
@@ -47,6 +53,10 @@ impl CertificateInfo {
             authority_key_id: None,
             ca_issuers_urls: Vec::new(),
             not_after: cert.validity().not_after.to_datetime(),
+            apple_named: cert
+                .subject()
+                .iter_organization()
+                .any(|o| o.as_str().is_ok_and(|o| o == "Apple Inc.")),
         };
         for ext in cert.extensions() {
             match ext.parsed_extension() {
@@ -169,6 +179,11 @@ impl CertificateInfo {
         self.not_after
     }
 
+    /// Whether the subject's organisation is "Apple Inc.", as in every Apple CA certificate.
+    pub fn is_apple_named(&self) -> bool {
+        self.apple_named
+    }
+
     /// Whether `issuer` signed this certificate.
     ///
     /// # Errors
@@ -177,10 +192,11 @@ impl CertificateInfo {
     pub fn verify_issued_by(&self, issuer: &CertificateInfo) -> Result<()> {
         let leaf = parse(&self.der)?;
         let ca = parse(&issuer.der)?;
-        leaf.verify_signature(Some(ca.public_key())).map_err(|e| KeystoreError::IntermediateDoesNotVerify {
-            subject: issuer.subject.clone(),
-            reason: e.to_string(),
-        })
+        leaf.verify_signature(Some(ca.public_key()))
+            .map_err(|e| KeystoreError::IntermediateDoesNotVerify {
+                subject: issuer.subject.clone(),
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -198,7 +214,10 @@ impl std::fmt::Debug for CertificateInfo {
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>> {
     let (rest, cert) = X509Certificate::from_der(der).map_err(KeystoreError::certificate)?;
     if !rest.is_empty() {
-        return Err(KeystoreError::certificate(format!("{} bytes after the certificate", rest.len())));
+        return Err(KeystoreError::certificate(format!(
+            "{} bytes after the certificate",
+            rest.len()
+        )));
     }
     Ok(cert)
 }
@@ -214,7 +233,13 @@ fn serial_hex(raw: &[u8]) -> String {
 /// Every `CERTIFICATE` block of PEM text, as DER; empty when the bytes are not PEM.
 pub(crate) fn pem_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
     pem::parse_many(bytes)
-        .map(|blocks| blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(pem::Pem::into_contents).collect())
+        .map(|blocks| {
+            blocks
+                .into_iter()
+                .filter(|b| b.tag() == "CERTIFICATE")
+                .map(pem::Pem::into_contents)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -237,7 +262,9 @@ pub(crate) mod tests {
             let mut params = CertificateParams::default();
             params.distinguished_name = rcgen::DistinguishedName::new();
             params.distinguished_name.push(DnType::CommonName, common_name);
-            params.distinguished_name.push(DnType::OrganizationName, "ascert tests");
+            params
+                .distinguished_name
+                .push(DnType::OrganizationName, "ascert tests");
             params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             let key = KeyPair::generate().unwrap();
             let cert = params.self_signed(&key).unwrap();
@@ -296,12 +323,20 @@ pub(crate) mod tests {
         let info = CertificateInfo::from_model(&model).unwrap();
         assert_eq!(info.api_id(), Some("CERT1"));
         assert_eq!(info.der(), leaf.der());
-        assert_eq!(CertificateInfo::from_der_or_pem(leaf.to_pem().as_bytes()).unwrap().der(), leaf.der());
+        assert_eq!(
+            CertificateInfo::from_der_or_pem(leaf.to_pem().as_bytes())
+                .unwrap()
+                .der(),
+            leaf.der()
+        );
     }
 
     #[test]
     fn garbage_is_not_a_certificate() {
         let err = CertificateInfo::from_der(b"not a certificate").unwrap_err();
-        assert!(err.to_string().starts_with("not a valid X.509 certificate"), "{err}");
+        assert!(
+            err.to_string().starts_with("not a valid X.509 certificate"),
+            "{err}"
+        );
     }
 }

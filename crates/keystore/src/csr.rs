@@ -1,5 +1,5 @@
 //! Certificate signing requests as Keychain Access makes them for Apple: subject with
-//! emailAddress (IA5String), common name and country, RSA key, signed SHA-256 with RSA.
+//! `emailAddress` (`IA5String`), common name and country, RSA key, signed SHA-256 with RSA.
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue};
 
@@ -7,14 +7,14 @@ use crate::error::{KeystoreError, Result};
 use crate::key::PrivateKey;
 
 /// The OID of PKCS#9 emailAddress (1.2.840.113549.1.9.1), which Apple's CSR form uses.
-const EMAIL_ADDRESS_OID: [u64; 7] = [1, 2, 840, 113549, 1, 9, 1];
+const EMAIL_ADDRESS_OID: [u64; 7] = [1, 2, 840, 113_549, 1, 9, 1];
 
 /// The subject of a CSR: who the certificate is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrSubject {
     /// The common name, usually the developer's or team's name.
     pub common_name: String,
-    /// The e-mail address of the Apple account holder; encoded as an IA5String (ASCII only).
+    /// The e-mail address of the Apple account holder; encoded as an `IA5String` (ASCII only).
     pub email: String,
     /// Two-letter ISO 3166 country code, such as `US`; omitted from the subject when `None`.
     pub country: Option<String>,
@@ -198,8 +198,8 @@ mod tests {
 
     #[test]
     fn the_csr_carries_the_keys_public_key() {
-        let csr = create_csr(test_key(), &CsrSubject::new("A", "a@b.c")).unwrap();
         use x509_parser::prelude::FromDer as _;
+        let csr = create_csr(test_key(), &CsrSubject::new("A", "a@b.c")).unwrap();
         let (_, parsed) =
             x509_parser::certification_request::X509CertificationRequest::from_der(csr.der()).unwrap();
         assert_eq!(

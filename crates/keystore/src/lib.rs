@@ -9,7 +9,9 @@ mod atomic;
 mod cert;
 mod csr;
 mod error;
+mod intermediates;
 mod key;
+mod pairing;
 mod pkcs12;
 mod record;
 mod store;
@@ -18,7 +20,11 @@ pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};
+pub use intermediates::{
+    APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
+};
 pub use key::{KeyId, PrivateKey, RSA_BITS};
+pub use pairing::{KeyOnlyState, Pairing, pair};
 pub use pkcs12::{
     MIN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12, export_pkcs12, read_pkcs12,
 };

@@ -8,7 +8,9 @@
 
 use std::path::Path;
 
-use p12_keystore::{EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, Pkcs12ImportPolicy, PrivateKeyChain};
+use p12_keystore::{
+    EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, Pkcs12ImportPolicy, PrivateKeyChain,
+};
 use sha1::{Digest as _, Sha1};
 use zeroize::Zeroizing;
 
@@ -49,12 +51,18 @@ impl Default for Pkcs12Options {
 impl Pkcs12Options {
     /// The macOS-compatible form with 2048 iterations, as `openssl pkcs12 -legacy` writes it.
     pub fn compatible() -> Self {
-        Self { format: Pkcs12Format::Compatible, iterations: MIN_ITERATIONS }
+        Self {
+            format: Pkcs12Format::Compatible,
+            iterations: MIN_ITERATIONS,
+        }
     }
 
     /// The modern form with 10 000 iterations.
     pub fn modern() -> Self {
-        Self { format: Pkcs12Format::Modern, iterations: 10_000 }
+        Self {
+            format: Pkcs12Format::Modern,
+            iterations: 10_000,
+        }
     }
 }
 
@@ -88,12 +96,20 @@ pub fn build_pkcs12(
         return Err(KeystoreError::EmptyPassword);
     }
     if options.iterations < MIN_ITERATIONS {
-        return Err(KeystoreError::TooFewIterations { iterations: options.iterations, minimum: MIN_ITERATIONS });
+        return Err(KeystoreError::TooFewIterations {
+            iterations: options.iterations,
+            minimum: MIN_ITERATIONS,
+        });
     }
     if leaf.key_id() != key.id() {
-        return Err(KeystoreError::KeyCertificateMismatch { subject: leaf.subject().to_owned() });
+        return Err(KeystoreError::KeyCertificateMismatch {
+            subject: leaf.subject().to_owned(),
+        });
     }
-    let export = |source| KeystoreError::Pkcs12 { what: "export", source };
+    let export = |source| KeystoreError::Pkcs12 {
+        what: "export",
+        source,
+    };
     let mut certs = Vec::with_capacity(1 + chain.len());
     for cert in std::iter::once(leaf).chain(chain) {
         certs.push(p12_keystore::Certificate::from_der(cert.der()).map_err(export)?);
@@ -102,10 +118,19 @@ pub fn build_pkcs12(
     let local_key_id = Sha1::digest(leaf.der()).to_vec();
     let alias = leaf.common_name().unwrap_or(leaf.subject());
     let mut store = KeyStore::new();
-    store.add_entry(alias, KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, p12_key, certs)));
+    store.add_entry(
+        alias,
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, p12_key, certs)),
+    );
     let (encryption, mac) = match options.format {
-        Pkcs12Format::Compatible => (EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc, MacAlgorithm::HmacSha1),
-        Pkcs12Format::Modern => (EncryptionAlgorithm::PbeWithHmacSha256AndAes256, MacAlgorithm::HmacSha256),
+        Pkcs12Format::Compatible => (
+            EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc,
+            MacAlgorithm::HmacSha1,
+        ),
+        Pkcs12Format::Modern => (
+            EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
+            MacAlgorithm::HmacSha256,
+        ),
     };
     let bytes = store
         .writer(password)
@@ -154,8 +179,12 @@ pub struct Pkcs12Contents {
 /// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::InvalidKey`] if the key
 /// is not RSA.
 pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
-    let store = KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed)
-        .map_err(|source| KeystoreError::Pkcs12 { what: "import", source })?;
+    let store = KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed).map_err(|source| {
+        KeystoreError::Pkcs12 {
+            what: "import",
+            source,
+        }
+    })?;
     let (_, chain) = store.private_key_chain().ok_or(KeystoreError::Pkcs12WithoutKey)?;
     let key = PrivateKey::from_der(chain.key().as_der())?;
     let mut certificates = Vec::new();
@@ -189,15 +218,36 @@ mod tests {
         let ca = TestCa::new("Test Worldwide Developer Relations CA");
         let leaf = ca.issue(test_key(), "Apple Distribution: Jane Doe (TEAM123)");
         let p12 = dir.path().join("identity.p12");
-        export_pkcs12(&p12, test_key(), &leaf, std::slice::from_ref(&ca.cert), "pa ss", options).unwrap();
-        Fixture { _dir: dir, p12, leaf, ca }
+        export_pkcs12(
+            &p12,
+            test_key(),
+            &leaf,
+            std::slice::from_ref(&ca.cert),
+            "pa ss",
+            options,
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            p12,
+            leaf,
+            ca,
+        }
     }
 
     fn openssl(args: &[&str]) -> (bool, String) {
-        let out = Command::new("openssl").args(args).stdin(Stdio::null()).output().expect("openssl is installed");
+        let out = Command::new("openssl")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("openssl is installed");
         (
             out.status.success(),
-            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
         )
     }
 
@@ -221,13 +271,32 @@ mod tests {
     fn assert_holds_key_leaf_and_intermediate(f: &Fixture) {
         let out = info(&f.p12, &["-nodes"]);
         assert_eq!(out.matches("-----BEGIN CERTIFICATE-----").count(), 2, "{out}");
-        assert!(out.contains(&format!("CN = {}\nissuer=CN = Test", f.leaf.common_name().unwrap())), "{out}");
-        assert!(out.contains("subject=CN = Test Worldwide Developer Relations CA"), "{out}");
+        assert!(
+            out.contains(&format!(
+                "CN = {}\nissuer=CN = Test",
+                f.leaf.common_name().unwrap()
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("subject=CN = Test Worldwide Developer Relations CA"),
+            "{out}"
+        );
         assert!(out.contains("-----BEGIN PRIVATE KEY-----"), "{out}");
-        assert!(out.contains("friendlyName: Apple Distribution: Jane Doe (TEAM123)"), "{out}");
+        assert!(
+            out.contains("friendlyName: Apple Distribution: Jane Doe (TEAM123)"),
+            "{out}"
+        );
         let sha1 = f.leaf.sha1_hex();
-        let spaced: Vec<String> = sha1.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-        assert!(out.contains(&format!("localKeyID: {}", spaced.join(" "))), "localKeyID is the leaf's SHA-1:\n{out}");
+        let spaced: Vec<String> = sha1
+            .as_bytes()
+            .chunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        assert!(
+            out.contains(&format!("localKeyID: {}", spaced.join(" "))),
+            "localKeyID is the leaf's SHA-1:\n{out}"
+        );
 
         // The key in the file matches the leaf: same public key.
         let dir = f.p12.parent().unwrap();
@@ -235,16 +304,35 @@ mod tests {
         let leaf_pem = dir.join("leaf.pem");
         let p12 = f.p12.to_str().unwrap();
         let (ok, out) = openssl(&[
-            "pkcs12", "-in", p12, "-passin", "pass:pa ss", "-nocerts", "-nodes", "-out", key_pem.to_str().unwrap(),
+            "pkcs12",
+            "-in",
+            p12,
+            "-passin",
+            "pass:pa ss",
+            "-nocerts",
+            "-nodes",
+            "-out",
+            key_pem.to_str().unwrap(),
         ]);
         assert!(ok, "{out}");
         let (ok, out) = openssl(&[
-            "pkcs12", "-in", p12, "-passin", "pass:pa ss", "-clcerts", "-nokeys", "-out", leaf_pem.to_str().unwrap(),
+            "pkcs12",
+            "-in",
+            p12,
+            "-passin",
+            "pass:pa ss",
+            "-clcerts",
+            "-nokeys",
+            "-out",
+            leaf_pem.to_str().unwrap(),
         ]);
         assert!(ok, "{out}");
         let (_, key_pub) = openssl(&["pkey", "-in", key_pem.to_str().unwrap(), "-pubout"]);
         let (_, cert_pub) = openssl(&["x509", "-in", leaf_pem.to_str().unwrap(), "-noout", "-pubkey"]);
-        assert!(key_pub.contains("BEGIN PUBLIC KEY") && key_pub == cert_pub, "{key_pub}\n{cert_pub}");
+        assert!(
+            key_pub.contains("BEGIN PUBLIC KEY") && key_pub == cert_pub,
+            "{key_pub}\n{cert_pub}"
+        );
     }
 
     #[test]
@@ -252,8 +340,14 @@ mod tests {
         let f = fixture(Pkcs12Options::default());
         let out = info(&f.p12, &["-nokeys"]);
         assert!(out.contains("MAC: sha1, Iteration 2048"), "{out}");
-        assert!(out.contains("Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"), "{out}");
-        assert!(out.contains("PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"), "{out}");
+        assert!(
+            out.contains("Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"),
+            "{out}"
+        );
+        assert!(
+            out.contains("PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"),
+            "{out}"
+        );
         assert!(!out.contains("AES"), "{out}");
         assert_holds_key_leaf_and_intermediate(&f);
     }
@@ -263,8 +357,16 @@ mod tests {
         let f = fixture(Pkcs12Options::modern());
         let out = info(&f.p12, &["-nokeys"]);
         assert!(out.contains("MAC: sha256, Iteration 10000"), "{out}");
-        assert!(out.contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"), "{out}");
-        assert!(out.contains("PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"), "{out}");
+        assert!(
+            out.contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"
+            ),
+            "{out}"
+        );
         assert!(!out.contains("3-KeyTripleDES"), "{out}");
         assert_holds_key_leaf_and_intermediate(&f);
     }
@@ -274,7 +376,10 @@ mod tests {
     fn the_file_is_0600() {
         use std::os::unix::fs::PermissionsExt;
         let f = fixture(Pkcs12Options::default());
-        assert_eq!(std::fs::metadata(&f.p12).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&f.p12).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]
@@ -283,14 +388,22 @@ mod tests {
         let leaf = ca.issue(test_key(), "Jane");
         let err = build_pkcs12(test_key(), &leaf, &[], "", Pkcs12Options::default()).unwrap_err();
         assert!(err.to_string().contains("must not be empty"), "{err}");
-        let few = Pkcs12Options { iterations: 1000, ..Pkcs12Options::default() };
+        let few = Pkcs12Options {
+            iterations: 1000,
+            ..Pkcs12Options::default()
+        };
         assert!(matches!(
             build_pkcs12(test_key(), &leaf, &[], "pw", few).unwrap_err(),
-            KeystoreError::TooFewIterations { iterations: 1000, minimum: 2048 }
+            KeystoreError::TooFewIterations {
+                iterations: 1000,
+                minimum: 2048
+            }
         ));
         let other = PrivateKey::from_pem(&openssl_genrsa()).unwrap();
         let err = build_pkcs12(&other, &leaf, &[], "pw", Pkcs12Options::default()).unwrap_err();
-        assert!(err.to_string().contains("does not match the certificate") && err.to_string().contains("CN=Jane"));
+        assert!(
+            err.to_string().contains("does not match the certificate") && err.to_string().contains("CN=Jane")
+        );
     }
 
     fn openssl_genrsa() -> String {
@@ -306,9 +419,16 @@ mod tests {
             let bytes = std::fs::read(&f.p12).unwrap();
             let contents = read_pkcs12(&bytes, "pa ss").unwrap();
             assert_eq!(contents.key.id(), test_key().id());
-            let subjects: Vec<_> = contents.certificates.iter().map(CertificateInfo::subject).collect();
+            let subjects: Vec<_> = contents
+                .certificates
+                .iter()
+                .map(CertificateInfo::subject)
+                .collect();
             assert_eq!(subjects, [f.leaf.subject(), f.ca.cert.subject()]);
-            assert!(matches!(read_pkcs12(&bytes, "wrong").unwrap_err(), KeystoreError::Pkcs12 { .. }));
+            assert!(matches!(
+                read_pkcs12(&bytes, "wrong").unwrap_err(),
+                KeystoreError::Pkcs12 { .. }
+            ));
         }
     }
 
@@ -323,12 +443,22 @@ mod tests {
         std::fs::write(&key_pem, test_key().to_pkcs8_pem().as_bytes()).unwrap();
         std::fs::write(&cert_pem, leaf.to_pem()).unwrap();
         let (ok, out) = openssl(&[
-            "pkcs12", "-export", "-inkey", key_pem.to_str().unwrap(), "-in", cert_pem.to_str().unwrap(),
-            "-passout", "pass:x", "-out", p12.to_str().unwrap(),
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key_pem.to_str().unwrap(),
+            "-in",
+            cert_pem.to_str().unwrap(),
+            "-passout",
+            "pass:x",
+            "-out",
+            p12.to_str().unwrap(),
         ]);
         assert!(ok, "{out}");
         let store = crate::Keystore::open(dir.path().join("keys")).unwrap();
-        let record = store.import_pkcs12(&std::fs::read(&p12).unwrap(), "x", None).unwrap();
+        let record = store
+            .import_pkcs12(&std::fs::read(&p12).unwrap(), "x", None)
+            .unwrap();
         assert_eq!(record.key_id, test_key().id());
         assert_eq!(record.label, "Jane");
         assert_eq!(record.serial_number.as_deref(), Some(leaf.serial()));

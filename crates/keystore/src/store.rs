@@ -51,7 +51,10 @@ impl Keystore {
     pub fn open(folder: impl Into<PathBuf>) -> Result<Self> {
         let folder = folder.into();
         ensure_private_folder(&folder)?;
-        Ok(Self { folder, passphrase: None })
+        Ok(Self {
+            folder,
+            passphrase: None,
+        })
     }
 
     /// Opens the default keystore: `$ASCERT_HOME/keys`, else `keys` in the platform's data
@@ -169,7 +172,10 @@ impl Keystore {
     /// As [`crate::read_pkcs12`] and [`Keystore::add`].
     pub fn import_pkcs12(&self, p12: &[u8], password: &str, label: Option<&str>) -> Result<KeyRecord> {
         let contents = crate::pkcs12::read_pkcs12(p12, password)?;
-        let leaf = contents.certificates.iter().find(|c| c.key_id() == contents.key.id());
+        let leaf = contents
+            .certificates
+            .iter()
+            .find(|c| c.key_id() == contents.key.id());
         let label = label
             .map(str::to_owned)
             .or_else(|| leaf.and_then(|c| c.common_name().map(str::to_owned)))
@@ -197,7 +203,10 @@ impl Keystore {
             if is_temp_name(&name) {
                 continue;
             }
-            if let Some(id) = name.strip_suffix(KEY_SUFFIX).and_then(|id| id.parse::<KeyId>().ok()) {
+            if let Some(id) = name
+                .strip_suffix(KEY_SUFFIX)
+                .and_then(|id| id.parse::<KeyId>().ok())
+            {
                 records.push(self.record(&id)?);
             }
         }
@@ -218,7 +227,9 @@ impl Keystore {
         }
         let path = self.record_path(id);
         match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| KeystoreError::Metadata { path, source }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| KeystoreError::Metadata { path, source })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut record = KeyRecord::new(*id, "(no metadata)");
                 if let Ok(modified) = fs::metadata(&key_path).and_then(|m| m.modified()) {
@@ -257,13 +268,19 @@ impl Keystore {
             None => PrivateKey::from_pem(&text),
         }
         .map_err(|e| match e {
-            KeystoreError::PassphraseRequired { .. } => KeystoreError::PassphraseRequired { key_id: id.to_hex() },
+            KeystoreError::PassphraseRequired { .. } => {
+                KeystoreError::PassphraseRequired { key_id: id.to_hex() }
+            }
             KeystoreError::WrongPassphrase { .. } => KeystoreError::WrongPassphrase { key_id: id.to_hex() },
             other => other,
         })?;
         if key.id() != *id {
             return Err(KeystoreError::InvalidKey {
-                reason: format!("{} holds key {}, not the key its name says", path.display(), key.id()),
+                reason: format!(
+                    "{} holds key {}, not the key its name says",
+                    path.display(),
+                    key.id()
+                ),
             });
         }
         Ok(key)
@@ -277,7 +294,9 @@ impl Keystore {
     /// if the certificate is for another key.
     pub fn set_certificate(&self, id: &KeyId, certificate: &CertificateInfo) -> Result<KeyRecord> {
         if certificate.key_id() != *id {
-            return Err(KeystoreError::KeyCertificateMismatch { subject: certificate.subject().to_owned() });
+            return Err(KeystoreError::KeyCertificateMismatch {
+                subject: certificate.subject().to_owned(),
+            });
         }
         let mut record = self.record(id)?;
         if let Some(api_id) = certificate.api_id() {
@@ -310,7 +329,11 @@ impl Keystore {
     /// As [`Keystore::record`].
     pub fn find_for_certificate(&self, certificate: &CertificateInfo) -> Result<Option<KeyRecord>> {
         let id = certificate.key_id();
-        if self.contains(&id) { self.record(&id).map(Some) } else { Ok(None) }
+        if self.contains(&id) {
+            self.record(&id).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// The path of a key's PEM file.
@@ -336,14 +359,19 @@ impl Keystore {
 
     fn write_record(&self, record: &KeyRecord) -> Result<()> {
         let path = self.record_path(&record.key_id);
-        let mut json = serde_json::to_vec_pretty(record)
-            .map_err(|source| KeystoreError::Metadata { path: path.clone(), source })?;
+        let mut json = serde_json::to_vec_pretty(record).map_err(|source| KeystoreError::Metadata {
+            path: path.clone(),
+            source,
+        })?;
         json.push(b'\n');
         write_atomic(&path, &json, FileMode::Secret)
     }
 
     fn not_found(&self, id: &KeyId) -> KeystoreError {
-        KeystoreError::KeyNotFound { key_id: id.to_hex(), folder: self.folder.clone() }
+        KeystoreError::KeyNotFound {
+            key_id: id.to_hex(),
+            folder: self.folder.clone(),
+        }
     }
 }
 
@@ -369,7 +397,9 @@ mod tests {
     fn generate_writes_the_key_and_a_record_with_the_csr() {
         let (_dir, store) = store();
         let subject = CsrSubject::new("Jane Doe", "jane@example.com");
-        let (record, csr) = store.generate("CI", Some(CertificateType::Development), &subject).unwrap();
+        let (record, csr) = store
+            .generate("CI", Some(CertificateType::Development), &subject)
+            .unwrap();
         assert_eq!(record.label, "CI");
         assert_eq!(record.csr_pem.as_deref(), Some(csr.pem()));
         assert_eq!(record.certificate_type, Some(CertificateType::Development));
@@ -389,7 +419,10 @@ mod tests {
         let exported = store.folder().parent().unwrap().join("exported.pem");
         store.export_pem(&record.key_id, &exported, None).unwrap();
         assert_eq!(mode_of(&exported), 0o600);
-        let names: Vec<_> = fs::read_dir(store.folder()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(store.folder())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 
@@ -398,7 +431,11 @@ mod tests {
         let (_dir, store) = store();
         let record = store.add(test_key(), "a").unwrap();
         assert_eq!(record.key_id, test_key().id());
-        assert!(store.key_path(&record.key_id).ends_with(format!("{}.key.pem", test_key().id())));
+        assert!(
+            store
+                .key_path(&record.key_id)
+                .ends_with(format!("{}.key.pem", test_key().id()))
+        );
         // Adding the same key again keeps the first record.
         assert_eq!(store.add(test_key(), "b").unwrap().label, "a");
     }
@@ -413,14 +450,19 @@ mod tests {
         assert_eq!(fs::read_to_string(&out).unwrap(), *pkcs8);
         store.export_pem(&record.key_id, &out, Some("pw")).unwrap();
         let text = fs::read_to_string(&out).unwrap();
-        assert_eq!(PrivateKey::from_pem_with_passphrase(&text, "pw").unwrap().id(), record.key_id);
+        assert_eq!(
+            PrivateKey::from_pem_with_passphrase(&text, "pw").unwrap().id(),
+            record.key_id
+        );
     }
 
     #[test]
     fn keys_are_encrypted_at_rest_with_a_passphrase() {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("keys");
-        let store = Keystore::open(&folder).unwrap().with_passphrase(Zeroizing::new("s3cret".into()));
+        let store = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(Zeroizing::new("s3cret".into()));
         let record = store.add(test_key(), "enc").unwrap();
         assert!(record.encrypted);
         let text = fs::read_to_string(store.key_path(&record.key_id)).unwrap();
@@ -430,8 +472,13 @@ mod tests {
         let without = Keystore::open(&folder).unwrap();
         let err = without.load_key(&record.key_id).unwrap_err();
         assert!(err.to_string().contains("ASCERT_KEY_PASSPHRASE"), "{err}");
-        let wrong = Keystore::open(&folder).unwrap().with_passphrase(Zeroizing::new("nope".into()));
-        assert!(matches!(wrong.load_key(&record.key_id).unwrap_err(), KeystoreError::WrongPassphrase { .. }));
+        let wrong = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(Zeroizing::new("nope".into()));
+        assert!(matches!(
+            wrong.load_key(&record.key_id).unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
     }
 
     #[test]
@@ -448,7 +495,10 @@ mod tests {
             store.set_certificate(&other, &leaf).unwrap_err(),
             KeystoreError::KeyCertificateMismatch { .. }
         ));
-        assert_eq!(store.find_for_certificate(&leaf).unwrap().unwrap().key_id, record.key_id);
+        assert_eq!(
+            store.find_for_certificate(&leaf).unwrap().unwrap().key_id,
+            record.key_id
+        );
     }
 
     #[test]
@@ -476,11 +526,17 @@ mod tests {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(&format!("DEFAULT={}", dir.path().join("keys").display())), "{text}");
+        assert!(
+            text.contains(&format!("DEFAULT={}", dir.path().join("keys").display())),
+            "{text}"
+        );
     }
 
     #[test]
-    #[allow(clippy::print_stdout, reason = "the parent test reads this line from the child's stdout")]
+    #[allow(
+        clippy::print_stdout,
+        reason = "the parent test reads this line from the child's stdout"
+    )]
     fn print_default_folder() {
         println!("DEFAULT={}", Keystore::default_folder().unwrap().display());
     }
