@@ -111,7 +111,8 @@ impl CertificateInfo {
 
     /// The certificate as PEM.
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("CERTIFICATE", self.der.clone()))
+        let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+        pem::encode_config(&pem::Pem::new("CERTIFICATE", self.der.clone()), config)
     }
 
     /// The App Store Connect resource id, when the certificate came from the API.

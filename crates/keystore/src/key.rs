@@ -174,8 +174,10 @@ impl PrivateKey {
         let block = pem::parse(pem_text).map_err(|e| KeystoreError::InvalidKey {
             reason: format!("not PEM text: {e}"),
         })?;
-        let contents = Zeroizing::new(block.contents().to_vec());
-        match block.tag() {
+        let tag = block.tag().to_owned();
+        // Taking the bytes out of the `Pem` (not copying them) leaves no unwiped copy behind.
+        let contents = Zeroizing::new(block.into_contents());
+        match tag.as_str() {
             "PRIVATE KEY" | "RSA PRIVATE KEY" => Self::from_der(&contents),
             "ENCRYPTED PRIVATE KEY" => {
                 let Some(passphrase) = passphrase else {
@@ -205,7 +207,7 @@ impl PrivateKey {
 
     /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), in zeroizing memory.
     pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
-        Zeroizing::new(pem::encode(&pem::Pem::new("PRIVATE KEY", self.pkcs8.to_vec())))
+        secret_pem("PRIVATE KEY", &self.pkcs8)
     }
 
     /// The key as encrypted PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`): PBES2 with PBKDF2-SHA256 and
@@ -279,6 +281,31 @@ impl fmt::Debug for PrivateKey {
             .field("bits", &self.bits)
             .finish_non_exhaustive()
     }
+}
+
+/// PEM text of secret DER, built in one pre-sized zeroizing buffer so no copy is left unwiped
+/// (the `pem` crate copies its input into a plain `Vec`).
+fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
+    use base64::Engine as _;
+    let body = der.len().div_ceil(3) * 4;
+    let lines = body.div_ceil(64);
+    let capacity = 2 * (label.len() + 17) + body + lines * 2 + 4;
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    out.push_str("-----BEGIN ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    for chunk in der.chunks(48) {
+        base64::engine::general_purpose::STANDARD.encode_string(chunk, &mut out);
+        out.push('\n');
+    }
+    out.push_str("-----END ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    debug_assert!(
+        out.len() <= capacity,
+        "the buffer never grows, so never leaves a copy behind"
+    );
+    out
 }
 
 /// Lowercase hex of bytes.
@@ -391,6 +418,13 @@ pub(crate) mod tests {
             err.to_string().contains("\"CERTIFICATE\" is not a private key"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn pkcs8_pem_is_what_openssl_writes() {
+        let key = test_key();
+        let ours = key.to_pkcs8_pem();
+        assert_eq!(openssl(&["pkey"], ours.as_bytes()), *ours);
     }
 
     #[test]

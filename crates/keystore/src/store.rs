@@ -73,11 +73,7 @@ impl Keystore {
     /// # Ok::<(), ascert_keystore::KeystoreError>(())
     /// ```
     pub fn open_default() -> Result<Self> {
-        let store = Self::open(Self::default_folder()?)?;
-        Ok(match std::env::var(PASSPHRASE_ENV) {
-            Ok(p) if !p.is_empty() => store.with_passphrase(Zeroizing::new(p)),
-            _ => store,
-        })
+        Ok(Self::open(Self::default_folder()?)?.with_passphrase_from_env())
     }
 
     /// The folder [`Keystore::open_default`] uses.
@@ -92,6 +88,15 @@ impl Keystore {
         directories::ProjectDirs::from("", "", "ascert")
             .map(|dirs| dirs.data_dir().join("keys"))
             .ok_or(KeystoreError::NoHomeFolder)
+    }
+
+    /// Uses `$ASCERT_KEY_PASSPHRASE` as the passphrase when it is set and not empty.
+    #[must_use]
+    pub fn with_passphrase_from_env(self) -> Self {
+        match std::env::var(PASSPHRASE_ENV) {
+            Ok(p) if !p.is_empty() => self.with_passphrase(Zeroizing::new(p)),
+            _ => self,
+        }
     }
 
     /// Encrypts keys written from now on with `passphrase`, and decrypts encrypted keys with it.
@@ -256,13 +261,13 @@ impl Keystore {
     /// if the file holds a different key than its name says.
     pub fn load_key(&self, id: &KeyId) -> Result<PrivateKey> {
         let path = self.key_path(id);
-        let text = Zeroizing::new(fs::read_to_string(&path).map_err(|e| {
+        let text = read_secret(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 self.not_found(id)
             } else {
                 KeystoreError::io("read", &path, e)
             }
-        })?);
+        })?;
         let key = match &self.passphrase {
             Some(p) => PrivateKey::from_pem_with_passphrase(&text, p),
             None => PrivateKey::from_pem(&text),
@@ -373,6 +378,17 @@ impl Keystore {
             folder: self.folder.clone(),
         }
     }
+}
+
+/// Reads a secret file into one zeroizing buffer sized from the file, so reading leaves no
+/// reallocated copies behind.
+fn read_secret(path: &Path) -> std::io::Result<Zeroizing<String>> {
+    use std::io::Read as _;
+    let mut file = fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(0);
+    let mut text = Zeroizing::new(String::with_capacity(len + 1));
+    file.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 #[cfg(test)]
