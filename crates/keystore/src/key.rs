@@ -1,0 +1,440 @@
+//! [`PrivateKey`]: an RSA private key held in zeroizing memory, its [`KeyId`], generation, and
+//! PEM import and export (PKCS#1, PKCS#8 and encrypted PKCS#8).
+
+use std::fmt;
+use std::str::FromStr;
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
+use pkcs8::der::Decode as _;
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::{KeystoreError, Result};
+
+/// The RSA key size Apple requires for signing-certificate requests.
+pub const RSA_BITS: usize = 2048;
+
+/// PBKDF2-SHA256 iterations for keys encrypted at rest (OWASP's 2023 figure).
+///
+/// Unit tests use fewer: they run the pure-Rust PBKDF2 unoptimised, where 600 000 rounds take
+/// seconds per key. Reading a key takes the count from the file, so both paths are the same code.
+const PBKDF2_ITERATIONS: u32 = if cfg!(test) { 10_000 } else { 600_000 };
+
+/// Identifies a key by the SHA-256 of its DER `SubjectPublicKeyInfo`.
+///
+/// A certificate for the key has the same `SubjectPublicKeyInfo`, so the id of a certificate's
+/// public key finds its private key without decrypting anything.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId([u8; 32]);
+
+impl KeyId {
+    /// The id of a DER-encoded `SubjectPublicKeyInfo`.
+    pub fn of_spki(spki_der: &[u8]) -> Self {
+        Self(Sha256::digest(spki_der).into())
+    }
+
+    /// The 32 bytes of the digest.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Lowercase hex, as used in file names.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({})", self.to_hex())
+    }
+}
+
+impl FromStr for KeyId {
+    type Err = KeystoreError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || KeystoreError::InvalidKey {
+            reason: format!("{s:?} is not a 64-digit hex key id"),
+        };
+        if s.len() != 64 || !s.is_ascii() {
+            return Err(bad());
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(Self(out))
+    }
+}
+
+impl serde::Serialize for KeyId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An RSA private key.
+///
+/// The key is held as PKCS#8 DER in memory that is wiped when dropped; `Debug` shows only the
+/// key id and size.
+#[derive(Clone)]
+pub struct PrivateKey {
+    pkcs8: Zeroizing<Vec<u8>>,
+    spki: Vec<u8>,
+    bits: usize,
+}
+
+impl PrivateKey {
+    /// Generates a new RSA-2048 key, the kind Apple requires in a signing-certificate request.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::Crypto`] if the system random generator or the crypto library fails.
+    pub fn generate_rsa_2048() -> Result<Self> {
+        let pair = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .map_err(|source| KeystoreError::Crypto {
+                what: "RSA key generation",
+                source,
+            })?;
+        Self::from_der(pair.serialized_der())
+    }
+
+    /// Reads a private key from DER: PKCS#8 `PrivateKeyInfo` or PKCS#1 `RSAPrivateKey`.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::InvalidKey`] if the bytes are neither, or the key is not RSA.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let pair = RsaKeyPair::from_pkcs8(der)
+            .or_else(|_| RsaKeyPair::from_der(der))
+            .map_err(|e| KeystoreError::InvalidKey {
+                reason: format!(
+                    "not an RSA private key in PKCS#8 or PKCS#1 form ({e}); Apple signing keys are RSA"
+                ),
+            })?;
+        let pkcs8: Pkcs8V1Der<'static> = pair.as_der().map_err(|_| KeystoreError::InvalidKey {
+            reason: "the key cannot be encoded as PKCS#8".into(),
+        })?;
+        let spki: PublicKeyX509Der<'static> =
+            pair.public_key()
+                .as_der()
+                .map_err(|_| KeystoreError::InvalidKey {
+                    reason: "the public key cannot be encoded".into(),
+                })?;
+        Ok(Self {
+            pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
+            spki: spki.as_ref().to_vec(),
+            bits: pair.public_modulus_len() * 8,
+        })
+    }
+
+    /// Reads an unencrypted PEM key: `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::InvalidKey`] for other PEM labels or bad content, and
+    /// [`KeystoreError::PassphraseRequired`] for `ENCRYPTED PRIVATE KEY` (use
+    /// [`PrivateKey::from_pem_with_passphrase`]).
+    ///
+    /// ```no_run
+    /// let key = ascert_keystore::PrivateKey::from_pem(&std::fs::read_to_string("key.pem")?)?;
+    /// println!("{}", key.id());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_pem(pem_text: &str) -> Result<Self> {
+        Self::from_pem_inner(pem_text, None)
+    }
+
+    /// Reads a PEM key that may be encrypted (`ENCRYPTED PRIVATE KEY`, PKCS#8 PBES2).
+    ///
+    /// # Errors
+    ///
+    /// As [`PrivateKey::from_pem`], and [`KeystoreError::WrongPassphrase`] if the passphrase does
+    /// not decrypt the key.
+    pub fn from_pem_with_passphrase(pem_text: &str, passphrase: &str) -> Result<Self> {
+        Self::from_pem_inner(pem_text, Some(passphrase))
+    }
+
+    fn from_pem_inner(pem_text: &str, passphrase: Option<&str>) -> Result<Self> {
+        let block = pem::parse(pem_text).map_err(|e| KeystoreError::InvalidKey {
+            reason: format!("not PEM text: {e}"),
+        })?;
+        let tag = block.tag().to_owned();
+        // Taking the bytes out of the `Pem` (not copying them) leaves no unwiped copy behind.
+        let contents = Zeroizing::new(block.into_contents());
+        match tag.as_str() {
+            "PRIVATE KEY" | "RSA PRIVATE KEY" => Self::from_der(&contents),
+            "ENCRYPTED PRIVATE KEY" => {
+                let Some(passphrase) = passphrase else {
+                    return Err(KeystoreError::PassphraseRequired {
+                        key_id: "being read".into(),
+                    });
+                };
+                let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&contents).map_err(|e| {
+                    KeystoreError::InvalidKey {
+                        reason: format!("bad encrypted PKCS#8: {e}"),
+                    }
+                })?;
+                let plain = info
+                    .decrypt(passphrase)
+                    .map_err(|_| KeystoreError::WrongPassphrase {
+                        key_id: "being read".into(),
+                    })?;
+                Self::from_der(plain.as_bytes())
+            }
+            other => Err(KeystoreError::InvalidKey {
+                reason: format!(
+                    "PEM block {other:?} is not a private key (expected PRIVATE KEY or RSA PRIVATE KEY)"
+                ),
+            }),
+        }
+    }
+
+    /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), in zeroizing memory.
+    pub fn to_pkcs8_pem(&self) -> Zeroizing<String> {
+        secret_pem("PRIVATE KEY", &self.pkcs8)
+    }
+
+    /// The key as encrypted PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`): PBES2 with PBKDF2-SHA256 and
+    /// AES-256-CBC, readable by `openssl pkey -passin`.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::EmptyPassword`] for an empty passphrase, [`KeystoreError::InvalidKey`] if
+    /// encryption fails.
+    pub fn to_encrypted_pem(&self, passphrase: &str) -> Result<Zeroizing<String>> {
+        if passphrase.is_empty() {
+            return Err(KeystoreError::EmptyPassword);
+        }
+        let mut salt = [0u8; 16];
+        let mut iv = [0u8; 16];
+        aws_lc_rs::rand::fill(&mut salt)
+            .and_then(|()| aws_lc_rs::rand::fill(&mut iv))
+            .map_err(|_| KeystoreError::InvalidKey {
+                reason: "the system random generator failed".into(),
+            })?;
+        let encryption_failed = |e: &dyn fmt::Display| KeystoreError::InvalidKey {
+            reason: format!("encrypting the key failed: {e}"),
+        };
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, iv)
+                .map_err(|e| encryption_failed(&e))?;
+        let info =
+            pkcs8::PrivateKeyInfoRef::try_from(self.pkcs8.as_slice()).map_err(|e| encryption_failed(&e))?;
+        let doc = info
+            .encrypt_with_params(params, passphrase)
+            .map_err(|e| encryption_failed(&e))?;
+        Ok(Zeroizing::new(pem::encode(&pem::Pem::new(
+            "ENCRYPTED PRIVATE KEY",
+            doc.as_bytes().to_vec(),
+        ))))
+    }
+
+    /// The key as PKCS#8 DER.
+    pub fn pkcs8_der(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The public key as DER `SubjectPublicKeyInfo`.
+    pub fn public_key_der(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// The key's id: SHA-256 of its `SubjectPublicKeyInfo`.
+    pub fn id(&self) -> KeyId {
+        KeyId::of_spki(&self.spki)
+    }
+
+    /// The RSA modulus size in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    /// The key as an rcgen signing key, for CSRs and test certificates.
+    pub(crate) fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair> {
+        rcgen::KeyPair::try_from(self.pkcs8.as_slice()).map_err(|source| KeystoreError::Crypto {
+            what: "loading the key for signing",
+            source,
+        })
+    }
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("id", &self.id())
+            .field("bits", &self.bits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// PEM text of secret DER, built in one pre-sized zeroizing buffer so no copy is left unwiped
+/// (the `pem` crate copies its input into a plain `Vec`).
+fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
+    use base64::Engine as _;
+    let body = der.len().div_ceil(3) * 4;
+    let lines = body.div_ceil(64);
+    let capacity = 2 * (label.len() + 17) + body + lines * 2 + 4;
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    out.push_str("-----BEGIN ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    for chunk in der.chunks(48) {
+        base64::engine::general_purpose::STANDARD.encode_string(chunk, &mut out);
+        out.push('\n');
+    }
+    out.push_str("-----END ");
+    out.push_str(label);
+    out.push_str("-----\n");
+    debug_assert!(
+        out.len() <= capacity,
+        "the buffer never grows, so never leaves a copy behind"
+    );
+    out
+}
+
+/// Lowercase hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::sync::OnceLock;
+
+    /// One generated key shared by the tests of this crate: RSA generation is slow in debug builds.
+    pub(crate) fn test_key() -> &'static PrivateKey {
+        static KEY: OnceLock<PrivateKey> = OnceLock::new();
+        KEY.get_or_init(|| PrivateKey::generate_rsa_2048().unwrap())
+    }
+
+    fn openssl(args: &[&str], input: &[u8]) -> String {
+        use std::io::Write as _;
+        let mut child = Command::new("openssl")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("openssl is installed");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn generated_keys_are_rsa_2048_and_openssl_reads_them() {
+        let key = test_key();
+        assert_eq!(key.bits(), 2048);
+        let text = openssl(&["pkey", "-noout", "-text"], key.to_pkcs8_pem().as_bytes());
+        assert!(text.contains("Private-Key: (2048 bit, 2 primes)"), "{text}");
+    }
+
+    #[test]
+    fn the_key_id_is_the_sha256_of_the_public_key_as_openssl_encodes_it() {
+        let key = test_key();
+        let pub_pem = openssl(&["pkey", "-pubout"], key.to_pkcs8_pem().as_bytes());
+        let der = pem::parse(&pub_pem).unwrap().into_contents();
+        assert_eq!(der, key.public_key_der());
+        assert_eq!(key.id(), KeyId::of_spki(&der));
+        assert_eq!(key.id().to_hex().parse::<KeyId>().unwrap(), key.id());
+    }
+
+    #[test]
+    fn pkcs1_and_pkcs8_pem_import_to_the_same_key() {
+        let key = test_key();
+        let pkcs1 = openssl(&["rsa", "-traditional"], key.to_pkcs8_pem().as_bytes());
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"), "{pkcs1}");
+        let from_pkcs1 = PrivateKey::from_pem(&pkcs1).unwrap();
+        let from_pkcs8 = PrivateKey::from_pem(&key.to_pkcs8_pem()).unwrap();
+        assert_eq!(from_pkcs1.id(), key.id());
+        assert_eq!(from_pkcs8.pkcs8_der(), key.pkcs8_der());
+    }
+
+    #[test]
+    fn encrypted_pem_round_trips_and_openssl_decrypts_it() {
+        let key = test_key();
+        let encrypted = key.to_encrypted_pem("correct horse").unwrap();
+        assert!(encrypted.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        let back = PrivateKey::from_pem_with_passphrase(&encrypted, "correct horse").unwrap();
+        assert_eq!(back.id(), key.id());
+        assert!(matches!(
+            PrivateKey::from_pem_with_passphrase(&encrypted, "wrong").unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem(&encrypted).unwrap_err(),
+            KeystoreError::PassphraseRequired { .. }
+        ));
+        let text = openssl(
+            &["pkey", "-passin", "pass:correct horse", "-noout", "-text"],
+            encrypted.as_bytes(),
+        );
+        assert!(text.contains("2048 bit"));
+        let info = openssl(&["asn1parse"], encrypted.as_bytes());
+        assert!(
+            info.contains("PBES2") && info.contains("PBKDF2") && info.contains("aes-256-cbc"),
+            "{info}"
+        );
+        assert!(key.to_encrypted_pem("").is_err());
+    }
+
+    #[test]
+    fn non_rsa_and_non_key_pem_are_refused_with_a_reason() {
+        let ec = rcgen::KeyPair::generate().unwrap().serialize_pem();
+        let err = PrivateKey::from_pem(&ec).unwrap_err();
+        assert!(err.to_string().contains("Apple signing keys are RSA"), "{err}");
+        let cert = pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3]));
+        let err = PrivateKey::from_pem(&cert).unwrap_err();
+        assert!(
+            err.to_string().contains("\"CERTIFICATE\" is not a private key"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn pkcs8_pem_is_what_openssl_writes() {
+        let key = test_key();
+        let ours = key.to_pkcs8_pem();
+        assert_eq!(openssl(&["pkey"], ours.as_bytes()), *ours);
+    }
+
+    #[test]
+    fn debug_never_shows_key_material() {
+        let key = test_key();
+        let debug = format!("{key:?}");
+        assert!(
+            debug.starts_with("PrivateKey { id: KeyId(") && debug.ends_with(", .. }"),
+            "{debug}"
+        );
+        assert!(!debug.contains(&hex(&key.pkcs8_der()[..16])));
+    }
+}

@@ -1,0 +1,466 @@
+//! PKCS#12 export (key + leaf + issuing intermediate) in the form macOS accepts, and key import
+//! from PKCS#12, built on `p12-keystore`.
+//!
+//! Two forms: [`Pkcs12Format::Compatible`] (PBE-SHA1-3DES for the key and certificate bags,
+//! HMAC-SHA1 MAC), which `security import` and Keychain Access accept, and
+//! [`Pkcs12Format::Modern`] (PBES2: PBKDF2-SHA256 + AES-256-CBC, HMAC-SHA256 MAC), OpenSSL 3's
+//! default, which macOS rejects with "MAC verification failed during PKCS12 import".
+
+use std::path::Path;
+
+use p12_keystore::{
+    EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, Pkcs12ImportPolicy, PrivateKeyChain,
+};
+use sha1::{Digest as _, Sha1};
+use zeroize::Zeroizing;
+
+use crate::atomic::{FileMode, write_atomic};
+use crate::cert::CertificateInfo;
+use crate::error::{KeystoreError, Result};
+use crate::key::PrivateKey;
+
+/// The fewest PBE/MAC iterations accepted (what `openssl pkcs12 -legacy` uses).
+pub const MIN_ITERATIONS: u32 = 2048;
+
+/// Which algorithms protect a PKCS#12 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Pkcs12Format {
+    /// PBE-SHA1-3DES key and certificate bags, HMAC-SHA1 MAC: what macOS imports.
+    #[default]
+    Compatible,
+    /// AES-256-CBC with PBKDF2-SHA256 bags, HMAC-SHA256 MAC: OpenSSL 3's default; not for macOS.
+    Modern,
+}
+
+/// How to write a PKCS#12 file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pkcs12Options {
+    /// The algorithms.
+    pub format: Pkcs12Format,
+    /// Iterations of the key derivation, for both the bags and the MAC (at least [`MIN_ITERATIONS`]).
+    pub iterations: u32,
+}
+
+impl Default for Pkcs12Options {
+    fn default() -> Self {
+        Self::compatible()
+    }
+}
+
+impl Pkcs12Options {
+    /// The macOS-compatible form with 2048 iterations, as `openssl pkcs12 -legacy` writes it.
+    pub fn compatible() -> Self {
+        Self {
+            format: Pkcs12Format::Compatible,
+            iterations: MIN_ITERATIONS,
+        }
+    }
+
+    /// The modern form with 10 000 iterations.
+    pub fn modern() -> Self {
+        Self {
+            format: Pkcs12Format::Modern,
+            iterations: 10_000,
+        }
+    }
+}
+
+/// Builds a PKCS#12 file holding `key`, its certificate `leaf`, and `chain` (the issuing
+/// intermediate first, then any further CA certificates).
+///
+/// The key bag's friendlyName is the leaf's common name (what Keychain Access shows) and
+/// localKeyId is the SHA-1 of the leaf's DER on both the key and the leaf bag.
+///
+/// # Errors
+///
+/// [`KeystoreError::EmptyPassword`], [`KeystoreError::TooFewIterations`],
+/// [`KeystoreError::KeyCertificateMismatch`] if `key` is not the leaf's key, and
+/// [`KeystoreError::Pkcs12`] if encoding fails.
+///
+/// ```no_run
+/// use ascert_keystore::{build_pkcs12, CertificateInfo, Pkcs12Options, PrivateKey};
+/// # fn f(key: PrivateKey, leaf: CertificateInfo, wwdr: CertificateInfo) -> ascert_keystore::Result<()> {
+/// let p12 = build_pkcs12(&key, &leaf, &[wwdr], "a strong password", Pkcs12Options::compatible())?;
+/// ascert_keystore::write_atomic("identity.p12".as_ref(), &p12, ascert_keystore::FileMode::Secret)?;
+/// # Ok(()) }
+/// ```
+pub fn build_pkcs12(
+    key: &PrivateKey,
+    leaf: &CertificateInfo,
+    chain: &[CertificateInfo],
+    password: &str,
+    options: Pkcs12Options,
+) -> Result<Zeroizing<Vec<u8>>> {
+    if password.is_empty() {
+        return Err(KeystoreError::EmptyPassword);
+    }
+    if options.iterations < MIN_ITERATIONS {
+        return Err(KeystoreError::TooFewIterations {
+            iterations: options.iterations,
+            minimum: MIN_ITERATIONS,
+        });
+    }
+    if leaf.key_id() != key.id() {
+        return Err(KeystoreError::KeyCertificateMismatch {
+            subject: leaf.subject().to_owned(),
+        });
+    }
+    let export = |source| KeystoreError::Pkcs12 {
+        what: "export",
+        source,
+    };
+    let mut certs = Vec::with_capacity(1 + chain.len());
+    for cert in std::iter::once(leaf).chain(chain) {
+        certs.push(p12_keystore::Certificate::from_der(cert.der()).map_err(export)?);
+    }
+    let p12_key = p12_keystore::PrivateKey::from_der(key.pkcs8_der()).map_err(export)?;
+    let local_key_id = Sha1::digest(leaf.der()).to_vec();
+    let alias = leaf.common_name().unwrap_or(leaf.subject());
+    let mut store = KeyStore::new();
+    store.add_entry(
+        alias,
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, p12_key, certs)),
+    );
+    let (encryption, mac) = match options.format {
+        Pkcs12Format::Compatible => (
+            EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc,
+            MacAlgorithm::HmacSha1,
+        ),
+        Pkcs12Format::Modern => (
+            EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
+            MacAlgorithm::HmacSha256,
+        ),
+    };
+    let bytes = store
+        .writer(password)
+        .encryption_algorithm(encryption)
+        .encryption_iterations(options.iterations)
+        .mac_algorithm(mac)
+        .mac_iterations(options.iterations)
+        .write()
+        .map_err(export)?;
+    Ok(Zeroizing::new(bytes))
+}
+
+/// [`build_pkcs12`], then writes the file atomically with mode 0600.
+///
+/// # Errors
+///
+/// As [`build_pkcs12`] and [`write_atomic`].
+pub fn export_pkcs12(
+    path: &Path,
+    key: &PrivateKey,
+    leaf: &CertificateInfo,
+    chain: &[CertificateInfo],
+    password: &str,
+    options: Pkcs12Options,
+) -> Result<()> {
+    let bytes = build_pkcs12(key, leaf, chain, password, options)?;
+    write_atomic(path, &bytes, FileMode::Secret)
+}
+
+/// What a PKCS#12 file holds: its (first) private key and every certificate.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Pkcs12Contents {
+    /// The private key.
+    pub key: PrivateKey,
+    /// The certificates: the key's chain first (leaf, then issuers), then any others.
+    pub certificates: Vec<CertificateInfo>,
+}
+
+/// Reads the private key and certificates out of a PKCS#12 file (any form `p12-keystore`
+/// reads: 3DES, RC2-40 or PBES2 bags; SHA-1 or SHA-2 MACs).
+///
+/// # Errors
+///
+/// [`KeystoreError::Pkcs12`] if the file is damaged or the password wrong,
+/// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::InvalidKey`] if the key
+/// is not RSA.
+pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
+    let store = KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed).map_err(|source| {
+        KeystoreError::Pkcs12 {
+            what: "import",
+            source,
+        }
+    })?;
+    let (_, chain) = store.private_key_chain().ok_or(KeystoreError::Pkcs12WithoutKey)?;
+    let key = PrivateKey::from_der(chain.key().as_der())?;
+    let mut certificates = Vec::new();
+    for cert in chain.certs() {
+        certificates.push(CertificateInfo::from_der(cert.as_der())?);
+    }
+    for (_, entry) in store.entries() {
+        if let KeyStoreEntry::Certificate(cert) = entry {
+            certificates.push(CertificateInfo::from_der(cert.as_der())?);
+        }
+    }
+    Ok(Pkcs12Contents { key, certificates })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::tests::TestCa;
+    use crate::key::tests::test_key;
+    use std::process::{Command, Stdio};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        p12: std::path::PathBuf,
+        leaf: CertificateInfo,
+        ca: TestCa,
+    }
+
+    fn fixture(options: Pkcs12Options) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = TestCa::new("Test Worldwide Developer Relations CA");
+        let leaf = ca.issue(test_key(), "Apple Distribution: Jane Doe (TEAM123)");
+        let p12 = dir.path().join("identity.p12");
+        export_pkcs12(
+            &p12,
+            test_key(),
+            &leaf,
+            std::slice::from_ref(&ca.cert),
+            "pa ss",
+            options,
+        )
+        .unwrap();
+        Fixture {
+            _dir: dir,
+            p12,
+            leaf,
+            ca,
+        }
+    }
+
+    fn openssl(args: &[&str]) -> (bool, String) {
+        let out = Command::new("openssl")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("openssl is installed");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    }
+
+    /// `openssl pkcs12 -info` with and without `-legacy`; both must read the file.
+    fn info(p12: &Path, extra: &[&str]) -> String {
+        let path = p12.to_str().unwrap();
+        let mut outputs = Vec::new();
+        for legacy in [false, true] {
+            let mut args = vec!["pkcs12", "-info", "-in", path, "-passin", "pass:pa ss"];
+            args.extend_from_slice(extra);
+            if legacy {
+                args.push("-legacy");
+            }
+            let (ok, out) = openssl(&args);
+            assert!(ok, "openssl pkcs12 {args:?} failed:\n{out}");
+            outputs.push(out);
+        }
+        outputs.swap_remove(0)
+    }
+
+    fn assert_holds_key_leaf_and_intermediate(f: &Fixture) {
+        let out = info(&f.p12, &["-nodes"]);
+        assert_eq!(out.matches("-----BEGIN CERTIFICATE-----").count(), 2, "{out}");
+        assert!(
+            out.contains(&format!(
+                "CN = {}\nissuer=CN = Test",
+                f.leaf.common_name().unwrap()
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("subject=CN = Test Worldwide Developer Relations CA"),
+            "{out}"
+        );
+        assert!(out.contains("-----BEGIN PRIVATE KEY-----"), "{out}");
+        assert!(
+            out.contains("friendlyName: Apple Distribution: Jane Doe (TEAM123)"),
+            "{out}"
+        );
+        let sha1 = f.leaf.sha1_hex();
+        let spaced: Vec<String> = sha1
+            .as_bytes()
+            .chunks(2)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        assert!(
+            out.contains(&format!("localKeyID: {}", spaced.join(" "))),
+            "localKeyID is the leaf's SHA-1:\n{out}"
+        );
+
+        // The key in the file matches the leaf: same public key.
+        let dir = f.p12.parent().unwrap();
+        let key_pem = dir.join("key.pem");
+        let leaf_pem = dir.join("leaf.pem");
+        let p12 = f.p12.to_str().unwrap();
+        let (ok, out) = openssl(&[
+            "pkcs12",
+            "-in",
+            p12,
+            "-passin",
+            "pass:pa ss",
+            "-nocerts",
+            "-nodes",
+            "-out",
+            key_pem.to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}");
+        let (ok, out) = openssl(&[
+            "pkcs12",
+            "-in",
+            p12,
+            "-passin",
+            "pass:pa ss",
+            "-clcerts",
+            "-nokeys",
+            "-out",
+            leaf_pem.to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}");
+        let (_, key_pub) = openssl(&["pkey", "-in", key_pem.to_str().unwrap(), "-pubout"]);
+        let (_, cert_pub) = openssl(&["x509", "-in", leaf_pem.to_str().unwrap(), "-noout", "-pubkey"]);
+        assert!(
+            key_pub.contains("BEGIN PUBLIC KEY") && key_pub == cert_pub,
+            "{key_pub}\n{cert_pub}"
+        );
+    }
+
+    #[test]
+    fn compatible_uses_3des_for_both_bags_and_a_sha1_mac() {
+        let f = fixture(Pkcs12Options::default());
+        let out = info(&f.p12, &["-nokeys"]);
+        assert!(out.contains("MAC: sha1, Iteration 2048"), "{out}");
+        assert!(
+            out.contains("Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"),
+            "{out}"
+        );
+        assert!(
+            out.contains("PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048"),
+            "{out}"
+        );
+        assert!(!out.contains("AES"), "{out}");
+        assert_holds_key_leaf_and_intermediate(&f);
+    }
+
+    #[test]
+    fn modern_uses_aes256_pbkdf2_sha256_and_a_sha256_mac() {
+        let f = fixture(Pkcs12Options::modern());
+        let out = info(&f.p12, &["-nokeys"]);
+        assert!(out.contains("MAC: sha256, Iteration 10000"), "{out}");
+        assert!(
+            out.contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("3-KeyTripleDES"), "{out}");
+        assert_holds_key_leaf_and_intermediate(&f);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_file_is_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let f = fixture(Pkcs12Options::default());
+        assert_eq!(
+            std::fs::metadata(&f.p12).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn empty_passwords_few_iterations_and_foreign_keys_are_refused() {
+        let ca = TestCa::new("CA");
+        let leaf = ca.issue(test_key(), "Jane");
+        let err = build_pkcs12(test_key(), &leaf, &[], "", Pkcs12Options::default()).unwrap_err();
+        assert!(err.to_string().contains("must not be empty"), "{err}");
+        let few = Pkcs12Options {
+            iterations: 1000,
+            ..Pkcs12Options::default()
+        };
+        assert!(matches!(
+            build_pkcs12(test_key(), &leaf, &[], "pw", few).unwrap_err(),
+            KeystoreError::TooFewIterations {
+                iterations: 1000,
+                minimum: 2048
+            }
+        ));
+        let other = PrivateKey::from_pem(&openssl_genrsa()).unwrap();
+        let err = build_pkcs12(&other, &leaf, &[], "pw", Pkcs12Options::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("does not match the certificate") && err.to_string().contains("CN=Jane")
+        );
+    }
+
+    fn openssl_genrsa() -> String {
+        let out = Command::new("openssl").args(["genrsa", "2048"]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn read_pkcs12_gets_the_key_and_chain_back_from_both_forms() {
+        for options in [Pkcs12Options::compatible(), Pkcs12Options::modern()] {
+            let f = fixture(options);
+            let bytes = std::fs::read(&f.p12).unwrap();
+            let contents = read_pkcs12(&bytes, "pa ss").unwrap();
+            assert_eq!(contents.key.id(), test_key().id());
+            let subjects: Vec<_> = contents
+                .certificates
+                .iter()
+                .map(CertificateInfo::subject)
+                .collect();
+            assert_eq!(subjects, [f.leaf.subject(), f.ca.cert.subject()]);
+            assert!(matches!(
+                read_pkcs12(&bytes, "wrong").unwrap_err(),
+                KeystoreError::Pkcs12 { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn keys_import_from_a_p12_made_by_openssl() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = TestCa::new("CA");
+        let leaf = ca.issue(test_key(), "Jane");
+        let key_pem = dir.path().join("k.pem");
+        let cert_pem = dir.path().join("c.pem");
+        let p12 = dir.path().join("o.p12");
+        std::fs::write(&key_pem, test_key().to_pkcs8_pem().as_bytes()).unwrap();
+        std::fs::write(&cert_pem, leaf.to_pem()).unwrap();
+        let (ok, out) = openssl(&[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key_pem.to_str().unwrap(),
+            "-in",
+            cert_pem.to_str().unwrap(),
+            "-passout",
+            "pass:x",
+            "-out",
+            p12.to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}");
+        let store = crate::Keystore::open(dir.path().join("keys")).unwrap();
+        let record = store
+            .import_pkcs12(&std::fs::read(&p12).unwrap(), "x", None)
+            .unwrap();
+        assert_eq!(record.key_id, test_key().id());
+        assert_eq!(record.label, "Jane");
+        assert_eq!(record.serial_number.as_deref(), Some(leaf.serial()));
+    }
+}

@@ -1,0 +1,78 @@
+//! [`KeyRecord`]: the metadata kept next to each key (label, creation time, intended certificate
+//! type, CSR, and the certificate's id and serial once Apple has issued it).
+
+use ascert_models::CertificateType;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::key::KeyId;
+
+/// What the keystore knows about one key, stored as `<key id>.json` beside the key file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct KeyRecord {
+    /// The key's id (SHA-256 of its public key).
+    pub key_id: KeyId,
+    /// A name chosen by the user, such as "CI distribution 2026".
+    pub label: String,
+    /// When the key was generated or imported.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// The certificate type the key was made for, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_type: Option<CertificateType>,
+    /// The CSR made with the key, PEM, if one was made here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csr_pem: Option<String>,
+    /// The App Store Connect id of the certificate issued for the key, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_id: Option<String>,
+    /// The serial number of that certificate (upper-case hex), once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+    /// Whether the key file is encrypted PKCS#8.
+    #[serde(default)]
+    pub encrypted: bool,
+}
+
+impl KeyRecord {
+    /// A fresh record for a key with only a label.
+    pub fn new(key_id: KeyId, label: impl Into<String>) -> Self {
+        Self {
+            key_id,
+            label: label.into(),
+            created: OffsetDateTime::now_utc(),
+            certificate_type: None,
+            csr_pem: None,
+            certificate_id: None,
+            serial_number: None,
+            encrypted: false,
+        }
+    }
+
+    /// Whether Apple issued a certificate for this key, as far as the keystore knows.
+    pub fn has_certificate(&self) -> bool {
+        self.certificate_id.is_some() || self.serial_number.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_camel_case_json_and_round_trip() {
+        let mut record = KeyRecord::new(KeyId::of_spki(b"spki"), "CI key");
+        record.certificate_type = Some(CertificateType::IosDistribution);
+        record.created = time::macros::datetime!(2026-11-26 10:00 UTC);
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["certificateType"], "IOS_DISTRIBUTION");
+        assert_eq!(json["created"], "2026-11-26T10:00:00Z");
+        assert_eq!(json["keyId"].as_str().unwrap().len(), 64);
+        assert!(json.get("certificateId").is_none());
+        let back: KeyRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, record);
+        assert!(!back.has_certificate());
+    }
+}

@@ -1,0 +1,559 @@
+//! [`Keystore`]: the folder of private keys and their metadata records.
+//!
+//! Layout (see docs/keystore.md): one folder, 0700, holding for each key `<key id>.key.pem`
+//! (PKCS#8 PEM, encrypted when a passphrase is set) and `<key id>.json` (its [`KeyRecord`]),
+//! both 0600 and written atomically.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ascert_models::CertificateType;
+use zeroize::Zeroizing;
+
+use crate::atomic::{FileMode, ensure_private_folder, is_temp_name, write_atomic};
+use crate::cert::CertificateInfo;
+use crate::csr::{Csr, CsrSubject, create_csr};
+use crate::error::{KeystoreError, Result};
+use crate::key::{KeyId, PrivateKey};
+use crate::record::KeyRecord;
+
+/// The environment variable naming ascert's home folder; keys live in its `keys` subfolder.
+pub const HOME_ENV: &str = "ASCERT_HOME";
+/// The environment variable holding the passphrase that encrypts keys at rest.
+pub const PASSPHRASE_ENV: &str = "ASCERT_KEY_PASSPHRASE";
+
+const KEY_SUFFIX: &str = ".key.pem";
+const RECORD_SUFFIX: &str = ".json";
+
+/// A folder of private keys, each with its metadata record.
+#[derive(Clone)]
+pub struct Keystore {
+    folder: PathBuf,
+    passphrase: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Keystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keystore")
+            .field("folder", &self.folder)
+            .field("encrypts", &self.passphrase.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keystore {
+    /// Opens (creating if needed, mode 0700) the keystore in `folder`, without a passphrase.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::Io`] if the folder cannot be created, [`KeystoreError::InsecureFolder`] if
+    /// it exists and other users can access it.
+    pub fn open(folder: impl Into<PathBuf>) -> Result<Self> {
+        let folder = folder.into();
+        ensure_private_folder(&folder)?;
+        Ok(Self {
+            folder,
+            passphrase: None,
+        })
+    }
+
+    /// Opens the default keystore: `$ASCERT_HOME/keys`, else `keys` in the platform's data
+    /// folder (`~/.local/share/ascert` on Linux, `~/Library/Application Support/ascert` on
+    /// macOS); keys are encrypted with `$ASCERT_KEY_PASSPHRASE` when it is set and not empty.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keystore::open`], and [`KeystoreError::NoHomeFolder`] if no folder can be found.
+    ///
+    /// ```no_run
+    /// let store = ascert_keystore::Keystore::open_default()?;
+    /// for record in store.records()? {
+    ///     println!("{} {}", record.key_id, record.label);
+    /// }
+    /// # Ok::<(), ascert_keystore::KeystoreError>(())
+    /// ```
+    pub fn open_default() -> Result<Self> {
+        Ok(Self::open(Self::default_folder()?)?.with_passphrase_from_env())
+    }
+
+    /// The folder [`Keystore::open_default`] uses.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::NoHomeFolder`] if `ASCERT_HOME` is unset and the platform has no data folder.
+    pub fn default_folder() -> Result<PathBuf> {
+        if let Some(home) = std::env::var_os(HOME_ENV).filter(|h| !h.is_empty()) {
+            return Ok(PathBuf::from(home).join("keys"));
+        }
+        directories::ProjectDirs::from("", "", "ascert")
+            .map(|dirs| dirs.data_dir().join("keys"))
+            .ok_or(KeystoreError::NoHomeFolder)
+    }
+
+    /// Uses `$ASCERT_KEY_PASSPHRASE` as the passphrase when it is set and not empty.
+    #[must_use]
+    pub fn with_passphrase_from_env(self) -> Self {
+        match std::env::var(PASSPHRASE_ENV) {
+            Ok(p) if !p.is_empty() => self.with_passphrase(Zeroizing::new(p)),
+            _ => self,
+        }
+    }
+
+    /// Encrypts keys written from now on with `passphrase`, and decrypts encrypted keys with it.
+    #[must_use]
+    pub fn with_passphrase(mut self, passphrase: Zeroizing<String>) -> Self {
+        self.passphrase = Some(passphrase);
+        self
+    }
+
+    /// The keystore folder.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Generates an RSA-2048 key and its CSR, and stores both before returning, so the key is on
+    /// disk before the CSR can leave the machine.
+    ///
+    /// # Errors
+    ///
+    /// Errors of [`PrivateKey::generate_rsa_2048`], [`create_csr`] and writing the files.
+    ///
+    /// ```no_run
+    /// use ascert_keystore::{CsrSubject, Keystore};
+    /// let store = Keystore::open_default()?;
+    /// let (record, csr) = store.generate("CI distribution", None, &CsrSubject::new("Jane Doe", "jane@example.com"))?;
+    /// println!("key {} made; send this CSR:\n{}", record.key_id, csr.pem());
+    /// # Ok::<(), ascert_keystore::KeystoreError>(())
+    /// ```
+    pub fn generate(
+        &self,
+        label: &str,
+        certificate_type: Option<CertificateType>,
+        subject: &CsrSubject,
+    ) -> Result<(KeyRecord, Csr)> {
+        let key = PrivateKey::generate_rsa_2048()?;
+        let csr = create_csr(&key, subject)?;
+        let mut record = KeyRecord::new(key.id(), label);
+        record.certificate_type = certificate_type;
+        record.csr_pem = Some(csr.pem().to_owned());
+        self.write_key(&key, &mut record)?;
+        Ok((record, csr))
+    }
+
+    /// Stores `key` with a new record labelled `label`; a key already in the store keeps its
+    /// existing record, which is returned.
+    ///
+    /// # Errors
+    ///
+    /// Errors writing the files, or reading the existing record.
+    pub fn add(&self, key: &PrivateKey, label: &str) -> Result<KeyRecord> {
+        if self.key_path(&key.id()).exists() {
+            return self.record(&key.id());
+        }
+        let mut record = KeyRecord::new(key.id(), label);
+        self.write_key(key, &mut record)?;
+        Ok(record)
+    }
+
+    /// Imports a PEM key (PKCS#1, PKCS#8, or encrypted PKCS#8 with the keystore's passphrase).
+    ///
+    /// # Errors
+    ///
+    /// As [`PrivateKey::from_pem_with_passphrase`] and [`Keystore::add`].
+    pub fn import_pem(&self, pem_text: &str, label: &str) -> Result<KeyRecord> {
+        let key = match &self.passphrase {
+            Some(p) => PrivateKey::from_pem_with_passphrase(pem_text, p)?,
+            None => PrivateKey::from_pem(pem_text)?,
+        };
+        self.add(&key, label)
+    }
+
+    /// Imports the key of a PKCS#12 file; the record takes the certificate's id-less facts
+    /// (serial) when the file holds the key's certificate. The label defaults to the
+    /// certificate's common name.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::read_pkcs12`] and [`Keystore::add`].
+    pub fn import_pkcs12(&self, p12: &[u8], password: &str, label: Option<&str>) -> Result<KeyRecord> {
+        let contents = crate::pkcs12::read_pkcs12(p12, password)?;
+        let leaf = contents
+            .certificates
+            .iter()
+            .find(|c| c.key_id() == contents.key.id());
+        let label = label
+            .map(str::to_owned)
+            .or_else(|| leaf.and_then(|c| c.common_name().map(str::to_owned)))
+            .unwrap_or_else(|| "imported from PKCS#12".to_owned());
+        let record = self.add(&contents.key, &label)?;
+        match leaf {
+            Some(leaf) if record.serial_number.is_none() => self.set_certificate(&record.key_id, leaf),
+            _ => Ok(record),
+        }
+    }
+
+    /// Every key's record, oldest first. A key file without a record (copied in by hand) gets a
+    /// stand-in record labelled "(no metadata)"; leftover temporary files are ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::Io`] if the folder cannot be read, [`KeystoreError::Metadata`] for a
+    /// damaged record.
+    pub fn records(&self) -> Result<Vec<KeyRecord>> {
+        let entries = fs::read_dir(&self.folder).map_err(|e| KeystoreError::io("read", &self.folder, e))?;
+        let mut records = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| KeystoreError::io("read", &self.folder, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_temp_name(&name) {
+                continue;
+            }
+            if let Some(id) = name
+                .strip_suffix(KEY_SUFFIX)
+                .and_then(|id| id.parse::<KeyId>().ok())
+            {
+                records.push(self.record(&id)?);
+            }
+        }
+        records.sort_by(|a, b| a.created.cmp(&b.created).then(a.key_id.cmp(&b.key_id)));
+        Ok(records)
+    }
+
+    /// The record of one key.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::KeyNotFound`] if the key is not in the store, [`KeystoreError::Metadata`]
+    /// for a damaged record.
+    pub fn record(&self, id: &KeyId) -> Result<KeyRecord> {
+        let key_path = self.key_path(id);
+        if !key_path.exists() {
+            return Err(self.not_found(id));
+        }
+        let path = self.record_path(id);
+        match fs::read(&path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| KeystoreError::Metadata { path, source })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut record = KeyRecord::new(*id, "(no metadata)");
+                if let Ok(modified) = fs::metadata(&key_path).and_then(|m| m.modified()) {
+                    record.created = modified.into();
+                }
+                record.encrypted = fs::read_to_string(&key_path).is_ok_and(|t| t.contains("ENCRYPTED"));
+                Ok(record)
+            }
+            Err(e) => Err(KeystoreError::io("read", path, e)),
+        }
+    }
+
+    /// Whether the store holds the private key with this id.
+    pub fn contains(&self, id: &KeyId) -> bool {
+        self.key_path(id).exists()
+    }
+
+    /// Loads a private key.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::KeyNotFound`], [`KeystoreError::PassphraseRequired`] for an encrypted key
+    /// without a passphrase, [`KeystoreError::WrongPassphrase`], or [`KeystoreError::InvalidKey`]
+    /// if the file holds a different key than its name says.
+    pub fn load_key(&self, id: &KeyId) -> Result<PrivateKey> {
+        let path = self.key_path(id);
+        let text = read_secret(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                self.not_found(id)
+            } else {
+                KeystoreError::io("read", &path, e)
+            }
+        })?;
+        let key = match &self.passphrase {
+            Some(p) => PrivateKey::from_pem_with_passphrase(&text, p),
+            None => PrivateKey::from_pem(&text),
+        }
+        .map_err(|e| match e {
+            KeystoreError::PassphraseRequired { .. } => {
+                KeystoreError::PassphraseRequired { key_id: id.to_hex() }
+            }
+            KeystoreError::WrongPassphrase { .. } => KeystoreError::WrongPassphrase { key_id: id.to_hex() },
+            other => other,
+        })?;
+        if key.id() != *id {
+            return Err(KeystoreError::InvalidKey {
+                reason: format!(
+                    "{} holds key {}, not the key its name says",
+                    path.display(),
+                    key.id()
+                ),
+            });
+        }
+        Ok(key)
+    }
+
+    /// Records the certificate Apple issued for a key (its API id, if known, and serial).
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::KeyNotFound`] and errors writing the record; [`KeystoreError::KeyCertificateMismatch`]
+    /// if the certificate is for another key.
+    pub fn set_certificate(&self, id: &KeyId, certificate: &CertificateInfo) -> Result<KeyRecord> {
+        if certificate.key_id() != *id {
+            return Err(KeystoreError::KeyCertificateMismatch {
+                subject: certificate.subject().to_owned(),
+            });
+        }
+        let mut record = self.record(id)?;
+        if let Some(api_id) = certificate.api_id() {
+            record.certificate_id = Some(api_id.to_owned());
+        }
+        record.serial_number = Some(certificate.serial().to_owned());
+        self.write_record(&record)?;
+        Ok(record)
+    }
+
+    /// Writes a key to `path` as PEM, atomically and 0600: encrypted PKCS#8 with `passphrase`,
+    /// else plain PKCS#8.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keystore::load_key`] and [`write_atomic`].
+    pub fn export_pem(&self, id: &KeyId, path: &Path, passphrase: Option<&str>) -> Result<()> {
+        let key = self.load_key(id)?;
+        let text = match passphrase {
+            Some(p) => key.to_encrypted_pem(p)?,
+            None => key.to_pkcs8_pem(),
+        };
+        write_atomic(path, text.as_bytes(), FileMode::Secret)
+    }
+
+    /// The stored key whose public key is the certificate's, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keystore::record`].
+    pub fn find_for_certificate(&self, certificate: &CertificateInfo) -> Result<Option<KeyRecord>> {
+        let id = certificate.key_id();
+        if self.contains(&id) {
+            self.record(&id).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The path of a key's PEM file.
+    pub fn key_path(&self, id: &KeyId) -> PathBuf {
+        self.folder.join(format!("{id}{KEY_SUFFIX}"))
+    }
+
+    /// The path of a key's metadata record.
+    pub fn record_path(&self, id: &KeyId) -> PathBuf {
+        self.folder.join(format!("{id}{RECORD_SUFFIX}"))
+    }
+
+    fn write_key(&self, key: &PrivateKey, record: &mut KeyRecord) -> Result<()> {
+        let text = match &self.passphrase {
+            Some(p) => key.to_encrypted_pem(p)?,
+            None => key.to_pkcs8_pem(),
+        };
+        record.encrypted = self.passphrase.is_some();
+        // The key goes first: a record without its key would promise what the store cannot keep.
+        write_atomic(&self.key_path(&key.id()), text.as_bytes(), FileMode::Secret)?;
+        self.write_record(record)
+    }
+
+    fn write_record(&self, record: &KeyRecord) -> Result<()> {
+        let path = self.record_path(&record.key_id);
+        let mut json = serde_json::to_vec_pretty(record).map_err(|source| KeystoreError::Metadata {
+            path: path.clone(),
+            source,
+        })?;
+        json.push(b'\n');
+        write_atomic(&path, &json, FileMode::Secret)
+    }
+
+    fn not_found(&self, id: &KeyId) -> KeystoreError {
+        KeystoreError::KeyNotFound {
+            key_id: id.to_hex(),
+            folder: self.folder.clone(),
+        }
+    }
+}
+
+/// Reads a secret file into one zeroizing buffer sized from the file, so reading leaves no
+/// reallocated copies behind.
+fn read_secret(path: &Path) -> std::io::Result<Zeroizing<String>> {
+    use std::io::Read as _;
+    let mut file = fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(0);
+    let mut text = Zeroizing::new(String::with_capacity(len + 1));
+    file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::tests::TestCa;
+    use crate::key::tests::test_key;
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn store() -> (tempfile::TempDir, Keystore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Keystore::open(dir.path().join("keys")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn generate_writes_the_key_and_a_record_with_the_csr() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (record, csr) = store
+            .generate("CI", Some(CertificateType::Development), &subject)
+            .unwrap();
+        assert_eq!(record.label, "CI");
+        assert_eq!(record.csr_pem.as_deref(), Some(csr.pem()));
+        assert_eq!(record.certificate_type, Some(CertificateType::Development));
+        let key = store.load_key(&record.key_id).unwrap();
+        assert_eq!(key.bits(), 2048);
+        assert_eq!(store.records().unwrap(), vec![record]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_folder_is_0700_and_every_key_and_record_file_0600() {
+        let (_dir, store) = store();
+        let record = store.add(test_key(), "imported").unwrap();
+        assert_eq!(mode_of(store.folder()), 0o700);
+        assert_eq!(mode_of(&store.key_path(&record.key_id)), 0o600);
+        assert_eq!(mode_of(&store.record_path(&record.key_id)), 0o600);
+        let exported = store.folder().parent().unwrap().join("exported.pem");
+        store.export_pem(&record.key_id, &exported, None).unwrap();
+        assert_eq!(mode_of(&exported), 0o600);
+        let names: Vec<_> = fs::read_dir(store.folder())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn keys_are_named_by_the_sha256_of_their_public_key() {
+        let (_dir, store) = store();
+        let record = store.add(test_key(), "a").unwrap();
+        assert_eq!(record.key_id, test_key().id());
+        assert!(
+            store
+                .key_path(&record.key_id)
+                .ends_with(format!("{}.key.pem", test_key().id()))
+        );
+        // Adding the same key again keeps the first record.
+        assert_eq!(store.add(test_key(), "b").unwrap().label, "a");
+    }
+
+    #[test]
+    fn import_accepts_pkcs1_and_export_gives_pkcs8_back() {
+        let (dir, store) = store();
+        let pkcs8 = test_key().to_pkcs8_pem();
+        let record = store.import_pem(&pkcs8, "from pem").unwrap();
+        let out = dir.path().join("out.pem");
+        store.export_pem(&record.key_id, &out, None).unwrap();
+        assert_eq!(fs::read_to_string(&out).unwrap(), *pkcs8);
+        store.export_pem(&record.key_id, &out, Some("pw")).unwrap();
+        let text = fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            PrivateKey::from_pem_with_passphrase(&text, "pw").unwrap().id(),
+            record.key_id
+        );
+    }
+
+    #[test]
+    fn keys_are_encrypted_at_rest_with_a_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("keys");
+        let store = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(Zeroizing::new("s3cret".into()));
+        let record = store.add(test_key(), "enc").unwrap();
+        assert!(record.encrypted);
+        let text = fs::read_to_string(store.key_path(&record.key_id)).unwrap();
+        assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        assert_eq!(store.load_key(&record.key_id).unwrap().id(), record.key_id);
+
+        let without = Keystore::open(&folder).unwrap();
+        let err = without.load_key(&record.key_id).unwrap_err();
+        assert!(err.to_string().contains("ASCERT_KEY_PASSPHRASE"), "{err}");
+        let wrong = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(Zeroizing::new("nope".into()));
+        assert!(matches!(
+            wrong.load_key(&record.key_id).unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
+    }
+
+    #[test]
+    fn set_certificate_records_id_and_serial_and_refuses_other_keys_certificates() {
+        let (_dir, store) = store();
+        let record = store.add(test_key(), "a").unwrap();
+        let ca = TestCa::new("Test CA");
+        let leaf = ca.issue(test_key(), "Jane");
+        let updated = store.set_certificate(&record.key_id, &leaf).unwrap();
+        assert_eq!(updated.serial_number.as_deref(), Some("9A0102"));
+        assert_eq!(store.record(&record.key_id).unwrap(), updated);
+        let other = KeyId::of_spki(b"other");
+        assert!(matches!(
+            store.set_certificate(&other, &leaf).unwrap_err(),
+            KeystoreError::KeyCertificateMismatch { .. }
+        ));
+        assert_eq!(
+            store.find_for_certificate(&leaf).unwrap().unwrap().key_id,
+            record.key_id
+        );
+    }
+
+    #[test]
+    fn stray_files_do_not_break_listing_and_missing_records_get_a_stand_in() {
+        let (_dir, store) = store();
+        let record = store.add(test_key(), "a").unwrap();
+        fs::remove_file(store.record_path(&record.key_id)).unwrap();
+        fs::write(store.folder().join(".x.key.pem.tmp-1-ab"), "partial").unwrap();
+        fs::write(store.folder().join("notes.txt"), "hello").unwrap();
+        let records = store.records().unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].label, "(no metadata)");
+        let err = store.load_key(&KeyId::of_spki(b"none")).unwrap_err();
+        assert!(err.to_string().starts_with("no key "), "{err}");
+    }
+
+    #[test]
+    fn the_default_folder_follows_ascert_home() {
+        // `set_var` needs `unsafe` in edition 2024 (forbidden here), so a child process of this
+        // test binary reads the folder with the variable set.
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "store::tests::print_default_folder", "--nocapture"])
+            .env(HOME_ENV, dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("DEFAULT={}", dir.path().join("keys").display())),
+            "{text}"
+        );
+    }
+
+    #[test]
+    #[allow(
+        clippy::print_stdout,
+        reason = "the parent test reads this line from the child's stdout"
+    )]
+    fn print_default_folder() {
+        println!("DEFAULT={}", Keystore::default_folder().unwrap().display());
+    }
+}
