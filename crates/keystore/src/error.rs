@@ -152,6 +152,9 @@ pub enum KeystoreError {
         /// What the verification found.
         reason: String,
     },
+    /// The macOS keychain refused an identity, or this is not macOS.
+    #[error(transparent)]
+    Keychain(#[from] ascert_keychain::KeychainError),
     /// The caller's download of an AIA caIssuers URL failed.
     #[error("could not download the issuing certificate from {url}: {source}")]
     Fetch {

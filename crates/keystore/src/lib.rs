@@ -10,6 +10,8 @@
 //!   ([`Pkcs12Format::Compatible`]) or the modern one.
 //! - [`IntermediateFinder`]: the issuing intermediate, from CA folders, a cache, or the leaf's AIA
 //!   URL through a caller-supplied [`IssuerFetcher`]; Apple's CAs are pinned by SHA-256.
+//! - [`install_identity`]: the key and certificates straight into the macOS keychain (through
+//!   ascert-keychain; "only on macOS" elsewhere).
 //! - [`write_atomic`]: every file this crate writes goes through it (temp file, fsync, rename,
 //!   folder fsync).
 //!
@@ -39,6 +41,7 @@ mod atomic;
 mod cert;
 mod csr;
 mod error;
+mod install;
 mod intermediates;
 mod key;
 mod pairing;
@@ -50,6 +53,7 @@ pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};
+pub use install::{Identity, Keychain, install_identity};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };
