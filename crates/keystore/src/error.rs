@@ -51,15 +51,15 @@ pub enum KeystoreError {
         reason: String,
     },
     /// A key stored encrypted, with no passphrase given.
-    #[error("key {key_id} is encrypted: set ASCERT_KEY_PASSPHRASE to its passphrase")]
+    #[error("the key {key_id} is encrypted: set ASCERT_KEY_PASSPHRASE to its passphrase")]
     PassphraseRequired {
-        /// The key's id (SHA-256 of its public key, hex).
+        /// The key's id (SHA-256 of its public key, hex), or "in the PEM text" for a key being read.
         key_id: String,
     },
     /// A passphrase that does not decrypt the key.
-    #[error("the passphrase does not decrypt key {key_id}")]
+    #[error("the passphrase does not decrypt the key {key_id}")]
     WrongPassphrase {
-        /// The key's id, or "imported key" for a key not yet stored.
+        /// The key's id, or "in the PEM text" for a key being read.
         key_id: String,
     },
     /// A CSR subject that cannot be encoded as Apple expects.
@@ -152,6 +152,9 @@ pub enum KeystoreError {
         /// What the verification found.
         reason: String,
     },
+    /// The macOS keychain refused an identity, or this is not macOS.
+    #[error(transparent)]
+    Keychain(#[from] ascert_keychain::KeychainError),
     /// The caller's download of an AIA caIssuers URL failed.
     #[error("could not download the issuing certificate from {url}: {source}")]
     Fetch {

@@ -182,7 +182,7 @@ impl PrivateKey {
             "ENCRYPTED PRIVATE KEY" => {
                 let Some(passphrase) = passphrase else {
                     return Err(KeystoreError::PassphraseRequired {
-                        key_id: "being read".into(),
+                        key_id: "in the PEM text".into(),
                     });
                 };
                 let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&contents).map_err(|e| {
@@ -193,7 +193,7 @@ impl PrivateKey {
                 let plain = info
                     .decrypt(passphrase)
                     .map_err(|_| KeystoreError::WrongPassphrase {
-                        key_id: "being read".into(),
+                        key_id: "in the PEM text".into(),
                     })?;
                 Self::from_der(plain.as_bytes())
             }

@@ -2,13 +2,46 @@
 //!
 //! - [`PrivateKey`] and [`KeyId`]: RSA-2048 generation, PEM import (PKCS#1, PKCS#8, encrypted
 //!   PKCS#8) and export; a key is identified by the SHA-256 of its public key.
-//! - [`create_csr`]: the certificate signing request Apple expects.
-//! - [`write_atomic`]: every file this crate writes goes through it.
+//! - [`create_csr`]: the certificate signing request Apple expects (Keychain Access's form).
+//! - [`Keystore`] and [`KeyRecord`]: the key folder (0700), one 0600 file per key plus its
+//!   metadata record, optionally encrypted at rest with `ASCERT_KEY_PASSPHRASE`.
+//! - [`CertificateInfo`] and [`pair`]: which certificates have their key here.
+//! - [`build_pkcs12`] / [`export_pkcs12`] / [`read_pkcs12`]: PKCS#12 in the form macOS accepts
+//!   ([`Pkcs12Format::Compatible`]) or the modern one.
+//! - [`IntermediateFinder`]: the issuing intermediate, from CA folders, a cache, or the leaf's AIA
+//!   URL through a caller-supplied [`IssuerFetcher`]; Apple's CAs are pinned by SHA-256.
+//! - [`install_identity`]: the key and certificates straight into the macOS keychain (through
+//!   ascert-keychain; "only on macOS" elsewhere).
+//! - [`write_atomic`]: every file this crate writes goes through it (temp file, fsync, rename,
+//!   folder fsync).
+//!
+//! This crate makes no network requests and never prints.
+//!
+//! ```no_run
+//! use ascert_keystore::{
+//!     CertificateInfo, CsrSubject, IntermediateFinder, Keystore, Pkcs12Options, export_pkcs12,
+//! };
+//! let store = Keystore::open_default()?;
+//! // 1. Key and CSR; the key is on disk before the CSR is returned.
+//! let (record, csr) = store.generate("CI", None, &CsrSubject::new("Jane Doe", "jane@example.com"))?;
+//! // 2. Send csr.pem() to App Store Connect; it answers with the certificate.
+//! # let der: Vec<u8> = Vec::new();
+//! let leaf = CertificateInfo::from_der(&der)?;
+//! store.set_certificate(&record.key_id, &leaf)?;
+//! // 3. Bundle key, leaf and intermediate for macOS.
+//! let wwdr = IntermediateFinder::new().ca_folder("Apple CAs").find(&leaf)?;
+//! let key = store.load_key(&record.key_id)?;
+//! export_pkcs12(
+//!     "identity.p12".as_ref(), &key, &leaf, &[wwdr.certificate], "a password", Pkcs12Options::compatible(),
+//! )?;
+//! # Ok::<(), ascert_keystore::KeystoreError>(())
+//! ```
 
 mod atomic;
 mod cert;
 mod csr;
 mod error;
+mod install;
 mod intermediates;
 mod key;
 mod pairing;
@@ -20,6 +53,7 @@ pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};
+pub use install::{Identity, Keychain, install_identity};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };
