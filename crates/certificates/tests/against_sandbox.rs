@@ -29,7 +29,11 @@ fn provider(sandbox: &Sandbox) -> TokenProvider {
 }
 
 fn api(sandbox: &Sandbox, tokens: TokenProvider) -> CertificatesApi {
-    let client = Client::builder(tokens).base_url(sandbox.base_url()).retry(retries()).build().unwrap();
+    let client = Client::builder(tokens)
+        .base_url(sandbox.base_url())
+        .retry(retries())
+        .build()
+        .unwrap();
     CertificatesApi::new(client)
 }
 
@@ -43,9 +47,11 @@ async fn start(builder: SandboxBuilder) -> (Sandbox, CertificatesApi) {
 fn csr() -> (String, Vec<u8>) {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(rcgen::DnType::CommonName, "ascert test");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "ascert test");
     let pem = params.serialize_request(&key).unwrap().pem().unwrap();
-    (pem, key.public_key_der())
+    (pem, rcgen::PublicKeyData::subject_public_key_info(&key))
 }
 
 fn public_key_of(der: &[u8]) -> Vec<u8> {
@@ -82,10 +88,20 @@ async fn lists_every_certificate_exactly_once_under_faults_for_20_seeds() {
     for seed in 0..20 {
         sandbox.set_fault_rate(0.2, seed);
         let before = api.client().requests_sent();
-        let all = api.list().limit(200).unwrap().all().await.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let all = api
+            .list()
+            .limit(200)
+            .unwrap()
+            .all()
+            .await
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         let ids: Vec<String> = all.into_iter().map(|c| c.id).collect();
         assert_eq!(ids.len(), 1001, "seed {seed}");
-        assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), expected, "seed {seed}");
+        assert_eq!(
+            ids.iter().cloned().collect::<BTreeSet<_>>(),
+            expected,
+            "seed {seed}"
+        );
         retried += api.client().requests_sent() - before - 6;
     }
     assert!(retried > 0, "the faults made the client retry");
@@ -97,20 +113,39 @@ async fn create_reconciled_adopts_the_certificate_whose_response_was_lost() {
     let (csr, public_key) = csr();
     sandbox.drop_next_create_responses(1);
     let before = sandbox.certificate_count();
-    let reconciled = api.create_reconciled(csr, CertificateType::Distribution).await.unwrap();
+    let reconciled = api
+        .create_reconciled(csr, CertificateType::Distribution)
+        .await
+        .unwrap();
     assert_eq!(reconciled.outcome, Outcome::Adopted);
-    assert_eq!(sandbox.certificate_count(), before + 1, "exactly one new certificate");
-    assert_eq!(public_key_of(&reconciled.certificate.content_der().unwrap()), public_key);
+    assert_eq!(
+        sandbox.certificate_count(),
+        before + 1,
+        "exactly one new certificate"
+    );
+    assert_eq!(
+        public_key_of(&reconciled.certificate.content_der().unwrap()),
+        public_key
+    );
 }
 
 #[tokio::test]
 async fn create_reconciled_creates_once_and_then_adopts() {
     let (sandbox, api) = start(Sandbox::builder()).await;
     let (csr, public_key) = csr();
-    let first = api.create_reconciled(csr.clone(), CertificateType::Development).await.unwrap();
+    let first = api
+        .create_reconciled(csr.clone(), CertificateType::Development)
+        .await
+        .unwrap();
     assert_eq!(first.outcome, Outcome::Created);
-    assert_eq!(public_key_of(&first.certificate.content_der().unwrap()), public_key);
-    let again = api.create_reconciled(csr, CertificateType::Development).await.unwrap();
+    assert_eq!(
+        public_key_of(&first.certificate.content_der().unwrap()),
+        public_key
+    );
+    let again = api
+        .create_reconciled(csr, CertificateType::Development)
+        .await
+        .unwrap();
     assert_eq!(again.outcome, Outcome::Adopted);
     assert_eq!(again.certificate.id, first.certificate.id);
     assert_eq!(sandbox.certificate_count(), 1);
@@ -118,41 +153,89 @@ async fn create_reconciled_creates_once_and_then_adopts() {
 
 #[tokio::test]
 async fn a_full_slot_is_a_conflict_with_apples_words() {
-    let limits = Limits { distribution_per_team: 1, ..Limits::default() };
+    let limits = Limits {
+        distribution_per_team: 1,
+        ..Limits::default()
+    };
     let (_sandbox, api) = start(Sandbox::builder().limits(limits)).await;
-    api.create(csr().0, CertificateType::Distribution).send().await.unwrap();
-    let err = api.create(csr().0, CertificateType::Distribution).send().await.unwrap_err();
+    api.create(csr().0, CertificateType::Distribution)
+        .send()
+        .await
+        .unwrap();
+    let err = api
+        .create(csr().0, CertificateType::Distribution)
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "{err}");
     let apple = &err.transport().unwrap().api_errors()[0];
     assert_eq!(apple.code, "ENTITY_ERROR");
-    assert!(apple.detail.contains("You already have a current"), "{}", apple.detail);
+    assert!(
+        apple.detail.contains("You already have a current"),
+        "{}",
+        apple.detail
+    );
 }
 
 #[tokio::test]
 async fn a_refused_type_filter_falls_back_to_filtering_locally() {
     let (sandbox, api) = start(Sandbox::builder().seed_certificates(300)).await;
     for _ in 0..2 {
-        api.create(csr().0, CertificateType::DeveloperIdApplicationG2).send().await.unwrap();
+        api.create(csr().0, CertificateType::DeveloperIdApplicationG2)
+            .send()
+            .await
+            .unwrap();
     }
-    let direct = api.list().certificate_type(CertificateType::DeveloperIdApplicationG2).all().await.unwrap();
+    let direct = api
+        .list()
+        .certificate_type(CertificateType::DeveloperIdApplicationG2)
+        .all()
+        .await
+        .unwrap();
     sandbox.reject_type_filter(Some(CertificateType::DeveloperIdApplicationG2));
-    let page = api.list().certificate_type(CertificateType::DeveloperIdApplicationG2).page().await;
-    assert_eq!(page.unwrap_err().status(), Some(400), "the sandbox refuses the filter as Apple has");
-    let fallback = api.list().certificate_type(CertificateType::DeveloperIdApplicationG2).all().await.unwrap();
+    let page = api
+        .list()
+        .certificate_type(CertificateType::DeveloperIdApplicationG2)
+        .page()
+        .await;
+    assert_eq!(
+        page.unwrap_err().status(),
+        Some(400),
+        "the sandbox refuses the filter as Apple has"
+    );
+    let fallback = api
+        .list()
+        .certificate_type(CertificateType::DeveloperIdApplicationG2)
+        .all()
+        .await
+        .unwrap();
     let ids = |v: &[ascert_models::Certificate]| v.iter().map(|c| c.id.clone()).collect::<BTreeSet<_>>();
     assert!(direct.len() >= 2);
     assert_eq!(ids(&fallback), ids(&direct));
-    assert!(fallback.iter().all(|c| c.attributes.certificate_type == Some(CertificateType::DeveloperIdApplicationG2)));
+    assert!(
+        fallback
+            .iter()
+            .all(|c| c.attributes.certificate_type == Some(CertificateType::DeveloperIdApplicationG2))
+    );
 }
 
 #[tokio::test]
 async fn get_download_activate_and_revoke() {
     let (_sandbox, api) = start(Sandbox::builder()).await;
     let (csr, public_key) = csr();
-    let created = api.create(csr, CertificateType::IosDevelopment).send().await.unwrap();
+    let created = api
+        .create(csr, CertificateType::IosDevelopment)
+        .send()
+        .await
+        .unwrap();
     let der = api.download(&created.id).await.unwrap();
     assert_eq!(public_key_of(&der), public_key);
-    let fetched = api.get(&created.id).include(Include::PassTypeId).send().await.unwrap();
+    let fetched = api
+        .get(&created.id)
+        .include(Include::PassTypeId)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fetched.attributes.serial_number, created.attributes.serial_number);
 
     let off = api.set_activated(&created.id, false).await.unwrap();
@@ -201,7 +284,11 @@ async fn a_trace_log_of_list_create_and_revoke_holds_no_token() {
     let tokens = provider(&sandbox);
     let api = api(&sandbox, tokens.clone());
     api.list().limit(10).unwrap().all().await.unwrap();
-    let created = api.create(csr().0, CertificateType::Development).send().await.unwrap();
+    let created = api
+        .create(csr().0, CertificateType::Development)
+        .send()
+        .await
+        .unwrap();
     api.revoke(&created.id).await.unwrap();
 
     let token = ascert_auth::TokenSource::token(&tokens).unwrap();

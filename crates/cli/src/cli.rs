@@ -1,0 +1,403 @@
+//! The command-line grammar: `ascert [global options] <command> ...`, declared with clap.
+
+use std::path::PathBuf;
+
+use ascert_models::{CertificateType, SortKey};
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::commands::sandbox::SandboxCommand;
+
+/// Manage Apple code-signing identities through the App Store Connect API.
+///
+/// ascert lists, downloads, creates, activates, deactivates and revokes signing certificates, keeps
+/// their private keys safe on this machine, and exports each certificate with its key as a PKCS#12
+/// bundle that macOS imports. Try it without an Apple account: `ascert demo`.
+#[derive(Debug, Parser)]
+#[command(name = "ascert", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Credentials are read from, in order: the flags below, the environment \
+(ASC_KEY_ID / ASC_ISSUER_ID / ASC_PRIVATE_KEY_PATH, fastlane's and codemagic's variables), the \
+profile in the config file, the OS credential store (`ascert auth login`), then AuthKey_<KEY_ID>.p8 \
+in ./private_keys, ~/private_keys, ~/.private_keys or ~/.appstoreconnect/private_keys.\n\n\
+Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited.")]
+pub(crate) struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct GlobalArgs {
+    /// Profile of the config file and the OS credential store to use [default: default]
+    #[arg(long, global = true, env = "ASCERT_PROFILE", value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// API key file: fastlane's or rcodesign's JSON, or Apple's AuthKey_<KEY_ID>.p8
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) api_key: Option<PathBuf>,
+    /// API key id (10 characters), for --private-key or a .p8 not named AuthKey_<KEY_ID>.p8
+    #[arg(long, global = true, value_name = "ID")]
+    pub(crate) key_id: Option<String>,
+    /// Issuer id (a UUID) of a team key; leave out for an individual key
+    #[arg(long, global = true, value_name = "UUID")]
+    pub(crate) issuer_id: Option<String>,
+    /// The API key's private key, a .p8 (PKCS#8 PEM) file
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) private_key: Option<PathBuf>,
+    /// App Store Connect base URL (a sandbox's, or the enterprise host) [default: Apple's]
+    #[arg(long, global = true, env = "ASCERT_BASE_URL", value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Folder of the local keystore [default: the platform's data folder]
+    #[arg(long, global = true, env = "ASCERT_HOME", value_name = "DIR")]
+    pub(crate) home: Option<PathBuf>,
+    /// Machine-readable output: JSON on stdout, errors as a JSON object on stderr
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// More detail on stderr (-v, -vv, -vvv)
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List, download, create, activate, deactivate and revoke certificates
+    #[command(subcommand, visible_alias = "certs")]
+    Certificates(CertificatesCommand),
+    /// Private keys kept on this machine
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Certificates paired with their private keys: list, export as .p12, install in a keychain
+    #[command(subcommand)]
+    Identities(IdentitiesCommand),
+    /// Save, check and remove API keys; print a token for curl
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// Run the App Store Connect sandbox (an emulator of /v1/certificates)
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Try ascert end to end against an embedded sandbox: no Apple account needed
+    Demo(DemoArgs),
+    /// Print a shell completion script
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
+}
+
+/// `ascert certificates ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertificatesCommand {
+    /// List certificates (every page)
+    List(ListArgs),
+    /// Show one certificate, or save it as DER (.cer) or PEM
+    Get(GetArgs),
+    /// Create a certificate: a new key (kept here) and CSR, or your own CSR
+    Create(CreateArgs),
+    /// Activate a certificate
+    Activate {
+        /// The certificate's id
+        id: String,
+    },
+    /// Deactivate a certificate
+    Deactivate {
+        /// The certificate's id
+        id: String,
+    },
+    /// Revoke certificates (cannot be undone)
+    Revoke(RevokeArgs),
+}
+
+/// `ascert certificates list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only this certificate type (repeat for several), e.g. DISTRIBUTION
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+    pub(crate) types: Vec<CertificateType>,
+    /// Only certificates with this display name (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Vec<String>,
+    /// Only the certificate with this serial number (repeatable)
+    #[arg(long, value_name = "SERIAL")]
+    pub(crate) serial: Vec<String>,
+    /// Only the certificate with this id (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub(crate) id: Vec<String>,
+    /// Sort by displayName, certificateType, serialNumber or id; a leading - sorts descending
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub(crate) sort: Vec<SortKey>,
+    /// Certificates per request, 1 to 200 (every page is fetched either way)
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub(crate) limit: u32,
+    /// Only expired certificates
+    #[arg(long, conflicts_with = "valid")]
+    pub(crate) expired: bool,
+    /// Only certificates that have not expired
+    #[arg(long)]
+    pub(crate) valid: bool,
+}
+
+/// `ascert certificates get`.
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// The certificate's id
+    pub(crate) id: String,
+    /// Save the certificate to FILE (DER, as a .cer; PEM with --pem)
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Write PEM instead of DER (to --out, or to stdout)
+    #[arg(long)]
+    pub(crate) pem: bool,
+}
+
+/// Where a PKCS#12 password comes from; never from the command line itself.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct PasswordArgs {
+    /// Read the .p12 password from this environment variable [default: ASCERT_P12_PASSWORD]
+    #[arg(long, value_name = "VAR")]
+    pub(crate) password_env: Option<String>,
+    /// Read the .p12 password from the first line of FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Read the .p12 password from the first line of standard input
+    #[arg(long, conflicts_with_all = ["password_env", "password_file"])]
+    pub(crate) password_stdin: bool,
+}
+
+/// How to write a PKCS#12 bundle.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct Pkcs12Args {
+    /// AES-256 / PBKDF2 / SHA-256 MAC instead of the 3DES / SHA-1 form macOS imports everywhere
+    #[arg(long)]
+    pub(crate) modern: bool,
+    /// Folder of CA certificates (.cer/.pem) to find the issuing intermediate in
+    #[arg(long, value_name = "DIR")]
+    pub(crate) ca_dir: Option<PathBuf>,
+}
+
+/// `ascert certificates create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, DEVELOPER_ID_APPLICATION_G2
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+    pub(crate) certificate_type: CertificateType,
+    /// Use your own CSR (PEM) instead of a new key kept here
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["common_name", "email", "p12", "keychain"])]
+    pub(crate) csr: Option<PathBuf>,
+    /// The CSR's common name (your name or your company's) [required without --csr]
+    #[arg(long, value_name = "CN", required_unless_present = "csr")]
+    pub(crate) common_name: Option<String>,
+    /// The CSR's e-mail address [required without --csr]
+    #[arg(long, value_name = "EMAIL", required_unless_present = "csr")]
+    pub(crate) email: Option<String>,
+    /// The CSR's two-letter country code
+    #[arg(long, value_name = "CC", default_value = "US")]
+    pub(crate) country: String,
+    /// A label for the new key [default: "<TYPE> <date>"]
+    #[arg(long)]
+    pub(crate) label: Option<String>,
+    /// The pass type ID a PASS_TYPE_ID certificate is for
+    #[arg(long, value_name = "ID")]
+    pub(crate) pass_type_id: Option<String>,
+    /// The merchant ID an Apple Pay certificate is for
+    #[arg(long, value_name = "ID")]
+    pub(crate) merchant_id: Option<String>,
+    /// Also export the new identity (key + certificate + intermediate) as a .p12
+    #[arg(long, value_name = "FILE")]
+    pub(crate) p12: Option<PathBuf>,
+    /// Also install the identity in a macOS keychain (the login keychain without NAME)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) keychain: Option<String>,
+    /// PKCS#12 options, for --p12
+    #[command(flatten)]
+    pub(crate) pkcs12: Pkcs12Args,
+    /// The .p12 password's source, for --p12
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
+}
+
+/// `ascert certificates revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The ids of the certificates to revoke
+    #[arg(required_unless_present = "expired", conflicts_with = "expired")]
+    pub(crate) ids: Vec<String>,
+    /// Revoke every expired certificate (of --type, if given)
+    #[arg(long)]
+    pub(crate) expired: bool,
+    /// With --expired: only this certificate type (repeatable)
+    #[arg(long = "type", value_name = "TYPE", requires = "expired", value_parser = parse_certificate_type)]
+    pub(crate) types: Vec<CertificateType>,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short)]
+    pub(crate) yes: bool,
+}
+
+/// `ascert keys ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Generate an RSA-2048 key (kept here, 0600) and its CSR
+    Generate {
+        /// A label for the key
+        #[arg(long)]
+        label: Option<String>,
+        /// The certificate type the key is meant for
+        #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+        certificate_type: Option<CertificateType>,
+        /// The CSR's common name
+        #[arg(long, value_name = "CN")]
+        common_name: String,
+        /// The CSR's e-mail address
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// The CSR's two-letter country code
+        #[arg(long, value_name = "CC", default_value = "US")]
+        country: String,
+        /// Also write the CSR to FILE
+        #[arg(long, value_name = "FILE")]
+        csr_out: Option<PathBuf>,
+    },
+    /// List the keys kept here
+    List,
+    /// Print (or save) the CSR made with a key
+    Csr {
+        /// The key's id (or a unique prefix of it)
+        key: String,
+        /// Write the CSR to FILE instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Import a private key (PKCS#1 or PKCS#8 PEM, or a .p12)
+    Import {
+        /// The key file
+        file: PathBuf,
+        /// A label for the key
+        #[arg(long)]
+        label: Option<String>,
+        /// The .p12 password's source, for a .p12 file
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Export a private key as PKCS#8 PEM (0600)
+    Export {
+        /// The key's id (or a unique prefix of it)
+        key: String,
+        /// The file to write
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Delete a key from this machine (its certificate stops being usable here)
+    Delete {
+        /// The key's id (or a unique prefix of it)
+        key: String,
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// `ascert identities ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum IdentitiesCommand {
+    /// Local keys against App Store Connect's certificates: paired, key-only or certificate-only
+    List,
+    /// Export a certificate with its local key (and the issuing intermediate) as a .p12
+    Export {
+        /// The certificate's id
+        cert_id: String,
+        /// The .p12 file to write (0600)
+        #[arg(long, value_name = "FILE")]
+        p12: PathBuf,
+        /// PKCS#12 options
+        #[command(flatten)]
+        pkcs12: Pkcs12Args,
+        /// The .p12 password's source
+        #[command(flatten)]
+        password: PasswordArgs,
+    },
+    /// Install a certificate with its local key in a macOS keychain (macOS only)
+    Install {
+        /// The certificate's id
+        cert_id: String,
+        /// The keychain [default: the login keychain]
+        #[arg(long, value_name = "NAME")]
+        keychain: Option<String>,
+        /// Folder of CA certificates to find the issuing intermediate in
+        #[arg(long, value_name = "DIR")]
+        ca_dir: Option<PathBuf>,
+    },
+}
+
+/// `ascert auth ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthCommand {
+    /// Save the API key given by the global options in the OS credential store, under --profile
+    Login,
+    /// Show which API key is in use and whether App Store Connect accepts it
+    Status,
+    /// Remove the profile's API key from the OS credential store
+    Logout,
+    /// Print a signed token, for `curl -H "Authorization: Bearer $(ascert auth token)"`
+    Token {
+        /// Limit the token to these requests, e.g. "GET /v1/certificates" (repeatable)
+        #[arg(long, value_name = "SCOPE")]
+        scope: Vec<String>,
+        /// Seconds the token is valid, 180 to 1200
+        #[arg(long, value_name = "SECS", default_value_t = 1200, value_parser = clap::value_parser!(u64).range(180..=1200))]
+        lifetime: u64,
+    },
+}
+
+/// `ascert demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Folder to write the demo's .p12 into
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) out_dir: PathBuf,
+    /// The certificate type of the demo identity
+    #[arg(long = "type", value_name = "TYPE", default_value = "DISTRIBUTION", value_parser = parse_certificate_type)]
+    pub(crate) certificate_type: CertificateType,
+}
+
+/// Parses a certificate type by Apple's name (any case), refusing names Apple does not use.
+fn parse_certificate_type(text: &str) -> Result<CertificateType, String> {
+    let upper = text.trim().to_ascii_uppercase().replace('-', "_");
+    let parsed = CertificateType::from(upper.as_str());
+    if parsed.is_known() {
+        Ok(parsed)
+    } else {
+        let known: Vec<&str> = CertificateType::KNOWN.iter().map(CertificateType::as_str).collect();
+        Err(format!("unknown certificate type; use one of: {}", known.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn certificate_types_parse_in_any_case_and_refuse_typos() {
+        assert_eq!(parse_certificate_type("distribution").unwrap(), CertificateType::Distribution);
+        assert_eq!(
+            parse_certificate_type("developer-id-application-g2").unwrap(),
+            CertificateType::DeveloperIdApplicationG2
+        );
+        let err = parse_certificate_type("DISTRIBUTON").unwrap_err();
+        assert!(err.starts_with("unknown certificate type; use one of: APPLE_PAY,"), "{err}");
+    }
+}

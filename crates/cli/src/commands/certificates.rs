@@ -1,0 +1,205 @@
+//! `ascert certificates list | get | create | activate | deactivate | revoke`.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use ascert_keystore::{FileMode, write_atomic};
+use ascert_models::{Certificate, CertificateType};
+use futures::TryStreamExt as _;
+use time::OffsetDateTime;
+
+use crate::cli::{CertificatesCommand, GetArgs, ListArgs, RevokeArgs};
+use crate::commands::{Context, create};
+use crate::failure::UserError;
+use crate::output::JsonArray;
+
+pub(crate) async fn run(ctx: &Context, command: CertificatesCommand) -> Result<()> {
+    match command {
+        CertificatesCommand::List(args) => list(ctx, args).await,
+        CertificatesCommand::Get(args) => get(ctx, args).await,
+        CertificatesCommand::Create(args) => create::run(ctx, args).await,
+        CertificatesCommand::Activate { id } => set_activated(ctx, &id, true).await,
+        CertificatesCommand::Deactivate { id } => set_activated(ctx, &id, false).await,
+        CertificatesCommand::Revoke(args) => revoke(ctx, args).await,
+    }
+}
+
+/// The table columns of a certificate list.
+pub(crate) const COLUMNS: [&str; 7] = ["ID", "TYPE", "NAME", "SERIAL", "EXPIRES", "DAYS LEFT", "ACTIVE"];
+
+/// One table row for a certificate.
+pub(crate) fn row(certificate: &Certificate, now: OffsetDateTime) -> Vec<String> {
+    let a = &certificate.attributes;
+    vec![
+        certificate.id.clone(),
+        a.certificate_type.as_ref().map(ToString::to_string).unwrap_or_default(),
+        a.name.clone().or_else(|| a.display_name.clone()).unwrap_or_default(),
+        a.serial_number.clone().unwrap_or_default(),
+        a.expiration_date.map(|d| d.date().to_string()).unwrap_or_default(),
+        certificate.days_left(now).map(|d| d.to_string()).unwrap_or_default(),
+        match a.activated {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
+        },
+    ]
+}
+
+async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
+    let api = ctx.api()?;
+    let mut request = api.list().limit(args.limit)?;
+    for certificate_type in args.types {
+        request = request.certificate_type(certificate_type);
+    }
+    for name in args.name {
+        request = request.display_name(name);
+    }
+    for serial in args.serial {
+        request = request.serial_number(serial);
+    }
+    for id in args.id {
+        request = request.id(id);
+    }
+    for key in args.sort {
+        request = request.sort(key.field, key.order);
+    }
+    let now = OffsetDateTime::now_utc();
+    let keep = |c: &Certificate| match (args.expired, args.valid) {
+        (true, _) => c.is_expired_at(now) == Some(true),
+        (_, true) => c.is_expired_at(now) != Some(true),
+        _ => true,
+    };
+    let mut certificates = request.stream();
+    if ctx.out.json {
+        // Streamed: each page is written as it arrives, so memory does not grow with the list.
+        let mut array = JsonArray::start()?;
+        while let Some(certificate) = certificates.try_next().await? {
+            if keep(&certificate) {
+                array.push(&certificate)?;
+            }
+        }
+        array.finish()?;
+        return Ok(());
+    }
+    let spinner = ctx.out.spinner("Listing certificates…");
+    let mut rows = Vec::new();
+    while let Some(certificate) = certificates.try_next().await? {
+        if keep(&certificate) {
+            rows.push(row(&certificate, now));
+        }
+        spinner.set_message(format!("Listing certificates… {}", rows.len()));
+    }
+    spinner.finish_and_clear();
+    if rows.is_empty() {
+        ctx.out.note("No certificates match.");
+        return Ok(());
+    }
+    let count = rows.len();
+    ctx.out.table(&COLUMNS, rows)?;
+    ctx.out.note(format!("{count} certificate{}", if count == 1 { "" } else { "s" }));
+    Ok(())
+}
+
+async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
+    let api = ctx.api()?;
+    let certificate = api.get(&args.id).send().await?;
+    if let Some(path) = &args.out {
+        let bytes = if args.pem { certificate.content_pem()?.into_bytes() } else { certificate.content_der()? };
+        write_atomic(path, &bytes, FileMode::Public).with_context(|| format!("cannot write {}", path.display()))?;
+        ctx.out.note(format!("Saved certificate {} to {}", certificate.id, path.display()));
+        if ctx.out.json {
+            ctx.out.json(&certificate)?;
+        }
+        return Ok(());
+    }
+    if ctx.out.json {
+        return ctx.out.json(&certificate);
+    }
+    if args.pem {
+        return ctx.out.text(&certificate.content_pem()?);
+    }
+    show(ctx, &certificate)
+}
+
+/// Prints one certificate as a two-column table.
+pub(crate) fn show(ctx: &Context, certificate: &Certificate) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let rows = COLUMNS.iter().zip(row(certificate, now)).map(|(k, v)| vec![(*k).to_owned(), v]).collect();
+    ctx.out.table(&["FIELD", "VALUE"], rows)
+}
+
+async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
+    let api = ctx.api()?;
+    let certificate = api.set_activated(id, activated).await?;
+    if ctx.out.json {
+        return ctx.out.json(&certificate);
+    }
+    ctx.out.note(format!("Certificate {} is {}.", certificate.id, if activated { "active" } else { "inactive" }));
+    Ok(())
+}
+
+async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
+    let api = ctx.api()?;
+    let targets: Vec<(String, String)> = if args.expired {
+        let now = OffsetDateTime::now_utc();
+        let mut request = api.list().limit(200)?;
+        for certificate_type in &args.types {
+            request = request.certificate_type(certificate_type.clone());
+        }
+        request
+            .all()
+            .await?
+            .into_iter()
+            .filter(|c| c.is_expired_at(now) == Some(true))
+            .map(|c| (c.id.clone(), describe(&c)))
+            .collect()
+    } else {
+        args.ids.iter().map(|id| (id.clone(), id.clone())).collect()
+    };
+    if targets.is_empty() {
+        ctx.out.note("Nothing to revoke: no certificate matches.");
+        return Ok(());
+    }
+    confirm(ctx, args.yes, &format!("Revoke {} certificate(s)? This cannot be undone", targets.len()), &targets)?;
+    let mut revoked = Vec::new();
+    for (id, what) in &targets {
+        api.revoke(id).await.with_context(|| format!("cannot revoke {what}"))?;
+        ctx.out.note(format!("Revoked {what}."));
+        revoked.push(id.clone());
+    }
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({ "revoked": revoked }))?;
+    }
+    Ok(())
+}
+
+/// Asks before a destructive step: on a terminal a yes/no question, elsewhere `--yes` is required.
+pub(crate) fn confirm(ctx: &Context, yes: bool, question: &str, items: &[(String, String)]) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !ctx.out.interactive() {
+        return Err(UserError::usage("refusing to go on without confirmation")
+            .hint("add --yes to confirm when not at a terminal")
+            .into());
+    }
+    for (_, what) in items {
+        ctx.out.note(format!("  {what}"));
+    }
+    let go = dialoguer::Confirm::new().with_prompt(question).default(false).interact()?;
+    if go { Ok(()) } else { Err(UserError::new(crate::failure::Exit::Failure, "cancelled").into()) }
+}
+
+/// `ID (TYPE, NAME, expires DATE)`.
+pub(crate) fn describe(certificate: &Certificate) -> String {
+    let a = &certificate.attributes;
+    let kind = a.certificate_type.as_ref().map_or_else(|| "certificate".to_owned(), CertificateType::to_string);
+    let name = a.name.as_deref().or(a.display_name.as_deref()).unwrap_or("unnamed");
+    let expiry = a.expiration_date.map(|d| format!(", expires {}", d.date())).unwrap_or_default();
+    format!("{} ({kind}, {name}{expiry})", certificate.id)
+}
+
+/// Writes `bytes` to `path` as a certificate file.
+pub(crate) fn save_certificate(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic(path, bytes, FileMode::Public).with_context(|| format!("cannot write {}", path.display()))
+}

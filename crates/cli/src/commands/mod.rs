@@ -1,0 +1,109 @@
+//! The commands of the `ascert` binary, one module each, and the [`Context`] they share.
+
+pub(crate) mod auth;
+pub(crate) mod certificates;
+pub(crate) mod create;
+pub(crate) mod demo;
+pub(crate) mod identities;
+pub(crate) mod keys;
+pub(crate) mod pkcs12;
+pub(crate) mod sandbox;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use ascert_auth::TokenProvider;
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::Keystore;
+use ascert_transport::{APPLE_BASE_URL, Client, ENTERPRISE_BASE_URL};
+use clap::CommandFactory as _;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::credentials::{self, Credentials};
+use crate::output::Output;
+
+/// A PEM file of extra CA certificates to trust, for a sandbox served over TLS.
+const CA_CERT_ENV: &str = "ASCERT_CA_CERT";
+
+/// What every command needs: the global options and the output settings.
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) global: GlobalArgs,
+    pub(crate) out: Output,
+}
+
+impl Context {
+    /// The API key, resolved in the documented order.
+    pub(crate) fn credentials(&self) -> Result<Credentials> {
+        credentials::resolve(&self.global)
+    }
+
+    /// The base URL: the flag (or `ASCERT_BASE_URL`), else the profile's, else Apple's (the
+    /// enterprise host for an enterprise key).
+    pub(crate) fn base_url(&self, credentials: &Credentials) -> String {
+        self.global.base_url.clone().or_else(|| credentials.base_url.clone()).unwrap_or_else(|| {
+            if credentials.key.is_enterprise() { ENTERPRISE_BASE_URL } else { APPLE_BASE_URL }.to_owned()
+        })
+    }
+
+    /// A client over `tokens` for the resolved base URL.
+    pub(crate) fn client(&self, base_url: &str, tokens: TokenProvider) -> Result<Client> {
+        let mut builder = Client::builder(tokens).base_url(base_url);
+        if let Some(path) = std::env::var_os(CA_CERT_ENV) {
+            let pem = std::fs::read(&path)
+                .with_context(|| format!("cannot read {CA_CERT_ENV}={}", PathBuf::from(&path).display()))?;
+            builder = builder.add_root_certificate_pem(&pem)?;
+        }
+        Ok(builder.build()?)
+    }
+
+    /// The Certificates API with the resolved key.
+    pub(crate) fn api(&self) -> Result<CertificatesApi> {
+        let credentials = self.credentials()?;
+        tracing::info!(source = %credentials.source, key_id = credentials.key.key_id(), "using API key");
+        let base_url = self.base_url(&credentials);
+        let client = self.client(&base_url, TokenProvider::new(credentials.key))?;
+        Ok(CertificatesApi::new(client))
+    }
+
+    /// The local keystore: `--home` (or `ASCERT_HOME`), else the platform's data folder.
+    pub(crate) fn keystore(&self) -> Result<Keystore> {
+        let store = match &self.global.home {
+            Some(home) => Keystore::open(home.join("keys")),
+            None => Keystore::open_default(),
+        }
+        .context("cannot open the local keystore")?;
+        Ok(store.with_passphrase_from_env())
+    }
+
+    /// The folder for cached CA certificates, beside the keys.
+    pub(crate) fn ca_cache(&self) -> Result<PathBuf> {
+        match &self.global.home {
+            Some(home) => Ok(home.join("ca-cache")),
+            None => Ok(ascert_keystore::IntermediateFinder::default_cache_folder()?),
+        }
+    }
+}
+
+/// Runs the command the user asked for.
+pub(crate) async fn run(cli: Cli) -> Result<()> {
+    let ctx = Context { out: Output::new(&cli.global), global: cli.global };
+    match cli.command {
+        Command::Certificates(command) => certificates::run(&ctx, command).await,
+        Command::Keys(command) => keys::run(&ctx, command),
+        Command::Identities(command) => identities::run(&ctx, command).await,
+        Command::Auth(command) => auth::run(&ctx, command).await,
+        Command::Sandbox(command) => sandbox::run(command).await,
+        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Completions { shell } => {
+            let mut stdout = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "ascert", &mut stdout);
+            Ok(())
+        }
+        Command::Man => {
+            let mut stdout = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut stdout).context("cannot write the man page")?;
+            Ok(())
+        }
+    }
+}

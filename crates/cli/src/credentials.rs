@@ -1,0 +1,136 @@
+//! Which API key a command uses. One documented order: the flags, then the environment, then the
+//! profile in the config file, then the OS credential store, then `AuthKey_<KEY_ID>.p8` lookup.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use ascert_auth::{ApiKey, KeyFolders, KeyStore};
+
+use crate::cli::GlobalArgs;
+use crate::config::{self, Profile};
+use crate::failure::{Exit, UserError};
+
+/// The default profile name.
+pub(crate) const DEFAULT_PROFILE: &str = "default";
+
+/// An API key and where it came from.
+#[derive(Debug)]
+pub(crate) struct Credentials {
+    pub(crate) key: ApiKey,
+    /// Where the key was found, for `ascert auth status` and logs.
+    pub(crate) source: String,
+    /// A base URL the profile names, if any.
+    pub(crate) base_url: Option<String>,
+}
+
+/// Resolves the API key in the documented order.
+pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
+    let profile_name = global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+    if let Some(key) = from_flags(global)? {
+        return Ok(Credentials { key, source: "command-line flags".into(), base_url: None });
+    }
+    if let Some(key) = ApiKey::from_env().context("the API key in the environment cannot be used")? {
+        return Ok(Credentials { key, source: "environment variables".into(), base_url: None });
+    }
+    let (config_path, config) = config::load()?;
+    let profile = config.profiles.get(profile_name).cloned().unwrap_or_default();
+    if let Some(key) = from_profile(&profile, global)? {
+        let path = config_path.map(|p| p.display().to_string()).unwrap_or_default();
+        return Ok(Credentials {
+            key,
+            source: format!("profile {profile_name:?} of {path}"),
+            base_url: profile.base_url,
+        });
+    }
+    match KeyStore::platform().and_then(|store| store.load(profile_name)) {
+        Ok(key) => {
+            return Ok(Credentials {
+                key,
+                source: format!("the OS credential store (profile {profile_name:?})"),
+                base_url: profile.base_url,
+            });
+        }
+        Err(err) => tracing::debug!(error = %err, "no API key in the OS credential store"),
+    }
+    let key_id = global.key_id.as_deref().or(profile.key_id.as_deref());
+    if let Some(key_id) = key_id {
+        let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
+        if let Some(path) = KeyFolders::system().find(key_id) {
+            let key = ApiKey::from_p8_file(key_id, issuer, &path)?;
+            return Ok(Credentials { key, source: path.display().to_string(), base_url: profile.base_url });
+        }
+    }
+    Err(UserError::new(Exit::Auth, "no App Store Connect API key found")
+        .hint(
+            "pass --api-key FILE (a .p8, fastlane or rcodesign JSON), set ASC_KEY_ID, ASC_ISSUER_ID and \
+             ASC_PRIVATE_KEY_PATH, or save one with `ascert auth login`; `ascert demo` needs none",
+        )
+        .into())
+}
+
+/// `--api-key FILE` or `--private-key FILE` (with `--key-id`, `--issuer-id`).
+fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
+    if let Some(path) = &global.api_key {
+        return load_key_file(path, global.key_id.as_deref(), global.issuer_id.as_deref()).map(Some);
+    }
+    if let Some(path) = &global.private_key {
+        let key_id = global.key_id.clone().or_else(|| key_id_from_file_name(path)).ok_or_else(|| {
+            UserError::usage("--private-key needs --key-id (or a file named AuthKey_<KEY_ID>.p8)")
+        })?;
+        return Ok(Some(ApiKey::from_p8_file(&key_id, global.issuer_id.as_deref(), path)?));
+    }
+    Ok(None)
+}
+
+/// The profile's key: its `api_key` file, or its `private_key` with `key_id`.
+fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>> {
+    let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
+    if let Some(path) = &profile.api_key {
+        return load_key_file(&config::expand_home(path), profile.key_id.as_deref(), issuer).map(Some);
+    }
+    if let Some(path) = &profile.private_key {
+        let path = config::expand_home(path);
+        let key_id = profile.key_id.clone().or_else(|| key_id_from_file_name(&path)).ok_or_else(|| {
+            UserError::usage("the profile's private_key needs a key_id (or a file named AuthKey_<KEY_ID>.p8)")
+        })?;
+        return Ok(Some(ApiKey::from_p8_file(&key_id, issuer, &path)?));
+    }
+    Ok(None)
+}
+
+/// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
+pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the API key file {}", path.display()))?;
+    if text.trim_start().starts_with('{') {
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let key = if json.get("private_key").is_some() {
+            ApiKey::from_rcodesign_json(&text)
+        } else {
+            ApiKey::from_fastlane_json(&text)
+        };
+        return key.with_context(|| format!("cannot use the API key in {}", path.display()));
+    }
+    let key_id = key_id.map(str::to_owned).or_else(|| key_id_from_file_name(path)).ok_or_else(|| {
+        UserError::usage(format!("{} needs --key-id (or the name AuthKey_<KEY_ID>.p8)", path.display()))
+    })?;
+    Ok(ApiKey::from_pem(&key_id, issuer_id, &text)?)
+}
+
+/// `ABC123DEFG` from `…/AuthKey_ABC123DEFG.p8`.
+fn key_id_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let id = name.strip_prefix("AuthKey_")?.strip_suffix(".p8")?;
+    Some(id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_come_from_apples_file_names() {
+        assert_eq!(key_id_from_file_name(Path::new("/x/AuthKey_2X9R4HXF34.p8")).as_deref(), Some("2X9R4HXF34"));
+        assert_eq!(key_id_from_file_name(Path::new("key.p8")), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! Failures: which exit code each one gets, the hint that says what to do, and how it is printed
+//! (two lines of text, or one JSON object with `--json`). A broken pipe ends quietly.
+
+use std::fmt;
+use std::io::{self, Write as _};
+use std::process::ExitCode;
+
+use ascert_models::ApiError;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// 1: any other failure.
+    Failure = 1,
+    /// 2: the command line is wrong.
+    Usage = 2,
+    /// 3: authentication: a missing or bad API key, a 401 or 403.
+    Auth = 3,
+    /// 4: something asked for does not exist.
+    NotFound = 4,
+    /// 5: a conflict or a limit (409).
+    Conflict = 5,
+    /// 6: rate limited (429).
+    RateLimited = 6,
+}
+
+/// A failure the CLI describes itself, with its exit code and what to do about it.
+#[derive(Debug)]
+pub(crate) struct UserError {
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
+
+impl UserError {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self { exit, message: message.into(), hint: None }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// What a failure means for the user: the exit code, a hint, and Apple's errors if any.
+struct Diagnosis<'e> {
+    exit: Exit,
+    hint: Option<String>,
+    status: Option<u16>,
+    apple: &'e [ApiError],
+}
+
+fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
+    let mut diagnosis = Diagnosis { exit: Exit::Failure, hint: None, status: None, apple: &[] };
+    for cause in err.chain() {
+        if let Some(user) = cause.downcast_ref::<UserError>() {
+            diagnosis.exit = user.exit;
+            diagnosis.hint.clone_from(&user.hint);
+            return diagnosis;
+        }
+        if let Some(transport) = cause.downcast_ref::<ascert_transport::Error>() {
+            return transport_diagnosis(transport);
+        }
+        if cause.downcast_ref::<ascert_auth::AuthError>().is_some() {
+            diagnosis.exit = Exit::Auth;
+            diagnosis.hint = Some(
+                "check the API key (ascert auth status shows which one is used; see `ascert --help` for where keys are read from)"
+                    .into(),
+            );
+            return diagnosis;
+        }
+        if let Some(keystore) = cause.downcast_ref::<ascert_keystore::KeystoreError>() {
+            if matches!(keystore, ascert_keystore::KeystoreError::KeyNotFound { .. }) {
+                diagnosis.exit = Exit::NotFound;
+                diagnosis.hint = Some("`ascert keys list` shows the keys kept here".into());
+            }
+            return diagnosis;
+        }
+    }
+    diagnosis
+}
+
+fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
+    let status = err.status();
+    let (exit, hint) = match (status, err) {
+        (_, ascert_transport::Error::Auth(_)) | (Some(401), _) => (
+            Exit::Auth,
+            "App Store Connect refused the token: check the key id, the issuer id and that the key is not revoked \
+             (ascert auth status)",
+        ),
+        (Some(403), _) => (
+            Exit::Auth,
+            "the API key's role may not do this: certificates need an Admin or Developer key with access to \
+             certificates",
+        ),
+        (Some(404), _) => (Exit::NotFound, "`ascert certificates list` shows the ids that exist"),
+        (Some(409), _) => (Exit::Conflict, "see `ascert certificates list` for what is in the way"),
+        (Some(429), _) => (
+            Exit::RateLimited,
+            "App Store Connect's hourly request quota is used up; wait and run the command again",
+        ),
+        (_, ascert_transport::Error::Connection { .. }) => {
+            (Exit::Failure, "check the network and the base URL (--base-url, ASCERT_BASE_URL)")
+        }
+        (_, ascert_transport::Error::InvalidBaseUrl { .. }) => (Exit::Usage, "give an https:// URL"),
+        (Some(500..), _) => (Exit::Failure, "App Store Connect is having trouble; try again in a few minutes"),
+        _ => (Exit::Failure, ""),
+    };
+    Diagnosis {
+        exit,
+        hint: (!hint.is_empty()).then(|| hint.to_owned()),
+        status,
+        apple: err.api_errors(),
+    }
+}
+
+/// Whether the failure is a closed stdout (`ascert ... | head`), which ends quietly.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// Prints the failure once and returns its exit code.
+pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let diagnosis = diagnose(err);
+    let mut stderr = io::stderr().lock();
+    if json {
+        let object = serde_json::json!({
+            "error": format!("{err:#}"),
+            "hint": diagnosis.hint,
+            "exit_code": diagnosis.exit as u8,
+            "status": diagnosis.status,
+            "errors": diagnosis.apple,
+        });
+        let _ = writeln!(stderr, "{object}");
+    } else {
+        let _ = writeln!(stderr, "error: {err:#}");
+        if let Some(hint) = &diagnosis.hint {
+            let _ = writeln!(stderr, "  hint: {hint}");
+        }
+    }
+    ExitCode::from(diagnosis.exit as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_errors_keep_their_exit_code_and_hint_under_context() {
+        let err = anyhow::Error::new(UserError::new(Exit::Conflict, "slot full").hint("revoke one"))
+            .context("cannot create the certificate");
+        let diagnosis = diagnose(&err);
+        assert_eq!(diagnosis.exit, Exit::Conflict);
+        assert_eq!(diagnosis.hint.as_deref(), Some("revoke one"));
+    }
+
+    #[test]
+    fn a_broken_pipe_is_recognised_under_context() {
+        let err = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing the list");
+        assert!(is_broken_pipe(&err));
+    }
+}

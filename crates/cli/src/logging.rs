@@ -1,0 +1,26 @@
+//! Diagnostics on stderr through `tracing`: `-v` for info, `-vv` debug, `-vvv` trace; `RUST_LOG`
+//! overrides. Colour only on a terminal, and never with `NO_COLOR`.
+
+use std::io::IsTerminal as _;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::GlobalArgs;
+
+pub(crate) fn init(global: &GlobalArgs) {
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .with_target(global.verbose >= 2)
+        .try_init();
+}

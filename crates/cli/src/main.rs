@@ -1,0 +1,39 @@
+//! The `ascert` binary: parses the command line, runs one command, and turns its outcome into an
+//! exit code and one clear message.
+
+mod cli;
+mod commands;
+mod config;
+mod credentials;
+mod failure;
+mod logging;
+mod output;
+mod password;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout and succeed; usage errors exit 2, as clap's do.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    let json = cli.global.json;
+    logging::init(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => return failure::report(&anyhow::Error::new(err).context("cannot start the async runtime"), json),
+    };
+    let outcome = runtime.block_on(commands::run(cli));
+    // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => failure::report(&err, json),
+    }
+}

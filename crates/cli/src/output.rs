@@ -1,0 +1,123 @@
+//! Where output goes: results on stdout (a table for people, JSON with `--json`), messages and
+//! progress on stderr, colour and spinners only on a terminal and never with `NO_COLOR`.
+
+use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::time::Duration;
+
+use anyhow::Result;
+use comfy_table::{ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+
+/// The output settings of one run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    /// `--json`: stdout holds JSON and nothing else.
+    pub(crate) json: bool,
+    /// `-q`: no messages on stderr.
+    pub(crate) quiet: bool,
+    stdout_terminal: bool,
+    stderr_terminal: bool,
+}
+
+impl Output {
+    pub(crate) fn new(global: &GlobalArgs) -> Self {
+        Self {
+            json: global.json,
+            quiet: global.quiet,
+            stdout_terminal: io::stdout().is_terminal(),
+            stderr_terminal: io::stderr().is_terminal(),
+        }
+    }
+
+    /// A message for people, on stderr (not with `-q`).
+    pub(crate) fn note(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "{}", message.as_ref());
+        }
+    }
+
+    /// Whether a person is at the terminal to answer a question.
+    pub(crate) fn interactive(&self) -> bool {
+        io::stdin().is_terminal() && self.stderr_terminal
+    }
+
+    /// Writes `value` as pretty JSON on stdout.
+    pub(crate) fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let mut stdout = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        writeln!(stdout)?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// Writes text on stdout as it is.
+    pub(crate) fn text(&self, text: &str) -> Result<()> {
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// Prints a table on stdout: boxed on a terminal, plain columns otherwise.
+    pub(crate) fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+        let mut table = Table::new();
+        if self.stdout_terminal {
+            table.load_preset(presets::UTF8_HORIZONTAL_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            table.load_preset(presets::NOTHING);
+        }
+        table.set_header(header.iter().copied());
+        for row in rows {
+            table.add_row(row);
+        }
+        let mut stdout = io::stdout().lock();
+        // comfy-table pads every cell; trailing spaces help no one in a pipe.
+        for line in table.to_string().lines() {
+            writeln!(stdout, "{}", line.trim_end())?;
+        }
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// A spinner on stderr for work that may take a while; hidden unless stderr is a terminal.
+    pub(crate) fn spinner(&self, message: &str) -> ProgressBar {
+        if self.quiet || !self.stderr_terminal {
+            return ProgressBar::hidden();
+        }
+        let spinner = ProgressBar::new_spinner();
+        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        spinner.set_message(message.to_owned());
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        spinner
+    }
+}
+
+/// A JSON array written to stdout one element at a time, so a long list never sits in memory.
+pub(crate) struct JsonArray {
+    out: BufWriter<io::Stdout>,
+    count: usize,
+}
+
+impl JsonArray {
+    pub(crate) fn start() -> Result<Self> {
+        let mut out = BufWriter::with_capacity(64 * 1024, io::stdout());
+        out.write_all(b"[")?;
+        Ok(Self { out, count: 0 })
+    }
+
+    pub(crate) fn push<T: Serialize>(&mut self, item: &T) -> Result<()> {
+        self.out.write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut self.out, item)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    pub(crate) fn finish(mut self) -> Result<usize> {
+        self.out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
+        self.out.flush()?;
+        Ok(self.count)
+    }
+}
