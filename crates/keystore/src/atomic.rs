@@ -158,7 +158,7 @@ fn create_new(path: &Path, mode: FileMode) -> std::io::Result<File> {
     options.open(path)
 }
 
-fn sync_folder(folder: &Path) -> Result<()> {
+pub(crate) fn sync_folder(folder: &Path) -> Result<()> {
     // Only Unix lets a folder be opened and fsynced; elsewhere rename durability is the OS's.
     #[cfg(unix)]
     File::open(folder)

@@ -247,6 +247,28 @@ impl Keystore {
         }
     }
 
+    /// Deletes a key and its record, for good: a certificate issued for the key can no longer be
+    /// used from this machine. The record goes last, so an interrupted delete leaves a record whose
+    /// key is gone, never a key without its record.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::KeyNotFound`], or the error removing a file.
+    pub fn delete(&self, id: &KeyId) -> Result<()> {
+        let key_path = self.key_path(id);
+        if !key_path.exists() {
+            return Err(self.not_found(id));
+        }
+        fs::remove_file(&key_path).map_err(|e| KeystoreError::io("remove", key_path, e))?;
+        let record_path = self.record_path(id);
+        match fs::remove_file(&record_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(KeystoreError::io("remove", record_path, e)),
+        }
+        crate::atomic::sync_folder(self.folder())
+    }
+
     /// Whether the store holds the private key with this id.
     pub fn contains(&self, id: &KeyId) -> bool {
         self.key_path(id).exists()
@@ -529,6 +551,21 @@ mod tests {
         assert_eq!(records[0].label, "(no metadata)");
         let err = store.load_key(&KeyId::of_spki(b"none")).unwrap_err();
         assert!(err.to_string().starts_with("no key "), "{err}");
+    }
+
+    #[test]
+    fn delete_removes_the_key_and_its_record_and_nothing_else() {
+        let (_dir, store) = store();
+        let kept = store.add(test_key(), "kept").unwrap();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (gone, _) = store.generate("gone", None, &subject).unwrap();
+        store.delete(&gone.key_id).unwrap();
+        assert!(!store.contains(&gone.key_id));
+        assert!(!store.record_path(&gone.key_id).exists());
+        assert_eq!(store.records().unwrap().len(), 1);
+        assert!(store.contains(&kept.key_id));
+        let err = store.delete(&gone.key_id).unwrap_err();
+        assert!(matches!(err, KeystoreError::KeyNotFound { .. }), "{err}");
     }
 
     #[test]

@@ -1,0 +1,201 @@
+//! `ascert identities list | export | install`: certificates paired with their private keys.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use ascert_keystore::{CertificateInfo, KeyId, KeyOnlyState, Keychain, Keystore, Pairing, install_identity, pair};
+use ascert_models::Certificate;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::cli::IdentitiesCommand;
+use crate::commands::Context;
+use crate::commands::pkcs12::{self, CaSources};
+use crate::failure::{Exit, UserError};
+use crate::password;
+
+pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()> {
+    match command {
+        IdentitiesCommand::List => list(ctx).await,
+        IdentitiesCommand::Export { cert_id, p12, pkcs12: options, password } => {
+            let password = password::resolve(&password, &ctx.out, true)?;
+            let api = ctx.api()?;
+            let store = ctx.keystore()?;
+            let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
+            let sources = CaSources { ca_dir: options.ca_dir.clone(), cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
+            let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
+            if ctx.out.json {
+                return ctx.out.json(&serde_json::json!({
+                    "certificate_id": certificate.id,
+                    "key_id": key_id.to_string(),
+                    "p12": p12,
+                    "intermediate": intermediate.certificate.subject(),
+                }));
+            }
+            ctx.out.note(format!(
+                "Wrote {} with the key, certificate {} and the intermediate {}.",
+                p12.display(),
+                certificate.id,
+                intermediate.certificate.common_name().unwrap_or("(unnamed)")
+            ));
+            Ok(())
+        }
+        IdentitiesCommand::Install { cert_id, keychain, ca_dir } => {
+            if !cfg!(target_os = "macos") {
+                return Err(UserError::new(Exit::Failure, "installing into a keychain works only on macOS")
+                    .hint("export a .p12 with `ascert identities export` and import it on the Mac")
+                    .into());
+            }
+            let api = ctx.api()?;
+            let store = ctx.keystore()?;
+            let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
+            let sources = CaSources { ca_dir, cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
+            let sha1 = install(&store, &key_id, &leaf, keychain.as_deref(), &sources)?;
+            ctx.out.note(format!("Installed certificate {} with its key; codesign --sign {sha1}", certificate.id));
+            Ok(())
+        }
+    }
+}
+
+/// Installs the identity in a keychain (a name, a path, or the login keychain); returns its SHA-1.
+pub(crate) fn install(
+    store: &Keystore,
+    key_id: &KeyId,
+    leaf: &CertificateInfo,
+    keychain: Option<&str>,
+    sources: &CaSources,
+) -> Result<String> {
+    let keychain = match keychain {
+        None => Keychain::Login,
+        Some(name) if name.contains('/') => Keychain::Path(PathBuf::from(name)),
+        Some(name) => {
+            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+            Keychain::Path(home.join("Library/Keychains").join(name))
+        }
+    };
+    let key = store.load_key(key_id)?;
+    let intermediate = pkcs12::find_intermediate(leaf, sources).ok();
+    let identity = install_identity(&keychain, &key, leaf, intermediate.as_ref().map(|i| &i.certificate))
+        .context("cannot install the identity in the keychain")?;
+    Ok(identity.sha1_hex())
+}
+
+/// The certificate `id`, readable, whose private key is in the keystore.
+async fn paired_certificate(
+    api: &ascert_certificates::CertificatesApi,
+    store: &Keystore,
+    id: &str,
+) -> Result<(Certificate, CertificateInfo, KeyId)> {
+    let certificate = api.get(id).send().await?;
+    let leaf = CertificateInfo::from_model(&certificate).context("the certificate's content cannot be read")?;
+    let record = store.find_for_certificate(&leaf)?.ok_or_else(|| {
+        UserError::new(Exit::NotFound, format!("the private key of certificate {id} is not on this machine"))
+            .hint("import it with `ascert keys import FILE` (a PEM key or a .p12), or create a new certificate")
+    })?;
+    Ok((certificate, leaf, record.key_id))
+}
+
+/// One line of `identities list`.
+#[derive(Debug, Serialize)]
+struct Row {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'static str>,
+    certificate_id: Option<String>,
+    certificate_type: Option<String>,
+    name: Option<String>,
+    key_id: Option<String>,
+    key_label: Option<String>,
+    days_left: Option<i64>,
+}
+
+async fn list(ctx: &Context) -> Result<()> {
+    let api = ctx.api()?;
+    let store = ctx.keystore()?;
+    let spinner = ctx.out.spinner("Listing certificates…");
+    let certificates = api.list().limit(200)?.all().await?;
+    spinner.finish_and_clear();
+    let by_id: HashMap<&str, &Certificate> = certificates.iter().map(|c| (c.id.as_str(), c)).collect();
+    let infos: Vec<CertificateInfo> =
+        certificates.iter().filter_map(|c| CertificateInfo::from_model(c).ok()).collect();
+    let now = OffsetDateTime::now_utc();
+    let describe = |info: &CertificateInfo| {
+        let model = info.api_id().and_then(|id| by_id.get(id).copied());
+        (
+            info.api_id().map(str::to_owned),
+            model.and_then(|c| c.attributes.certificate_type.as_ref().map(ToString::to_string)),
+            info.common_name().map(str::to_owned),
+            model.and_then(|c| c.days_left(now)),
+        )
+    };
+    let rows: Vec<Row> = pair(&store, &infos)?
+        .into_iter()
+        .map(|pairing| match pairing {
+            Pairing::Paired { key, certificate } => {
+                let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
+                Row {
+                    status: "paired",
+                    detail: None,
+                    certificate_id,
+                    certificate_type,
+                    name,
+                    key_id: Some(key.key_id.to_string()),
+                    key_label: Some(key.label),
+                    days_left,
+                }
+            }
+            Pairing::KeyOnly { key, state } => Row {
+                status: "key-only",
+                detail: Some(match state {
+                    KeyOnlyState::Pending => "pending",
+                    _ => "orphaned",
+                }),
+                certificate_id: key.certificate_id.clone(),
+                certificate_type: key.certificate_type.as_ref().map(ToString::to_string),
+                name: None,
+                key_id: Some(key.key_id.to_string()),
+                key_label: Some(key.label),
+                days_left: None,
+            },
+            Pairing::CertificateOnly { certificate } => {
+                let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
+                Row {
+                    status: "certificate-only",
+                    detail: None,
+                    certificate_id,
+                    certificate_type,
+                    name,
+                    key_id: None,
+                    key_label: None,
+                    days_left,
+                }
+            }
+        })
+        .collect();
+    if ctx.out.json {
+        return ctx.out.json(&rows);
+    }
+    if rows.is_empty() {
+        ctx.out.note("No certificates and no local keys.");
+        return Ok(());
+    }
+    let table = rows
+        .into_iter()
+        .map(|r| {
+            let status = match r.detail {
+                Some(detail) => format!("{} ({detail})", r.status),
+                None => r.status.to_owned(),
+            };
+            vec![
+                status,
+                r.certificate_id.unwrap_or_default(),
+                r.certificate_type.unwrap_or_default(),
+                r.name.or(r.key_label).unwrap_or_default(),
+                r.key_id.map(|k| k.chars().take(12).collect()).unwrap_or_default(),
+                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    ctx.out.table(&["STATUS", "CERTIFICATE", "TYPE", "NAME", "KEY", "DAYS LEFT"], table)
+}
