@@ -182,7 +182,13 @@ async fn list_certificates(State(shared): State<Arc<Shared>>, RawQuery(raw): Raw
 }
 
 /// The single-certificate document of the certificate at `index`.
-fn certificate_document(shared: &Shared, store: &crate::store::Store, index: usize, query: &Query, raw: Option<&str>) -> Value {
+fn certificate_document(
+    shared: &Shared,
+    store: &crate::store::Store,
+    index: usize,
+    query: &Query,
+    raw: Option<&str>,
+) -> Value {
     let certificate = &store.certificates[index];
     let fields = query.certificate_fields.as_deref();
     let path = format!("{CERTIFICATES_PATH}/{}", certificate.id);
@@ -211,12 +217,20 @@ async fn get_certificate(
         .position(&id)
         .ok_or_else(|| ApiFailure::not_found("certificates", &id))?;
     ensure_contents(&shared, &mut store, &[index], query.certificate_fields.as_deref())?;
-    Ok(Json(certificate_document(&shared, &store, index, &query, raw.as_deref())).into_response())
+    Ok(Json(certificate_document(
+        &shared,
+        &store,
+        index,
+        &query,
+        raw.as_deref(),
+    ))
+    .into_response())
 }
 
 /// Parses a JSON body: 400 when it is not JSON, 422 (with a pointer) when it is not the document.
 fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, ApiFailure> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| ApiFailure::malformed_body(&e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| ApiFailure::malformed_body(&e.to_string()))?;
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = format!("/{}", e.path().to_string().replace('.', "/"));
         let pointer = if pointer == "/." { "/".to_owned() } else { pointer };
@@ -250,11 +264,15 @@ async fn create_certificate(
     }
     let csr = crate::csr::check(&attributes.csr_content)
         .map_err(|p| ApiFailure::invalid_attribute(p.0, "/data/attributes/csrContent"))?;
-    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
     let limits = lock(&shared.settings).limits;
     let mut store = lock(&shared.store);
     if store.limit_reached(&certificate_type, &caller.key_id, &limits, now) {
-        return Err(ApiFailure::limit_reached(types::conflict_label(&certificate_type)));
+        return Err(ApiFailure::limit_reached(types::conflict_label(
+            &certificate_type,
+        )));
     }
     let serial = crate::ids::serial_bytes();
     let prefix = types::common_name_prefix(&certificate_type);
@@ -315,7 +333,14 @@ async fn update_certificate(
         shared.save(&store).map_err(|e| internal(&e))?;
     }
     ensure_contents(&shared, &mut store, &[index], None)?;
-    Ok(Json(certificate_document(&shared, &store, index, &Query::default(), None)).into_response())
+    Ok(Json(certificate_document(
+        &shared,
+        &store,
+        index,
+        &Query::default(),
+        None,
+    ))
+    .into_response())
 }
 
 async fn delete_certificate(
@@ -341,7 +366,8 @@ fn pass_type_id_of(shared: &Shared, id: &str) -> Result<String, ApiFailure> {
         .ok_or_else(|| ApiFailure::not_found("certificates", id))?;
     certificate.pass_type_id.clone().ok_or_else(|| {
         let mut failure = ApiFailure::not_found("passTypeIds", id);
-        failure.error.detail = format!("The certificate '{id}' has no related resource of type 'passTypeIds'");
+        failure.error.detail =
+            format!("The certificate '{id}' has no related resource of type 'passTypeIds'");
         failure
     })
 }
@@ -394,10 +420,12 @@ async fn related_pass_type_id(
         "links": { "self": self_link(&shared, &path, raw.as_deref()) },
     });
     if query.include {
-        document["included"] = json!(certificates
-            .iter()
-            .map(|c| render::certificate(&shared.base_url, c, fields, false))
-            .collect::<Vec<_>>());
+        document["included"] = json!(
+            certificates
+                .iter()
+                .map(|c| render::certificate(&shared.base_url, c, fields, false))
+                .collect::<Vec<_>>()
+        );
     }
     Ok(Json(document).into_response())
 }

@@ -153,10 +153,12 @@ impl SandboxBuilder {
             None => (SandboxCa::generate()?, Store::default(), true),
         };
         let address = SocketAddr::new(self.address, self.port);
-        let listener = TcpListener::bind(address).await.map_err(|source| SandboxError::Bind {
-            address: address.to_string(),
-            source,
-        })?;
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                address: address.to_string(),
+                source,
+            })?;
         let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
             address: address.to_string(),
             source,
