@@ -1,0 +1,159 @@
+//! `ascert sandbox serve`: the App Store Connect sandbox as a standalone server, announcing itself
+//! with one JSON line on stdout and serving until SIGINT or SIGTERM.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ascert_models::CertificateType;
+use ascert_sandbox::{DEFAULT_PAGE_SIZE, DEFAULT_RATE_LIMIT, FaultConfig, Sandbox};
+use clap::{Args, Subcommand};
+
+/// `ascert sandbox ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 until interrupted.
+    Serve(ServeArgs),
+}
+
+/// The options of `ascert sandbox serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The port to listen on; by default the system picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The folder for the key files.
+    #[arg(
+        long,
+        value_name = "DIR",
+        help = "Folder for AuthKey_<KID>.p8 and fastlane's api-key.json (created 0700 if missing)"
+    )]
+    key_out: PathBuf,
+    /// Keep the certificates in FILE across restarts (rewritten atomically after each change).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Start with N existing certificates of mixed types (ignored when --state loads some).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_certificates: usize,
+    /// The page size of lists that ask for none (1 to 200).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PAGE_SIZE)]
+    page_size: u32,
+    /// Probability (0 to 1) that a request meets an injected fault.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Seed of the fault sequence; the same seed gives the same faults.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    fault_seed: u64,
+    /// Milliseconds added to every request.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// Drop the responses of the next N successful creates (the certificates are stored).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    drop_create_responses: u32,
+    /// Requests per key per rolling hour.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RATE_LIMIT)]
+    rate_limit: u32,
+    /// A certificate type whose filter is refused.
+    #[arg(
+        long,
+        value_name = "TYPE",
+        help = "Answer filter[certificateType]=TYPE with 400 PARAMETER_ERROR.INVALID, as Apple has done \
+                for DEVELOPER_ID_APPLICATION_G2"
+    )]
+    reject_type_filter: Option<String>,
+    /// Serve HTTPS with a generated CA, written to DIR/ca.pem.
+    #[arg(long)]
+    tls: bool,
+}
+
+/// Runs a sandbox command.
+pub(crate) fn run(command: SandboxCommand) -> anyhow::Result<()> {
+    match command {
+        SandboxCommand::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("could not start the async runtime")?;
+            runtime.block_on(serve(args))
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut builder = Sandbox::builder()
+        .port(args.port)
+        .seed_certificates(args.seed_certificates)
+        .page_size(args.page_size)
+        .rate_limit(args.rate_limit)
+        .tls(args.tls)
+        .faults(FaultConfig {
+            rate: args.fault_rate,
+            seed: args.fault_seed,
+            latency: Duration::from_millis(args.latency_ms),
+            drop_create_responses: args.drop_create_responses,
+            ..FaultConfig::default()
+        });
+    if let Some(name) = &args.reject_type_filter {
+        let certificate_type = CertificateType::from(name.as_str());
+        anyhow::ensure!(
+            certificate_type.is_known(),
+            "--reject-type-filter {name:?} is not a certificate type; expected one of: {}",
+            CertificateType::KNOWN
+                .iter()
+                .map(CertificateType::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        builder = builder.reject_type_filter(certificate_type);
+    }
+    if let Some(state) = &args.state {
+        builder = builder.state_file(state);
+    }
+    let sandbox = builder.start().await.context("could not start the sandbox")?;
+    let files = sandbox
+        .api_key()
+        .write_files(&args.key_out)
+        .context("could not write the API key")?;
+    let mut ready = serde_json::json!({
+        "base_url": sandbox.base_url(),
+        "key_id": sandbox.api_key().key_id,
+        "issuer_id": sandbox.issuer_id(),
+        "private_key_path": absolute(&files.private_key_path),
+        "api_key_json": absolute(&files.api_key_json_path),
+    });
+    if let Some(pem) = sandbox.tls_ca_pem() {
+        let path = args.key_out.join("ca.pem");
+        std::fs::write(&path, pem).with_context(|| format!("could not write {}", path.display()))?;
+        ready["ca_pem"] = serde_json::json!(absolute(&path));
+    }
+    announce(&ready);
+    wait_for_signal().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Prints the ready line. A closed stdout is not an error: the reader may have what it needed.
+fn announce(ready: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{ready}");
+    let _ = stdout.flush();
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM.
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("could not listen for SIGTERM")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("could not listen for SIGINT")?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}

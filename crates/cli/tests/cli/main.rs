@@ -1,0 +1,3 @@
+//! Tests of the `ascert` binary, one module per command.
+
+mod sandbox_serve;
