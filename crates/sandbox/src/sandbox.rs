@@ -144,6 +144,12 @@ impl SandboxBuilder {
                 self.faults.rate
             )));
         }
+        // jsonwebtoken panics when both of its crypto back ends end up enabled in one build (as
+        // features unify across a workspace) and none was installed; pick aws-lc-rs, the one this
+        // crate asks for. An application that installed one first keeps its own.
+        let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+        );
         let loaded = match &self.state_file {
             Some(path) => crate::state::load(path)?,
             None => None,

@@ -51,7 +51,11 @@ pub(crate) fn certificates(count: usize, team: &Team, now: OffsetDateTime) -> Ve
                 types::needs_pass_type_id(&certificate_type).then(|| format!("SEEDPASS{:02}", i % 3));
             StoredCertificate {
                 id: crate::ids::apple_id(),
-                name: format!("{}: {holder}", types::common_name_prefix(&certificate_type)),
+                name: format!(
+                    "{}: {holder} ({})",
+                    types::common_name_prefix(&certificate_type),
+                    team.id
+                ),
                 platform: types::platform(&certificate_type),
                 certificate_type,
                 display_name: display_name.to_owned(),

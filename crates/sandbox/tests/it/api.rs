@@ -240,7 +240,17 @@ async fn bad_parameters_and_bodies_get_apples_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(not_json.status(), 400);
+    let not_json = crate::common::Reply {
+        status: not_json.status(),
+        headers: not_json.headers().clone(),
+        body: not_json.json().await.unwrap(),
+    };
+    assert_error(&not_json, 400, "PARAMETER_ERROR.INVALID");
+    assert_error(
+        &client.send(Method::PUT, "/v1/certificates", None).await,
+        405,
+        "METHOD_NOT_ALLOWED",
+    );
     let wrong_shape = client
         .send(
             Method::POST,

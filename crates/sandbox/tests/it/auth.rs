@@ -95,6 +95,37 @@ async fn each_bad_token_gets_401_not_authorized() {
     )
     .await;
 
+    assert_refused(
+        &sandbox,
+        bearer(sign(
+            key,
+            &claims(&sandbox, |c| {
+                c["iat"] = json!(now() + 600);
+                c["exp"] = json!(now() + 1200);
+            }),
+        )),
+        "issued in the future",
+    )
+    .await;
+    assert_refused(
+        &sandbox,
+        bearer(sign(
+            key,
+            &claims(&sandbox, |c| c["scope"] = json!(["GET /v1/apps"])),
+        )),
+        "out of scope",
+    )
+    .await;
+    let scoped = get_with(
+        &sandbox,
+        bearer(sign(
+            key,
+            &claims(&sandbox, |c| c["scope"] = json!(["GET /v1/certificates"])),
+        )),
+    )
+    .await;
+    assert_eq!(scoped.status, 200);
+
     // A kid nobody registered.
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some("UNKNOWN123".into());
