@@ -101,9 +101,10 @@ fn self_link(shared: &Shared, path: &str, raw: Option<&str>) -> String {
     }
 }
 
-fn internal(error: &crate::SandboxError) -> ApiFailure {
-    // The detail stays Apple's generic sentence; the cause is a sandbox bug, not a client's.
-    let _ = error;
+/// A failure inside the sandbox (issuing, saving state) answers Apple's generic 500: the client
+/// cannot act on the cause, and a library has nowhere to print it.
+#[allow(clippy::needless_pass_by_value, reason = "used as a `map_err` function")]
+fn internal(_: crate::SandboxError) -> ApiFailure {
     ApiFailure::unexpected()
 }
 
@@ -121,7 +122,7 @@ fn ensure_contents(
     for &index in indices {
         store
             .ensure_content(index, &shared.ca, &shared.team, &url)
-            .map_err(|e| internal(&e))?;
+            .map_err(internal)?;
     }
     Ok(())
 }
@@ -292,7 +293,7 @@ async fn create_certificate(
                 ca_issuers_url: &shared.ca_issuers_url(),
             },
         )
-        .map_err(|e| internal(&e))?;
+        .map_err(internal)?;
     store.certificates.push(StoredCertificate {
         id: crate::ids::apple_id(),
         name: common_name,
@@ -307,7 +308,7 @@ async fn create_certificate(
         pass_type_id,
         owner: caller.key_id,
     });
-    shared.save(&store).map_err(|e| internal(&e))?;
+    shared.save(&store).map_err(internal)?;
     let index = store.certificates.len() - 1;
     let document = certificate_document(&shared, &store, index, &Query::default(), None);
     Ok((StatusCode::CREATED, Json(document)).into_response())
@@ -330,7 +331,7 @@ async fn update_certificate(
     }
     if let Some(activated) = request.data.attributes.and_then(|a| a.activated) {
         store.certificates[index].activated = activated;
-        shared.save(&store).map_err(|e| internal(&e))?;
+        shared.save(&store).map_err(internal)?;
     }
     ensure_contents(&shared, &mut store, &[index], None)?;
     Ok(Json(certificate_document(
@@ -354,7 +355,7 @@ async fn delete_certificate(
         .position(&id)
         .ok_or_else(|| ApiFailure::not_found("certificates", &id))?;
     store.certificates.remove(index);
-    shared.save(&store).map_err(|e| internal(&e))?;
+    shared.save(&store).map_err(internal)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
