@@ -225,6 +225,12 @@ impl SandboxBuilder {
 
 /// A running sandbox. Dropping it stops the server.
 ///
+/// The server runs on the Tokio runtime that called [`SandboxBuilder::start`]. Synchronous code
+/// (a test that runs the `ascert` binary, say) can keep a multi-threaded runtime alive next to the
+/// sandbox: `let runtime = tokio::runtime::Runtime::new()?; let sandbox =
+/// runtime.block_on(Sandbox::builder().start())?;` serves from the runtime's worker threads until
+/// either is dropped.
+///
 /// ```no_run
 /// # async fn example() -> Result<(), ascert_sandbox::SandboxError> {
 /// let sandbox = ascert_sandbox::Sandbox::builder().seed_certificates(30).start().await?;

@@ -156,6 +156,41 @@ async fn tls_writes_the_ca_and_serves_https() {
     assert!(server.stop("-TERM"));
 }
 
+#[tokio::test]
+async fn options_reach_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--rate-limit",
+            "2",
+            "--reject-type-filter",
+            "DEVELOPER_ID_APPLICATION_G2",
+        ],
+    );
+    let base_url = server.ready["base_url"].as_str().unwrap();
+    let response = client()
+        .get(format!(
+            "{base_url}/v1/certificates?filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"
+        ))
+        .bearer_auth(server.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["x-rate-limit"],
+        "user-hour-lim:2;user-hour-rem:1;"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "PARAMETER_ERROR.INVALID");
+    assert_eq!(
+        body["errors"][0]["source"]["parameter"],
+        "filter[certificateType]"
+    );
+    assert!(server.stop("-TERM"));
+}
+
 #[test]
 fn bad_options_fail_with_a_message() {
     let dir = tempfile::tempdir().unwrap();

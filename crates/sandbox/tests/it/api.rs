@@ -176,6 +176,26 @@ async fn pass_type_id_relationships_answer_both_endpoints() {
         json!({"type": "passTypeIds", "id": "PASS42"})
     );
 
+    let with_pass = client
+        .get(&format!(
+            "/v1/certificates/{id}?include=passTypeId&fields[passTypeIds]=identifier"
+        ))
+        .await;
+    assert_schema("CertificateResponse", &with_pass.body);
+    assert_eq!(
+        with_pass.body["data"]["relationships"]["passTypeId"]["data"]["id"],
+        "PASS42"
+    );
+    let included = &with_pass.body["included"][0];
+    assert_eq!(included["id"], "PASS42");
+    assert_eq!(included["attributes"].as_object().unwrap().len(), 1);
+    assert!(
+        included["attributes"]["identifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("pass.")
+    );
+
     let related = client
         .get(&format!("/v1/certificates/{id}/passTypeId?include=certificates"))
         .await;
