@@ -1,4 +1,12 @@
 //! The command-line grammar: `ascert [global options] <command> ...`, declared with clap.
+//!
+//! The doc comments of this file are the `--help` text people read in a terminal, so they are
+//! written as prose, without Markdown.
+#![allow(
+    clippy::doc_markdown,
+    clippy::doc_link_with_quotes,
+    reason = "doc comments here are --help text for a terminal, not rustdoc"
+)]
 
 use std::path::PathBuf;
 
@@ -14,11 +22,13 @@ use crate::commands::sandbox::SandboxCommand;
 /// bundle that macOS imports. Try it without an Apple account: `ascert demo`.
 #[derive(Debug, Parser)]
 #[command(name = "ascert", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Credentials are read from, in order: the flags below, the environment \
+#[command(
+    after_help = "Credentials are read from, in order: the options above, the environment \
 (ASC_KEY_ID / ASC_ISSUER_ID / ASC_PRIVATE_KEY_PATH, fastlane's and codemagic's variables), the \
 profile in the config file, the OS credential store (`ascert auth login`), then AuthKey_<KEY_ID>.p8 \
 in ./private_keys, ~/private_keys, ~/.private_keys or ~/.appstoreconnect/private_keys.\n\n\
-Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited.")]
+Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited."
+)]
 pub(crate) struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -32,7 +42,13 @@ pub(crate) struct Cli {
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct GlobalArgs {
     /// Profile of the config file and the OS credential store to use [default: default]
-    #[arg(long, global = true, env = "ASCERT_PROFILE", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "ASCERT_PROFILE",
+        hide_env_values = true,
+        value_name = "NAME"
+    )]
     pub(crate) profile: Option<String>,
     /// API key file: fastlane's or rcodesign's JSON, or Apple's AuthKey_<KEY_ID>.p8
     #[arg(long, global = true, value_name = "FILE")]
@@ -47,10 +63,22 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) private_key: Option<PathBuf>,
     /// App Store Connect base URL (a sandbox's, or the enterprise host) [default: Apple's]
-    #[arg(long, global = true, env = "ASCERT_BASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "ASCERT_BASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub(crate) base_url: Option<String>,
     /// Folder of the local keystore [default: the platform's data folder]
-    #[arg(long, global = true, env = "ASCERT_HOME", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "ASCERT_HOME",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub(crate) home: Option<PathBuf>,
     /// Machine-readable output: JSON on stdout, errors as a JSON object on stderr
     #[arg(long, global = true)]
@@ -160,6 +188,10 @@ pub(crate) struct GetArgs {
 
 /// Where a PKCS#12 password comes from; never from the command line itself.
 #[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the options --password-env, --password-file, --password-stdin"
+)]
 pub(crate) struct PasswordArgs {
     /// Read the .p12 password from this environment variable [default: ASCERT_P12_PASSWORD]
     #[arg(long, value_name = "VAR")]
@@ -374,8 +406,14 @@ fn parse_certificate_type(text: &str) -> Result<CertificateType, String> {
     if parsed.is_known() {
         Ok(parsed)
     } else {
-        let known: Vec<&str> = CertificateType::KNOWN.iter().map(CertificateType::as_str).collect();
-        Err(format!("unknown certificate type; use one of: {}", known.join(", ")))
+        let known: Vec<&str> = CertificateType::KNOWN
+            .iter()
+            .map(CertificateType::as_str)
+            .collect();
+        Err(format!(
+            "unknown certificate type; use one of: {}",
+            known.join(", ")
+        ))
     }
 }
 
@@ -392,12 +430,18 @@ mod tests {
 
     #[test]
     fn certificate_types_parse_in_any_case_and_refuse_typos() {
-        assert_eq!(parse_certificate_type("distribution").unwrap(), CertificateType::Distribution);
+        assert_eq!(
+            parse_certificate_type("distribution").unwrap(),
+            CertificateType::Distribution
+        );
         assert_eq!(
             parse_certificate_type("developer-id-application-g2").unwrap(),
             CertificateType::DeveloperIdApplicationG2
         );
         let err = parse_certificate_type("DISTRIBUTON").unwrap_err();
-        assert!(err.starts_with("unknown certificate type; use one of: APPLE_PAY,"), "{err}");
+        assert!(
+            err.starts_with("unknown certificate type; use one of: APPLE_PAY,"),
+            "{err}"
+        );
     }
 }

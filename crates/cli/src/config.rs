@@ -44,13 +44,18 @@ pub(crate) fn path() -> Option<PathBuf> {
 
 /// Reads the config file; a missing file is an empty config.
 pub(crate) fn load() -> Result<(Option<PathBuf>, Config)> {
-    let Some(path) = path() else { return Ok((None, Config::default())) };
+    let Some(path) = path() else {
+        return Ok((None, Config::default()));
+    };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((Some(path), Config::default())),
-        Err(err) => return Err(err).with_context(|| format!("cannot read the config file {}", path.display())),
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read the config file {}", path.display()));
+        }
     };
-    let config = toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display()))?;
+    let config =
+        toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display()))?;
     Ok((Some(path), config))
 }
 

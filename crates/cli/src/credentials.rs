@@ -27,10 +27,18 @@ pub(crate) struct Credentials {
 pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
     let profile_name = global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     if let Some(key) = from_flags(global)? {
-        return Ok(Credentials { key, source: "command-line flags".into(), base_url: None });
+        return Ok(Credentials {
+            key,
+            source: "command-line flags".into(),
+            base_url: None,
+        });
     }
     if let Some(key) = ApiKey::from_env().context("the API key in the environment cannot be used")? {
-        return Ok(Credentials { key, source: "environment variables".into(), base_url: None });
+        return Ok(Credentials {
+            key,
+            source: "environment variables".into(),
+            base_url: None,
+        });
     }
     let (config_path, config) = config::load()?;
     let profile = config.profiles.get(profile_name).cloned().unwrap_or_default();
@@ -57,7 +65,11 @@ pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
         let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
         if let Some(path) = KeyFolders::system().find(key_id) {
             let key = ApiKey::from_p8_file(key_id, issuer, &path)?;
-            return Ok(Credentials { key, source: path.display().to_string(), base_url: profile.base_url });
+            return Ok(Credentials {
+                key,
+                source: path.display().to_string(),
+                base_url: profile.base_url,
+            });
         }
     }
     Err(UserError::new(Exit::Auth, "no App Store Connect API key found")
@@ -74,10 +86,18 @@ fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
         return load_key_file(path, global.key_id.as_deref(), global.issuer_id.as_deref()).map(Some);
     }
     if let Some(path) = &global.private_key {
-        let key_id = global.key_id.clone().or_else(|| key_id_from_file_name(path)).ok_or_else(|| {
-            UserError::usage("--private-key needs --key-id (or a file named AuthKey_<KEY_ID>.p8)")
-        })?;
-        return Ok(Some(ApiKey::from_p8_file(&key_id, global.issuer_id.as_deref(), path)?));
+        let key_id = global
+            .key_id
+            .clone()
+            .or_else(|| key_id_from_file_name(path))
+            .ok_or_else(|| {
+                UserError::usage("--private-key needs --key-id (or a file named AuthKey_<KEY_ID>.p8)")
+            })?;
+        return Ok(Some(ApiKey::from_p8_file(
+            &key_id,
+            global.issuer_id.as_deref(),
+            path,
+        )?));
     }
     Ok(None)
 }
@@ -90,9 +110,15 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
     }
     if let Some(path) = &profile.private_key {
         let path = config::expand_home(path);
-        let key_id = profile.key_id.clone().or_else(|| key_id_from_file_name(&path)).ok_or_else(|| {
-            UserError::usage("the profile's private_key needs a key_id (or a file named AuthKey_<KEY_ID>.p8)")
-        })?;
+        let key_id = profile
+            .key_id
+            .clone()
+            .or_else(|| key_id_from_file_name(&path))
+            .ok_or_else(|| {
+                UserError::usage(
+                    "the profile's private_key needs a key_id (or a file named AuthKey_<KEY_ID>.p8)",
+                )
+            })?;
         return Ok(Some(ApiKey::from_p8_file(&key_id, issuer, &path)?));
     }
     Ok(None)
@@ -100,10 +126,11 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
 
 /// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
 pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the API key file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the API key file {}", path.display()))?;
     if text.trim_start().starts_with('{') {
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
         let key = if json.get("private_key").is_some() {
             ApiKey::from_rcodesign_json(&text)
         } else {
@@ -111,9 +138,15 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
         };
         return key.with_context(|| format!("cannot use the API key in {}", path.display()));
     }
-    let key_id = key_id.map(str::to_owned).or_else(|| key_id_from_file_name(path)).ok_or_else(|| {
-        UserError::usage(format!("{} needs --key-id (or the name AuthKey_<KEY_ID>.p8)", path.display()))
-    })?;
+    let key_id = key_id
+        .map(str::to_owned)
+        .or_else(|| key_id_from_file_name(path))
+        .ok_or_else(|| {
+            UserError::usage(format!(
+                "{} needs --key-id (or the name AuthKey_<KEY_ID>.p8)",
+                path.display()
+            ))
+        })?;
     Ok(ApiKey::from_pem(&key_id, issuer_id, &text)?)
 }
 
@@ -130,7 +163,10 @@ mod tests {
 
     #[test]
     fn key_ids_come_from_apples_file_names() {
-        assert_eq!(key_id_from_file_name(Path::new("/x/AuthKey_2X9R4HXF34.p8")).as_deref(), Some("2X9R4HXF34"));
+        assert_eq!(
+            key_id_from_file_name(Path::new("/x/AuthKey_2X9R4HXF34.p8")).as_deref(),
+            Some("2X9R4HXF34")
+        );
         assert_eq!(key_id_from_file_name(Path::new("key.p8")), None);
     }
 }

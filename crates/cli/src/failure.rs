@@ -34,7 +34,11 @@ pub(crate) struct UserError {
 
 impl UserError {
     pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), hint: None }
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
     }
 
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -64,14 +68,26 @@ struct Diagnosis<'e> {
 }
 
 fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
-    let mut diagnosis = Diagnosis { exit: Exit::Failure, hint: None, status: None, apple: &[] };
+    let mut diagnosis = Diagnosis {
+        exit: Exit::Failure,
+        hint: None,
+        status: None,
+        apple: &[],
+    };
     for cause in err.chain() {
         if let Some(user) = cause.downcast_ref::<UserError>() {
             diagnosis.exit = user.exit;
             diagnosis.hint.clone_from(&user.hint);
             return diagnosis;
         }
-        if let Some(transport) = cause.downcast_ref::<ascert_transport::Error>() {
+        // `ascert_certificates::Error` is transparent over the transport's error, so the chain
+        // skips from one to the other's source: look inside it explicitly.
+        let transport = cause.downcast_ref::<ascert_transport::Error>().or_else(|| {
+            cause
+                .downcast_ref::<ascert_certificates::Error>()
+                .and_then(ascert_certificates::Error::transport)
+        });
+        if let Some(transport) = transport {
             return transport_diagnosis(transport);
         }
         if cause.downcast_ref::<ascert_auth::AuthError>().is_some() {
@@ -106,17 +122,27 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
             "the API key's role may not do this: certificates need an Admin or Developer key with access to \
              certificates",
         ),
-        (Some(404), _) => (Exit::NotFound, "`ascert certificates list` shows the ids that exist"),
-        (Some(409), _) => (Exit::Conflict, "see `ascert certificates list` for what is in the way"),
+        (Some(404), _) => (
+            Exit::NotFound,
+            "`ascert certificates list` shows the ids that exist",
+        ),
+        (Some(409), _) => (
+            Exit::Conflict,
+            "see `ascert certificates list` for what is in the way",
+        ),
         (Some(429), _) => (
             Exit::RateLimited,
             "App Store Connect's hourly request quota is used up; wait and run the command again",
         ),
-        (_, ascert_transport::Error::Connection { .. }) => {
-            (Exit::Failure, "check the network and the base URL (--base-url, ASCERT_BASE_URL)")
-        }
+        (_, ascert_transport::Error::Connection { .. }) => (
+            Exit::Failure,
+            "check the network and the base URL (--base-url, ASCERT_BASE_URL)",
+        ),
         (_, ascert_transport::Error::InvalidBaseUrl { .. }) => (Exit::Usage, "give an https:// URL"),
-        (Some(500..), _) => (Exit::Failure, "App Store Connect is having trouble; try again in a few minutes"),
+        (Some(500..), _) => (
+            Exit::Failure,
+            "App Store Connect is having trouble; try again in a few minutes",
+        ),
         _ => (Exit::Failure, ""),
     };
     Diagnosis {
@@ -129,8 +155,12 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
 
 /// Whether the failure is a closed stdout (`ascert ... | head`), which ends quietly.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain()
-        .any(|c| c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+    err.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(io::ErrorKind::BrokenPipe))
+    })
 }
 
 /// Prints the failure once and returns its exit code.
@@ -175,5 +205,8 @@ mod tests {
     fn a_broken_pipe_is_recognised_under_context() {
         let err = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing the list");
         assert!(is_broken_pipe(&err));
+        let json = serde_json::Error::io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&anyhow::Error::new(json)));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("something else")));
     }
 }

@@ -27,7 +27,12 @@ fn main() -> ExitCode {
     logging::init(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(err) => return failure::report(&anyhow::Error::new(err).context("cannot start the async runtime"), json),
+        Err(err) => {
+            return failure::report(
+                &anyhow::Error::new(err).context("cannot start the async runtime"),
+                json,
+            );
+        }
     };
     let outcome = runtime.block_on(commands::run(cli));
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.

@@ -12,14 +12,20 @@ use serde::Serialize;
 use crate::cli::GlobalArgs;
 
 /// The output settings of one run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Output {
     /// `--json`: stdout holds JSON and nothing else.
     pub(crate) json: bool,
     /// `-q`: no messages on stderr.
     pub(crate) quiet: bool,
-    stdout_terminal: bool,
-    stderr_terminal: bool,
+    terminal: Terminal,
+}
+
+/// Which of the standard streams are terminals.
+#[derive(Debug, Clone)]
+struct Terminal {
+    stdout: bool,
+    stderr: bool,
 }
 
 impl Output {
@@ -27,8 +33,10 @@ impl Output {
         Self {
             json: global.json,
             quiet: global.quiet,
-            stdout_terminal: io::stdout().is_terminal(),
-            stderr_terminal: io::stderr().is_terminal(),
+            terminal: Terminal {
+                stdout: io::stdout().is_terminal(),
+                stderr: io::stderr().is_terminal(),
+            },
         }
     }
 
@@ -41,10 +49,14 @@ impl Output {
 
     /// Whether a person is at the terminal to answer a question.
     pub(crate) fn interactive(&self) -> bool {
-        io::stdin().is_terminal() && self.stderr_terminal
+        io::stdin().is_terminal() && self.terminal.stderr
     }
 
     /// Writes `value` as pretty JSON on stdout.
+    #[allow(
+        clippy::unused_self,
+        reason = "all output goes through `Output`, so a later setting applies everywhere"
+    )]
     pub(crate) fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
         let mut stdout = io::stdout().lock();
         serde_json::to_writer_pretty(&mut stdout, value)?;
@@ -54,6 +66,10 @@ impl Output {
     }
 
     /// Writes text on stdout as it is.
+    #[allow(
+        clippy::unused_self,
+        reason = "all output goes through `Output`, so a later setting applies everywhere"
+    )]
     pub(crate) fn text(&self, text: &str) -> Result<()> {
         let mut stdout = io::stdout().lock();
         stdout.write_all(text.as_bytes())?;
@@ -64,10 +80,12 @@ impl Output {
     /// Prints a table on stdout: boxed on a terminal, plain columns otherwise.
     pub(crate) fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
         let mut table = Table::new();
-        if self.stdout_terminal {
-            table.load_preset(presets::UTF8_HORIZONTAL_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+        if self.terminal.stdout {
+            table
+                .load_style(presets::UTF8_HORIZONTAL_ONLY)
+                .set_content_arrangement(ContentArrangement::Dynamic);
         } else {
-            table.load_preset(presets::NOTHING);
+            table.load_style(presets::NOTHING);
         }
         table.set_header(header.iter().copied());
         for row in rows {
@@ -84,11 +102,14 @@ impl Output {
 
     /// A spinner on stderr for work that may take a while; hidden unless stderr is a terminal.
     pub(crate) fn spinner(&self, message: &str) -> ProgressBar {
-        if self.quiet || !self.stderr_terminal {
+        if self.quiet || !self.terminal.stderr {
             return ProgressBar::hidden();
         }
         let spinner = ProgressBar::new_spinner();
-        spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        spinner.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         spinner.set_message(message.to_owned());
         spinner.enable_steady_tick(Duration::from_millis(120));
         spinner
@@ -109,14 +130,16 @@ impl JsonArray {
     }
 
     pub(crate) fn push<T: Serialize>(&mut self, item: &T) -> Result<()> {
-        self.out.write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+        self.out
+            .write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
         serde_json::to_writer(&mut self.out, item)?;
         self.count += 1;
         Ok(())
     }
 
     pub(crate) fn finish(mut self) -> Result<usize> {
-        self.out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
+        self.out
+            .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
         self.out.flush()?;
         Ok(self.count)
     }

@@ -18,17 +18,22 @@ pub(crate) const DEFAULT_ENV: &str = "ASCERT_P12_PASSWORD";
 pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
     let password = if let Some(path) = &args.password_file {
         let text = Zeroizing::new(
-            std::fs::read_to_string(path).with_context(|| format!("cannot read the password file {}", path.display()))?,
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?,
         );
         Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
     } else if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
         Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
     } else if let Some(var) = &args.password_env {
         Zeroizing::new(std::env::var(var).map_err(|_| {
-            UserError::usage(format!("--password-env names {var}, which is not set"))
-                .hint(format!("export {var}=... first, or use --password-file or --password-stdin"))
+            UserError::usage(format!("--password-env names {var}, which is not set")).hint(format!(
+                "export {var}=... first, or use --password-file or --password-stdin"
+            ))
         })?)
     } else if let Ok(value) = std::env::var(DEFAULT_ENV) {
         Zeroizing::new(value)
@@ -55,5 +60,7 @@ fn prompt(confirm: bool) -> Result<Zeroizing<String>> {
     if confirm {
         question = question.with_confirmation("Repeat the password", "The passwords do not match");
     }
-    Ok(Zeroizing::new(question.interact().context("cannot read the password")?))
+    Ok(Zeroizing::new(
+        question.interact().context("cannot read the password")?,
+    ))
 }

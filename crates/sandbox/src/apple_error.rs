@@ -15,7 +15,7 @@ pub(crate) struct ApiFailure {
     /// The HTTP status.
     pub(crate) status: StatusCode,
     /// The error object.
-    pub(crate) error: ApiError,
+    pub(crate) error: Box<ApiError>,
     /// Seconds to put in `Retry-After`, for 429 and 503.
     pub(crate) retry_after: Option<u64>,
 }
@@ -24,14 +24,14 @@ impl ApiFailure {
     fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            error: ApiError {
+            error: Box::new(ApiError {
                 id: Some(error_id()),
                 status: status.as_u16().to_string(),
                 code: code.to_owned(),
                 title: title.to_owned(),
                 detail: detail.into(),
                 ..ApiError::default()
-            },
+            }),
             retry_after: None,
         }
     }
@@ -237,7 +237,7 @@ impl ApiFailure {
     /// The `{"errors": [...]}` document.
     pub(crate) fn document(&self) -> ErrorResponse {
         ErrorResponse {
-            errors: vec![self.error.clone()],
+            errors: vec![(*self.error).clone()],
         }
     }
 }
@@ -269,7 +269,10 @@ mod tests {
     fn parameter_errors_name_the_parameter() {
         let failure = ApiFailure::invalid_parameter("filter[certificateType]", "NOPE");
         let json = serde_json::to_value(failure.document()).unwrap();
-        assert_eq!(json["errors"][0]["source"]["parameter"], "filter[certificateType]");
+        assert_eq!(
+            json["errors"][0]["source"]["parameter"],
+            "filter[certificateType]"
+        );
         assert_eq!(json["errors"][0]["code"], "PARAMETER_ERROR.INVALID");
         assert_eq!(failure.status, StatusCode::BAD_REQUEST);
     }

@@ -88,12 +88,13 @@ pub(crate) fn check(
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
     validation.validate_aud = false;
-    let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_ec_der(&key.public_key), &validation)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => Refusal::BadSignature,
-            _ => Refusal::Malformed,
-        })?
-        .claims;
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_ec_der(&key.public_key), &validation)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => Refusal::BadSignature,
+                _ => Refusal::Malformed,
+            })?
+            .claims;
     let audience_ok = match &claims.aud {
         Some(serde_json::Value::String(aud)) => aud == AUDIENCE,
         Some(serde_json::Value::Array(auds)) => auds.iter().any(|a| a == AUDIENCE),
@@ -164,7 +165,13 @@ mod tests {
     }
 
     fn run(keys: &HashMap<String, SandboxApiKey>, token: &str) -> Result<Caller, Refusal> {
-        check(Some(&format!("Bearer {token}")), keys, "GET", "/v1/certificates", NOW)
+        check(
+            Some(&format!("Bearer {token}")),
+            keys,
+            "GET",
+            "/v1/certificates",
+            NOW,
+        )
     }
 
     #[test]
@@ -188,7 +195,10 @@ mod tests {
             c
         };
         assert_eq!(check(None, &map, "GET", "/", NOW), Err(Refusal::MissingHeader));
-        assert_eq!(check(Some("Basic abc"), &map, "GET", "/", NOW), Err(Refusal::NotBearer));
+        assert_eq!(
+            check(Some("Basic abc"), &map, "GET", "/", NOW),
+            Err(Refusal::NotBearer)
+        );
         assert_eq!(run(&map, "not.a.jwt"), Err(Refusal::Malformed));
         for (claims, refusal) in [
             (claims(&|c| c["aud"] = json!("other")), Refusal::WrongAudience),
@@ -196,7 +206,10 @@ mod tests {
             (claims(&|c| c["exp"] = json!(NOW - 1)), Refusal::Expired),
             (claims(&|c| c["exp"] = json!(NOW + 1201)), Refusal::TooLong),
             (claims(&|c| c["iat"] = json!(NOW + 600)), Refusal::IssuedInFuture),
-            (claims(&|c| c["scope"] = json!(["GET /v1/apps"])), Refusal::OutOfScope),
+            (
+                claims(&|c| c["scope"] = json!(["GET /v1/apps"])),
+                Refusal::OutOfScope,
+            ),
         ] {
             assert_eq!(run(&map, &token(&team, &claims)), Err(refusal), "{claims}");
         }
@@ -210,8 +223,14 @@ mod tests {
             key_id: team.key_id.clone(),
             ..SandboxApiKey::generate("ISSUER", KeyRole::Admin, KeyKind::Team).unwrap()
         };
-        assert_eq!(run(&map, &token(&stranger, &claims(&|_| {}))), Err(Refusal::BadSignature));
+        assert_eq!(
+            run(&map, &token(&stranger, &claims(&|_| {}))),
+            Err(Refusal::BadSignature)
+        );
         let unknown = SandboxApiKey::generate("ISSUER", KeyRole::Admin, KeyKind::Team).unwrap();
-        assert_eq!(run(&map, &token(&unknown, &claims(&|_| {}))), Err(Refusal::UnknownKey));
+        assert_eq!(
+            run(&map, &token(&unknown, &claims(&|_| {}))),
+            Err(Refusal::UnknownKey)
+        );
     }
 }

@@ -111,16 +111,28 @@ fn ca_params(name: DistinguishedName, path_len: u8, now: OffsetDateTime, years: 
 impl SandboxCa {
     /// Generates a fresh root and intermediate (P-256 keys, which are quick to make).
     pub(crate) fn generate() -> Result<Self, SandboxError> {
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let root_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(crypto("generate the root key"))?;
-        let root_params = ca_params(ca_name(ROOT_COMMON_NAME, "Apple Certification Authority"), 1, now, 20);
-        let root_cert = root_params.self_signed(&root_key).map_err(crypto("sign the root"))?;
+        let now = OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap_or_else(|_| OffsetDateTime::now_utc());
+        let root_key =
+            KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(crypto("generate the root key"))?;
+        let root_params = ca_params(
+            ca_name(ROOT_COMMON_NAME, "Apple Certification Authority"),
+            1,
+            now,
+            20,
+        );
+        let root_cert = root_params
+            .self_signed(&root_key)
+            .map_err(crypto("sign the root"))?;
         let root_issuer = Issuer::new(root_params, root_key);
 
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(crypto("generate the intermediate key"))?;
         let params = ca_params(ca_name(INTERMEDIATE_COMMON_NAME, "G3 Sandbox"), 0, now, 10);
-        let cert = params.signed_by(&key, &root_issuer).map_err(crypto("sign the intermediate"))?;
+        let cert = params
+            .signed_by(&key, &root_issuer)
+            .map_err(crypto("sign the intermediate"))?;
         Ok(Self {
             certificates: CaCertificates {
                 root_pem: root_cert.pem(),
@@ -133,8 +145,12 @@ impl SandboxCa {
     }
 
     /// Rebuilds the CA from saved certificates and the intermediate's PKCS#8 PEM key.
-    pub(crate) fn restore(certificates: CaCertificates, intermediate_key_pem: &str) -> Result<Self, SandboxError> {
-        let key = KeyPair::from_pem(intermediate_key_pem).map_err(crypto("read the saved intermediate key"))?;
+    pub(crate) fn restore(
+        certificates: CaCertificates,
+        intermediate_key_pem: &str,
+    ) -> Result<Self, SandboxError> {
+        let key =
+            KeyPair::from_pem(intermediate_key_pem).map_err(crypto("read the saved intermediate key"))?;
         let issuer = Issuer::from_ca_cert_der(&certificates.intermediate_der.as_slice().into(), key)
             .map_err(crypto("read the saved intermediate certificate"))?;
         Ok(Self { certificates, issuer })
@@ -240,7 +256,12 @@ mod tests {
         let (_, cert) = X509Certificate::from_der(&der).unwrap();
         assert_eq!(cert.raw_serial(), &[0x12, 0x34, 0x56]);
         assert_eq!(
-            cert.subject().iter_common_name().next().unwrap().as_str().unwrap(),
+            cert.subject()
+                .iter_common_name()
+                .next()
+                .unwrap()
+                .as_str()
+                .unwrap(),
             "Apple Distribution: Sandbox Team (SBXTEAM001)"
         );
         assert_eq!(

@@ -67,6 +67,8 @@ pub struct FaultConfig {
     /// How many of the next successful creates lose their response: the certificate is stored, and
     /// the client sees the connection close without an answer.
     pub drop_create_responses: u32,
+    /// How long a successful create waits, with its certificate already stored, before answering.
+    pub create_response_delay: Duration,
 }
 
 impl Default for FaultConfig {
@@ -78,6 +80,7 @@ impl Default for FaultConfig {
             max_fault_latency: Duration::from_millis(300),
             retry_after_secs: 1,
             drop_create_responses: 0,
+            create_response_delay: Duration::ZERO,
         }
     }
 }

@@ -25,11 +25,14 @@ pub(crate) struct CsrProblem(pub(crate) String);
 
 /// Decodes `csr_content` (PEM, or bare base64 DER) and checks it.
 pub(crate) fn check(csr_content: &str) -> Result<CheckedCsr, CsrProblem> {
-    let der = decode(csr_content).ok_or_else(|| CsrProblem("Invalid CSR: the content is not a PEM or base64 certificate signing request".into()))?;
+    let der = decode(csr_content).ok_or_else(|| {
+        CsrProblem("Invalid CSR: the content is not a PEM or base64 certificate signing request".into())
+    })?;
     let (_, csr) = X509CertificationRequest::from_der(&der)
         .map_err(|_| CsrProblem("Invalid CSR: the certificate signing request could not be parsed".into()))?;
-    csr.verify_signature()
-        .map_err(|_| CsrProblem("Invalid CSR: the signature of the certificate signing request does not verify".into()))?;
+    csr.verify_signature().map_err(|_| {
+        CsrProblem("Invalid CSR: the signature of the certificate signing request does not verify".into())
+    })?;
     let info = &csr.certification_request_info;
     match info.subject_pki.parsed() {
         Ok(PublicKey::RSA(rsa)) if rsa.key_size() == RSA_BITS => {}
@@ -39,7 +42,11 @@ pub(crate) fn check(csr_content: &str) -> Result<CheckedCsr, CsrProblem> {
                 rsa.key_size()
             )));
         }
-        _ => return Err(CsrProblem("Invalid CSR: the key is not RSA; an RSA 2048-bit key is required".into())),
+        _ => {
+            return Err(CsrProblem(
+                "Invalid CSR: the key is not RSA; an RSA 2048-bit key is required".into(),
+            ));
+        }
     }
     let common_name = info
         .subject
@@ -75,7 +82,9 @@ mod tests {
     fn csr_for(key: &KeyPair) -> String {
         let mut params = CertificateParams::default();
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, "Jane Appleseed");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Jane Appleseed");
         params.serialize_request(key).unwrap().pem().unwrap()
     }
 

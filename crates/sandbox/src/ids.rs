@@ -1,5 +1,7 @@
 //! Random identifiers shaped like Apple's: resource ids, key ids, issuer UUIDs and serial numbers.
 
+use std::fmt::Write as _;
+
 use rand::RngExt as _;
 
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -17,7 +19,10 @@ pub(crate) fn uuid() -> String {
     let mut bytes: [u8; 16] = rand::rng().random();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = bytes.iter().fold(String::with_capacity(32), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    });
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
@@ -38,7 +43,13 @@ pub(crate) fn serial_bytes() -> [u8; 8] {
 
 /// Upper-case hexadecimal, as Apple writes serial numbers.
 pub(crate) fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{b:02X}");
+            out
+        })
 }
 
 #[cfg(test)]

@@ -165,7 +165,10 @@ mod tests {
         assert_eq!(json["key"], pem.as_str());
         assert_eq!(json["in_house"], false);
         for path in [&files.private_key_path, &files.api_key_json_path] {
-            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 }

@@ -30,6 +30,7 @@
 
 mod apple_error;
 mod auth;
+mod builder;
 mod ca;
 mod config;
 mod csr;
@@ -52,10 +53,11 @@ mod tls;
 mod types;
 
 pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
+pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
 pub use ca::{CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, ROOT_COMMON_NAME, ROOT_PATH};
 pub use config::{FaultConfig, Limits, Team};
 pub use error::SandboxError;
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
 pub use rate_limit::DEFAULT_RATE_LIMIT;
-pub use sandbox::{DEFAULT_PAGE_SIZE, Sandbox, SandboxBuilder};
+pub use sandbox::Sandbox;

@@ -43,7 +43,11 @@ fn is_write(method: &Method) -> bool {
 }
 
 /// The middleware around every route.
-pub(crate) async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn pipeline(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if request.uri().path().starts_with("/sandbox/") {
         return next.run(request).await;
     }
@@ -63,9 +67,15 @@ pub(crate) async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Req
         Some(Fault::Reset) => return drop_connection(control, true).await,
         // An injected 429 keeps showing quota, as Apple has been seen doing.
         Some(Fault::RateLimited) => {
-            return with_quota(ApiFailure::rate_limited(retry_after).into_response(), limit, limit);
+            return with_quota(
+                ApiFailure::rate_limited(retry_after).into_response(),
+                limit,
+                limit,
+            );
         }
-        Some(Fault::ServerError) => return with_quota(ApiFailure::unexpected().into_response(), limit, limit),
+        Some(Fault::ServerError) => {
+            return with_quota(ApiFailure::unexpected().into_response(), limit, limit);
+        }
         Some(Fault::Unavailable) => {
             return with_quota(ApiFailure::unavailable(retry_after).into_response(), limit, limit);
         }
@@ -84,7 +94,10 @@ pub(crate) async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Req
         .path_and_query()
         .map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
     let checked = {
-        let keys = shared.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let keys = shared
+            .keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         crate::auth::check(
             authorization.as_deref(),
             &keys,
@@ -106,11 +119,19 @@ pub(crate) async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Req
     if is_write(request.method()) && !caller.role.may_write() {
         return with_quota(ApiFailure::forbidden().into_response(), limit, remaining);
     }
-    let is_create = request.method() == Method::POST && request.uri().path() == crate::render::CERTIFICATES_PATH;
+    let is_create =
+        request.method() == Method::POST && request.uri().path() == crate::render::CERTIFICATES_PATH;
     request.extensions_mut().insert(caller);
     let response = next.run(request).await;
-    if is_create && response.status() == StatusCode::CREATED && lock(&shared.faults).take_create_drop() {
-        return drop_connection(control, false).await;
+    if is_create && response.status() == StatusCode::CREATED {
+        if lock(&shared.faults).take_create_drop() {
+            return drop_connection(control, false).await;
+        }
+        // The certificate exists from here on; a client killed during this wait never learns of it.
+        let delay = lock(&shared.faults).config.create_response_delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
     }
     with_quota(response, limit, remaining)
 }

@@ -1,7 +1,9 @@
 //! Query parameters as Apple reads them: comma lists, filters, sort, sparse fieldsets, include,
 //! limit and the paging cursor, each checked with Apple's 400 answers.
 
-use ascert_models::{CertificateField, CertificateType, MAX_LIMIT, PassTypeIdField, SortField, SortKey, SortOrder};
+use ascert_models::{
+    CertificateField, CertificateType, MAX_LIMIT, PassTypeIdField, SortField, SortKey, SortOrder,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::percent_decode_str;
@@ -72,7 +74,9 @@ pub(crate) struct Query {
 
 /// Decodes one query component (`+` is a space, then percent-decoding).
 fn decode(text: &str) -> String {
-    percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_decode_str(&text.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Splits a raw value on unescaped commas and decodes each part.
@@ -170,8 +174,8 @@ impl Query {
                     query.limit = Some(parse_limit(&name, raw_value, MAX_RELATED_LIMIT)?);
                 }
                 "cursor" => {
-                    query.offset =
-                        parse_cursor(raw_value).ok_or_else(|| ApiFailure::invalid_parameter(&name, &decode(raw_value)))?;
+                    query.offset = parse_cursor(raw_value)
+                        .ok_or_else(|| ApiFailure::invalid_parameter(&name, &decode(raw_value)))?;
                 }
                 _ => return Err(ApiFailure::illegal_parameter(&name)),
             }
@@ -182,9 +186,13 @@ impl Query {
     /// Whether `certificate` passes every filter.
     pub(crate) fn matches(&self, certificate: &StoredCertificate) -> bool {
         (self.display_names.is_empty() || self.display_names.contains(&certificate.display_name))
-            && (self.certificate_types.is_empty() || self.certificate_types.contains(&certificate.certificate_type))
+            && (self.certificate_types.is_empty()
+                || self.certificate_types.contains(&certificate.certificate_type))
             && (self.serial_numbers.is_empty()
-                || self.serial_numbers.iter().any(|s| s.eq_ignore_ascii_case(&certificate.serial_number)))
+                || self
+                    .serial_numbers
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(&certificate.serial_number)))
             && (self.ids.is_empty() || self.ids.contains(&certificate.id))
     }
 
@@ -196,7 +204,9 @@ impl Query {
             .map(|key| {
                 let ordering = match key.field {
                     SortField::DisplayName => a.display_name.cmp(&b.display_name),
-                    SortField::CertificateType => a.certificate_type.as_str().cmp(b.certificate_type.as_str()),
+                    SortField::CertificateType => {
+                        a.certificate_type.as_str().cmp(b.certificate_type.as_str())
+                    }
                     SortField::SerialNumber => a.serial_number.cmp(&b.serial_number),
                     SortField::Id => a.id.cmp(&b.id),
                 };
@@ -247,10 +257,17 @@ mod tests {
             [CertificateType::Distribution, CertificateType::IosDevelopment]
         );
         assert_eq!(query.sort.len(), 2);
-        assert_eq!(query.certificate_fields, Some(vec![CertificateField::SerialNumber]));
+        assert_eq!(
+            query.certificate_fields,
+            Some(vec![CertificateField::SerialNumber])
+        );
         assert!(query.include);
         assert_eq!(query.limit, Some(5));
-        assert!(query.page_query(5, 5).ends_with(&format!("limit=5&cursor={}", cursor(5))));
+        assert!(
+            query
+                .page_query(5, 5)
+                .ends_with(&format!("limit=5&cursor={}", cursor(5)))
+        );
     }
 
     #[test]

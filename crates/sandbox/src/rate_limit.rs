@@ -53,7 +53,9 @@ impl RateLimiter {
         if used >= self.limit {
             let retry_after = hits
                 .front()
-                .map_or(WINDOW, |oldest| WINDOW.saturating_sub(now.duration_since(*oldest)))
+                .map_or(WINDOW, |oldest| {
+                    WINDOW.saturating_sub(now.duration_since(*oldest))
+                })
                 .as_secs()
                 .max(1);
             return Quota::Exceeded { retry_after };

@@ -97,7 +97,11 @@ pub(crate) fn pass_type_id(
                 related: Some(format!("{self_link}/certificates")),
             }),
             meta: None,
-            data: certificates.map(|list| list.iter().map(|c| ResourceIdentifier::new(c.id.clone())).collect()),
+            data: certificates.map(|list| {
+                list.iter()
+                    .map(|c| ResourceIdentifier::new(c.id.clone()))
+                    .collect()
+            }),
         }),
     });
     let resource = PassTypeId {
@@ -158,8 +162,16 @@ mod tests {
         let value = certificate("http://h", &stored(), None, true);
         assert_eq!(value["type"], "certificates");
         assert_eq!(value["attributes"]["csrContent"], Value::Null);
-        assert!(value["attributes"].as_object().unwrap().contains_key("csrContent"));
-        assert_eq!(value["attributes"]["expirationDate"], "1970-01-01T00:00:00.000+0000");
+        assert!(
+            value["attributes"]
+                .as_object()
+                .unwrap()
+                .contains_key("csrContent")
+        );
+        assert_eq!(
+            value["attributes"]["expirationDate"],
+            "1970-01-01T00:00:00.000+0000"
+        );
         assert_eq!(value["links"]["self"], "http://h/v1/certificates/C1");
         assert_eq!(value["relationships"]["passTypeId"]["data"]["id"], "P1");
         assert_eq!(
@@ -170,7 +182,12 @@ mod tests {
 
     #[test]
     fn sparse_fields_leave_the_rest_out() {
-        let value = certificate("http://h", &stored(), Some(&[CertificateField::SerialNumber]), false);
+        let value = certificate(
+            "http://h",
+            &stored(),
+            Some(&[CertificateField::SerialNumber]),
+            false,
+        );
         let attributes = value["attributes"].as_object().unwrap();
         assert_eq!(attributes.keys().collect::<Vec<_>>(), ["serialNumber"]);
         assert!(value.get("relationships").is_none());

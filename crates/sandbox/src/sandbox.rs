@@ -1,221 +1,24 @@
-//! [`Sandbox`] and [`SandboxBuilder`]: starting a sandbox on 127.0.0.1, and driving it from a test.
+//! [`Sandbox`]: a running sandbox, its key and CA, and the switches a test flips while it runs.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ascert_models::{CertificateType, MAX_LIMIT};
-use time::OffsetDateTime;
-use tokio::net::TcpListener;
+use ascert_models::CertificateType;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::ca::{CaCertificates, SandboxCa};
-use crate::config::Settings;
-use crate::faults::Faults;
-use crate::rate_limit::{DEFAULT_RATE_LIMIT, RateLimiter};
+use crate::ca::CaCertificates;
 use crate::state::{Shared, lock};
-use crate::store::Store;
-use crate::{FaultConfig, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxError, Team};
-
-/// Apple's page size when a list asks for none.
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-
-/// Settings for a new sandbox; [`SandboxBuilder::start`] runs it.
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct SandboxBuilder {
-    address: IpAddr,
-    port: u16,
-    team: Team,
-    page_size: u32,
-    rate_limit: u32,
-    limits: Limits,
-    faults: FaultConfig,
-    rejected_type_filter: Option<CertificateType>,
-    seed_certificates: usize,
-    state_file: Option<PathBuf>,
-    tls: bool,
-}
-
-impl Default for SandboxBuilder {
-    fn default() -> Self {
-        Self {
-            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port: 0,
-            team: Team::default(),
-            page_size: DEFAULT_PAGE_SIZE,
-            rate_limit: DEFAULT_RATE_LIMIT,
-            limits: Limits::default(),
-            faults: FaultConfig::default(),
-            rejected_type_filter: None,
-            seed_certificates: 0,
-            state_file: None,
-            tls: false,
-        }
-    }
-}
-
-impl SandboxBuilder {
-    /// Listens on this port of 127.0.0.1 instead of one the system picks.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// The team the sandbox issues certificates for.
-    pub fn team(mut self, team: Team) -> Self {
-        self.team = team;
-        self
-    }
-
-    /// The page size of lists that ask for none (Apple: 20; at most 200).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
-
-    /// Requests per key per rolling hour (Apple: 3500).
-    pub fn rate_limit(mut self, rate_limit: u32) -> Self {
-        self.rate_limit = rate_limit;
-        self
-    }
-
-    /// Per-type certificate limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self
-    }
-
-    /// Faults to inject.
-    pub fn faults(mut self, faults: FaultConfig) -> Self {
-        self.faults = faults;
-        self
-    }
-
-    /// Answers `filter[certificateType]=<certificate_type>` with `400 PARAMETER_ERROR.INVALID`, as
-    /// Apple has done for `DEVELOPER_ID_APPLICATION_G2`.
-    pub fn reject_type_filter(mut self, certificate_type: CertificateType) -> Self {
-        self.rejected_type_filter = Some(certificate_type);
-        self
-    }
-
-    /// Starts with `count` existing certificates of mixed types, some expired and some deactivated.
-    /// Ignored when a state file with certificates is loaded.
-    pub fn seed_certificates(mut self, count: usize) -> Self {
-        self.seed_certificates = count;
-        self
-    }
-
-    /// Keeps the certificates (and the CA that issued them) in `path` across restarts; the file is
-    /// rewritten atomically after each change.
-    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.state_file = Some(path.into());
-        self
-    }
-
-    /// Serves HTTPS with a generated CA; see [`Sandbox::tls_ca_pem`].
-    pub fn tls(mut self, tls: bool) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// Starts the sandbox on 127.0.0.1. It accepts connections as soon as this returns, and stops
-    /// when the [`Sandbox`] is dropped or [`Sandbox::shutdown`] is awaited. Must be called within a
-    /// Tokio runtime.
-    ///
-    /// # Errors
-    /// [`SandboxError::InvalidSetting`] for a page size outside 1 to 200 or a fault rate outside 0 to 1,
-    /// [`SandboxError::Bind`] when the port cannot be opened, [`SandboxError::InvalidState`] or
-    /// [`SandboxError::Io`] for an unreadable state file, and [`SandboxError::Crypto`] or
-    /// [`SandboxError::Tls`] when key generation fails.
-    pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        if !(1..=MAX_LIMIT).contains(&self.page_size) {
-            return Err(SandboxError::InvalidSetting(format!(
-                "page size {} is outside 1 to {MAX_LIMIT}",
-                self.page_size
-            )));
-        }
-        if !(0.0..=1.0).contains(&self.faults.rate) {
-            return Err(SandboxError::InvalidSetting(format!(
-                "fault rate {} is outside 0 to 1",
-                self.faults.rate
-            )));
-        }
-        let loaded = match &self.state_file {
-            Some(path) => crate::state::load(path)?,
-            None => None,
-        };
-        let (ca, store, fresh) = match loaded {
-            Some((ca, store)) => (ca, store, false),
-            None => (SandboxCa::generate()?, Store::default(), true),
-        };
-        let address = SocketAddr::new(self.address, self.port);
-        let listener = TcpListener::bind(address).await.map_err(|source| SandboxError::Bind {
-            address: address.to_string(),
-            source,
-        })?;
-        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            address: address.to_string(),
-            source,
-        })?;
-        let (tls, tls_ca_pem) = if self.tls {
-            let (acceptor, pem) = crate::tls::acceptor()?;
-            (Some(acceptor), Some(pem))
-        } else {
-            (None, None)
-        };
-        let scheme = if self.tls { "https" } else { "http" };
-        let issuer_id = crate::ids::uuid();
-        let api_key = SandboxApiKey::generate(&issuer_id, KeyRole::Admin, KeyKind::Team)?;
-        let shared = Arc::new(Shared {
-            base_url: format!("{scheme}://{local_addr}"),
-            team: self.team.clone(),
-            ca,
-            keys: RwLock::new(HashMap::from([(api_key.key_id.clone(), api_key.clone())])),
-            store: Mutex::new(store),
-            settings: Mutex::new(Settings {
-                page_size: self.page_size,
-                limits: self.limits,
-                rejected_type_filter: self.rejected_type_filter,
-            }),
-            faults: Mutex::new(Faults::new(self.faults)),
-            rate: Mutex::new(RateLimiter::new(self.rate_limit)),
-            state_file: self.state_file,
-        });
-        {
-            let mut store = lock(&shared.store);
-            if fresh {
-                store.certificates = crate::seed::certificates(
-                    self.seed_certificates,
-                    &shared.team,
-                    OffsetDateTime::now_utc(),
-                );
-            }
-            shared.save(&store)?;
-        }
-        let (shutdown, receiver) = watch::channel(false);
-        let task = tokio::spawn(crate::server::serve(
-            listener,
-            crate::routes::router(shared.clone()),
-            tls,
-            receiver,
-        ));
-        Ok(Sandbox {
-            shared,
-            api_key,
-            issuer_id,
-            local_addr,
-            tls_ca_pem,
-            shutdown,
-            task: Some(task),
-        })
-    }
-}
+use crate::{KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, SandboxError, Team};
 
 /// A running sandbox. Dropping it stops the server.
+///
+/// The server runs on the Tokio runtime that called [`SandboxBuilder::start`]. Synchronous code
+/// (a test that runs the `ascert` binary, say) can keep a multi-threaded runtime alive next to the
+/// sandbox: `let runtime = tokio::runtime::Runtime::new()?; let sandbox =
+/// runtime.block_on(Sandbox::builder().start())?;` serves from the runtime's worker threads until
+/// either is dropped.
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), ascert_sandbox::SandboxError> {
@@ -227,13 +30,13 @@ impl SandboxBuilder {
 /// # }
 /// ```
 pub struct Sandbox {
-    shared: Arc<Shared>,
-    api_key: SandboxApiKey,
-    issuer_id: String,
-    local_addr: SocketAddr,
-    tls_ca_pem: Option<String>,
-    shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) api_key: SandboxApiKey,
+    pub(crate) issuer_id: String,
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) tls_ca_pem: Option<String>,
+    pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) task: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -314,6 +117,12 @@ impl Sandbox {
     /// client sees the connection close.
     pub fn drop_next_create_responses(&self, count: u32) {
         lock(&self.shared.faults).config.drop_create_responses = count;
+    }
+
+    /// Makes each successful create wait `delay` before it answers, its certificate already stored:
+    /// a window in which a test can kill a client whose request took effect.
+    pub fn set_create_response_delay(&self, delay: Duration) {
+        lock(&self.shared.faults).config.create_response_delay = delay;
     }
 
     /// Adds `latency` to every request.

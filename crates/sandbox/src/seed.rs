@@ -47,10 +47,15 @@ pub(crate) fn certificates(count: usize, team: &Team, now: OffsetDateTime) -> Ve
             } else {
                 team.name.as_str()
             };
-            let pass_type_id = types::needs_pass_type_id(&certificate_type).then(|| format!("SEEDPASS{:02}", i % 3));
+            let pass_type_id =
+                types::needs_pass_type_id(&certificate_type).then(|| format!("SEEDPASS{:02}", i % 3));
             StoredCertificate {
                 id: crate::ids::apple_id(),
-                name: format!("{}: {holder}", types::common_name_prefix(&certificate_type)),
+                name: format!(
+                    "{}: {holder} ({})",
+                    types::common_name_prefix(&certificate_type),
+                    team.id
+                ),
                 platform: types::platform(&certificate_type),
                 certificate_type,
                 display_name: display_name.to_owned(),
@@ -80,6 +85,11 @@ mod tests {
         assert!(seeded.iter().any(|c| c.activated && c.expiration_date > now));
         let types: std::collections::HashSet<_> = seeded.iter().map(|c| c.certificate_type.clone()).collect();
         assert_eq!(types.len(), SEED_TYPES.len());
-        assert!(seeded.iter().filter(|c| c.pass_type_id.is_some()).all(|c| c.certificate_type == CertificateType::PassTypeId));
+        assert!(
+            seeded
+                .iter()
+                .filter(|c| c.pass_type_id.is_some())
+                .all(|c| c.certificate_type == CertificateType::PassTypeId)
+        );
     }
 }

@@ -46,7 +46,7 @@ impl Shared {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
-        let saved = SavedState {
+        let mut saved = SavedState {
             version: STATE_VERSION,
             ca: SavedCa {
                 root_der: STANDARD.encode(&self.ca.certificates().root_der),
@@ -56,6 +56,8 @@ impl Shared {
             certificates: store.clone(),
         };
         let json = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&saved).unwrap_or_default());
+        // The copy of the CA key made for serializing is wiped like the rest.
+        zeroize::Zeroize::zeroize(&mut saved.ca.intermediate_key_pem);
         crate::fs::write_private(path, &json)
     }
 }

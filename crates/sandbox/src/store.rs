@@ -6,10 +6,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::SandboxError;
 use crate::ca::{LeafSpec, SandboxCa};
 use crate::config::{Limits, Team};
 use crate::types::{self, LimitGroup};
-use crate::SandboxError;
 
 /// The owner recorded for seeded certificates.
 pub(crate) const SEED_OWNER: &str = "seed";
@@ -66,20 +66,18 @@ impl Store {
         now: OffsetDateTime,
     ) -> bool {
         let group = types::limit_group(certificate_type);
-        let (max, same_slot): (usize, Box<dyn Fn(&StoredCertificate) -> bool>) = match group {
+        let max = match group {
             LimitGroup::None => return false,
-            LimitGroup::Development => (
-                limits.development_per_owner,
-                Box::new(|c| c.certificate_type == *certificate_type && c.owner == owner),
-            ),
-            LimitGroup::Distribution => (
-                limits.distribution_per_team,
-                Box::new(|c| c.certificate_type == *certificate_type),
-            ),
-            LimitGroup::DeveloperIdApplication => (
-                limits.developer_id_application,
-                Box::new(|c| types::limit_group(&c.certificate_type) == LimitGroup::DeveloperIdApplication),
-            ),
+            LimitGroup::Development => limits.development_per_owner,
+            LimitGroup::Distribution => limits.distribution_per_team,
+            LimitGroup::DeveloperIdApplication => limits.developer_id_application,
+        };
+        let same_slot = |c: &StoredCertificate| match group {
+            LimitGroup::Development => c.certificate_type == *certificate_type && c.owner == owner,
+            LimitGroup::Distribution => c.certificate_type == *certificate_type,
+            LimitGroup::DeveloperIdApplication | LimitGroup::None => {
+                types::limit_group(&c.certificate_type) == group
+            }
         };
         let used = self
             .certificates
@@ -125,7 +123,11 @@ impl Store {
 fn hex_to_bytes(hex: &str) -> Vec<u8> {
     hex.as_bytes()
         .chunks(2)
-        .filter_map(|pair| std::str::from_utf8(pair).ok().and_then(|s| u8::from_str_radix(s, 16).ok()))
+        .filter_map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+        })
         .collect()
 }
 
@@ -168,7 +170,9 @@ mod tests {
         assert!(!store.limit_reached(&dev, "K2", &limits, now));
         assert!(!store.limit_reached(&CertificateType::PassTypeId, "K1", &limits, now));
         for _ in 0..5 {
-            store.certificates.push(cert(CertificateType::DeveloperIdApplicationG2, "K9", true));
+            store
+                .certificates
+                .push(cert(CertificateType::DeveloperIdApplicationG2, "K9", true));
         }
         assert!(store.limit_reached(&CertificateType::DeveloperIdApplication, "K1", &limits, now));
         assert_eq!(hex_to_bytes("0A1B"), [0x0a, 0x1b]);

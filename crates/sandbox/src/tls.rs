@@ -24,18 +24,23 @@ pub(crate) fn acceptor() -> Result<(TlsAcceptor, String), SandboxError> {
         .push(DnType::CommonName, "ascert Sandbox TLS CA");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca_cert = ca_params.self_signed(&ca_key).map_err(crypto("sign the TLS CA"))?;
+    let ca_cert = ca_params
+        .self_signed(&ca_key)
+        .map_err(crypto("sign the TLS CA"))?;
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().map_err(crypto("generate the TLS server key"))?;
-    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).map_err(crypto("name the TLS server"))?;
+    let mut params =
+        CertificateParams::new(vec!["localhost".to_owned()]).map_err(crypto("name the TLS server"))?;
     params
         .subject_alt_names
         .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
     params.distinguished_name = rcgen::DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, "localhost");
     params.use_authority_key_identifier_extension = true;
-    let cert = params.signed_by(&key, &issuer).map_err(crypto("sign the TLS server certificate"))?;
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(crypto("sign the TLS server certificate"))?;
 
     let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
     let config = ServerConfig::builder_with_provider(provider)

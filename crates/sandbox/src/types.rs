@@ -29,7 +29,9 @@ pub(crate) fn common_name_prefix(certificate_type: &CertificateType) -> &'static
         CertificateType::DeveloperIdApplication | CertificateType::DeveloperIdApplicationG2 => {
             "Developer ID Application"
         }
-        CertificateType::DeveloperIdKext | CertificateType::DeveloperIdKextG2 => "Developer ID Kernel Extension",
+        CertificateType::DeveloperIdKext | CertificateType::DeveloperIdKextG2 => {
+            "Developer ID Kernel Extension"
+        }
         CertificateType::PassTypeId | CertificateType::PassTypeIdWithNfc => "Pass Type ID",
         CertificateType::ApplePay | CertificateType::ApplePayRsa => "Apple Pay Payment Processing",
         CertificateType::ApplePayMerchantIdentity => "Apple Pay Merchant Identity",
@@ -75,9 +77,9 @@ pub(crate) fn platform(certificate_type: &CertificateType) -> Option<BundleIdPla
 /// The limit group of the type.
 pub(crate) fn limit_group(certificate_type: &CertificateType) -> LimitGroup {
     match certificate_type {
-        CertificateType::Development | CertificateType::IosDevelopment | CertificateType::MacAppDevelopment => {
-            LimitGroup::Development
-        }
+        CertificateType::Development
+        | CertificateType::IosDevelopment
+        | CertificateType::MacAppDevelopment => LimitGroup::Development,
         CertificateType::Distribution
         | CertificateType::IosDistribution
         | CertificateType::MacAppDistribution

@@ -1,7 +1,5 @@
 //! `ascert certificates list | get | create | activate | deactivate | revoke`.
 
-use std::path::Path;
-
 use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
 use ascert_models::{Certificate, CertificateType};
@@ -32,11 +30,22 @@ pub(crate) fn row(certificate: &Certificate, now: OffsetDateTime) -> Vec<String>
     let a = &certificate.attributes;
     vec![
         certificate.id.clone(),
-        a.certificate_type.as_ref().map(ToString::to_string).unwrap_or_default(),
-        a.name.clone().or_else(|| a.display_name.clone()).unwrap_or_default(),
+        a.certificate_type
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        a.name
+            .clone()
+            .or_else(|| a.display_name.clone())
+            .unwrap_or_default(),
         a.serial_number.clone().unwrap_or_default(),
-        a.expiration_date.map(|d| d.date().to_string()).unwrap_or_default(),
-        certificate.days_left(now).map(|d| d.to_string()).unwrap_or_default(),
+        a.expiration_date
+            .map(|d| d.date().to_string())
+            .unwrap_or_default(),
+        certificate
+            .days_left(now)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         match a.activated {
             Some(true) => "yes".into(),
             Some(false) => "no".into(),
@@ -96,7 +105,10 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     }
     let count = rows.len();
     ctx.out.table(&COLUMNS, rows)?;
-    ctx.out.note(format!("{count} certificate{}", if count == 1 { "" } else { "s" }));
+    ctx.out.note(format!(
+        "{count} certificate{}",
+        if count == 1 { "" } else { "s" }
+    ));
     Ok(())
 }
 
@@ -104,9 +116,18 @@ async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
     let api = ctx.api()?;
     let certificate = api.get(&args.id).send().await?;
     if let Some(path) = &args.out {
-        let bytes = if args.pem { certificate.content_pem()?.into_bytes() } else { certificate.content_der()? };
-        write_atomic(path, &bytes, FileMode::Public).with_context(|| format!("cannot write {}", path.display()))?;
-        ctx.out.note(format!("Saved certificate {} to {}", certificate.id, path.display()));
+        let bytes = if args.pem {
+            certificate.content_pem()?.into_bytes()
+        } else {
+            certificate.content_der()?
+        };
+        write_atomic(path, &bytes, FileMode::Public)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        ctx.out.note(format!(
+            "Saved certificate {} to {}",
+            certificate.id,
+            path.display()
+        ));
         if ctx.out.json {
             ctx.out.json(&certificate)?;
         }
@@ -124,7 +145,11 @@ async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
 /// Prints one certificate as a two-column table.
 pub(crate) fn show(ctx: &Context, certificate: &Certificate) -> Result<()> {
     let now = OffsetDateTime::now_utc();
-    let rows = COLUMNS.iter().zip(row(certificate, now)).map(|(k, v)| vec![(*k).to_owned(), v]).collect();
+    let rows = COLUMNS
+        .iter()
+        .zip(row(certificate, now))
+        .map(|(k, v)| vec![(*k).to_owned(), v])
+        .collect();
     ctx.out.table(&["FIELD", "VALUE"], rows)
 }
 
@@ -134,7 +159,11 @@ async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(&certificate);
     }
-    ctx.out.note(format!("Certificate {} is {}.", certificate.id, if activated { "active" } else { "inactive" }));
+    ctx.out.note(format!(
+        "Certificate {} is {}.",
+        certificate.id,
+        if activated { "active" } else { "inactive" }
+    ));
     Ok(())
 }
 
@@ -160,10 +189,17 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
         ctx.out.note("Nothing to revoke: no certificate matches.");
         return Ok(());
     }
-    confirm(ctx, args.yes, &format!("Revoke {} certificate(s)? This cannot be undone", targets.len()), &targets)?;
+    confirm(
+        ctx,
+        args.yes,
+        &format!("Revoke {} certificate(s)? This cannot be undone", targets.len()),
+        &targets,
+    )?;
     let mut revoked = Vec::new();
     for (id, what) in &targets {
-        api.revoke(id).await.with_context(|| format!("cannot revoke {what}"))?;
+        api.revoke(id)
+            .await
+            .with_context(|| format!("cannot revoke {what}"))?;
         ctx.out.note(format!("Revoked {what}."));
         revoked.push(id.clone());
     }
@@ -186,20 +222,32 @@ pub(crate) fn confirm(ctx: &Context, yes: bool, question: &str, items: &[(String
     for (_, what) in items {
         ctx.out.note(format!("  {what}"));
     }
-    let go = dialoguer::Confirm::new().with_prompt(question).default(false).interact()?;
-    if go { Ok(()) } else { Err(UserError::new(crate::failure::Exit::Failure, "cancelled").into()) }
+    let go = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()?;
+    if go {
+        Ok(())
+    } else {
+        Err(UserError::new(crate::failure::Exit::Failure, "cancelled").into())
+    }
 }
 
 /// `ID (TYPE, NAME, expires DATE)`.
 pub(crate) fn describe(certificate: &Certificate) -> String {
     let a = &certificate.attributes;
-    let kind = a.certificate_type.as_ref().map_or_else(|| "certificate".to_owned(), CertificateType::to_string);
-    let name = a.name.as_deref().or(a.display_name.as_deref()).unwrap_or("unnamed");
-    let expiry = a.expiration_date.map(|d| format!(", expires {}", d.date())).unwrap_or_default();
+    let kind = a
+        .certificate_type
+        .as_ref()
+        .map_or_else(|| "certificate".to_owned(), CertificateType::to_string);
+    let name = a
+        .name
+        .as_deref()
+        .or(a.display_name.as_deref())
+        .unwrap_or("unnamed");
+    let expiry = a
+        .expiration_date
+        .map(|d| format!(", expires {}", d.date()))
+        .unwrap_or_default();
     format!("{} ({kind}, {name}{expiry})", certificate.id)
-}
-
-/// Writes `bytes` to `path` as a certificate file.
-pub(crate) fn save_certificate(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic(path, bytes, FileMode::Public).with_context(|| format!("cannot write {}", path.display()))
 }

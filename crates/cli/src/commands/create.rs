@@ -56,8 +56,11 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             .hint("use --p12 FILE and import the file on the Mac")
             .into());
     }
-    let p12_password =
-        if args.p12.is_some() { Some(password::resolve(&args.password, &ctx.out, true)?) } else { None };
+    let p12_password = if args.p12.is_some() {
+        Some(password::resolve(&args.password, &ctx.out, true)?)
+    } else {
+        None
+    };
     let api = ctx.api()?;
     if let Some(csr_path) = &args.csr {
         return create_from_csr(ctx, &api, &args, csr_path).await;
@@ -67,16 +70,30 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     let mut created = create_identity(&api, &store, &request, &ctx.out).await?;
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
         let leaf = created.leaf.as_ref().context("the certificate has no content")?;
-        let sources = CaSources { ca_dir: args.pkcs12.ca_dir.clone(), cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
-        let key_id = KeyId::from_hex(&created.key_id)?;
+        let sources = CaSources {
+            ca_dir: args.pkcs12.ca_dir.clone(),
+            cache: ctx.ca_cache().ok(),
+            extra_pins: Vec::new(),
+        };
+        let key_id: KeyId = created.key_id.parse()?;
         pkcs12::export(&store, &key_id, leaf, path, password, &args.pkcs12, &sources)?;
         created.p12 = Some(path.clone());
     }
     if let Some(keychain) = &args.keychain {
         let leaf = created.leaf.as_ref().context("the certificate has no content")?;
-        let key_id = KeyId::from_hex(&created.key_id)?;
-        let sources = CaSources { ca_dir: args.pkcs12.ca_dir.clone(), cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
-        identities::install(&store, &key_id, leaf, (!keychain.is_empty()).then_some(keychain.as_str()), &sources)?;
+        let key_id: KeyId = created.key_id.parse()?;
+        let sources = CaSources {
+            ca_dir: args.pkcs12.ca_dir.clone(),
+            cache: ctx.ca_cache().ok(),
+            extra_pins: Vec::new(),
+        };
+        identities::install(
+            &store,
+            &key_id,
+            leaf,
+            (!keychain.is_empty()).then_some(keychain.as_str()),
+            &sources,
+        )?;
     }
     report(ctx, &created)
 }
@@ -85,11 +102,22 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(created);
     }
-    let verb = if created.outcome == "adopted" { "Adopted the already issued" } else { "Created" };
-    ctx.out.note(format!("{verb} certificate {}", describe(&created.certificate)));
-    ctx.out.note(format!("Private key {} is kept in the local keystore.", created.key_id));
+    let verb = if created.outcome == "adopted" {
+        "Adopted the already issued"
+    } else {
+        "Created"
+    };
+    ctx.out
+        .note(format!("{verb} certificate {}", describe(&created.certificate)));
+    ctx.out.note(format!(
+        "Private key {} is kept in the local keystore.",
+        created.key_id
+    ));
     if let Some(p12) = &created.p12 {
-        ctx.out.note(format!("Wrote {} (key, certificate and intermediate).", p12.display()));
+        ctx.out.note(format!(
+            "Wrote {} (key, certificate and intermediate).",
+            p12.display()
+        ));
     }
     Ok(())
 }
@@ -102,16 +130,23 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
         return Err(UserError::usage("--common-name is empty").into());
     }
     if !email.contains('@') || !email.is_ascii() || email.chars().any(char::is_whitespace) {
-        return Err(UserError::usage(format!("--email {email:?} is not an e-mail address"))
-            .hint("Apple puts it in the certificate; use the Apple account's address")
-            .into());
+        return Err(
+            UserError::usage(format!("--email {email:?} is not an e-mail address"))
+                .hint("Apple puts it in the certificate; use the Apple account's address")
+                .into(),
+        );
     }
     if args.country.len() != 2 || !args.country.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(UserError::usage(format!("--country {:?} is not a two-letter country code", args.country)).into());
+        return Err(UserError::usage(format!(
+            "--country {:?} is not a two-letter country code",
+            args.country
+        ))
+        .into());
     }
-    let label = args.label.clone().unwrap_or_else(|| {
-        format!("{} {}", args.certificate_type, OffsetDateTime::now_utc().date())
-    });
+    let label = args
+        .label
+        .clone()
+        .unwrap_or_else(|| format!("{} {}", args.certificate_type, OffsetDateTime::now_utc().date()));
     Ok(IdentityRequest {
         certificate_type: args.certificate_type.clone(),
         subject: CsrSubject::new(common_name, email).with_country(args.country.to_ascii_uppercase()),
@@ -127,7 +162,11 @@ fn pending_key(store: &Keystore, certificate_type: &CertificateType) -> Result<O
     let mut pending: Vec<KeyRecord> = store
         .records()?
         .into_iter()
-        .filter(|r| r.certificate_type.as_ref() == Some(certificate_type) && r.csr_pem.is_some() && !r.has_certificate())
+        .filter(|r| {
+            r.certificate_type.as_ref() == Some(certificate_type)
+                && r.csr_pem.is_some()
+                && !r.has_certificate()
+        })
         .collect();
     pending.sort_by_key(|r| r.created);
     Ok(pending.pop())
@@ -140,25 +179,26 @@ pub(crate) async fn create_identity(
     request: &IdentityRequest,
     out: &Output,
 ) -> Result<CreatedIdentity> {
-    let (key_id, csr_pem, reused_key) = match pending_key(store, &request.certificate_type)? {
-        Some(record) => {
-            out.note(format!(
-                "Reusing key {} made for a {} certificate on {} by a run that did not finish.",
-                record.key_id,
-                request.certificate_type,
-                record.created.date()
-            ));
-            let csr = record.csr_pem.clone().unwrap_or_default();
-            (record.key_id, csr, true)
-        }
-        None => {
-            let spinner = out.spinner("Generating an RSA-2048 key…");
-            let (record, csr) = store
-                .generate(&request.label, Some(request.certificate_type.clone()), &request.subject)
-                .context("cannot make and store a new key")?;
-            spinner.finish_and_clear();
-            (record.key_id, csr.pem().to_owned(), false)
-        }
+    let (key_id, csr_pem, reused_key) = if let Some(record) = pending_key(store, &request.certificate_type)? {
+        out.note(format!(
+            "Reusing key {} made for a {} certificate on {} by a run that did not finish.",
+            record.key_id,
+            request.certificate_type,
+            record.created.date()
+        ));
+        let csr = record.csr_pem.clone().unwrap_or_default();
+        (record.key_id, csr, true)
+    } else {
+        let spinner = out.spinner("Generating an RSA-2048 key…");
+        let (record, csr) = store
+            .generate(
+                &request.label,
+                Some(request.certificate_type.clone()),
+                &request.subject,
+            )
+            .context("cannot make and store a new key")?;
+        spinner.finish_and_clear();
+        (record.key_id, csr.pem().to_owned(), false)
     };
     let mut create = api.create(csr_pem, request.certificate_type.clone());
     if let Some(id) = &request.pass_type_id {
@@ -172,7 +212,9 @@ pub(crate) async fn create_identity(
     spinner.finish_and_clear();
     let reconciled = match reconciled {
         Ok(reconciled) => reconciled,
-        Err(err) if err.is_conflict() => return Err(explain_conflict(api, &request.certificate_type, err).await),
+        Err(err) if err.is_conflict() => {
+            return Err(explain_conflict(api, &request.certificate_type, err).await);
+        }
         Err(err) => {
             return Err(anyhow::Error::new(err).context(format!(
                 "cannot create the certificate (key {key_id} is kept; running the same command again reuses it)"
@@ -181,7 +223,9 @@ pub(crate) async fn create_identity(
     };
     let certificate = reconciled.certificate;
     let leaf = CertificateInfo::from_model(&certificate).context("the new certificate cannot be read")?;
-    store.set_certificate(&key_id, &leaf).context("cannot record the certificate with its key")?;
+    store
+        .set_certificate(&key_id, &leaf)
+        .context("cannot record the certificate with its key")?;
     Ok(CreatedIdentity {
         key_id: key_id.to_string(),
         outcome: match reconciled.outcome {
@@ -201,13 +245,27 @@ async fn explain_conflict(
     certificate_type: &CertificateType,
     err: ascert_certificates::Error,
 ) -> anyhow::Error {
-    let apple = err.transport().and_then(|t| t.api_errors().first()).map(|e| e.detail.clone()).unwrap_or_default();
+    let apple = err
+        .transport()
+        .and_then(|t| t.api_errors().first())
+        .map(|e| e.detail.clone())
+        .unwrap_or_default();
     let now = OffsetDateTime::now_utc();
-    let holders = api.list().certificate_type(certificate_type.clone()).all().await.unwrap_or_default();
-    let holders: Vec<&Certificate> = holders.iter().filter(|c| c.is_expired_at(now) != Some(true)).collect();
-    let mut message = format!("App Store Connect has no free slot for another {certificate_type} certificate: {apple}");
+    let holders = api
+        .list()
+        .certificate_type(certificate_type.clone())
+        .all()
+        .await
+        .unwrap_or_default();
+    let holders: Vec<&Certificate> = holders
+        .iter()
+        .filter(|c| c.is_expired_at(now) != Some(true))
+        .collect();
+    let mut message =
+        format!("App Store Connect has no free slot for another {certificate_type} certificate: {apple}");
     for holder in &holders {
-        message.push_str(&format!("\n  in use: {}", describe(holder)));
+        message.push_str("\n  in use: ");
+        message.push_str(&describe(holder));
     }
     let example = holders.first().map_or("ID", |c| c.id.as_str());
     let hint = format!(
@@ -218,12 +276,21 @@ async fn explain_conflict(
 }
 
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
-async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs, path: &PathBuf) -> Result<()> {
+async fn create_from_csr(
+    ctx: &Context,
+    api: &CertificatesApi,
+    args: &CreateArgs,
+    path: &PathBuf,
+) -> Result<()> {
     let csr = Zeroizing::new(
         std::fs::read_to_string(path).with_context(|| format!("cannot read the CSR {}", path.display()))?,
     );
     if !csr.contains("CERTIFICATE REQUEST") {
-        return Err(UserError::usage(format!("{} is not a PEM certificate signing request", path.display())).into());
+        return Err(UserError::usage(format!(
+            "{} is not a PEM certificate signing request",
+            path.display()
+        ))
+        .into());
     }
     let mut create = api.create(csr.as_str(), args.certificate_type.clone());
     if let Some(id) = &args.pass_type_id {
@@ -240,7 +307,9 @@ async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs
     if ctx.out.json {
         return ctx.out.json(&reconciled.certificate);
     }
-    ctx.out.note(format!("Certificate {}", describe(&reconciled.certificate)));
-    ctx.out.note("Its private key is the one your CSR was made with; ascert did not see it.");
+    ctx.out
+        .note(format!("Certificate {}", describe(&reconciled.certificate)));
+    ctx.out
+        .note("Its private key is the one your CSR was made with; ascert did not see it.");
     Ok(())
 }

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use ascert_keystore::{CertificateInfo, KeyId, KeyOnlyState, Keychain, Keystore, Pairing, install_identity, pair};
+use ascert_keystore::{
+    CertificateInfo, KeyId, KeyOnlyState, Keychain, Keystore, Pairing, install_identity, pair,
+};
 use ascert_models::Certificate;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -18,12 +20,21 @@ use crate::password;
 pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()> {
     match command {
         IdentitiesCommand::List => list(ctx).await,
-        IdentitiesCommand::Export { cert_id, p12, pkcs12: options, password } => {
+        IdentitiesCommand::Export {
+            cert_id,
+            p12,
+            pkcs12: options,
+            password,
+        } => {
             let password = password::resolve(&password, &ctx.out, true)?;
             let api = ctx.api()?;
             let store = ctx.keystore()?;
             let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
-            let sources = CaSources { ca_dir: options.ca_dir.clone(), cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
+            let sources = CaSources {
+                ca_dir: options.ca_dir.clone(),
+                cache: ctx.ca_cache().ok(),
+                extra_pins: Vec::new(),
+            };
             let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({
@@ -41,18 +52,31 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             ));
             Ok(())
         }
-        IdentitiesCommand::Install { cert_id, keychain, ca_dir } => {
+        IdentitiesCommand::Install {
+            cert_id,
+            keychain,
+            ca_dir,
+        } => {
             if !cfg!(target_os = "macos") {
-                return Err(UserError::new(Exit::Failure, "installing into a keychain works only on macOS")
-                    .hint("export a .p12 with `ascert identities export` and import it on the Mac")
-                    .into());
+                return Err(
+                    UserError::new(Exit::Failure, "installing into a keychain works only on macOS")
+                        .hint("export a .p12 with `ascert identities export` and import it on the Mac")
+                        .into(),
+                );
             }
             let api = ctx.api()?;
             let store = ctx.keystore()?;
             let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
-            let sources = CaSources { ca_dir, cache: ctx.ca_cache().ok(), extra_pins: Vec::new() };
+            let sources = CaSources {
+                ca_dir,
+                cache: ctx.ca_cache().ok(),
+                extra_pins: Vec::new(),
+            };
             let sha1 = install(&store, &key_id, &leaf, keychain.as_deref(), &sources)?;
-            ctx.out.note(format!("Installed certificate {} with its key; codesign --sign {sha1}", certificate.id));
+            ctx.out.note(format!(
+                "Installed certificate {} with its key; codesign --sign {sha1}",
+                certificate.id
+            ));
             Ok(())
         }
     }
@@ -76,8 +100,13 @@ pub(crate) fn install(
     };
     let key = store.load_key(key_id)?;
     let intermediate = pkcs12::find_intermediate(leaf, sources).ok();
-    let identity = install_identity(&keychain, &key, leaf, intermediate.as_ref().map(|i| &i.certificate))
-        .context("cannot install the identity in the keychain")?;
+    let identity = install_identity(
+        &keychain,
+        &key,
+        leaf,
+        intermediate.as_ref().map(|i| &i.certificate),
+    )
+    .context("cannot install the identity in the keychain")?;
     Ok(identity.sha1_hex())
 }
 
@@ -88,10 +117,14 @@ async fn paired_certificate(
     id: &str,
 ) -> Result<(Certificate, CertificateInfo, KeyId)> {
     let certificate = api.get(id).send().await?;
-    let leaf = CertificateInfo::from_model(&certificate).context("the certificate's content cannot be read")?;
+    let leaf =
+        CertificateInfo::from_model(&certificate).context("the certificate's content cannot be read")?;
     let record = store.find_for_certificate(&leaf)?.ok_or_else(|| {
-        UserError::new(Exit::NotFound, format!("the private key of certificate {id} is not on this machine"))
-            .hint("import it with `ascert keys import FILE` (a PEM key or a .p12), or create a new certificate")
+        UserError::new(
+            Exit::NotFound,
+            format!("the private key of certificate {id} is not on this machine"),
+        )
+        .hint("import it with `ascert keys import FILE` (a PEM key or a .p12), or create a new certificate")
     })?;
     Ok((certificate, leaf, record.key_id))
 }
@@ -110,15 +143,13 @@ struct Row {
     days_left: Option<i64>,
 }
 
-async fn list(ctx: &Context) -> Result<()> {
-    let api = ctx.api()?;
-    let store = ctx.keystore()?;
-    let spinner = ctx.out.spinner("Listing certificates…");
-    let certificates = api.list().limit(200)?.all().await?;
-    spinner.finish_and_clear();
+/// Pairs the team's certificates with the local keys, one row each.
+fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
     let by_id: HashMap<&str, &Certificate> = certificates.iter().map(|c| (c.id.as_str(), c)).collect();
-    let infos: Vec<CertificateInfo> =
-        certificates.iter().filter_map(|c| CertificateInfo::from_model(c).ok()).collect();
+    let infos: Vec<CertificateInfo> = certificates
+        .iter()
+        .filter_map(|c| CertificateInfo::from_model(c).ok())
+        .collect();
     let now = OffsetDateTime::now_utc();
     let describe = |info: &CertificateInfo| {
         let model = info.api_id().and_then(|id| by_id.get(id).copied());
@@ -129,7 +160,7 @@ async fn list(ctx: &Context) -> Result<()> {
             model.and_then(|c| c.days_left(now)),
         )
     };
-    let rows: Vec<Row> = pair(&store, &infos)?
+    let rows = pair(store, &infos)?
         .into_iter()
         .map(|pairing| match pairing {
             Pairing::Paired { key, certificate } => {
@@ -171,8 +202,28 @@ async fn list(ctx: &Context) -> Result<()> {
                     days_left,
                 }
             }
+            other => Row {
+                status: other.status(),
+                detail: None,
+                certificate_id: None,
+                certificate_type: None,
+                name: None,
+                key_id: None,
+                key_label: None,
+                days_left: None,
+            },
         })
         .collect();
+    Ok(rows)
+}
+
+async fn list(ctx: &Context) -> Result<()> {
+    let api = ctx.api()?;
+    let store = ctx.keystore()?;
+    let spinner = ctx.out.spinner("Listing certificates…");
+    let certificates = api.list().limit(200)?.all().await?;
+    spinner.finish_and_clear();
+    let rows = rows(&store, &certificates)?;
     if ctx.out.json {
         return ctx.out.json(&rows);
     }
@@ -197,5 +248,8 @@ async fn list(ctx: &Context) -> Result<()> {
             ]
         })
         .collect();
-    ctx.out.table(&["STATUS", "CERTIFICATE", "TYPE", "NAME", "KEY", "DAYS LEFT"], table)
+    ctx.out.table(
+        &["STATUS", "CERTIFICATE", "TYPE", "NAME", "KEY", "DAYS LEFT"],
+        table,
+    )
 }

@@ -4,9 +4,10 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{CsrSubject, FileMode, KeyRecord, Keystore, write_atomic};
+use ascert_models::CertificateType;
 use serde::Serialize;
 
-use crate::cli::KeysCommand;
+use crate::cli::{KeysCommand, PasswordArgs};
 use crate::commands::Context;
 use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
@@ -15,50 +16,33 @@ use crate::password;
 pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     let store = ctx.keystore()?;
     match command {
-        KeysCommand::Generate { label, certificate_type, common_name, email, country, csr_out } => {
+        KeysCommand::Generate {
+            label,
+            certificate_type,
+            common_name,
+            email,
+            country,
+            csr_out,
+        } => {
             let label = label.unwrap_or_else(|| format!("key for {common_name}"));
             let subject = CsrSubject::new(common_name, email).with_country(country.to_ascii_uppercase());
-            let (record, csr) = store.generate(&label, certificate_type, &subject)?;
-            if let Some(path) = &csr_out {
-                write_atomic(path, csr.pem().as_bytes(), FileMode::Public)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            if ctx.out.json {
-                return ctx.out.json(&Summary::of(&record));
-            }
-            ctx.out.note(format!("Generated key {} ({label}), kept in {}.", record.key_id, store.folder().display()));
-            if csr_out.is_none() {
-                ctx.out.text(csr.pem())?;
-            }
-            Ok(())
+            generate(
+                ctx,
+                &store,
+                &label,
+                certificate_type,
+                &subject,
+                csr_out.as_deref(),
+            )
         }
-        KeysCommand::List => {
-            let records = store.records()?;
-            if ctx.out.json {
-                return ctx.out.json(&records.iter().map(Summary::of).collect::<Vec<_>>());
-            }
-            if records.is_empty() {
-                ctx.out.note(format!("No keys in {}.", store.folder().display()));
-                return Ok(());
-            }
-            let rows = records
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.key_id.to_string(),
-                        r.label.clone(),
-                        r.certificate_type.as_ref().map(ToString::to_string).unwrap_or_default(),
-                        r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
-                        r.created.date().to_string(),
-                    ]
-                })
-                .collect();
-            ctx.out.table(&["KEY", "LABEL", "FOR TYPE", "CERTIFICATE", "CREATED"], rows)
-        }
+        KeysCommand::List => list(ctx, &store),
         KeysCommand::Csr { key, out } => {
             let record = find(&store, &key)?;
             let csr = record.csr_pem.ok_or_else(|| {
-                UserError::new(Exit::NotFound, format!("key {} has no CSR (it was imported)", record.key_id))
+                UserError::new(
+                    Exit::NotFound,
+                    format!("key {} has no CSR (it was imported)", record.key_id),
+                )
             })?;
             match out {
                 Some(path) => write_atomic(&path, csr.as_bytes(), FileMode::Public)
@@ -66,28 +50,19 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
                 None => ctx.out.text(&csr),
             }
         }
-        KeysCommand::Import { file, label, password: password_args } => {
-            let label = label.unwrap_or_else(|| file.display().to_string());
-            let record = if is_pkcs12(&file) {
-                let password = password::resolve(&password_args, &ctx.out, false)?;
-                let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-                store.import_pkcs12(&bytes, &password, Some(&label))?
-            } else {
-                let text = zeroize::Zeroizing::new(
-                    std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?,
-                );
-                store.import_pem(&text, &label)?
-            };
-            if ctx.out.json {
-                return ctx.out.json(&Summary::of(&record));
-            }
-            ctx.out.note(format!("Imported key {} ({}).", record.key_id, record.label));
-            Ok(())
-        }
+        KeysCommand::Import {
+            file,
+            label,
+            password,
+        } => import(ctx, &store, &file, label, &password),
         KeysCommand::Export { key, out } => {
             let record = find(&store, &key)?;
             store.export_pem(&record.key_id, &out, None)?;
-            ctx.out.note(format!("Wrote key {} to {} (mode 0600).", record.key_id, out.display()));
+            ctx.out.note(format!(
+                "Wrote key {} to {} (mode 0600).",
+                record.key_id,
+                out.display()
+            ));
             Ok(())
         }
         KeysCommand::Delete { key, yes } => {
@@ -106,8 +81,90 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     }
 }
 
+fn generate(
+    ctx: &Context,
+    store: &Keystore,
+    label: &str,
+    certificate_type: Option<CertificateType>,
+    subject: &CsrSubject,
+    csr_out: Option<&Path>,
+) -> Result<()> {
+    let (record, csr) = store.generate(label, certificate_type, subject)?;
+    if let Some(path) = csr_out {
+        write_atomic(path, csr.pem().as_bytes(), FileMode::Public)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if ctx.out.json {
+        return ctx.out.json(&Summary::of(&record));
+    }
+    ctx.out.note(format!(
+        "Generated key {} ({label}), kept in {}.",
+        record.key_id,
+        store.folder().display()
+    ));
+    if csr_out.is_none() {
+        ctx.out.text(csr.pem())?;
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context, store: &Keystore) -> Result<()> {
+    let records = store.records()?;
+    if ctx.out.json {
+        return ctx.out.json(&records.iter().map(Summary::of).collect::<Vec<_>>());
+    }
+    if records.is_empty() {
+        ctx.out.note(format!("No keys in {}.", store.folder().display()));
+        return Ok(());
+    }
+    let rows = records
+        .iter()
+        .map(|r| {
+            vec![
+                r.key_id.to_string(),
+                r.label.clone(),
+                r.certificate_type
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
+                r.created.date().to_string(),
+            ]
+        })
+        .collect();
+    ctx.out
+        .table(&["KEY", "LABEL", "FOR TYPE", "CERTIFICATE", "CREATED"], rows)
+}
+
+fn import(
+    ctx: &Context,
+    store: &Keystore,
+    file: &Path,
+    label: Option<String>,
+    password_args: &PasswordArgs,
+) -> Result<()> {
+    let label = label.unwrap_or_else(|| file.display().to_string());
+    let record = if is_pkcs12(file) {
+        let password = password::resolve(password_args, &ctx.out, false)?;
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        store.import_pkcs12(&bytes, &password, Some(&label))?
+    } else {
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?,
+        );
+        store.import_pem(&text, &label)?
+    };
+    if ctx.out.json {
+        return ctx.out.json(&Summary::of(&record));
+    }
+    ctx.out
+        .note(format!("Imported key {} ({}).", record.key_id, record.label));
+    Ok(())
+}
+
 fn is_pkcs12(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
 }
 
 /// The key whose id is `text` or starts with it (at least 4 characters).
@@ -116,12 +173,18 @@ pub(crate) fn find(store: &Keystore, text: &str) -> Result<KeyRecord> {
     if wanted.len() < 4 {
         return Err(UserError::usage("give at least 4 characters of the key id").into());
     }
-    let mut matches: Vec<KeyRecord> =
-        store.records()?.into_iter().filter(|r| r.key_id.to_string().starts_with(&wanted)).collect();
+    let mut matches: Vec<KeyRecord> = store
+        .records()?
+        .into_iter()
+        .filter(|r| r.key_id.to_string().starts_with(&wanted))
+        .collect();
     match matches.len() {
-        0 => Err(UserError::new(Exit::NotFound, format!("no key {text} in {}", store.folder().display()))
-            .hint("`ascert keys list` shows the keys kept here")
-            .into()),
+        0 => Err(UserError::new(
+            Exit::NotFound,
+            format!("no key {text} in {}", store.folder().display()),
+        )
+        .hint("`ascert keys list` shows the keys kept here")
+        .into()),
         1 => Ok(matches.remove(0)),
         n => Err(UserError::usage(format!("{n} keys start with {text}; give more of the id")).into()),
     }

@@ -41,28 +41,39 @@ impl Context {
     /// The base URL: the flag (or `ASCERT_BASE_URL`), else the profile's, else Apple's (the
     /// enterprise host for an enterprise key).
     pub(crate) fn base_url(&self, credentials: &Credentials) -> String {
-        self.global.base_url.clone().or_else(|| credentials.base_url.clone()).unwrap_or_else(|| {
-            if credentials.key.is_enterprise() { ENTERPRISE_BASE_URL } else { APPLE_BASE_URL }.to_owned()
-        })
+        self.global
+            .base_url
+            .clone()
+            .or_else(|| credentials.base_url.clone())
+            .unwrap_or_else(|| {
+                if credentials.key.is_enterprise() {
+                    ENTERPRISE_BASE_URL
+                } else {
+                    APPLE_BASE_URL
+                }
+                .to_owned()
+            })
     }
+}
 
-    /// A client over `tokens` for the resolved base URL.
-    pub(crate) fn client(&self, base_url: &str, tokens: TokenProvider) -> Result<Client> {
-        let mut builder = Client::builder(tokens).base_url(base_url);
-        if let Some(path) = std::env::var_os(CA_CERT_ENV) {
-            let pem = std::fs::read(&path)
-                .with_context(|| format!("cannot read {CA_CERT_ENV}={}", PathBuf::from(&path).display()))?;
-            builder = builder.add_root_certificate_pem(&pem)?;
-        }
-        Ok(builder.build()?)
+/// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set.
+pub(crate) fn client(base_url: &str, tokens: TokenProvider) -> Result<Client> {
+    let mut builder = Client::builder(tokens).base_url(base_url);
+    if let Some(path) = std::env::var_os(CA_CERT_ENV) {
+        let pem = std::fs::read(&path)
+            .with_context(|| format!("cannot read {CA_CERT_ENV}={}", PathBuf::from(&path).display()))?;
+        builder = builder.add_root_certificate_pem(&pem)?;
     }
+    Ok(builder.build()?)
+}
 
+impl Context {
     /// The Certificates API with the resolved key.
     pub(crate) fn api(&self) -> Result<CertificatesApi> {
         let credentials = self.credentials()?;
         tracing::info!(source = %credentials.source, key_id = credentials.key.key_id(), "using API key");
         let base_url = self.base_url(&credentials);
-        let client = self.client(&base_url, TokenProvider::new(credentials.key))?;
+        let client = client(&base_url, TokenProvider::new(credentials.key))?;
         Ok(CertificatesApi::new(client))
     }
 
@@ -87,7 +98,10 @@ impl Context {
 
 /// Runs the command the user asked for.
 pub(crate) async fn run(cli: Cli) -> Result<()> {
-    let ctx = Context { out: Output::new(&cli.global), global: cli.global };
+    let ctx = Context {
+        out: Output::new(&cli.global),
+        global: cli.global,
+    };
     match cli.command {
         Command::Certificates(command) => certificates::run(&ctx, command).await,
         Command::Keys(command) => keys::run(&ctx, command),
@@ -102,7 +116,9 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         }
         Command::Man => {
             let mut stdout = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command()).render(&mut stdout).context("cannot write the man page")?;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut stdout)
+                .context("cannot write the man page")?;
             Ok(())
         }
     }

@@ -71,8 +71,19 @@ pub(crate) fn export(
 ) -> Result<FoundIntermediate> {
     let key = store.load_key(key_id)?;
     let intermediate = find_intermediate(leaf, sources)?;
-    let options = if args.modern { Pkcs12Options::modern() } else { Pkcs12Options::compatible() };
-    export_pkcs12(path, &key, leaf, std::slice::from_ref(&intermediate.certificate), password, options)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let options = if args.modern {
+        Pkcs12Options::modern()
+    } else {
+        Pkcs12Options::compatible()
+    };
+    export_pkcs12(
+        path,
+        &key,
+        leaf,
+        std::slice::from_ref(&intermediate.certificate),
+        password,
+        options,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(intermediate)
 }

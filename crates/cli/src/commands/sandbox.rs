@@ -68,15 +68,9 @@ pub(crate) struct ServeArgs {
 }
 
 /// Runs a sandbox command.
-pub(crate) fn run(command: SandboxCommand) -> anyhow::Result<()> {
+pub(crate) async fn run(command: SandboxCommand) -> anyhow::Result<()> {
     match command {
-        SandboxCommand::Serve(args) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("could not start the async runtime")?;
-            runtime.block_on(serve(args))
-        }
+        SandboxCommand::Serve(args) => serve(args).await,
     }
 }
 

@@ -1,0 +1,89 @@
+//! `ascert auth login | status | logout | token`: the API key in the OS credential store, which key
+//! is in use, and a token for curl.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use ascert_auth::{KeyStore, TokenProvider, TokenSource as _};
+
+use crate::cli::AuthCommand;
+use crate::commands::Context;
+use crate::credentials::DEFAULT_PROFILE;
+
+pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
+    let profile = ctx.global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+    match command {
+        AuthCommand::Login => {
+            let credentials = ctx.credentials()?;
+            let store = KeyStore::platform().context("the OS credential store is not available")?;
+            store
+                .save(profile, &credentials.key)
+                .context("cannot save the API key")?;
+            ctx.out.note(format!(
+                "Saved API key {} (from {}) as profile {profile:?} in {}.",
+                credentials.key.key_id(),
+                credentials.source,
+                store.vendor()
+            ));
+            Ok(())
+        }
+        AuthCommand::Logout => {
+            let store = KeyStore::platform().context("the OS credential store is not available")?;
+            store
+                .delete(profile)
+                .with_context(|| format!("cannot remove profile {profile:?}"))?;
+            ctx.out
+                .note(format!("Removed profile {profile:?} from {}.", store.vendor()));
+            Ok(())
+        }
+        AuthCommand::Status => status(ctx).await,
+        AuthCommand::Token { scope, lifetime } => {
+            let credentials = ctx.credentials()?;
+            let tokens = TokenProvider::builder(credentials.key)
+                .lifetime(Duration::from_secs(lifetime))?
+                .scope(scope)
+                .build();
+            let token = tokens.token()?;
+            // The token is the command's output: it goes to stdout and nowhere else.
+            ctx.out.text(&format!("{}\n", token.expose()))
+        }
+    }
+}
+
+async fn status(ctx: &Context) -> Result<()> {
+    let credentials = ctx.credentials()?;
+    let base_url = ctx.base_url(&credentials);
+    let key_id = credentials.key.key_id().to_owned();
+    let issuer = credentials.key.issuer_id().map(str::to_owned);
+    let source = credentials.source.clone();
+    let api = ascert_certificates::CertificatesApi::new(crate::commands::client(
+        &base_url,
+        TokenProvider::new(credentials.key),
+    )?);
+    let check = api.list().limit(1)?.page().await;
+    let rate_limit = api.client().rate_limit();
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "key_id": key_id,
+            "issuer_id": issuer,
+            "source": source,
+            "base_url": base_url,
+            "accepted": check.is_ok(),
+            "certificates": check.as_ref().ok().and_then(ascert_models::CertificatesResponse::total),
+            "rate_limit": rate_limit.map(|r| serde_json::json!({"limit": r.limit, "remaining": r.remaining})),
+        }));
+    }
+    ctx.out.note(format!(
+        "API key:  {key_id} ({})",
+        issuer.map_or("individual key".into(), |i| format!("issuer {i}"))
+    ));
+    ctx.out.note(format!("From:     {source}"));
+    ctx.out.note(format!("Server:   {base_url}"));
+    let page = check.context("App Store Connect did not accept the key")?;
+    ctx.out.note(format!(
+        "Accepted: yes; {} certificate(s){}",
+        page.total().map_or_else(|| "some".into(), |t| t.to_string()),
+        rate_limit.map(|r| format!("; {r}")).unwrap_or_default()
+    ));
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! `ascert demo`: the whole job against an embedded sandbox, with no Apple account. It starts the
+//! sandbox, shows the API key it made, creates a distribution identity with a new key, lists the
+//! certificates, exports a .p12 into the current folder (its password shown: sandbox only), and
+//! ends with what it did and the commands to run against Apple.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context as _, Result};
+use ascert_auth::{ApiKey, TokenProvider};
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, read_pkcs12};
+use ascert_sandbox::Sandbox;
+use rand::distr::{Alphanumeric, SampleString as _};
+use time::OffsetDateTime;
+
+use crate::cli::{DemoArgs, Pkcs12Args};
+use crate::commands::certificates::{COLUMNS, row};
+use crate::commands::create::{IdentityRequest, create_identity};
+use crate::commands::pkcs12::{self, CaSources};
+use crate::commands::{Context, certificates};
+
+pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
+    let sandbox = Sandbox::builder()
+        .seed_certificates(8)
+        .start()
+        .await
+        .context("cannot start the sandbox")?;
+    let key = sandbox.api_key();
+    step(
+        ctx,
+        &format!(
+            "1. Started an App Store Connect sandbox at {}\n   with an API key: key id {}, issuer id {} (ES256, in memory only)",
+            sandbox.base_url(),
+            key.key_id,
+            key.issuer_id
+        ),
+    )?;
+
+    let api_key = ApiKey::from_pem(&key.key_id, Some(&key.issuer_id), &key.private_key_pem)?;
+    let api = CertificatesApi::new(crate::commands::client(
+        sandbox.base_url(),
+        TokenProvider::new(api_key),
+    )?);
+    // The demo's key lives in a folder of its own, removed at the end: the .p12 carries it.
+    let home = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let store = Keystore::open(home.path().join("keys"))?;
+
+    let request = IdentityRequest {
+        certificate_type: args.certificate_type.clone(),
+        subject: CsrSubject::new("ascert demo", "demo@example.com").with_country("US"),
+        label: "ascert demo".into(),
+        pass_type_id: None,
+        merchant_id: None,
+    };
+    let created = create_identity(&api, &store, &request, &ctx.out).await?;
+    step(
+        ctx,
+        &format!(
+            "2. Generated an RSA-2048 key (kept 0600 before the CSR left), sent its CSR, and got certificate\n   {}",
+            certificates::describe(&created.certificate)
+        ),
+    )?;
+
+    let all = api.list().limit(200)?.all().await?;
+    let now = OffsetDateTime::now_utc();
+    step(
+        ctx,
+        &format!("3. Listed every certificate of the team ({}):", all.len()),
+    )?;
+    if !ctx.out.json {
+        ctx.out
+            .table(&COLUMNS, all.iter().map(|c| row(c, now)).collect())?;
+    }
+
+    let password = zeroize::Zeroizing::new(Alphanumeric.sample_string(&mut rand::rng(), 20));
+    let path = args.out_dir.join("ascert-demo.p12");
+    let ca = sandbox.ca_certificates();
+    let intermediate = CertificateInfo::from_der(&ca.intermediate_der)?;
+    let ca_dir = home.path().join("ca");
+    std::fs::create_dir_all(&ca_dir)?;
+    std::fs::write(ca_dir.join("sandbox-intermediate.pem"), &ca.intermediate_pem)?;
+    let sources = CaSources {
+        ca_dir: Some(ca_dir),
+        cache: None,
+        // The sandbox's CA carries Apple-like names; trust exactly this one.
+        extra_pins: vec![intermediate.sha256_hex()],
+    };
+    let leaf = created.leaf.as_ref().context("the certificate has no content")?;
+    let key_id: KeyId = created.key_id.parse()?;
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
+    pkcs12::export(
+        &store,
+        &key_id,
+        leaf,
+        &path,
+        &password,
+        &Pkcs12Args::default(),
+        &sources,
+    )?;
+    let contents = read_pkcs12(&std::fs::read(&path)?, &password)?;
+    step(
+        ctx,
+        &format!(
+            "4. Exported {} (0600): key, certificate and intermediate, 3DES/SHA-1 as macOS imports it.\n   \
+         Its password (sandbox only; never shown for real identities): {}\n   \
+         Read back: the key and {} certificates; the key matches the certificate: {}",
+            path.display(),
+            password.as_str(),
+            contents.certificates.len(),
+            contents.key.id() == leaf.key_id()
+        ),
+    )?;
+    sandbox.shutdown().await;
+
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "certificate": created.certificate,
+            "key_id": created.key_id,
+            "certificates_listed": all.len(),
+            "p12": path,
+            "p12_password": password.as_str(),
+        }));
+    }
+    ctx.out.text(&next_steps())
+}
+
+/// What to run against Apple once the demo has shown the way.
+fn next_steps() -> String {
+    let mut next = String::new();
+    let _ = writeln!(
+        next,
+        "\nDone. Against Apple, with your own API key (App Store Connect → Users and Access → Integrations):"
+    );
+    let _ = writeln!(
+        next,
+        "  export ASC_KEY_ID=XXXXXXXXXX ASC_ISSUER_ID=<issuer uuid> ASC_PRIVATE_KEY_PATH=~/AuthKey_XXXXXXXXXX.p8"
+    );
+    let _ = writeln!(next, "  ascert auth status");
+    let _ = writeln!(next, "  ascert certificates list --type DISTRIBUTION");
+    let _ = writeln!(
+        next,
+        "  export ASCERT_P12_PASSWORD=...   # the .p12 password, never on the command line"
+    );
+    let _ = writeln!(
+        next,
+        "  ascert certificates create --type DISTRIBUTION --common-name \"Your Name\" --email you@example.com --p12 dist.p12"
+    );
+    let _ = writeln!(next, "  ascert identities list");
+    next
+}
+
+/// Prints one step of the demo (on stdout: the narrative is the demo's output), unless `--json`.
+fn step(ctx: &Context, text: &str) -> Result<()> {
+    if ctx.out.json {
+        return Ok(());
+    }
+    ctx.out.text(&format!("{text}\n"))
+}

@@ -1,0 +1,222 @@
+//! [`SandboxBuilder`]: the settings of a new sandbox, and starting it on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use ascert_models::{CertificateType, MAX_LIMIT};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::ca::SandboxCa;
+use crate::config::Settings;
+use crate::faults::Faults;
+use crate::rate_limit::{DEFAULT_RATE_LIMIT, RateLimiter};
+use crate::state::{Shared, lock};
+use crate::store::Store;
+use crate::{FaultConfig, KeyKind, KeyRole, Limits, Sandbox, SandboxApiKey, SandboxError, Team};
+
+/// Apple's page size when a list asks for none.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
+/// Settings for a new sandbox; [`SandboxBuilder::start`] runs it.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SandboxBuilder {
+    address: IpAddr,
+    port: u16,
+    team: Team,
+    page_size: u32,
+    rate_limit: u32,
+    limits: Limits,
+    faults: FaultConfig,
+    rejected_type_filter: Option<CertificateType>,
+    seed_certificates: usize,
+    state_file: Option<PathBuf>,
+    tls: bool,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            team: Team::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            limits: Limits::default(),
+            faults: FaultConfig::default(),
+            rejected_type_filter: None,
+            seed_certificates: 0,
+            state_file: None,
+            tls: false,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Listens on this port of 127.0.0.1 instead of one the system picks.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The team the sandbox issues certificates for.
+    pub fn team(mut self, team: Team) -> Self {
+        self.team = team;
+        self
+    }
+
+    /// The page size of lists that ask for none (Apple: 20; at most 200).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Requests per key per rolling hour (Apple: 3500).
+    pub fn rate_limit(mut self, rate_limit: u32) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Per-type certificate limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Faults to inject.
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Answers `filter[certificateType]=<certificate_type>` with `400 PARAMETER_ERROR.INVALID`, as
+    /// Apple has done for `DEVELOPER_ID_APPLICATION_G2`.
+    pub fn reject_type_filter(mut self, certificate_type: CertificateType) -> Self {
+        self.rejected_type_filter = Some(certificate_type);
+        self
+    }
+
+    /// Starts with `count` existing certificates of mixed types, some expired and some deactivated.
+    /// Ignored when a state file with certificates is loaded.
+    pub fn seed_certificates(mut self, count: usize) -> Self {
+        self.seed_certificates = count;
+        self
+    }
+
+    /// Keeps the certificates (and the CA that issued them) in `path` across restarts; the file is
+    /// rewritten atomically after each change.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Serves HTTPS with a generated CA; see [`Sandbox::tls_ca_pem`].
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Starts the sandbox on 127.0.0.1. It accepts connections as soon as this returns, and stops
+    /// when the [`Sandbox`] is dropped or [`Sandbox::shutdown`] is awaited. Must be called within a
+    /// Tokio runtime.
+    ///
+    /// # Errors
+    /// [`SandboxError::InvalidSetting`] for a page size outside 1 to 200 or a fault rate outside 0 to 1,
+    /// [`SandboxError::Bind`] when the port cannot be opened, [`SandboxError::InvalidState`] or
+    /// [`SandboxError::Io`] for an unreadable state file, and [`SandboxError::Crypto`] or
+    /// [`SandboxError::Tls`] when key generation fails.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        if !(1..=MAX_LIMIT).contains(&self.page_size) {
+            return Err(SandboxError::InvalidSetting(format!(
+                "page size {} is outside 1 to {MAX_LIMIT}",
+                self.page_size
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.faults.rate) {
+            return Err(SandboxError::InvalidSetting(format!(
+                "fault rate {} is outside 0 to 1",
+                self.faults.rate
+            )));
+        }
+        // jsonwebtoken panics when both of its crypto back ends end up enabled in one build (as
+        // features unify across a workspace) and none was installed; pick aws-lc-rs, the one this
+        // crate asks for. An application that installed one first keeps its own.
+        let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+            &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+        );
+        let loaded = match &self.state_file {
+            Some(path) => crate::state::load(path)?,
+            None => None,
+        };
+        let (ca, store, fresh) = match loaded {
+            Some((ca, store)) => (ca, store, false),
+            None => (SandboxCa::generate()?, Store::default(), true),
+        };
+        let address = SocketAddr::new(self.address, self.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                address: address.to_string(),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            address: address.to_string(),
+            source,
+        })?;
+        let (tls, tls_ca_pem) = if self.tls {
+            let (acceptor, pem) = crate::tls::acceptor()?;
+            (Some(acceptor), Some(pem))
+        } else {
+            (None, None)
+        };
+        let scheme = if self.tls { "https" } else { "http" };
+        let issuer_id = crate::ids::uuid();
+        let api_key = SandboxApiKey::generate(&issuer_id, KeyRole::Admin, KeyKind::Team)?;
+        let shared = Arc::new(Shared {
+            base_url: format!("{scheme}://{local_addr}"),
+            team: self.team.clone(),
+            ca,
+            keys: RwLock::new(HashMap::from([(api_key.key_id.clone(), api_key.clone())])),
+            store: Mutex::new(store),
+            settings: Mutex::new(Settings {
+                page_size: self.page_size,
+                limits: self.limits,
+                rejected_type_filter: self.rejected_type_filter,
+            }),
+            faults: Mutex::new(Faults::new(self.faults)),
+            rate: Mutex::new(RateLimiter::new(self.rate_limit)),
+            state_file: self.state_file,
+        });
+        {
+            let mut store = lock(&shared.store);
+            if fresh {
+                store.certificates = crate::seed::certificates(
+                    self.seed_certificates,
+                    &shared.team,
+                    OffsetDateTime::now_utc(),
+                );
+            }
+            shared.save(&store)?;
+        }
+        let (shutdown, receiver) = watch::channel(false);
+        let task = tokio::spawn(crate::server::serve(
+            listener,
+            crate::routes::router(shared.clone()),
+            tls,
+            receiver,
+        ));
+        Ok(Sandbox {
+            shared,
+            api_key,
+            issuer_id,
+            local_addr,
+            tls_ca_pem,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! `POST /v1/certificates`: checks the request, the CSR and the limits, then issues a certificate.
+
+use std::sync::Arc;
+
+use ascert_models::CertificateCreateRequest;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Extension, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::{Duration, OffsetDateTime};
+
+use crate::apple_error::ApiFailure;
+use crate::auth::Caller;
+use crate::ca::LeafSpec;
+use crate::query::{Endpoint, Query};
+use crate::state::{Shared, lock};
+use crate::store::StoredCertificate;
+use crate::types;
+
+use super::{Reply, certificate_document, internal, parse_body};
+
+/// How long issued certificates are valid.
+const VALIDITY_DAYS: i64 = 365;
+
+pub(super) async fn create_certificate(
+    State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Reply {
+    Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
+    let request: CertificateCreateRequest = parse_body(&body)?;
+    let attributes = request.data.attributes;
+    let certificate_type = attributes.certificate_type;
+    if !certificate_type.is_known() {
+        return Err(ApiFailure::invalid_attribute(
+            format!("'{certificate_type}' is not a valid certificate type"),
+            "/data/attributes/certificateType",
+        ));
+    }
+    let pass_type_id = request
+        .data
+        .relationships
+        .and_then(|r| r.pass_type_id)
+        .map(|r| r.data.id);
+    if types::needs_pass_type_id(&certificate_type) && pass_type_id.is_none() {
+        return Err(ApiFailure::missing_relationship("passTypeId"));
+    }
+    let csr = crate::csr::check(&attributes.csr_content)
+        .map_err(|p| ApiFailure::invalid_attribute(p.0, "/data/attributes/csrContent"))?;
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    let limits = lock(&shared.settings).limits;
+    let mut store = lock(&shared.store);
+    if store.limit_reached(&certificate_type, &caller.key_id, &limits, now) {
+        return Err(ApiFailure::limit_reached(types::conflict_label(
+            &certificate_type,
+        )));
+    }
+    let serial = crate::ids::serial_bytes();
+    let prefix = types::common_name_prefix(&certificate_type);
+    let common_name = format!("{prefix}: {} ({})", shared.team.name, shared.team.id);
+    let not_after = now + Duration::days(VALIDITY_DAYS);
+    let der = shared
+        .ca
+        .issue(
+            &csr.rsa_public_key,
+            &LeafSpec {
+                common_name: &common_name,
+                team_id: &shared.team.id,
+                team_name: &shared.team.name,
+                serial: &serial,
+                not_before: now,
+                not_after,
+                ca_issuers_url: &shared.ca_issuers_url(),
+            },
+        )
+        .map_err(internal)?;
+    store.certificates.push(StoredCertificate {
+        id: crate::ids::apple_id(),
+        name: common_name,
+        display_name: csr.common_name.unwrap_or_else(|| shared.team.name.clone()),
+        serial_number: crate::ids::hex_upper(&serial),
+        platform: types::platform(&certificate_type),
+        certificate_type,
+        not_before: now,
+        expiration_date: not_after,
+        activated: true,
+        content: Some(STANDARD.encode(der)),
+        pass_type_id,
+        owner: caller.key_id,
+    });
+    shared.save(&store).map_err(internal)?;
+    let index = store.certificates.len() - 1;
+    let document = certificate_document(&shared, &store, index, &Query::default(), None);
+    Ok((StatusCode::CREATED, Json(document)).into_response())
+}

@@ -1,0 +1,209 @@
+//! Shared test helpers: an HTTP client that signs tokens, CSRs, and the OpenAPI schema validator.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use ascert_sandbox::{AUDIENCE, Sandbox, SandboxApiKey};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rcgen::{CertificateParams, DnType, KeyPair, PKCS_RSA_SHA256};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+
+/// Seconds since the epoch.
+pub(crate) fn now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+/// Signs `claims` with `key` the way a client signs App Store Connect tokens.
+pub(crate) fn sign(key: &SandboxApiKey, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(key.key_id.clone());
+    header.typ = Some("JWT".into());
+    let encoding = EncodingKey::from_ec_pem(key.private_key_pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, claims, &encoding).unwrap()
+}
+
+/// A valid token for a team key.
+pub(crate) fn team_token(key: &SandboxApiKey) -> String {
+    let iat = now();
+    sign(
+        key,
+        &json!({"iss": key.issuer_id, "aud": AUDIENCE, "iat": iat, "exp": iat + 1200}),
+    )
+}
+
+/// One response: status, headers and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
+}
+
+/// A client bound to a sandbox and a token.
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: String,
+    pub(crate) token: Option<String>,
+}
+
+impl Client {
+    pub(crate) fn new(sandbox: &Sandbox) -> Self {
+        Self::with_key(sandbox, sandbox.api_key())
+    }
+
+    pub(crate) fn with_key(sandbox: &Sandbox, key: &SandboxApiKey) -> Self {
+        Self {
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            base_url: sandbox.base_url().to_owned(),
+            token: Some(team_token(key)),
+        }
+    }
+
+    /// Sends a request to `path` (relative to the base URL, or absolute).
+    pub(crate) async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Result<Reply> {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base_url)
+        };
+        let mut request = self.http.request(method, url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)))
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        self.try_send(method, path, body).await.unwrap()
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+}
+
+/// A process-wide RSA 2048 key and its CSR, shared to keep key generation out of most tests.
+pub(crate) fn rsa_key() -> &'static (KeyPair, String) {
+    static KEY: OnceLock<(KeyPair, String)> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let key = KeyPair::generate_for(&PKCS_RSA_SHA256).unwrap();
+        let csr = csr_for(&key, "Jane Appleseed");
+        (key, csr)
+    })
+}
+
+/// A PEM CSR for `key` with common name `name`.
+pub(crate) fn csr_for(key: &KeyPair, name: &str) -> String {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.serialize_request(key).unwrap().pem().unwrap()
+}
+
+/// The body of a create request.
+pub(crate) fn create_body(certificate_type: &str, csr: &str) -> Value {
+    json!({"data": {"type": "certificates", "attributes": {"certificateType": certificate_type, "csrContent": csr}}})
+}
+
+/// The folder holding `shared/reference`: the first ancestor of the crate that has it.
+fn reference_dir() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("shared").join("reference"))
+        .find(|dir| dir.join("certificates-openapi.json").is_file())
+        .expect("shared/reference/certificates-openapi.json next to the checkout")
+}
+
+fn components() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(reference_dir().join("certificates-openapi.json")).unwrap();
+        let spec: Value = serde_json::from_str(&text).unwrap();
+        spec["components"].clone()
+    })
+}
+
+/// Asserts that `document` is valid against `#/components/schemas/<schema>` of Apple's spec.
+///
+/// Formats are not asserted: Apple's own dates (`+0000` offsets) are not RFC 3339 `date-time`.
+pub(crate) fn assert_schema(schema: &str, document: &Value) {
+    let root = json!({
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": components(),
+    });
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(false)
+        .build(&root)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{schema}: {errors:#?}\n{document:#}");
+}
+
+/// Asserts an Apple error document with `status` and `code`, valid against `ErrorResponse`.
+pub(crate) fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status.as_u16(), status, "{:#}", reply.body);
+    assert_schema("ErrorResponse", &reply.body);
+    let error = &reply.body["errors"][0];
+    assert_eq!(error["status"], status.to_string());
+    assert_eq!(error["code"], code, "{:#}", reply.body);
+    assert_eq!(
+        reply.headers["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+}
+
+/// The `user-hour-rem` of the `X-Rate-Limit` header.
+pub(crate) fn remaining_quota(reply: &Reply) -> u32 {
+    let header = reply.headers["x-rate-limit"].to_str().unwrap();
+    header
+        .split(';')
+        .find_map(|part| part.strip_prefix("user-hour-rem:"))
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Upper-case hexadecimal, as Apple writes serial numbers.
+pub(crate) fn hex_upper(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02X}");
+        out
+    })
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests of the sandbox over HTTP, one module per area; every response document is
+//! validated against Apple's OpenAPI schemas.
+
+mod api;
+mod auth;
+mod common;
+mod faults;
+mod issuance;
+mod state;

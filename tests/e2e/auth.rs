@@ -1,0 +1,141 @@
+//! Credentials from each source, `ascert auth status` and `ascert auth token`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::support::{Env, run};
+
+fn claims(token: &str) -> (serde_json::Value, serde_json::Value) {
+    let mut parts = token.trim().split('.');
+    let header = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+    let payload = URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap();
+    assert!(parts.next().is_some(), "a signature");
+    (
+        serde_json::from_slice(&header).unwrap(),
+        serde_json::from_slice(&payload).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_prints_a_jwt_for_curl() {
+    let env = Env::start().await;
+    let result = env
+        .run(&[
+            "auth",
+            "token",
+            "--scope",
+            "GET /v1/certificates",
+            "--lifetime",
+            "600",
+        ])
+        .await;
+    let (header, payload) = claims(result.ok());
+    assert_eq!(header["alg"], "ES256");
+    assert_eq!(header["kid"], env.sandbox.api_key().key_id.as_str());
+    assert_eq!(payload["aud"], "appstoreconnect-v1");
+    assert_eq!(payload["iss"], env.sandbox.issuer_id());
+    assert_eq!(payload["scope"][0], "GET /v1/certificates");
+    assert_eq!(
+        payload["exp"].as_i64().unwrap() - payload["iat"].as_i64().unwrap(),
+        600
+    );
+    env.run(&["auth", "token", "--lifetime", "5000"])
+        .await
+        .fails_with(2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_says_which_key_and_whether_apple_accepts_it() {
+    let env = Env::start().await;
+    let result = env.run(&["auth", "status"]).await;
+    result.ok();
+    assert!(result.stderr.contains("Accepted: yes"), "{}", result.stderr);
+    assert!(result.stderr.contains("command-line flags"), "{}", result.stderr);
+    let json = env.run(&["auth", "status", "--json"]).await.json();
+    assert_eq!(json["accepted"], true);
+    assert_eq!(json["key_id"], env.sandbox.api_key().key_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_credential_source_works() {
+    let env = Env::start().await;
+    let key = env.sandbox.api_key();
+    let p8 = env.private_key.to_str().unwrap().to_owned();
+
+    // --private-key with --key-id and --issuer-id.
+    let mut command = env.bare();
+    command.args([
+        "--private-key",
+        &p8,
+        "--issuer-id",
+        &key.issuer_id,
+        "auth",
+        "status",
+    ]);
+    assert!(run(command).await.stderr.contains("Accepted: yes"));
+
+    // Environment variables.
+    let mut command = env.bare();
+    command
+        .env("ASC_KEY_ID", &key.key_id)
+        .env("ASC_ISSUER_ID", &key.issuer_id)
+        .env("ASC_PRIVATE_KEY_PATH", &p8)
+        .args(["auth", "status"]);
+    let by_env = run(command).await;
+    assert!(
+        by_env.stderr.contains("environment variables"),
+        "{}",
+        by_env.stderr
+    );
+
+    // The config file's profile.
+    std::fs::write(
+        env.path("config.toml"),
+        format!(
+            "[profiles.ci]\nkey_id = \"{}\"\nissuer_id = \"{}\"\nprivate_key = \"{p8}\"\n",
+            key.key_id, key.issuer_id
+        ),
+    )
+    .unwrap();
+    let mut command = env.bare();
+    command.args(["--profile", "ci", "auth", "status"]);
+    let by_profile = run(command).await;
+    assert!(
+        by_profile.stderr.contains("profile \"ci\""),
+        "{}",
+        by_profile.stderr
+    );
+
+    // AuthKey_<KEY_ID>.p8 in ./private_keys, found by key id.
+    std::fs::create_dir_all(env.path("private_keys")).unwrap();
+    std::fs::copy(
+        &env.private_key,
+        env.path("private_keys")
+            .join(format!("AuthKey_{}.p8", key.key_id)),
+    )
+    .unwrap();
+    let mut command = env.bare();
+    command.args([
+        "--key-id",
+        &key.key_id,
+        "--issuer-id",
+        &key.issuer_id,
+        "auth",
+        "status",
+    ]);
+    let by_lookup = run(command).await;
+    assert!(by_lookup.stderr.contains("private_keys"), "{}", by_lookup.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_key_at_all_is_an_authentication_failure_with_a_hint() {
+    let env = Env::start().await;
+    let mut command = env.bare();
+    command.args(["certificates", "list"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(3);
+    assert!(
+        stderr.starts_with("error: no App Store Connect API key found\n  hint: "),
+        "{stderr}"
+    );
+}

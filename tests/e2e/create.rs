@@ -1,0 +1,258 @@
+//! `ascert certificates create`: the safe flow, its checks, conflicts, lost responses and crashes.
+
+use std::time::Duration;
+
+use ascert_sandbox::{Limits, Sandbox};
+
+use crate::support::{Env, mode, openssl, run};
+
+const IDENTITY: [&str; 4] = ["--common-name", "Jane Appleseed", "--email", "jane@example.com"];
+
+async fn create(env: &Env, certificate_type: &str, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["certificates", "create", "--type", certificate_type];
+    args.extend(IDENTITY);
+    args.extend(extra);
+    env.run(&args).await
+}
+
+fn keys(env: &Env) -> Vec<serde_json::Value> {
+    let folder = env.home().join("keys");
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| {
+            let path = e.unwrap().path();
+            let visible = !path.file_name()?.to_str()?.starts_with('.');
+            (visible && path.extension().is_some_and(|x| x == "json"))
+                .then(|| serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_keeps_the_key_and_pairs_the_certificate() {
+    let env = Env::start().await;
+    let result = create(&env, "DEVELOPMENT", &["--json"]).await;
+    result.ok();
+    let json = result.json();
+    assert_eq!(json["outcome"], "created");
+    assert_eq!(
+        json["certificate"]["attributes"]["certificateType"],
+        "DEVELOPMENT"
+    );
+    let key_id = json["key_id"].as_str().unwrap();
+    let key_file = env.home().join("keys").join(format!("{key_id}.key.pem"));
+    assert_eq!(mode(&key_file), 0o600);
+    assert_eq!(mode(&env.home().join("keys")), 0o700);
+    let records = keys(&env);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["certificateId"], json["certificate"]["id"]);
+    let identities = env.run(&["identities", "list", "--json"]).await.json();
+    assert_eq!(identities[0]["status"], "paired");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_with_p12_writes_a_bundle_macos_imports() {
+    let env = Env::start().await;
+    let p12 = env.path("dist.p12");
+    let mut command = env.bare();
+    command
+        .env("ASCERT_P12_PASSWORD", "correct horse")
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args(["certificates", "create", "--type", "DISTRIBUTION"])
+        .args(IDENTITY)
+        .arg("--p12")
+        .arg(&p12);
+    run(command).await.ok();
+    assert_eq!(mode(&p12), 0o600);
+    let info = openssl(&[
+        "pkcs12",
+        "-info",
+        "-in",
+        p12.to_str().unwrap(),
+        "-passin",
+        "pass:correct horse",
+        "-nokeys",
+    ]);
+    assert!(info.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "{info}");
+    assert_eq!(
+        info.matches("BEGIN CERTIFICATE").count(),
+        2,
+        "leaf and intermediate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inputs_are_checked_before_any_key_is_made() {
+    let env = Env::start().await;
+    let no_password = create(&env, "DISTRIBUTION", &["--p12", "x.p12"]).await;
+    assert!(
+        no_password.fails_with(2).contains("ASCERT_P12_PASSWORD"),
+        "{}",
+        no_password.stderr
+    );
+    let bad_type = create(&env, "DISTRIBUTON", &[]).await;
+    assert!(
+        bad_type.fails_with(2).contains("unknown certificate type"),
+        "{}",
+        bad_type.stderr
+    );
+    let bad_email = env
+        .run(&[
+            "certificates",
+            "create",
+            "--type",
+            "DISTRIBUTION",
+            "--common-name",
+            "J",
+            "--email",
+            "nope",
+        ])
+        .await;
+    assert!(
+        bad_email.fails_with(2).contains("not an e-mail address"),
+        "{}",
+        bad_email.stderr
+    );
+    let keychain = create(&env, "DISTRIBUTION", &["--keychain"]).await;
+    if !cfg!(target_os = "macos") {
+        keychain.fails_with(2);
+    }
+    assert!(keys(&env).is_empty(), "no key was made");
+    assert_eq!(env.sandbox.certificate_count(), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_response_is_adopted_not_repeated() {
+    let env = Env::start().await;
+    env.sandbox.drop_next_create_responses(1);
+    let result = create(&env, "DISTRIBUTION", &["--json"]).await;
+    result.ok();
+    assert_eq!(result.json()["outcome"], "adopted");
+    assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
+    assert_eq!(keys(&env).len(), 1);
+    assert_eq!(keys(&env)[0]["certificateId"], result.json()["certificate"]["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
+    let limits = Limits {
+        distribution_per_team: 1,
+        ..Limits::default()
+    };
+    let env = Env::with(Sandbox::builder().limits(limits)).await;
+    let first = create(&env, "DISTRIBUTION", &["--json"]).await;
+    first.ok();
+    let first_id = first.json()["certificate"]["id"].as_str().unwrap().to_owned();
+
+    let refused = create(&env, "DISTRIBUTION", &[]).await;
+    let stderr = refused.fails_with(5);
+    assert!(stderr.contains(&format!("in use: {first_id}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("ascert certificates revoke {first_id}")),
+        "{stderr}"
+    );
+    assert_eq!(keys(&env).len(), 2, "the new key is kept");
+
+    env.run(&["certificates", "revoke", &first_id, "--yes"])
+        .await
+        .ok();
+    let retried = create(&env, "DISTRIBUTION", &["--json"]).await;
+    retried.ok();
+    assert!(retried.stderr.contains("Reusing key"), "{}", retried.stderr);
+    assert_eq!(keys(&env).len(), 2, "no third key");
+    assert_eq!(env.sandbox.certificate_count(), 1);
+}
+
+/// Waits (bounded) until `condition` holds, checking every 10 ms.
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    for _ in 0..3000 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Kills `ascert certificates create` at a point chosen by `kill_when`, then runs it again: the
+/// rerun must leave exactly one new certificate, paired with a local key.
+async fn killed_then_rerun(kill_when: &str) {
+    let env = Env::start().await;
+    // Slow enough that the kill lands inside the window being tested.
+    env.sandbox.set_latency(Duration::from_millis(400));
+    env.sandbox.set_create_response_delay(Duration::from_secs(30));
+    let mut command = env.bare();
+    command
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args(["certificates", "create", "--type", "DEVELOPMENT"])
+        .args(IDENTITY);
+    let mut child = command.spawn().unwrap();
+    match kill_when {
+        "key persisted" => until("the key file", || !keys(&env).is_empty()).await,
+        "certificate issued" => until("the certificate", || env.sandbox.certificate_count() == 1).await,
+        other => panic!("{other}"),
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(keys(&env).len(), 1, "the key survived the kill");
+
+    env.sandbox.set_latency(Duration::ZERO);
+    env.sandbox.set_create_response_delay(Duration::ZERO);
+    let rerun = create(&env, "DEVELOPMENT", &["--json"]).await;
+    rerun.ok();
+    assert!(rerun.stderr.contains("Reusing key"), "{}", rerun.stderr);
+    assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
+    let records = keys(&env);
+    assert_eq!(records.len(), 1, "no second key");
+    assert_eq!(
+        records[0]["certificateId"],
+        rerun.json()["certificate"]["id"],
+        "paired"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_after_the_key_is_persisted_then_rerun() {
+    killed_then_rerun("key persisted").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_while_the_post_is_in_flight_then_rerun() {
+    killed_then_rerun("certificate issued").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_own_csr_gets_a_certificate_without_a_local_key() {
+    let env = Env::start().await;
+    let key = env.path("own.key");
+    let csr = env.path("own.csr");
+    openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-out",
+        csr.to_str().unwrap(),
+        "-subj",
+        "/CN=Own Key/emailAddress=own@example.com/C=US",
+    ]);
+    let result = env
+        .run(&[
+            "certificates",
+            "create",
+            "--type",
+            "IOS_DEVELOPMENT",
+            "--csr",
+            csr.to_str().unwrap(),
+            "--json",
+        ])
+        .await;
+    result.ok();
+    assert_eq!(result.json()["attributes"]["certificateType"], "IOS_DEVELOPMENT");
+    assert!(keys(&env).is_empty());
+}

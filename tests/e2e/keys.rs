@@ -1,0 +1,118 @@
+//! `ascert keys generate | list | csr | import | export | delete`.
+
+use crate::support::{Env, mode, openssl};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generate_list_csr_export_and_delete() {
+    let env = Env::start().await;
+    let generated = env
+        .run(&[
+            "keys",
+            "generate",
+            "--label",
+            "ci",
+            "--type",
+            "DEVELOPMENT",
+            "--common-name",
+            "CI",
+            "--email",
+            "ci@example.com",
+        ])
+        .await;
+    let csr_text = generated.ok().to_owned();
+    assert!(
+        csr_text.starts_with("-----BEGIN CERTIFICATE REQUEST-----"),
+        "{csr_text}"
+    );
+    let csr_path = env.path("ci.csr");
+    std::fs::write(&csr_path, &csr_text).unwrap();
+    let verified = openssl(&[
+        "req",
+        "-in",
+        csr_path.to_str().unwrap(),
+        "-verify",
+        "-noout",
+        "-text",
+    ]);
+    assert!(verified.contains("Public-Key: (2048 bit)"), "{verified}");
+    assert!(
+        verified.contains("emailAddress") || verified.contains("ci@example.com"),
+        "{verified}"
+    );
+
+    let list = env.run(&["keys", "list", "--json"]).await;
+    list.ok();
+    let key_id = list.json()[0]["key_id"].as_str().unwrap().to_owned();
+    assert_eq!(list.json()[0]["label"], "ci");
+    assert!(
+        !list.stdout.contains("PRIVATE KEY"),
+        "a listing never shows key material"
+    );
+
+    let csr_again = env.run(&["keys", "csr", &key_id[..8]]).await;
+    assert_eq!(csr_again.ok(), csr_text);
+
+    let exported = env.path("exported.pem");
+    env.run(&[
+        "keys",
+        "export",
+        &key_id[..10],
+        "--out",
+        exported.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert_eq!(mode(&exported), 0o600);
+    openssl(&["pkey", "-in", exported.to_str().unwrap(), "-noout"]);
+
+    let refused = env.run(&["keys", "delete", &key_id]).await;
+    refused.fails_with(2);
+    env.run(&["keys", "delete", &key_id, "--yes"]).await.ok();
+    let empty = env.run(&["keys", "list", "--json"]).await;
+    assert_eq!(empty.json(), serde_json::json!([]));
+    env.run(&["keys", "csr", &key_id]).await.fails_with(4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_a_pem_key_made_elsewhere() {
+    let env = Env::start().await;
+    let pem = env.path("rsa.pem");
+    openssl(&["genrsa", "-traditional", "-out", pem.to_str().unwrap(), "2048"]);
+    let imported = env
+        .run(&[
+            "keys",
+            "import",
+            pem.to_str().unwrap(),
+            "--label",
+            "from openssl",
+            "--json",
+        ])
+        .await;
+    imported.ok();
+    assert_eq!(imported.json()["label"], "from openssl");
+    let garbage = env.path("garbage.pem");
+    std::fs::write(&garbage, "not a key").unwrap();
+    let refused = env.run(&["keys", "import", garbage.to_str().unwrap()]).await;
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.starts_with("error: "), "{}", refused.stderr);
+    assert_eq!(
+        env.run(&["keys", "list", "--json"])
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ambiguous_or_short_key_prefix_is_refused() {
+    let env = Env::start().await;
+    let short = env.run(&["keys", "csr", "ab"]).await;
+    assert!(
+        short.fails_with(2).contains("at least 4 characters"),
+        "{}",
+        short.stderr
+    );
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: the built `ascert` binary against the sandbox, one module per area.
+//!
+//! Each test starts its own in-process sandbox and runs the binary in a clean environment (its own
+//! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
+
+mod auth;
+mod certificates;
+mod create;
+mod demo;
+mod errors;
+mod help;
+mod identities;
+mod keys;
+mod sandbox_serve;
+mod support;

@@ -1,0 +1,142 @@
+//! The harness: a sandbox, a temporary folder for everything the binary writes, and a way to run
+//! `ascert` against them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ascert_sandbox::{Sandbox, SandboxBuilder};
+use tempfile::TempDir;
+
+/// Variables that would let the machine's own credentials or settings leak into a test.
+const SCRUBBED_PREFIXES: &[&str] = &["ASC_", "APP_STORE_CONNECT_", "ASCERT_", "RUST_LOG"];
+
+/// A sandbox and a private folder for one test.
+pub(crate) struct Env {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) dir: TempDir,
+    pub(crate) api_key_json: PathBuf,
+    pub(crate) private_key: PathBuf,
+}
+
+/// What a run of the binary left behind.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub(crate) fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+
+    /// Asserts the exit code and returns stderr.
+    #[track_caller]
+    pub(crate) fn fails_with(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        &self.stderr
+    }
+
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: not JSON:\n{}", self.stdout))
+    }
+}
+
+impl Env {
+    pub(crate) async fn start() -> Env {
+        Self::with(Sandbox::builder()).await
+    }
+
+    pub(crate) async fn with(builder: SandboxBuilder) -> Env {
+        let sandbox = builder.start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let files = sandbox.api_key().write_files(&dir.path().join("api")).unwrap();
+        Env {
+            sandbox,
+            dir,
+            api_key_json: files.api_key_json_path,
+            private_key: files.private_key_path,
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub(crate) fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+
+    /// `ascert` with a clean environment pointed at this sandbox, without credentials.
+    pub(crate) fn bare(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ascert"));
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if SCRUBBED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+                command.env_remove(name.as_ref());
+            }
+        }
+        command
+            .current_dir(self.dir.path())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("xdg-config"))
+            .env("XDG_DATA_HOME", self.path("xdg-data"))
+            .env("ASCERT_CONFIG", self.path("config.toml"))
+            .env("ASCERT_HOME", self.home())
+            .env("ASCERT_BASE_URL", self.sandbox.base_url())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// `ascert --api-key <the sandbox's fastlane JSON> ARGS`.
+    pub(crate) async fn run(&self, args: &[&str]) -> Run {
+        let mut command = self.bare();
+        command.arg("--api-key").arg(&self.api_key_json).args(args);
+        run(command).await
+    }
+}
+
+/// Runs a prepared command off the async runtime, so the in-process sandbox keeps serving.
+pub(crate) async fn run(mut command: Command) -> Run {
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The Unix mode bits of a file.
+pub(crate) fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Runs `openssl ARGS` and returns stdout, asserting success.
+pub(crate) fn openssl(args: &[&str]) -> String {
+    let output = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl is installed (.ci/run installs it)");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
