@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask ci`: everything CI checks, in the order that fails fastest: formatting, clippy with
 //!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
-//!   and the doctests.
+//!   and the doctests. ascert-keychain, which is macOS-only, is type-checked and linted for both
+//!   macOS targets (`rustup target add` is run first).
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox, once the CLI exists.
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,7 @@ fn ci(root: &Path) -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    macos_checks(root)?;
     if has_nextest(root) {
         step(
             root,
@@ -103,6 +105,46 @@ fn ci(root: &Path) -> Result<()> {
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    Ok(())
+}
+
+/// The macOS targets whose code CI type-checks (it cannot link or run it here).
+const MACOS_TARGETS: [&str; 2] = ["x86_64-apple-darwin", "aarch64-apple-darwin"];
+
+/// Type-checks and lints ascert-keychain, the macOS-only crate, for both macOS targets. It builds no
+/// C code, so this works on any host once the targets' standard libraries are installed.
+fn macos_checks(root: &Path) -> Result<()> {
+    let status = Command::new("rustup")
+        .args(["target", "add"])
+        .args(MACOS_TARGETS)
+        .current_dir(root)
+        .status()
+        .context("could not run rustup to add the macOS targets")?;
+    if !status.success() {
+        bail!(
+            "`rustup target add {}` failed ({status})",
+            MACOS_TARGETS.join(" ")
+        );
+    }
+    for target in MACOS_TARGETS {
+        step(
+            root,
+            &format!("clippy for {target}"),
+            &[
+                "clippy",
+                "-p",
+                "ascert-keychain",
+                "--all-targets",
+                "--locked",
+                "--target",
+                target,
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )?;
+    }
     Ok(())
 }
 
