@@ -139,3 +139,39 @@ async fn no_key_at_all_is_an_authentication_failure_with_a_hint() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
+    let env = Env::start().await;
+    // A profile of its own, so that parallel runs and the machine's own profiles are untouched.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let profile = format!("ascert-e2e-{}-{nanos}", std::process::id());
+    let login = env.run(&["--profile", &profile, "auth", "login"]).await;
+    assert!(login.ok().is_empty());
+    assert!(
+        login.stderr.contains(&format!("as profile {profile:?}")),
+        "{}",
+        login.stderr
+    );
+
+    // Without any flag, the stored key is found under the profile.
+    let mut command = env.bare();
+    command.args(["--profile", &profile, "auth", "status"]);
+    let status = run(command).await;
+    status.ok();
+    assert!(
+        status.stderr.contains("the OS credential store"),
+        "{}",
+        status.stderr
+    );
+
+    let mut command = env.bare();
+    command.args(["--profile", &profile, "auth", "logout"]);
+    run(command).await.ok();
+    let mut command = env.bare();
+    command.args(["--profile", &profile, "auth", "status"]);
+    run(command).await.fails_with(3);
+}

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ascert_sandbox::{Limits, Sandbox};
 
-use crate::support::{Env, mode, openssl, run};
+use crate::support::{Env, mode, openssl};
 
 const IDENTITY: [&str; 4] = ["--common-name", "Jane Appleseed", "--email", "jane@example.com"];
 
@@ -56,16 +56,18 @@ async fn create_keeps_the_key_and_pairs_the_certificate() {
 async fn create_with_p12_writes_a_bundle_macos_imports() {
     let env = Env::start().await;
     let p12 = env.path("dist.p12");
-    let mut command = env.bare();
-    command
-        .env("ASCERT_P12_PASSWORD", "correct horse")
-        .arg("--api-key")
-        .arg(&env.api_key_json)
-        .args(["certificates", "create", "--type", "DISTRIBUTION"])
-        .args(IDENTITY)
-        .arg("--p12")
-        .arg(&p12);
-    run(command).await.ok();
+    let mut args = vec![
+        "certificates",
+        "create",
+        "--type",
+        "DISTRIBUTION",
+        "--p12",
+        p12.to_str().unwrap(),
+    ];
+    args.extend(IDENTITY);
+    env.run_with(&[("ASCERT_P12_PASSWORD", "correct horse")], &args)
+        .await
+        .ok();
     assert_eq!(mode(&p12), 0o600);
     let info = openssl(&[
         "pkcs12",

@@ -2,7 +2,7 @@
 
 use ascert_sandbox::Sandbox;
 
-use crate::support::{Env, mode, openssl, run};
+use crate::support::{Env, mode, openssl};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_shows_paired_key_only_and_certificate_only() {
@@ -77,22 +77,17 @@ async fn export_writes_a_modern_p12_when_asked() {
     created.ok();
     let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
     let p12 = env.path("modern.p12");
-    let mut command = env.bare();
-    command
-        .env("MY_PASSWORD", "s3cret pass")
-        .arg("--api-key")
-        .arg(&env.api_key_json)
-        .args([
-            "identities",
-            "export",
-            &id,
-            "--modern",
-            "--password-env",
-            "MY_PASSWORD",
-            "--p12",
-        ])
-        .arg(&p12);
-    run(command).await.ok();
+    let args = [
+        "identities",
+        "export",
+        &id,
+        "--modern",
+        "--password-env",
+        "MY_PASSWORD",
+        "--p12",
+        p12.to_str().unwrap(),
+    ];
+    env.run_with(&[("MY_PASSWORD", "s3cret pass")], &args).await.ok();
     assert_eq!(mode(&p12), 0o600);
     let info = openssl(&[
         "pkcs12",
@@ -118,13 +113,12 @@ async fn export_without_the_key_here_is_not_found() {
     let env = Env::with(Sandbox::builder().seed_certificates(1)).await;
     let list = env.run(&["certificates", "list", "--json"]).await.json();
     let id = list[0]["id"].as_str().unwrap().to_owned();
-    let mut command = env.bare();
-    command
-        .env("ASCERT_P12_PASSWORD", "pw")
-        .arg("--api-key")
-        .arg(&env.api_key_json)
-        .args(["identities", "export", &id, "--p12", "x.p12"]);
-    let result = run(command).await;
+    let result = env
+        .run_with(
+            &[("ASCERT_P12_PASSWORD", "pw")],
+            &["identities", "export", &id, "--p12", "x.p12"],
+        )
+        .await;
     assert!(
         result.fails_with(4).contains("not on this machine"),
         "{}",

@@ -103,8 +103,17 @@ impl Env {
 
     /// `ascert --api-key <the sandbox's fastlane JSON> ARGS`.
     pub(crate) async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(&[], args).await
+    }
+
+    /// Like [`Env::run`], with these environment variables set too.
+    pub(crate) async fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let mut command = self.bare();
-        command.arg("--api-key").arg(&self.api_key_json).args(args);
+        command
+            .envs(vars.iter().copied())
+            .arg("--api-key")
+            .arg(&self.api_key_json)
+            .args(args);
         run(command).await
     }
 }

@@ -5,6 +5,7 @@
 #![allow(
     clippy::doc_markdown,
     clippy::doc_link_with_quotes,
+    rustdoc::invalid_html_tags,
     reason = "doc comments here are --help text for a terminal, not rustdoc"
 )]
 

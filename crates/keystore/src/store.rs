@@ -2,7 +2,8 @@
 //!
 //! Layout (see docs/keystore.md): one folder, 0700, holding for each key `<key id>.key.pem`
 //! (PKCS#8 PEM, encrypted when a passphrase is set) and `<key id>.json` (its [`KeyRecord`]),
-//! both 0600 and written atomically.
+//! both 0600, and once Apple has issued it `<key id>.cer` (the certificate, DER, 0644); every file
+//! is written atomically.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub const PASSPHRASE_ENV: &str = "ASCERT_KEY_PASSPHRASE";
 
 const KEY_SUFFIX: &str = ".key.pem";
 const RECORD_SUFFIX: &str = ".json";
+const CERTIFICATE_SUFFIX: &str = ".cer";
 
 /// A folder of private keys, each with its metadata record.
 #[derive(Clone)]
@@ -266,6 +268,7 @@ impl Keystore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(KeystoreError::io("remove", record_path, e)),
         }
+        let _ = fs::remove_file(self.certificate_path(id));
         crate::atomic::sync_folder(self.folder())
     }
 
@@ -326,6 +329,8 @@ impl Keystore {
             });
         }
         let mut record = self.record(id)?;
+        // The certificate goes beside its key before the record says it exists.
+        write_atomic(&self.certificate_path(id), certificate.der(), FileMode::Public)?;
         if let Some(api_id) = certificate.api_id() {
             record.certificate_id = Some(api_id.to_owned());
         }
@@ -366,6 +371,24 @@ impl Keystore {
     /// The path of a key's PEM file.
     pub fn key_path(&self, id: &KeyId) -> PathBuf {
         self.folder.join(format!("{id}{KEY_SUFFIX}"))
+    }
+
+    /// The path of the certificate recorded for a key (DER), written by [`Keystore::set_certificate`].
+    pub fn certificate_path(&self, id: &KeyId) -> PathBuf {
+        self.folder.join(format!("{id}{CERTIFICATE_SUFFIX}"))
+    }
+
+    /// The certificate recorded for a key, if one was.
+    ///
+    /// # Errors
+    ///
+    /// Errors reading the file, or a file that is not a certificate.
+    pub fn certificate(&self, id: &KeyId) -> Result<Option<CertificateInfo>> {
+        match fs::read(self.certificate_path(id)) {
+            Ok(der) => CertificateInfo::from_der(&der).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(KeystoreError::io("read", self.certificate_path(id), e)),
+        }
     }
 
     /// The path of a key's metadata record.
@@ -525,8 +548,13 @@ mod tests {
         let record = store.add(test_key(), "a").unwrap();
         let ca = TestCa::new("Test CA");
         let leaf = ca.issue(test_key(), "Jane");
+        assert!(store.certificate(&record.key_id).unwrap().is_none());
         let updated = store.set_certificate(&record.key_id, &leaf).unwrap();
         assert_eq!(updated.serial_number.as_deref(), Some("9A0102"));
+        let kept = store.certificate(&record.key_id).unwrap().unwrap();
+        assert_eq!(kept.der(), leaf.der(), "the certificate is kept beside its key");
+        #[cfg(unix)]
+        assert_eq!(mode_of(&store.certificate_path(&record.key_id)), 0o644);
         assert_eq!(store.record(&record.key_id).unwrap(), updated);
         let other = KeyId::of_spki(b"other");
         assert!(matches!(

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::CreateArgs;
 use crate::commands::certificates::describe;
-use crate::commands::pkcs12::{self, CaSources};
+use crate::commands::pkcs12;
 use crate::commands::{Context, identities};
 use crate::failure::{Exit, UserError};
 use crate::output::Output;
@@ -45,8 +45,12 @@ pub(crate) struct CreatedIdentity {
     /// The .p12 written, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) p12: Option<PathBuf>,
+    /// The local key.
     #[serde(skip)]
-    pub(crate) leaf: Option<CertificateInfo>,
+    pub(crate) key: KeyId,
+    /// The certificate, parsed.
+    #[serde(skip)]
+    pub(crate) leaf: CertificateInfo,
 }
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
@@ -68,32 +72,22 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     let request = identity_request(&args)?;
     let store = ctx.keystore()?;
     let mut created = create_identity(&api, &store, &request, &ctx.out).await?;
+    let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
-        let leaf = created.leaf.as_ref().context("the certificate has no content")?;
-        let sources = CaSources {
-            ca_dir: args.pkcs12.ca_dir.clone(),
-            cache: ctx.ca_cache().ok(),
-            extra_pins: Vec::new(),
-        };
-        let key_id: KeyId = created.key_id.parse()?;
-        pkcs12::export(&store, &key_id, leaf, path, password, &args.pkcs12, &sources)?;
+        pkcs12::export(
+            &store,
+            &created.key,
+            &created.leaf,
+            path,
+            password,
+            &args.pkcs12,
+            &sources,
+        )?;
         created.p12 = Some(path.clone());
     }
     if let Some(keychain) = &args.keychain {
-        let leaf = created.leaf.as_ref().context("the certificate has no content")?;
-        let key_id: KeyId = created.key_id.parse()?;
-        let sources = CaSources {
-            ca_dir: args.pkcs12.ca_dir.clone(),
-            cache: ctx.ca_cache().ok(),
-            extra_pins: Vec::new(),
-        };
-        identities::install(
-            &store,
-            &key_id,
-            leaf,
-            (!keychain.is_empty()).then_some(keychain.as_str()),
-            &sources,
-        )?;
+        let name = (!keychain.is_empty()).then_some(keychain.as_str());
+        identities::install(&store, &created.key, &created.leaf, name, &sources)?;
     }
     report(ctx, &created)
 }
@@ -234,7 +228,8 @@ pub(crate) async fn create_identity(
         },
         reused_key,
         p12: None,
-        leaf: Some(leaf),
+        key: key_id,
+        leaf,
         certificate,
     })
 }

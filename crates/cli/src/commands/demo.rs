@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use anyhow::{Context as _, Result};
 use ascert_auth::{ApiKey, TokenProvider};
 use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, read_pkcs12};
+use ascert_keystore::{CertificateInfo, CsrSubject, Keystore, read_pkcs12};
 use ascert_sandbox::Sandbox;
 use rand::distr::{Alphanumeric, SampleString as _};
 use time::OffsetDateTime;
@@ -85,14 +85,12 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         // The sandbox's CA carries Apple-like names; trust exactly this one.
         extra_pins: vec![intermediate.sha256_hex()],
     };
-    let leaf = created.leaf.as_ref().context("the certificate has no content")?;
-    let key_id: KeyId = created.key_id.parse()?;
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
     pkcs12::export(
         &store,
-        &key_id,
-        leaf,
+        &created.key,
+        &created.leaf,
         &path,
         &password,
         &Pkcs12Args::default(),
@@ -108,7 +106,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
             path.display(),
             password.as_str(),
             contents.certificates.len(),
-            contents.key.id() == leaf.key_id()
+            contents.key.id() == created.leaf.key_id()
         ),
     )?;
     sandbox.shutdown().await;

@@ -30,11 +30,7 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             let api = ctx.api()?;
             let store = ctx.keystore()?;
             let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
-            let sources = CaSources {
-                ca_dir: options.ca_dir.clone(),
-                cache: ctx.ca_cache().ok(),
-                extra_pins: Vec::new(),
-            };
+            let sources = ctx.ca_sources(options.ca_dir.clone());
             let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({

@@ -87,6 +87,15 @@ impl Context {
         Ok(store.with_passphrase_from_env())
     }
 
+    /// Where to look for an issuing intermediate: `ca_dir` (`--ca-dir`), then the cache.
+    pub(crate) fn ca_sources(&self, ca_dir: Option<PathBuf>) -> pkcs12::CaSources {
+        pkcs12::CaSources {
+            ca_dir,
+            cache: self.ca_cache().ok(),
+            extra_pins: Vec::new(),
+        }
+    }
+
     /// The folder for cached CA certificates, beside the keys.
     pub(crate) fn ca_cache(&self) -> Result<PathBuf> {
         match &self.global.home {
