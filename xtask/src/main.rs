@@ -99,12 +99,6 @@ fn ci(root: &Path) -> Result<()> {
         &["test", "--workspace", "--locked", "--doc"],
         &[],
     )?;
-    step(
-        root,
-        "docs",
-        &["doc", "--workspace", "--no-deps", "--locked"],
-        &[("RUSTDOCFLAGS", "-D warnings")],
-    )?;
     Ok(())
 }
 
