@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_auth::{ApiKey, KeyFolders, KeyStore};
+use zeroize::Zeroizing;
 
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
@@ -126,12 +127,14 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
 
 /// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
 pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the API key file {}", path.display()))?;
+    // The file holds the private key: keep it in a buffer that is wiped when dropped.
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the API key file {}", path.display()))?,
+    );
     if text.trim_start().starts_with('{') {
-        let json: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
-        let key = if json.get("private_key").is_some() {
+        // rcodesign's format names the key `private_key`; fastlane's names it `key`.
+        let key = if text.contains("\"private_key\"") {
             ApiKey::from_rcodesign_json(&text)
         } else {
             ApiKey::from_fastlane_json(&text)

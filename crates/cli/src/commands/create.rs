@@ -11,7 +11,6 @@ use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, KeyRecord, Keystore};
 use ascert_models::{Certificate, CertificateType};
 use serde::Serialize;
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
 
 use crate::cli::CreateArgs;
 use crate::commands::certificates::describe;
@@ -277,9 +276,9 @@ async fn create_from_csr(
     args: &CreateArgs,
     path: &PathBuf,
 ) -> Result<()> {
-    let csr = Zeroizing::new(
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the CSR {}", path.display()))?,
-    );
+    // A CSR holds only the public key: no need to wipe it.
+    let csr =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the CSR {}", path.display()))?;
     if !csr.contains("CERTIFICATE REQUEST") {
         return Err(UserError::usage(format!(
             "{} is not a PEM certificate signing request",
@@ -287,7 +286,7 @@ async fn create_from_csr(
         ))
         .into());
     }
-    let mut create = api.create(csr.as_str(), args.certificate_type.clone());
+    let mut create = api.create(csr, args.certificate_type.clone());
     if let Some(id) = &args.pass_type_id {
         create = create.pass_type_id(id);
     }
