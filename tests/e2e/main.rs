@@ -12,4 +12,5 @@ mod help;
 mod identities;
 mod keys;
 mod sandbox_serve;
+mod soak;
 mod support;
