@@ -4,11 +4,13 @@
 //! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
 
 mod auth;
+mod bad_input;
 mod certificates;
 mod create;
 mod demo;
 mod errors;
 mod help;
+mod hostile_server;
 mod identities;
 mod keys;
 mod sandbox_serve;

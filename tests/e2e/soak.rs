@@ -65,7 +65,11 @@ async fn listing_2000_certificates_under_20_percent_faults_returns_each_exactly_
             result.code, result.stderr
         );
         let got = ids(&result.json());
-        assert_eq!(got.len(), CERTIFICATES, "seed {seed}: every certificate, none twice");
+        assert_eq!(
+            got.len(),
+            CERTIFICATES,
+            "seed {seed}: every certificate, none twice"
+        );
         let unique: BTreeSet<String> = got.into_iter().collect();
         assert_eq!(unique, expected, "seed {seed}: the same certificates");
     }
@@ -115,8 +119,15 @@ async fn creating_under_dropped_responses_and_faults_makes_exactly_one_paired_ce
             result.code, result.stderr
         );
         let created = result.json();
-        assert_eq!(created["outcome"], "adopted", "seed {seed}: the dropped response was adopted");
-        assert_eq!(env.sandbox.certificate_count(), 1, "seed {seed}: exactly one certificate");
+        assert_eq!(
+            created["outcome"], "adopted",
+            "seed {seed}: the dropped response was adopted"
+        );
+        assert_eq!(
+            env.sandbox.certificate_count(),
+            1,
+            "seed {seed}: exactly one certificate"
+        );
         let records = key_records(&env);
         assert_eq!(records.len(), 1, "seed {seed}: exactly one key");
         assert_eq!(

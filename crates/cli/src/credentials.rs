@@ -126,11 +126,17 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
 
 /// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
 pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the API key file {}", path.display()))?;
+    // An unreadable or malformed key file is a bad API key (exit 3), as a bad .p8 is.
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        UserError::new(
+            Exit::Auth,
+            format!("cannot read the API key file {}: {err}", path.display()),
+        )
+    })?;
     if text.trim_start().starts_with('{') {
-        let json: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+            UserError::new(Exit::Auth, format!("{} is not valid JSON: {err}", path.display()))
+        })?;
         let key = if json.get("private_key").is_some() {
             ApiKey::from_rcodesign_json(&text)
         } else {
