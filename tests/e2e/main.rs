@@ -14,5 +14,6 @@ mod hostile_server;
 mod identities;
 mod keys;
 mod sandbox_serve;
+mod secrets;
 mod soak;
 mod support;
