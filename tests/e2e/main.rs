@@ -6,6 +6,7 @@
 mod auth;
 mod bad_input;
 mod certificates;
+mod crash;
 mod create;
 mod demo;
 mod errors;

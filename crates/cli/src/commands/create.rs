@@ -67,8 +67,41 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     }
     let request = identity_request(&args)?;
     let store = ctx.keystore()?;
-    let mut created = create_identity(&api, &store, &request, &ctx.out).await?;
-    if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
+    // The certificate is recorded with its key only after the exports asked for: if this process
+    // dies before then, the key is still pending, and running the same command again reuses it,
+    // adopts the certificate already issued for it and does the exports, instead of making a
+    // second key and certificate.
+    let mut created = obtain_identity(&api, &store, &request, &ctx.out).await?;
+    let exported = export_requested(
+        ctx,
+        &store,
+        &args,
+        p12_password.as_ref().map(|p| p.as_str()),
+        &mut created,
+    );
+    record(&store, &created)?;
+    exported.map_err(|err| {
+        let id = &created.certificate.id;
+        UserError::new(
+            Exit::Failure,
+            format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
+        )
+        .hint(format!(
+            "export it with `ascert identities export {id} --p12 FILE`"
+        ))
+    })?;
+    report(ctx, &created)
+}
+
+/// The `--p12` and `--keychain` exports of a new identity.
+fn export_requested(
+    ctx: &Context,
+    store: &Keystore,
+    args: &CreateArgs,
+    p12_password: Option<&str>,
+    created: &mut CreatedIdentity,
+) -> Result<()> {
+    if let (Some(path), Some(password)) = (&args.p12, p12_password) {
         let leaf = created.leaf.as_ref().context("the certificate has no content")?;
         let sources = CaSources {
             ca_dir: args.pkcs12.ca_dir.clone(),
@@ -76,7 +109,7 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             extra_pins: Vec::new(),
         };
         let key_id: KeyId = created.key_id.parse()?;
-        pkcs12::export(&store, &key_id, leaf, path, password, &args.pkcs12, &sources)?;
+        pkcs12::export(store, &key_id, leaf, path, password, &args.pkcs12, &sources)?;
         created.p12 = Some(path.clone());
     }
     if let Some(keychain) = &args.keychain {
@@ -88,14 +121,14 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             extra_pins: Vec::new(),
         };
         identities::install(
-            &store,
+            store,
             &key_id,
             leaf,
             (!keychain.is_empty()).then_some(keychain.as_str()),
             &sources,
         )?;
     }
-    report(ctx, &created)
+    Ok(())
 }
 
 fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
@@ -172,8 +205,31 @@ fn pending_key(store: &Keystore, certificate_type: &CertificateType) -> Result<O
     Ok(pending.pop())
 }
 
-/// The safe creation flow; see the module docs.
+/// The safe creation flow, the certificate recorded with its key; see the module docs.
 pub(crate) async fn create_identity(
+    api: &CertificatesApi,
+    store: &Keystore,
+    request: &IdentityRequest,
+    out: &Output,
+) -> Result<CreatedIdentity> {
+    let created = obtain_identity(api, store, request, out).await?;
+    record(store, &created)?;
+    Ok(created)
+}
+
+/// Records the certificate of `created` with its key: from then on the key is no longer pending.
+fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
+    let key_id: KeyId = created.key_id.parse()?;
+    let leaf = created.leaf.as_ref().context("the certificate has no content")?;
+    store
+        .set_certificate(&key_id, leaf)
+        .context("cannot record the certificate with its key")?;
+    Ok(())
+}
+
+/// The key (a pending one, or a new one on disk first) and its certificate (created, or adopted
+/// after an ambiguous failure), not yet recorded together.
+async fn obtain_identity(
     api: &CertificatesApi,
     store: &Keystore,
     request: &IdentityRequest,
@@ -223,9 +279,6 @@ pub(crate) async fn create_identity(
     };
     let certificate = reconciled.certificate;
     let leaf = CertificateInfo::from_model(&certificate).context("the new certificate cannot be read")?;
-    store
-        .set_certificate(&key_id, &leaf)
-        .context("cannot record the certificate with its key")?;
     Ok(CreatedIdentity {
         key_id: key_id.to_string(),
         outcome: match reconciled.outcome {
