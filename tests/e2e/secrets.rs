@@ -81,6 +81,7 @@ fn files(root: &Path) -> Vec<(PathBuf, String, u32)> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "one scenario: every flow, then every check")]
 async fn no_flow_leaks_a_key_a_token_or_a_password() {
     let env = Env::start().await;
     let create = traced(

@@ -32,7 +32,10 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
         Some("demo") => demo(&root),
-        Some("fuzz") => fuzz::fuzz(&root, args.get(1).map_or(Ok(60), |s| s.parse()).context("SECONDS")?),
+        Some("fuzz") => fuzz::fuzz(
+            &root,
+            args.get(1).map_or(Ok(60), |s| s.parse()).context("SECONDS")?,
+        ),
         Some("-h" | "--help") | None => {
             print_help();
             Ok(())

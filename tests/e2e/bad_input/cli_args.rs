@@ -4,6 +4,7 @@
 use super::{Case, Stocked};
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
 async fn hostile_command_lines_fail_cleanly() {
     let stocked = Stocked::start().await;
     let key = stocked.key_id.as_str();

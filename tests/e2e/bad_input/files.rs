@@ -39,6 +39,7 @@ fn with_api_key(name: &str, file: &Path) -> Case {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
 async fn broken_key_files_fail_cleanly() {
     let stocked = Stocked::start().await;
     let dir = stocked.env.dir.path();
@@ -192,6 +193,7 @@ async fn broken_key_files_fail_cleanly() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
 async fn broken_imports_csrs_and_bundles_fail_cleanly() {
     let stocked = Stocked::start().await;
     let dir = stocked.env.dir.path();

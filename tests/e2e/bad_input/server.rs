@@ -57,6 +57,7 @@ async fn against(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases with their canned answers")]
 async fn hostile_server_responses_fail_cleanly() {
     let stocked = Stocked::start().await;
     let list = ["certificates", "list", "--json"];
@@ -241,7 +242,7 @@ async fn hostile_server_responses_fail_cleanly() {
     );
     cases.push(
         against(&mut servers, "JSON with invalid UTF-8", &list, |_, _| {
-            json_ok(b"{\"data\":[{\"type\":\"certificates\",\"id\":\"\xff\xfe\"}]}".to_vec())
+            json_ok(b"{\"data\":[{\"type\":\"certificates\",\"id\":\"\xff\xfe\"}]}")
         })
         .await,
     );
