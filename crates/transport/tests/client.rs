@@ -10,7 +10,7 @@ use std::time::Duration;
 use ascert_models::{Certificate, CertificatesResponse};
 use ascert_transport::{Client, Error, RateLimit, RetryPolicy};
 use futures::{StreamExt as _, TryStreamExt as _};
-use support::{Mock, Reply, Tokens, apple_error, client, page};
+use support::{Mock, Reply, Tokens, apple_error, client, page, quick_retries};
 
 async fn list_all(client: &Client, path: &str) -> Result<Vec<Certificate>, Error> {
     client
@@ -244,6 +244,38 @@ async fn a_next_link_to_another_host_is_refused_and_never_requested() {
     assert!(matches!(err, Error::ForeignLink { .. }), "{err}");
     assert!(stream.next().await.is_none(), "the stream ends after the error");
     assert!(elsewhere.seen().is_empty(), "no request reached the other host");
+}
+
+#[tokio::test]
+async fn a_server_that_never_stops_paging_ends_at_the_page_limit() {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b = base.clone();
+    // Every page links to a new cursor: no link repeats, so only the page limit ends the listing.
+    let server = Mock::start(move |_, n| {
+        let base = b.lock().unwrap().clone();
+        Reply::json(
+            200,
+            page(&["X"], Some(&format!("{base}v1/certificates?cursor={n}"))),
+        )
+    })
+    .await;
+    *base.lock().unwrap() = server.base_url.clone();
+    let client = Client::builder_shared(Tokens::new(&["t1"]))
+        .base_url(&server.base_url)
+        .retry(quick_retries())
+        .max_pages(5)
+        .build()
+        .unwrap();
+    let err = list_all(&client, "v1/certificates").await.unwrap_err();
+    assert!(matches!(err, Error::TooManyPages { limit: 5 }), "{err}");
+    assert_eq!(server.seen().len(), 5, "no sixth page was asked for");
+    assert_eq!(
+        Client::builder_shared(Tokens::new(&["t"]))
+            .build()
+            .unwrap()
+            .max_pages(),
+        ascert_transport::MAX_PAGES
+    );
 }
 
 #[tokio::test]

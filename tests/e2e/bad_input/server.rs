@@ -20,6 +20,12 @@ fn page_with_next(base: &str, request: &Request, next: &str) -> Answer {
     )
 }
 
+/// A cursor no earlier page used.
+fn fresh_cursor() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A certificate document whose `certificateContent` is `content`.
 fn certificate_with_content(base: &str, content: &str) -> String {
     json!({
@@ -127,6 +133,19 @@ async fn hostile_server_responses_fail_cleanly() {
             |request, base| page_with_next(base, request, &format!("{base}{}", request.target)),
         )
         .await,
+    );
+    cases.push(
+        against(
+            &mut servers,
+            "next links that never end",
+            &list,
+            |request, base| {
+                let next = format!("{base}/v1/certificates?cursor={}", fresh_cursor());
+                page_with_next(base, request, &next)
+            },
+        )
+        .await
+        .says("did not end after"),
     );
     cases.push(
         against(
