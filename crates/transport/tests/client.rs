@@ -440,6 +440,9 @@ async fn trace_logs_carry_requests_but_never_the_token() {
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        // Plain text: when another package enables tracing-subscriber's `ansi` feature (the CLI
+        // does), colour codes would split `attempt=` and the test would fail only in a workspace run.
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
