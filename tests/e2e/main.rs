@@ -4,12 +4,17 @@
 //! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
 
 mod auth;
+mod bad_input;
 mod certificates;
+mod crash;
 mod create;
 mod demo;
 mod errors;
 mod help;
+mod hostile_server;
 mod identities;
 mod keys;
 mod sandbox_serve;
+mod secrets;
+mod soak;
 mod support;

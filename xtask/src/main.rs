@@ -11,6 +11,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
+mod fuzz;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -30,6 +32,10 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
         Some("demo") => demo(&root),
+        Some("fuzz") => fuzz::fuzz(
+            &root,
+            args.get(1).map_or(Ok(60), |s| s.parse()).context("SECONDS")?,
+        ),
         Some("-h" | "--help") | None => {
             print_help();
             Ok(())
@@ -44,7 +50,8 @@ fn print_help() {
         "cargo xtask <task>\n\n\
          tasks:\n  \
          ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
-         demo   run `ascert demo` against the embedded sandbox"
+         demo   run `ascert demo` against the embedded sandbox\n  \
+         fuzz   [SECONDS] run each cargo-fuzz target of fuzz/ for SECONDS (default 60; needs cargo-fuzz)"
     );
 }
 

@@ -127,12 +127,19 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
 
 /// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
 pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
-    // The file holds the private key: keep it in a buffer that is wiped when dropped.
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the API key file {}", path.display()))?,
-    );
+    // The file holds the private key: keep it in a buffer that is wiped when dropped. An unreadable
+    // or malformed key file is a bad API key (exit 3), as a bad .p8 is.
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
+        UserError::new(
+            Exit::Auth,
+            format!("cannot read the API key file {}: {err}", path.display()),
+        )
+    })?);
     if text.trim_start().starts_with('{') {
+        // Check the syntax without copying the key into a JSON value that would not be wiped.
+        serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|err| {
+            UserError::new(Exit::Auth, format!("{} is not valid JSON: {err}", path.display()))
+        })?;
         // rcodesign's format names the key `private_key`; fastlane's names it `key`.
         let key = if text.contains("\"private_key\"") {
             ApiKey::from_rcodesign_json(&text)

@@ -59,6 +59,10 @@ pub(crate) fn write_atomic_with(
     before_rename: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> Result<()> {
     let folder = parent_folder(path);
+    if let Some(name) = path.file_name() {
+        // A writer killed mid-write (SIGKILL, power cut) leaves its partial temporary file behind.
+        remove_stale_temps(&folder, Some(&name.to_string_lossy()));
+    }
     let temp = temp_path(path, &folder);
     let result = (|| {
         let mut file = create_new(&temp, mode).map_err(|e| KeystoreError::io("create", &temp, e))?;
@@ -124,6 +128,55 @@ pub(crate) fn ensure_folder(path: &Path) -> Result<()> {
 /// Whether a file name is one of this module's temporary files (left over after a crash).
 pub(crate) fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
+}
+
+/// How old a temporary file must be before it counts as abandoned where the writer's liveness
+/// cannot be checked (no `/proc`, as on macOS).
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Removes the temporary files in `folder` left by writers that died mid-write: of the file
+/// `target` only, or of any file with `None`. A temporary file is abandoned when the process named
+/// in it (`.NAME.tmp-PID-RANDOM`) is gone (checked in `/proc`), or, without `/proc`, when it is
+/// older than 15 minutes; a live writer's file is never touched. Failures are ignored: this is
+/// tidying, never needed for a write to succeed.
+pub(crate) fn remove_stale_temps(folder: &Path, target: Option<&str>) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = temp_owner(&name, target) else {
+            continue;
+        };
+        if pid != std::process::id() && writer_is_gone(pid, &entry) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's process id, if `name` is a temporary file (of `target`, when given).
+fn temp_owner(name: &str, target: Option<&str>) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (stem, tail) = rest.rsplit_once(".tmp-")?;
+    if target.is_some_and(|t| t != stem) {
+        return None;
+    }
+    let (pid, random) = tail.split_once('-')?;
+    if random.is_empty() || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+fn writer_is_gone(pid: u32, entry: &fs::DirEntry) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        return !proc.join(pid.to_string()).exists();
+    }
+    entry
+        .metadata()
+        .and_then(|m| m.modified())
+        .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > ABANDONED_AFTER))
 }
 
 fn parent_folder(path: &Path) -> PathBuf {
@@ -287,5 +340,40 @@ mod tests {
         let path = dir.path().join("missing").join("a.pem");
         let err = write_atomic(&path, b"x", FileMode::Secret).unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_killed_writers_temporary_file_is_removed_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dist.p12");
+        // No process has this id (Linux pids stop at 2^22); pid 1 is always alive.
+        let dead = dir.path().join(".dist.p12.tmp-4000000000-00000000deadbeef");
+        let live = dir.path().join(".dist.p12.tmp-1-00000000cafef00d");
+        let other = dir.path().join(".other.p12.tmp-4000000000-00000000deadbeef");
+        for path in [&dead, &live, &other] {
+            fs::write(path, b"partial").unwrap();
+        }
+        write_atomic(&target, b"whole", FileMode::Secret).unwrap();
+        assert!(!dead.exists(), "the dead writer's partial file is gone");
+        assert!(live.exists(), "a live writer's file is left alone");
+        assert!(
+            other.exists(),
+            "another file's temporary file waits for its own write"
+        );
+        remove_stale_temps(dir.path(), None);
+        assert!(!other.exists(), "a sweep of the folder takes every abandoned one");
+        assert!(live.exists());
+        assert_eq!(fs::read(&target).unwrap(), b"whole");
+    }
+
+    #[test]
+    fn only_this_modules_temporary_names_are_recognised() {
+        assert_eq!(temp_owner(".a.pem.tmp-12-0a1b", Some("a.pem")), Some(12));
+        assert_eq!(temp_owner(".a.pem.tmp-12-0a1b", Some("b.pem")), None);
+        assert_eq!(temp_owner(".a.pem.tmp-12-0a1b", None), Some(12));
+        assert_eq!(temp_owner("a.pem.tmp-12-0a1b", None), None);
+        assert_eq!(temp_owner(".a.pem.tmp-x-0a1b", None), None);
+        assert_eq!(temp_owner(".a.pem.tmp-12-notes", None), None);
     }
 }

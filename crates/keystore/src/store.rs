@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use ascert_models::CertificateType;
 use zeroize::Zeroizing;
 
-use crate::atomic::{FileMode, ensure_private_folder, is_temp_name, write_atomic};
+use crate::atomic::{FileMode, ensure_private_folder, is_temp_name, remove_stale_temps, write_atomic};
 use crate::cert::CertificateInfo;
 use crate::csr::{Csr, CsrSubject, create_csr};
 use crate::error::{KeystoreError, Result};
@@ -53,6 +53,9 @@ impl Keystore {
     pub fn open(folder: impl Into<PathBuf>) -> Result<Self> {
         let folder = folder.into();
         ensure_private_folder(&folder)?;
+        // Partial key or record files of a process killed mid-write are garbage (and may hold
+        // part of a key): remove them.
+        remove_stale_temps(&folder, None);
         Ok(Self {
             folder,
             passphrase: None,

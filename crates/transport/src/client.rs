@@ -27,6 +27,10 @@ pub const ENTERPRISE_BASE_URL: &str = "https://api.enterprise.developer.apple.co
 /// The largest response body accepted (a page of 200 certificates is about half a megabyte).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
+/// The most pages a listing fetches by default: 10,000 pages of up to 200 resources, far more
+/// than any team has, so only a server that never stops handing out next links reaches it.
+pub const MAX_PAGES: usize = 10_000;
+
 /// An App Store Connect API client: cheap to clone, one connection pool shared by every clone.
 ///
 /// ```no_run
@@ -49,6 +53,7 @@ struct Inner {
     base: Url,
     tokens: Arc<dyn TokenSource>,
     retry: RetryPolicy,
+    max_pages: usize,
     rate_limit: Mutex<Option<RateLimit>>,
     requests: AtomicU64,
 }
@@ -71,6 +76,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
+    max_pages: usize,
     roots: Vec<reqwest::Certificate>,
 }
 
@@ -119,6 +125,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The most pages one listing may fetch (default [`MAX_PAGES`]); past it the listing ends with
+    /// [`Error::TooManyPages`] instead of following a server's next links for ever.
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = pages.max(1);
+        self
+    }
+
     /// Trusts one more root certificate (PEM), besides the system's: for a sandbox served over TLS.
     ///
     /// # Errors
@@ -156,6 +169,7 @@ impl ClientBuilder {
                 base,
                 tokens: self.tokens,
                 retry: self.retry,
+                max_pages: self.max_pages,
                 rate_limit: Mutex::new(None),
                 requests: AtomicU64::new(0),
             }),
@@ -222,6 +236,7 @@ impl Client {
             connect_timeout: Some(Duration::from_secs(10)),
             timeout: Some(Duration::from_secs(60)),
             retry: RetryPolicy::default(),
+            max_pages: MAX_PAGES,
             roots: Vec::new(),
         }
     }
@@ -264,6 +279,11 @@ impl Client {
             });
         }
         Ok(url)
+    }
+
+    /// The most pages one listing may fetch; see [`ClientBuilder::max_pages`].
+    pub fn max_pages(&self) -> usize {
+        self.inner.max_pages
     }
 
     /// The rate-limit figures of the last response that carried them.

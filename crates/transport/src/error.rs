@@ -105,6 +105,12 @@ pub enum Error {
         /// The repeated link.
         link: String,
     },
+    /// A listing that went on past [`crate::MAX_PAGES`] (or the client's own limit) pages.
+    #[error("the listing did not end after {limit} pages; the server keeps sending next-page links")]
+    TooManyPages {
+        /// The page limit reached.
+        limit: usize,
+    },
     /// A `links.next` that is not a URL.
     #[error("the next-page link {link:?} is not a valid URL")]
     InvalidLink {

@@ -39,7 +39,7 @@ mod paginate;
 mod rate_limit;
 mod retry;
 
-pub use client::{APPLE_BASE_URL, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES};
+pub use client::{APPLE_BASE_URL, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES, MAX_PAGES};
 pub use error::Error;
 pub use paginate::Paged;
 pub use rate_limit::RateLimit;

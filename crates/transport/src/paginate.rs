@@ -45,7 +45,9 @@ impl Client {
     ///
     /// Each next link is checked before it is followed: one to another scheme, host or port is
     /// refused ([`Error::ForeignLink`]) so the token never leaves for another host, and one that
-    /// repeats a page already fetched is an error ([`Error::RepeatedLink`]) rather than a loop.
+    /// repeats a page already fetched is an error ([`Error::RepeatedLink`]) rather than a loop, and
+    /// so is a listing longer than [`ClientBuilder::max_pages`](crate::ClientBuilder::max_pages)
+    /// pages ([`Error::TooManyPages`]).
     /// The stream ends after its first error.
     pub fn pages<P: Paged>(&self, first: Url) -> impl Stream<Item = Result<P, Error>> + Send + 'static {
         let cursor = Cursor {
@@ -58,6 +60,11 @@ impl Client {
                 None => return Ok(None),
                 Some(next) => next?,
             };
+            if cursor.seen.len() >= cursor.client.max_pages() {
+                return Err(Error::TooManyPages {
+                    limit: cursor.client.max_pages(),
+                });
+            }
             cursor.seen.insert(url.as_str().to_owned());
             let page: P = cursor.client.get(url).await?;
             cursor.next = page.next_link().map(|link| {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ascert_models::{Certificate, CertificatesResponse};
 use ascert_transport::{Client, Error, RateLimit, RetryPolicy};
 use futures::{StreamExt as _, TryStreamExt as _};
-use support::{Mock, Reply, Tokens, apple_error, client, page};
+use support::{Mock, Reply, Tokens, apple_error, client, page, quick_retries};
 
 async fn list_all(client: &Client, path: &str) -> Result<Vec<Certificate>, Error> {
     client
@@ -247,6 +247,38 @@ async fn a_next_link_to_another_host_is_refused_and_never_requested() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_stops_paging_ends_at_the_page_limit() {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b = base.clone();
+    // Every page links to a new cursor: no link repeats, so only the page limit ends the listing.
+    let server = Mock::start(move |_, n| {
+        let base = b.lock().unwrap().clone();
+        Reply::json(
+            200,
+            page(&["X"], Some(&format!("{base}v1/certificates?cursor={n}"))),
+        )
+    })
+    .await;
+    *base.lock().unwrap() = server.base_url.clone();
+    let client = Client::builder_shared(Tokens::new(&["t1"]))
+        .base_url(&server.base_url)
+        .retry(quick_retries())
+        .max_pages(5)
+        .build()
+        .unwrap();
+    let err = list_all(&client, "v1/certificates").await.unwrap_err();
+    assert!(matches!(err, Error::TooManyPages { limit: 5 }), "{err}");
+    assert_eq!(server.seen().len(), 5, "no sixth page was asked for");
+    assert_eq!(
+        Client::builder_shared(Tokens::new(&["t"]))
+            .build()
+            .unwrap()
+            .max_pages(),
+        ascert_transport::MAX_PAGES
+    );
+}
+
+#[tokio::test]
 async fn a_next_link_that_loops_is_an_error_not_a_hang() {
     let base = Arc::new(Mutex::new(String::new()));
     let b = base.clone();
@@ -408,6 +440,8 @@ async fn trace_logs_carry_requests_but_never_the_token() {
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        // Plain text: when another package enables tracing-subscriber's `ansi` feature (the CLI
+        // does), colour codes would split `attempt=` and the test would fail only in a workspace run.
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();

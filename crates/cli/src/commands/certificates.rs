@@ -115,6 +115,15 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
 async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
     let api = ctx.api()?;
     let certificate = api.get(&args.id).send().await?;
+    if args.out.is_some() || args.pem {
+        // Never save or print bytes that are not a certificate as if they were one.
+        ascert_keystore::CertificateInfo::from_model(&certificate).with_context(|| {
+            format!(
+                "the content App Store Connect sent for certificate {} is not an X.509 certificate",
+                certificate.id
+            )
+        })?;
+    }
     if let Some(path) = &args.out {
         let bytes = if args.pem {
             certificate.content_pem()?.into_bytes()

@@ -70,11 +70,44 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     }
     let request = identity_request(&args)?;
     let store = ctx.keystore()?;
-    let mut created = create_identity(&api, &store, &request, &ctx.out).await?;
+    // The certificate is recorded with its key only after the exports asked for: if this process
+    // dies before then, the key is still pending, and running the same command again reuses it,
+    // adopts the certificate already issued for it and does the exports, instead of making a
+    // second key and certificate.
+    let mut created = obtain_identity(&api, &store, &request, &ctx.out).await?;
+    let exported = export_requested(
+        ctx,
+        &store,
+        &args,
+        p12_password.as_deref().map(String::as_str),
+        &mut created,
+    );
+    record(&store, &created)?;
+    exported.map_err(|err| {
+        let id = &created.certificate.id;
+        UserError::new(
+            Exit::Failure,
+            format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
+        )
+        .hint(format!(
+            "export it with `ascert identities export {id} --p12 FILE`"
+        ))
+    })?;
+    report(ctx, &created)
+}
+
+/// The `--p12` and `--keychain` exports of a new identity.
+fn export_requested(
+    ctx: &Context,
+    store: &Keystore,
+    args: &CreateArgs,
+    p12_password: Option<&str>,
+    created: &mut CreatedIdentity,
+) -> Result<()> {
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
-    if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
+    if let (Some(path), Some(password)) = (&args.p12, p12_password) {
         pkcs12::export(
-            &store,
+            store,
             &created.key,
             &created.leaf,
             path,
@@ -86,9 +119,9 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     }
     if let Some(keychain) = &args.keychain {
         let name = (!keychain.is_empty()).then_some(keychain.as_str());
-        identities::install(&store, &created.key, &created.leaf, name, &sources)?;
+        identities::install(store, &created.key, &created.leaf, name, &sources)?;
     }
-    report(ctx, &created)
+    Ok(())
 }
 
 fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
@@ -165,8 +198,29 @@ fn pending_key(store: &Keystore, certificate_type: &CertificateType) -> Result<O
     Ok(pending.pop())
 }
 
-/// The safe creation flow; see the module docs.
+/// The safe creation flow, the certificate recorded with its key; see the module docs.
 pub(crate) async fn create_identity(
+    api: &CertificatesApi,
+    store: &Keystore,
+    request: &IdentityRequest,
+    out: &Output,
+) -> Result<CreatedIdentity> {
+    let created = obtain_identity(api, store, request, out).await?;
+    record(store, &created)?;
+    Ok(created)
+}
+
+/// Records the certificate of `created` with its key: from then on the key is no longer pending.
+fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
+    store
+        .set_certificate(&created.key, &created.leaf)
+        .context("cannot record the certificate with its key")?;
+    Ok(())
+}
+
+/// The key (a pending one, or a new one on disk first) and its certificate (created, or adopted
+/// after an ambiguous failure), not yet recorded together.
+async fn obtain_identity(
     api: &CertificatesApi,
     store: &Keystore,
     request: &IdentityRequest,
@@ -216,9 +270,6 @@ pub(crate) async fn create_identity(
     };
     let certificate = reconciled.certificate;
     let leaf = CertificateInfo::from_model(&certificate).context("the new certificate cannot be read")?;
-    store
-        .set_certificate(&key_id, &leaf)
-        .context("cannot record the certificate with its key")?;
     Ok(CreatedIdentity {
         key_id: key_id.to_string(),
         outcome: match reconciled.outcome {

@@ -1,0 +1,365 @@
+//! Broken or hostile files: API keys (.p8 and JSON), private keys to import, CSRs, certificates and
+//! PKCS#12 bundles.
+
+use std::path::Path;
+
+use super::{Case, Stocked};
+use crate::support::openssl;
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// `ascert --private-key FILE --key-id KEYID --issuer-id ISSUER certificates list`.
+fn with_p8(name: &str, stocked: &Stocked, p8: &Path) -> Case {
+    let issuer = stocked.env.sandbox.issuer_id().to_owned();
+    let key_id = stocked.env.sandbox.api_key().key_id.clone();
+    Case::new(
+        name,
+        [
+            "--private-key",
+            s(p8),
+            "--key-id",
+            &key_id,
+            "--issuer-id",
+            &issuer,
+            "certificates",
+            "list",
+        ],
+    )
+    .without_credentials()
+    .exit(3)
+}
+
+/// `ascert --api-key FILE certificates list`.
+fn with_api_key(name: &str, file: &Path) -> Case {
+    Case::new(name, ["--api-key", s(file), "certificates", "list"])
+        .without_credentials()
+        .exit(3)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
+async fn broken_key_files_fail_cleanly() {
+    let stocked = Stocked::start().await;
+    let dir = stocked.env.dir.path();
+    let path = |name: &str| dir.join(name);
+    let rsa = path("rsa.key");
+    openssl(&["genrsa", "-out", s(&rsa), "2048"]);
+    let p384 = path("p384.p8");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-384",
+        "-out",
+        s(&p384),
+    ]);
+    let encrypted = path("encrypted.p8");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-aes256",
+        "-pass",
+        "pass:x",
+        "-out",
+        s(&encrypted),
+    ]);
+    let cert = path("self.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        s(&rsa),
+        "-out",
+        s(&cert),
+        "-subj",
+        "/CN=Self",
+        "-days",
+        "1",
+    ]);
+    let real_p8 = std::fs::read_to_string(&stocked.env.private_key).unwrap();
+    let body: Vec<&str> = real_p8.lines().filter(|l| !l.starts_with("-----")).collect();
+    let truncated_p8 = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        &body.concat()[..40]
+    );
+    let fastlane = std::fs::read_to_string(&stocked.env.api_key_json).unwrap();
+    let fastlane_json: serde_json::Value = serde_json::from_str(&fastlane).unwrap();
+    let with_key = |key: &str| {
+        let mut json = fastlane_json.clone();
+        json["key"] = key.into();
+        json.to_string()
+    };
+    let with_key_id = |key_id: &str| {
+        let mut json = fastlane_json.clone();
+        json["key_id"] = key_id.into();
+        json.to_string()
+    };
+
+    let cases = vec![
+        with_p8("a .p8 that does not exist", &stocked, &path("missing.p8")),
+        with_p8("an empty .p8", &stocked, &stocked.file("empty.p8", "")),
+        with_p8(
+            "a .p8 of random bytes",
+            &stocked,
+            &stocked.file("random.p8", random_bytes(4096)),
+        ),
+        with_p8(
+            "a .p8 cut short",
+            &stocked,
+            &stocked.file("short.p8", &truncated_p8),
+        ),
+        with_p8("a .p8 holding an RSA key", &stocked, &rsa),
+        with_p8("a .p8 holding a P-384 key", &stocked, &p384),
+        with_p8("an encrypted .p8", &stocked, &encrypted),
+        with_p8("a .p8 holding a certificate", &stocked, &cert),
+        with_p8("a folder given as the .p8", &stocked, dir),
+        with_p8(
+            "a .p8 of 10 MB",
+            &stocked,
+            &stocked.file(
+                "huge.p8",
+                "-----BEGIN PRIVATE KEY-----\n".to_owned() + &"QUFB\n".repeat(2_500_000),
+            ),
+        ),
+        Case::new(
+            "a key id of the wrong length",
+            [
+                "--private-key",
+                s(&stocked.env.private_key),
+                "--key-id",
+                "SHORT",
+                "certificates",
+                "list",
+            ],
+        )
+        .without_credentials(),
+        Case::new(
+            "an issuer id that is not a UUID",
+            [
+                "--private-key",
+                s(&stocked.env.private_key),
+                "--key-id",
+                &stocked.env.sandbox.api_key().key_id,
+                "--issuer-id",
+                "not-a-uuid",
+                "certificates",
+                "list",
+            ],
+        )
+        .without_credentials(),
+        with_api_key("an empty JSON key file", &stocked.file("empty.json", "")).any_exit(),
+        with_api_key(
+            "a truncated JSON key file",
+            &stocked.file("cut.json", &fastlane[..fastlane.len() / 2]),
+        ),
+        with_api_key(
+            "a JSON key file that is an array",
+            &stocked.file("array.json", "[1,2,3]"),
+        )
+        .any_exit(),
+        with_api_key(
+            "a JSON key file whose key is not PEM",
+            &stocked.file("notpem.json", with_key("hello")),
+        ),
+        with_api_key(
+            "a JSON key file whose key is RSA",
+            &stocked.file("rsa.json", with_key(&std::fs::read_to_string(&rsa).unwrap())),
+        ),
+        with_api_key(
+            "a JSON key file whose key id climbs folders",
+            &stocked.file("climb.json", with_key_id("../../../x")),
+        ),
+        with_api_key(
+            "a JSON key file nested 100,000 deep",
+            &stocked.file("deep.json", "[".repeat(100_000)),
+        )
+        .any_exit(),
+        with_api_key(
+            "a JSON object nested 100,000 deep",
+            &stocked.file("deep-object.json", "{\"a\":".repeat(100_000)),
+        ),
+        with_api_key(
+            "a key file of random bytes",
+            &stocked.file("random.json", random_bytes(4096)),
+        ),
+    ];
+    stocked.check(cases).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "a table of cases, one per line")]
+async fn broken_imports_csrs_and_bundles_fail_cleanly() {
+    let stocked = Stocked::start().await;
+    let dir = stocked.env.dir.path();
+    let path = |name: &str| dir.join(name);
+    let rsa = path("rsa.key");
+    openssl(&["genrsa", "-out", s(&rsa), "2048"]);
+    let ec = path("ec.key");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        s(&ec),
+    ]);
+    let cert = path("self.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        s(&rsa),
+        "-out",
+        s(&cert),
+        "-subj",
+        "/CN=Self",
+        "-days",
+        "1",
+    ]);
+    let p12 = path("good.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        s(&rsa),
+        "-in",
+        s(&cert),
+        "-out",
+        s(&p12),
+        "-passout",
+        "pass:right",
+        "-certpbe",
+        "PBE-SHA1-3DES",
+        "-keypbe",
+        "PBE-SHA1-3DES",
+        "-macalg",
+        "sha1",
+    ]);
+    let p12_bytes = std::fs::read(&p12).unwrap();
+    let ec_csr = path("ec.csr");
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        s(&ec),
+        "-out",
+        s(&ec_csr),
+        "-subj",
+        "/CN=EC/emailAddress=e@example.com",
+    ]);
+    let small_key = path("small.key");
+    openssl(&["genrsa", "-out", s(&small_key), "1024"]);
+    let small_csr = path("small.csr");
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        s(&small_key),
+        "-out",
+        s(&small_csr),
+        "-subj",
+        "/CN=Small/emailAddress=s@example.com",
+    ]);
+    let import = |name: &str, file: &Path| Case::new(name, ["keys", "import", s(file)]);
+    let import_p12 = |name: &str, file: &Path, password: &str| {
+        Case::new(name, ["keys", "import", s(file)]).env("ASCERT_P12_PASSWORD", password)
+    };
+    let csr = |name: &str, file: &Path| {
+        Case::new(
+            name,
+            [
+                "certificates",
+                "create",
+                "--type",
+                "DEVELOPMENT",
+                "--csr",
+                s(file),
+            ],
+        )
+    };
+
+    let cases = vec![
+        import("an import of an empty file", &stocked.file("empty.pem", "")),
+        import(
+            "an import of random bytes",
+            &stocked.file("random.pem", random_bytes(4096)),
+        ),
+        import("an import of an EC key", &ec),
+        import("an import of a certificate", &cert),
+        import(
+            "an import of a PEM with a bad body",
+            &stocked.file(
+                "bad.pem",
+                "-----BEGIN RSA PRIVATE KEY-----\n!!!!\n-----END RSA PRIVATE KEY-----\n",
+            ),
+        ),
+        import("an import of a folder", dir),
+        import_p12("a .p12 with the wrong password", &p12, "wrong"),
+        import_p12(
+            "a .p12 cut in half",
+            &stocked.file("half.p12", &p12_bytes[..p12_bytes.len() / 2]),
+            "right",
+        ),
+        import_p12(
+            "a .p12 with one byte flipped",
+            &stocked.file("flipped.p12", flip(&p12_bytes)),
+            "right",
+        ),
+        import_p12(
+            "a .p12 of random bytes",
+            &stocked.file("random.p12", random_bytes(4096)),
+            "right",
+        ),
+        csr(
+            "a CSR of random bytes",
+            &stocked.file("random.csr", random_bytes(4096)),
+        ),
+        csr(
+            "a CSR header around garbage",
+            &stocked.file(
+                "garbage.csr",
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA!!!!\n-----END CERTIFICATE REQUEST-----\n",
+            ),
+        ),
+        csr("a CSR with an EC key", &ec_csr).exit(5),
+        csr("a CSR with an RSA-1024 key", &small_csr).exit(5),
+        csr(
+            "a CSR of 10 MB",
+            &stocked.file(
+                "huge.csr",
+                "-----BEGIN CERTIFICATE REQUEST-----\n".to_owned()
+                    + &"QUFB\n".repeat(2_500_000)
+                    + "-----END CERTIFICATE REQUEST-----\n",
+            ),
+        ),
+    ];
+    stocked.check(cases).await;
+}
+
+/// Bytes from a fixed xorshift sequence: the same garbage every run.
+pub(crate) fn random_bytes(len: usize) -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// `bytes` with one bit in the middle flipped.
+fn flip(bytes: &[u8]) -> Vec<u8> {
+    let mut flipped = bytes.to_vec();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x01;
+    flipped
+}
