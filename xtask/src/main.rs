@@ -5,6 +5,10 @@
 //!   and the doctests. ascert-keychain, which is macOS-only, is type-checked and linted for both
 //!   macOS targets (`rustup target add` is run first).
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox, once the CLI exists.
+//! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
+//!   and writes docs/benchmarks.md; see [`bench`]. `ci` never runs it.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -30,6 +34,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
         Some("demo") => demo(&root),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("-h" | "--help") | None => {
             print_help();
             Ok(())
@@ -44,7 +49,9 @@ fn print_help() {
         "cargo xtask <task>\n\n\
          tasks:\n  \
          ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
-         demo   run `ascert demo` against the embedded sandbox"
+         demo   run `ascert demo` against the embedded sandbox\n  \
+         bench  measure ascert against the sandbox (release build) and write docs/benchmarks.md;\n         \
+         --quick runs fewer iterations"
     );
 }
 
