@@ -359,21 +359,31 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     let section = "Cold start";
     let keys = small.api_key().write_files(&work.path().join("keys-100"))?;
     let page_args = list_args(&keys.api_key_json_path, &small)?;
-    let (version, true_runs, page) = {
+    let token_args = [
+        page_args[0].clone(),
+        page_args[1].clone(),
+        "auth".to_owned(),
+        "token".to_owned(),
+    ];
+    let (version, true_runs, page, token) = {
         let ascert = ascert.clone();
         blocking(move || {
             let page_args: Vec<&str> = page_args.iter().map(String::as_str).collect();
+            let token_args: Vec<&str> = token_args.iter().map(String::as_str).collect();
             ascert.time(&page_args)?;
-            let (mut version, mut nothing, mut page) =
-                (Samples::default(), Samples::default(), Samples::default());
+            let mut version = Samples::default();
+            let mut nothing = Samples::default();
+            let mut page = Samples::default();
+            let mut token = Samples::default();
             for _ in 0..plan.version_runs {
                 version.push(ascert.time(&["--version"])?.wall);
                 nothing.push(time_true()?);
             }
             for _ in 0..plan.page_runs {
                 page.push(ascert.time(&page_args)?.wall);
+                token.push(ascert.time(&token_args)?.wall);
             }
-            Ok((version, nothing, page))
+            Ok((version, nothing, page, token))
         })
         .await?
     };
@@ -401,6 +411,19 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         goal: "≤ floor + one round trip".to_owned(),
         verdict: Verdict::of(extra <= round_trip),
         command: CLI_LIST.replace("$SANDBOX", "$SANDBOX_100"),
+    });
+    out.add(Figure {
+        section,
+        what: "`ascert auth token` (key file, first signature, no network)".to_owned(),
+        value: token.describe(),
+        baseline: format!(
+            "`--version` {}; one signature in a warm process {}",
+            ms(version.median()),
+            ms(signatures.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "ascert --api-key api-key.json auth token > /dev/null".to_owned(),
     });
     out.add(Figure {
         section,
