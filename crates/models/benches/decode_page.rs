@@ -1,6 +1,7 @@
 //! Decoding one page of 200 certificates, as `GET /v1/certificates?limit=200` answers it: straight
 //! from the bytes, and through `serde_path_to_error` as ascert-transport does (to name the JSON path
-//! of a field that does not fit).
+//! of a field that does not fit). `ASCERT_BENCH_PAGE=page.json` decodes a saved page instead of the
+//! generated one.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -32,8 +33,17 @@ fn page(count: usize) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The page to decode: the file named by `ASCERT_BENCH_PAGE` (a page saved from the sandbox or from
+/// Apple, say with curl), else a generated one.
+fn body() -> Vec<u8> {
+    match std::env::var_os("ASCERT_BENCH_PAGE") {
+        Some(path) => std::fs::read(&path).expect("ASCERT_BENCH_PAGE names a readable file"),
+        None => page(200),
+    }
+}
+
 fn decode(c: &mut Criterion) {
-    let body = page(200);
+    let body = body();
     let check: CertificatesResponse = serde_json::from_slice(&body).expect("the page decodes");
     assert_eq!(check.data.len(), 200);
     let mut group = c.benchmark_group("decode a 200-certificate page");
