@@ -243,6 +243,19 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     });
     out.add(Figure {
         section,
+        what: "ascert-transport `Client::pages` alone".to_owned(),
+        value: big_list.transport.describe(),
+        baseline: format!(
+            "{:.3} × floor",
+            ratio(big_list.transport.median(), big_list.floor.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "Client::pages::<CertificatesResponse>(v1/certificates?limit=200), run after each pair"
+            .to_owned(),
+    });
+    out.add(Figure {
+        section,
         what: "stream / floor (medians)".to_owned(),
         value: format!("{list_ratio:.3}"),
         baseline: "1.000 (the floor)".to_owned(),

@@ -64,6 +64,21 @@ impl Lister {
         Ok(count)
     }
 
+    /// Every certificate through ascert-transport's `Client::pages` alone (no certificates layer).
+    pub(crate) async fn transport(&self) -> Result<usize> {
+        let client = self.api.client();
+        let first = client.url(&format!(
+            "v1/certificates?{}",
+            ListCertificatesQuery::new().limit(PAGE_SIZE)?
+        ))?;
+        let mut pages = std::pin::pin!(client.pages::<CertificatesResponse>(first));
+        let mut count = 0;
+        while let Some(page) = pages.try_next().await? {
+            count += page.data.len();
+        }
+        Ok(count)
+    }
+
     /// Every certificate through the floor's loop; returns how many.
     pub(crate) async fn floor(&self) -> Result<usize> {
         let token = self.tokens.token()?;
@@ -116,6 +131,8 @@ async fn floor_list(http: &reqwest::Client, first: &str, token: &str) -> Result<
 pub(crate) struct Comparison {
     pub(crate) ascert: Samples,
     pub(crate) floor: Samples,
+    /// `Client::pages` alone, run after each pair.
+    pub(crate) transport: Samples,
 }
 
 /// Lists `expected` certificates `runs` times each way, after one warm-up of each.
@@ -134,6 +151,7 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
     let mut comparison = Comparison {
         ascert: Samples::default(),
         floor: Samples::default(),
+        transport: Samples::default(),
     };
     for run in 0..runs {
         for ascert_first in [run % 2 == 0, run % 2 == 1] {
@@ -154,6 +172,13 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
                 comparison.floor.push(elapsed);
             }
         }
+        let started = Instant::now();
+        let count = lister.transport().await?;
+        comparison.transport.push(started.elapsed());
+        ensure!(
+            count == expected,
+            "transport listed {count} of {expected} certificates"
+        );
     }
     Ok(comparison)
 }
