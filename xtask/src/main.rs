@@ -4,14 +4,18 @@
 //!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
 //!   and the doctests. ascert-keychain, which is macOS-only, is type-checked and linted for both
 //!   macOS targets (`rustup target add` is run first).
-//! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox, once the CLI exists.
+//! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
+//! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
+//!   and writes docs/benchmarks.md; see [`bench`]. `ci` never runs it.
+//! - `cargo xtask fuzz [SECONDS]`: runs each cargo-fuzz target of fuzz/; see [`fuzz`]. Not in `ci`.
+
+mod bench;
+mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
-
-mod fuzz;
 
 fn main() -> ExitCode {
     match run() {
@@ -36,6 +40,7 @@ fn run() -> Result<()> {
             &root,
             args.get(1).map_or(Ok(60), |s| s.parse()).context("SECONDS")?,
         ),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("-h" | "--help") | None => {
             print_help();
             Ok(())
@@ -51,7 +56,9 @@ fn print_help() {
          tasks:\n  \
          ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
-         fuzz   [SECONDS] run each cargo-fuzz target of fuzz/ for SECONDS (default 60; needs cargo-fuzz)"
+         fuzz   [SECONDS] run each cargo-fuzz target of fuzz/ for SECONDS (default 60; needs cargo-fuzz)\n  \
+         bench  measure ascert against the sandbox (release build) and write docs/benchmarks.md;\n         \
+         --quick runs fewer iterations"
     );
 }
 

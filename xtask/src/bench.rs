@@ -1,0 +1,523 @@
+//! `cargo xtask bench`: ascert's own cost next to the network's, measured end to end against the
+//! in-process sandbox on loopback, each figure beside a baseline measured in the same run.
+//!
+//! The debug `xtask` that `cargo xtask` runs only builds the release binaries (`ascert` and
+//! `xtask` in one invocation, so they share their dependencies) and hands over to the release
+//! `xtask bench`, which measures:
+//!
+//! - listing 10,000 certificates through ascert-certificates' stream against a bare reqwest +
+//!   `serde_json` loop over the same URLs ([`list`]);
+//! - the CLI listing 1,000 and 10,000 certificates as JSON to /dev/null: wall time and peak RSS
+//!   ([`process`]);
+//! - token signing: signatures per run of requests, and one signature's cost ([`tokens`]);
+//! - cold start: `ascert --version` and a one-page list against a one-request floor;
+//! - identity creation step by step ([`identity`]).
+//!
+//! It prints a table and rewrites the generated part of docs/benchmarks.md ([`report`]). Numbers
+//! on a shared machine are noisy: everything is a median, and goals are ratios to a baseline of the
+//! same run or limits far from the figure, never timing assertions in tests.
+
+mod identity;
+mod list;
+mod process;
+mod report;
+mod stats;
+mod tokens;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail, ensure};
+use ascert_sandbox::{Limits, Sandbox};
+
+use self::list::{Lister, PAGE_SIZE};
+use self::process::{Ascert, RssMethod};
+use self::report::{Figure, Machine, Verdict};
+use self::stats::{Samples, mib, ms, ratio};
+
+/// How many times each measurement runs.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    list_runs: usize,
+    cli_runs: usize,
+    version_runs: usize,
+    page_runs: usize,
+    requests: u64,
+    signatures: usize,
+    identities: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Self {
+        if quick {
+            Self {
+                list_runs: 3,
+                cli_runs: 2,
+                version_runs: 10,
+                page_runs: 5,
+                requests: 2_000,
+                signatures: 50,
+                identities: 3,
+            }
+        } else {
+            Self {
+                list_runs: 7,
+                cli_runs: 5,
+                version_runs: 30,
+                page_runs: 15,
+                requests: 10_000,
+                signatures: 200,
+                identities: 10,
+            }
+        }
+    }
+}
+
+/// `cargo xtask bench [--quick]`.
+///
+/// # Errors
+/// When a build, a sandbox or a measurement fails.
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
+    let mut quick = false;
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            other => bail!("unknown bench option {other:?}; the one option is --quick"),
+        }
+    }
+    if cfg!(debug_assertions) {
+        return relaunch_release(root, args);
+    }
+    let binary = std::env::current_exe()?
+        .parent()
+        .context("the xtask binary has no folder")?
+        .join("ascert");
+    ensure!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build --release -p ascert`",
+        binary.display()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let figures = runtime.block_on(measure(binary, Plan::new(quick)))?;
+    let machine = Machine::detect(quick, RssMethod::detect().describe().to_owned());
+    let table = report::table(&figures.figures);
+    #[allow(clippy::print_stdout, reason = "the table is what the task prints")]
+    {
+        println!("\n{table}");
+    }
+    let path = root.join("docs").join("benchmarks.md");
+    report::write_into(&path, &report::markdown(&machine, &figures.figures), TEMPLATE)?;
+    progress(&format!("wrote {}", path.display()));
+    Ok(())
+}
+
+/// The start of docs/benchmarks.md when it does not exist yet.
+const TEMPLATE: &str = "# Benchmarks\n\nMade by `cargo xtask bench`.\n\n";
+
+/// Builds the release binaries in one cargo invocation and runs the release `xtask bench`.
+fn relaunch_release(root: &Path, args: &[String]) -> Result<()> {
+    progress("building the release binaries (ascert and xtask)");
+    let status = Command::new(crate::cargo())
+        .args(["build", "--release", "--locked", "-p", "ascert", "-p", "xtask"])
+        .current_dir(root)
+        .status()
+        .context("could not start cargo")?;
+    ensure!(status.success(), "the release build failed ({status})");
+    let xtask = target_dir(root)?.join("release").join("xtask");
+    let status = Command::new(&xtask)
+        .arg("bench")
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("could not start {}", xtask.display()))?;
+    ensure!(status.success(), "the release bench failed ({status})");
+    Ok(())
+}
+
+/// Cargo's target folder, as `cargo metadata` reports it (`CARGO_TARGET_DIR` included).
+fn target_dir(root: &Path) -> Result<PathBuf> {
+    let output = Command::new(crate::cargo())
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .context("could not run cargo metadata")?;
+    ensure!(output.status.success(), "cargo metadata failed");
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata gave no target_directory")
+}
+
+fn progress(message: &str) {
+    #[allow(clippy::print_stderr, reason = "progress goes to stderr")]
+    {
+        eprintln!("==> bench: {message}");
+    }
+}
+
+struct Figures {
+    figures: Vec<Figure>,
+}
+
+impl Figures {
+    fn add(&mut self, figure: Figure) {
+        progress(&format!("{}: {}", figure.what, figure.value));
+        self.figures.push(figure);
+    }
+}
+
+/// A sandbox with `count` certificates, no rate limit in the way and room to create certificates.
+async fn sandbox(count: usize) -> Result<Sandbox> {
+    Ok(Sandbox::builder()
+        .seed_certificates(count)
+        .page_size(PAGE_SIZE)
+        .rate_limit(100_000_000)
+        .limits(Limits {
+            development_per_owner: 10_000,
+            distribution_per_team: 10_000,
+            developer_id_application: 10_000,
+        })
+        .start()
+        .await?)
+}
+
+/// The CLI's arguments for listing `sandbox` as JSON.
+fn list_args(key_file: &Path, sandbox: &Sandbox) -> Result<Vec<String>> {
+    Ok(vec![
+        "--api-key".to_owned(),
+        key_file.to_str().context("key path is not UTF-8")?.to_owned(),
+        "--base-url".to_owned(),
+        sandbox.base_url().to_owned(),
+        "certificates".to_owned(),
+        "list".to_owned(),
+        "--json".to_owned(),
+    ])
+}
+
+/// Runs a blocking measurement of the CLI off the runtime's threads, so the sandbox keeps serving.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await?
+}
+
+/// The CLI's command for a figure, as a reader would type it.
+const CLI_LIST: &str =
+    "ascert --api-key api-key.json --base-url $SANDBOX certificates list --json > /dev/null";
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one measurement after the other, in report order"
+)]
+async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
+    let mut out = Figures { figures: Vec::new() };
+    let work = tempfile::tempdir()?;
+    let rss = RssMethod::detect();
+    let ascert = Ascert {
+        binary,
+        home: work.path().join("home"),
+        rss,
+    };
+
+    // 1. Listing 10,000 certificates in process: ascert's stream against the floor.
+    progress("starting sandboxes with 10,000, 1,000 and 100 certificates");
+    let big = sandbox(10_000).await?;
+    let middle = sandbox(1_000).await?;
+    let small = sandbox(100).await?;
+    let big_lister = Lister::new(&big)?;
+    progress("listing 10,000 certificates: ascert's stream against the floor");
+    let big_list = list::compare(&big_lister, 10_000, plan.list_runs).await?;
+    let section = "List 10,000 certificates (page size 200), in process";
+    let list_ratio = ratio(big_list.ascert.median(), big_list.floor.median());
+    out.add(Figure {
+        section,
+        what: "ascert-certificates stream".to_owned(),
+        value: big_list.ascert.describe(),
+        baseline: format!("floor {}", big_list.floor.describe()),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "CertificatesApi::list().limit(200)?.stream() against reqwest GET + \
+                  serde_json::from_slice::<CertificatesResponse> following links.next \
+                  (cargo xtask bench, bench/list.rs)"
+            .to_owned(),
+    });
+    out.add(Figure {
+        section,
+        what: "ascert-transport `Client::pages` alone".to_owned(),
+        value: big_list.transport.describe(),
+        baseline: format!(
+            "{:.3} × floor",
+            ratio(big_list.transport.median(), big_list.floor.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "Client::pages::<CertificatesResponse>(v1/certificates?limit=200), run after each pair"
+            .to_owned(),
+    });
+    out.add(Figure {
+        section,
+        what: "stream / floor (medians)".to_owned(),
+        value: format!("{list_ratio:.3}"),
+        baseline: "1.000 (the floor)".to_owned(),
+        goal: "≤ 1.10".to_owned(),
+        verdict: Verdict::of(list_ratio <= 1.10),
+        command: "the two rows above, alternating which goes first".to_owned(),
+    });
+
+    // 2. The CLI listing 1,000 and 10,000 certificates.
+    let middle_lister = Lister::new(&middle)?;
+    let middle_list = list::compare(&middle_lister, 1_000, plan.list_runs).await?;
+    let version_run = {
+        let ascert = ascert.clone();
+        blocking(move || ascert.measure(&["--version"])).await?
+    };
+    let version_rss = version_run.peak_rss_kib.unwrap_or_default();
+    let section = "The CLI: `certificates list --json` to /dev/null";
+    let mut peaks = Vec::new();
+    for (count, sandbox, floor) in [
+        (1_000, &middle, &middle_list.floor),
+        (10_000, &big, &big_list.floor),
+    ] {
+        progress(&format!("the CLI lists {count} certificates"));
+        let keys = sandbox
+            .api_key()
+            .write_files(&work.path().join(format!("keys-{count}")))?;
+        let args = list_args(&keys.api_key_json_path, sandbox)?;
+        let (wall, peak) = {
+            let ascert = ascert.clone();
+            let runs = plan.cli_runs;
+            blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                ascert.measure(&args)?; // warm-up: page cache, the sandbox's lazy seeding
+                let mut wall = Samples::default();
+                let mut peak = 0;
+                for _ in 0..runs {
+                    let run = ascert.measure(&args)?;
+                    wall.push(run.wall);
+                    peak = peak.max(run.peak_rss_kib.unwrap_or_default());
+                }
+                Ok((wall, peak))
+            })
+            .await?
+        };
+        peaks.push(peak);
+        out.add(Figure {
+            section,
+            what: format!("wall time, {count} certificates"),
+            value: wall.describe(),
+            baseline: format!(
+                "in-process floor {} ({:.2} ×)",
+                ms(floor.median()),
+                ratio(wall.median(), floor.median())
+            ),
+            goal: "-".to_owned(),
+            verdict: Verdict::Info,
+            command: CLI_LIST.replace("$SANDBOX", &format!("$SANDBOX_{count}")),
+        });
+        out.add(Figure {
+            section,
+            what: format!("peak RSS, {count} certificates"),
+            value: mib(peak),
+            baseline: format!("`ascert --version` {}", mib(version_rss)),
+            goal: "< 30 MB".to_owned(),
+            verdict: Verdict::of(peak < 30 * 1024),
+            command: format!(
+                "/usr/bin/time -f %M {}",
+                CLI_LIST.replace("$SANDBOX", &format!("$SANDBOX_{count}"))
+            ),
+        });
+    }
+    let growth = peaks[1].saturating_sub(peaks[0]);
+    out.add(Figure {
+        section,
+        what: "peak RSS growth, 1,000 → 10,000".to_owned(),
+        value: mib(growth),
+        baseline: format!("1,000: {}", mib(peaks[0])),
+        goal: "flat (≤ 2 MB for 10 × the certificates)".to_owned(),
+        verdict: Verdict::of(growth <= 2 * 1024),
+        command: "the two peak RSS rows above".to_owned(),
+    });
+
+    // 3. Token signing.
+    progress(&format!("{} requests through one client", plan.requests));
+    let small_lister = Lister::new(&small)?;
+    let requests = tokens::requests(&small_lister, plan.requests).await?;
+    let signatures = tokens::signature_cost(&small_lister, plan.signatures)?;
+    let section = "Token signing";
+    out.add(Figure {
+        section,
+        what: format!("signatures per {} requests", requests.requests),
+        value: requests.signatures.to_string(),
+        baseline: format!("{} requests sent", requests.requests),
+        goal: "1 per token lifetime (20 min)".to_owned(),
+        verdict: Verdict::of(requests.signatures <= 1),
+        command: format!(
+            "{} × Client::get(v1/certificates?limit=1) on one fresh TokenProvider; \
+             TokenProvider::signatures()",
+            plan.requests
+        ),
+    });
+    out.add(Figure {
+        section,
+        what: "one ES256 signature".to_owned(),
+        value: signatures.describe(),
+        baseline: format!("one loopback request {}", ms(requests.round_trips.median())),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: format!("{} × TokenProvider::renew()", plan.signatures),
+    });
+
+    // 4. Cold start.
+    progress("cold start");
+    let section = "Cold start";
+    let keys = small.api_key().write_files(&work.path().join("keys-100"))?;
+    let page_args = list_args(&keys.api_key_json_path, &small)?;
+    let token_args = [
+        page_args[0].clone(),
+        page_args[1].clone(),
+        "auth".to_owned(),
+        "token".to_owned(),
+    ];
+    let (version, true_runs, page, token) = {
+        let ascert = ascert.clone();
+        blocking(move || {
+            let page_args: Vec<&str> = page_args.iter().map(String::as_str).collect();
+            let token_args: Vec<&str> = token_args.iter().map(String::as_str).collect();
+            ascert.time(&page_args)?;
+            let mut version = Samples::default();
+            let mut nothing = Samples::default();
+            let mut page = Samples::default();
+            let mut token = Samples::default();
+            for _ in 0..plan.version_runs {
+                version.push(ascert.time(&["--version"])?.wall);
+                nothing.push(time_true()?);
+            }
+            for _ in 0..plan.page_runs {
+                page.push(ascert.time(&page_args)?.wall);
+                token.push(ascert.time(&token_args)?.wall);
+            }
+            Ok((version, nothing, page, token))
+        })
+        .await?
+    };
+    out.add(Figure {
+        section,
+        what: "`ascert --version`".to_owned(),
+        value: version.describe(),
+        baseline: format!("`true` {}", ms(true_runs.median())),
+        goal: "< 10 ms".to_owned(),
+        verdict: Verdict::of(version.median() < Duration::from_millis(10)),
+        command: "ascert --version > /dev/null".to_owned(),
+    });
+    let floor = cold_floor(&small_lister, plan.page_runs).await?;
+    let round_trip = requests.round_trips.median();
+    let extra = page.median().saturating_sub(floor.median());
+    out.add(Figure {
+        section,
+        what: "`ascert certificates list --json`, one page (100 certificates)".to_owned(),
+        value: page.describe(),
+        baseline: format!(
+            "floor: new reqwest client + one GET {}; one warm round trip {}",
+            ms(floor.median()),
+            ms(round_trip)
+        ),
+        goal: "≤ floor + one round trip".to_owned(),
+        verdict: Verdict::of(extra <= round_trip),
+        command: CLI_LIST.replace("$SANDBOX", "$SANDBOX_100"),
+    });
+    out.add(Figure {
+        section,
+        what: "`ascert auth token` (key file, first signature, no network)".to_owned(),
+        value: token.describe(),
+        baseline: format!(
+            "`--version` {}; one signature in a warm process {}",
+            ms(version.median()),
+            ms(signatures.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "ascert --api-key api-key.json auth token > /dev/null".to_owned(),
+    });
+    out.add(Figure {
+        section,
+        what: "one page: CLI − floor".to_owned(),
+        value: ms(extra),
+        baseline: format!("of which process start (`--version`) {}", ms(version.median())),
+        goal: format!("≤ one round trip ({})", ms(round_trip)),
+        verdict: Verdict::of(extra <= round_trip),
+        command: "the rows above".to_owned(),
+    });
+
+    // 5. Identity creation.
+    progress(&format!("creating {} identities", plan.identities));
+    let section = "Identity creation, end to end";
+    let identities_dir = work.path().join("identities");
+    std::fs::create_dir(&identities_dir)?;
+    let runs = identity::create(&small, &small_lister, &identities_dir, plan.identities).await?;
+    out.add(Figure {
+        section,
+        what: "key, CSR, save, create, download, .p12".to_owned(),
+        value: runs.total.describe(),
+        baseline: format!("RSA-2048 key alone {}", ms(runs.steps[0].median())),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "PrivateKey::generate_rsa_2048, create_csr, write_atomic, \
+                  CertificatesApi::create().send(), CertificatesApi::download, build_pkcs12 + write_atomic \
+                  (bench/identity.rs)"
+            .to_owned(),
+    });
+    out.add(Figure {
+        section,
+        what: "share spent on the RSA key".to_owned(),
+        value: format!("{:.0} %", runs.key_share() * 100.0),
+        baseline: "of the summed time of every run".to_owned(),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "the same runs".to_owned(),
+    });
+    for (name, samples) in identity::STEPS.iter().zip(&runs.steps).skip(1) {
+        out.add(Figure {
+            section,
+            what: format!("step: {name}"),
+            value: samples.describe(),
+            baseline: "-".to_owned(),
+            goal: "-".to_owned(),
+            verdict: Verdict::Info,
+            command: "the same runs".to_owned(),
+        });
+    }
+    drop((big, middle, small));
+    Ok(out)
+}
+
+/// The floor of a cold one-page list: a new reqwest client (so a new connection) and one `GET`.
+async fn cold_floor(lister: &Lister, runs: usize) -> Result<Samples> {
+    use ascert_auth::TokenSource as _;
+    let token = lister.tokens.token()?;
+    let url = lister.first_url()?;
+    let mut samples = Samples::default();
+    // The first run is a warm-up.
+    for run in 0..=runs {
+        let started = Instant::now();
+        let http = list::floor_client()?;
+        let page = list::floor_page(&http, &url, token.expose()).await?;
+        let elapsed = started.elapsed();
+        ensure!(
+            page.data.len() == 100,
+            "the floor's page held {}",
+            page.data.len()
+        );
+        if run > 0 {
+            samples.push(elapsed);
+        }
+    }
+    Ok(samples)
+}
+
+/// How long starting a process that does nothing takes here.
+fn time_true() -> Result<Duration> {
+    let started = Instant::now();
+    let status = Command::new("true").status()?;
+    ensure!(status.success(), "`true` failed");
+    Ok(started.elapsed())
+}
