@@ -6,8 +6,8 @@
 //!   macOS targets (`rustup target add` is run first).
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
-//!   and writes docs/benchmarks.md; see [`bench`]. `ci` never runs it.
-//! - `cargo xtask fuzz [SECONDS]`: runs each cargo-fuzz target of fuzz/; see [`fuzz`]. Not in `ci`.
+//!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
+//! - `cargo xtask fuzz [SECONDS]`: runs each cargo-fuzz target of fuzz/; see [`fuzz`](mod@fuzz). Not in `ci`.
 
 mod bench;
 mod fuzz;
