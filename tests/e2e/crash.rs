@@ -36,21 +36,6 @@ fn create_command(env: &Env, p12: Option<&Path>) -> std::process::Command {
     command
 }
 
-/// The visible key records (`keys/*.json`).
-fn records(env: &Env) -> Vec<serde_json::Value> {
-    let Ok(entries) = std::fs::read_dir(env.home().join("keys")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json")
-                && !p.file_name().unwrap().to_string_lossy().starts_with('.')
-        })
-        .filter_map(|p| serde_json::from_slice(&std::fs::read(&p).ok()?).ok())
-        .collect()
-}
-
 /// Temporary files (`.NAME.tmp-PID-RANDOM`, see crates/keystore/src/atomic.rs) under `folder`.
 fn temp_files(folder: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -81,7 +66,7 @@ async fn rerun_converges(env: &Env, p12: Option<&Path>) {
         "exactly one certificate\n{}",
         rerun.stderr
     );
-    let records = records(env);
+    let records = env.key_records();
     assert_eq!(records.len(), 1, "exactly one key: {records:?}");
     assert_eq!(
         records[0]["certificateId"],
@@ -134,7 +119,7 @@ const ATTEMPTS: usize = 10;
 
 /// Whether the killed run had already finished: its certificate is recorded with its key.
 fn finished(env: &Env) -> bool {
-    records(env).iter().any(|r| r.get("certificateId").is_some())
+    env.key_records().iter().any(|r| r.get("certificateId").is_some())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,7 +150,7 @@ async fn killed_after_the_post_answered_before_the_certificate_is_saved() {
             1,
             "the certificate was issued before the kill"
         );
-        assert_eq!(records(&env).len(), 1, "the key survived");
+        assert_eq!(env.key_records().len(), 1, "the key survived");
         rerun_converges(&env, None).await;
         return;
     }
@@ -228,7 +213,7 @@ async fn a_failed_export_keeps_the_identity_and_says_how_to_export_it() {
         result.stderr
     );
     assert_eq!(env.sandbox.certificate_count(), 1);
-    let records = records(&env);
+    let records = env.key_records();
     assert_eq!(records.len(), 1);
     assert!(
         records[0].get("certificateId").is_some(),

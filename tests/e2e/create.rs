@@ -15,21 +15,6 @@ async fn create(env: &Env, certificate_type: &str, extra: &[&str]) -> crate::sup
     env.run(&args).await
 }
 
-fn keys(env: &Env) -> Vec<serde_json::Value> {
-    let folder = env.home().join("keys");
-    let Ok(entries) = std::fs::read_dir(&folder) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| {
-            let path = e.unwrap().path();
-            let visible = !path.file_name()?.to_str()?.starts_with('.');
-            (visible && path.extension().is_some_and(|x| x == "json"))
-                .then(|| serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap())
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn create_keeps_the_key_and_pairs_the_certificate() {
     let env = Env::start().await;
@@ -45,7 +30,7 @@ async fn create_keeps_the_key_and_pairs_the_certificate() {
     let key_file = env.home().join("keys").join(format!("{key_id}.key.pem"));
     assert_eq!(mode(&key_file), 0o600);
     assert_eq!(mode(&env.home().join("keys")), 0o700);
-    let records = keys(&env);
+    let records = env.key_records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["certificateId"], json["certificate"]["id"]);
     let identities = env.run(&["identities", "list", "--json"]).await.json();
@@ -122,7 +107,7 @@ async fn inputs_are_checked_before_any_key_is_made() {
     if !cfg!(target_os = "macos") {
         keychain.fails_with(2);
     }
-    assert!(keys(&env).is_empty(), "no key was made");
+    assert!(env.key_records().is_empty(), "no key was made");
     assert_eq!(env.sandbox.certificate_count(), 0, "nothing was sent");
 }
 
@@ -134,8 +119,11 @@ async fn a_lost_create_response_is_adopted_not_repeated() {
     result.ok();
     assert_eq!(result.json()["outcome"], "adopted");
     assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
-    assert_eq!(keys(&env).len(), 1);
-    assert_eq!(keys(&env)[0]["certificateId"], result.json()["certificate"]["id"]);
+    assert_eq!(env.key_records().len(), 1);
+    assert_eq!(
+        env.key_records()[0]["certificateId"],
+        result.json()["certificate"]["id"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,7 +144,7 @@ async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
         stderr.contains(&format!("ascert certificates revoke {first_id}")),
         "{stderr}"
     );
-    assert_eq!(keys(&env).len(), 2, "the new key is kept");
+    assert_eq!(env.key_records().len(), 2, "the new key is kept");
 
     env.run(&["certificates", "revoke", &first_id, "--yes"])
         .await
@@ -164,7 +152,7 @@ async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
     let retried = create(&env, "DISTRIBUTION", &["--json"]).await;
     retried.ok();
     assert!(retried.stderr.contains("Reusing key"), "{}", retried.stderr);
-    assert_eq!(keys(&env).len(), 2, "no third key");
+    assert_eq!(env.key_records().len(), 2, "no third key");
     assert_eq!(env.sandbox.certificate_count(), 1);
 }
 
@@ -194,13 +182,13 @@ async fn killed_then_rerun(kill_when: &str) {
         .args(IDENTITY);
     let mut child = command.spawn().unwrap();
     match kill_when {
-        "key persisted" => until("the key file", || !keys(&env).is_empty()).await,
+        "key persisted" => until("the key file", || !env.key_records().is_empty()).await,
         "certificate issued" => until("the certificate", || env.sandbox.certificate_count() == 1).await,
         other => panic!("{other}"),
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(keys(&env).len(), 1, "the key survived the kill");
+    assert_eq!(env.key_records().len(), 1, "the key survived the kill");
 
     env.sandbox.set_latency(Duration::ZERO);
     env.sandbox.set_create_response_delay(Duration::ZERO);
@@ -208,7 +196,7 @@ async fn killed_then_rerun(kill_when: &str) {
     rerun.ok();
     assert!(rerun.stderr.contains("Reusing key"), "{}", rerun.stderr);
     assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
-    let records = keys(&env);
+    let records = env.key_records();
     assert_eq!(records.len(), 1, "no second key");
     assert_eq!(
         records[0]["certificateId"],
@@ -256,5 +244,5 @@ async fn a_users_own_csr_gets_a_certificate_without_a_local_key() {
         .await;
     result.ok();
     assert_eq!(result.json()["attributes"]["certificateType"], "IOS_DEVELOPMENT");
-    assert!(keys(&env).is_empty());
+    assert!(env.key_records().is_empty());
 }

@@ -75,21 +75,6 @@ async fn listing_2000_certificates_under_20_percent_faults_returns_each_exactly_
     }
 }
 
-/// The local key records (`keys/*.json`) of an environment.
-fn key_records(env: &Env) -> Vec<serde_json::Value> {
-    let Ok(entries) = std::fs::read_dir(env.home().join("keys")) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "json")
-                && !p.file_name().unwrap().to_string_lossy().starts_with('.')
-        })
-        .map(|p| serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn creating_under_dropped_responses_and_faults_makes_exactly_one_paired_certificate() {
     for seed in 0..seeds() {
@@ -128,7 +113,7 @@ async fn creating_under_dropped_responses_and_faults_makes_exactly_one_paired_ce
             1,
             "seed {seed}: exactly one certificate"
         );
-        let records = key_records(&env);
+        let records = env.key_records();
         assert_eq!(records.len(), 1, "seed {seed}: exactly one key");
         assert_eq!(
             records[0]["certificateId"], created["certificate"]["id"],

@@ -79,6 +79,23 @@ impl Env {
         self.path("home")
     }
 
+    /// The key records (`keys/*.json`) of the keystore, skipping temporary files; safe to poll while
+    /// a run of the binary writes, since records only ever appear by an atomic rename.
+    pub(crate) fn key_records(&self) -> Vec<serde_json::Value> {
+        let Ok(entries) = std::fs::read_dir(self.home().join("keys")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                let visible = !path.file_name()?.to_str()?.starts_with('.');
+                (visible && path.extension().is_some_and(|x| x == "json"))
+                    .then(|| serde_json::from_slice(&std::fs::read(&path).ok()?).ok())
+                    .flatten()
+            })
+            .collect()
+    }
+
     /// `ascert` with a clean environment pointed at this sandbox, without credentials.
     pub(crate) fn bare(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ascert"));
