@@ -7,7 +7,8 @@
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
 //!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
-//! - `cargo xtask fuzz [SECONDS]`: runs each cargo-fuzz target of fuzz/; see [`fuzz`](mod@fuzz). Not in `ci`.
+//! - `cargo xtask fuzz [SECONDS] [TARGET...]`: runs each cargo-fuzz target of fuzz/; see
+//!   [`fuzz`](mod@fuzz). Not in `ci`: `.ci/run` runs `cargo xtask fuzz 15` after it.
 
 mod bench;
 mod fuzz;
@@ -36,10 +37,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
         Some("demo") => demo(&root),
-        Some("fuzz") => fuzz::fuzz(
-            &root,
-            args.get(1).map_or(Ok(60), |s| s.parse()).context("SECONDS")?,
-        ),
+        Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("-h" | "--help") | None => {
             print_help();
@@ -56,7 +54,8 @@ fn print_help() {
          tasks:\n  \
          ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
-         fuzz   [SECONDS] run each cargo-fuzz target of fuzz/ for SECONDS (default 60; needs cargo-fuzz)\n  \
+         fuzz   [SECONDS] [TARGET...] run each cargo-fuzz target of fuzz/ (or those named) for\n         \
+         SECONDS (default 60; needs cargo-fuzz); CI runs `fuzz 15`\n  \
          bench  measure ascert against the sandbox (release build) and write docs/benchmarks.md;\n         \
          --quick runs fewer iterations"
     );

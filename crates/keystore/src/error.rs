@@ -120,6 +120,19 @@ pub enum KeystoreError {
         #[source]
         source: p12_keystore::error::Error,
     },
+    /// An encrypted key or PKCS#12 file whose key derivation asks for more work or memory than
+    /// the bounds of [`MAX_PBKDF2_ITERATIONS`](crate::MAX_PBKDF2_ITERATIONS) and
+    /// [`MAX_SCRYPT_MEMORY`](crate::MAX_SCRYPT_MEMORY), or for parameters that are not valid.
+    #[error("the {what} is refused before decryption: {reason}")]
+    EncryptionCost {
+        /// "encrypted key" or "PKCS#12 file".
+        what: &'static str,
+        /// Which bound is broken, with the file's figure.
+        reason: String,
+    },
+    /// A PKCS#12 file so malformed that the PKCS#12 library failed on it instead of reporting it.
+    #[error("the PKCS#12 file is malformed: the PKCS#12 reader failed on it")]
+    Pkcs12Malformed,
     /// A PKCS#12 file with no private key in it.
     #[error("the PKCS#12 file holds no private key")]
     Pkcs12WithoutKey,

@@ -164,8 +164,10 @@ impl PrivateKey {
     ///
     /// # Errors
     ///
-    /// As [`PrivateKey::from_pem`], and [`KeystoreError::WrongPassphrase`] if the passphrase does
-    /// not decrypt the key.
+    /// As [`PrivateKey::from_pem`], [`KeystoreError::WrongPassphrase`] if the passphrase does
+    /// not decrypt the key, and [`KeystoreError::EncryptionCost`] if the key's encryption asks for
+    /// more than [`MAX_PBKDF2_ITERATIONS`](crate::MAX_PBKDF2_ITERATIONS) or scrypt beyond
+    /// [`MAX_SCRYPT_MEMORY`](crate::MAX_SCRYPT_MEMORY) (checked before any derivation).
     pub fn from_pem_with_passphrase(pem_text: &str, passphrase: &str) -> Result<Self> {
         Self::from_pem_inner(pem_text, Some(passphrase))
     }
@@ -188,6 +190,12 @@ impl PrivateKey {
                 let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&contents).map_err(|e| {
                     KeystoreError::InvalidKey {
                         reason: format!("bad encrypted PKCS#8: {e}"),
+                    }
+                })?;
+                crate::pbe::check_scheme(&info.encryption_algorithm).map_err(|reason| {
+                    KeystoreError::EncryptionCost {
+                        what: "encrypted key",
+                        reason,
                     }
                 })?;
                 let plain = info
@@ -418,6 +426,31 @@ pub(crate) mod tests {
             err.to_string().contains("\"CERTIFICATE\" is not a private key"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_encrypted_key_asking_for_unbounded_work_is_refused_before_decryption() {
+        use crate::pbe::tests::{encrypted_key_der, pbkdf2, scrypt};
+        // 4 billion iterations would run for most of an hour; an scrypt cost of 0 panics in pkcs5.
+        for (kdf, expected) in [
+            (pbkdf2(u32::MAX), "4294967295 PBKDF2 iterations"),
+            (scrypt(0, 8, 1), "scrypt cost N = 0"),
+            (scrypt(1 << 40, 8, 1), "more than 1024 MiB"),
+        ] {
+            let pem = pem::encode(&pem::Pem::new("ENCRYPTED PRIVATE KEY", encrypted_key_der(kdf)));
+            let err = PrivateKey::from_pem_with_passphrase(&pem, "passphrase").unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    KeystoreError::EncryptionCost {
+                        what: "encrypted key",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //!   URL through a caller-supplied [`IssuerFetcher`]; Apple's CAs are pinned by SHA-256.
 //! - [`install_identity`]: the key and certificates straight into the macOS keychain (through
 //!   ascert-keychain; "only on macOS" elsewhere).
+//! - Files read are checked before any key is derived from a password: [`MAX_PBKDF2_ITERATIONS`],
+//!   [`MAX_SCRYPT_MEMORY`] and [`MAX_SCRYPT_PARALLELISM`] bound what a hostile file can make a
+//!   reader spend.
 //! - [`write_atomic`]: every file this crate writes goes through it (temp file, fsync, rename,
 //!   folder fsync).
 //!
@@ -45,6 +48,7 @@ mod install;
 mod intermediates;
 mod key;
 mod pairing;
+mod pbe;
 mod pkcs12;
 mod record;
 mod store;
@@ -59,6 +63,7 @@ pub use intermediates::{
 };
 pub use key::{KeyId, PrivateKey, RSA_BITS};
 pub use pairing::{KeyOnlyState, Pairing, pair};
+pub use pbe::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM};
 pub use pkcs12::{
     MIN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12, export_pkcs12, read_pkcs12,
 };

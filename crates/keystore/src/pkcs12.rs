@@ -176,14 +176,24 @@ pub struct Pkcs12Contents {
 /// # Errors
 ///
 /// [`KeystoreError::Pkcs12`] if the file is damaged or the password wrong,
+/// [`KeystoreError::EncryptionCost`] if its encryption parameters ask for unbounded work (checked
+/// before any derivation), [`KeystoreError::Pkcs12Malformed`] if the PKCS#12 library fails on it,
 /// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::InvalidKey`] if the key
 /// is not RSA.
 pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
-    let store = KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed).map_err(|source| {
-        KeystoreError::Pkcs12 {
-            what: "import",
-            source,
-        }
+    crate::pbe::check_nested(p12).map_err(|reason| KeystoreError::EncryptionCost {
+        what: "PKCS#12 file",
+        reason,
+    })?;
+    // The check above sees every encryption parameter outside the encrypted bags; one hidden
+    // inside them can still reach a panic in the decryption library (pkcs5 on an scrypt cost of 0),
+    // which must end as an error, not as the caller's crash.
+    let parsed =
+        std::panic::catch_unwind(|| KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed))
+            .map_err(|_| KeystoreError::Pkcs12Malformed)?;
+    let store = parsed.map_err(|source| KeystoreError::Pkcs12 {
+        what: "import",
+        source,
     })?;
     let (_, chain) = store.private_key_chain().ok_or(KeystoreError::Pkcs12WithoutKey)?;
     let key = PrivateKey::from_der(chain.key().as_der())?;
@@ -462,5 +472,80 @@ mod tests {
         assert_eq!(record.key_id, test_key().id());
         assert_eq!(record.label, "Jane");
         assert_eq!(record.serial_number.as_deref(), Some(leaf.serial()));
+    }
+
+    use crate::pbe::tests::tlv;
+
+    const ID_DATA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    const ID_ENCRYPTED_DATA: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x06];
+    const SHROUDED_KEY_BAG: &[u8] = &[
+        0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x02,
+    ];
+
+    /// `SafeContents` holding one shrouded key bag whose key is derived with `kdf`.
+    fn key_bag(kdf: pkcs8::pkcs5::pbes2::Kdf) -> Vec<u8> {
+        let key = crate::pbe::tests::encrypted_key_der(kdf);
+        tlv(0x30, &tlv(0x30, &[SHROUDED_KEY_BAG, &tlv(0xa0, &key)].concat()))
+    }
+
+    /// A PFX without a MAC (it is optional) around one `ContentInfo`.
+    fn pfx(content_info: &[u8]) -> Vec<u8> {
+        let auth_safe = tlv(0x30, content_info);
+        let outer = tlv(0x30, &[ID_DATA, &tlv(0xa0, &tlv(0x04, &auth_safe))].concat());
+        tlv(0x30, &[&[0x02, 0x01, 0x03][..], &outer].concat())
+    }
+
+    fn plain(safe_contents: &[u8]) -> Vec<u8> {
+        tlv(0x30, &[ID_DATA, &tlv(0xa0, &tlv(0x04, safe_contents))].concat())
+    }
+
+    /// `EncryptedData`: `safe_contents` encrypted under `password` (PBKDF2, 2,048 iterations).
+    fn encrypted(safe_contents: &[u8], password: &str) -> Vec<u8> {
+        use pkcs8::der::Encode as _;
+        use pkcs8::pkcs5::{EncryptionScheme, pbes2};
+        let params = pbes2::Parameters {
+            kdf: crate::pbe::tests::pbkdf2(2048),
+            encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: [3; 16] },
+        };
+        let ciphertext = params.encrypt(password, safe_contents).unwrap();
+        let algorithm = EncryptionScheme::Pbes2(params).to_der().unwrap();
+        let info = tlv(0x30, &[ID_DATA, &algorithm, &tlv(0x80, &ciphertext)].concat());
+        let data = tlv(0x30, &[&[0x02, 0x01, 0x00][..], &info].concat());
+        tlv(0x30, &[ID_ENCRYPTED_DATA, &tlv(0xa0, &data)].concat())
+    }
+
+    #[test]
+    fn a_p12_asking_for_unbounded_work_is_refused_before_decryption() {
+        use crate::pbe::tests::{pbkdf2, scrypt};
+        for (kdf, expected) in [
+            (pbkdf2(u32::MAX), "4294967295 PBKDF2 iterations"),
+            (scrypt(0, 8, 1), "scrypt cost N = 0"),
+        ] {
+            let err = read_pkcs12(&pfx(&plain(&key_bag(kdf))), "pw").err().unwrap();
+            assert!(
+                matches!(
+                    err,
+                    KeystoreError::EncryptionCost {
+                        what: "PKCS#12 file",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_parser_panic_on_parameters_hidden_in_encrypted_bags_ends_as_an_error() {
+        // The scrypt cost of 0 sits inside encrypted content, where the check cannot see it;
+        // p12-keystore decrypts it with the right password and pkcs5 panics on it.
+        let p12 = pfx(&encrypted(&key_bag(crate::pbe::tests::scrypt(0, 8, 1)), "pw"));
+        let err = read_pkcs12(&p12, "pw").err().unwrap();
+        assert!(matches!(err, KeystoreError::Pkcs12Malformed), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the PKCS#12 file is malformed: the PKCS#12 reader failed on it"
+        );
     }
 }

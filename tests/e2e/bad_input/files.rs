@@ -267,6 +267,27 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
         "-subj",
         "/CN=Small/emailAddress=s@example.com",
     ]);
+    // A key encrypted by openssl with 8,388,608 PBKDF2 iterations, then edited to ask for
+    // 2,147,483,647: the decryption would run for many minutes if it were started.
+    let costly = path("costly.pem");
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-iter",
+        "8388608",
+        "-passout",
+        "pass:x",
+        "-in",
+        s(&rsa),
+        "-out",
+        s(&costly),
+    ]);
+    let costly = stocked.file(
+        "costly.pem",
+        raise_iterations(&std::fs::read_to_string(&costly).unwrap()),
+    );
     let import = |name: &str, file: &Path| Case::new(name, ["keys", "import", s(file)]);
     let import_p12 = |name: &str, file: &Path, password: &str| {
         Case::new(name, ["keys", "import", s(file)]).env("ASCERT_P12_PASSWORD", password)
@@ -301,6 +322,12 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
             ),
         ),
         import("an import of a folder", dir),
+        import(
+            "an import of an encrypted key asking for 2 billion PBKDF2 iterations",
+            &costly,
+        )
+        .env("ASCERT_KEY_PASSPHRASE", "x")
+        .says("2147483647 PBKDF2 iterations"),
         import_p12("a .p12 with the wrong password", &p12, "wrong"),
         import_p12(
             "a .p12 cut in half",
@@ -362,4 +389,23 @@ fn flip(bytes: &[u8]) -> Vec<u8> {
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x01;
     flipped
+}
+
+/// An encrypted PEM key made with 8,388,608 (DER `02 04 00 80 00 00`) PBKDF2 iterations, edited to
+/// ask for 2,147,483,647 (`02 04 7f ff ff ff`): same length, so the rest of the DER stays valid.
+fn raise_iterations(pem: &str) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut der = engine.decode(body).unwrap();
+    let from = [0x02, 0x04, 0x00, 0x80, 0x00, 0x00];
+    let at = der
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("openssl's iteration count");
+    der[at..at + from.len()].copy_from_slice(&[0x02, 0x04, 0x7f, 0xff, 0xff, 0xff]);
+    format!(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        engine.encode(der)
+    )
 }
