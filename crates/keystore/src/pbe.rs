@@ -1,10 +1,10 @@
 //! Bounds on the password-based encryption parameters of the files this crate reads.
 //!
 //! An encrypted PKCS#8 key or a PKCS#12 file names its own key-derivation cost, and the decryption
-//! libraries pay whatever it asks: 4 billion PBKDF2 iterations keep a CPU busy for about half an
-//! hour, scrypt's memory cost can ask for terabytes, and an scrypt cost of 0 makes `pkcs5` panic
+//! libraries pay whatever it asks: 4 billion PBKDF2 iterations keep a CPU busy for about 12
+//! minutes, scrypt's memory cost can ask for terabytes, and an scrypt cost of 0 makes `pkcs5` panic
 //! (an integer underflow in its parameter conversion). Every set of PBES2 parameters is checked
-//! against these bounds before anything is derived. The bounds sit far above what any tool writes
+//! against these bounds before anything is derived. The bounds sit well above what tools write
 //! (OpenSSL: 2,048 PBKDF2 iterations, scrypt N = 16,384, r = 8; this crate: 600,000 iterations).
 
 use pkcs8::der::{AnyRef, Decode as _, Encode as _, Reader as _, SliceReader, Tagged as _};
