@@ -1,7 +1,7 @@
 //! Broken or hostile files: API keys (.p8 and JSON), private keys to import, CSRs, certificates and
 //! PKCS#12 bundles.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Case, Stocked};
 use crate::support::openssl;
@@ -44,44 +44,10 @@ async fn broken_key_files_fail_cleanly() {
     let stocked = Stocked::start().await;
     let dir = stocked.env.dir.path();
     let path = |name: &str| dir.join(name);
-    let rsa = path("rsa.key");
-    openssl(&["genrsa", "-out", s(&rsa), "2048"]);
-    let p384 = path("p384.p8");
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-384",
-        "-out",
-        s(&p384),
-    ]);
-    let encrypted = path("encrypted.p8");
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-aes256",
-        "-pass",
-        "pass:x",
-        "-out",
-        s(&encrypted),
-    ]);
-    let cert = path("self.pem");
-    openssl(&[
-        "req",
-        "-x509",
-        "-key",
-        s(&rsa),
-        "-out",
-        s(&cert),
-        "-subj",
-        "/CN=Self",
-        "-days",
-        "1",
-    ]);
+    let rsa = rsa_key(&path("rsa.key"), 2048);
+    let p384 = ec_key(&path("p384.p8"), "P-384", &[]);
+    let encrypted = ec_key(&path("encrypted.p8"), "P-256", &["-aes256", "-pass", "pass:x"]);
+    let cert = self_signed(&rsa, &path("self.pem"));
     let real_p8 = std::fs::read_to_string(&stocked.env.private_key).unwrap();
     let body: Vec<&str> = real_p8.lines().filter(|l| !l.starts_with("-----")).collect();
     let truncated_p8 = format!(
@@ -198,31 +164,9 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
     let stocked = Stocked::start().await;
     let dir = stocked.env.dir.path();
     let path = |name: &str| dir.join(name);
-    let rsa = path("rsa.key");
-    openssl(&["genrsa", "-out", s(&rsa), "2048"]);
-    let ec = path("ec.key");
-    openssl(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        s(&ec),
-    ]);
-    let cert = path("self.pem");
-    openssl(&[
-        "req",
-        "-x509",
-        "-key",
-        s(&rsa),
-        "-out",
-        s(&cert),
-        "-subj",
-        "/CN=Self",
-        "-days",
-        "1",
-    ]);
+    let rsa = rsa_key(&path("rsa.key"), 2048);
+    let ec = ec_key(&path("ec.key"), "P-256", &[]);
+    let cert = self_signed(&rsa, &path("self.pem"));
     let p12 = path("good.p12");
     openssl(&[
         "pkcs12",
@@ -254,8 +198,7 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
         "-subj",
         "/CN=EC/emailAddress=e@example.com",
     ]);
-    let small_key = path("small.key");
-    openssl(&["genrsa", "-out", s(&small_key), "1024"]);
+    let small_key = rsa_key(&path("small.key"), 1024);
     let small_csr = path("small.csr");
     openssl(&[
         "req",
@@ -368,6 +311,39 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
         ),
     ];
     stocked.check(cases).await;
+}
+
+/// `openssl genrsa`: an RSA key of `bits` at `path`, which it returns.
+fn rsa_key(path: &Path, bits: u32) -> PathBuf {
+    openssl(&["genrsa", "-out", s(path), &bits.to_string()]);
+    path.to_owned()
+}
+
+/// `openssl genpkey`: an EC key on `curve` at `path` (with `extra` options, such as encryption).
+fn ec_key(path: &Path, curve: &str, extra: &[&str]) -> PathBuf {
+    let curve = format!("ec_paramgen_curve:{curve}");
+    let mut args = vec!["genpkey", "-algorithm", "EC", "-pkeyopt", &curve];
+    args.extend_from_slice(extra);
+    args.extend(["-out", s(path)]);
+    openssl(&args);
+    path.to_owned()
+}
+
+/// `openssl req -x509`: a one-day self-signed certificate for `key`, CN=Self, at `path`.
+fn self_signed(key: &Path, path: &Path) -> PathBuf {
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        s(key),
+        "-out",
+        s(path),
+        "-subj",
+        "/CN=Self",
+        "-days",
+        "1",
+    ]);
+    path.to_owned()
 }
 
 /// Bytes from a fixed xorshift sequence: the same garbage every run.

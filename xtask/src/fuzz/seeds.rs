@@ -46,14 +46,16 @@ pub(crate) fn ensure(corpus_root: &Path) -> Result<usize> {
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let seeds = runtime.block_on(make())?;
+    for target in &empty {
+        std::fs::create_dir_all(corpus_root.join(target))
+            .with_context(|| format!("cannot create the corpus of {target}"))?;
+    }
     let mut written = 0;
     for (target, name, bytes) in seeds {
         if !empty.contains(&target) {
             continue;
         }
         let path = corpus_root.join(target).join(format!("seed-{name}"));
-        std::fs::create_dir_all(corpus_root.join(target))
-            .with_context(|| format!("cannot create the corpus of {target}"))?;
         write_atomic(&path, &bytes, FileMode::Secret)
             .with_context(|| format!("cannot write {}", path.display()))?;
         written += 1;
