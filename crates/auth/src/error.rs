@@ -4,7 +4,7 @@
 //! base64 decoder names the offending character, serde names the unexpected value, keyring-core keeps
 //! undecodable secrets in its error), the error is reduced to its safe parts instead of being chained.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The error type of the platform credential store, as keyring-core reports it.
@@ -16,13 +16,16 @@ pub type StoreSource = Box<dyn std::error::Error + Send + Sync>;
 #[non_exhaustive]
 pub enum AuthError {
     /// The key file does not exist.
-    #[error("no API key file at {path}: check the path, or download the key again from App Store Connect")]
+    #[error(
+        "no API key file at {}: check the path, or download the key again from App Store Connect",
+        shown_path(path)
+    )]
     KeyFileMissing {
         /// The path that was tried.
         path: PathBuf,
     },
     /// The key file exists but cannot be read.
-    #[error("cannot read the API key file {path}: {source}")]
+    #[error("cannot read the API key file {}: {source}", shown_path(path))]
     KeyFileUnreadable {
         /// The path that was tried.
         path: PathBuf,
@@ -237,11 +240,6 @@ pub enum AuthError {
     },
 }
 
-/// Cuts `text` to at most `max` characters, so that an error never carries a whole paste.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}
-
 /// Quotes an id for an error message, or gives only its length when it is longer than `max` or
 /// spans lines: then it is likely a key pasted in the wrong place, and no part of it is repeated.
 pub(crate) fn shown_id(text: &str, max: usize) -> String {
@@ -253,12 +251,35 @@ pub(crate) fn shown_id(text: &str, max: usize) -> String {
     }
 }
 
+/// Whether `text` looks like key material rather than a name or a path: it spans lines, holds a PEM
+/// armour line's dashes, or is a long run of base64 (mixed case and digits, no dot).
+pub(crate) fn looks_like_key_text(text: &str) -> bool {
+    let base64_run = text.len() >= 40
+        && !text.contains('.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && text.bytes().any(|b| b.is_ascii_uppercase())
+        && text.bytes().any(|b| b.is_ascii_lowercase())
+        && text.bytes().any(|b| b.is_ascii_digit());
+    text.contains(['\n', '\r']) || text.contains("-----") || base64_run
+}
+
+/// Shows a path in an error message, unless it looks like key text pasted where a path belongs.
+pub(crate) fn shown_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if looks_like_key_text(&text) {
+        format!(
+            "a path of {} characters that looks like key text, not a file name (not shown)",
+            text.chars().count()
+        )
+    } else {
+        path.display().to_string()
+    }
+}
+
 fn searched_list(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    paths.iter().map(|p| shown_path(p)).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -301,10 +322,5 @@ mod tests {
             shown_id(&"A".repeat(25), 24),
             "a value of 25 characters (not shown)"
         );
-    }
-
-    #[test]
-    fn cut_counts_characters_not_bytes() {
-        assert_eq!(cut("ééééé", 3), "ééé");
     }
 }

@@ -16,9 +16,19 @@ pub(crate) fn csr_public_key(csr: &str) -> Result<Vec<u8>, Error> {
         let (_, pem) = x509_parser::pem::parse_x509_pem(csr.trim_start().as_bytes())
             .map_err(|e| invalid(format!("not a PEM block ({e})")))?;
         if !pem.label.contains("CERTIFICATE REQUEST") {
+            // Only a label-like text is quoted: a damaged BEGIN line may carry key material.
+            let label_like = pem.label.len() <= 40
+                && pem
+                    .label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ');
+            let what = if label_like {
+                format!("a {:?}", pem.label)
+            } else {
+                "not labelled as one".to_owned()
+            };
             return Err(invalid(format!(
-                "the PEM block is a {:?}, not a CERTIFICATE REQUEST",
-                pem.label
+                "the PEM block is {what}, not a CERTIFICATE REQUEST"
             )));
         }
         pem.contents

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
 use crate::failure::{Exit, UserError};
+use crate::redact::shown_path;
 
 /// The default profile name.
 pub(crate) const DEFAULT_PROFILE: &str = "default";
@@ -132,13 +133,16 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
     let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
         UserError::new(
             Exit::Auth,
-            format!("cannot read the API key file {}: {err}", path.display()),
+            format!("cannot read the API key file {}: {err}", shown_path(path)),
         )
     })?);
     if text.trim_start().starts_with('{') {
         // Check the syntax without copying the key into a JSON value that would not be wiped.
         serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|err| {
-            UserError::new(Exit::Auth, format!("{} is not valid JSON: {err}", path.display()))
+            UserError::new(
+                Exit::Auth,
+                format!("{} is not valid JSON: {err}", shown_path(path)),
+            )
         })?;
         // rcodesign's format names the key `private_key`; fastlane's names it `key`.
         let key = if text.contains("\"private_key\"") {
@@ -154,7 +158,7 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
         .ok_or_else(|| {
             UserError::usage(format!(
                 "{} needs --key-id (or the name AuthKey_<KEY_ID>.p8)",
-                path.display()
+                shown_path(path)
             ))
         })?;
     Ok(ApiKey::from_pem(&key_id, issuer_id, &text)?)

@@ -169,19 +169,22 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let diagnosis = diagnose(err);
+    // A key pasted where a path or an id belongs may be quoted by the message: never print it.
+    let message = crate::redact::redact_inputs(&format!("{err:#}"));
+    let hint = diagnosis.hint.as_deref().map(crate::redact::redact_inputs);
     let mut stderr = io::stderr().lock();
     if json {
         let object = serde_json::json!({
-            "error": format!("{err:#}"),
-            "hint": diagnosis.hint,
+            "error": message,
+            "hint": hint,
             "exit_code": diagnosis.exit as u8,
             "status": diagnosis.status,
             "errors": diagnosis.apple,
         });
         let _ = writeln!(stderr, "{object}");
     } else {
-        let _ = writeln!(stderr, "error: {err:#}");
-        if let Some(hint) = &diagnosis.hint {
+        let _ = writeln!(stderr, "error: {message}");
+        if let Some(hint) = &hint {
             let _ = writeln!(stderr, "  hint: {hint}");
         }
     }

@@ -9,8 +9,11 @@ mod failure;
 mod logging;
 mod output;
 mod password;
+mod redact;
 
 use std::process::ExitCode;
+
+use std::io::Write as _;
 
 use clap::Parser as _;
 
@@ -19,8 +22,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout and succeed; usage errors exit 2, as clap's do.
-            let _ = err.print();
-            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+            let code = ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+            if !err.use_stderr() {
+                let _ = err.print();
+                return code;
+            }
+            // clap quotes the offending argument: a key pasted where an option belongs must not be.
+            let _ = write!(
+                std::io::stderr(),
+                "{}",
+                redact::redact_inputs(&err.render().to_string())
+            );
+            return code;
         }
     };
     let json = cli.global.json;

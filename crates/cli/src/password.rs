@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::cli::PasswordArgs;
 use crate::failure::UserError;
 use crate::output::Output;
+use crate::redact::shown_secret_file;
 
 /// The variable read when no other source is named.
 pub(crate) const DEFAULT_ENV: &str = "ASCERT_P12_PASSWORD";
@@ -19,7 +20,7 @@ pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Re
     let password = if let Some(path) = &args.password_file {
         let text = Zeroizing::new(
             std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the password file {}", path.display()))?,
+                .with_context(|| format!("cannot read the password file {}", shown_secret_file(path)))?,
         );
         Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
     } else if args.password_stdin {
@@ -30,6 +31,15 @@ pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Re
             .context("cannot read the password from standard input")?;
         Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
     } else if let Some(var) = &args.password_env {
+        if !is_variable_name(var) {
+            // Not a name: perhaps the password itself, given in the name's place. Never repeat it.
+            return Err(UserError::usage(
+                "--password-env takes the name of an environment variable (such as ASCERT_P12_PASSWORD), \
+                 and the value given is not one (not shown)",
+            )
+            .hint("put the password in a variable and name the variable, or use --password-file or --password-stdin")
+            .into());
+        }
         Zeroizing::new(std::env::var(var).map_err(|_| {
             UserError::usage(format!("--password-env names {var}, which is not set")).hint(format!(
                 "export {var}=... first, or use --password-file or --password-stdin"
@@ -53,6 +63,14 @@ pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Re
             .into());
     }
     Ok(password)
+}
+
+/// Whether `name` has the shape of an environment variable's name: letters, digits and `_`, not
+/// starting with a digit.
+fn is_variable_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn prompt(confirm: bool) -> Result<Zeroizing<String>> {

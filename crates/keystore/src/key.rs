@@ -174,7 +174,7 @@ impl PrivateKey {
 
     fn from_pem_inner(pem_text: &str, passphrase: Option<&str>) -> Result<Self> {
         let block = pem::parse(pem_text).map_err(|e| KeystoreError::InvalidKey {
-            reason: format!("not PEM text: {e}"),
+            reason: pem_error_reason(&e),
         })?;
         let tag = block.tag().to_owned();
         // Taking the bytes out of the `Pem` (not copying them) leaves no unwiped copy behind.
@@ -207,7 +207,8 @@ impl PrivateKey {
             }
             other => Err(KeystoreError::InvalidKey {
                 reason: format!(
-                    "PEM block {other:?} is not a private key (expected PRIVATE KEY or RSA PRIVATE KEY)"
+                    "PEM block {} is not a private key (expected PRIVATE KEY or RSA PRIVATE KEY)",
+                    shown_label(other)
                 ),
             }),
         }
@@ -293,6 +294,46 @@ impl fmt::Debug for PrivateKey {
 
 /// PEM text of secret DER, built in one pre-sized zeroizing buffer so no copy is left unwiped
 /// (the `pem` crate copies its input into a plain `Vec`).
+/// Says what is wrong with PEM text without quoting it.
+///
+/// The `pem` crate's own messages quote the BEGIN and END labels, and when a BEGIN line lacks its
+/// closing dashes its "label" runs into the key body; so its messages are never shown as they are.
+fn pem_error_reason(error: &pem::PemError) -> String {
+    use pem::PemError;
+    match error {
+        PemError::MismatchedTags(begin, end) => format!(
+            "its PEM BEGIN and END lines do not match ({} and {})",
+            shown_label(begin),
+            shown_label(end)
+        ),
+        PemError::MalformedFraming => {
+            "its PEM BEGIN or END line is damaged (each must be a whole line ending in \"-----\")".into()
+        }
+        PemError::MissingBeginTag => "not PEM text: no -----BEGIN line".into(),
+        PemError::MissingEndTag => "its PEM text has no -----END line".into(),
+        PemError::MissingData => "its PEM block is empty".into(),
+        PemError::InvalidData(_) => "its PEM body is not valid base64".into(),
+        PemError::InvalidHeader(_) => "a header line of its PEM block is malformed".into(),
+        PemError::NotUtf8(_) => "its PEM text is not UTF-8".into(),
+    }
+}
+
+/// A PEM label as an error message may quote it: only when it reads like a label ("PRIVATE KEY",
+/// "X509 CRL": short, upper-case letters, digits, spaces, dashes); anything else may be key material.
+fn shown_label(label: &str) -> String {
+    let label = label.trim();
+    let label_like = !label.is_empty()
+        && label.len() <= 40
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ' || b == b'-');
+    if label_like {
+        format!("{label:?}")
+    } else {
+        "a damaged label (not shown)".into()
+    }
+}
+
 fn secret_pem(label: &str, der: &[u8]) -> Zeroizing<String> {
     use base64::Engine as _;
     let body = der.len().div_ceil(3) * 4;
@@ -469,5 +510,40 @@ pub(crate) mod tests {
             "{debug}"
         );
         assert!(!debug.contains(&hex(&key.pkcs8_der()[..16])));
+    }
+
+    #[test]
+    fn a_damaged_pem_never_quotes_the_key() {
+        let pem = test_key().to_pkcs8_pem();
+        // The lines after the modulus (the private exponent and primes) are the secret part.
+        let secret: String = pem.lines().filter(|l| !l.starts_with("-----")).skip(8).collect();
+        let begin = "-----BEGIN PRIVATE KEY-----";
+        let end = "-----END PRIVATE KEY-----";
+        let certificate = "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n";
+        let variants = [
+            pem.replace(begin, "-----BEGIN PRIVATE KEY"),
+            pem.replace(end, "-----END PRIVATE KEY"),
+            pem.replace(end, "-----END RSA PRIVATE KEY-----"),
+            // A key and certificate bundle whose key BEGIN line is damaged: `pem` takes the whole
+            // key body for the BEGIN label and reports it as mismatching the certificate's END.
+            format!("{}{certificate}", pem.replace(begin, "-----BEGIN PRIVATE KEY")),
+            pem.replacen("-----\n", " ", 1),
+        ];
+        for (i, variant) in variants.iter().enumerate() {
+            let err = PrivateKey::from_pem(variant).unwrap_err();
+            for text in [err.to_string(), format!("{err:?}")] {
+                let compact: String = text
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '\\')
+                    .collect();
+                let leaked = (0..=secret.len() - 12).find(|&at| compact.contains(&secret[at..at + 12]));
+                assert!(leaked.is_none(), "variant {i} quotes the key: {text}");
+            }
+        }
+        assert_eq!(
+            PrivateKey::from_pem(&variants[3]).unwrap_err().to_string(),
+            "not a usable private key: its PEM BEGIN and END lines do not match (a damaged label \
+             (not shown) and \"CERTIFICATE\")"
+        );
     }
 }

@@ -136,10 +136,7 @@ fn parse_pem(text: &[u8], origin: &str) -> Result<P256Key, AuthError> {
             ));
         }
         other => {
-            return Err(not_a_key(
-                origin,
-                &format!("; found a PEM labelled {:?}", crate::error::cut(other, 40)),
-            ));
+            return Err(not_a_key(origin, &format!("; found a PEM labelled {other:?}")));
         }
     }
     let der = decode_base64(&body).ok_or_else(|| not_a_key(origin, "; its PEM body is not valid base64"))?;
@@ -254,17 +251,47 @@ type PemBlock<'a> = (String, Zeroizing<Vec<u8>>, &'a [u8]);
 /// body and what follows its end line.
 fn next_pem_block<'a>(text: &'a [u8], origin: &str) -> Result<PemBlock<'a>, AuthError> {
     let after_begin = &text[b"-----BEGIN ".len()..];
-    let label_end =
-        find(after_begin, b"-----").ok_or_else(|| not_a_key(origin, "; its PEM header is cut"))?;
+    // The label ends in "-----" on the BEGIN line itself. What follows a damaged BEGIN line is the
+    // key, so nothing past that line may be taken for the label (or quoted in an error).
+    let line_end = after_begin
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(after_begin.len());
+    let label_end = find(&after_begin[..line_end], b"-----").ok_or_else(|| {
+        not_a_key(
+            origin,
+            "; its PEM BEGIN line is damaged (it does not end in \"-----\")",
+        )
+    })?;
     let label = String::from_utf8_lossy(&after_begin[..label_end])
         .trim()
         .to_owned();
+    if !looks_like_label(&label) {
+        return Err(not_a_key(
+            origin,
+            "; its PEM BEGIN line holds no label such as \"PRIVATE KEY\"",
+        ));
+    }
     let body_and_rest = &after_begin[label_end + 5..];
     let end_marker = format!("-----END {label}-----");
     let body_end = find(body_and_rest, end_marker.as_bytes())
         .ok_or_else(|| not_a_key(origin, &format!("; its PEM has no {end_marker:?} line")))?;
     let body = Zeroizing::new(body_and_rest[..body_end].to_vec());
     Ok((label, body, &body_and_rest[body_end + end_marker.len()..]))
+}
+
+/// The longest PEM label an error message quotes.
+const MAX_LABEL: usize = 40;
+
+/// Whether `label` (already cut at the BEGIN line's end) reads like a PEM label, such as "PRIVATE
+/// KEY" or "X509 CRL": short, upper-case letters, digits, spaces and dashes. Only such a label is
+/// ever quoted: anything else may be key material that a damaged line let through.
+fn looks_like_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= MAX_LABEL
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ' || b == b'-')
 }
 
 fn not_a_key(origin: &str, hint: &str) -> AuthError {
@@ -386,5 +413,84 @@ mod tests {
         let pem = test_keys::pem("PUBLIC KEY", &[0x30, 0x03, 0x02, 0x01, 0x00]);
         let err = parse_key(pem.as_bytes(), "key.p8").unwrap_err();
         assert!(err.to_string().contains("it holds a public key"), "{err}");
+    }
+
+    /// The body of the test key, without line breaks: what must never be printed.
+    fn secret_body(pem: &str) -> String {
+        pem.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    /// Every 12-character run of `secret` that `text` contains.
+    fn leaked_runs(text: &str, secret: &str) -> Vec<String> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\\')
+            .collect();
+        (0..=secret.len().saturating_sub(12))
+            .map(|i| &secret[i..i + 12])
+            .filter(|run| compact.contains(run))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_damaged_pem_never_quotes_the_key() {
+        let key = test_keys::p256();
+        let secret = secret_body(&key.pem);
+        let begin = "-----BEGIN PRIVATE KEY-----";
+        let end = "-----END PRIVATE KEY-----";
+        let variants = [
+            // The reported case: the BEGIN line lacks its closing dashes.
+            key.pem.replace(begin, "-----BEGIN PRIVATE KEY"),
+            key.pem.replace(begin, "-----BEGIN PRIVATE KEY----"),
+            key.pem.replace(end, "-----END PRIVATE KEY"),
+            key.pem.replace(end, "-----END EC PRIVATE KEY-----"),
+            key.pem.replace(end, ""),
+            // The body on the BEGIN line, then the END line's dashes close it.
+            key.pem.replacen("-----\n", " ", 1),
+            key.pem.replace(begin, "-----BEGIN PRIVATE KEY-----BEGIN"),
+            key.pem.replace("KEY-----\n", "KEY"),
+            key.pem
+                .replace('\n', "\r\n")
+                .replace(begin, "-----BEGIN PRIVATE KEY"),
+            format!(
+                "{}\n{}",
+                key.pem.replace(begin, "-----BEGIN PRIVATE KEY"),
+                key.pem.replace(begin, "-----BEGIN CERTIFICATE-----")
+            ),
+        ];
+        for (i, variant) in variants.iter().enumerate() {
+            let Err(err) = parse_key(variant.as_bytes(), "key.p8") else {
+                continue;
+            };
+            for text in [err.to_string(), format!("{err:?}")] {
+                let leaked = leaked_runs(&text, &secret);
+                assert!(
+                    leaked.is_empty(),
+                    "variant {i} quotes the key ({leaked:?}): {text}"
+                );
+            }
+        }
+        let err = parse_key(variants[0].as_bytes(), "key.p8").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "key.p8 is not a private key: expected a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----) as in \
+             Apple's .p8 file; its PEM BEGIN line is damaged (it does not end in \"-----\")"
+        );
+    }
+
+    #[test]
+    fn only_label_like_text_is_quoted() {
+        assert!(looks_like_label("PRIVATE KEY"));
+        assert!(looks_like_label("X509 CRL"));
+        assert!(looks_like_label("SSH2 ENCRYPTED PRIVATE KEY"));
+        assert!(!looks_like_label(""));
+        assert!(!looks_like_label("MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEH"));
+        assert!(!looks_like_label(&"A".repeat(41)));
+        let err = parse_key(b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----", "k").unwrap_err();
+        assert!(
+            err.to_string().ends_with("; found a PEM labelled \"X509 CRL\""),
+            "a label is named: {err}"
+        );
     }
 }

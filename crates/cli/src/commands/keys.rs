@@ -12,6 +12,7 @@ use crate::commands::Context;
 use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
 use crate::password;
+use crate::redact::shown_path;
 
 pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     let store = ctx.keystore()?;
@@ -146,11 +147,11 @@ fn import(
     let label = label.unwrap_or_else(|| file.display().to_string());
     let record = if is_pkcs12(file) {
         let password = password::resolve(password_args, &ctx.out, false)?;
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", shown_path(file)))?;
         store.import_pkcs12(&bytes, &password, Some(&label))?
     } else {
         let text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?,
+            std::fs::read_to_string(file).with_context(|| format!("cannot read {}", shown_path(file)))?,
         );
         store.import_pem(&text, &label)?
     };

@@ -5,6 +5,8 @@
 //! The two deliberate exceptions: `ascert auth token` prints its token on stdout (that is its job),
 //! and `ascert demo` prints the password of its sandbox .p12; each must appear nowhere else.
 
+mod malformed;
+
 use std::path::{Path, PathBuf};
 
 use crate::bad_input::walk;
@@ -17,7 +19,7 @@ const P12_PASSWORD: &str = "hygiene-p12-Password-7f3a9c";
 /// An RSA key's first lines encode its modulus, which its certificate rightly shows too; only the
 /// lines after them (the private exponent and the primes) are secret. A P-256 key's body is secret
 /// from its first line.
-fn pem_body_lines(text: &str) -> Vec<String> {
+pub(crate) fn pem_body_lines(text: &str) -> Vec<String> {
     let mut secret = Vec::new();
     let mut block: Vec<String> = Vec::new();
     let mut inside = false;
