@@ -9,6 +9,7 @@ mod certificates;
 mod crash;
 mod create;
 mod demo;
+mod ensure;
 mod errors;
 mod help;
 mod hostile_server;

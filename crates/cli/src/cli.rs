@@ -342,6 +342,14 @@ pub(crate) enum KeysCommand {
 pub(crate) enum IdentitiesCommand {
     /// Local keys against App Store Connect's certificates: paired, key-only or certificate-only
     List,
+    /// Make sure a valid identity of a type is here: reuse one, or create one when there is none
+    ///
+    /// Reuses the local identity of --type whose certificate App Store Connect lists as active and
+    /// that expires after --min-days-left days (of several, the one that expires last). Creates one
+    /// only when there is none, with the key on disk before the request leaves and the key of an
+    /// interrupted run reused. Then writes the .p12 or installs the identity, as asked. Safe to run
+    /// in every CI job: it creates at most once.
+    Ensure(EnsureArgs),
     /// Export a certificate with its local key (and the issuing intermediate) as a .p12
     Export {
         /// The certificate's id
@@ -367,6 +375,35 @@ pub(crate) enum IdentitiesCommand {
         #[arg(long, value_name = "DIR")]
         ca_dir: Option<PathBuf>,
     },
+}
+
+/// `ascert identities ensure`.
+#[derive(Debug, Args)]
+pub(crate) struct EnsureArgs {
+    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, DEVELOPER_ID_APPLICATION_G2
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+    pub(crate) certificate_type: CertificateType,
+    /// Renew when the certificate expires within N days
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub(crate) min_days_left: u32,
+    /// The CSR's common name, when a certificate is created (Apple names the certificate itself)
+    #[arg(long, value_name = "CN", default_value = "ascert")]
+    pub(crate) common_name: String,
+    /// The CSR's e-mail address, when a certificate is created [default: none]
+    #[arg(long, value_name = "EMAIL")]
+    pub(crate) email: Option<String>,
+    /// Also export the identity (key + certificate + intermediate) as a .p12
+    #[arg(long, value_name = "FILE")]
+    pub(crate) p12: Option<PathBuf>,
+    /// Also install the identity in a macOS keychain (the login keychain without NAME)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) keychain: Option<String>,
+    /// PKCS#12 options, for --p12
+    #[command(flatten)]
+    pub(crate) pkcs12: Pkcs12Args,
+    /// The .p12 password's source, for --p12
+    #[command(flatten)]
+    pub(crate) password: PasswordArgs,
 }
 
 /// `ascert auth ...`.

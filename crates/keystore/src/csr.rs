@@ -15,6 +15,8 @@ pub struct CsrSubject {
     /// The common name, usually the developer's or team's name.
     pub common_name: String,
     /// The e-mail address of the Apple account holder; encoded as an `IA5String` (ASCII only).
+    /// Empty leaves `emailAddress` out of the subject: Apple takes the certificate's subject from
+    /// the account, not from the request.
     pub email: String,
     /// Two-letter ISO 3166 country code, such as `US`; omitted from the subject when `None`.
     pub country: Option<String>,
@@ -42,7 +44,7 @@ impl CsrSubject {
         if self.common_name.trim().is_empty() {
             return Err(invalid("the common name is empty".into()));
         }
-        if !self.email.contains('@') || !self.email.is_ascii() {
+        if !self.email.is_empty() && (!self.email.contains('@') || !self.email.is_ascii()) {
             return Err(invalid(format!(
                 "{:?} is not an ASCII e-mail address",
                 self.email
@@ -50,12 +52,14 @@ impl CsrSubject {
         }
         let mut name = DistinguishedName::new();
         // Keychain Access writes emailAddress, CN, C in this order; Apple's portal accepts it.
-        let email = rcgen::string::Ia5String::try_from(self.email.clone())
-            .map_err(|e| invalid(format!("e-mail address: {e}")))?;
-        name.push(
-            DnType::CustomDnType(EMAIL_ADDRESS_OID.to_vec()),
-            DnValue::Ia5String(email),
-        );
+        if !self.email.is_empty() {
+            let email = rcgen::string::Ia5String::try_from(self.email.clone())
+                .map_err(|e| invalid(format!("e-mail address: {e}")))?;
+            name.push(
+                DnType::CustomDnType(EMAIL_ADDRESS_OID.to_vec()),
+                DnValue::Ia5String(email),
+            );
+        }
         name.push(DnType::CommonName, DnValue::Utf8String(self.common_name.clone()));
         if let Some(country) = &self.country {
             if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
@@ -194,6 +198,15 @@ mod tests {
         );
         assert!(out.contains("PRINTABLESTRING:GB"), "{out}");
         assert!(out.contains("UTF8STRING:Jane Doe"), "{out}");
+    }
+
+    #[test]
+    fn an_empty_email_is_left_out_of_the_subject() {
+        let csr = create_csr(test_key(), &CsrSubject::new("ascert", "")).unwrap();
+        let (ok, out, err) = openssl_req(&["-verify", "-noout", "-subject"], csr.pem());
+        assert!(ok, "{err}");
+        assert!(out.contains("subject=CN = ascert"), "{out}");
+        assert!(!out.contains("emailAddress"), "{out}");
     }
 
     #[test]

@@ -260,7 +260,7 @@ async fn obtain_identity(
     let reconciled = match reconciled {
         Ok(reconciled) => reconciled,
         Err(err) if err.is_conflict() => {
-            return Err(explain_conflict(api, &request.certificate_type, err).await);
+            return Err(explain_conflict(api, Some(store), &request.certificate_type, err).await);
         }
         Err(err) => {
             return Err(anyhow::Error::new(err).context(format!(
@@ -284,9 +284,11 @@ async fn obtain_identity(
     })
 }
 
-/// A 409: which certificates fill the slot, and how to free one.
+/// A 409: which certificates fill the slot (and which of them have their key in `store`), and how
+/// to free one.
 async fn explain_conflict(
     api: &CertificatesApi,
+    store: Option<&Keystore>,
     certificate_type: &CertificateType,
     err: ascert_certificates::Error,
 ) -> anyhow::Error {
@@ -311,6 +313,12 @@ async fn explain_conflict(
     for holder in &holders {
         message.push_str("\n  in use: ");
         message.push_str(&describe(holder));
+        let key_here = store
+            .zip(CertificateInfo::from_model(holder).ok())
+            .is_some_and(|(store, info)| store.find_for_certificate(&info).ok().flatten().is_some());
+        if key_here {
+            message.push_str(" (its key is in the local keystore)");
+        }
     }
     let example = holders.first().map_or("ID", |c| c.id.as_str());
     let hint = format!(
@@ -346,7 +354,9 @@ async fn create_from_csr(
     }
     let reconciled = match create.send_reconciled().await {
         Ok(reconciled) => reconciled,
-        Err(err) if err.is_conflict() => return Err(explain_conflict(api, &args.certificate_type, err).await),
+        Err(err) if err.is_conflict() => {
+            return Err(explain_conflict(api, None, &args.certificate_type, err).await);
+        }
         Err(err) => return Err(err.into()),
     };
     if ctx.out.json {

@@ -20,6 +20,7 @@ use crate::password;
 pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()> {
     match command {
         IdentitiesCommand::List => list(ctx).await,
+        IdentitiesCommand::Ensure(args) => crate::commands::ensure::run(ctx, args).await,
         IdentitiesCommand::Export {
             cert_id,
             p12,

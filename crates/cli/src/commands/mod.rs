@@ -4,6 +4,7 @@ pub(crate) mod auth;
 pub(crate) mod certificates;
 pub(crate) mod create;
 pub(crate) mod demo;
+pub(crate) mod ensure;
 pub(crate) mod identities;
 pub(crate) mod keys;
 pub(crate) mod pkcs12;

@@ -1,0 +1,213 @@
+//! `ascert identities ensure`: make sure a valid signing identity of a type is here, the one step
+//! a CI job or a new laptop needs. It reuses a paired identity whose certificate App Store Connect
+//! still lists as active and that is far enough from expiring, and creates one (through the safe
+//! flow of `certificates create`) only when there is none; then exports or installs it.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, Pairing, pair};
+use ascert_models::{Certificate, CertificateType};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::cli::EnsureArgs;
+use crate::commands::create::{IdentityRequest, create_identity};
+use crate::commands::{Context, identities, pkcs12};
+use crate::failure::UserError;
+use crate::password;
+
+/// What `ensure` did, as one line for people or one JSON object.
+#[derive(Debug, Serialize)]
+pub(crate) struct Ensured {
+    /// `reused`, `created` or `adopted` (a certificate Apple had already issued for a pending key).
+    pub(crate) outcome: &'static str,
+    /// The certificate's id at App Store Connect.
+    pub(crate) certificate_id: String,
+    /// The certificate type.
+    pub(crate) certificate_type: String,
+    /// When the certificate expires (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub(crate) expires: OffsetDateTime,
+    /// Whole days until then.
+    pub(crate) days_left: i64,
+    /// The key's id: the SHA-256 of its public key, in hex.
+    pub(crate) key_id: String,
+    /// The .p12 written, if asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) p12: Option<PathBuf>,
+    /// The SHA-1 of the certificate installed in a keychain, if asked for (`codesign --sign`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) keychain_sha1: Option<String>,
+}
+
+/// A usable identity: the certificate as Apple lists it, parsed, and its local key.
+struct Found {
+    certificate: Certificate,
+    leaf: CertificateInfo,
+    key: KeyId,
+}
+
+pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
+    // Everything that can be checked is checked before Apple is asked anything.
+    check_type(&args.certificate_type)?;
+    if args.keychain.is_some() && !cfg!(target_os = "macos") {
+        return Err(UserError::usage("--keychain works only on macOS")
+            .hint("use --p12 FILE and import the file on the Mac")
+            .into());
+    }
+    let p12_password = match &args.p12 {
+        Some(_) => Some(password::resolve(&args.password, &ctx.out, true)?),
+        None => None,
+    };
+    let api = ctx.api()?;
+    let store = ctx.keystore()?;
+    let now = OffsetDateTime::now_utc();
+    let spinner = ctx.out.spinner("Listing certificates…");
+    let listed = api
+        .list()
+        .certificate_type(args.certificate_type.clone())
+        .limit(200)?
+        .all()
+        .await?;
+    spinner.finish_and_clear();
+    let not_before = now + Duration::days(i64::from(args.min_days_left));
+    let (outcome, found) = match usable(&store, &listed, &args.certificate_type, not_before)? {
+        Some(found) => ("reused", found),
+        None => create(ctx, &api, &store, &args, now).await?,
+    };
+    let mut ensured = Ensured {
+        outcome,
+        certificate_id: found.certificate.id.clone(),
+        certificate_type: args.certificate_type.to_string(),
+        expires: found.leaf.not_after(),
+        days_left: (found.leaf.not_after() - now).whole_days(),
+        key_id: found.key.to_string(),
+        p12: None,
+        keychain_sha1: None,
+    };
+    let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
+    if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
+        pkcs12::export(
+            &store,
+            &found.key,
+            &found.leaf,
+            path,
+            password,
+            &args.pkcs12,
+            &sources,
+        )?;
+        ensured.p12 = Some(path.clone());
+    }
+    if let Some(keychain) = &args.keychain {
+        let name = (!keychain.is_empty()).then_some(keychain.as_str());
+        ensured.keychain_sha1 = Some(identities::install(
+            &store,
+            &found.key,
+            &found.leaf,
+            name,
+            &sources,
+        )?);
+    }
+    report(ctx, &ensured)
+}
+
+/// A new identity through the safe flow of `certificates create`.
+async fn create(
+    ctx: &Context,
+    api: &CertificatesApi,
+    store: &Keystore,
+    args: &EnsureArgs,
+    now: OffsetDateTime,
+) -> Result<(&'static str, Found)> {
+    let request = IdentityRequest {
+        certificate_type: args.certificate_type.clone(),
+        subject: CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
+        label: format!("{} {} (ensure)", args.certificate_type, now.date()),
+        pass_type_id: None,
+        merchant_id: None,
+    };
+    let created = create_identity(api, store, &request, &ctx.out).await?;
+    let found = Found {
+        certificate: created.certificate,
+        leaf: created.leaf,
+        key: created.key,
+    };
+    Ok((created.outcome, found))
+}
+
+/// Types whose certificate needs a pass type or merchant id are created with `certificates create`.
+fn check_type(certificate_type: &CertificateType) -> Result<()> {
+    let name = certificate_type.as_str();
+    if name.starts_with("PASS_TYPE_ID") || name.starts_with("APPLE_PAY") {
+        return Err(UserError::usage(format!(
+            "identities ensure does not make {name} certificates: each belongs to one pass type or merchant id"
+        ))
+        .hint("use `ascert certificates create --type … --pass-type-id ID` (or --merchant-id)")
+        .into());
+    }
+    Ok(())
+}
+
+/// The paired identity of `certificate_type` that expires last, among those Apple lists as active
+/// that are still valid at `not_before`.
+fn usable(
+    store: &Keystore,
+    listed: &[Certificate],
+    certificate_type: &CertificateType,
+    not_before: OffsetDateTime,
+) -> Result<Option<Found>> {
+    let active: Vec<&Certificate> = listed
+        .iter()
+        .filter(|c| {
+            c.attributes.certificate_type.as_ref() == Some(certificate_type)
+                && c.attributes.activated != Some(false)
+        })
+        .collect();
+    let infos: Vec<CertificateInfo> = active
+        .iter()
+        .filter_map(|c| CertificateInfo::from_model(c).ok())
+        .collect();
+    let best = pair(store, &infos)?
+        .into_iter()
+        .filter_map(|pairing| match pairing {
+            Pairing::Paired { key, certificate } if certificate.not_after() > not_before => {
+                Some((key.key_id, certificate))
+            }
+            _ => None,
+        })
+        .max_by_key(|(_, certificate)| certificate.not_after());
+    Ok(best.and_then(|(key, leaf)| {
+        let certificate = active.iter().find(|c| Some(c.id.as_str()) == leaf.api_id())?;
+        Some(Found {
+            certificate: (*certificate).clone(),
+            leaf,
+            key,
+        })
+    }))
+}
+
+fn report(ctx: &Context, ensured: &Ensured) -> Result<()> {
+    if ctx.out.json {
+        return ctx.out.json(ensured);
+    }
+    let mut line = format!(
+        "{} certificate {} ({}, expires {}, {} days left), key {}",
+        ensured.outcome,
+        ensured.certificate_id,
+        ensured.certificate_type,
+        ensured.expires.date(),
+        ensured.days_left,
+        &ensured.key_id[..16.min(ensured.key_id.len())],
+    );
+    if let Some(p12) = &ensured.p12 {
+        let _ = write!(line, ", wrote {}", p12.display());
+    }
+    if let Some(sha1) = &ensured.keychain_sha1 {
+        let _ = write!(line, ", installed: codesign --sign {sha1}");
+    }
+    line.push('\n');
+    ctx.out.text(&line)
+}

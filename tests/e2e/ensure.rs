@@ -1,0 +1,137 @@
+//! `ascert identities ensure` without a team store: created once, then reused; renewed when the
+//! certificate is revoked or expires too soon; a full slot explained; exports on every run.
+
+use ascert_sandbox::{Limits, Sandbox};
+
+use crate::support::{Env, Run, mode, openssl};
+
+async fn ensure(env: &Env, certificate_type: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["identities", "ensure", "--type", certificate_type, "--json"];
+    args.extend(extra);
+    env.run_with(&[("ASCERT_P12_PASSWORD", "ensure-p12-password")], &args)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ensure_creates_once_then_reuses() {
+    let env = Env::start().await;
+    let first = ensure(&env, "DISTRIBUTION", &[]).await;
+    first.ok();
+    let first = first.json();
+    assert_eq!(first["outcome"], "created");
+    assert_eq!(first["certificate_type"], "DISTRIBUTION");
+    assert!(first["days_left"].as_i64().unwrap() > 300, "{first}");
+    assert_eq!(env.sandbox.certificate_count(), 1);
+
+    let p12 = env.path("ci.p12");
+    let second = ensure(&env, "DISTRIBUTION", &["--p12", p12.to_str().unwrap()]).await;
+    second.ok();
+    let second = second.json();
+    assert_eq!(second["outcome"], "reused");
+    assert_eq!(second["certificate_id"], first["certificate_id"]);
+    assert_eq!(second["key_id"], first["key_id"]);
+    assert_eq!(env.sandbox.certificate_count(), 1, "no second certificate");
+    assert_eq!(mode(&p12), 0o600);
+    let info = openssl(&[
+        "pkcs12",
+        "-in",
+        p12.to_str().unwrap(),
+        "-nokeys",
+        "-passin",
+        "pass:ensure-p12-password",
+        "-legacy",
+    ]);
+    assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
+
+    // The line for people says the same, on stdout.
+    let text = env.run(&["identities", "ensure", "--type", "DISTRIBUTION"]).await;
+    let line = text.ok();
+    let id = first["certificate_id"].as_str().unwrap();
+    assert!(
+        line.starts_with(&format!("reused certificate {id} (DISTRIBUTION, expires ")),
+        "{line}"
+    );
+    assert_eq!(line.lines().count(), 1, "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_or_soon_expiring_certificate_is_replaced() {
+    let env = Env::start().await;
+    let first = ensure(&env, "DEVELOPMENT", &[]).await.json();
+    let first_id = first["certificate_id"].as_str().unwrap().to_owned();
+    env.run(&["certificates", "revoke", &first_id, "--yes"])
+        .await
+        .ok();
+
+    let second = ensure(&env, "DEVELOPMENT", &[]).await;
+    second.ok();
+    let second = second.json();
+    assert_eq!(second["outcome"], "created");
+    assert_ne!(second["certificate_id"], first["certificate_id"]);
+    assert_ne!(
+        second["key_id"], first["key_id"],
+        "a new key for a new certificate"
+    );
+
+    // Asking for more days than the certificate has left renews it.
+    let days_left = second["days_left"].as_i64().unwrap();
+    let renew = (days_left + 1).to_string();
+    let third = ensure(&env, "DEVELOPMENT", &["--min-days-left", &renew]).await;
+    third.ok();
+    let third = third.json();
+    assert_eq!(third["outcome"], "created");
+    assert_ne!(third["certificate_id"], second["certificate_id"]);
+    let enough = (days_left - 1).to_string();
+    let fourth = ensure(&env, "DEVELOPMENT", &["--min-days-left", &enough])
+        .await
+        .json();
+    assert_eq!(fourth["outcome"], "reused");
+    assert_eq!(
+        fourth["certificate_id"], third["certificate_id"],
+        "the one that expires last"
+    );
+    // The revoked certificate is gone from Apple's list; the other two remain.
+    assert_eq!(env.sandbox.certificate_count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_slot_names_the_holders_and_the_revoke_command() {
+    let limits = Limits {
+        distribution_per_team: 1,
+        ..Limits::default()
+    };
+    let env = Env::with(Sandbox::builder().limits(limits)).await;
+    let first = ensure(&env, "DISTRIBUTION", &[]).await.json();
+    let id = first["certificate_id"].as_str().unwrap();
+    let days_left = first["days_left"].as_i64().unwrap();
+    let renew = (days_left + 1).to_string();
+    let full = ensure(&env, "DISTRIBUTION", &["--min-days-left", &renew]).await;
+    full.fails_with(5);
+    let error: serde_json::Value = serde_json::from_str(full.stderr.trim()).unwrap();
+    let message = error["error"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("in use: {id} (DISTRIBUTION"))
+            && message.contains("(its key is in the local keystore)"),
+        "{message}"
+    );
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("ascert certificates revoke {id}")),
+        "{error}"
+    );
+    assert_eq!(env.sandbox.certificate_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn types_bound_to_an_id_are_refused_before_any_request() {
+    let env = Env::start().await;
+    let refused = ensure(&env, "PASS_TYPE_ID", &[]).await;
+    let stderr = refused.fails_with(2);
+    assert!(
+        stderr.contains("does not make PASS_TYPE_ID certificates"),
+        "{stderr}"
+    );
+    assert_eq!(env.sandbox.certificate_count(), 0);
+}
