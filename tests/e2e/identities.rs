@@ -87,7 +87,9 @@ async fn export_writes_a_modern_p12_when_asked() {
         "--p12",
         p12.to_str().unwrap(),
     ];
-    env.run_with(&[("MY_PASSWORD", "s3cret pass")], &args).await.ok();
+    env.run_with(&[("MY_PASSWORD", "s3cret passphrase")], &args)
+        .await
+        .ok();
     assert_eq!(mode(&p12), 0o600);
     let info = openssl(&[
         "pkcs12",
@@ -95,7 +97,7 @@ async fn export_writes_a_modern_p12_when_asked() {
         "-in",
         p12.to_str().unwrap(),
         "-passin",
-        "pass:s3cret pass",
+        "pass:s3cret passphrase",
         "-noout",
     ]);
     assert!(info.contains("AES-256-CBC"), "{info}");
@@ -115,7 +117,7 @@ async fn export_without_the_key_here_is_not_found() {
     let id = list[0]["id"].as_str().unwrap().to_owned();
     let result = env
         .run_with(
-            &[("ASCERT_P12_PASSWORD", "pw")],
+            &[("ASCERT_P12_PASSWORD", "long-enough-pw")],
             &["identities", "export", &id, "--p12", "x.p12"],
         )
         .await;

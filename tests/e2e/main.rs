@@ -15,6 +15,7 @@ mod help;
 mod hostile_server;
 mod identities;
 mod keys;
+mod overwrite;
 mod sandbox_serve;
 mod secrets;
 mod soak;

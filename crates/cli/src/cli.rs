@@ -124,6 +124,10 @@ pub(crate) enum Command {
 
 /// `ascert certificates ...`.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process: the size of the largest variant costs nothing"
+)]
 pub(crate) enum CertificatesCommand {
     /// List certificates (every page)
     List(ListArgs),
@@ -185,6 +189,9 @@ pub(crate) struct GetArgs {
     /// Write PEM instead of DER (to --out, or to stdout)
     #[arg(long)]
     pub(crate) pem: bool,
+    /// Replace --out FILE if it exists
+    #[arg(long, requires = "out")]
+    pub(crate) force: bool,
 }
 
 /// Where a PKCS#12 password comes from; never from the command line itself.
@@ -207,6 +214,10 @@ pub(crate) struct PasswordArgs {
 
 /// How to write a PKCS#12 bundle.
 #[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is one command-line flag, not a state machine"
+)]
 pub(crate) struct Pkcs12Args {
     /// AES-256 / PBKDF2 / SHA-256 MAC instead of the 3DES / SHA-1 form macOS imports everywhere
     #[arg(long)]
@@ -214,6 +225,18 @@ pub(crate) struct Pkcs12Args {
     /// Folder of CA certificates (.cer/.pem) to find the issuing intermediate in
     #[arg(long, value_name = "DIR")]
     pub(crate) ca_dir: Option<PathBuf>,
+    /// Replace the .p12 file if it exists
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Make a strong random password for the .p12 and show it once (or write it to --password-out)
+    #[arg(long, conflicts_with_all = ["password_env", "password_file", "password_stdin"])]
+    pub(crate) generate_password: bool,
+    /// With --generate-password: write the password to FILE (0600) instead of showing it
+    #[arg(long, value_name = "FILE", requires = "generate_password")]
+    pub(crate) password_out: Option<PathBuf>,
+    /// Accept a .p12 password shorter than 12 characters
+    #[arg(long)]
+    pub(crate) allow_weak_password: bool,
 }
 
 /// `ascert certificates create`.
@@ -297,6 +320,9 @@ pub(crate) enum KeysCommand {
         /// Also write the CSR to FILE
         #[arg(long, value_name = "FILE")]
         csr_out: Option<PathBuf>,
+        /// Replace --csr-out FILE if it exists
+        #[arg(long, requires = "csr_out")]
+        force: bool,
     },
     /// List the keys kept here
     List,
@@ -307,6 +333,9 @@ pub(crate) enum KeysCommand {
         /// Write the CSR to FILE instead of stdout
         #[arg(long, short, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Replace --out FILE if it exists
+        #[arg(long, requires = "out")]
+        force: bool,
     },
     /// Import a private key (PKCS#1 or PKCS#8 PEM, or a .p12)
     Import {
@@ -323,9 +352,12 @@ pub(crate) enum KeysCommand {
     Export {
         /// The key's id (or a unique prefix of it)
         key: String,
-        /// The file to write
+        /// The file to write (0600)
         #[arg(long, short, value_name = "FILE")]
         out: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
     },
     /// Delete a key from this machine (its certificate stops being usable here)
     Delete {

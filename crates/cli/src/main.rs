@@ -10,6 +10,7 @@ mod logging;
 mod output;
 mod password;
 mod redact;
+mod target_file;
 
 use std::process::ExitCode;
 

@@ -47,6 +47,20 @@ impl Output {
         }
     }
 
+    /// A message that must reach the person even with `-q` (a password shown once), on stderr.
+    #[allow(
+        clippy::unused_self,
+        reason = "all output goes through `Output`, so a later setting applies everywhere"
+    )]
+    pub(crate) fn always_note(&self, message: impl AsRef<str>) {
+        let _ = writeln!(io::stderr().lock(), "{}", message.as_ref());
+    }
+
+    /// Whether stderr is a terminal (a person reads it, not a log).
+    pub(crate) fn stderr_is_terminal(&self) -> bool {
+        self.terminal.stderr
+    }
+
     /// Whether a person is at the terminal to answer a question.
     pub(crate) fn interactive(&self) -> bool {
         io::stdin().is_terminal() && self.terminal.stderr

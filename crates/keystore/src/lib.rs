@@ -65,7 +65,8 @@ pub use key::{KeyId, PrivateKey, RSA_BITS};
 pub use pairing::{KeyOnlyState, Pairing, pair};
 pub use pbe::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM};
 pub use pkcs12::{
-    MIN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12, export_pkcs12, read_pkcs12,
+    MIN_ITERATIONS, MODERN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12,
+    export_pkcs12, read_pkcs12,
 };
 pub use record::KeyRecord;
 pub use store::{HOME_ENV, Keystore, PASSPHRASE_ENV};

@@ -140,12 +140,12 @@ async fn hostile_command_lines_fail_cleanly() {
             "an identity export of an unknown certificate",
             ["identities", "export", "NOSUCHCERT", "--p12", "x.p12"],
         )
-        .env("ASCERT_P12_PASSWORD", "pw"),
+        .env("ASCERT_P12_PASSWORD", "long-enough-pw"),
         Case::new(
             "an identity export into a missing folder",
             ["identities", "export", cert, "--p12", &missing("x.p12")],
         )
-        .env("ASCERT_P12_PASSWORD", "pw"),
+        .env("ASCERT_P12_PASSWORD", "long-enough-pw"),
         Case::new(
             "a password file that does not exist",
             [
@@ -155,7 +155,7 @@ async fn hostile_command_lines_fail_cleanly() {
                 "--p12",
                 "x.p12",
                 "--password-file",
-                &missing("pw"),
+                &missing("long-enough-pw"),
             ],
         ),
         Case::new("a token lifetime too short", ["auth", "token", "--lifetime", "5"]).exit(2),

@@ -113,6 +113,9 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
 }
 
 async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
+    if let Some(path) = &args.out {
+        crate::target_file::check_new(path, args.force)?;
+    }
     let api = ctx.api()?;
     let certificate = api.get(&args.id).send().await?;
     if args.out.is_some() || args.pem {

@@ -59,8 +59,14 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             .hint("use --p12 FILE and import the file on the Mac")
             .into());
     }
-    let p12_password = if args.p12.is_some() {
-        Some(password::resolve(&args.password, &ctx.out, true)?)
+    let p12_password = if let Some(p12) = &args.p12 {
+        crate::target_file::check_new(p12, args.pkcs12.force)?;
+        Some(password::for_new_p12(
+            &args.password,
+            &args.pkcs12,
+            p12,
+            &ctx.out,
+        )?)
     } else {
         None
     };

@@ -59,7 +59,15 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
             .into());
     }
     let p12_password = match &args.p12 {
-        Some(_) => Some(password::resolve(&args.password, &ctx.out, true)?),
+        Some(p12) => {
+            crate::target_file::check_new(p12, args.pkcs12.force)?;
+            Some(password::for_new_p12(
+                &args.password,
+                &args.pkcs12,
+                p12,
+                &ctx.out,
+            )?)
+        }
         None => None,
     };
     let api = ctx.api()?;

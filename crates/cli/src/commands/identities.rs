@@ -27,7 +27,8 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             pkcs12: options,
             password,
         } => {
-            let password = password::resolve(&password, &ctx.out, true)?;
+            crate::target_file::check_new(&p12, options.force)?;
+            let password = password::for_new_p12(&password, &options, &p12, &ctx.out)?;
             let api = ctx.api()?;
             let store = ctx.keystore()?;
             let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;

@@ -13,6 +13,7 @@ use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
 use crate::password;
 use crate::redact::shown_path;
+use crate::target_file::check_new;
 
 pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     let store = ctx.keystore()?;
@@ -24,7 +25,11 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             email,
             country,
             csr_out,
+            force,
         } => {
+            if let Some(path) = &csr_out {
+                check_new(path, force)?;
+            }
             let label = label.unwrap_or_else(|| format!("key for {common_name}"));
             let subject = CsrSubject::new(common_name, email).with_country(country.to_ascii_uppercase());
             generate(
@@ -37,7 +42,10 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             )
         }
         KeysCommand::List => list(ctx, &store),
-        KeysCommand::Csr { key, out } => {
+        KeysCommand::Csr { key, out, force } => {
+            if let Some(path) = &out {
+                check_new(path, force)?;
+            }
             let record = find(&store, &key)?;
             let csr = record.csr_pem.ok_or_else(|| {
                 UserError::new(
@@ -56,7 +64,8 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             label,
             password,
         } => import(ctx, &store, &file, label, &password),
-        KeysCommand::Export { key, out } => {
+        KeysCommand::Export { key, out, force } => {
+            check_new(&out, force)?;
             let record = find(&store, &key)?;
             store.export_pem(&record.key_id, &out, None)?;
             ctx.out.note(format!(
