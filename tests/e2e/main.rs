@@ -9,6 +9,7 @@ mod certificates;
 mod crash;
 mod create;
 mod demo;
+mod encryption;
 mod ensure;
 mod errors;
 mod help;

@@ -212,6 +212,29 @@ pub(crate) struct PasswordArgs {
     pub(crate) password_stdin: bool,
 }
 
+/// Where the passphrase of an exported key comes from; never from the command line itself.
+#[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the options --passphrase-env, --passphrase-file, --passphrase-stdin"
+)]
+pub(crate) struct PassphraseArgs {
+    /// Read the passphrase from this environment variable [default: ASCERT_KEY_PASSPHRASE]
+    #[arg(long, value_name = "VAR", requires = "encrypt")]
+    pub(crate) passphrase_env: Option<String>,
+    /// Read the passphrase from the first line of FILE
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "passphrase_env",
+        requires = "encrypt"
+    )]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from the first line of standard input
+    #[arg(long, conflicts_with_all = ["passphrase_env", "passphrase_file"], requires = "encrypt")]
+    pub(crate) passphrase_stdin: bool,
+}
+
 /// How to write a PKCS#12 bundle.
 #[derive(Debug, Args, Clone, Default)]
 #[allow(
@@ -348,7 +371,7 @@ pub(crate) enum KeysCommand {
         #[command(flatten)]
         password: PasswordArgs,
     },
-    /// Export a private key as PKCS#8 PEM (0600)
+    /// Export a private key as PKCS#8 PEM (0600), plain or encrypted with a passphrase
     Export {
         /// The key's id (or a unique prefix of it)
         key: String,
@@ -358,7 +381,16 @@ pub(crate) enum KeysCommand {
         /// Replace FILE if it exists
         #[arg(long)]
         force: bool,
+        /// Encrypt the exported key (PKCS#8, PBKDF2-SHA256 and AES-256) with a passphrase
+        #[arg(long)]
+        encrypt: bool,
+        /// The passphrase's source, for --encrypt
+        #[command(flatten)]
+        passphrase: PassphraseArgs,
     },
+    /// Encrypt every plaintext key with ASCERT_KEY_PASSPHRASE; from then on keys are written
+    /// encrypted only
+    Encrypt,
     /// Delete a key from this machine (its certificate stops being usable here)
     Delete {
         /// The key's id (or a unique prefix of it)

@@ -1,18 +1,19 @@
-//! The PKCS#12 password: never from the command line itself. From `--password-file`,
-//! `--password-stdin`, `--password-env VAR` (default `ASCERT_P12_PASSWORD`), or a prompt on a terminal;
-//! with none of them, a clear error before any work is done.
+//! Passwords and passphrases, never from the command line itself: the .p12 password from
+//! `--password-file`, `--password-stdin`, `--password-env VAR` (default `ASCERT_P12_PASSWORD`), or a
+//! prompt on a terminal; the passphrase of an exported key likewise from `--passphrase-*` (default
+//! `ASCERT_KEY_PASSPHRASE`). With none of them, a clear error before any work is done. A new .p12's
+//! password is held to a policy or generated.
 
 use std::io::BufRead as _;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use zeroize::Zeroizing;
 
-use std::path::Path;
-
 use ascert_keystore::{FileMode, write_atomic};
 use rand::distr::{Alphanumeric, SampleString as _};
 
-use crate::cli::{PasswordArgs, Pkcs12Args};
+use crate::cli::{PassphraseArgs, PasswordArgs, Pkcs12Args};
 use crate::failure::UserError;
 use crate::output::Output;
 use crate::redact::shown_secret_file;
@@ -86,54 +87,112 @@ fn generated(pkcs12: &Pkcs12Args, target: &Path, output: &Output) -> Result<Zero
     Ok(password)
 }
 
-/// Reads the password from the source the user named.
+/// A secret read from the command line's sources: its default variable, its options, and how
+/// messages and prompts name it.
+pub(crate) struct Secret<'a> {
+    /// What messages call it: "password for the .p12", "passphrase".
+    pub(crate) name: &'static str,
+    /// The variable read when no source is named.
+    pub(crate) default_env: &'static str,
+    /// The option prefix: `password` for `--password-env` and the rest, `passphrase`.
+    pub(crate) option: &'static str,
+    /// The variable named with `--…-env`.
+    pub(crate) env: Option<&'a str>,
+    /// The file named with `--…-file`.
+    pub(crate) file: Option<&'a Path>,
+    /// `--…-stdin`.
+    pub(crate) stdin: bool,
+}
+
+impl<'a> Secret<'a> {
+    /// The .p12 password, from `--password-env` (default `ASCERT_P12_PASSWORD`), `--password-file`
+    /// or `--password-stdin`.
+    pub(crate) fn p12(args: &'a PasswordArgs) -> Self {
+        Self {
+            name: "password for the .p12",
+            default_env: DEFAULT_ENV,
+            option: "password",
+            env: args.password_env.as_deref(),
+            file: args.password_file.as_deref(),
+            stdin: args.password_stdin,
+        }
+    }
+}
+
+impl<'a> Secret<'a> {
+    /// The passphrase of an exported key, from `--passphrase-env` (default `ASCERT_KEY_PASSPHRASE`),
+    /// `--passphrase-file` or `--passphrase-stdin`.
+    pub(crate) fn key_passphrase(args: &'a PassphraseArgs) -> Self {
+        Self {
+            name: "passphrase",
+            default_env: ascert_keystore::PASSPHRASE_ENV,
+            option: "passphrase",
+            env: args.passphrase_env.as_deref(),
+            file: args.passphrase_file.as_deref(),
+            stdin: args.passphrase_stdin,
+        }
+    }
+}
+
+/// Reads the .p12 password from the source the user named.
 pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
-    let password = if let Some(path) = &args.password_file {
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the password file {}", shown_secret_file(path)))?,
-        );
+    read(&Secret::p12(args), output, confirm)
+}
+
+/// Reads a secret from the source the user named, else its default variable, else a prompt on a
+/// terminal; refuses an empty one.
+pub(crate) fn read(secret: &Secret<'_>, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
+    let (name, option) = (secret.name, secret.option);
+    let value = if let Some(path) = secret.file {
+        let text =
+            Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the file of the {name}: {}", shown_secret_file(path))
+            })?);
         Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
-    } else if args.password_stdin {
+    } else if secret.stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
+            .with_context(|| format!("cannot read the {name} from standard input"))?;
         Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
-    } else if let Some(var) = &args.password_env {
+    } else if let Some(var) = secret.env {
         if !is_variable_name(var) {
-            // Not a name: perhaps the password itself, given in the name's place. Never repeat it.
-            return Err(UserError::usage(
-                "--password-env takes the name of an environment variable (such as ASCERT_P12_PASSWORD), \
-                 and the value given is not one (not shown)",
-            )
-            .hint("put the password in a variable and name the variable, or use --password-file or --password-stdin")
+            // Not a name: perhaps the secret itself, given in the name's place. Never repeat it.
+            return Err(UserError::usage(format!(
+                "--{option}-env takes the name of an environment variable (such as {}), and the value \
+                 given is not one (not shown)",
+                secret.default_env
+            ))
+            .hint(format!(
+                "put the {name} in a variable and name the variable, or use --{option}-file or --{option}-stdin"
+            ))
             .into());
         }
         Zeroizing::new(std::env::var(var).map_err(|_| {
-            UserError::usage(format!("--password-env names {var}, which is not set")).hint(format!(
-                "export {var}=... first, or use --password-file or --password-stdin"
+            UserError::usage(format!("--{option}-env names {var}, which is not set")).hint(format!(
+                "export {var}=... first, or use --{option}-file or --{option}-stdin"
             ))
         })?)
-    } else if let Ok(value) = std::env::var(DEFAULT_ENV) {
+    } else if let Ok(value) = std::env::var(secret.default_env) {
         Zeroizing::new(value)
     } else if output.interactive() {
-        prompt(confirm)?
+        prompt(name, confirm)?
     } else {
-        return Err(UserError::usage("no password for the .p12 was given")
+        return Err(UserError::usage(format!("no {name} was given"))
             .hint(format!(
-                "set {DEFAULT_ENV}, or use --password-env VAR, --password-file FILE or --password-stdin \
-                 (passwords are never taken as arguments)"
+                "set {}, or use --{option}-env VAR, --{option}-file FILE or --{option}-stdin \
+                 (secrets are never taken as arguments)",
+                secret.default_env
             ))
             .into());
     };
-    if password.is_empty() {
-        return Err(UserError::usage("the .p12 password is empty")
-            .hint("macOS refuses .p12 files without a password; choose one")
+    if value.is_empty() {
+        return Err(UserError::usage(format!("the {name} is empty"))
+            .hint("an empty one protects nothing (and macOS refuses .p12 files without a password)")
             .into());
     }
-    Ok(password)
+    Ok(value)
 }
 
 /// Whether `name` has the shape of an environment variable's name: letters, digits and `_`, not
@@ -144,12 +203,22 @@ fn is_variable_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn prompt(confirm: bool) -> Result<Zeroizing<String>> {
-    let mut question = dialoguer::Password::new().with_prompt("Password for the .p12");
+fn prompt(name: &str, confirm: bool) -> Result<Zeroizing<String>> {
+    let mut question = dialoguer::Password::new().with_prompt(capitalised(name));
     if confirm {
-        question = question.with_confirmation("Repeat the password", "The passwords do not match");
+        question = question.with_confirmation("Repeat it", "They do not match");
     }
     Ok(Zeroizing::new(
-        question.interact().context("cannot read the password")?,
+        question
+            .interact()
+            .with_context(|| format!("cannot read the {name}"))?,
     ))
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -56,6 +56,15 @@ pub enum KeystoreError {
         /// The key's id (SHA-256 of its public key, hex), or "in the PEM text" for a key being read.
         key_id: String,
     },
+    /// A key written without a passphrase into a keystore that keeps its keys encrypted.
+    #[error(
+        "the keystore {} keeps its keys encrypted: set ASCERT_KEY_PASSPHRASE to write a key into it",
+        folder.display()
+    )]
+    PassphraseRequiredToWrite {
+        /// The keystore folder.
+        folder: PathBuf,
+    },
     /// A passphrase that does not decrypt the key.
     #[error("the passphrase does not decrypt the key {key_id}")]
     WrongPassphrase {

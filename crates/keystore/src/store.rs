@@ -23,6 +23,10 @@ pub const HOME_ENV: &str = "ASCERT_HOME";
 /// The environment variable holding the passphrase that encrypts keys at rest.
 pub const PASSPHRASE_ENV: &str = "ASCERT_KEY_PASSPHRASE";
 
+/// The file that marks a keystore whose keys are encrypted at rest (see [`Keystore::encrypts_at_rest`]).
+const MARKER: &str = "keystore.json";
+/// The version of the marker's format.
+const MARKER_VERSION: u32 = 1;
 const KEY_SUFFIX: &str = ".key.pem";
 const RECORD_SUFFIX: &str = ".json";
 const CERTIFICATE_SUFFIX: &str = ".cer";
@@ -111,9 +115,123 @@ impl Keystore {
         self
     }
 
+    /// Whether a passphrase was given (to encrypt the keys written, and decrypt those read).
+    pub fn has_passphrase(&self) -> bool {
+        self.passphrase.is_some()
+    }
+
     /// The keystore folder.
     pub fn folder(&self) -> &Path {
         &self.folder
+    }
+
+    /// Whether the keystore keeps its keys encrypted at rest: marked so the first time a key was
+    /// written with a passphrase, or by [`Keystore::encrypt_all`]. Such a store refuses to write a
+    /// key without the passphrase ([`KeystoreError::PassphraseRequiredToWrite`]).
+    ///
+    /// # Errors
+    ///
+    /// Errors reading the marker file, or a marker that cannot be parsed.
+    pub fn encrypts_at_rest(&self) -> Result<bool> {
+        let path = self.folder.join(MARKER);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<Marker>(&bytes)
+                .map(|m| m.encrypted_at_rest)
+                .map_err(|source| KeystoreError::Metadata { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(KeystoreError::io("read", path, e)),
+        }
+    }
+
+    /// Whether the stored key file is encrypted (read from the file itself, not its record).
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::KeyNotFound`], or the error reading the file.
+    pub fn is_key_encrypted(&self, id: &KeyId) -> Result<bool> {
+        let path = self.key_path(id);
+        let text = read_secret(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                self.not_found(id)
+            } else {
+                KeystoreError::io("read", &path, e)
+            }
+        })?;
+        Ok(text
+            .trim_start()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+    }
+
+    /// Encrypts every plaintext key with the passphrase and marks the store as encrypted at rest;
+    /// returns the ids of the keys it encrypted.
+    ///
+    /// The mark comes first, so that from then on no run writes a plaintext key; then each key is
+    /// replaced by its encrypted form with an atomic rename, one at a time: a crash at any point
+    /// leaves every key whole, encrypted or not, and running it again finishes the work.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::PassphraseRequiredToWrite`] without a passphrase,
+    /// [`KeystoreError::WrongPassphrase`] if it does not decrypt the keys already encrypted, and
+    /// errors reading or writing the files.
+    pub fn encrypt_all(&self) -> Result<Vec<KeyId>> {
+        if self.passphrase.is_none() {
+            return Err(KeystoreError::PassphraseRequiredToWrite {
+                folder: self.folder.clone(),
+            });
+        }
+        self.ready_to_write()?;
+        let mut encrypted = Vec::new();
+        for mut record in self.records()? {
+            if self.is_key_encrypted(&record.key_id)? {
+                continue;
+            }
+            let key = self.load_key(&record.key_id)?;
+            self.write_key_file(&key, &mut record)?;
+            encrypted.push(record.key_id);
+        }
+        Ok(encrypted)
+    }
+
+    /// Before a key is written encrypted into a store that holds encrypted keys: the passphrase
+    /// must be theirs, or the store would end up with keys under two passphrases.
+    fn check_passphrase(&self) -> Result<()> {
+        let Some(passphrase) = &self.passphrase else {
+            return Ok(());
+        };
+        let newest_encrypted = self
+            .records()?
+            .into_iter()
+            .rev()
+            .find(|r| self.is_key_encrypted(&r.key_id).unwrap_or(false));
+        if let Some(record) = newest_encrypted {
+            let text = read_secret(&self.key_path(&record.key_id))
+                .map_err(|e| KeystoreError::io("read", self.key_path(&record.key_id), e))?;
+            PrivateKey::from_pem_with_passphrase(&text, passphrase).map_err(|e| match e {
+                KeystoreError::WrongPassphrase { .. } => KeystoreError::WrongPassphrase {
+                    key_id: record.key_id.to_hex(),
+                },
+                other => other,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn mark_encrypted(&self) -> Result<()> {
+        if self.encrypts_at_rest()? {
+            return Ok(());
+        }
+        let marker = Marker {
+            format_version: MARKER_VERSION,
+            encrypted_at_rest: true,
+        };
+        let path = self.folder.join(MARKER);
+        let mut json = serde_json::to_vec_pretty(&marker).map_err(|source| KeystoreError::Metadata {
+            path: path.clone(),
+            source,
+        })?;
+        json.push(b'\n');
+        write_atomic(&path, &json, FileMode::Secret)
     }
 
     /// Generates an RSA-2048 key and its CSR, and stores both before returning, so the key is on
@@ -399,7 +517,29 @@ impl Keystore {
         self.folder.join(format!("{id}{RECORD_SUFFIX}"))
     }
 
+    /// Writes a new key (and its record), as the store's encryption at rest requires.
     fn write_key(&self, key: &PrivateKey, record: &mut KeyRecord) -> Result<()> {
+        self.ready_to_write()?;
+        self.write_key_file(key, record)
+    }
+
+    /// Refuses a write without the passphrase into a store that encrypts at rest, and one with a
+    /// passphrase that is not the store's; the first key written with a passphrase makes
+    /// encryption a property of the store.
+    fn ready_to_write(&self) -> Result<()> {
+        if self.passphrase.is_none() {
+            if self.encrypts_at_rest()? {
+                return Err(KeystoreError::PassphraseRequiredToWrite {
+                    folder: self.folder.clone(),
+                });
+            }
+            return Ok(());
+        }
+        self.check_passphrase()?;
+        self.mark_encrypted()
+    }
+
+    fn write_key_file(&self, key: &PrivateKey, record: &mut KeyRecord) -> Result<()> {
         let text = match &self.passphrase {
             Some(p) => key.to_encrypted_pem(p)?,
             None => key.to_pkcs8_pem(),
@@ -430,6 +570,16 @@ impl Keystore {
 
 /// Reads a secret file into one zeroizing buffer sized from the file, so reading leaves no
 /// reallocated copies behind.
+/// The marker file of a keystore (`keystore.json`).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Marker {
+    /// The format version ([`MARKER_VERSION`]).
+    format_version: u32,
+    /// Keys are written encrypted only.
+    encrypted_at_rest: bool,
+}
+
 fn read_secret(path: &Path) -> std::io::Result<Zeroizing<String>> {
     use std::io::Read as _;
     let mut file = fs::File::open(path)?;
@@ -488,6 +638,74 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    fn passphrase(text: &str) -> Zeroizing<String> {
+        Zeroizing::new(text.to_owned())
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn the_first_encrypted_write_makes_encryption_a_property_of_the_store() {
+        let (_dir, plain) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (first, _) = plain.generate("plain", None, &subject).unwrap();
+        assert!(!plain.encrypts_at_rest().unwrap());
+        assert!(!plain.is_key_encrypted(&first.key_id).unwrap());
+
+        let encrypting = plain.clone().with_passphrase(passphrase("correct horse battery"));
+        let (second, _) = encrypting.generate("encrypted", None, &subject).unwrap();
+        assert!(encrypting.is_key_encrypted(&second.key_id).unwrap());
+        assert!(plain.encrypts_at_rest().unwrap(), "marked by the encrypted write");
+        assert_eq!(mode_of(&plain.folder().join(MARKER)), 0o600);
+
+        // From now on a run without the passphrase may read plaintext keys but write none.
+        let err = plain.generate("plain again", None, &subject).unwrap_err();
+        assert!(
+            matches!(err, KeystoreError::PassphraseRequiredToWrite { .. }),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the keystore {} keeps its keys encrypted: set ASCERT_KEY_PASSPHRASE to write a key into it",
+                plain.folder().display()
+            )
+        );
+        assert!(plain.add(test_key(), "import").is_err());
+        assert_eq!(plain.records().unwrap().len(), 2, "nothing written");
+        plain.load_key(&first.key_id).unwrap();
+
+        // Nor may a run with another passphrase: the store would hold keys under two.
+        let other = plain.clone().with_passphrase(passphrase("another passphrase"));
+        let err = other.add(test_key(), "import").unwrap_err();
+        assert!(matches!(err, KeystoreError::WrongPassphrase { .. }), "{err}");
+    }
+
+    #[test]
+    fn encrypt_all_converts_every_plaintext_key_once() {
+        let (_dir, plain) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let ids: Vec<KeyId> = (0..3)
+            .map(|i| plain.generate(&format!("k{i}"), None, &subject).unwrap().0.key_id)
+            .collect();
+        assert!(matches!(
+            plain.encrypt_all().unwrap_err(),
+            KeystoreError::PassphraseRequiredToWrite { .. }
+        ));
+        let encrypting = plain.clone().with_passphrase(passphrase("correct horse battery"));
+        let converted = encrypting.encrypt_all().unwrap();
+        assert_eq!(converted.len(), 3);
+        for id in &ids {
+            assert!(encrypting.is_key_encrypted(id).unwrap());
+            assert!(encrypting.record(id).unwrap().encrypted);
+            encrypting.load_key(id).unwrap();
+            assert!(matches!(
+                plain.load_key(id).unwrap_err(),
+                KeystoreError::PassphraseRequired { .. }
+            ));
+        }
+        assert!(encrypting.encrypt_all().unwrap().is_empty(), "nothing left to do");
     }
 
     #[test]

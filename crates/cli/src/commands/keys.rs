@@ -64,17 +64,35 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             label,
             password,
         } => import(ctx, &store, &file, label, &password),
-        KeysCommand::Export { key, out, force } => {
+        KeysCommand::Export {
+            key,
+            out,
+            force,
+            encrypt,
+            passphrase,
+        } => {
             check_new(&out, force)?;
             let record = find(&store, &key)?;
-            store.export_pem(&record.key_id, &out, None)?;
+            let passphrase = if encrypt {
+                let secret = password::Secret::key_passphrase(&passphrase);
+                Some(password::read(&secret, &ctx.out, true)?)
+            } else {
+                None
+            };
+            store.export_pem(&record.key_id, &out, passphrase.as_deref().map(String::as_str))?;
+            let form = if encrypt {
+                "encrypted PKCS#8"
+            } else {
+                "plain PKCS#8"
+            };
             ctx.out.note(format!(
-                "Wrote key {} to {} (mode 0600).",
+                "Wrote key {} to {} ({form}, mode 0600).",
                 record.key_id,
                 out.display()
             ));
             Ok(())
         }
+        KeysCommand::Encrypt => encrypt(ctx, &store),
         KeysCommand::Delete { key, yes } => {
             let record = find(&store, &key)?;
             let what = format!("{} ({})", record.key_id, record.label);
@@ -105,7 +123,7 @@ fn generate(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if ctx.out.json {
-        return ctx.out.json(&Summary::of(&record));
+        return ctx.out.json(&Summary::of(store, &record));
     }
     ctx.out.note(format!(
         "Generated key {} ({label}), kept in {}.",
@@ -118,10 +136,35 @@ fn generate(
     Ok(())
 }
 
+/// `keys encrypt`: every plaintext key encrypted, the store marked as encrypting at rest.
+fn encrypt(ctx: &Context, store: &Keystore) -> Result<()> {
+    if !store.has_passphrase() {
+        return Err(UserError::usage(format!(
+            "keys encrypt needs the passphrase in {}",
+            ascert_keystore::PASSPHRASE_ENV
+        ))
+        .hint("export it (from a secret store, not the command line) and run keys encrypt again")
+        .into());
+    }
+    let encrypted = store.encrypt_all()?;
+    if ctx.out.json {
+        let ids: Vec<String> = encrypted.iter().map(ToString::to_string).collect();
+        return ctx.out.json(&serde_json::json!({ "encrypted": ids }));
+    }
+    ctx.out.note(format!(
+        "Encrypted {} key{}; {} now writes keys encrypted only.",
+        encrypted.len(),
+        if encrypted.len() == 1 { "" } else { "s" },
+        store.folder().display()
+    ));
+    Ok(())
+}
+
 fn list(ctx: &Context, store: &Keystore) -> Result<()> {
     let records = store.records()?;
+    let summaries: Vec<Summary> = records.iter().map(|r| Summary::of(store, r)).collect();
     if ctx.out.json {
-        return ctx.out.json(&records.iter().map(Summary::of).collect::<Vec<_>>());
+        return ctx.out.json(&summaries);
     }
     if records.is_empty() {
         ctx.out.note(format!("No keys in {}.", store.folder().display()));
@@ -129,7 +172,8 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
     }
     let rows = records
         .iter()
-        .map(|r| {
+        .zip(&summaries)
+        .map(|(r, summary)| {
             vec![
                 r.key_id.to_string(),
                 r.label.clone(),
@@ -139,11 +183,14 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
                     .unwrap_or_default(),
                 r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
                 r.created.date().to_string(),
+                if summary.encrypted { "yes" } else { "no" }.to_owned(),
             ]
         })
         .collect();
-    ctx.out
-        .table(&["KEY", "LABEL", "FOR TYPE", "CERTIFICATE", "CREATED"], rows)
+    ctx.out.table(
+        &["KEY", "LABEL", "FOR TYPE", "CERTIFICATE", "CREATED", "ENCRYPTED"],
+        rows,
+    )
 }
 
 fn import(
@@ -165,7 +212,7 @@ fn import(
         store.import_pem(&text, &label)?
     };
     if ctx.out.json {
-        return ctx.out.json(&Summary::of(&record));
+        return ctx.out.json(&Summary::of(store, &record));
     }
     ctx.out
         .note(format!("Imported key {} ({}).", record.key_id, record.label));
@@ -213,7 +260,8 @@ struct Summary {
 }
 
 impl Summary {
-    fn of(record: &KeyRecord) -> Self {
+    /// The summary of `record`; whether the key is encrypted is read from its file.
+    fn of(store: &Keystore, record: &KeyRecord) -> Self {
         Self {
             key_id: record.key_id.to_string(),
             label: record.label.clone(),
@@ -221,7 +269,7 @@ impl Summary {
             certificate_id: record.certificate_id.clone(),
             serial_number: record.serial_number.clone(),
             created: ascert_models::date::format(record.created),
-            encrypted: record.encrypted,
+            encrypted: store.is_key_encrypted(&record.key_id).unwrap_or(record.encrypted),
         }
     }
 }

@@ -85,7 +85,32 @@ impl Context {
             None => Keystore::open_default(),
         }
         .context("cannot open the local keystore")?;
-        Ok(store.with_passphrase_from_env())
+        let store = store.with_passphrase_from_env();
+        self.warn_of_plaintext_keys(&store);
+        Ok(store)
+    }
+
+    /// A store that encrypts at rest but still holds plaintext keys (written before it did, or
+    /// copied in) says so, rather than loading them silently.
+    fn warn_of_plaintext_keys(&self, store: &Keystore) {
+        if !store.encrypts_at_rest().unwrap_or(false) {
+            return;
+        }
+        let plaintext = store.records().map_or(0, |records| {
+            records
+                .iter()
+                .filter(|r| !store.is_key_encrypted(&r.key_id).unwrap_or(true))
+                .count()
+        });
+        if plaintext > 0 {
+            self.out.note(format!(
+                "warning: {plaintext} key{} in {} {} not encrypted, though the keystore encrypts its keys at rest; \
+                 run `ascert keys encrypt`",
+                if plaintext == 1 { "" } else { "s" },
+                store.folder().display(),
+                if plaintext == 1 { "is" } else { "are" },
+            ));
+        }
     }
 
     /// Where to look for an issuing intermediate: `ca_dir` (`--ca-dir`), then the cache.
