@@ -135,8 +135,8 @@ async fn state_survives_a_restart_and_sigint_stops_cleanly() {
     assert!(second.stop("-TERM"));
 }
 
-#[tokio::test]
-async fn tls_writes_the_ca_and_serves_https() {
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_writes_the_ca_and_serves_https_that_ascert_trusts_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &["--tls"]);
     let base_url = server.ready["base_url"].as_str().unwrap();
@@ -153,6 +153,23 @@ async fn tls_writes_the_ca_and_serves_https() {
         .build()
         .unwrap();
     server.list(&https).await;
+
+    // ascert itself trusts the sandbox's CA through ASCERT_CA_CERT, and warns that it does.
+    let env = crate::support::Env::start().await;
+    let mut command = env.bare();
+    command
+        .env("ASCERT_BASE_URL", base_url)
+        .env("ASCERT_CA_CERT", &ca_path)
+        .arg("--api-key")
+        .arg(server.ready["api_key_json"].as_str().unwrap())
+        .args(["certificates", "list", "--json"]);
+    let listed = crate::support::run(command).await;
+    listed.ok();
+    assert!(
+        listed.stderr.contains("is trusted as a root certificate authority for every host ascert connects to: 127.0.0.1 and api.appstoreconnect.apple.com alike"),
+        "{}",
+        listed.stderr
+    );
     assert!(server.stop("-TERM"));
 }
 

@@ -89,6 +89,7 @@ pub(crate) fn write_atomic_with(
 ///
 /// # Errors
 ///
+/// [`KeystoreError::ForeignFolder`] if it is a symbolic link or another user owns it;
 /// [`KeystoreError::Io`] if the folder cannot be created, [`KeystoreError::InsecureFolder`] if it
 /// exists with group or other permissions.
 pub fn ensure_private_folder(path: &Path) -> Result<()> {
@@ -104,12 +105,25 @@ pub fn ensure_private_folder(path: &Path) -> Result<()> {
         .map_err(|e| KeystoreError::io("create the folder", path, e))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path)
-            .map_err(|e| KeystoreError::io("inspect the folder", path, e))?
-            .permissions()
-            .mode()
-            & 0o777;
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt};
+        // The folder itself, not what a link points to: a link planted in its place would send
+        // keys wherever its maker chose.
+        let metadata =
+            fs::symlink_metadata(path).map_err(|e| KeystoreError::io("inspect the folder", path, e))?;
+        if metadata.file_type().is_symlink() {
+            return Err(KeystoreError::ForeignFolder {
+                path: path.to_owned(),
+                reason: "it is a symbolic link; use the folder it points to, if it is yours".into(),
+            });
+        }
+        let me = rustix::process::geteuid().as_raw();
+        if metadata.uid() != me {
+            return Err(KeystoreError::ForeignFolder {
+                path: path.to_owned(),
+                reason: format!("it is owned by user {}, not by you ({me})", metadata.uid()),
+            });
+        }
+        let mode = metadata.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(KeystoreError::InsecureFolder {
                 path: path.to_owned(),
@@ -313,6 +327,37 @@ mod tests {
         assert!(is_temp_name(&leftover.unwrap()));
         assert!(!is_temp_name("a.pem"));
         assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn links_and_folders_of_other_users_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        ensure_private_folder(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = ensure_private_folder(&link).unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "cannot hold keys: it is a symbolic link; use the folder it points to, if it is yours"
+            ),
+            "{err}"
+        );
+
+        // Someone else's folder: as root (CI), one handed to another user; otherwise root's own.
+        let me = rustix::process::geteuid().as_raw();
+        let foreign = if me == 0 {
+            let theirs = dir.path().join("theirs");
+            ensure_private_folder(&theirs).unwrap();
+            std::os::unix::fs::chown(&theirs, Some(4321), None).unwrap();
+            theirs
+        } else {
+            PathBuf::from("/")
+        };
+        let err = ensure_private_folder(&foreign).unwrap_err();
+        assert!(matches!(err, KeystoreError::ForeignFolder { .. }), "{err}");
+        assert!(err.to_string().contains(&format!("not by you ({me})")), "{err}");
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub enum KeystoreError {
         /// Its permission bits.
         mode: u32,
     },
+    /// A key folder that is a symbolic link, or that another user owns: whoever owns it, or can
+    /// change where the link points, controls where keys are written.
+    #[error("{} cannot hold keys: {reason}", path.display())]
+    ForeignFolder {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong: "it is a symbolic link", "it is owned by user 1001, not by you (1000)".
+        reason: String,
+    },
     /// Neither `ASCERT_HOME` nor a platform data folder is available.
     #[error("no folder for keys: set ASCERT_HOME or pass a folder explicitly")]
     NoHomeFolder,

@@ -112,6 +112,13 @@ impl KeyStore {
         self.store.vendor()
     }
 
+    /// Whether keys saved here do not last: the Linux kernel keyring (the fallback without a
+    /// Secret Service) keeps them in the user's persistent keyring, which the kernel forgets after
+    /// three days without use (`/proc/sys/kernel/keys/persistent_keyring_expiry`) and at a reboot.
+    pub fn is_volatile(&self) -> bool {
+        self.vendor().starts_with("Linux keyutils")
+    }
+
     /// Saves `key` under `profile`, replacing what was there.
     ///
     /// # Errors

@@ -25,6 +25,13 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
                 credentials.source,
                 store.vendor()
             ));
+            if store.is_volatile() {
+                ctx.out.note(
+                    "note: there is no Secret Service here (no desktop keyring on a session bus), so the key \
+                     went to the kernel keyring, which forgets it after 3 days without use and at a reboot; \
+                     keep the .p8 file (or the ASC_* variables) for anything that must last",
+                );
+            }
             Ok(())
         }
         AuthCommand::Logout => {
@@ -59,6 +66,7 @@ async fn status(ctx: &Context) -> Result<()> {
     let api = ascert_certificates::CertificatesApi::new(crate::commands::client(
         &base_url,
         TokenProvider::new(credentials.key),
+        &ctx.out,
     )?);
     let check = api.list().limit(1)?.page().await;
     let rate_limit = api.client().rate_limit();

@@ -40,6 +40,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     let api = CertificatesApi::new(crate::commands::client(
         sandbox.base_url(),
         TokenProvider::new(api_key),
+        &ctx.out,
     )?);
     // The demo's key lives in a folder of its own, removed at the end: the .p12 carries it.
     let home = tempfile::tempdir().context("cannot make a temporary folder")?;

@@ -57,13 +57,25 @@ impl Context {
     }
 }
 
-/// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set.
-pub(crate) fn client(base_url: &str, tokens: TokenProvider) -> Result<Client> {
+/// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set (and
+/// saying so: an extra root is trusted for every host, Apple's included).
+pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Result<Client> {
     let mut builder = Client::builder(tokens).base_url(base_url);
     if let Some(path) = std::env::var_os(CA_CERT_ENV) {
-        let pem = std::fs::read(&path)
-            .with_context(|| format!("cannot read {CA_CERT_ENV}={}", PathBuf::from(&path).display()))?;
+        let path = PathBuf::from(path);
+        let pem =
+            std::fs::read(&path).with_context(|| format!("cannot read {CA_CERT_ENV}={}", path.display()))?;
         builder = builder.add_root_certificate_pem(&pem)?;
+        let host = reqwest::Url::parse(base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| base_url.to_owned());
+        out.note(format!(
+            "warning: {CA_CERT_ENV}={} is trusted as a root certificate authority for every host ascert \
+             connects to: {host} and api.appstoreconnect.apple.com alike; unset it unless you are testing \
+             against a sandbox",
+            path.display()
+        ));
     }
     Ok(builder.build()?)
 }
@@ -74,7 +86,7 @@ impl Context {
         let credentials = self.credentials()?;
         tracing::info!(source = %credentials.source, key_id = credentials.key.key_id(), "using API key");
         let base_url = self.base_url(&credentials);
-        let client = client(&base_url, TokenProvider::new(credentials.key))?;
+        let client = client(&base_url, TokenProvider::new(credentials.key), &self.out)?;
         Ok(CertificatesApi::new(client))
     }
 

@@ -44,19 +44,54 @@ pub(crate) fn find_intermediate(leaf: &CertificateInfo, sources: &CaSources) -> 
     })
 }
 
+/// The largest CA certificate downloaded: Apple's are under 2 KiB.
+const MAX_CA_CERTIFICATE: usize = 64 * 1024;
+
 /// Downloads a CA certificate (public data) from an AIA URL, from inside the async runtime.
+///
+/// Integrity does not rest on the download (the certificate is checked by signature and Apple's
+/// pins); availability does: no redirect is followed, and the body is cut off past
+/// [`MAX_CA_CERTIFICATE`], so a hostile or broken server can neither send ascert elsewhere nor fill
+/// its memory.
 fn download(url: &str) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
     let url = url.to_owned();
     tokio::task::block_in_place(|| {
-        tokio::runtime::Handle::current().block_on(async move {
-            let client = reqwest::Client::builder()
-                .user_agent(concat!("ascert/", env!("CARGO_PKG_VERSION")))
-                .timeout(std::time::Duration::from_secs(20))
-                .build()?;
-            let response = client.get(&url).send().await?.error_for_status()?;
-            Ok(response.bytes().await?.to_vec())
-        })
+        tokio::runtime::Handle::current().block_on(download_capped(&url, MAX_CA_CERTIFICATE))
     })
+}
+
+async fn download_capped(url: &str, max: usize) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("ascert/", env!("CARGO_PKG_VERSION")))
+        .timeout(std::time::Duration::from_secs(20))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let mut response = client.get(url).send().await?;
+    if response.status().is_redirection() {
+        return Err(format!(
+            "the server answered {} (a redirect), and ascert follows none for CA certificates",
+            response.status()
+        )
+        .into());
+    }
+    response = response.error_for_status()?;
+    let too_large = || {
+        format!(
+            "the server sent more than {} KiB, far more than a CA certificate",
+            max / 1024
+        )
+    };
+    if response.content_length().is_some_and(|len| len > max as u64) {
+        return Err(too_large().into());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Err(too_large().into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Writes the identity of `key_id` and `leaf` (with the intermediate) to `path`, 0600.
@@ -86,4 +121,49 @@ pub(crate) fn export(
     )
     .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(intermediate)
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    use super::*;
+
+    /// Serves one HTTP answer, `head` then `body_len` bytes, to every connection.
+    async fn serve(head: &'static str, body_len: usize) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&vec![b'x'; body_len]).await;
+            }
+        });
+        format!("http://{addr}/ca.der")
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let url = serve(
+            "HTTP/1.1 302 Found\r\nLocation: http://example.invalid/\r\nContent-Length: 0\r\n\r\n",
+            0,
+        )
+        .await;
+        let err = download_capped(&url, 1024).await.unwrap_err();
+        assert!(err.to_string().contains("302 Found"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_cap_is_refused_with_or_without_a_length() {
+        let url = serve("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", 5000).await;
+        let err = download_capped(&url, 1024).await.unwrap_err();
+        assert!(err.to_string().contains("more than 1 KiB"), "{err}");
+        let url = serve("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", 5000).await;
+        let err = download_capped(&url, 1024).await.unwrap_err();
+        assert!(err.to_string().contains("more than 1 KiB"), "{err}");
+        let url = serve("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", 10).await;
+        assert_eq!(download_capped(&url, 1024).await.unwrap(), vec![b'x'; 10]);
+    }
 }
