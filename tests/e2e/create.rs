@@ -246,3 +246,58 @@ async fn a_users_own_csr_gets_a_certificate_without_a_local_key() {
     assert_eq!(result.json()["attributes"]["certificateType"], "IOS_DEVELOPMENT");
     assert!(env.key_records().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_generated_on_purpose_is_not_taken_for_an_unfinished_run() {
+    let env = Env::start().await;
+    let generated = env
+        .run(&[
+            "keys",
+            "generate",
+            "--common-name",
+            "CI Box",
+            "--email",
+            "ci@example.com",
+            "--type",
+            "IOS_DISTRIBUTION",
+            "--json",
+        ])
+        .await
+        .json();
+    let created = create(&env, "IOS_DISTRIBUTION", &["--json"]).await;
+    created.ok();
+    assert!(!created.stderr.contains("Reusing"), "{}", created.stderr);
+    let created = created.json();
+    assert_eq!(created["reused_key"], false);
+    assert_ne!(created["key_id"], generated["key_id"], "a new key for Jane");
+    let records = env.key_records();
+    let jane = records
+        .iter()
+        .find(|r| r["keyId"] == created["key_id"])
+        .unwrap();
+    assert_eq!(jane["pendingRequest"]["commonName"], "Jane Appleseed");
+    assert_eq!(jane["pendingRequest"]["email"], "jane@example.com");
+    let csr = jane["csrPem"].as_str().unwrap();
+    let subject = openssl_stdin(&["req", "-noout", "-subject"], csr);
+    assert!(subject.contains("CN = Jane Appleseed"), "{subject}");
+    // The generated key is untouched and still waits for its own certificate.
+    let ci_box = records
+        .iter()
+        .find(|r| r["keyId"] == generated["key_id"])
+        .unwrap();
+    assert!(ci_box.get("certificateId").is_none(), "{ci_box}");
+}
+
+/// Runs `openssl ARGS` with `input` on stdin and returns stdout.
+fn openssl_stdin(args: &[&str], input: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl is installed");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

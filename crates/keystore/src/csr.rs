@@ -10,7 +10,8 @@ use crate::key::PrivateKey;
 const EMAIL_ADDRESS_OID: [u64; 7] = [1, 2, 840, 113_549, 1, 9, 1];
 
 /// The subject of a CSR: who the certificate is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CsrSubject {
     /// The common name, usually the developer's or team's name.
     pub common_name: String,

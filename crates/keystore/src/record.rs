@@ -5,6 +5,7 @@ use ascert_models::CertificateType;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::csr::CsrSubject;
 use crate::key::KeyId;
 
 /// What the keystore knows about one key, stored as `<key id>.json` beside the key file.
@@ -34,6 +35,14 @@ pub struct KeyRecord {
     /// Whether the key file is encrypted PKCS#8.
     #[serde(default)]
     pub encrypted: bool,
+    /// For a key made for a certificate request about to be sent ([`Keystore::generate_pending`]):
+    /// the subject of that request. A run that stopped before the certificate was recorded left
+    /// such a key; a rerun with the same type and subject takes it up again. Keys generated or
+    /// imported on purpose have none, and are never taken for a run's.
+    ///
+    /// [`Keystore::generate_pending`]: crate::Keystore::generate_pending
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_request: Option<CsrSubject>,
 }
 
 impl KeyRecord {
@@ -48,7 +57,16 @@ impl KeyRecord {
             certificate_id: None,
             serial_number: None,
             encrypted: false,
+            pending_request: None,
         }
+    }
+
+    /// Whether this key was made by an unfinished request for a `certificate_type` certificate
+    /// with `subject`, and no certificate has been recorded for it since.
+    pub fn is_pending_for(&self, certificate_type: &CertificateType, subject: &CsrSubject) -> bool {
+        !self.has_certificate()
+            && self.certificate_type.as_ref() == Some(certificate_type)
+            && self.pending_request.as_ref() == Some(subject)
     }
 
     /// Whether Apple issued a certificate for this key, as far as the keystore knows.

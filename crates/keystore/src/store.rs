@@ -254,11 +254,39 @@ impl Keystore {
         certificate_type: Option<CertificateType>,
         subject: &CsrSubject,
     ) -> Result<(KeyRecord, Csr)> {
+        self.generate_with(label, certificate_type, subject, false)
+    }
+
+    /// Like [`Keystore::generate`], for a certificate request that is about to be sent: the record
+    /// keeps the request's type and subject ([`KeyRecord::pending_request`]), so that if the run
+    /// stops before the certificate is recorded, a rerun for the same type and subject finds the key
+    /// ([`KeyRecord::is_pending_for`]) instead of making a second one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Keystore::generate`].
+    pub fn generate_pending(
+        &self,
+        label: &str,
+        certificate_type: CertificateType,
+        subject: &CsrSubject,
+    ) -> Result<(KeyRecord, Csr)> {
+        self.generate_with(label, Some(certificate_type), subject, true)
+    }
+
+    fn generate_with(
+        &self,
+        label: &str,
+        certificate_type: Option<CertificateType>,
+        subject: &CsrSubject,
+        pending: bool,
+    ) -> Result<(KeyRecord, Csr)> {
         let key = PrivateKey::generate_rsa_2048()?;
         let csr = create_csr(&key, subject)?;
         let mut record = KeyRecord::new(key.id(), label);
         record.certificate_type = certificate_type;
         record.csr_pem = Some(csr.pem().to_owned());
+        record.pending_request = pending.then(|| subject.clone());
         self.write_key(&key, &mut record)?;
         Ok((record, csr))
     }

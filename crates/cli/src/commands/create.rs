@@ -188,17 +188,14 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
     })
 }
 
-/// The newest key made for `certificate_type` whose certificate never arrived: an earlier run
-/// that stopped after persisting the key.
-fn pending_key(store: &Keystore, certificate_type: &CertificateType) -> Result<Option<KeyRecord>> {
+/// The newest key that an earlier run made for the same request (type and subject) and whose
+/// certificate never arrived: that run stopped after persisting the key. A key made with `keys
+/// generate`, or for another subject, is not one.
+fn pending_key(store: &Keystore, request: &IdentityRequest) -> Result<Option<KeyRecord>> {
     let mut pending: Vec<KeyRecord> = store
         .records()?
         .into_iter()
-        .filter(|r| {
-            r.certificate_type.as_ref() == Some(certificate_type)
-                && r.csr_pem.is_some()
-                && !r.has_certificate()
-        })
+        .filter(|r| r.csr_pem.is_some() && r.is_pending_for(&request.certificate_type, &request.subject))
         .collect();
     pending.sort_by_key(|r| r.created);
     Ok(pending.pop())
@@ -232,7 +229,7 @@ async fn obtain_identity(
     request: &IdentityRequest,
     out: &Output,
 ) -> Result<CreatedIdentity> {
-    let (key_id, csr_pem, reused_key) = if let Some(record) = pending_key(store, &request.certificate_type)? {
+    let (key_id, csr_pem, reused_key) = if let Some(record) = pending_key(store, request)? {
         out.note(format!(
             "Reusing key {} made for a {} certificate on {} by a run that did not finish.",
             record.key_id,
@@ -244,9 +241,9 @@ async fn obtain_identity(
     } else {
         let spinner = out.spinner("Generating an RSA-2048 key…");
         let (record, csr) = store
-            .generate(
+            .generate_pending(
                 &request.label,
-                Some(request.certificate_type.clone()),
+                request.certificate_type.clone(),
                 &request.subject,
             )
             .context("cannot make and store a new key")?;
