@@ -22,6 +22,10 @@ pub enum KeyOnlyState {
 /// One line of a pairing report.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a report holds one line per key or certificate; boxing would only burden the callers' matches"
+)]
 pub enum Pairing {
     /// The certificate's private key is in the keystore: a usable identity.
     Paired {
