@@ -271,10 +271,7 @@ async fn a_key_generated_on_purpose_is_not_taken_for_an_unfinished_run() {
     assert_eq!(created["reused_key"], false);
     assert_ne!(created["key_id"], generated["key_id"], "a new key for Jane");
     let records = env.key_records();
-    let jane = records
-        .iter()
-        .find(|r| r["keyId"] == created["key_id"])
-        .unwrap();
+    let jane = records.iter().find(|r| r["keyId"] == created["key_id"]).unwrap();
     assert_eq!(jane["pendingRequest"]["commonName"], "Jane Appleseed");
     assert_eq!(jane["pendingRequest"]["email"], "jane@example.com");
     let csr = jane["csrPem"].as_str().unwrap();

@@ -241,11 +241,7 @@ async fn obtain_identity(
     } else {
         let spinner = out.spinner("Generating an RSA-2048 key…");
         let (record, csr) = store
-            .generate_pending(
-                &request.label,
-                request.certificate_type.clone(),
-                &request.subject,
-            )
+            .generate_pending(&request.label, request.certificate_type.clone(), &request.subject)
             .context("cannot make and store a new key")?;
         spinner.finish_and_clear();
         (record.key_id, csr.pem().to_owned(), false)
