@@ -13,6 +13,7 @@ mod errors;
 mod help;
 mod hostile_server;
 mod identities;
+mod keychain;
 mod keys;
 mod sandbox_serve;
 mod secrets;

@@ -100,13 +100,27 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     record(&store, &created)?;
     exported.map_err(|err| {
         let id = &created.certificate.id;
+        let inner_hint = err
+            .chain()
+            .find_map(|c| c.downcast_ref::<UserError>().and_then(|u| u.hint.clone()));
+        let hint = match (&args.keychain, created.p12.is_some() || args.p12.is_none()) {
+            // The .p12 is written (or none was asked for): the keychain step is what failed.
+            (Some(keychain), true) => format!(
+                "install it with `ascert identities install {id}{}` once fixed{}",
+                if keychain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --keychain {keychain}")
+                },
+                inner_hint.map(|h| format!(": {h}")).unwrap_or_default()
+            ),
+            _ => format!("export it with `ascert identities export {id} --p12 FILE`"),
+        };
         UserError::new(
             Exit::Failure,
             format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
         )
-        .hint(format!(
-            "export it with `ascert identities export {id} --p12 FILE`"
-        ))
+        .hint(hint)
     })?;
     report(ctx, &created)
 }

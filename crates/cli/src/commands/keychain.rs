@@ -100,10 +100,9 @@ pub(crate) fn explain(err: KeychainError) -> anyhow::Error {
         _ => None,
     };
     match hint {
-        Some(hint) => {
-            let message = err.to_string();
-            anyhow::Error::new(err).context(UserError::new(Exit::Failure, message).hint(hint))
-        }
+        // The message is the keychain error's own; as the root of the chain, the hint is found
+        // by the exit-code logic and by callers that pass it on.
+        Some(hint) => anyhow::Error::new(UserError::new(Exit::Failure, err.to_string()).hint(hint)),
         None => anyhow::Error::new(err),
     }
 }

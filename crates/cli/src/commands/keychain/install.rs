@@ -4,11 +4,11 @@
 
 use anyhow::{Context as _, Result};
 use ascert_keychain::{CertificateOutcome, Installed, Keychain, PartitionOutcome, Secret, SecurityTool};
-use ascert_keystore::{CertificateInfo, PrivateKey, install_identity};
+use ascert_keystore::{CertificateInfo, KeystoreError, PrivateKey, install_identity};
 use serde::Serialize;
 
 use crate::cli::KeychainPasswordArgs;
-use crate::commands::keychain::{keychain_password, security_tool};
+use crate::commands::keychain::{explain, keychain_password, security_tool};
 use crate::commands::pkcs12::{CaSources, find_intermediate};
 use crate::failure::{Exit, UserError};
 use crate::output::Output;
@@ -193,6 +193,53 @@ pub(crate) fn install_paired_identity(
         &intermediate.certificate,
         options.password.as_ref(),
     )
+    .map_err(|err| match err {
+        KeystoreError::Keychain(err) => explain(err),
+        other => anyhow::Error::new(other),
+    })
     .context("cannot install the identity in the keychain")?;
     Ok(KeychainInstall::new(&installed, &intermediate.certificate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key and a self-signed code-signing certificate without an AIA URL, made with openssl.
+    fn identity_without_issuer() -> (PrivateKey, CertificateInfo) {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+        let out = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=Apple Development: Nobody (TEAM000000)"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl is installed");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (
+            PrivateKey::from_pem(&std::fs::read_to_string(key).unwrap()).unwrap(),
+            CertificateInfo::from_der_or_pem(&std::fs::read(cert).unwrap()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_missing_intermediate_is_a_clear_error_before_the_keychain_is_touched() {
+        let (key, leaf) = identity_without_issuer();
+        let options = KeychainOptions {
+            keychain: Some("/nonexistent/ci.keychain-db".into()),
+            password: None,
+            tool: SecurityTool::at("/nonexistent/security"),
+        };
+        let err = install_paired_identity(&key, &leaf, &CaSources::default(), &options).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("issuing intermediate"), "{text}");
+        let user = err.downcast_ref::<UserError>().expect("a user error with a hint");
+        assert!(
+            user.hint.as_deref().unwrap_or_default().contains("--ca-dir"),
+            "{text}"
+        );
+    }
 }
