@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask ci`: everything CI checks, in the order that fails fastest: formatting, clippy with
 //!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
-//!   and the doctests. ascert-keychain, whose macOS integration tests run only on a Mac, is type-checked (tests included) and linted for both
-//!   macOS targets (`rustup target add` is run first).
+//!   and the doctests. ascert-keychain, whose macOS integration tests run only on a Mac, is
+//!   type-checked (tests included) and linted for both macOS targets (`rustup target add` is run
+//!   first).
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
 //!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
