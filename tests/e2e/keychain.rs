@@ -1,8 +1,8 @@
 //! `ascert keychain …`, `identities install` and `certificates create --keychain` against a fake
-//! `security` (fixtures/fake_security.sh, through ASCERT_SECURITY_TOOL) that records every call:
+//! `security` (`fixtures/fake_security.sh`, through `ASCERT_SECURITY_TOOL`) that records every call:
 //! the whole CI flow — create, install, partition list, search list, delete and restore — runs here
 //! on Linux. The fake blocks forever where the real tool would ask for a password, so a prompt
-//! shows up as a timeout failure; ASCERT_SECURITY_TIMEOUT keeps that short.
+//! shows up as a timeout failure; `ASCERT_SECURITY_TIMEOUT` keeps that short.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use crate::support::{Env, Run, mode};
 struct Fake {
     dir: PathBuf,
     login: PathBuf,
-    /// Whether runs get ASCERT_KEY_PASSPHRASE too.
+    /// Whether runs get `ASCERT_KEY_PASSPHRASE` too.
     passphrase: bool,
 }
 
@@ -190,6 +190,10 @@ fn ends_with(path: &str, suffix: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one CI job from start to end, read top to bottom"
+)]
 async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_list() {
     let env = Env::start().await;
     let mut fake = Fake::new(&env, "friendly");
@@ -316,7 +320,7 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
 
     // 4. `keychain list` marks it; `keychain identities` lists the identity.
     let listed = fake.run(&env, &[], &["keychain", "list", "--json"]).await;
-    assert_eq!(listed.ok().contains(&kc), true, "{}", listed.stdout);
+    assert!(listed.ok().contains(&kc), "{}", listed.stdout);
     assert_eq!(listed.json()["created_by_ascert"][0], kc.as_str());
     let identities = fake
         .run(&env, &[], &["keychain", "identities", &kc, "--json"])
@@ -548,7 +552,7 @@ async fn create_refuses_an_existing_keychain_and_use_login_restores_the_login_ke
 
     // delete restores what create saw: the login keychain alone, and the default it had.
     fake.run(&env, &[], &["keychain", "delete", &kc]).await.ok();
-    assert_eq!(fake.search_list(), [login.clone()]);
+    assert_eq!(fake.search_list(), std::slice::from_ref(&login));
     assert_eq!(
         std::fs::read_to_string(fake.dir.join("default")).unwrap().trim(),
         login
@@ -557,7 +561,7 @@ async fn create_refuses_an_existing_keychain_and_use_login_restores_the_login_ke
 }
 
 /// A `security` that hangs (here: one that waits for a password it was not given) is stopped after
-/// ASCERT_SECURITY_TIMEOUT and reported; ascert does not hang.
+/// `ASCERT_SECURITY_TIMEOUT` and reported; ascert does not hang.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hanging_security_is_stopped_and_reported() {
     use std::os::unix::fs::PermissionsExt as _;
