@@ -211,7 +211,8 @@ pub(crate) struct PasswordArgs {
 /// How to write a PKCS#12 bundle.
 #[derive(Debug, Args, Clone, Default)]
 pub(crate) struct Pkcs12Args {
-    /// AES-256 / PBKDF2 / SHA-256 MAC instead of the 3DES / SHA-1 form macOS imports everywhere
+    /// AES-256 / PBKDF2 / SHA-256 MAC (macOS 15+, OpenSSL 3) instead of the 3DES / SHA-1 form every
+    /// macOS imports
     #[arg(long)]
     pub(crate) modern: bool,
     /// Folder of CA certificates (.cer/.pem) to find the issuing intermediate in
