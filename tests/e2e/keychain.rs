@@ -550,6 +550,17 @@ async fn create_refuses_an_existing_keychain_and_use_login_restores_the_login_ke
     );
     assert_eq!(fake.search_list(), [login.clone(), kc.clone()]);
 
+    // The login keychain is never deleted, whatever it is called.
+    for name in ["login", fake.login.to_str().unwrap()] {
+        let refused = fake.run(&env, &[], &["keychain", "delete", name]).await;
+        assert!(
+            refused.fails_with(2).contains("never deletes the login keychain"),
+            "{}",
+            refused.stderr
+        );
+    }
+    assert!(fake.login.exists());
+
     // delete restores what create saw: the login keychain alone, and the default it had.
     fake.run(&env, &[], &["keychain", "delete", &kc]).await.ok();
     assert_eq!(fake.search_list(), std::slice::from_ref(&login));

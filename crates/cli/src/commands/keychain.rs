@@ -241,7 +241,13 @@ fn delete(ctx: &Context, keychain: Option<&str>) -> Result<()> {
     let tool = security_tool(&ctx.out)?;
     let records = records(ctx)?;
     let (path, record) = if let Some(name) = keychain {
-        let path = Keychain::named(name)?.path()?;
+        let named = Keychain::named(name)?;
+        let path = named.path()?;
+        if named == Keychain::Login || Keychain::Login.path().is_ok_and(|login| login == path) {
+            return Err(UserError::usage("ascert never deletes the login keychain")
+                .hint("name a keychain made by `ascert keychain create`")
+                .into());
+        }
         let record = records.find(&path)?;
         (path, record)
     } else {
