@@ -1,4 +1,4 @@
-//! `ascert identities list | export | install`.
+//! `ascert identities list | export` (`install`: keychain.rs).
 
 use ascert_sandbox::Sandbox;
 
@@ -126,17 +126,4 @@ async fn export_without_the_key_here_is_not_found() {
         "{}",
         result.stderr
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn install_is_macos_only() {
-    let env = Env::start().await;
-    let result = env.run(&["identities", "install", "ANY"]).await;
-    if !cfg!(target_os = "macos") {
-        assert!(
-            result.fails_with(1).contains("only on macOS"),
-            "{}",
-            result.stderr
-        );
-    }
 }

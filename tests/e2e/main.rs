@@ -15,6 +15,7 @@ mod errors;
 mod help;
 mod hostile_server;
 mod identities;
+mod keychain;
 mod keys;
 mod overwrite;
 mod sandbox_serve;

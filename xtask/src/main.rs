@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask ci`: everything CI checks, in the order that fails fastest: formatting, clippy with
 //!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
-//!   and the doctests. ascert-keychain, which is macOS-only, is type-checked and linted for both
-//!   macOS targets (`rustup target add` is run first).
+//!   and the doctests. ascert-keychain, whose macOS integration tests run only on a Mac, is
+//!   type-checked (tests included) and linted for both macOS targets (`rustup target add` is run
+//!   first).
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
 //!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
@@ -118,8 +119,9 @@ fn ci(root: &Path) -> Result<()> {
 /// The macOS targets whose code CI type-checks (it cannot link or run it here).
 const MACOS_TARGETS: [&str; 2] = ["x86_64-apple-darwin", "aarch64-apple-darwin"];
 
-/// Type-checks and lints ascert-keychain, the macOS-only crate, for both macOS targets. It builds no
-/// C code, so this works on any host once the targets' standard libraries are installed.
+/// Type-checks (tests included) and lints ascert-keychain, whose macOS tests run only on a Mac, for
+/// both macOS targets. It builds no C code, so this works on any host once the targets' standard
+/// libraries are installed.
 fn macos_checks(root: &Path) -> Result<()> {
     let status = Command::new("rustup")
         .args(["target", "add"])
@@ -134,6 +136,23 @@ fn macos_checks(root: &Path) -> Result<()> {
         );
     }
     for target in MACOS_TARGETS {
+        // The macOS integration tests (crates/keychain/tests/macos.rs) are compiled only for
+        // macOS: this is where Linux CI type-checks them. The CLI (`-p ascert`) cannot be checked
+        // so: its TLS and key crates build aws-lc-sys, C code that needs a macOS C toolchain.
+        step(
+            root,
+            &format!("check --tests for {target}"),
+            &[
+                "check",
+                "--tests",
+                "-p",
+                "ascert-keychain",
+                "--locked",
+                "--target",
+                target,
+            ],
+            &[],
+        )?;
         step(
             root,
             &format!("clippy for {target}"),

@@ -176,6 +176,16 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             [CLIENT, &["ascert-keychain"]].concat(),
             "sandbox shares no code with the client",
         ),
+        "ascert-keychain" => (
+            [
+                CLIENT,
+                &["ascert-models", "ascert-sandbox"],
+                HTTP,
+                &["rcgen", "aws-lc-rs", "ring", "openssl"],
+            ]
+            .concat(),
+            "keychain depends on no other ascert crate, does no HTTP and builds no C code for macOS",
+        ),
         _ => (Vec::new(), ""),
     }
 }

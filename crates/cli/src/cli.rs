@@ -104,6 +104,9 @@ pub(crate) enum Command {
     /// Certificates paired with their private keys: list, export as .p12, install in a keychain
     #[command(subcommand)]
     Identities(IdentitiesCommand),
+    /// macOS keychains for CI jobs: create, delete (search list restored), back to the login keychain
+    #[command(subcommand)]
+    Keychain(KeychainCommand),
     /// Save, check and remove API keys; print a token for curl
     #[command(subcommand)]
     Auth(AuthCommand),
@@ -134,7 +137,7 @@ pub(crate) enum CertificatesCommand {
     /// Show one certificate, or save it as DER (.cer) or PEM
     Get(GetArgs),
     /// Create a certificate: a new key (kept here) and CSR, or your own CSR
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Activate a certificate
     Activate {
         /// The certificate's id
@@ -242,7 +245,8 @@ pub(crate) struct PassphraseArgs {
     reason = "each bool is one command-line flag, not a state machine"
 )]
 pub(crate) struct Pkcs12Args {
-    /// AES-256 / PBKDF2 / SHA-256 MAC instead of the 3DES / SHA-1 form macOS imports everywhere
+    /// AES-256 / PBKDF2 / SHA-256 MAC (macOS 15+, OpenSSL 3) instead of the 3DES / SHA-1 form every
+    /// macOS imports
     #[arg(long)]
     pub(crate) modern: bool,
     /// Folder of CA certificates (.cer/.pem) to find the issuing intermediate in
@@ -295,12 +299,89 @@ pub(crate) struct CreateArgs {
     /// Also install the identity in a macOS keychain (the login keychain without NAME)
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
     pub(crate) keychain: Option<String>,
+    /// The keychain password's source, for --keychain
+    #[command(flatten)]
+    pub(crate) keychain_password: KeychainPasswordArgs,
     /// PKCS#12 options, for --p12
     #[command(flatten)]
     pub(crate) pkcs12: Pkcs12Args,
     /// The .p12 password's source, for --p12
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
+}
+
+/// Where the password of the keychain an identity goes into comes from; never from the command
+/// line itself. It unlocks the keychain and lets ascert set the key's partition list, without
+/// which codesign asks for the password (or fails in CI).
+#[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the options --keychain-password-env, -file, -stdin"
+)]
+pub(crate) struct KeychainPasswordArgs {
+    /// Read the keychain's password from this environment variable [default:
+    /// ASCERT_KEYCHAIN_PASSWORD]
+    #[arg(long, value_name = "VAR")]
+    pub(crate) keychain_password_env: Option<String>,
+    /// Read the keychain's password from the first line of FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "keychain_password_env")]
+    pub(crate) keychain_password_file: Option<PathBuf>,
+    /// Read the keychain's password from the first line of standard input
+    #[arg(long, conflicts_with_all = ["keychain_password_env", "keychain_password_file"])]
+    pub(crate) keychain_password_stdin: bool,
+}
+
+/// `ascert keychain ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeychainCommand {
+    /// Create a keychain for a CI job: no auto-lock, unlocked, added to the search list
+    Create(KeychainCreateArgs),
+    /// Delete a keychain made by `keychain create` and put the search list back as it was
+    Delete {
+        /// The keychain [default: the one `keychain create` made, if it made exactly one]
+        keychain: Option<String>,
+    },
+    /// Make the login keychain the default keychain again, and put it back in the search list
+    UseLogin,
+    /// The keychain search list, the default keychain and the keychains ascert created
+    List,
+    /// The code-signing identities in a keychain, as `security find-identity` lists them
+    Identities {
+        /// The keychain [default: the login keychain]
+        keychain: Option<String>,
+    },
+}
+
+/// `ascert keychain create`.
+#[derive(Debug, Args)]
+pub(crate) struct KeychainCreateArgs {
+    /// The new keychain: a path, or a name in ~/Library/Keychains [default: ascert.keychain-db]
+    pub(crate) keychain: Option<String>,
+    /// Also make it the default keychain (`keychain delete` makes the previous one default again)
+    #[arg(long)]
+    pub(crate) default: bool,
+    /// The new keychain's password; without one, ascert makes one and prints it once on stdout
+    #[command(flatten)]
+    pub(crate) password: NewKeychainPasswordArgs,
+}
+
+/// Where a new keychain's password comes from; never from the command line itself.
+#[derive(Debug, Args, Clone, Default)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the options --password-env, --password-file, --password-stdin"
+)]
+pub(crate) struct NewKeychainPasswordArgs {
+    /// Read the password from this environment variable [default: ASCERT_KEYCHAIN_PASSWORD if
+    /// set, else a new one is printed on stdout]
+    #[arg(long, value_name = "VAR")]
+    pub(crate) password_env: Option<String>,
+    /// Read the password from the first line of FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub(crate) password_file: Option<PathBuf>,
+    /// Read the password from the first line of standard input
+    #[arg(long, conflicts_with_all = ["password_env", "password_file"])]
+    pub(crate) password_stdin: bool,
 }
 
 /// `ascert certificates revoke`.
@@ -428,13 +509,16 @@ pub(crate) enum IdentitiesCommand {
         #[command(flatten)]
         password: PasswordArgs,
     },
-    /// Install a certificate with its local key in a macOS keychain (macOS only)
+    /// Install a certificate with its local key in a macOS keychain, ready for codesign (macOS only)
     Install {
         /// The certificate's id
         cert_id: String,
-        /// The keychain [default: the login keychain]
+        /// The keychain: a path, or a name in ~/Library/Keychains [default: the login keychain]
         #[arg(long, value_name = "NAME")]
         keychain: Option<String>,
+        /// The keychain password's source
+        #[command(flatten)]
+        keychain_password: KeychainPasswordArgs,
         /// Folder of CA certificates to find the issuing intermediate in
         #[arg(long, value_name = "DIR")]
         ca_dir: Option<PathBuf>,
@@ -462,6 +546,9 @@ pub(crate) struct EnsureArgs {
     /// Also install the identity in a macOS keychain (the login keychain without NAME)
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
     pub(crate) keychain: Option<String>,
+    /// The keychain password's source, for --keychain
+    #[command(flatten)]
+    pub(crate) keychain_password: KeychainPasswordArgs,
     /// PKCS#12 options, for --p12
     #[command(flatten)]
     pub(crate) pkcs12: Pkcs12Args,

@@ -15,6 +15,9 @@ pub struct Identity {
     pub sha1: [u8; 20],
     /// Whether the certificate allows code signing (extended key usage codeSigning).
     pub code_signing: bool,
+    /// The SHA-1 of the certificate's public key (the PKCS#1 `RSAPublicKey` for RSA): the hash the
+    /// keychain stores as the private key's `Label` attribute and pairs identities by.
+    pub public_key_hash: [u8; 20],
     /// The certificate, DER.
     pub certificate_der: Vec<u8>,
 }
@@ -44,6 +47,7 @@ impl Identity {
             common_name,
             sha1: Sha1::digest(der).into(),
             code_signing,
+            public_key_hash: Sha1::digest(cert.public_key().subject_public_key.data.as_ref()).into(),
             certificate_der: der.to_vec(),
         })
     }
@@ -52,10 +56,15 @@ impl Identity {
     pub fn sha1_hex(&self) -> String {
         sha1_hex(&self.sha1)
     }
+
+    /// The public key hash as 40 upper-case hex digits.
+    pub fn public_key_hash_hex(&self) -> String {
+        sha1_hex(&self.public_key_hash)
+    }
 }
 
-/// A SHA-1 as 40 upper-case hex digits.
-pub(crate) fn sha1_hex(sha1: &[u8; 20]) -> String {
+/// A SHA-1 as 40 upper-case hex digits, the form `security` prints and `codesign` accepts.
+pub fn sha1_hex(sha1: &[u8; 20]) -> String {
     use std::fmt::Write as _;
     sha1.iter().fold(String::with_capacity(40), |mut s, b| {
         let _ = write!(s, "{b:02X}");
@@ -90,18 +99,16 @@ mod tests {
     /// A self-signed certificate with the codeSigning extended key usage (made once with openssl
     /// in the test, so the crate needs no certificate-making dependency).
     fn certificate(eku: &str) -> Vec<u8> {
-        let dir = std::env::temp_dir().join(format!("ascert-keychain-test-{}-{eku}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let out = std::process::Command::new("openssl")
             .args([
                 "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-outform", "DER",
             ])
             .args(["-subj", "/CN=Apple Development: Jane Doe (TEAM123)/O=Example"])
             .args(["-addext", &format!("extendedKeyUsage={eku}")])
-            .args(["-keyout", dir.join("k.pem").to_str().unwrap()])
+            .args(["-keyout", dir.path().join("k.pem").to_str().unwrap()])
             .output()
             .expect("openssl is installed");
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         out.stdout
     }
@@ -116,6 +123,31 @@ mod tests {
         assert_eq!(parse_sha1(&identity.sha1_hex()).unwrap(), identity.sha1);
         let server = Identity::from_certificate_der(&certificate("serverAuth")).unwrap();
         assert!(!server.code_signing);
+        // The public key hash is what openssl prints for `-pubkey | rsa -RSAPublicKey_out | sha1`:
+        // checked against an independent computation of the PKCS#1 public key's SHA-1.
+        let dir = tempfile::tempdir().unwrap();
+        let cert_path = dir.path().join("c.der");
+        std::fs::write(&cert_path, &der).unwrap();
+        let pubkey = std::process::Command::new("openssl")
+            .args(["x509", "-inform", "DER", "-noout", "-pubkey", "-in"])
+            .arg(&cert_path)
+            .output()
+            .unwrap();
+        let pub_path = dir.path().join("p.pem");
+        std::fs::write(&pub_path, &pubkey.stdout).unwrap();
+        let pkcs1 = std::process::Command::new("openssl")
+            .args(["rsa", "-pubin", "-RSAPublicKey_out", "-outform", "DER", "-in"])
+            .arg(&pub_path)
+            .output()
+            .unwrap();
+        assert!(
+            pkcs1.status.success(),
+            "{}",
+            String::from_utf8_lossy(&pkcs1.stderr)
+        );
+        let expected: [u8; 20] = Sha1::digest(&pkcs1.stdout).into();
+        assert_eq!(identity.public_key_hash, expected);
+        assert_eq!(identity.public_key_hash_hex().len(), 40);
     }
 
     #[test]

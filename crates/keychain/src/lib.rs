@@ -1,126 +1,129 @@
-//! Signing identities in the macOS keychain: import a PKCS#12 (and its issuing intermediate),
-//! let codesign use the key without a prompt, list code-signing identities, find one by its
-//! certificate's SHA-1, and delete one.
+//! Signing identities in the macOS keychain, installed so that `codesign` uses them headless on
+//! macOS 13, 14 and 15: keychains for CI jobs (create with no auto-lock, unlock, search list,
+//! delete and restore), import with Apple's tools trusted, the key partition list, the issuing
+//! intermediate, and listing, finding and deleting code-signing identities.
 //!
-//! On macOS the work is done by the Security framework (through `security-framework`), and the
-//! key partition list by `/usr/bin/security set-key-partition-list`, since the framework has no
-//! public call for it. On every other system the crate builds and each call returns
-//! [`KeychainError::OnlyOnMacos`].
+//! Everything runs through `/usr/bin/security` — the same commands fastlane and codemagic run on
+//! thousands of CI Macs — because the Security framework has no safe public call for partition
+//! lists or search lists and the workspace forbids `unsafe`. The commands are built by pure
+//! functions ([`command`]) and run by one runner ([`SecurityTool`]) that closes stdin, clears the
+//! environment, bounds the runtime and never shows a password. The crate builds and runs on every
+//! Unix: where `/usr/bin/security` is missing each call returns [`KeychainError::OnlyOnMacos`],
+//! and tests point `ASCERT_SECURITY_TOOL` at a fake. docs/keychain.md explains each step.
 //!
 //! ```no_run
-//! use ascert_keychain::{Keychain, allow_codesign, import_pkcs12};
+//! use ascert_keychain::{InstallRequest, Keychain, Secret, SecurityTool, install_pkcs12};
+//! let tool = SecurityTool::from_env()?;
+//! let keychain = Keychain::named("/tmp/ci.keychain-db")?;
 //! let p12 = std::fs::read("identity.p12")?;
+//! let leaf = std::fs::read("identity.cer")?;
 //! let wwdr = std::fs::read("AppleWWDRCAG3.cer")?;
-//! let identity = import_pkcs12(&Keychain::Login, &p12, "p12 password", Some(&wwdr))?;
-//! allow_codesign(&Keychain::Login, &identity, Some("login password"))?;
-//! println!("codesign --sign {}", identity.sha1_hex());
+//! let installed = install_pkcs12(&tool, &InstallRequest {
+//!     keychain: &keychain,
+//!     p12: &p12,
+//!     p12_password: &Secret::new("p12 password"),
+//!     friendly_name: Some("Apple Distribution: Jane Doe (TEAM123)"),
+//!     leaf_der: &leaf,
+//!     intermediate_der: Some(&wwdr),
+//!     keychain_password: Some(&Secret::new("keychain password")),
+//! })?;
+//! println!("{}", installed.codesign_command());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod command;
 mod error;
 mod identity;
+mod install;
 mod keychain;
-#[cfg(target_os = "macos")]
-mod macos;
-// Built everywhere so its argument building is tested on Linux too; only macOS calls it.
-#[cfg_attr(
-    not(target_os = "macos"),
-    allow(dead_code, reason = "used by the macOS implementation")
-)]
-mod partition;
-#[cfg(not(target_os = "macos"))]
-mod unsupported;
+mod lifecycle;
+mod parse;
+mod runner;
 
-#[cfg(target_os = "macos")]
-use macos as imp;
-#[cfg(not(target_os = "macos"))]
-use unsupported as imp;
-
+pub use command::{CODESIGN_PARTITIONS, IMPORTED_KEY_LABEL, Secret, TRUSTED_APPLICATIONS};
 pub use error::{KeychainError, Result};
-pub use identity::{Identity, parse_sha1};
-pub use keychain::Keychain;
-pub use partition::{CODESIGN_PARTITIONS, SECURITY_TOOL};
+pub use identity::{Identity, parse_sha1, sha1_hex};
+pub use install::{
+    CertificateOutcome, InstallRequest, Installed, PartitionOutcome, install_pkcs12, install_sequence,
+};
+pub use keychain::{Keychain, keychains_folder, new_keychain_path};
+pub use lifecycle::{
+    SearchState, UsedLogin, add_to_search_list, create_keychain, delete_keychain, restore_search_state,
+    search_state, set_default_keychain, use_login,
+};
+pub use parse::ListedIdentity;
+pub use runner::{
+    CHILD_ENV, CHILD_PATH, DEFAULT_TIMEOUT, Output, SECURITY_TOOL, SecurityTool, TIMEOUT_ENV, TOOL_ENV,
+    child_environment,
+};
 
-/// Imports a PKCS#12 file's identity into `keychain`, and `intermediate_der` (the issuing CA
-/// certificate) unless the keychain already holds it.
-///
-/// Use the "compatible" PKCS#12 form (3DES, SHA-1 MAC): macOS refuses AES/SHA-256 files with
-/// "MAC verification failed during PKCS12 import".
+/// The identities in `keychain` that `security find-identity -p codesigning` lists, valid or not.
 ///
 /// # Errors
 ///
-/// [`KeychainError::OnlyOnMacos`] elsewhere; [`KeychainError::Security`] if the framework refuses
-/// (wrong password, locked keychain, duplicate identity); [`KeychainError::NoIdentityInPkcs12`].
-pub fn import_pkcs12(
-    keychain: &Keychain,
-    p12: &[u8],
-    password: &str,
-    intermediate_der: Option<&[u8]>,
-) -> Result<Identity> {
-    imp::import_pkcs12(keychain, p12, password, intermediate_der)
+/// [`KeychainError::OnlyOnMacos`] without `/usr/bin/security`; [`KeychainError::NoSuchKeychain`];
+/// the run errors of [`SecurityTool::run`].
+pub fn list_codesigning_identities(tool: &SecurityTool, keychain: &Keychain) -> Result<Vec<ListedIdentity>> {
+    tool.check_available()?;
+    let path = keychain.existing_path()?;
+    let output = tool.run_ok(&command::find_identities(&path))?;
+    Ok(parse::identities(&output.stdout))
 }
 
-/// Lets codesign use the identity's private key without a prompt, by setting the key's partition
-/// list to [`CODESIGN_PARTITIONS`] with `/usr/bin/security set-key-partition-list`.
-///
-/// The keychain password is passed to `security` as `-k` (the only non-interactive way it
-/// accepts); without one, `security` asks on the terminal.
-///
-/// # Errors
-///
-/// [`KeychainError::OnlyOnMacos`] elsewhere; [`KeychainError::CommandFailed`] if `security`
-/// fails (wrong keychain password, no key with the identity's label).
-pub fn allow_codesign(
-    keychain: &Keychain,
-    identity: &Identity,
-    keychain_password: Option<&str>,
-) -> Result<()> {
-    imp::allow_codesign(keychain, identity, keychain_password)
-}
-
-/// The identities in `keychain` whose certificate allows code signing.
-///
-/// # Errors
-///
-/// [`KeychainError::OnlyOnMacos`] elsewhere; [`KeychainError::Security`] if the keychain cannot be
-/// opened or searched.
-pub fn list_codesigning_identities(keychain: &Keychain) -> Result<Vec<Identity>> {
-    imp::list_codesigning_identities(keychain)
-}
-
-/// The identity whose certificate has this SHA-1 (see [`parse_sha1`]), if the keychain has it.
+/// The identity whose certificate has this SHA-1 (see [`parse_sha1`]), if the keychain lists it.
 ///
 /// # Errors
 ///
 /// As [`list_codesigning_identities`].
-pub fn find_identity(keychain: &Keychain, sha1: &[u8; 20]) -> Result<Option<Identity>> {
-    imp::find_identity(keychain, sha1)
+pub fn find_identity(
+    tool: &SecurityTool,
+    keychain: &Keychain,
+    sha1: &[u8; 20],
+) -> Result<Option<ListedIdentity>> {
+    Ok(list_codesigning_identities(tool, keychain)?
+        .into_iter()
+        .find(|i| &i.sha1 == sha1))
 }
 
 /// Deletes the identity (certificate and private key) whose certificate has this SHA-1.
 ///
 /// # Errors
 ///
-/// [`KeychainError::NotFound`] if there is none; otherwise as [`list_codesigning_identities`].
-pub fn delete_identity(keychain: &Keychain, sha1: &[u8; 20]) -> Result<()> {
-    imp::delete_identity(keychain, sha1)
+/// [`KeychainError::NotFound`] if the keychain does not list it; otherwise as
+/// [`list_codesigning_identities`].
+pub fn delete_identity(tool: &SecurityTool, keychain: &Keychain, sha1: &[u8; 20]) -> Result<()> {
+    tool.check_available()?;
+    let path = keychain.existing_path()?;
+    if find_identity(tool, keychain, sha1)?.is_none() {
+        return Err(KeychainError::NotFound {
+            sha1: identity::sha1_hex(sha1),
+            keychain: path,
+        });
+    }
+    tool.run_ok(&command::delete_identity(&path, &identity::sha1_hex(sha1)))
+        .map(drop)
 }
 
-#[cfg(all(test, not(target_os = "macos")))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_call_says_only_on_macos() {
-        let kc = Keychain::Login;
+    fn without_the_tool_every_call_says_only_on_macos() {
+        let tool = SecurityTool::system();
+        if tool.program().exists() {
+            return; // macOS: the integration tests in tests/macos.rs cover the real tool.
+        }
+        let kc = Keychain::Path("/tmp/none.keychain-db".into());
         let errors = [
-            import_pkcs12(&kc, b"", "pw", None).unwrap_err(),
-            list_codesigning_identities(&kc).unwrap_err(),
-            find_identity(&kc, &[0; 20]).unwrap_err(),
-            delete_identity(&kc, &[0; 20]).unwrap_err(),
+            list_codesigning_identities(&tool, &kc).unwrap_err(),
+            delete_identity(&tool, &kc, &[0; 20]).unwrap_err(),
+            create_keychain(&tool, "/tmp/x.keychain-db".as_ref(), &Secret::new("p")).unwrap_err(),
+            delete_keychain(&tool, "/tmp/x.keychain-db".as_ref()).unwrap_err(),
+            use_login(&tool).unwrap_err(),
         ];
         for err in errors {
-            assert!(matches!(err, KeychainError::OnlyOnMacos { .. }));
+            assert!(matches!(err, KeychainError::OnlyOnMacos { .. }), "{err}");
             assert_eq!(
                 err.to_string(),
                 format!(

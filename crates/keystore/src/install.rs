@@ -1,5 +1,6 @@
 //! Installing an identity straight into the macOS keychain: a compatible PKCS#12 with a one-time
-//! random password, handed to ascert-keychain, which answers "only on macOS" elsewhere.
+//! random password, handed to ascert-keychain, which runs `security` (and answers "only on
+//! macOS" where there is none).
 
 use zeroize::Zeroizing;
 
@@ -8,71 +9,91 @@ use crate::error::{KeystoreError, Result};
 use crate::key::{PrivateKey, hex};
 use crate::pkcs12::{Pkcs12Options, build_pkcs12};
 
-pub use ascert_keychain::{Identity, Keychain};
+pub use ascert_keychain::{Identity, Installed, Keychain, Secret, SecurityTool};
 
-/// Imports `key` with its certificate `leaf` (and `intermediate`, unless the keychain has it)
-/// into `keychain`, and returns the identity as the keychain lists it.
+/// Installs `key` with its certificate `leaf` into `keychain`, after the CA certificate
+/// `intermediate` that issued it (codesign needs it to build the chain), and returns what
+/// happened (see [`ascert_keychain::install_pkcs12`]: Apple's signing tools trusted, the key's
+/// partition list set when `keychain_password` is given, and the identity checked with
+/// `security find-identity`).
 ///
-/// The PKCS#12 in between never touches the disk; it is protected by a random one-time password,
-/// since the Security framework refuses password-less files. To let codesign use the key without a
-/// prompt, call [`ascert_keychain::allow_codesign`] afterwards.
+/// The PKCS#12 bundle is protected by a random one-time password and lives only in a private
+/// temporary folder for the moment `security import` reads it. Its key bag's friendlyName is the
+/// leaf's common name, the label macOS 13 and 14 give the key.
 ///
 /// # Errors
 ///
 /// [`KeystoreError::KeyCertificateMismatch`] if the key is not the leaf's,
-/// [`KeystoreError::Keychain`] if the keychain refuses, or off macOS
+/// [`KeystoreError::Keychain`] if the keychain step fails, or off macOS
 /// ([`ascert_keychain::KeychainError::OnlyOnMacos`]).
 ///
 /// ```no_run
-/// use ascert_keystore::{install_identity, CertificateInfo, Keychain, PrivateKey};
-/// # fn f(key: PrivateKey, leaf: CertificateInfo, wwdr: CertificateInfo) -> ascert_keystore::Result<()> {
-/// let identity = install_identity(&Keychain::Login, &key, &leaf, Some(&wwdr))?;
-/// println!("codesign --sign {}", identity.sha1_hex());
+/// use ascert_keystore::{install_identity, CertificateInfo, Keychain, PrivateKey, Secret, SecurityTool};
+/// # fn f(key: PrivateKey, leaf: CertificateInfo, wwdr: CertificateInfo) -> Result<(), Box<dyn std::error::Error>> {
+/// let tool = SecurityTool::from_env()?;
+/// let keychain = Keychain::named("/tmp/ci.keychain-db")?;
+/// let password = Secret::new("keychain password");
+/// let installed = install_identity(&tool, &keychain, &key, &leaf, &wwdr, Some(&password))?;
+/// println!("{}", installed.codesign_command());
 /// # Ok(()) }
 /// ```
 pub fn install_identity(
+    tool: &SecurityTool,
     keychain: &Keychain,
     key: &PrivateKey,
     leaf: &CertificateInfo,
-    intermediate: Option<&CertificateInfo>,
-) -> Result<Identity> {
+    intermediate: &CertificateInfo,
+    keychain_password: Option<&Secret>,
+) -> Result<Installed> {
     let mut random = Zeroizing::new([0u8; 24]);
     aws_lc_rs::rand::fill(random.as_mut()).map_err(|_| KeystoreError::InvalidKey {
         reason: "the system random generator failed".into(),
     })?;
-    let password = Zeroizing::new(hex(random.as_ref()));
-    let chain: Vec<CertificateInfo> = intermediate.into_iter().cloned().collect();
-    let p12 = build_pkcs12(key, leaf, &chain, &password, Pkcs12Options::compatible())?;
-    Ok(ascert_keychain::import_pkcs12(
-        keychain,
-        &p12,
-        &password,
-        intermediate.map(CertificateInfo::der),
+    let password = Secret::new(hex(random.as_ref()));
+    // The intermediate is added to the keychain on its own (`security add-certificates`), so the
+    // bundle holds only the key and the leaf.
+    let p12 = build_pkcs12(key, leaf, &[], password.expose(), Pkcs12Options::compatible())?;
+    Ok(ascert_keychain::install_pkcs12(
+        tool,
+        &ascert_keychain::InstallRequest {
+            keychain,
+            p12: &p12,
+            p12_password: &password,
+            friendly_name: Some(leaf.common_name().unwrap_or(leaf.subject())),
+            leaf_der: leaf.der(),
+            intermediate_der: Some(intermediate.der()),
+            keychain_password,
+        },
     )?)
 }
 
-#[cfg(all(test, not(target_os = "macos")))]
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::cert::tests::TestCa;
     use crate::key::tests::test_key;
 
     #[test]
-    fn off_macos_installing_says_only_on_macos_after_checking_the_pair() {
+    fn without_security_installing_says_only_on_macos_after_checking_the_pair() {
+        let tool = SecurityTool::at("/nonexistent/usr/bin/security");
+        let missing = SecurityTool::system();
         let ca = TestCa::new("CA");
         let leaf = ca.issue(test_key(), "Jane");
-        let err = install_identity(&Keychain::Login, test_key(), &leaf, Some(&ca.cert)).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                KeystoreError::Keychain(ascert_keychain::KeychainError::OnlyOnMacos { .. })
-            ),
-            "{err}"
-        );
-        assert!(err.to_string().contains("only available on macOS"), "{err}");
+        let keychain = Keychain::Path("/nonexistent/ci.keychain-db".into());
+        if !missing.program().exists() {
+            let err = install_identity(&missing, &keychain, test_key(), &leaf, &ca.cert, None).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    KeystoreError::Keychain(ascert_keychain::KeychainError::OnlyOnMacos { .. })
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains("only available on macOS"), "{err}");
+        }
 
         let other = ca.issue(&PrivateKey::generate_rsa_2048().unwrap(), "Other");
-        let err = install_identity(&Keychain::Login, test_key(), &other, None).unwrap_err();
+        let err = install_identity(&tool, &keychain, test_key(), &other, &ca.cert, None).unwrap_err();
         assert!(
             matches!(err, KeystoreError::KeyCertificateMismatch { .. }),
             "{err}"

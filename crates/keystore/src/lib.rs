@@ -57,7 +57,7 @@ pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};
-pub use install::{Identity, Keychain, install_identity};
+pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_identity};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };

@@ -4,7 +4,8 @@
 //! Two forms: [`Pkcs12Format::Compatible`] (PBE-SHA1-3DES for the key and certificate bags,
 //! HMAC-SHA1 MAC), which `security import` and Keychain Access accept, and
 //! [`Pkcs12Format::Modern`] (PBES2: PBKDF2-SHA256 + AES-256-CBC, HMAC-SHA256 MAC), OpenSSL 3's
-//! default, which macOS rejects with "MAC verification failed during PKCS12 import".
+//! default, which macOS 13 and 14 reject with "MAC verification failed during PKCS12 import"
+//! (macOS 15's importer reads it).
 
 use std::path::Path;
 
@@ -34,7 +35,8 @@ pub enum Pkcs12Format {
     /// PBE-SHA1-3DES key and certificate bags, HMAC-SHA1 MAC: what macOS imports.
     #[default]
     Compatible,
-    /// AES-256-CBC with PBKDF2-SHA256 bags, HMAC-SHA256 MAC: OpenSSL 3's default; not for macOS.
+    /// AES-256-CBC with PBKDF2-SHA256 bags, HMAC-SHA256 MAC: OpenSSL 3's default; macOS 13 and 14
+    /// refuse it (macOS 15 reads it).
     Modern,
 }
 

@@ -15,7 +15,7 @@ pub(crate) async fn run(ctx: &Context, command: CertificatesCommand) -> Result<(
     match command {
         CertificatesCommand::List(args) => list(ctx, args).await,
         CertificatesCommand::Get(args) => get(ctx, args).await,
-        CertificatesCommand::Create(args) => create::run(ctx, args).await,
+        CertificatesCommand::Create(args) => create::run(ctx, *args).await,
         CertificatesCommand::Activate { id } => set_activated(ctx, &id, true).await,
         CertificatesCommand::Deactivate { id } => set_activated(ctx, &id, false).await,
         CertificatesCommand::Revoke(args) => revoke(ctx, args).await,

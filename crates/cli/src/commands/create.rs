@@ -13,9 +13,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cli::CreateArgs;
+use crate::commands::Context;
 use crate::commands::certificates::describe;
+use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
-use crate::commands::{Context, identities};
 use crate::failure::{Exit, UserError};
 use crate::output::Output;
 use crate::password;
@@ -44,6 +45,9 @@ pub(crate) struct CreatedIdentity {
     /// The .p12 written, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) p12: Option<PathBuf>,
+    /// The keychain install, if `--keychain` asked for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) keychain: Option<KeychainInstall>,
     /// The local key.
     #[serde(skip)]
     pub(crate) key: KeyId,
@@ -54,11 +58,21 @@ pub(crate) struct CreatedIdentity {
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     // Everything that can be checked is checked before a key is made or a request sent.
-    if args.keychain.is_some() && !cfg!(target_os = "macos") {
-        return Err(UserError::usage("--keychain works only on macOS")
-            .hint("use --p12 FILE and import the file on the Mac")
-            .into());
+    if args.password.password_stdin && args.keychain_password.keychain_password_stdin {
+        return Err(UserError::usage(
+            "--password-stdin and --keychain-password-stdin cannot both read standard input",
+        )
+        .hint("give one of the passwords through a variable or a file")
+        .into());
     }
+    let keychain = match &args.keychain {
+        Some(name) => Some(KeychainOptions::resolve(
+            Some(name.clone()),
+            &args.keychain_password,
+            &ctx.out,
+        )?),
+        None => None,
+    };
     let p12_password = if let Some(p12) = &args.p12 {
         crate::target_file::check_new(p12, args.pkcs12.force)?;
         Some(password::for_new_p12(
@@ -86,18 +100,33 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
         &store,
         &args,
         p12_password.as_deref().map(String::as_str),
+        keychain.as_ref(),
         &mut created,
     );
     record(&store, &created)?;
     exported.map_err(|err| {
         let id = &created.certificate.id;
+        let inner_hint = err
+            .chain()
+            .find_map(|c| c.downcast_ref::<UserError>().and_then(|u| u.hint.clone()));
+        let hint = match (&args.keychain, created.p12.is_some() || args.p12.is_none()) {
+            // The .p12 is written (or none was asked for): the keychain step is what failed.
+            (Some(keychain), true) => format!(
+                "install it with `ascert identities install {id}{}` once fixed{}",
+                if keychain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" --keychain {keychain}")
+                },
+                inner_hint.map(|h| format!(": {h}")).unwrap_or_default()
+            ),
+            _ => format!("export it with `ascert identities export {id} --p12 FILE`"),
+        };
         UserError::new(
             Exit::Failure,
             format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
         )
-        .hint(format!(
-            "export it with `ascert identities export {id} --p12 FILE`"
-        ))
+        .hint(hint)
     })?;
     report(ctx, &created)
 }
@@ -108,6 +137,7 @@ fn export_requested(
     store: &Keystore,
     args: &CreateArgs,
     p12_password: Option<&str>,
+    keychain: Option<&KeychainOptions>,
     created: &mut CreatedIdentity,
 ) -> Result<()> {
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
@@ -123,9 +153,9 @@ fn export_requested(
         )?;
         created.p12 = Some(path.clone());
     }
-    if let Some(keychain) = &args.keychain {
-        let name = (!keychain.is_empty()).then_some(keychain.as_str());
-        identities::install(store, &created.key, &created.leaf, name, &sources)?;
+    if let Some(options) = keychain {
+        let key = store.load_key(&created.key)?;
+        created.keychain = Some(install_paired_identity(&key, &created.leaf, &sources, options)?);
     }
     Ok(())
 }
@@ -150,6 +180,9 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
             "Wrote {} (key, certificate and intermediate).",
             p12.display()
         ));
+    }
+    for note in created.keychain.iter().flat_map(KeychainInstall::notes) {
+        ctx.out.note(note);
     }
     Ok(())
 }
@@ -277,6 +310,7 @@ async fn obtain_identity(
         },
         reused_key,
         p12: None,
+        keychain: None,
         key: key_id,
         leaf,
         certificate,

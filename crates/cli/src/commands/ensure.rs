@@ -15,7 +15,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::cli::EnsureArgs;
 use crate::commands::create::{IdentityRequest, create_identity};
-use crate::commands::{Context, identities, pkcs12};
+use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
+use crate::commands::{Context, pkcs12};
 use crate::failure::UserError;
 use crate::password;
 
@@ -38,9 +39,9 @@ pub(crate) struct Ensured {
     /// The .p12 written, if asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) p12: Option<PathBuf>,
-    /// The SHA-1 of the certificate installed in a keychain, if asked for (`codesign --sign`).
+    /// The keychain install, if `--keychain` asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) keychain_sha1: Option<String>,
+    pub(crate) keychain: Option<KeychainInstall>,
 }
 
 /// A usable identity: the certificate as Apple lists it, parsed, and its local key.
@@ -53,11 +54,21 @@ struct Found {
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     // Everything that can be checked is checked before Apple is asked anything.
     check_type(&args.certificate_type)?;
-    if args.keychain.is_some() && !cfg!(target_os = "macos") {
-        return Err(UserError::usage("--keychain works only on macOS")
-            .hint("use --p12 FILE and import the file on the Mac")
-            .into());
+    if args.password.password_stdin && args.keychain_password.keychain_password_stdin {
+        return Err(UserError::usage(
+            "--password-stdin and --keychain-password-stdin cannot both read standard input",
+        )
+        .hint("give one of the passwords through a variable or a file")
+        .into());
     }
+    let keychain = match &args.keychain {
+        Some(name) => Some(KeychainOptions::resolve(
+            Some(name.clone()),
+            &args.keychain_password,
+            &ctx.out,
+        )?),
+        None => None,
+    };
     let p12_password = match &args.p12 {
         Some(p12) => {
             crate::target_file::check_new(p12, args.pkcs12.force)?;
@@ -94,7 +105,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         days_left: (found.leaf.not_after() - now).whole_days(),
         key_id: found.key.to_string(),
         p12: None,
-        keychain_sha1: None,
+        keychain: None,
     };
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
@@ -109,15 +120,9 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         )?;
         ensured.p12 = Some(path.clone());
     }
-    if let Some(keychain) = &args.keychain {
-        let name = (!keychain.is_empty()).then_some(keychain.as_str());
-        ensured.keychain_sha1 = Some(identities::install(
-            &store,
-            &found.key,
-            &found.leaf,
-            name,
-            &sources,
-        )?);
+    if let Some(options) = &keychain {
+        let key = store.load_key(&found.key)?;
+        ensured.keychain = Some(install_paired_identity(&key, &found.leaf, &sources, options)?);
     }
     report(ctx, &ensured)
 }
@@ -213,9 +218,10 @@ fn report(ctx: &Context, ensured: &Ensured) -> Result<()> {
     if let Some(p12) = &ensured.p12 {
         let _ = write!(line, ", wrote {}", p12.display());
     }
-    if let Some(sha1) = &ensured.keychain_sha1 {
-        let _ = write!(line, ", installed: codesign --sign {sha1}");
-    }
     line.push('\n');
-    ctx.out.text(&line)
+    ctx.out.text(&line)?;
+    for note in ensured.keychain.iter().flat_map(KeychainInstall::notes) {
+        ctx.out.note(note);
+    }
+    Ok(())
 }

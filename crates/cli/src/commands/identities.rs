@@ -1,18 +1,16 @@
 //! `ascert identities list | export | install`: certificates paired with their private keys.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use ascert_keystore::{
-    CertificateInfo, KeyId, KeyOnlyState, Keychain, Keystore, Pairing, install_identity, pair,
-};
+use ascert_keystore::{CertificateInfo, KeyId, KeyOnlyState, Keystore, Pairing, pair};
 use ascert_models::Certificate;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cli::IdentitiesCommand;
 use crate::commands::Context;
+use crate::commands::keychain::{KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12::{self, CaSources};
 use crate::failure::{Exit, UserError};
 use crate::password;
@@ -53,15 +51,11 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
         IdentitiesCommand::Install {
             cert_id,
             keychain,
+            keychain_password,
             ca_dir,
         } => {
-            if !cfg!(target_os = "macos") {
-                return Err(
-                    UserError::new(Exit::Failure, "installing into a keychain works only on macOS")
-                        .hint("export a .p12 with `ascert identities export` and import it on the Mac")
-                        .into(),
-                );
-            }
+            // `security` and the keychain password are checked before App Store Connect is asked.
+            let options = KeychainOptions::resolve(keychain, &keychain_password, &ctx.out)?;
             let api = ctx.api()?;
             let store = ctx.keystore()?;
             let (certificate, leaf, key_id) = paired_certificate(&api, &store, &cert_id).await?;
@@ -70,42 +64,21 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
                 cache: ctx.ca_cache().ok(),
                 extra_pins: Vec::new(),
             };
-            let sha1 = install(&store, &key_id, &leaf, keychain.as_deref(), &sources)?;
-            ctx.out.note(format!(
-                "Installed certificate {} with its key; codesign --sign {sha1}",
-                certificate.id
-            ));
+            let key = store.load_key(&key_id)?;
+            let installed = install_paired_identity(&key, &leaf, &sources, &options)?;
+            if ctx.out.json {
+                return ctx.out.json(&serde_json::json!({
+                    "certificate_id": certificate.id,
+                    "key_id": key_id.to_string(),
+                    "keychain": installed,
+                }));
+            }
+            for note in installed.notes() {
+                ctx.out.note(note);
+            }
             Ok(())
         }
     }
-}
-
-/// Installs the identity in a keychain (a name, a path, or the login keychain); returns its SHA-1.
-pub(crate) fn install(
-    store: &Keystore,
-    key_id: &KeyId,
-    leaf: &CertificateInfo,
-    keychain: Option<&str>,
-    sources: &CaSources,
-) -> Result<String> {
-    let keychain = match keychain {
-        None => Keychain::Login,
-        Some(name) if name.contains('/') => Keychain::Path(PathBuf::from(name)),
-        Some(name) => {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-            Keychain::Path(home.join("Library/Keychains").join(name))
-        }
-    };
-    let key = store.load_key(key_id)?;
-    let intermediate = pkcs12::find_intermediate(leaf, sources).ok();
-    let identity = install_identity(
-        &keychain,
-        &key,
-        leaf,
-        intermediate.as_ref().map(|i| &i.certificate),
-    )
-    .context("cannot install the identity in the keychain")?;
-    Ok(identity.sha1_hex())
 }
 
 /// The certificate `id`, readable, whose private key is in the keystore.

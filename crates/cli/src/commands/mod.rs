@@ -6,6 +6,7 @@ pub(crate) mod create;
 pub(crate) mod demo;
 pub(crate) mod ensure;
 pub(crate) mod identities;
+pub(crate) mod keychain;
 pub(crate) mod keys;
 pub(crate) mod pkcs12;
 pub(crate) mod sandbox;
@@ -153,6 +154,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Certificates(command) => certificates::run(&ctx, command).await,
         Command::Keys(command) => keys::run(&ctx, command),
         Command::Identities(command) => identities::run(&ctx, command).await,
+        Command::Keychain(command) => keychain::run(&ctx, command),
         Command::Auth(command) => auth::run(&ctx, command).await,
         Command::Sandbox(command) => sandbox::run(command).await,
         Command::Demo(args) => demo::run(&ctx, args).await,

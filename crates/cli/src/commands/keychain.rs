@@ -1,0 +1,383 @@
+//! `ascert keychain create | delete | use-login | list | identities`: keychains for CI jobs, and
+//! the keychain side of `identities install` and `certificates create --keychain`
+//! ([`install_paired_identity`]).
+//!
+//! Every `security` run goes through ascert-keychain's runner (stdin closed, environment cleared,
+//! bounded in time); passwords come from a variable, a file or stdin, never from ascert's argv.
+
+mod install;
+mod state;
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use ascert_keychain::{
+    Keychain, KeychainError, Secret, SecurityTool, add_to_search_list, create_keychain, delete_keychain,
+    list_codesigning_identities, new_keychain_path, restore_search_state, search_state, set_default_keychain,
+    use_login,
+};
+use ascert_keystore::Keystore;
+use rand::distr::{Alphanumeric, SampleString as _};
+use serde::Serialize;
+
+pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity};
+use self::state::{Created, Records};
+use crate::cli::{KeychainCommand, KeychainCreateArgs, KeychainPasswordArgs, NewKeychainPasswordArgs};
+use crate::commands::Context;
+use crate::failure::{Exit, UserError};
+use crate::output::Output;
+
+/// The variable read for a keychain password when no other source is named.
+pub(crate) const PASSWORD_ENV: &str = "ASCERT_KEYCHAIN_PASSWORD";
+
+/// The keychain `keychain create` makes without a name.
+const DEFAULT_NAME: &str = "ascert.keychain-db";
+
+/// Characters of a generated keychain password (letters and digits: safe in any shell).
+const GENERATED_LENGTH: usize = 32;
+
+pub(crate) fn run(ctx: &Context, command: KeychainCommand) -> Result<()> {
+    match command {
+        KeychainCommand::Create(args) => create(ctx, &args),
+        KeychainCommand::Delete { keychain } => delete(ctx, keychain.as_deref()),
+        KeychainCommand::UseLogin => {
+            let tool = security_tool(&ctx.out)?;
+            let used = use_login(&tool).map_err(explain)?;
+            if ctx.out.json {
+                return ctx.out.json(&serde_json::json!({
+                    "default": used.login,
+                    "added_to_search_list": used.added_to_search_list,
+                }));
+            }
+            ctx.out.note(format!(
+                "{} is the default keychain{}.",
+                used.login.display(),
+                if used.added_to_search_list {
+                    " again, and back in the search list"
+                } else {
+                    " again"
+                }
+            ));
+            Ok(())
+        }
+        KeychainCommand::List => list(ctx),
+        KeychainCommand::Identities { keychain } => identities(ctx, keychain.as_deref()),
+    }
+}
+
+/// The `security` program (`ASCERT_SECURITY_TOOL` for tests), checked to exist.
+pub(crate) fn security_tool(out: &Output) -> Result<SecurityTool> {
+    let tool = SecurityTool::from_env()?;
+    tool.check_available().map_err(explain)?;
+    if tool.is_override() {
+        out.note(format!(
+            "note: running {} instead of /usr/bin/security ({} is meant for tests)",
+            tool.program().display(),
+            ascert_keychain::TOOL_ENV
+        ));
+    }
+    Ok(tool)
+}
+
+/// A keychain error with what to do about it, as a [`UserError`] where there is something to say.
+pub(crate) fn explain(err: KeychainError) -> anyhow::Error {
+    let hint = match &err {
+        KeychainError::OnlyOnMacos { .. } => {
+            Some("export a .p12 with `ascert identities export` and import it on the Mac".to_owned())
+        }
+        KeychainError::Locked { .. } => Some(format!(
+            "give the keychain's password with --keychain-password-env VAR (or {PASSWORD_ENV}), \
+             --keychain-password-file or --keychain-password-stdin"
+        )),
+        KeychainError::NoSuchKeychain { .. } => {
+            Some("make one with `ascert keychain create PATH`, or name an existing keychain".to_owned())
+        }
+        KeychainError::KeychainExists { path } => Some(format!(
+            "delete it with `ascert keychain delete {}`, or choose another path",
+            path.display()
+        )),
+        _ => None,
+    };
+    match hint {
+        // The message is the keychain error's own; as the root of the chain, the hint is found
+        // by the exit-code logic and by callers that pass it on.
+        Some(hint) => anyhow::Error::new(UserError::new(Exit::Failure, err.to_string()).hint(hint)),
+        None => anyhow::Error::new(err),
+    }
+}
+
+/// The folder of ascert's own files: `--home` / `ASCERT_HOME`, else the platform data folder.
+fn ascert_home(ctx: &Context) -> Result<PathBuf> {
+    if let Some(home) = &ctx.global.home {
+        return Ok(home.clone());
+    }
+    let keys = Keystore::default_folder().context("cannot find ascert's data folder")?;
+    Ok(keys.parent().map_or(keys.clone(), Path::to_path_buf))
+}
+
+fn records(ctx: &Context) -> Result<Records> {
+    Ok(Records::new(ascert_home(ctx)?))
+}
+
+/// The keychain password for installing: the named source, else `ASCERT_KEYCHAIN_PASSWORD`, else
+/// none (the partition list is then skipped, with the command to run).
+pub(crate) fn keychain_password(args: &KeychainPasswordArgs) -> Result<Option<Secret>> {
+    read_password(
+        args.keychain_password_env.as_deref(),
+        args.keychain_password_file.as_deref(),
+        args.keychain_password_stdin,
+        "--keychain-password-env",
+    )
+}
+
+/// Reads a password from a variable, a file or stdin (first line), else `ASCERT_KEYCHAIN_PASSWORD`.
+fn read_password(
+    env: Option<&str>,
+    file: Option<&Path>,
+    stdin: bool,
+    env_flag: &str,
+) -> Result<Option<Secret>> {
+    if let Some(path) = file {
+        let text = zeroize::Zeroizing::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?,
+        );
+        return Ok(Some(Secret::new(text.lines().next().unwrap_or_default())));
+    }
+    if stdin {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(Some(Secret::new(line.trim_end_matches(['\r', '\n']))));
+    }
+    if let Some(var) = env {
+        let value = std::env::var(var).map_err(|_| {
+            UserError::usage(format!("{env_flag} names {var}, which is not set")).hint(format!(
+                "export {var}=... first (passwords are never taken as arguments)"
+            ))
+        })?;
+        return Ok(Some(Secret::new(value)));
+    }
+    Ok(std::env::var(PASSWORD_ENV).ok().map(Secret::new))
+}
+
+/// What `keychain create` reports.
+#[derive(Debug, Serialize)]
+struct CreatedReport {
+    keychain: PathBuf,
+    /// Only when ascert made the password: the one time it is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+    password_generated: bool,
+    search_list: Vec<PathBuf>,
+    default: bool,
+}
+
+fn create(ctx: &Context, args: &KeychainCreateArgs) -> Result<()> {
+    let tool = security_tool(&ctx.out)?;
+    let path = new_keychain_path(args.keychain.as_deref().unwrap_or(DEFAULT_NAME))?;
+    let NewKeychainPasswordArgs {
+        password_env,
+        password_file,
+        password_stdin,
+    } = &args.password;
+    let given = read_password(
+        password_env.as_deref(),
+        password_file.as_deref(),
+        *password_stdin,
+        "--password-env",
+    )?;
+    let generated = given.is_none();
+    let password =
+        given.unwrap_or_else(|| Secret::new(Alphanumeric.sample_string(&mut rand::rng(), GENERATED_LENGTH)));
+    let records = records(ctx)?;
+    let previous = search_state(&tool).map_err(explain)?;
+    create_keychain(&tool, &path, &password).map_err(explain)?;
+    // Remembered before the search list changes: if ascert stops right after, `keychain delete`
+    // still knows what to put back.
+    records.add(Created {
+        path: path.clone(),
+        previous_search_list: previous.search_list.clone(),
+        previous_default: previous.default.clone(),
+        made_default: args.default,
+    })?;
+    let search_list = add_to_search_list(&tool, &path, &previous.search_list).map_err(explain)?;
+    if args.default {
+        set_default_keychain(&tool, &path).map_err(explain)?;
+    }
+    let report = CreatedReport {
+        keychain: path.clone(),
+        password: generated.then(|| password.expose().to_owned()),
+        password_generated: generated,
+        search_list,
+        default: args.default,
+    };
+    if ctx.out.json {
+        return ctx.out.json(&report);
+    }
+    ctx.out.note(format!(
+        "Created {} (no auto-lock, unlocked, added to the search list{}).",
+        path.display(),
+        if args.default { ", default keychain" } else { "" }
+    ));
+    if generated {
+        ctx.out.note(format!(
+            "Its password is on stdout, shown this once (ascert does not keep it). Capture it, e.g. \
+             export {PASSWORD_ENV}=\"$(ascert keychain create …)\"; `identities install` reads it from there."
+        ));
+        ctx.out.text(&format!("{}\n", password.expose()))?;
+    }
+    ctx.out.note(format!(
+        "When the job is done: ascert keychain delete {}",
+        ascert_keychain::command::shell_quote(&path.to_string_lossy())
+    ));
+    Ok(())
+}
+
+fn delete(ctx: &Context, keychain: Option<&str>) -> Result<()> {
+    let tool = security_tool(&ctx.out)?;
+    let records = records(ctx)?;
+    let (path, record) = if let Some(name) = keychain {
+        let named = Keychain::named(name)?;
+        let path = named.path()?;
+        if named == Keychain::Login || Keychain::Login.path().is_ok_and(|login| login == path) {
+            return Err(UserError::usage("ascert never deletes the login keychain")
+                .hint("name a keychain made by `ascert keychain create`")
+                .into());
+        }
+        let record = records.find(&path)?;
+        (path, record)
+    } else {
+        let mut all = records.all()?;
+        match all.len() {
+            1 => {
+                let record = all.remove(0);
+                (record.path.clone(), Some(record))
+            }
+            0 => {
+                return Err(
+                    UserError::usage("no keychain made by `ascert keychain create` is recorded")
+                        .hint("name the keychain to delete: ascert keychain delete PATH")
+                        .into(),
+                );
+            }
+            _ => {
+                let paths: Vec<String> = all.iter().map(|c| c.path.display().to_string()).collect();
+                return Err(UserError::usage(format!(
+                    "ascert created several keychains: {}",
+                    paths.join(", ")
+                ))
+                .hint("name the one to delete: ascert keychain delete PATH")
+                .into());
+            }
+        }
+    };
+    let deleted = delete_keychain(&tool, &path).map_err(explain)?;
+    if let Some(record) = &record {
+        restore_search_state(&tool, &record.previous(), &path).map_err(explain)?;
+        records.remove(&path)?;
+    }
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "keychain": path,
+            "deleted": deleted,
+            "search_list_restored": record.is_some(),
+        }));
+    }
+    ctx.out.note(match (deleted, record.is_some()) {
+        (true, true) => format!("Deleted {} and restored the search list.", path.display()),
+        (true, false) => format!(
+            "Deleted {} (it was not made by `ascert keychain create`, so no earlier search list was restored).",
+            path.display()
+        ),
+        (false, true) => format!(
+            "{} was already gone; restored the search list it had changed.",
+            path.display()
+        ),
+        (false, false) => format!("There is no keychain {}; nothing to do.", path.display()),
+    });
+    Ok(())
+}
+
+fn list(ctx: &Context) -> Result<()> {
+    let tool = security_tool(&ctx.out)?;
+    let state = search_state(&tool).map_err(explain)?;
+    let created = records(ctx)?.all()?;
+    let made_by_ascert = |p: &Path| created.iter().any(|c| c.path == p);
+    if ctx.out.json {
+        let rows: Vec<serde_json::Value> = state
+            .search_list
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "keychain": k,
+                    "default": state.default.as_deref() == Some(k.as_path()),
+                    "created_by_ascert": made_by_ascert(k),
+                })
+            })
+            .collect();
+        return ctx.out.json(&serde_json::json!({
+            "search_list": rows,
+            "default": state.default,
+            "created_by_ascert": created.iter().map(|c| &c.path).collect::<Vec<_>>(),
+        }));
+    }
+    let rows = state
+        .search_list
+        .iter()
+        .map(|k| {
+            vec![
+                k.display().to_string(),
+                if state.default.as_deref() == Some(k.as_path()) {
+                    "yes"
+                } else {
+                    ""
+                }
+                .to_owned(),
+                if made_by_ascert(k) { "yes" } else { "" }.to_owned(),
+            ]
+        })
+        .collect();
+    ctx.out.table(&["KEYCHAIN", "DEFAULT", "CREATED BY ASCERT"], rows)
+}
+
+fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
+    let tool = security_tool(&ctx.out)?;
+    let keychain = match keychain {
+        Some(name) => Keychain::named(name)?,
+        None => Keychain::Login,
+    };
+    let found = list_codesigning_identities(&tool, &keychain).map_err(explain)?;
+    if ctx.out.json {
+        let rows: Vec<serde_json::Value> = found
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "sha1": ascert_keychain::sha1_hex(&i.sha1),
+                    "name": i.name,
+                    "valid": i.valid,
+                    "problem": i.problem,
+                })
+            })
+            .collect();
+        return ctx.out.json(&rows);
+    }
+    let rows = found
+        .iter()
+        .map(|i| {
+            vec![
+                ascert_keychain::sha1_hex(&i.sha1),
+                i.name.clone(),
+                if i.valid {
+                    "valid".to_owned()
+                } else {
+                    i.problem.clone().unwrap_or_else(|| "not valid".to_owned())
+                },
+            ]
+        })
+        .collect();
+    ctx.out.table(&["SHA-1", "NAME", "STATUS"], rows)
+}

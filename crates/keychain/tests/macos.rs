@@ -1,0 +1,438 @@
+//! On a real Mac: an identity installed by ascert-keychain signs with codesign, headless.
+//!
+//! Each test makes its own keychain in a temporary folder (added to the search list, which is put
+//! back afterwards) and a code-signing identity with /usr/bin/openssl: a self-made root CA and a
+//! leaf with the codeSigning extended key usage. The sandbox's certificates cannot be used here
+//! (this crate's tests must build for macOS without C code, and the sandbox's CA chains to no
+//! Apple root either), and a self-made CA is honest about what codesign needs: the identity is
+//! listed but not valid until its root is trusted for code signing, which the test does with
+//! `sudo -n security add-trusted-cert -d` (GitHub's macOS runners allow password-less sudo; on
+//! your own Mac run `sudo -v` first) and undoes at the end.
+//!
+//! `.github/workflows/macos.yml` runs these on macos-14 and macos-15; CI on Linux type-checks them
+//! for both macOS targets (`cargo xtask ci`).
+#![cfg(target_os = "macos")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use ascert_keychain::{
+    InstallRequest, Installed, Keychain, KeychainError, PartitionOutcome, SearchState, Secret, SecurityTool,
+    add_to_search_list, create_keychain, delete_keychain, install_pkcs12, list_codesigning_identities,
+    restore_search_state, search_state,
+};
+
+const OPENSSL: &str = "/usr/bin/openssl";
+
+/// The tests change the user's search list: one at a time.
+static SEARCH_LIST: Mutex<()> = Mutex::new(());
+
+/// Runs a program with stdin closed, killing it after `timeout`; returns (success, stdout+stderr).
+fn run(program: &str, args: &[&str], timeout: Duration) -> (bool, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("{program} {args:?} did not finish within {timeout:?}: it waited for input");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+fn ok(program: &str, args: &[&str]) -> String {
+    let (success, text) = run(program, args, Duration::from_secs(60));
+    assert!(success, "{program} {args:?}:\n{text}");
+    text
+}
+
+/// A root CA and a code-signing leaf, and the leaf with its key as a PKCS#12 bundle.
+struct TestIdentity {
+    dir: tempfile::TempDir,
+    name: String,
+    p12: Vec<u8>,
+    p12_password: Secret,
+    leaf_der: Vec<u8>,
+    root_der: Vec<u8>,
+}
+
+impl TestIdentity {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one openssl recipe, read from top to bottom"
+    )]
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("ascert test signing {}", std::process::id());
+        let p = |f: &str| dir.path().join(f).display().to_string();
+        std::fs::write(
+            p("openssl.cnf"),
+            format!(
+                "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = {name}\n\
+                 [root]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n\
+                 subjectKeyIdentifier = hash\n\
+                 [leaf]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\n\
+                 extendedKeyUsage = critical,codeSigning\nsubjectKeyIdentifier = hash\n\
+                 authorityKeyIdentifier = keyid\n"
+            ),
+        )
+        .unwrap();
+        let cnf = p("openssl.cnf");
+        ok(OPENSSL, &["genrsa", "-out", &p("root.key"), "2048"]);
+        ok(
+            OPENSSL,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                &p("root.key"),
+                "-days",
+                "2",
+                "-config",
+                &cnf,
+                "-extensions",
+                "root",
+                "-subj",
+                &format!("/CN={name} CA"),
+                "-out",
+                &p("root.pem"),
+            ],
+        );
+        ok(OPENSSL, &["genrsa", "-out", &p("leaf.key"), "2048"]);
+        ok(
+            OPENSSL,
+            &[
+                "req",
+                "-new",
+                "-key",
+                &p("leaf.key"),
+                "-config",
+                &cnf,
+                "-out",
+                &p("leaf.csr"),
+            ],
+        );
+        ok(
+            OPENSSL,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &p("leaf.csr"),
+                "-CA",
+                &p("root.pem"),
+                "-CAkey",
+                &p("root.key"),
+                "-set_serial",
+                "2",
+                "-days",
+                "2",
+                "-extfile",
+                &cnf,
+                "-extensions",
+                "leaf",
+                "-out",
+                &p("leaf.pem"),
+            ],
+        );
+        let password = format!("p12-{}", std::process::id());
+        // 3DES for the key and the certificate, SHA-1 MAC: the form `security import` reads on
+        // every macOS version.
+        ok(
+            OPENSSL,
+            &[
+                "pkcs12",
+                "-export",
+                "-descert",
+                "-inkey",
+                &p("leaf.key"),
+                "-in",
+                &p("leaf.pem"),
+                "-name",
+                &name,
+                "-passout",
+                &format!("pass:{password}"),
+                "-out",
+                &p("id.p12"),
+            ],
+        );
+        for c in ["leaf", "root"] {
+            ok(
+                OPENSSL,
+                &[
+                    "x509",
+                    "-in",
+                    &p(&format!("{c}.pem")),
+                    "-outform",
+                    "DER",
+                    "-out",
+                    &p(&format!("{c}.der")),
+                ],
+            );
+        }
+        Self {
+            p12: std::fs::read(p("id.p12")).unwrap(),
+            leaf_der: std::fs::read(p("leaf.der")).unwrap(),
+            root_der: std::fs::read(p("root.der")).unwrap(),
+            p12_password: Secret::new(password),
+            name,
+            dir,
+        }
+    }
+
+    fn root_pem(&self) -> String {
+        self.dir.path().join("root.pem").display().to_string()
+    }
+}
+
+/// A keychain in a temporary folder, in the search list; deleted and the search list restored
+/// when dropped (the tests also check the restore explicitly).
+struct TempKeychain {
+    tool: SecurityTool,
+    path: PathBuf,
+    password: Secret,
+    before: SearchState,
+    _dir: tempfile::TempDir,
+    _one_at_a_time: MutexGuard<'static, ()>,
+}
+
+impl TempKeychain {
+    fn new() -> Self {
+        let guard = SEARCH_LIST.lock().unwrap_or_else(PoisonError::into_inner);
+        let tool = SecurityTool::system().with_timeout(Duration::from_secs(60));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ascert-test.keychain-db");
+        let password = Secret::new(format!("kc-{}", std::process::id()));
+        let before = search_state(&tool).unwrap();
+        create_keychain(&tool, &path, &password).unwrap();
+        add_to_search_list(&tool, &path, &before.search_list).unwrap();
+        Self {
+            tool,
+            path,
+            password,
+            before,
+            _dir: dir,
+            _one_at_a_time: guard,
+        }
+    }
+
+    fn keychain(&self) -> Keychain {
+        Keychain::Path(self.path.clone())
+    }
+
+    fn install(
+        &self,
+        identity: &TestIdentity,
+        password: Option<&Secret>,
+    ) -> Result<Installed, KeychainError> {
+        install_pkcs12(
+            &self.tool,
+            &InstallRequest {
+                keychain: &self.keychain(),
+                p12: &identity.p12,
+                p12_password: &identity.p12_password,
+                friendly_name: Some(&identity.name),
+                leaf_der: &identity.leaf_der,
+                intermediate_der: Some(&identity.root_der),
+                keychain_password: password,
+            },
+        )
+    }
+
+    /// Deletes it and checks that the search list is what it was.
+    fn delete_and_check_restore(&self) {
+        assert!(delete_keychain(&self.tool, &self.path).unwrap());
+        restore_search_state(&self.tool, &self.before, &self.path).unwrap();
+        assert_eq!(
+            search_state(&self.tool).unwrap().search_list,
+            self.before.search_list
+        );
+    }
+}
+
+impl Drop for TempKeychain {
+    fn drop(&mut self) {
+        let _ = delete_keychain(&self.tool, &self.path);
+        let _ = restore_search_state(&self.tool, &self.before, &self.path);
+    }
+}
+
+/// The test root trusted for code signing (admin trust settings, with password-less sudo); the
+/// trust is removed when dropped.
+struct TrustedRoot(String);
+
+impl TrustedRoot {
+    fn new(root_pem: String, keychain: &Path) -> Self {
+        let (success, text) = run(
+            "/usr/bin/sudo",
+            &[
+                "-n",
+                "/usr/bin/security",
+                "add-trusted-cert",
+                "-d",
+                "-r",
+                "trustRoot",
+                "-p",
+                "codeSign",
+                "-k",
+                &keychain.display().to_string(),
+                &root_pem,
+            ],
+            Duration::from_secs(60),
+        );
+        assert!(
+            success,
+            "trusting the test CA needs password-less sudo (GitHub's macOS runners have it; run `sudo -v` \
+             first on your Mac):\n{text}"
+        );
+        Self(root_pem)
+    }
+}
+
+impl Drop for TrustedRoot {
+    fn drop(&mut self) {
+        let _ = run(
+            "/usr/bin/sudo",
+            &["-n", "/usr/bin/security", "remove-trusted-cert", "-d", &self.0],
+            Duration::from_secs(60),
+        );
+    }
+}
+
+#[test]
+fn an_installed_identity_signs_with_codesign_without_a_prompt() {
+    let identity = TestIdentity::new();
+    let kc = TempKeychain::new();
+    let installed = kc.install(&identity, Some(&kc.password)).unwrap();
+    let PartitionOutcome::Set { label } = &installed.partition else {
+        panic!("the partition list was not set: {installed:?}");
+    };
+    // What only a Mac can tell: the label the importer gave the key on this macOS version.
+    #[allow(
+        clippy::print_stderr,
+        reason = "the label is what the macOS CI log is read for"
+    )]
+    {
+        eprintln!("the key was found under the label {label:?}");
+    }
+    assert!(
+        label == &identity.name || label == "Imported Private Key",
+        "{label}"
+    );
+    assert!(installed.imported);
+    assert!(installed.in_search_list);
+    assert!(
+        !installed.listed.valid,
+        "a self-made CA is not trusted yet: {:?}",
+        installed.listed
+    );
+
+    let _trust = TrustedRoot::new(identity.root_pem(), &kc.path);
+    let listed = list_codesigning_identities(&kc.tool, &kc.keychain()).unwrap();
+    let ours = listed.iter().find(|l| l.sha1 == installed.identity.sha1).unwrap();
+    assert!(ours.valid, "trusted for code signing now: {ours:?}");
+
+    // codesign a copy of /usr/bin/true with the identity, stdin closed, under a timeout: a prompt
+    // (or an "Allow" dialog) would hang it and fail the test.
+    let work = tempfile::tempdir().unwrap();
+    let binary = work.path().join("true");
+    std::fs::copy("/usr/bin/true", &binary).unwrap();
+    let sha1 = installed.identity.sha1_hex();
+    let (success, text) = run(
+        "/usr/bin/codesign",
+        &[
+            "--force",
+            "--sign",
+            &sha1,
+            "--keychain",
+            &kc.path.display().to_string(),
+            &binary.display().to_string(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(success, "codesign failed:\n{text}");
+    let shown = ok(
+        "/usr/bin/codesign",
+        &["--display", "--verbose=2", &binary.display().to_string()],
+    );
+    assert!(shown.contains(&format!("Authority={}", identity.name)), "{shown}");
+    kc.delete_and_check_restore();
+}
+
+#[test]
+fn reinstalling_is_idempotent_and_a_locked_keychain_is_a_clean_error() {
+    let identity = TestIdentity::new();
+    let kc = TempKeychain::new();
+    let first = kc.install(&identity, Some(&kc.password)).unwrap();
+    assert!(first.imported);
+    let again = kc.install(&identity, Some(&kc.password)).unwrap();
+    assert!(!again.imported, "already there: {again:?}");
+    assert_eq!(again.identity.sha1, first.identity.sha1);
+    assert!(matches!(again.partition, PartitionOutcome::Set { .. }));
+
+    ok(
+        "/usr/bin/security",
+        &["lock-keychain", &kc.path.display().to_string()],
+    );
+    let tool = SecurityTool::system().with_timeout(Duration::from_secs(30));
+    let err = install_pkcs12(
+        &tool,
+        &InstallRequest {
+            keychain: &kc.keychain(),
+            p12: &identity.p12,
+            p12_password: &identity.p12_password,
+            friendly_name: Some(&identity.name),
+            leaf_der: &identity.leaf_der,
+            intermediate_der: Some(&identity.root_der),
+            keychain_password: None,
+        },
+    );
+    // Over SSH or in CI `security` answers "User interaction is not allowed"; in a GUI session it
+    // may wait for the unlock dialog, which the timeout stops. Either way: an error, no hang.
+    match err {
+        Err(KeychainError::Locked { .. } | KeychainError::TimedOut { .. }) => {}
+        // The keychain may already hold everything (the identity was installed above): then
+        // nothing needed the unlocked keychain but the listing.
+        Ok(installed) => assert!(!installed.imported, "{installed:?}"),
+        Err(other) => panic!("not a clean locked-keychain error: {other}"),
+    }
+    let wrong = kc.install(&identity, Some(&Secret::new("not the password")));
+    assert!(
+        matches!(wrong, Err(KeychainError::WrongPassword { .. })),
+        "{wrong:?}"
+    );
+    assert!(!format!("{wrong:?}").contains(kc.password.expose()));
+    // The right password unlocks it again.
+    kc.install(&identity, Some(&kc.password)).unwrap();
+    kc.delete_and_check_restore();
+}
+
+#[test]
+fn without_the_keychain_password_the_partition_list_is_skipped_not_prompted() {
+    let identity = TestIdentity::new();
+    let kc = TempKeychain::new();
+    let installed = kc.install(&identity, None).unwrap();
+    let PartitionOutcome::Skipped { command } = &installed.partition else {
+        panic!("{installed:?}");
+    };
+    assert!(
+        command.contains("set-key-partition-list -S apple-tool:,apple:,codesign:"),
+        "{command}"
+    );
+    kc.delete_and_check_restore();
+}
