@@ -633,3 +633,45 @@ async fn without_security_the_keychain_is_only_on_macos() {
         keychain.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ensure_installs_the_same_identity_on_every_run() {
+    let env = Env::start().await;
+    let fake = Fake::new(&env, "imported");
+    let created = fake.run(&env, &[], &["keychain", "create", "ci"]).await;
+    let password = created.ok().trim().to_owned();
+    let kc = env.path("Library/Keychains/ci.keychain-db").display().to_string();
+    let ensure = [
+        "identities",
+        "ensure",
+        "--type",
+        "DEVELOPMENT",
+        "--keychain",
+        &kc,
+        "--json",
+    ];
+    let vars = [("ASCERT_KEYCHAIN_PASSWORD", password.as_str())];
+
+    let first = fake.run(&env, &vars, &ensure).await;
+    first.ok();
+    let first = first.json();
+    assert_eq!(first["outcome"], "created");
+    assert_eq!(first["keychain"]["imported"], true, "{first}");
+    assert_eq!(
+        first["keychain"]["partition_label"], "Imported Private Key",
+        "macOS 15: {first}"
+    );
+
+    let second = fake.run(&env, &vars, &ensure).await;
+    second.ok();
+    let second = second.json();
+    assert_eq!(second["outcome"], "reused");
+    assert_eq!(second["certificate_id"], first["certificate_id"]);
+    assert_eq!(
+        second["keychain"]["imported"], false,
+        "already in the keychain: {second}"
+    );
+    assert_eq!(second["keychain"]["sha1"], first["keychain"]["sha1"]);
+    assert_eq!(env.sandbox.certificate_count(), 1);
+    fake.assert_every_call_was_clean();
+}
