@@ -96,6 +96,23 @@ async fn filters_sort_sparse_fields_and_limit_work_together() {
 }
 
 #[tokio::test]
+async fn percent_encoded_commas_in_filters_and_fields_answer_like_commas() {
+    let sandbox = Sandbox::builder().seed_certificates(60).start().await.unwrap();
+    let client = Client::new(&sandbox);
+    let plain = client
+        .get("/v1/certificates?filter[certificateType]=IOS_DISTRIBUTION,DISTRIBUTION&fields[certificates]=certificateType,serialNumber&limit=200")
+        .await;
+    // The same query as Python's requests and Go's url.Values encode it.
+    let encoded = client
+        .get("/v1/certificates?filter%5BcertificateType%5D=IOS_DISTRIBUTION%2CDISTRIBUTION&fields%5Bcertificates%5D=certificateType%2CserialNumber&limit=200")
+        .await;
+    assert_eq!(encoded.status, 200, "{:#}", encoded.body);
+    assert_schema("CertificatesResponse", &encoded.body);
+    assert_eq!(encoded.body["data"], plain.body["data"]);
+    assert_eq!(encoded.body["data"].as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
 async fn create_get_update_and_delete_a_certificate() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = Client::new(&sandbox);
