@@ -113,6 +113,64 @@ async fn percent_encoded_commas_in_filters_and_fields_answer_like_commas() {
 }
 
 #[tokio::test]
+async fn every_attribute_key_is_sent_with_null_where_apple_sends_null() {
+    let sandbox = Sandbox::builder().seed_certificates(24).start().await.unwrap();
+    let client = Client::new(&sandbox);
+    let reply = client.get("/v1/certificates?limit=200").await;
+    assert_schema("CertificatesResponse", &reply.body);
+    let keys = [
+        "name",
+        "certificateType",
+        "displayName",
+        "serialNumber",
+        "platform",
+        "expirationDate",
+        "certificateContent",
+        "activated",
+        "csrContent",
+    ];
+    let mut platforms = std::collections::BTreeMap::new();
+    for certificate in reply.body["data"].as_array().unwrap() {
+        let attributes = certificate["attributes"].as_object().unwrap();
+        for key in keys {
+            assert!(attributes.contains_key(key), "{key} missing: {attributes:?}");
+        }
+        assert_eq!(attributes.len(), keys.len(), "{attributes:?}");
+        platforms.insert(
+            attributes["certificateType"].as_str().unwrap().to_owned(),
+            attributes["platform"].clone(),
+        );
+    }
+    for (certificate_type, platform) in [
+        ("DEVELOPMENT", Value::Null),
+        ("DISTRIBUTION", Value::Null),
+        ("PASS_TYPE_ID", Value::Null),
+        ("APPLE_PAY", Value::Null),
+        ("IOS_DEVELOPMENT", json!("IOS")),
+        ("IOS_DISTRIBUTION", json!("IOS")),
+        ("MAC_APP_DISTRIBUTION", json!("MAC_OS")),
+        ("MAC_INSTALLER_DISTRIBUTION", json!("MAC_OS")),
+        ("DEVELOPER_ID_APPLICATION", json!("MAC_OS")),
+    ] {
+        assert_eq!(platforms[certificate_type], platform, "{certificate_type}");
+    }
+
+    // A sparse fieldset still answers only what it asked for, null included.
+    let sparse = client
+        .get(
+            "/v1/certificates?filter[certificateType]=PASS_TYPE_ID&fields[certificates]=platform,displayName",
+        )
+        .await;
+    assert_schema("CertificatesResponse", &sparse.body);
+    for certificate in sparse.body["data"].as_array().unwrap() {
+        assert_eq!(
+            certificate["attributes"],
+            json!({"platform": null, "displayName": certificate["attributes"]["displayName"]})
+        );
+    }
+}
+
+#[tokio::test]
 async fn create_get_update_and_delete_a_certificate() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = Client::new(&sandbox);
