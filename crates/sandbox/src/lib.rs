@@ -9,7 +9,8 @@
 //! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window, the signature),
 //!   answered with `401 NOT_AUTHORIZED`, and `403 FORBIDDEN_ERROR` for keys that may only read;
 //! - real X.509 certificates issued from the submitted CSR under a sandbox root and a
-//!   "Worldwide Developer Relations (Sandbox)" intermediate, and per-type limits answered with 409;
+//!   "Worldwide Developer Relations" intermediate (its `O` and `OU` say sandbox), and per-type
+//!   limits answered with 409;
 //! - `X-Rate-Limit` on every answer and `429 RATE_LIMIT_EXCEEDED` past the hourly quota;
 //! - seeded, reproducible faults: 429 with `Retry-After`, 500, 503, resets, delays, and dropped
 //!   responses after successful creates.
@@ -54,7 +55,10 @@ mod types;
 
 pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
 pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
-pub use ca::{CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, ROOT_COMMON_NAME, ROOT_PATH};
+pub use ca::{
+    CA_ORGANIZATION, CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, INTERMEDIATE_UNIT,
+    ROOT_COMMON_NAME, ROOT_PATH,
+};
 pub use config::{FaultConfig, Limits, Team};
 pub use error::SandboxError;
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
