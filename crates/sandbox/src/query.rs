@@ -102,6 +102,16 @@ fn parse_limit(name: &str, raw: &str, max: u32) -> Result<u32, ApiFailure> {
     }
 }
 
+/// The `filter[certificateType]` values the sandbox takes, in the order Apple lists them in its 400
+/// answer (the order of the specification's `CertificateType`), without the rejected type.
+fn filter_types(rejected_type: Option<&CertificateType>) -> Vec<&'static str> {
+    CertificateType::KNOWN
+        .iter()
+        .filter(|t| Some(*t) != rejected_type)
+        .map(CertificateType::as_str)
+        .collect()
+}
+
 /// The cursor of the page starting at `offset`.
 pub(crate) fn cursor(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("{{\"offset\":{offset}}}"))
@@ -141,7 +151,11 @@ impl Query {
                     for value in values(raw_value) {
                         let certificate_type = CertificateType::from(value.as_str());
                         if !certificate_type.is_known() || Some(&certificate_type) == rejected_type {
-                            return Err(ApiFailure::invalid_parameter(&name, &value));
+                            return Err(ApiFailure::invalid_filter_value(
+                                &name,
+                                &value,
+                                &filter_types(rejected_type),
+                            ));
                         }
                         query.certificate_types.push(certificate_type);
                     }
@@ -334,6 +348,29 @@ mod tests {
         .unwrap_err();
         assert_eq!(failure.error.code, "PARAMETER_ERROR.INVALID");
         assert!(Query::parse(Some("limit=5"), Endpoint::Get, None).is_err());
+    }
+
+    #[test]
+    fn a_rejected_type_filter_gets_apples_400_text() {
+        let rejected = CertificateType::DeveloperIdApplicationG2;
+        let failure = Query::parse(
+            Some("filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"),
+            Endpoint::List,
+            Some(&rejected),
+        )
+        .unwrap_err();
+        // Apple's answer of June 2025 (codemagic-cli-tools PR 467), with one difference: Apple's list
+        // also lacked DEVELOPER_ID_KEXT_G2, and the sandbox rejects one type at a time.
+        assert_eq!(
+            failure.error.detail,
+            "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value. Expected one of: APPLE_PAY, \
+             APPLE_PAY_MERCHANT_IDENTITY, APPLE_PAY_PSP_IDENTITY, APPLE_PAY_RSA, DEVELOPER_ID_KEXT, \
+             DEVELOPER_ID_KEXT_G2, DEVELOPER_ID_APPLICATION, DEVELOPMENT, DISTRIBUTION, IDENTITY_ACCESS, \
+             IOS_DEVELOPMENT, IOS_DISTRIBUTION, MAC_APP_DISTRIBUTION, MAC_INSTALLER_DISTRIBUTION, \
+             MAC_APP_DEVELOPMENT, PASS_TYPE_ID, PASS_TYPE_ID_WITH_NFC"
+        );
+        assert_eq!(failure.error.title, "A parameter has an invalid value");
+        assert_eq!(failure_parameter(&failure), "filter[certificateType]");
     }
 
     #[test]
