@@ -111,6 +111,22 @@ impl ApiFailure {
         .with_parameter(parameter)
     }
 
+    /// `400 PARAMETER_ERROR.INVALID` for a filter value outside the values the filter takes, in
+    /// Apple's words: "'`DEVELOPER_ID_APPLICATION_G2`' is not a valid filter value. Expected one of:
+    /// `APPLE_PAY`, …" (as Apple answered from June 2025, reported in codemagic-cli-tools PR 467).
+    pub(crate) fn invalid_filter_value(parameter: &str, value: &str, expected: &[&str]) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "PARAMETER_ERROR.INVALID",
+            "A parameter has an invalid value",
+            format!(
+                "'{value}' is not a valid filter value. Expected one of: {}",
+                expected.join(", ")
+            ),
+        )
+        .with_parameter(parameter)
+    }
+
     /// `400 PARAMETER_ERROR.INVALID` for a `limit` out of range.
     pub(crate) fn invalid_limit(parameter: &str, value: &str, max: u32) -> Self {
         Self::new(

@@ -1,6 +1,7 @@
 //! Checking the bearer token as App Store Connect does: an ES256 JWT whose `kid` names a registered
 //! key, `aud` `appstoreconnect-v1`, `iss` the team's issuer id (or `sub: "user"` for an individual
-//! key), an `exp` in the future at most 20 minutes after `iat`, and a valid signature.
+//! key), an `exp` in the future at most 20 minutes after `iat` (or after now, when the token has no
+//! `iat`, as Apple accepts), and a valid signature.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use crate::{KeyKind, KeyRole, SandboxApiKey};
 pub const AUDIENCE: &str = "appstoreconnect-v1";
 /// The longest lifetime Apple accepts, `exp - iat`, in seconds.
 pub const MAX_LIFETIME_SECS: i64 = 20 * 60;
-/// Clock skew allowed on `iat` lying in the future, in seconds.
+/// Clock skew allowed on the future side, in seconds: on `iat`, and on `exp` of a token without `iat`.
 const SKEW_SECS: i64 = 60;
 
 /// Who made an authenticated request.
@@ -110,18 +111,7 @@ pub(crate) fn check(
     if !issuer_ok {
         return Err(Refusal::WrongIssuer);
     }
-    let (Some(iat), Some(exp)) = (claims.iat, claims.exp) else {
-        return Err(Refusal::Malformed);
-    };
-    if exp <= now {
-        return Err(Refusal::Expired);
-    }
-    if iat > now + SKEW_SECS {
-        return Err(Refusal::IssuedInFuture);
-    }
-    if exp - iat > MAX_LIFETIME_SECS || exp <= iat {
-        return Err(Refusal::TooLong);
-    }
+    check_lifetime(claims.iat, claims.exp, now)?;
     if let Some(scope) = claims.scope.filter(|s| !s.is_empty()) {
         let path = path_and_query.split('?').next().unwrap_or_default();
         let allowed = scope.iter().any(|entry| {
@@ -135,6 +125,34 @@ pub(crate) fn check(
         key_id: key.key_id.clone(),
         role: key.role,
     })
+}
+
+/// Apple's lifetime rule as observed: `exp` in the future, and at most 20 minutes after `iat`, or
+/// at most 20 minutes from now when the token has no `iat` (Apple documents `iat`, yet accepts
+/// tokens without it, which widely used clients send). Clock skew of [`SKEW_SECS`] is allowed on
+/// the future side only: an `iat` that far ahead, or, without `iat`, an `exp` that much further
+/// out. An `exp` at or before now is expired whatever the skew.
+fn check_lifetime(iat: Option<i64>, exp: Option<i64>, now: i64) -> Result<(), Refusal> {
+    let exp = exp.ok_or(Refusal::Malformed)?;
+    if exp <= now {
+        return Err(Refusal::Expired);
+    }
+    match iat {
+        Some(iat) => {
+            if iat > now + SKEW_SECS {
+                return Err(Refusal::IssuedInFuture);
+            }
+            if exp - iat > MAX_LIFETIME_SECS || exp <= iat {
+                return Err(Refusal::TooLong);
+            }
+        }
+        None => {
+            if exp - now > MAX_LIFETIME_SECS + SKEW_SECS {
+                return Err(Refusal::TooLong);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -231,6 +249,63 @@ mod tests {
         assert_eq!(
             run(&map, &token(&unknown, &claims(&|_| {}))),
             Err(Refusal::UnknownKey)
+        );
+    }
+
+    #[test]
+    fn without_iat_exp_is_measured_from_now() {
+        let (map, team, _) = keys();
+        let no_iat = |exp: i64| json!({"iss": "ISSUER", "aud": AUDIENCE, "exp": exp});
+        // What codemagic-cli-tools and Ponytech's appstoreconnect send: iss, exp, aud and no iat.
+        assert!(run(&map, &token(&team, &no_iat(NOW + 19 * 60))).is_ok());
+        assert!(run(&map, &token(&team, &no_iat(NOW + MAX_LIFETIME_SECS))).is_ok());
+        // A client whose clock runs up to SKEW_SECS ahead still gets in.
+        assert!(run(&map, &token(&team, &no_iat(NOW + MAX_LIFETIME_SECS + SKEW_SECS))).is_ok());
+        assert_eq!(
+            run(
+                &map,
+                &token(&team, &no_iat(NOW + MAX_LIFETIME_SECS + SKEW_SECS + 1))
+            ),
+            Err(Refusal::TooLong)
+        );
+        assert_eq!(run(&map, &token(&team, &no_iat(NOW))), Err(Refusal::Expired));
+        // The other checks still apply to a token without iat.
+        let mut wrong_audience = no_iat(NOW + 600);
+        wrong_audience["aud"] = json!("other");
+        assert_eq!(
+            run(&map, &token(&team, &wrong_audience)),
+            Err(Refusal::WrongAudience)
+        );
+        let no_exp = json!({"iss": "ISSUER", "aud": AUDIENCE, "iat": NOW});
+        assert_eq!(run(&map, &token(&team, &no_exp)), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn with_iat_exp_is_measured_from_iat() {
+        let (map, team, _) = keys();
+        let with_iat = |iat: i64, exp: i64| json!({"iss": "ISSUER", "aud": AUDIENCE, "iat": iat, "exp": exp});
+        // Issued ten minutes ago for twenty minutes: fine, although exp - now is only ten minutes.
+        assert!(run(&map, &token(&team, &with_iat(NOW - 600, NOW + 600))).is_ok());
+        // An iat slightly ahead of the sandbox's clock is skew, not a forgery.
+        assert!(
+            run(
+                &map,
+                &token(&team, &with_iat(NOW + SKEW_SECS, NOW + SKEW_SECS + 1200))
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            run(&map, &token(&team, &with_iat(NOW + SKEW_SECS + 1, NOW + 1200))),
+            Err(Refusal::IssuedInFuture)
+        );
+        // With iat, the 20 minutes count from iat even when that lands under now + 20 minutes.
+        assert_eq!(
+            run(&map, &token(&team, &with_iat(NOW - 600, NOW + 601))),
+            Err(Refusal::TooLong)
+        );
+        assert_eq!(
+            run(&map, &token(&team, &with_iat(NOW + 10, NOW + 5))),
+            Err(Refusal::TooLong)
         );
     }
 }

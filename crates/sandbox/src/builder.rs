@@ -36,6 +36,7 @@ pub struct SandboxBuilder {
     seed_certificates: usize,
     state_file: Option<PathBuf>,
     tls: bool,
+    record_exchanges: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -52,6 +53,7 @@ impl Default for SandboxBuilder {
             seed_certificates: 0,
             state_file: None,
             tls: false,
+            record_exchanges: false,
         }
     }
 }
@@ -117,6 +119,13 @@ impl SandboxBuilder {
     /// Serves HTTPS with a generated CA; see [`Sandbox::tls_ca_pem`].
     pub fn tls(mut self, tls: bool) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Keeps every answered `/v1` request with its answer, for [`Sandbox::exchanges`]. Off by
+    /// default: the log grows with every request.
+    pub fn record_exchanges(mut self, record: bool) -> Self {
+        self.record_exchanges = record;
         self
     }
 
@@ -190,6 +199,7 @@ impl SandboxBuilder {
             faults: Mutex::new(Faults::new(self.faults)),
             rate: Mutex::new(RateLimiter::new(self.rate_limit)),
             state_file: self.state_file,
+            exchanges: self.record_exchanges.then(|| Mutex::new(Vec::new())),
         });
         {
             let mut store = lock(&shared.store);

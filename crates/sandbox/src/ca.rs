@@ -1,5 +1,7 @@
 //! The sandbox certificate authority: a root, an intermediate named like Apple's Worldwide Developer
-//! Relations CA (marked Sandbox), and the issuing of leaf certificates from CSR public keys.
+//! Relations CA (its `O` and `OU` marked sandbox), and the issuing of leaf certificates from CSR
+//! public keys. Every name attribute the CA writes is within X.520's bounds except, like Apple's,
+//! the common name of a leaf whose type prefix and team name are long.
 
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
@@ -12,9 +14,15 @@ use crate::SandboxError;
 
 /// Common name of the sandbox root.
 pub const ROOT_COMMON_NAME: &str = "Apple Root CA (ascert Sandbox)";
-/// Common name of the sandbox intermediate, after Apple's WWDR intermediate.
-pub const INTERMEDIATE_COMMON_NAME: &str =
-    "Apple Worldwide Developer Relations Certification Authority (Sandbox)";
+/// Common name of the sandbox intermediate: exactly Apple's WWDR intermediate's (59 characters,
+/// within X.520's 64). The subject says "sandbox" in its `OU` ([`INTERMEDIATE_UNIT`]) and `O`
+/// ([`CA_ORGANIZATION`]); the latter also keeps it from passing for one of Apple's pinned CAs,
+/// which all have `O=Apple Inc.`.
+pub const INTERMEDIATE_COMMON_NAME: &str = "Apple Worldwide Developer Relations Certification Authority";
+/// The `OU` of the sandbox intermediate; Apple's G3 intermediate has `OU=G3`.
+pub const INTERMEDIATE_UNIT: &str = "G3 (ascert Sandbox)";
+/// The `O` of the sandbox root and intermediate; Apple's have `O=Apple Inc.`.
+pub const CA_ORGANIZATION: &str = "Apple Inc. (ascert Sandbox)";
 /// The path at which the sandbox serves its intermediate (DER), named in every issued certificate's
 /// Authority Information Access extension.
 pub const INTERMEDIATE_PATH: &str = "/sandbox/ca/intermediate.cer";
@@ -91,7 +99,7 @@ fn ca_name(common_name: &str, unit: &str) -> DistinguishedName {
     let mut name = DistinguishedName::new();
     name.push(DnType::CommonName, common_name);
     name.push(DnType::OrganizationalUnitName, unit);
-    name.push(DnType::OrganizationName, "Apple Inc. (ascert Sandbox)");
+    name.push(DnType::OrganizationName, CA_ORGANIZATION);
     name.push(DnType::CountryName, "US");
     name
 }
@@ -129,7 +137,7 @@ impl SandboxCa {
 
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(crypto("generate the intermediate key"))?;
-        let params = ca_params(ca_name(INTERMEDIATE_COMMON_NAME, "G3 Sandbox"), 0, now, 10);
+        let params = ca_params(ca_name(INTERMEDIATE_COMMON_NAME, INTERMEDIATE_UNIT), 0, now, 10);
         let cert = params
             .signed_by(&key, &root_issuer)
             .map_err(crypto("sign the intermediate"))?;
@@ -230,7 +238,7 @@ pub(crate) fn seed_public_key() -> Result<&'static [u8], SandboxError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use x509_parser::prelude::*;
 
     use super::*;
@@ -284,6 +292,85 @@ mod tests {
         assert_eq!(uri, "http://127.0.0.1:1/sandbox/ca/intermediate.cer");
         let (_, intermediate) = X509Certificate::from_der(&ca.certificates().intermediate_der).unwrap();
         cert.verify_signature(Some(intermediate.public_key())).unwrap();
+    }
+
+    /// X.520's upper bounds (RFC 5280 appendix A.1) of the attributes the sandbox writes, in
+    /// characters: common name, organization, organizational unit, country; `UID` (RFC 4519) has
+    /// none in X.520, 256 in RFC 1274.
+    fn upper_bound(oid: &str) -> usize {
+        match oid {
+            "2.5.4.3" | "2.5.4.10" | "2.5.4.11" => 64,
+            "2.5.4.6" => 2,
+            "0.9.2342.19200300.100.1.1" => 256,
+            other => panic!("the sandbox wrote an unexpected name attribute {other}"),
+        }
+    }
+
+    /// Every attribute of `name` with its length, checked against its upper bound.
+    pub(crate) fn assert_name_within_bounds(name: &X509Name<'_>, what: &str) {
+        for attribute in name.iter_attributes() {
+            let oid = attribute.attr_type().to_id_string();
+            let value = attribute.as_str().unwrap();
+            let length = value.chars().count();
+            assert!(
+                (1..=upper_bound(&oid)).contains(&length),
+                "{what}: {oid} {value:?} has {length} characters, over {}",
+                upper_bound(&oid)
+            );
+        }
+    }
+
+    #[test]
+    fn every_name_the_ca_writes_is_within_x520_bounds() {
+        let ca = SandboxCa::generate().unwrap();
+        let certificates = ca.certificates();
+        for (der, what) in [
+            (&certificates.root_der, "root"),
+            (&certificates.intermediate_der, "intermediate"),
+        ] {
+            let (_, cert) = X509Certificate::from_der(der).unwrap();
+            assert_name_within_bounds(cert.subject(), what);
+            assert_name_within_bounds(cert.issuer(), what);
+        }
+        let team = crate::Team::default();
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let leaf = ca
+            .issue(
+                seed_public_key().unwrap(),
+                &LeafSpec {
+                    common_name: "Apple Distribution: ascert Sandbox Team (SBXTEAM001)",
+                    team_id: &team.id,
+                    team_name: &team.name,
+                    serial: &[1],
+                    not_before: now,
+                    not_after: now + Duration::days(1),
+                    ca_issuers_url: "http://127.0.0.1:1/sandbox/ca/intermediate.cer",
+                },
+            )
+            .unwrap();
+        let (_, leaf) = X509Certificate::from_der(&leaf).unwrap();
+        assert_name_within_bounds(leaf.subject(), "leaf");
+        assert_name_within_bounds(leaf.issuer(), "leaf issuer");
+    }
+
+    #[test]
+    fn the_intermediate_is_named_like_apples_and_marked_sandbox() {
+        let ca = SandboxCa::generate().unwrap();
+        let (_, cert) = X509Certificate::from_der(&ca.certificates().intermediate_der).unwrap();
+        let value = |oid: &[u64]| {
+            let oid = x509_parser::oid_registry::Oid::from(oid).unwrap();
+            cert.subject()
+                .iter_by_oid(&oid)
+                .map(|a| a.as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            value(&[2, 5, 4, 3]),
+            ["Apple Worldwide Developer Relations Certification Authority"]
+        );
+        assert_eq!(value(&[2, 5, 4, 11]), ["G3 (ascert Sandbox)"]);
+        assert_eq!(value(&[2, 5, 4, 10]), ["Apple Inc. (ascert Sandbox)"]);
+        assert_eq!(value(&[2, 5, 4, 6]), ["US"]);
     }
 
     #[test]

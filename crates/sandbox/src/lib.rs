@@ -4,15 +4,20 @@
 //! client written for Apple works against it with only the base URL changed:
 //!
 //! - JSON:API documents with `links.self`, an absolute `links.next` on every page but the last,
-//!   `meta.paging`, `"csrContent": null`, and dates like `2026-02-12T13:17:50.000+0000`;
+//!   `meta.paging`, every attribute key (`null` where empty, `"csrContent": null` too), and dates
+//!   like `2026-02-12T13:17:50.000+0000`;
 //! - filters, sort, sparse fieldsets, `include=passTypeId` and `limit`, with Apple's 400 answers;
-//! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window, the signature),
-//!   answered with `401 NOT_AUTHORIZED`, and `403 FORBIDDEN_ERROR` for keys that may only read;
+//!   comma lists split after decoding, so `%2C` separates values like `,`;
+//! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window after `iat`, or
+//!   after now for a token without `iat`, the signature), answered with `401 NOT_AUTHORIZED`, and
+//!   `403 FORBIDDEN_ERROR` for keys that may only read;
 //! - real X.509 certificates issued from the submitted CSR under a sandbox root and a
-//!   "Worldwide Developer Relations (Sandbox)" intermediate, and per-type limits answered with 409;
+//!   "Worldwide Developer Relations" intermediate (its `O` and `OU` say sandbox), and per-type
+//!   limits answered with 409;
 //! - `X-Rate-Limit` on every answer and `429 RATE_LIMIT_EXCEEDED` past the hourly quota;
 //! - seeded, reproducible faults: 429 with `Retry-After`, 500, 503, resets, delays, and dropped
-//!   responses after successful creates.
+//!   responses after successful creates;
+//! - on request, a log of every exchange ([`Sandbox::exchanges`]) to check a client against.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
@@ -42,6 +47,7 @@ mod key;
 mod pipeline;
 mod query;
 mod rate_limit;
+mod record;
 mod render;
 mod routes;
 mod sandbox;
@@ -54,10 +60,14 @@ mod types;
 
 pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
 pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
-pub use ca::{CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, ROOT_COMMON_NAME, ROOT_PATH};
+pub use ca::{
+    CA_ORGANIZATION, CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, INTERMEDIATE_UNIT,
+    ROOT_COMMON_NAME, ROOT_PATH,
+};
 pub use config::{FaultConfig, Limits, Team};
 pub use error::SandboxError;
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
 pub use rate_limit::DEFAULT_RATE_LIMIT;
+pub use record::Exchange;
 pub use sandbox::Sandbox;

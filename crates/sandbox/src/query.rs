@@ -72,16 +72,19 @@ pub(crate) struct Query {
     raw_without_cursor: Vec<String>,
 }
 
-/// Decodes one query component (`+` is a space, then percent-decoding).
+/// Decodes one name or value of an `application/x-www-form-urlencoded` query, as servers do
+/// (Apple's included): `+` is a space, then percent-escapes are decoded and the bytes read as UTF-8.
 fn decode(text: &str) -> String {
     percent_decode_str(&text.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned()
 }
 
-/// Splits a raw value on unescaped commas and decodes each part.
+/// The values of a comma list. The value is decoded first and split afterwards, so `%2C` separates
+/// values exactly like `,` (Apple answers `IOS_DISTRIBUTION%2CDISTRIBUTION`, which Python's requests
+/// and Go's `url.Values` send, like `IOS_DISTRIBUTION,DISTRIBUTION`). A value cannot hold a comma.
 fn values(raw: &str) -> Vec<String> {
-    raw.split(',').map(decode).collect()
+    decode(raw).split(',').map(str::to_owned).collect()
 }
 
 fn parse_words<T: std::str::FromStr>(name: &str, raw: &str) -> Result<Vec<T>, ApiFailure> {
@@ -97,6 +100,16 @@ fn parse_limit(name: &str, raw: &str, max: u32) -> Result<u32, ApiFailure> {
         Ok(limit) if (1..=max).contains(&limit) => Ok(limit),
         _ => Err(ApiFailure::invalid_limit(name, &value, max)),
     }
+}
+
+/// The `filter[certificateType]` values the sandbox takes, in the order Apple lists them in its 400
+/// answer (the order of the specification's `CertificateType`), without the rejected type.
+fn filter_types(rejected_type: Option<&CertificateType>) -> Vec<&'static str> {
+    CertificateType::KNOWN
+        .iter()
+        .filter(|t| Some(*t) != rejected_type)
+        .map(CertificateType::as_str)
+        .collect()
 }
 
 /// The cursor of the page starting at `offset`.
@@ -138,7 +151,11 @@ impl Query {
                     for value in values(raw_value) {
                         let certificate_type = CertificateType::from(value.as_str());
                         if !certificate_type.is_known() || Some(&certificate_type) == rejected_type {
-                            return Err(ApiFailure::invalid_parameter(&name, &value));
+                            return Err(ApiFailure::invalid_filter_value(
+                                &name,
+                                &value,
+                                &filter_types(rejected_type),
+                            ));
                         }
                         query.certificate_types.push(certificate_type);
                     }
@@ -246,12 +263,12 @@ mod tests {
     #[test]
     fn parses_apples_comma_lists_and_escapes() {
         let query = Query::parse(
-            Some("filter[displayName]=Jane%20Doe,CI%2C%20macOS&filter%5BcertificateType%5D=DISTRIBUTION,IOS_DEVELOPMENT&sort=-id,displayName&fields[certificates]=serialNumber&include=passTypeId&limit=5"),
+            Some("filter[displayName]=Jane%20Doe,CI%20macOS&filter%5BcertificateType%5D=DISTRIBUTION,IOS_DEVELOPMENT&sort=-id,displayName&fields[certificates]=serialNumber&include=passTypeId&limit=5"),
             Endpoint::List,
             None,
         )
         .unwrap();
-        assert_eq!(query.display_names, ["Jane Doe", "CI, macOS"]);
+        assert_eq!(query.display_names, ["Jane Doe", "CI macOS"]);
         assert_eq!(
             query.certificate_types,
             [CertificateType::Distribution, CertificateType::IosDevelopment]
@@ -268,6 +285,42 @@ mod tests {
                 .page_query(5, 5)
                 .ends_with(&format!("limit=5&cursor={}", cursor(5)))
         );
+    }
+
+    #[test]
+    fn percent_encoded_commas_separate_values_like_commas() {
+        // What Python's requests and Go's url.Values send for a comma list.
+        let query = Query::parse(
+            Some("filter%5BcertificateType%5D=IOS_DISTRIBUTION%2CDISTRIBUTION&fields%5Bcertificates%5D=name%2cserialNumber&sort=displayName%2C-id"),
+            Endpoint::List,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            query.certificate_types,
+            [CertificateType::IosDistribution, CertificateType::Distribution]
+        );
+        assert_eq!(
+            query.certificate_fields,
+            Some(vec![CertificateField::Name, CertificateField::SerialNumber])
+        );
+        assert_eq!(query.sort.len(), 2);
+    }
+
+    #[test]
+    fn names_and_values_are_form_decoded() {
+        // `+` is a space, `%2B` a plus, hex digits in either case, and UTF-8 throughout.
+        let query = Query::parse(
+            Some("filter[displayName]=Jane+Doe,C%2B%2B+Team,J%C3%BCrgen&&filter[serialNumber]=%61bc"),
+            Endpoint::List,
+            None,
+        )
+        .unwrap();
+        assert_eq!(query.display_names, ["Jane Doe", "C++ Team", "Jürgen"]);
+        assert_eq!(query.serial_numbers, ["abc"]);
+        // An escaped name is the same parameter.
+        let failure = Query::parse(Some("fil%74er%5Bbogus%5D=1"), Endpoint::List, None).unwrap_err();
+        assert_eq!(failure_parameter(&failure), "filter[bogus]");
     }
 
     #[test]
@@ -295,6 +348,29 @@ mod tests {
         .unwrap_err();
         assert_eq!(failure.error.code, "PARAMETER_ERROR.INVALID");
         assert!(Query::parse(Some("limit=5"), Endpoint::Get, None).is_err());
+    }
+
+    #[test]
+    fn a_rejected_type_filter_gets_apples_400_text() {
+        let rejected = CertificateType::DeveloperIdApplicationG2;
+        let failure = Query::parse(
+            Some("filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"),
+            Endpoint::List,
+            Some(&rejected),
+        )
+        .unwrap_err();
+        // Apple's answer of June 2025 (codemagic-cli-tools PR 467), with one difference: Apple's list
+        // also lacked DEVELOPER_ID_KEXT_G2, and the sandbox rejects one type at a time.
+        assert_eq!(
+            failure.error.detail,
+            "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value. Expected one of: APPLE_PAY, \
+             APPLE_PAY_MERCHANT_IDENTITY, APPLE_PAY_PSP_IDENTITY, APPLE_PAY_RSA, DEVELOPER_ID_KEXT, \
+             DEVELOPER_ID_KEXT_G2, DEVELOPER_ID_APPLICATION, DEVELOPMENT, DISTRIBUTION, IDENTITY_ACCESS, \
+             IOS_DEVELOPMENT, IOS_DISTRIBUTION, MAC_APP_DISTRIBUTION, MAC_INSTALLER_DISTRIBUTION, \
+             MAC_APP_DEVELOPMENT, PASS_TYPE_ID, PASS_TYPE_ID_WITH_NFC"
+        );
+        assert_eq!(failure.error.title, "A parameter has an invalid value");
+        assert_eq!(failure_parameter(&failure), "filter[certificateType]");
     }
 
     #[test]

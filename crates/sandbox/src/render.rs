@@ -1,5 +1,6 @@
 //! Writing JSON:API documents as Apple sends them: resources with links and relationships, sparse
-//! fieldsets, `included`, paging, and the `"csrContent": null` that Apple adds to attributes.
+//! fieldsets, `included`, paging, every attribute key present (`null` where it has no value), and
+//! the `"csrContent": null` that Apple adds to attributes.
 
 use ascert_models::{
     Certificate, CertificateAttributes, CertificateField, CertificateRelationships, PassTypeId,
@@ -28,8 +29,9 @@ pub(crate) fn certificate(
         certificate_type: wants(CertificateField::CertificateType).then(|| stored.certificate_type.clone()),
         display_name: wants(CertificateField::DisplayName).then(|| stored.display_name.clone()),
         serial_number: wants(CertificateField::SerialNumber).then(|| stored.serial_number.clone()),
+        // Derived from the type, so state files written by older sandboxes answer like Apple too.
         platform: if wants(CertificateField::Platform) {
-            stored.platform.clone()
+            crate::types::platform(&stored.certificate_type)
         } else {
             None
         },
@@ -64,17 +66,41 @@ pub(crate) fn certificate(
         ..Certificate::default()
     };
     let mut value = serde_json::to_value(resource).unwrap_or(Value::Null);
-    if fields.is_none()
+    // Apple sends every attribute key it was asked for, `null` where there is no value (`platform`
+    // of a DEVELOPMENT or PASS_TYPE_ID certificate, say); the models leave absent values out.
+    let mut nulls: Vec<&str> = ATTRIBUTES
+        .iter()
+        .filter(|field| wants(**field))
+        .map(|field| field.as_str())
+        .collect();
+    if fields.is_none() {
+        // Apple sends the CSR attribute back empty; its specification does not list it.
+        nulls.push("csrContent");
+    }
+    if !nulls.is_empty()
         && let Some(object) = value.as_object_mut()
     {
-        // Apple sends the CSR attribute back empty; its specification does not list it.
         let attributes = object.entry("attributes").or_insert_with(|| json!({}));
         if let Some(attributes) = attributes.as_object_mut() {
-            attributes.insert("csrContent".into(), Value::Null);
+            for key in nulls {
+                attributes.entry(key).or_insert(Value::Null);
+            }
         }
     }
     value
 }
+
+/// The certificate's attributes (the other fields of `fields[certificates]` are relationships).
+const ATTRIBUTES: [CertificateField; 8] = [
+    CertificateField::Name,
+    CertificateField::CertificateType,
+    CertificateField::DisplayName,
+    CertificateField::SerialNumber,
+    CertificateField::Platform,
+    CertificateField::ExpirationDate,
+    CertificateField::CertificateContent,
+    CertificateField::Activated,
+];
 
 /// The pass type ID resource `id`, limited to `fields` when a sparse fieldset was asked for.
 pub(crate) fn pass_type_id(
@@ -147,7 +173,6 @@ mod tests {
             name: "Pass Type ID: Team".into(),
             display_name: "Team".into(),
             serial_number: "1A2B".into(),
-            platform: None,
             not_before: OffsetDateTime::UNIX_EPOCH,
             expiration_date: OffsetDateTime::UNIX_EPOCH,
             activated: true,
@@ -178,6 +203,49 @@ mod tests {
             value["relationships"]["passTypeId"]["links"]["related"],
             "http://h/v1/certificates/C1/passTypeId"
         );
+    }
+
+    /// Every attribute key Apple sends for a certificate, `csrContent` included.
+    const EVERY_KEY: [&str; 9] = [
+        "name",
+        "certificateType",
+        "displayName",
+        "serialNumber",
+        "platform",
+        "expirationDate",
+        "certificateContent",
+        "activated",
+        "csrContent",
+    ];
+
+    #[test]
+    fn every_attribute_key_is_sent_with_null_where_empty() {
+        let mut pass = stored();
+        pass.content = None;
+        let value = certificate("http://h", &pass, None, false);
+        let attributes = value["attributes"].as_object().unwrap();
+        let mut keys: Vec<&str> = attributes.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut expected = EVERY_KEY.to_vec();
+        expected.sort_unstable();
+        assert_eq!(keys, expected);
+        assert_eq!(attributes["platform"], Value::Null);
+        assert_eq!(attributes["certificateContent"], Value::Null);
+        assert_eq!(attributes["certificateType"], "PASS_TYPE_ID");
+    }
+
+    #[test]
+    fn a_sparse_field_without_a_value_is_sent_as_null() {
+        let value = certificate(
+            "http://h",
+            &stored(),
+            Some(&[CertificateField::Platform, CertificateField::SerialNumber]),
+            false,
+        );
+        let attributes = value["attributes"].as_object().unwrap();
+        assert_eq!(attributes.len(), 2, "{attributes:?}");
+        assert_eq!(attributes["platform"], Value::Null);
+        assert_eq!(attributes["serialNumber"], "1A2B");
     }
 
     #[test]

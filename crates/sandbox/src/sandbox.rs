@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::ca::CaCertificates;
 use crate::state::{Shared, lock};
-use crate::{KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, SandboxError, Team};
+use crate::{Exchange, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, SandboxError, Team};
 
 /// A running sandbox. Dropping it stops the server.
 ///
@@ -138,6 +138,16 @@ impl Sandbox {
     /// Sets the hourly quota per key.
     pub fn set_rate_limit(&self, limit: u32) {
         lock(&self.shared.rate).set_limit(limit);
+    }
+
+    /// The `/v1` exchanges recorded so far, oldest first; empty unless the sandbox was built with
+    /// [`SandboxBuilder::record_exchanges`].
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.shared
+            .exchanges
+            .as_ref()
+            .map(|log| lock(log).clone())
+            .unwrap_or_default()
     }
 
     /// Sets the per-type certificate limits.

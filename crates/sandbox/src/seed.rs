@@ -56,7 +56,6 @@ pub(crate) fn certificates(count: usize, team: &Team, now: OffsetDateTime) -> Ve
                     types::common_name_prefix(&certificate_type),
                     team.id
                 ),
-                platform: types::platform(&certificate_type),
                 certificate_type,
                 display_name: display_name.to_owned(),
                 serial_number: crate::ids::hex_upper(&crate::ids::serial_bytes()),

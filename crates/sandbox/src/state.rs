@@ -1,5 +1,5 @@
 //! The state every request handler shares: base URL, team, CA, registered keys, certificates,
-//! settings, faults and quotas, plus saving the certificates to the state file.
+//! settings, faults, quotas and the exchange log, plus saving the certificates to the state file.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) rate: Mutex<RateLimiter>,
     pub(crate) state_file: Option<PathBuf>,
+    /// The exchange log, when recording is on.
+    pub(crate) exchanges: crate::record::ExchangeLog,
 }
 
 impl Shared {

@@ -1,6 +1,6 @@
 //! The certificates a sandbox holds, in creation order, with their issued content.
 
-use ascert_models::{BundleIdPlatform, CertificateType};
+use ascert_models::CertificateType;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,6 @@ pub(crate) struct StoredCertificate {
     pub(crate) name: String,
     pub(crate) display_name: String,
     pub(crate) serial_number: String,
-    pub(crate) platform: Option<BundleIdPlatform>,
     #[serde(with = "time::serde::rfc3339")]
     pub(crate) not_before: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -145,7 +144,6 @@ mod tests {
             name: "n".into(),
             display_name: "d".into(),
             serial_number: "0A".into(),
-            platform: None,
             not_before: now,
             expiration_date: now + Duration::days(1),
             activated,

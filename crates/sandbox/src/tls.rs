@@ -54,3 +54,16 @@ pub(crate) fn acceptor() -> Result<(TlsAcceptor, String), SandboxError> {
         .map_err(SandboxError::Tls)?;
     Ok((TlsAcceptor::from(Arc::new(config)), ca_cert.pem()))
 }
+
+#[cfg(test)]
+mod tests {
+    use x509_parser::prelude::*;
+
+    #[test]
+    fn the_tls_ca_name_is_within_x520_bounds() {
+        let (_, pem) = super::acceptor().unwrap();
+        let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+        let (_, cert) = X509Certificate::from_der(&pem.contents).unwrap();
+        crate::ca::tests::assert_name_within_bounds(cert.subject(), "TLS CA");
+    }
+}

@@ -58,7 +58,9 @@ pub(crate) fn conflict_label(certificate_type: &CertificateType) -> &'static str
     }
 }
 
-/// The `platform` attribute Apple reports for the type, if any.
+/// The `platform` attribute Apple reports for the type; `None` is sent as `"platform": null`, which
+/// Apple answers for the cross-platform DEVELOPMENT and DISTRIBUTION types and for the pass, Pay and
+/// identity types.
 pub(crate) fn platform(certificate_type: &CertificateType) -> Option<BundleIdPlatform> {
     match certificate_type {
         CertificateType::IosDevelopment | CertificateType::IosDistribution => Some(BundleIdPlatform::Ios),
@@ -69,7 +71,6 @@ pub(crate) fn platform(certificate_type: &CertificateType) -> Option<BundleIdPla
         | CertificateType::DeveloperIdApplicationG2
         | CertificateType::DeveloperIdKext
         | CertificateType::DeveloperIdKextG2 => Some(BundleIdPlatform::MacOs),
-        CertificateType::Development | CertificateType::Distribution => Some(BundleIdPlatform::Universal),
         _ => None,
     }
 }
@@ -102,6 +103,35 @@ pub(crate) fn needs_pass_type_id(certificate_type: &CertificateType) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platform_is_reported_as_apple_reports_it() {
+        use BundleIdPlatform::{Ios, MacOs};
+        use CertificateType as T;
+        for (certificate_type, expected) in [
+            // Apple answers null for the cross-platform types (public SDK bug reports).
+            (T::Development, None),
+            (T::Distribution, None),
+            (T::IosDevelopment, Some(Ios)),
+            (T::IosDistribution, Some(Ios)),
+            (T::MacAppDevelopment, Some(MacOs)),
+            (T::MacAppDistribution, Some(MacOs)),
+            (T::MacInstallerDistribution, Some(MacOs)),
+            (T::DeveloperIdApplication, Some(MacOs)),
+            (T::DeveloperIdApplicationG2, Some(MacOs)),
+            (T::DeveloperIdKext, Some(MacOs)),
+            (T::DeveloperIdKextG2, Some(MacOs)),
+            (T::PassTypeId, None),
+            (T::PassTypeIdWithNfc, None),
+            (T::ApplePay, None),
+            (T::ApplePayRsa, None),
+            (T::ApplePayMerchantIdentity, None),
+            (T::ApplePayPspIdentity, None),
+            (T::IdentityAccess, None),
+        ] {
+            assert_eq!(platform(&certificate_type), expected, "{certificate_type}");
+        }
+    }
 
     #[test]
     fn every_limited_type_has_a_conflict_label() {

@@ -85,7 +85,6 @@ pub(super) async fn create_certificate(
         name: common_name,
         display_name: csr.common_name.unwrap_or_else(|| shared.team.name.clone()),
         serial_number: crate::ids::hex_upper(&serial),
-        platform: types::platform(&certificate_type),
         certificate_type,
         not_before: now,
         expiration_date: not_after,

@@ -67,6 +67,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             crate::pipeline::pipeline,
         ))
+        // Outermost, so the log sees what the client sees, faults included.
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            crate::record::record,
+        ))
         .with_state(shared)
 }
 

@@ -96,6 +96,81 @@ async fn filters_sort_sparse_fields_and_limit_work_together() {
 }
 
 #[tokio::test]
+async fn percent_encoded_commas_in_filters_and_fields_answer_like_commas() {
+    let sandbox = Sandbox::builder().seed_certificates(60).start().await.unwrap();
+    let client = Client::new(&sandbox);
+    let plain = client
+        .get("/v1/certificates?filter[certificateType]=IOS_DISTRIBUTION,DISTRIBUTION&fields[certificates]=certificateType,serialNumber&limit=200")
+        .await;
+    // The same query as Python's requests and Go's url.Values encode it.
+    let encoded = client
+        .get("/v1/certificates?filter%5BcertificateType%5D=IOS_DISTRIBUTION%2CDISTRIBUTION&fields%5Bcertificates%5D=certificateType%2CserialNumber&limit=200")
+        .await;
+    assert_eq!(encoded.status, 200, "{:#}", encoded.body);
+    assert_schema("CertificatesResponse", &encoded.body);
+    assert_eq!(encoded.body["data"], plain.body["data"]);
+    assert_eq!(encoded.body["data"].as_array().unwrap().len(), 10);
+}
+
+#[tokio::test]
+async fn every_attribute_key_is_sent_with_null_where_apple_sends_null() {
+    let sandbox = Sandbox::builder().seed_certificates(24).start().await.unwrap();
+    let client = Client::new(&sandbox);
+    let reply = client.get("/v1/certificates?limit=200").await;
+    assert_schema("CertificatesResponse", &reply.body);
+    let keys = [
+        "name",
+        "certificateType",
+        "displayName",
+        "serialNumber",
+        "platform",
+        "expirationDate",
+        "certificateContent",
+        "activated",
+        "csrContent",
+    ];
+    let mut platforms = std::collections::BTreeMap::new();
+    for certificate in reply.body["data"].as_array().unwrap() {
+        let attributes = certificate["attributes"].as_object().unwrap();
+        for key in keys {
+            assert!(attributes.contains_key(key), "{key} missing: {attributes:?}");
+        }
+        assert_eq!(attributes.len(), keys.len(), "{attributes:?}");
+        platforms.insert(
+            attributes["certificateType"].as_str().unwrap().to_owned(),
+            attributes["platform"].clone(),
+        );
+    }
+    for (certificate_type, platform) in [
+        ("DEVELOPMENT", Value::Null),
+        ("DISTRIBUTION", Value::Null),
+        ("PASS_TYPE_ID", Value::Null),
+        ("APPLE_PAY", Value::Null),
+        ("IOS_DEVELOPMENT", json!("IOS")),
+        ("IOS_DISTRIBUTION", json!("IOS")),
+        ("MAC_APP_DISTRIBUTION", json!("MAC_OS")),
+        ("MAC_INSTALLER_DISTRIBUTION", json!("MAC_OS")),
+        ("DEVELOPER_ID_APPLICATION", json!("MAC_OS")),
+    ] {
+        assert_eq!(platforms[certificate_type], platform, "{certificate_type}");
+    }
+
+    // A sparse fieldset still answers only what it asked for, null included.
+    let sparse = client
+        .get(
+            "/v1/certificates?filter[certificateType]=PASS_TYPE_ID&fields[certificates]=platform,displayName",
+        )
+        .await;
+    assert_schema("CertificatesResponse", &sparse.body);
+    for certificate in sparse.body["data"].as_array().unwrap() {
+        assert_eq!(
+            certificate["attributes"],
+            json!({"platform": null, "displayName": certificate["attributes"]["displayName"]})
+        );
+    }
+}
+
+#[tokio::test]
 async fn create_get_update_and_delete_a_certificate() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = Client::new(&sandbox);

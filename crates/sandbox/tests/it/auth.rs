@@ -158,6 +158,36 @@ async fn each_bad_token_gets_401_not_authorized() {
 }
 
 #[tokio::test]
+async fn a_token_without_iat_is_accepted_while_exp_is_within_20_minutes_of_now() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let key = sandbox.api_key();
+    // iss, exp and aud only, as codemagic-cli-tools and other clients in wide use send them.
+    let without_iat = |exp: i64| {
+        sign(
+            key,
+            &claims(&sandbox, |c| {
+                c.as_object_mut().unwrap().remove("iat");
+                c["exp"] = json!(exp);
+            }),
+        )
+    };
+    let good = get_with(&sandbox, Some(format!("Bearer {}", without_iat(now() + 19 * 60)))).await;
+    assert_eq!(good.status, 200, "{:#}", good.body);
+    assert_refused(
+        &sandbox,
+        Some(format!("Bearer {}", without_iat(now() + 25 * 60))),
+        "no iat and exp 25 minutes from now",
+    )
+    .await;
+    assert_refused(
+        &sandbox,
+        Some(format!("Bearer {}", without_iat(now() - 5))),
+        "no iat and expired",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn individual_keys_use_sub_user_without_iss() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let key = sandbox.add_key(KeyRole::Admin, KeyKind::Individual).unwrap();

@@ -4,6 +4,8 @@
 mod api;
 mod auth;
 mod common;
+mod exchanges;
 mod faults;
 mod issuance;
 mod state;
+mod third_party;
