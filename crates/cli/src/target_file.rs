@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use time::OffsetDateTime;
 
 use crate::failure::UserError;
 use crate::redact::shown_path;
@@ -19,6 +20,17 @@ pub(crate) fn check_new(path: &Path, force: bool) -> Result<()> {
             .into());
     }
     Ok(())
+}
+
+/// Like [`check_new`], but a rerun of an interrupted run that began at `rerun_of` may replace a
+/// file written since then: it is that run's unfinished output, not something of the user's.
+pub(crate) fn check_new_or_rerun(path: &Path, force: bool, rerun_of: Option<OffsetDateTime>) -> Result<()> {
+    let written_since = rerun_of.is_some_and(|began| {
+        std::fs::symlink_metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|modified| OffsetDateTime::from(modified) >= began)
+    });
+    check_new(path, force || written_since)
 }
 
 #[cfg(test)]
@@ -39,6 +51,24 @@ mod tests {
         assert!(
             check_new(&link, false).is_err(),
             "a dangling link is something too"
+        );
+    }
+
+    #[test]
+    fn a_rerun_may_replace_only_what_was_written_since_its_interrupted_run_began() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dist.p12");
+        std::fs::write(&file, b"from the interrupted run").unwrap();
+        let modified = OffsetDateTime::from(std::fs::metadata(&file).unwrap().modified().unwrap());
+        check_new_or_rerun(&file, false, Some(modified - time::Duration::seconds(5))).unwrap();
+        let err = check_new_or_rerun(&file, false, Some(modified + time::Duration::seconds(5))).unwrap_err();
+        assert!(
+            err.to_string().ends_with("already exists"),
+            "older than the run: the user's file"
+        );
+        assert!(
+            check_new_or_rerun(&file, false, None).is_err(),
+            "no interrupted run"
         );
     }
 }

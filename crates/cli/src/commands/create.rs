@@ -73,8 +73,21 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
         )?),
         None => None,
     };
+    // Without --csr, the request and the keystore are checked now; a key left pending by an
+    // interrupted run of the same request also tells when that run began: a .p12 written since is
+    // its unfinished output, which this rerun may replace.
+    let prepared = match &args.csr {
+        None => {
+            let request = identity_request(&args)?;
+            let store = ctx.keystore()?;
+            let pending_since = pending_key(&store, &request)?.map(|record| record.created);
+            Some((request, store, pending_since))
+        }
+        Some(_) => None,
+    };
     let p12_password = if let Some(p12) = &args.p12 {
-        crate::target_file::check_new(p12, args.pkcs12.force)?;
+        let pending_since = prepared.as_ref().and_then(|(_, _, since)| *since);
+        crate::target_file::check_new_or_rerun(p12, args.pkcs12.force, pending_since)?;
         Some(password::for_new_p12(
             &args.password,
             &args.pkcs12,
@@ -85,11 +98,10 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
         None
     };
     let api = ctx.api()?;
-    if let Some(csr_path) = &args.csr {
-        return create_from_csr(ctx, &api, &args, csr_path).await;
-    }
-    let request = identity_request(&args)?;
-    let store = ctx.keystore()?;
+    let (Some((request, store, _)), None) = (prepared, &args.csr) else {
+        let csr_path = args.csr.clone().unwrap_or_default();
+        return create_from_csr(ctx, &api, &args, &csr_path).await;
+    };
     // The certificate is recorded with its key only after the exports asked for: if this process
     // dies before then, the key is still pending, and running the same command again reuses it,
     // adopts the certificate already issued for it and does the exports, instead of making a
