@@ -1,0 +1,2 @@
+//! Test helper.
+fn main() {}
