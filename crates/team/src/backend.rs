@@ -17,7 +17,7 @@ use crate::url::{Backend, StoreUrl};
 
 /// How far apart the clocks of a runner and of the storage service can be, at most, when the
 /// service still answers: S3 refuses requests signed more than 15 minutes off its clock
-/// (`RequestTimeTooSkewed`), and so do Azure's shared keys. See [`StoreOptions::clock_tolerance`].
+/// (`RequestTimeTooSkewed`), and so do Azure's shared keys. See [`StoreOptions::with_clock_tolerance`].
 pub const DEFAULT_CLOCK_TOLERANCE: Duration = Duration::from_secs(15 * 60);
 
 /// The caller's settings for opening a store.

@@ -189,6 +189,13 @@ pub(crate) struct Observation {
     since: Instant,
 }
 
+/// The outcome of one round of [`TeamStore::take_lease`].
+enum Round {
+    Done(LeaseAttempt),
+    /// Someone changed the lease under us; what we saw last, if anything.
+    Again(Option<LeaseObject>),
+}
+
 enum Judgement {
     Free(Acquisition),
     Live { takeover_in: Duration },
@@ -239,7 +246,6 @@ impl TeamStore {
         };
         let mut last_seen = None;
         for _ in 0..TAKE_ROUNDS {
-            let write = random_id()?;
             let now = records::now();
             let object = LeaseObject {
                 format: FORMAT_VERSION,
@@ -250,67 +256,11 @@ impl TeamStore {
                 written: now,
                 expires: now + ttl,
                 ttl_ms: millis(ttl),
-                write: write.clone(),
+                write: random_id()?,
             };
-            let sent = Instant::now();
-            match self.put(&path, records::to_json(&object), PutMode::Create).await {
-                Ok(result) => {
-                    return Ok(LeaseAttempt::Acquired(new_lease(
-                        object,
-                        result.into(),
-                        sent,
-                        Acquisition::Created,
-                    )));
-                }
-                Err(object_store::Error::AlreadyExists { .. }) => {}
-                Err(e) => return Err(self.lease_error(&path, e)),
-            }
-            let Some((current, version, modified)) = self.read_lease(&path).await? else {
-                continue;
-            };
-            if current.write == write {
-                // Our create landed, but its answer was lost and the retry found our own lease.
-                return Ok(LeaseAttempt::Acquired(new_lease(
-                    object,
-                    version,
-                    sent,
-                    Acquisition::Created,
-                )));
-            }
-            let how = match self.judge(&path, &current, &version, modified) {
-                Judgement::Free(how) => how,
-                Judgement::Live { takeover_in } => {
-                    return Ok(LeaseAttempt::Held(HeldLease {
-                        holder: current.holder,
-                        expires: current.expires,
-                        takeover_in,
-                    }));
-                }
-            };
-            let sent = Instant::now();
-            match self
-                .put(&path, records::to_json(&object), PutMode::Update(version))
-                .await
-            {
-                Ok(result) => {
-                    return Ok(LeaseAttempt::Acquired(new_lease(
-                        object,
-                        result.into(),
-                        sent,
-                        how,
-                    )));
-                }
-                Err(object_store::Error::Precondition { .. }) => {
-                    // Another runner changed it first; unless that change is our own write whose
-                    // answer was lost, look again.
-                    if let Some((now_there, version, _)) = self.read_lease(&path).await? {
-                        if now_there.write == write {
-                            return Ok(LeaseAttempt::Acquired(new_lease(object, version, sent, how)));
-                        }
-                        last_seen = Some(now_there);
-                    }
-                }
-                Err(e) => return Err(self.lease_error(&path, e)),
+            match self.take_round(&path, object).await? {
+                Round::Done(attempt) => return Ok(attempt),
+                Round::Again(seen) => last_seen = seen.or(last_seen),
             }
         }
         // Others kept changing the lease: report the latest holder, as a live lease.
@@ -327,6 +277,59 @@ impl TeamStore {
             holder: current.holder,
             expires: current.expires,
         }))
+    }
+
+    /// One attempt: create the lease, or else swap out a released or expired one.
+    async fn take_round(&self, path: &Path, object: LeaseObject) -> Result<Round> {
+        let write = object.write.clone();
+        let sent = Instant::now();
+        match self.put(path, records::to_json(&object), PutMode::Create).await {
+            Ok(result) => {
+                let lease = new_lease(object, result.into(), sent, Acquisition::Created);
+                return Ok(Round::Done(LeaseAttempt::Acquired(lease)));
+            }
+            Err(object_store::Error::AlreadyExists { .. }) => {}
+            Err(e) => return Err(self.lease_error(path, e)),
+        }
+        let Some((current, version, modified)) = self.read_lease(path).await? else {
+            return Ok(Round::Again(None));
+        };
+        if current.write == write {
+            // Our create landed, but its answer was lost and the retry found our own lease.
+            let lease = new_lease(object, version, sent, Acquisition::Created);
+            return Ok(Round::Done(LeaseAttempt::Acquired(lease)));
+        }
+        let how = match self.judge(path, &current, &version, modified) {
+            Judgement::Free(how) => how,
+            Judgement::Live { takeover_in } => {
+                return Ok(Round::Done(LeaseAttempt::Held(HeldLease {
+                    holder: current.holder,
+                    expires: current.expires,
+                    takeover_in,
+                })));
+            }
+        };
+        let sent = Instant::now();
+        match self
+            .put(path, records::to_json(&object), PutMode::Update(version))
+            .await
+        {
+            Ok(result) => Ok(Round::Done(LeaseAttempt::Acquired(new_lease(
+                object,
+                result.into(),
+                sent,
+                how,
+            )))),
+            // Another runner changed it first; unless that change is our own write whose answer
+            // was lost, look again.
+            Err(object_store::Error::Precondition { .. }) => match self.read_lease(path).await? {
+                Some((now_there, version, _)) if now_there.write == write => Ok(Round::Done(
+                    LeaseAttempt::Acquired(new_lease(object, version, sent, how)),
+                )),
+                now_there => Ok(Round::Again(now_there.map(|(current, _, _)| current))),
+            },
+            Err(e) => Err(self.lease_error(path, e)),
+        }
     }
 
     /// Extends a held lease by its time-to-live, from now.

@@ -25,7 +25,12 @@ async fn main() -> ExitCode {
         return fail("bad ROUNDS");
     };
     let marker = std::path::Path::new(marker_dir).join("holder");
-    let store = match TeamStore::open(&url, &StoreOptions::new().with_actor(format!("racer-{}", std::process::id()))).await {
+    let store = match TeamStore::open(
+        &url,
+        &StoreOptions::new().with_actor(format!("racer-{}", std::process::id())),
+    )
+    .await
+    {
         Ok(store) => store,
         Err(e) => return fail(&format!("open: {e}")),
     };
@@ -35,13 +40,21 @@ async fn main() -> ExitCode {
             if Instant::now() > deadline {
                 return fail("never got the lease");
             }
-            match store.take_lease(&CertificateType::Distribution, Duration::from_secs(30)).await {
+            match store
+                .take_lease(&CertificateType::Distribution, Duration::from_secs(30))
+                .await
+            {
                 Ok(LeaseAttempt::Acquired(lease)) => break lease,
                 Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 Err(e) => return fail(&format!("take: {e}")),
             }
         };
-        if std::fs::OpenOptions::new().write(true).create_new(true).open(&marker).is_err() {
+        if std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&marker)
+            .is_err()
+        {
             return fail("TWO HOLDERS: the marker of another holder exists");
         }
         let how = match lease.acquisition() {
@@ -64,12 +77,18 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-#[allow(clippy::print_stdout, reason = "the test reads one line per acquisition from stdout")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the test reads one line per acquisition from stdout"
+)]
 fn say(line: &str) {
     println!("{line}");
 }
 
-#[allow(clippy::print_stderr, reason = "a helper binary reports its failure on stderr")]
+#[allow(
+    clippy::print_stderr,
+    reason = "a helper binary reports its failure on stderr"
+)]
 fn fail(message: &str) -> ExitCode {
     eprintln!("ascert-team-lease-racer: {message}");
     ExitCode::FAILURE

@@ -45,7 +45,10 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
         .await
         .unwrap_err();
     assert!(matches!(error, TeamError::WrongPassphrase { .. }), "{error:?}");
-    assert!(!format!("{error} {error:?}").contains("not-the-team-passphrase"), "{error}");
+    assert!(
+        !format!("{error} {error:?}").contains("not-the-team-passphrase"),
+        "{error}"
+    );
     assert_eq!(snapshot(&raw).await, before);
 
     // One flipped bit in the key object, through the storage's own API.
@@ -68,8 +71,13 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
     .await
     .unwrap();
     let before = snapshot(&raw).await;
-    let error = TeamStore::open(&url, &moto.open_options("bob")).await.unwrap_err();
-    assert!(matches!(error, TeamError::NewerFormat { found: 2, .. }), "{error:?}");
+    let error = TeamStore::open(&url, &moto.open_options("bob"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TeamError::NewerFormat { found: 2, .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("upgrade ascert"), "{error}");
     assert_eq!(snapshot(&raw).await, before);
 }
@@ -80,14 +88,20 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
 async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     let moto = Moto::start_enforcing_auth(7).await;
     let admin = moto.create_user("admin", &["s3:*"]).await;
-    let reader = moto.create_user("reader", &["s3:GetObject", "s3:ListBucket"]).await;
+    let reader = moto
+        .create_user("reader", &["s3:GetObject", "s3:ListBucket"])
+        .await;
     moto.create_bucket("guarded").await;
     let url = Moto::url("guarded", "team");
     let admin_options = moto.options("admin", &admin.access_key_id, &admin.secret_access_key);
     let alice = MemberKey::generate();
-    let store = TeamStore::init(&url, &admin_options, InitOptions::new().member(member("alice", &alice)))
-        .await
-        .unwrap();
+    let store = TeamStore::init(
+        &url,
+        &admin_options,
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
     let (key, certificate) = identity("Guarded");
     store
         .push("GUARD1", &CertificateType::Distribution, &certificate, &key)
@@ -97,7 +111,11 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     let before = snapshot(&raw).await;
 
     // Keys the server does not know.
-    let stranger = moto.options("stranger", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    let stranger = moto.options(
+        "stranger",
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    );
     let error = TeamStore::open(&url, &stranger).await.unwrap_err();
     assert!(
         matches!(&error, TeamError::AccessDenied { code: Some(code), .. } if code == "InvalidAccessKeyId"),
@@ -105,7 +123,10 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     );
     let text = format!("{error}");
     assert!(text.contains("access denied by s3://guarded/team"), "{text}");
-    assert!(!text.contains("wJalrXUtnFEMI") && !text.contains("AKIAIOSFODNN7EXAMPLE"), "{text}");
+    assert!(
+        !text.contains("wJalrXUtnFEMI") && !text.contains("AKIAIOSFODNN7EXAMPLE"),
+        "{text}"
+    );
 
     // A known user with the wrong secret.
     let forged = moto.options("forged", &reader.access_key_id, "not-the-secret");
@@ -118,10 +139,18 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     // A reader may fetch but not write.
     let reader_options = moto.options("reader", &reader.access_key_id, &reader.secret_access_key);
     let as_reader = TeamStore::open(&url, &reader_options).await.unwrap();
-    assert_eq!(as_reader.fetch("GUARD1", &alice).await.unwrap().key.id(), key.id());
+    assert_eq!(
+        as_reader.fetch("GUARD1", &alice).await.unwrap().key.id(),
+        key.id()
+    );
     let (other_key, other_certificate) = identity("Other");
     let error = as_reader
-        .push("GUARD2", &CertificateType::Distribution, &other_certificate, &other_key)
+        .push(
+            "GUARD2",
+            &CertificateType::Distribution,
+            &other_certificate,
+            &other_key,
+        )
         .await
         .unwrap_err();
     assert!(

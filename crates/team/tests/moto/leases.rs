@@ -19,9 +19,13 @@ async fn store(moto: &Moto, bucket: &str) -> ascert_team::StoreUrl {
     moto.create_bucket(bucket).await;
     let url = Moto::url(bucket, "team");
     let alice = MemberKey::generate();
-    TeamStore::init(&url, &moto.open_options("init"), InitOptions::new().member(member("alice", &alice)))
-        .await
-        .unwrap();
+    TeamStore::init(
+        &url,
+        &moto.open_options("init"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
     url
 }
 
@@ -35,13 +39,19 @@ async fn sixteen_tasks_hold_the_lease_one_at_a_time() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for task in 0..TASKS {
-        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}"))).await.unwrap();
+        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}")))
+            .await
+            .unwrap();
         let (holders, turns, conflicts) = (holders.clone(), turns.clone(), conflicts.clone());
         tasks.push(tokio::spawn(async move {
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 assert!(Instant::now() < deadline, "task {task} never got the lease");
-                match store.take_lease(&DISTRIBUTION, Duration::from_secs(30)).await.unwrap() {
+                match store
+                    .take_lease(&DISTRIBUTION, Duration::from_secs(30))
+                    .await
+                    .unwrap()
+                {
                     LeaseAttempt::Acquired(mut lease) => {
                         assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0, "two holders at once");
                         // Hold it across real requests: a renewal is a compare-and-swap too.
@@ -64,11 +74,11 @@ async fn sixteen_tasks_hold_the_lease_one_at_a_time() {
         task.await.unwrap();
     }
     assert_eq!(turns.load(Ordering::SeqCst), TASKS);
-    eprintln!(
+    crate::report(&format!(
         "{TASKS} tasks took the lease in turn against moto in {:?}; {} attempts found it held",
         started.elapsed(),
         conflicts.load(Ordering::SeqCst)
-    );
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -76,8 +86,13 @@ async fn an_abandoned_lease_is_taken_over_exactly_once() {
     let moto = Moto::start().await;
     let url = store(&moto, "takeover").await;
     // A runner takes the lease for one second and dies without renewing or releasing it.
-    let crashed = TeamStore::open(&url, &moto.open_options("crashed")).await.unwrap();
-    let LeaseAttempt::Acquired(abandoned) = crashed.take_lease(&DISTRIBUTION, Duration::from_secs(1)).await.unwrap()
+    let crashed = TeamStore::open(&url, &moto.open_options("crashed"))
+        .await
+        .unwrap();
+    let LeaseAttempt::Acquired(abandoned) = crashed
+        .take_lease(&DISTRIBUTION, Duration::from_secs(1))
+        .await
+        .unwrap()
     else {
         panic!("the first take must succeed")
     };
@@ -88,13 +103,22 @@ async fn an_abandoned_lease_is_taken_over_exactly_once() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for task in 0..TASKS {
-        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}"))).await.unwrap();
+        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}")))
+            .await
+            .unwrap();
         let (takeovers, dead) = (takeovers.clone(), dead.clone());
         tasks.push(tokio::spawn(async move {
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
-                assert!(Instant::now() < deadline, "task {task}: the lease was never taken over");
-                match store.take_lease(&DISTRIBUTION, Duration::from_secs(60)).await.unwrap() {
+                assert!(
+                    Instant::now() < deadline,
+                    "task {task}: the lease was never taken over"
+                );
+                match store
+                    .take_lease(&DISTRIBUTION, Duration::from_secs(60))
+                    .await
+                    .unwrap()
+                {
                     LeaseAttempt::Acquired(lease) => {
                         assert_eq!(lease.acquisition(), &Acquisition::TakenOver { previous: dead });
                         takeovers.fetch_add(1, Ordering::SeqCst);
@@ -115,6 +139,12 @@ async fn an_abandoned_lease_is_taken_over_exactly_once() {
         winners.extend(task.await.unwrap());
     }
     assert_eq!(takeovers.load(Ordering::SeqCst), 1, "winners: {winners:?}");
-    assert!(started.elapsed() >= Duration::from_millis(900), "taken over before it expired");
-    eprintln!("the abandoned 1 s lease was taken over after {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "taken over before it expired"
+    );
+    crate::report(&format!(
+        "the abandoned 1 s lease was taken over after {:?}",
+        started.elapsed()
+    ));
 }

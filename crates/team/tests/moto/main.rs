@@ -28,6 +28,15 @@ pub(crate) fn identity(name: &str) -> (PrivateKey, CertificateInfo) {
     (key, CertificateInfo::from_der(certificate.der()).unwrap())
 }
 
+/// Prints a measured figure (docs/team.md quotes them; `--no-capture` shows them).
+#[allow(
+    clippy::print_stderr,
+    reason = "the figures a test measured, for people, on stderr"
+)]
+pub(crate) fn report(line: &str) {
+    eprintln!("{line}");
+}
+
 /// A member named `name` for this key.
 pub(crate) fn member(name: &str, key: &MemberKey) -> Member {
     Member::new(name, key.recipients()[0].clone())

@@ -24,10 +24,17 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
     moto.create_bucket("fleet").await;
     let url = Moto::url("fleet", "team");
     let alice = MemberKey::generate();
-    let store = TeamStore::init(&url, &moto.open_options("init"), InitOptions::new().member(member("alice", &alice)))
+    let store = TeamStore::init(
+        &url,
+        &moto.open_options("init"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
+    let LeaseAttempt::Acquired(abandoned) = store
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(1))
         .await
-        .unwrap();
-    let LeaseAttempt::Acquired(abandoned) = store.take_lease(&CertificateType::Distribution, Duration::from_secs(1)).await.unwrap()
+        .unwrap()
     else {
         panic!("the first take must succeed")
     };
@@ -38,7 +45,11 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             Command::new(env!("CARGO_BIN_EXE_ascert-team-lease-racer"))
-                .args([&url.to_string(), &markers.path().display().to_string(), &ROUNDS.to_string()])
+                .args([
+                    &url.to_string(),
+                    &markers.path().display().to_string(),
+                    &ROUNDS.to_string(),
+                ])
                 .env_clear()
                 .envs(moto.env())
                 .env("AWS_CONDITIONAL_PUT", "disabled")
@@ -49,7 +60,10 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
         })
         .collect();
     let outputs: Vec<_> = tokio::task::spawn_blocking(move || {
-        children.into_iter().map(|child| child.wait_with_output().unwrap()).collect()
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().unwrap())
+            .collect()
     })
     .await
     .unwrap();
@@ -64,14 +78,18 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
         lines.extend(String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned));
     }
     assert_eq!(lines.len(), PROCESSES * ROUNDS, "{lines:?}");
-    assert_eq!(lines.iter().filter(|l| *l == "acquired taken-over").count(), 1, "{lines:?}");
+    assert_eq!(
+        lines.iter().filter(|l| *l == "acquired taken-over").count(),
+        1,
+        "{lines:?}"
+    );
     assert_eq!(
         lines.iter().filter(|l| *l == "acquired after-release").count(),
         PROCESSES * ROUNDS - 1,
         "{lines:?}"
     );
-    eprintln!(
+    crate::report(&format!(
         "{PROCESSES} processes × {ROUNDS} rounds against moto in {:?} (one takeover of a 1 s lease)",
         started.elapsed()
-    );
+    ));
 }

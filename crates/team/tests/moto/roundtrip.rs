@@ -18,11 +18,15 @@ use crate::{SSH_ED25519, identity, member};
 fn stock_age_decrypt(sealed: &[u8], identity_file: &str) -> Vec<u8> {
     let identities = match age::IdentityFile::from_buffer(identity_file.as_bytes()) {
         Ok(file) if identity_file.contains("AGE-SECRET-KEY-") => file.into_identities().unwrap(),
-        _ => vec![Box::new(age::ssh::Identity::from_buffer(identity_file.as_bytes(), None).unwrap())
-            as Box<dyn age::Identity + Send + Sync>],
+        _ => vec![
+            Box::new(age::ssh::Identity::from_buffer(identity_file.as_bytes(), None).unwrap())
+                as Box<dyn age::Identity + Send + Sync>,
+        ],
     };
     let decryptor = age::Decryptor::new(sealed).unwrap();
-    let mut reader = decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).unwrap();
+    let mut reader = decryptor
+        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .unwrap();
     let mut out = Vec::new();
     reader.read_to_end(&mut out).unwrap();
     out
@@ -32,7 +36,9 @@ fn stock_age_decrypt(sealed: &[u8], identity_file: &str) -> Vec<u8> {
 fn stock_age_decrypt_passphrase(sealed: &[u8], passphrase: &str) -> String {
     let identity = age::scrypt::Identity::new(SecretString::from(passphrase));
     let decryptor = age::Decryptor::new(sealed).unwrap();
-    let mut reader = decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).unwrap();
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap();
     let mut out = String::new();
     reader.read_to_string(&mut out).unwrap();
     out
@@ -64,14 +70,26 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
         .unwrap();
 
     // Another runner opens the store from its own process state.
-    let runner = TeamStore::open(&url, &moto.open_options("ci-runner")).await.unwrap();
+    let runner = TeamStore::open(&url, &moto.open_options("ci-runner"))
+        .await
+        .unwrap();
     assert_eq!(runner.info().members.len(), 2);
     assert_eq!(runner.identities().await.unwrap(), std::slice::from_ref(&pushed));
-    let unlocked = runner.unlock_passphrase(&SecretString::from(passphrase)).await.unwrap();
-    for (who, member_key) in [("X25519", &alice), ("ssh-ed25519", &ci), ("passphrase", &unlocked)] {
+    let unlocked = runner
+        .unlock_passphrase(&SecretString::from(passphrase))
+        .await
+        .unwrap();
+    for (who, member_key) in [
+        ("X25519", &alice),
+        ("ssh-ed25519", &ci),
+        ("passphrase", &unlocked),
+    ] {
         let started = Instant::now();
         let fetched = runner.fetch("8K2N7Q9X4M", member_key).await.unwrap();
-        eprintln!("fetch + decrypt with the {who} key against moto: {:?}", started.elapsed());
+        crate::report(&format!(
+            "fetch + decrypt with the {who} key against moto: {:?}",
+            started.elapsed()
+        ));
         assert_eq!(fetched.key.pkcs8_der(), key.pkcs8_der(), "{who}");
         assert_eq!(fetched.certificate.der(), certificate.der(), "{who}");
         assert_eq!(fetched.record, pushed, "{who}");
@@ -88,7 +106,10 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
         .unwrap();
     let pem = key.to_pkcs8_pem();
     let alice_file = alice.to_identity_file().unwrap();
-    assert_eq!(stock_age_decrypt(&sealed, alice_file.expose_secret()), pem.as_bytes());
+    assert_eq!(
+        stock_age_decrypt(&sealed, alice_file.expose_secret()),
+        pem.as_bytes()
+    );
     assert_eq!(stock_age_decrypt(&sealed, SSH_ED25519), pem.as_bytes());
     let passphrase_object = raw
         .get(&Path::from("team-a/passphrase.age"))
@@ -110,9 +131,13 @@ async fn a_missing_bucket_is_its_own_error() {
     assert!(matches!(error, TeamError::BucketNotFound { .. }), "{error:?}");
     assert!(error.to_string().contains("create it first"), "{error}");
     let alice = MemberKey::generate();
-    let error = TeamStore::init(&url, &moto.open_options("a"), InitOptions::new().member(member("alice", &alice)))
-        .await
-        .unwrap_err();
+    let error = TeamStore::init(
+        &url,
+        &moto.open_options("a"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, TeamError::BucketNotFound { .. }), "{error:?}");
     // A bucket that exists but holds no store is another error.
     moto.create_bucket("empty").await;

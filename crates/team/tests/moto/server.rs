@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use ascert_team::{StoreOptions, StoreUrl};
 
 /// The command that installs moto where these tests look first.
-pub(crate) const INSTALL: &str =
-    "python3 -m venv target/moto-venv && target/moto-venv/bin/pip install 'moto[server]==5.2.5'  (or run .ci/run)";
+pub(crate) const INSTALL: &str = "python3 -m venv target/moto-venv && target/moto-venv/bin/pip install 'moto[server]==5.2.5'  (or run .ci/run)";
 
 /// Credentials of an IAM user made on a server that enforces authentication.
 #[derive(Clone)]
@@ -27,8 +26,8 @@ pub(crate) struct User {
 pub(crate) struct Moto {
     child: Child,
     pub(crate) endpoint: String,
-    log: PathBuf,
-    _folder: tempfile::TempDir,
+    /// Holds the server's output files for as long as it runs.
+    folder: tempfile::TempDir,
 }
 
 impl Moto {
@@ -45,27 +44,26 @@ impl Moto {
 
     async fn start_with(env: &[(&str, &str)]) -> Self {
         let program = find_moto_server();
-        let folder = tempfile::tempdir().unwrap();
-        let log = folder.path().join("moto.log");
         // A port that was free a moment ago may be taken by another test: try a few.
         for _ in 0..5 {
+            let folder = tempfile::tempdir().unwrap();
             let port = free_port();
             let child = Command::new(&program)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .envs(env.iter().copied())
                 .stdin(Stdio::null())
-                .stdout(std::fs::File::create(&log).unwrap())
+                .stdout(std::fs::File::create(folder.path().join("moto.out")).unwrap())
                 .stderr(std::fs::File::create(folder.path().join("moto.err")).unwrap())
                 .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}; install moto: {INSTALL}", program.display()));
+                .unwrap_or_else(|e| {
+                    panic!("cannot start {}: {e}; install moto: {INSTALL}", program.display())
+                });
             let mut moto = Self {
                 child,
                 endpoint: format!("http://127.0.0.1:{port}"),
-                log: log.clone(),
-                _folder: tempfile::tempdir().unwrap(),
+                folder,
             };
             if moto.wait_until_ready().await {
-                moto._folder = folder;
                 return moto;
             }
         }
@@ -81,10 +79,8 @@ impl Moto {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                eprintln!(
-                    "moto_server exited ({status}):\n{}",
-                    std::fs::read_to_string(self.log.with_file_name("moto.err")).unwrap_or_default()
-                );
+                let output = std::fs::read_to_string(self.folder.path().join("moto.err")).unwrap_or_default();
+                crate::report(&format!("moto_server exited ({status}):\n{output}"));
                 return false;
             }
             let probe = client
@@ -107,7 +103,11 @@ impl Moto {
             .send()
             .await
             .unwrap();
-        assert!(response.status().is_success(), "create bucket {bucket}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "create bucket {bucket}: {}",
+            response.status()
+        );
     }
 
     /// Creates an IAM user with an access key and an inline policy allowing `actions` (2+1+1 = 3
@@ -119,7 +119,9 @@ impl Moto {
         })
         .to_string();
         self.iam(&[("Action", "CreateUser"), ("UserName", name)]).await;
-        let key = self.iam(&[("Action", "CreateAccessKey"), ("UserName", name)]).await;
+        let key = self
+            .iam(&[("Action", "CreateAccessKey"), ("UserName", name)])
+            .await;
         self.iam(&[
             ("Action", "PutUserPolicy"),
             ("UserName", name),
@@ -227,7 +229,11 @@ fn between(text: &str, start: &str, end: &str) -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `moto_server`: `$ASCERT_MOTO_SERVER`, the workspace's `target/moto-venv`, or `PATH`.
