@@ -234,7 +234,8 @@ fn architecture_doc_names_every_crate() {
 }
 
 /// ascert-team reaches object storage through `object_store`'s reqwest: the workspace's one TLS and
-/// crypto stack (rustls on aws-lc-rs). No second TLS library, and no ring, on any target.
+/// crypto stack (rustls on aws-lc-rs). No second TLS library, and no ring, on any target, with the
+/// `gcp` and `azure` features too.
 #[test]
 fn team_uses_the_workspace_tls_stack_only() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
