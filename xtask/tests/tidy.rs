@@ -132,6 +132,7 @@ const CLIENT: &[&str] = &[
     "ascert-transport",
     "ascert-certificates",
     "ascert-keystore",
+    "ascert-team",
 ];
 
 /// What each crate must not depend on (normal dependencies), and why: docs/architecture.md.
@@ -152,11 +153,16 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             "auth turns a key into a token and knows no other layer",
         ),
         "ascert-transport" => (
-            vec!["ascert-certificates", "ascert-keystore", "ascert-sandbox"],
+            vec![
+                "ascert-certificates",
+                "ascert-keystore",
+                "ascert-sandbox",
+                "ascert-team",
+            ],
             "transport never depends on the API layer",
         ),
         "ascert-certificates" => (
-            vec!["ascert-auth", "ascert-keystore", "ascert-sandbox"],
+            vec!["ascert-auth", "ascert-keystore", "ascert-sandbox", "ascert-team"],
             "certificates depends on transport and models only",
         ),
         "ascert-keystore" => (
@@ -166,11 +172,28 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
                     "ascert-transport",
                     "ascert-certificates",
                     "ascert-sandbox",
+                    "ascert-team",
                 ],
                 HTTP,
             ]
             .concat(),
             "keystore never does HTTP",
+        ),
+        "ascert-team" => (
+            [
+                &[
+                    "ascert-auth",
+                    "ascert-transport",
+                    "ascert-certificates",
+                    "ascert-sandbox",
+                    "ascert-keychain",
+                ],
+                HTTP,
+                &["ring", "openssl", "native-tls", "rustls"],
+            ]
+            .concat(),
+            "team stores and coordinates: keystore-level types and object_store/age only; it reaches \
+             storage through object_store's HTTP client alone, never the App Store Connect client",
         ),
         "ascert-sandbox" => (
             [CLIENT, &["ascert-keychain"]].concat(),
@@ -218,4 +241,48 @@ fn architecture_doc_names_every_crate() {
             "docs/architecture.md does not mention {name}"
         );
     }
+}
+
+/// ascert-team reaches object storage through `object_store`'s reqwest: the workspace's one TLS and
+/// crypto stack (rustls on aws-lc-rs). No second TLS library, and no ring, on any target, with the
+/// `gcp` and `azure` features too.
+#[test]
+fn team_uses_the_workspace_tls_stack_only() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "-p",
+            "ascert-team",
+            "-e",
+            "normal",
+            "--target",
+            "all",
+            "--prefix",
+            "none",
+            "--locked",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tree = String::from_utf8(output.stdout).unwrap();
+    let packages: std::collections::BTreeSet<&str> =
+        tree.lines().filter_map(|l| l.split(" (").next()).collect();
+    for banned in ["ring ", "openssl ", "openssl-sys ", "native-tls ", "boring "] {
+        assert!(
+            !packages.iter().any(|p| p.starts_with(banned)),
+            "ascert-team pulls in {banned}: {packages:?}"
+        );
+    }
+    let rustls: Vec<_> = packages.iter().filter(|p| p.starts_with("rustls v")).collect();
+    assert_eq!(rustls.len(), 1, "one rustls: {rustls:?}");
+    assert!(
+        packages.iter().any(|p| p.starts_with("aws-lc-rs v")),
+        "{packages:?}"
+    );
 }

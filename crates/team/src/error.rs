@@ -1,0 +1,325 @@
+//! [`TeamError`]: everything that can go wrong with a team store, one variant per kind of failure.
+//!
+//! No variant carries a credential, a passphrase or key material. Storage failures are described by
+//! the store's URL without credentials, the object's name and the service's error code; the raw
+//! response of an authentication failure is never kept, because S3 echoes the access key id and the
+//! string it expected to be signed.
+
+use std::fmt;
+
+use ascert_keystore::KeyId;
+use time::OffsetDateTime;
+
+use crate::lease::LeaseHolder;
+
+/// The result type of this crate.
+pub type Result<T, E = TeamError> = std::result::Result<T, E>;
+
+/// The error type of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TeamError {
+    /// A store URL that cannot be used.
+    #[error("invalid store URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL as given, without credentials, query or fragment.
+        url: String,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+    /// Provider settings (from the environment or the caller) that cannot be used.
+    #[error("cannot use {store}: {reason}")]
+    Config {
+        /// The store's URL, without credentials.
+        store: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// No team store at this URL: its header object is missing.
+    #[error("no team store at {store}: {object} is missing (create one with `ascert team init`)")]
+    NoStore {
+        /// The store's URL.
+        store: String,
+        /// The header object's name.
+        object: String,
+    },
+    /// The bucket (S3, GCS) or container (Azure) or folder (`file://`) does not exist.
+    #[error(
+        "the bucket, container or folder of {store} does not exist; ascert never creates one: create it first"
+    )]
+    BucketNotFound {
+        /// The store's URL.
+        store: String,
+    },
+    /// Something named that the store does not hold: an identity, a pending key, a member.
+    #[error("{what} is not in {store}")]
+    NotFound {
+        /// The store's URL.
+        store: String,
+        /// What was looked for, such as "identity ABC123".
+        what: String,
+    },
+    /// Something that already exists where it must not: a store at the URL given to `init`, an
+    /// identity pushed with another key, a member added twice.
+    #[error("{what} already exists in {store}")]
+    AlreadyExists {
+        /// The store's URL.
+        store: String,
+        /// What exists.
+        what: String,
+    },
+    /// The storage service refused the credentials or the operation (HTTP 401/403).
+    #[error(
+        "access denied by {store} while trying to {operation}{}: check the credentials in the environment \
+         (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a web identity or instance role; GOOGLE_…; AZURE_…) \
+         and that they may read and write under this prefix",
+        code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+    )]
+    AccessDenied {
+        /// The store's URL.
+        store: String,
+        /// What was being done, such as "write ascert-team.json".
+        operation: String,
+        /// The service's error code, such as `AccessDenied` or `InvalidAccessKeyId`, when it sent one.
+        code: Option<String>,
+    },
+    /// None of the member keys given can decrypt the object: the key is not (or no longer) a member.
+    #[error(
+        "none of the given keys can decrypt {object}: the key ({recipients}) is not a recipient of it; \
+         check `ascert team members` and ask a member to add it"
+    )]
+    WrongIdentity {
+        /// The object's name.
+        object: String,
+        /// The public recipients of the keys that were tried.
+        recipients: String,
+    },
+    /// A passphrase that does not decrypt what it should: the team passphrase or an SSH key's.
+    #[error("wrong passphrase: it does not decrypt {what}")]
+    WrongPassphrase {
+        /// What the passphrase was for, such as "the team passphrase identity (passphrase.age)".
+        what: String,
+    },
+    /// An encrypted object that fails age's authentication: changed or damaged in storage.
+    #[error("{object} has been tampered with or damaged in storage ({reason}); it was not used")]
+    Tampered {
+        /// The object's name.
+        object: String,
+        /// What age found, such as "the header MAC does not match".
+        reason: String,
+    },
+    /// A decrypted key that does not belong to its certificate (or to the key id it was stored under).
+    #[error(
+        "the key stored for {what} does not match it (key {key_id}, expected {expected}); the identity is refused"
+    )]
+    KeyMismatch {
+        /// The identity or pending key, such as "certificate ABC123".
+        what: String,
+        /// The id (SHA-256 of the public key) of the key that was found.
+        key_id: KeyId,
+        /// The id the certificate or record names.
+        expected: KeyId,
+    },
+    /// A plain object (JSON record, certificate) that cannot be read.
+    #[error("{object} is not a valid {kind}: {reason}")]
+    Corrupt {
+        /// The object's name.
+        object: String,
+        /// What it should be, such as "identity record".
+        kind: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The lease is held by someone else (or was taken over from this holder after it expired).
+    #[error(
+        "the lease for {certificate_type} certificates is held by {holder} until {} (by its clock)",
+        crate::records::display_time(*expires)
+    )]
+    Conflict {
+        /// The certificate type of the lease.
+        certificate_type: String,
+        /// Who holds it now.
+        holder: LeaseHolder,
+        /// Until when, as its holder wrote it.
+        expires: OffsetDateTime,
+    },
+    /// Someone else changed the same object at the same moment (two member changes at once).
+    #[error("{what} in {store} changed while this operation ran; run it again")]
+    ConcurrentChange {
+        /// The store's URL.
+        store: String,
+        /// What changed, such as "the member list".
+        what: String,
+    },
+    /// The backend cannot arbitrate creation (no conditional writes), or was built without support
+    /// for the URL's scheme.
+    #[error("{store} cannot be used for this: {reason}")]
+    UnsupportedBackend {
+        /// The store's URL.
+        store: String,
+        /// Why, and what to use instead.
+        reason: String,
+    },
+    /// An object written by a newer version of ascert.
+    #[error(
+        "{object} has format version {found}, newer than the {supported} this version of ascert reads: upgrade ascert"
+    )]
+    NewerFormat {
+        /// The object's name.
+        object: String,
+        /// The version found.
+        found: u32,
+        /// The newest version this crate reads.
+        supported: u32,
+    },
+    /// A recipient (public key) that is not an age X25519, ssh-ed25519 or ssh-rsa key.
+    #[error("{recipient:?} is not a usable recipient: {reason}")]
+    InvalidRecipient {
+        /// The text given (a public key; shortened when long).
+        recipient: String,
+        /// Why.
+        reason: String,
+    },
+    /// A member key (private) that cannot be used.
+    #[error("not a usable member key: {reason}")]
+    InvalidMemberKey {
+        /// Why, without any key material.
+        reason: String,
+    },
+    /// An argument that cannot be used, such as a certificate id with a slash in it.
+    #[error("invalid {what}: {reason}")]
+    InvalidInput {
+        /// What was given, such as "certificate id".
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A key or certificate that ascert-keystore cannot read.
+    #[error(transparent)]
+    Keystore(#[from] ascert_keystore::KeystoreError),
+    /// Encryption failed inside age or the random generator.
+    #[error("{what} failed: {reason}")]
+    Crypto {
+        /// What was being done.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Any other storage failure: the network, a server error, a timeout.
+    #[error("{store}: could not {operation}")]
+    Storage {
+        /// The store's URL.
+        store: String,
+        /// What was being done.
+        operation: String,
+        /// What `object_store` reported (URLs of requests and status codes; never credentials).
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+/// Shortens long free text (a public key given as a recipient) for messages.
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    let text = text.trim();
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}…")
+    }
+}
+
+/// Turns an `object_store` error into the variant a user needs, for an operation on one store.
+///
+/// Authentication failures keep only the service's error code: the rest of an S3 error document
+/// can hold the access key id and the canonical request.
+pub(crate) fn storage(store: &str, operation: impl fmt::Display, error: object_store::Error) -> TeamError {
+    let operation = operation.to_string();
+    match error {
+        object_store::Error::PermissionDenied { source, .. }
+        | object_store::Error::Unauthenticated { source, .. } => TeamError::AccessDenied {
+            store: store.to_owned(),
+            operation,
+            code: service_code(&source.to_string()),
+        },
+        object_store::Error::NotFound { ref source, .. } if is_missing_bucket(&source.to_string()) => {
+            TeamError::BucketNotFound {
+                store: store.to_owned(),
+            }
+        }
+        other => TeamError::Storage {
+            store: store.to_owned(),
+            operation,
+            source: other,
+        },
+    }
+}
+
+/// Whether a 404 is about the bucket or container rather than the object.
+pub(crate) fn is_missing_bucket(text: &str) -> bool {
+    [
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "The specified bucket does not exist",
+    ]
+    .iter()
+    .any(|code| text.contains(code))
+}
+
+/// The `<Code>` of an S3 error document or the `Code` of an Azure one, if the text has one.
+fn service_code(text: &str) -> Option<String> {
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    let code = &text[start..end];
+    (!code.is_empty() && code.len() < 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+        .then(|| code.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_keeps_the_code_and_nothing_else_of_the_response() {
+        let body = "Server returned non-2XX status code: 403 Forbidden, body: <Error><Code>SignatureDoesNotMatch</Code>\
+                    <AWSAccessKeyId>AKIAEXAMPLEKEY</AWSAccessKeyId><StringToSign>AWS4…</StringToSign></Error>";
+        let error = object_store::Error::PermissionDenied {
+            path: "team/ascert-team.json".into(),
+            source: body.into(),
+        };
+        let error = storage("s3://bucket/team", "read ascert-team.json", error);
+        let text = format!("{error}");
+        assert!(
+            matches!(&error, TeamError::AccessDenied { code: Some(c), .. } if c == "SignatureDoesNotMatch")
+        );
+        assert!(text.contains("access denied by s3://bucket/team while trying to read ascert-team.json"));
+        assert!(!text.contains("AKIAEXAMPLEKEY"), "{text}");
+        assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
+    fn a_missing_bucket_is_told_apart_from_a_missing_object() {
+        let error = |body: &str| object_store::Error::NotFound {
+            path: "p".into(),
+            source: body.to_owned().into(),
+        };
+        let missing = storage(
+            "s3://b",
+            "read",
+            error("<Error><Code>NoSuchBucket</Code></Error>"),
+        );
+        assert!(matches!(missing, TeamError::BucketNotFound { .. }), "{missing:?}");
+        let other = storage("s3://b", "read", error("<Error><Code>NoSuchKey</Code></Error>"));
+        assert!(matches!(other, TeamError::Storage { .. }), "{other:?}");
+    }
+
+    #[test]
+    fn long_recipients_are_shortened() {
+        let long = "ssh-rsa ".to_owned() + &"A".repeat(400);
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), 61);
+        assert!(short.ends_with('…'));
+        assert_eq!(shorten(" age1abc "), "age1abc");
+    }
+}

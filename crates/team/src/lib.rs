@@ -1,0 +1,67 @@
+//! Apple signing identities shared by a team and its CI fleet on object storage: keys encrypted in
+//! the age format to each member's own key, and leases so that many runners create one certificate.
+//!
+//! - [`StoreUrl`], [`StoreOptions`]: where a store lives (`s3://bucket/prefix`, `gs://…`, `az://…`,
+//!   `file:///folder`, `memory://name`) and the caller's settings; credentials only from the
+//!   provider's environment, never in a URL, a message or `Debug`.
+//! - [`TeamStore`]: [`open`](TeamStore::open) / [`init`](TeamStore::init), the shared identities
+//!   ([`identities`](TeamStore::identities), [`fetch`](TeamStore::fetch), [`push`](TeamStore::push),
+//!   [`prune`](TeamStore::prune)), members ([`add_members`](TeamStore::add_members),
+//!   [`remove_members`](TeamStore::remove_members)), leases ([`take_lease`](TeamStore::take_lease),
+//!   [`renew_lease`](TeamStore::renew_lease), [`release_lease`](TeamStore::release_lease)) and pending
+//!   keys ([`write_pending`](TeamStore::write_pending), [`pending`](TeamStore::pending),
+//!   [`read_pending`](TeamStore::read_pending), [`remove_pending`](TeamStore::remove_pending)).
+//! - [`Recipient`] (a member's public key: `age1…`, `ssh-ed25519`, `ssh-rsa`) and [`MemberKey`] (a
+//!   member's private key: an age identity file, an SSH key, or the team passphrase through
+//!   [`TeamStore::unlock_passphrase`]).
+//! - [`TeamError`]: one error type, a variant per kind of failure.
+//!
+//! Keys leave this crate toward storage only age-encrypted; what comes back is a
+//! [`ascert_keystore::PrivateKey`] checked against its certificate. The layout, the encryption, the
+//! leases and the threat model are in docs/team.md.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use ascert_models::CertificateType;
+//! use ascert_team::{LeaseAttempt, MemberKey, StoreOptions, StoreUrl, TeamStore};
+//! # async fn example(key: ascert_keystore::PrivateKey) -> Result<(), ascert_team::TeamError> {
+//! let store = TeamStore::open(&"s3://signing/team-a".parse()?, &StoreOptions::new()).await?;
+//! match store.take_lease(&CertificateType::Distribution, Duration::from_secs(300)).await? {
+//!     LeaseAttempt::Acquired(lease) => {
+//!         // The key is in the store before its CSR leaves the machine.
+//!         let pending = store.write_pending(&lease, &key).await?;
+//!         // … create the certificate with Apple, then store.push(…), then:
+//!         store.remove_pending(&pending).await?;
+//!         store.release_lease(lease).await?;
+//!     }
+//!     LeaseAttempt::Held(held) => println!("{} is creating it; retry in {:?}", held.holder, held.takeover_in),
+//!     _ => {}
+//! }
+//! # Ok(()) }
+//! ```
+
+mod backend;
+mod crypto;
+mod error;
+mod layout;
+mod lease;
+mod members;
+mod pending;
+mod records;
+mod store;
+mod url;
+
+pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
+pub use crypto::{MemberKey, Recipient};
+pub use error::{Result, TeamError};
+pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, Release};
+pub use members::MembershipChange;
+pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo};
+pub use store::{InitOptions, SharedIdentity, TeamStore};
+pub use url::{Backend, StoreUrl};
+
+/// age's secret string type, which passphrases are given in.
+pub use age::secrecy::SecretString;
+
+#[cfg(test)]
+mod tests;

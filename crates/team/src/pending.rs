@@ -1,0 +1,148 @@
+//! Pending keys: the key of a certificate being created, written encrypted to the store by the
+//! lease holder *before* its request goes to Apple, so that a runner that dies after Apple issued
+//! the certificate loses nothing — the next holder finds the key and the certificate that matches it.
+//!
+//! Each pending key has its own objects (`pending/<TYPE>/<key id>.age` and `.json`), so a new one
+//! never overwrites an older one that may already have a certificate.
+
+use std::time::SystemTime;
+
+use ascert_keystore::PrivateKey;
+use ascert_models::CertificateType;
+use futures::{StreamExt as _, TryStreamExt as _};
+use object_store::PutMode;
+use time::OffsetDateTime;
+
+use crate::crypto;
+use crate::error::Result;
+use crate::layout;
+use crate::lease::Lease;
+use crate::records::{self, FORMAT_VERSION, PendingKey};
+use crate::store::{PARALLEL_READS, TeamStore, check_key};
+
+impl TeamStore {
+    /// Stores `key` as the pending key of the lease's certificate type, encrypted to every member.
+    /// Call it before sending the key's CSR to Apple.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors (then do not send the CSR).
+    pub async fn write_pending(&self, lease: &Lease, key: &PrivateKey) -> Result<PendingKey> {
+        let certificate_type = lease.certificate_type();
+        let info = self.read_info().await?.0;
+        let pem = key.to_pkcs8_pem();
+        let sealed = crypto::encrypt(pem.as_bytes(), &info.recipients())?;
+        let record = PendingKey {
+            format: FORMAT_VERSION,
+            certificate_type: certificate_type.clone(),
+            key_id: key.id(),
+            written_by: Some(lease.holder().to_string()),
+            written_at: records::now(),
+            members_revision: info.revision,
+        };
+        let key_path = self.layout.pending(certificate_type, &key.id(), "age");
+        let record_path = self.layout.pending(certificate_type, &key.id(), "json");
+        // The key first: a pending key is listed from its key object; the record only adds details.
+        self.put(&key_path, sealed, PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&key_path, "write", e))?;
+        self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&record_path, "write", e))?;
+        Ok(record)
+    }
+
+    /// The pending keys of a certificate type, without decrypting them, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors; [`TeamError::Corrupt`](crate::TeamError::Corrupt) for a record that cannot be read.
+    pub async fn pending(&self, certificate_type: &CertificateType) -> Result<Vec<PendingKey>> {
+        layout::certificate_type(certificate_type)?;
+        let keys: Vec<_> = self
+            .list(&self.layout.pending_folder(certificate_type))
+            .await?
+            .into_iter()
+            .filter(|meta| meta.location.extension() == Some("age"))
+            .collect();
+        let mut out: Vec<PendingKey> = futures::stream::iter(keys)
+            .map(|meta| async move {
+                let stem = meta
+                    .location
+                    .filename()
+                    .unwrap_or_default()
+                    .trim_end_matches(".age");
+                let Ok(key_id) = stem.parse() else {
+                    // Not a name this crate writes: ignore it rather than fail every listing.
+                    return Ok(None);
+                };
+                let record_path = self.layout.pending(certificate_type, &key_id, "json");
+                match self.get(&record_path).await? {
+                    Some((bytes, _)) => records::from_json::<PendingKey>(
+                        &bytes,
+                        &self.layout.name(&record_path),
+                        "pending-key record",
+                    )
+                    .map(Some),
+                    // The writer stopped between the key and its record.
+                    None => Ok(Some(PendingKey {
+                        format: FORMAT_VERSION,
+                        certificate_type: certificate_type.clone(),
+                        key_id,
+                        written_by: None,
+                        written_at: OffsetDateTime::from(SystemTime::from(meta.last_modified)),
+                        members_revision: 0,
+                    })),
+                }
+            })
+            .buffer_unordered(PARALLEL_READS)
+            .try_filter_map(|pending| async move { Ok(pending) })
+            .try_collect()
+            .await?;
+        out.sort_by_key(|p| p.written_at);
+        Ok(out)
+    }
+
+    /// Decrypts a pending key.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NotFound`](crate::TeamError::NotFound) if it was removed,
+    /// [`TeamError::WrongIdentity`](crate::TeamError::WrongIdentity),
+    /// [`TeamError::Tampered`](crate::TeamError::Tampered),
+    /// [`TeamError::KeyMismatch`](crate::TeamError::KeyMismatch) if the key is not the one named, and
+    /// storage errors.
+    pub async fn read_pending(&self, pending: &PendingKey, member: &crate::MemberKey) -> Result<PrivateKey> {
+        layout::certificate_type(&pending.certificate_type)?;
+        let path = self
+            .layout
+            .pending(&pending.certificate_type, &pending.key_id, "age");
+        let (sealed, _) = self.get(&path).await?.ok_or_else(|| {
+            self.not_found(&format!(
+                "the pending {} key {}",
+                pending.certificate_type, pending.key_id
+            ))
+        })?;
+        let key = self.open_key(&sealed, &path, member)?;
+        check_key(&format!("pending key {}", pending.key_id), &key, pending.key_id)?;
+        Ok(key)
+    }
+
+    /// Removes a pending key (its certificate was pushed, or it was never sent to Apple).
+    ///
+    /// # Errors
+    ///
+    /// Storage errors; a key already removed is fine.
+    pub async fn remove_pending(&self, pending: &PendingKey) -> Result<()> {
+        layout::certificate_type(&pending.certificate_type)?;
+        for extension in ["json", "age"] {
+            self.delete(
+                &self
+                    .layout
+                    .pending(&pending.certificate_type, &pending.key_id, extension),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,678 @@
+//! [`TeamStore`]: opening and creating a store, the passphrase member, and the shared identities
+//! (list, fetch and decrypt, push, prune). Members, leases and pending keys are in their own files.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use age::secrecy::{ExposeSecret as _, SecretString};
+use ascert_keystore::{CertificateInfo, PrivateKey};
+use ascert_models::CertificateType;
+use futures::{StreamExt as _, TryStreamExt as _};
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, PutMode, PutOptions, PutPayload, PutResult};
+use time::OffsetDateTime;
+
+use crate::backend::{self, StoreOptions};
+use crate::crypto::{self, MemberKey};
+use crate::error::{self, Result, TeamError};
+use crate::layout::{self, Layout};
+use crate::records::{self, FORMAT_VERSION, IdentityRecord, Member, StoreInfo};
+use crate::url::StoreUrl;
+
+/// How many objects are read at once when listing records.
+pub(crate) const PARALLEL_READS: usize = 8;
+
+/// A team store: signing identities shared on object storage, keys encrypted to every member.
+///
+/// Open one with [`TeamStore::open`] (or create one with [`TeamStore::init`]); it is `Send + Sync`, so
+/// one value can serve many tasks. Every operation reads what it needs from storage: another
+/// process's changes are seen at once (S3, GCS and Azure are strongly consistent).
+///
+/// ```no_run
+/// use ascert_team::{MemberKey, StoreOptions, StoreUrl, TeamStore};
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// let url: StoreUrl = "s3://signing/team-a".parse()?;
+/// let store = TeamStore::open(&url, &StoreOptions::new()).await?;
+/// let me = MemberKey::parse(&std::fs::read_to_string("ci.agekey")?, None)?;
+/// for record in store.identities().await? {
+///     println!("{} {} expires {}", record.certificate_id, record.certificate_type, record.expires);
+/// }
+/// let identity = store.fetch("8K2N7Q9X4M", &me).await?;
+/// // identity.key and identity.certificate go into ascert_keystore::Keystore.
+/// # Ok(()) }
+/// ```
+pub struct TeamStore {
+    pub(crate) url: StoreUrl,
+    pub(crate) shown: String,
+    pub(crate) objects: Arc<dyn ObjectStore>,
+    pub(crate) layout: Layout,
+    pub(crate) conditional_update: bool,
+    pub(crate) actor: String,
+    pub(crate) clock_tolerance: Duration,
+    info: Mutex<StoreInfo>,
+    /// Set once the backend has shown that it honours conditional writes.
+    pub(crate) conditional_writes: tokio::sync::OnceCell<()>,
+    /// Lease versions this process has seen, and since when: the skew-free side of lease expiry.
+    pub(crate) observed: Mutex<HashMap<String, crate::lease::Observation>>,
+}
+
+/// What [`TeamStore::init`] creates: the first members and, optionally, a passphrase member.
+#[derive(Clone, Default)]
+pub struct InitOptions {
+    members: Vec<Member>,
+    passphrase: Option<SecretString>,
+    passphrase_work_factor: Option<u8>,
+}
+
+impl InitOptions {
+    /// No members yet; add them with [`InitOptions::member`] (or a passphrase).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a member.
+    #[must_use]
+    pub fn member(mut self, member: Member) -> Self {
+        self.members.push(member);
+        self
+    }
+
+    /// Adds the passphrase member: a new X25519 identity, stored encrypted with this passphrase
+    /// (age's scrypt), whose recipient is on every key object.
+    #[must_use]
+    pub fn passphrase(mut self, passphrase: SecretString) -> Self {
+        self.passphrase = Some(passphrase);
+        self
+    }
+
+    /// Sets scrypt's work factor (log2 N) for the passphrase; by default age picks about one second
+    /// of work on this machine. Lower values are for tests.
+    #[must_use]
+    pub fn passphrase_work_factor(mut self, log_n: u8) -> Self {
+        self.passphrase_work_factor = Some(log_n.clamp(1, 30));
+        self
+    }
+}
+
+impl fmt::Debug for InitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitOptions")
+            .field("members", &self.members)
+            .field("passphrase", &self.passphrase.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signing identity fetched from the store and decrypted: its record, its certificate and its
+/// private key, which is known to match the certificate.
+///
+/// The key plugs into the keystore: `Keystore::add(&identity.key, label)` then
+/// `Keystore::set_certificate(&identity.key.id(), &identity.certificate)`.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct SharedIdentity {
+    /// What the store says about it.
+    pub record: IdentityRecord,
+    /// The certificate.
+    pub certificate: CertificateInfo,
+    /// The private key (held in zeroizing memory).
+    pub key: PrivateKey,
+}
+
+impl fmt::Debug for SharedIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedIdentity")
+            .field("record", &self.record)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for TeamStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TeamStore")
+            .field("url", &self.shown)
+            .field("actor", &self.actor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TeamStore {
+    /// Opens the store at `url`, reading its header.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NoStore`] if there is no store there, [`TeamError::BucketNotFound`],
+    /// [`TeamError::AccessDenied`], [`TeamError::NewerFormat`] for a store written by a newer ascert,
+    /// [`TeamError::Config`] / [`TeamError::UnsupportedBackend`] for settings this build cannot use.
+    pub async fn open(url: &StoreUrl, options: &StoreOptions) -> Result<Self> {
+        let connection = backend::connect(url, options, false)?;
+        let store = Self::new(url, options, connection, placeholder_info());
+        let info = store.read_info().await?.0;
+        *store
+            .info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+        Ok(store)
+    }
+
+    /// Creates a store at `url` with its first members, and opens it.
+    ///
+    /// The bucket must exist (a `file://` folder is created). Creation is a create-if-absent write of
+    /// the header, so two `init`s of one URL cannot both succeed.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::AlreadyExists`] if a store is there, [`TeamError::InvalidInput`] without any member
+    /// or with a name or key twice, and the storage errors of [`TeamStore::open`].
+    pub async fn init(url: &StoreUrl, options: &StoreOptions, init: InitOptions) -> Result<Self> {
+        let actor = options.actor();
+        let now = records::now();
+        let members = stamp(init.members, &actor, now);
+        check_members(&members, init.passphrase.is_some())?;
+        let connection = backend::connect(url, options, true)?;
+        let mut store = Self::new(url, options, connection, placeholder_info());
+        let header = store.layout.header();
+        if store.get(&header).await?.is_some() {
+            return Err(store.already_exists("a team store"));
+        }
+        let mut passphrase_recipient = None;
+        if let Some(passphrase) = &init.passphrase {
+            if passphrase.expose_secret().is_empty() {
+                return Err(TeamError::InvalidInput {
+                    what: "passphrase",
+                    reason: "it is empty".to_owned(),
+                });
+            }
+            let identity = MemberKey::generate();
+            let Some(file) = identity.to_identity_file() else {
+                unreachable!("a generated key is X25519");
+            };
+            let sealed = crypto::encrypt_with_passphrase(
+                file.expose_secret().as_bytes(),
+                passphrase,
+                init.passphrase_work_factor,
+            )?;
+            store
+                .put(&store.layout.passphrase(), sealed, PutMode::Overwrite)
+                .await
+                .map_err(|e| store.error(&store.layout.passphrase(), "write", e))?;
+            passphrase_recipient = Some(identity.recipients()[0].clone());
+        }
+        let info = StoreInfo {
+            format: FORMAT_VERSION,
+            created: now,
+            created_by: actor,
+            revision: 1,
+            members,
+            passphrase_recipient,
+        };
+        match store.put(&header, records::to_json(&info), PutMode::Create).await {
+            Ok(_) => {}
+            Err(object_store::Error::AlreadyExists { .. }) => {
+                return Err(store.already_exists("a team store"));
+            }
+            Err(e) => return Err(store.error(&header, "write", e)),
+        }
+        store.info = Mutex::new(info);
+        Ok(store)
+    }
+
+    fn new(url: &StoreUrl, options: &StoreOptions, connection: backend::Connection, info: StoreInfo) -> Self {
+        Self {
+            url: url.clone(),
+            shown: url.to_string(),
+            objects: connection.objects,
+            layout: Layout::new(connection.prefix),
+            conditional_update: connection.conditional_update,
+            actor: options.actor(),
+            clock_tolerance: options.clock_tolerance(),
+            info: Mutex::new(info),
+            conditional_writes: tokio::sync::OnceCell::new(),
+            observed: Mutex::default(),
+        }
+    }
+
+    /// The store's URL (prints without credentials).
+    pub fn url(&self) -> &StoreUrl {
+        &self.url
+    }
+
+    /// The header as last read or written by this value: format, members, passphrase recipient.
+    /// [`TeamStore::refresh`] reads it again.
+    pub fn info(&self) -> StoreInfo {
+        self.info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the header again (another member may have changed the members).
+    ///
+    /// # Errors
+    ///
+    /// The storage errors of [`TeamStore::open`].
+    pub async fn refresh(&self) -> Result<StoreInfo> {
+        let info = self.read_info().await?.0;
+        self.remember(info.clone());
+        Ok(info)
+    }
+
+    pub(crate) fn remember(&self, info: StoreInfo) {
+        *self
+            .info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+    }
+
+    /// Decrypts the team passphrase's identity, which then decrypts every key like any member key.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NotFound`] if the store has no passphrase member, [`TeamError::WrongPassphrase`],
+    /// [`TeamError::Tampered`] if the object fails age's checks or holds another identity than the
+    /// header names, and storage errors.
+    pub async fn unlock_passphrase(&self, passphrase: &SecretString) -> Result<MemberKey> {
+        let info = self.info();
+        let Some(expected) = info.passphrase_recipient else {
+            return Err(self.not_found("a passphrase member"));
+        };
+        let path = self.layout.passphrase();
+        let name = self.layout.name(&path);
+        let (sealed, _) = self
+            .get(&path)
+            .await?
+            .ok_or_else(|| self.not_found(&format!("the passphrase identity ({name})")))?;
+        let plain = crypto::decrypt_with_passphrase(&sealed, passphrase, &name)?;
+        let tampered = |reason: &str| TeamError::Tampered {
+            object: name.clone(),
+            reason: reason.to_owned(),
+        };
+        let text = std::str::from_utf8(&plain).map_err(|_| tampered("it does not hold an identity file"))?;
+        let key = MemberKey::from_age_identity_file(text)
+            .map_err(|_| tampered("it does not hold an identity file"))?;
+        if key.recipients() != [expected] {
+            return Err(tampered(
+                "it holds another identity than the header's passphrase recipient",
+            ));
+        }
+        Ok(key)
+    }
+
+    /// Every shared identity's record, without decrypting anything, sorted by type then expiry.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors; [`TeamError::Corrupt`] or [`TeamError::NewerFormat`] for a record that cannot be read.
+    pub async fn identities(&self) -> Result<Vec<IdentityRecord>> {
+        let records: Vec<Path> = self
+            .list(&self.layout.identities())
+            .await?
+            .into_iter()
+            .filter(|meta| {
+                let parts = self.layout.parts(&meta.location);
+                parts.len() == 3 && parts[2] == layout::RECORD
+            })
+            .map(|meta| meta.location)
+            .collect();
+        let mut out: Vec<IdentityRecord> = futures::stream::iter(records)
+            .map(|path| async move {
+                let Some((bytes, _)) = self.get(&path).await? else {
+                    // Pruned between the listing and the read.
+                    return Ok(None);
+                };
+                records::from_json(&bytes, &self.layout.name(&path), "identity record").map(Some)
+            })
+            .buffer_unordered(PARALLEL_READS)
+            .try_filter_map(|record| async move { Ok(record) })
+            .try_collect()
+            .await?;
+        out.sort_by(|a, b| {
+            (a.certificate_type.as_str(), a.expires, &a.certificate_id).cmp(&(
+                b.certificate_type.as_str(),
+                b.expires,
+                &b.certificate_id,
+            ))
+        });
+        Ok(out)
+    }
+
+    /// Fetches one identity and decrypts its key with a member key.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NotFound`] if no identity has this certificate id, [`TeamError::WrongIdentity`] if
+    /// the key is not a member, [`TeamError::Tampered`] if the key object fails age's checks,
+    /// [`TeamError::KeyMismatch`] if the decrypted key does not belong to the certificate, and
+    /// storage errors.
+    pub async fn fetch(&self, certificate_id: &str, member: &MemberKey) -> Result<SharedIdentity> {
+        let id = layout::certificate_id(certificate_id)?;
+        let record_path = self.layout.identity(id, layout::RECORD);
+        let (bytes, _) = self
+            .get(&record_path)
+            .await?
+            .ok_or_else(|| self.not_found(&format!("identity {id}")))?;
+        let record: IdentityRecord =
+            records::from_json(&bytes, &self.layout.name(&record_path), "identity record")?;
+        let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
+        let key_path = self.layout.identity(id, layout::KEY);
+        let (certificate, sealed) = futures::try_join!(self.get(&certificate_path), self.get(&key_path))?;
+        let (certificate, _) =
+            certificate.ok_or_else(|| self.not_found(&format!("the certificate of identity {id}")))?;
+        let (sealed, _) = sealed.ok_or_else(|| self.not_found(&format!("the key of identity {id}")))?;
+        let certificate = CertificateInfo::from_der(&certificate).map_err(|e| TeamError::Corrupt {
+            object: self.layout.name(&certificate_path),
+            kind: "certificate",
+            reason: e.to_string(),
+        })?;
+        let key = self.open_key(&sealed, &key_path, member)?;
+        let what = format!("certificate {id}");
+        check_key(&what, &key, certificate.key_id())?;
+        check_key(&what, &key, record.public_key_sha256)?;
+        Ok(SharedIdentity {
+            record,
+            certificate,
+            key,
+        })
+    }
+
+    /// Decrypts a key object and reads the key in it.
+    pub(crate) fn open_key(&self, sealed: &[u8], path: &Path, member: &MemberKey) -> Result<PrivateKey> {
+        let name = self.layout.name(path);
+        let pem = crypto::decrypt(sealed, member, &name)?;
+        let text = std::str::from_utf8(&pem).map_err(|_| TeamError::Corrupt {
+            object: name.clone(),
+            kind: "key object",
+            reason: "it does not hold PEM text".to_owned(),
+        })?;
+        PrivateKey::from_pem(text).map_err(|e| TeamError::Corrupt {
+            object: name,
+            kind: "key object",
+            reason: e.to_string(),
+        })
+    }
+
+    /// Shares a signing identity: its certificate, its key (encrypted to every member) and its record.
+    ///
+    /// Pushing the same identity again returns the existing record; the record is written last, so
+    /// an identity is listed only once it is whole.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::KeyMismatch`] if the key does not belong to the certificate (nothing is written),
+    /// [`TeamError::AlreadyExists`] if the certificate id is stored with another key,
+    /// [`TeamError::InvalidInput`] for an unusable certificate id, and storage errors.
+    pub async fn push(
+        &self,
+        certificate_id: &str,
+        certificate_type: &CertificateType,
+        certificate: &CertificateInfo,
+        key: &PrivateKey,
+    ) -> Result<IdentityRecord> {
+        let id = layout::certificate_id(certificate_id)?;
+        check_key(&format!("certificate {id}"), key, certificate.key_id())?;
+        let record_path = self.layout.identity(id, layout::RECORD);
+        if let Some(existing) = self.existing_record(&record_path, key).await? {
+            return Ok(existing);
+        }
+        let info = self.read_info().await?.0;
+        let pem = key.to_pkcs8_pem();
+        let sealed = crypto::encrypt(pem.as_bytes(), &info.recipients())?;
+        let mut record = IdentityRecord {
+            format: FORMAT_VERSION,
+            certificate_id: id.to_owned(),
+            certificate_type: certificate_type.clone(),
+            serial_number: certificate.serial().to_owned(),
+            common_name: certificate.common_name().map(str::to_owned),
+            expires: certificate.not_after(),
+            public_key_sha256: key.id(),
+            pushed_by: self.actor.clone(),
+            pushed_at: records::now(),
+            members_revision: info.revision,
+        };
+        let key_path = self.layout.identity(id, layout::KEY);
+        let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
+        self.put(&key_path, sealed, PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&key_path, "write", e))?;
+        self.put(&certificate_path, certificate.der().to_vec(), PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&certificate_path, "write", e))?;
+        match self
+            .put(&record_path, records::to_json(&record), PutMode::Create)
+            .await
+        {
+            Ok(_) => {}
+            Err(object_store::Error::AlreadyExists { .. }) => {
+                // Another runner pushed the same certificate id at the same moment.
+                return match self.existing_record(&record_path, key).await? {
+                    Some(existing) => Ok(existing),
+                    None => Err(self.already_exists(&format!("identity {id}"))),
+                };
+            }
+            Err(e) => return Err(self.error(&record_path, "write", e)),
+        }
+        // Members may have changed while this key was encrypted: a member removal re-encrypts only
+        // the records it can see, so check the revision again now that the record is visible.
+        let current = self.read_info().await?.0;
+        if current.revision != info.revision {
+            let sealed = crypto::encrypt(pem.as_bytes(), &current.recipients())?;
+            self.put(&key_path, sealed, PutMode::Overwrite)
+                .await
+                .map_err(|e| self.error(&key_path, "write", e))?;
+            record.members_revision = current.revision;
+            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+                .await
+                .map_err(|e| self.error(&record_path, "write", e))?;
+        }
+        self.remember(current);
+        Ok(record)
+    }
+
+    /// The record at `path` if there is one: `Some` if it is for this key, an error if for another.
+    async fn existing_record(&self, path: &Path, key: &PrivateKey) -> Result<Option<IdentityRecord>> {
+        let Some((bytes, _)) = self.get(path).await? else {
+            return Ok(None);
+        };
+        let record: IdentityRecord = records::from_json(&bytes, &self.layout.name(path), "identity record")?;
+        if record.public_key_sha256 == key.id() {
+            Ok(Some(record))
+        } else {
+            Err(self.already_exists(&format!("identity {} (with another key)", record.certificate_id)))
+        }
+    }
+
+    /// Removes identities by certificate id: record first (so it is no longer listed), then key and
+    /// certificate. Returns the records removed.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NotFound`] if any id is not in the store (then nothing is removed), and storage errors.
+    pub async fn prune(&self, certificate_ids: &[&str]) -> Result<Vec<IdentityRecord>> {
+        let mut found = Vec::new();
+        for id in certificate_ids {
+            let id = layout::certificate_id(id)?;
+            let path = self.layout.identity(id, layout::RECORD);
+            let (bytes, _) = self
+                .get(&path)
+                .await?
+                .ok_or_else(|| self.not_found(&format!("identity {id}")))?;
+            found.push(records::from_json::<IdentityRecord>(
+                &bytes,
+                &self.layout.name(&path),
+                "identity record",
+            )?);
+        }
+        for record in &found {
+            for file in [layout::RECORD, layout::KEY, layout::CERTIFICATE] {
+                self.delete(&self.layout.identity(&record.certificate_id, file))
+                    .await?;
+            }
+        }
+        Ok(found)
+    }
+
+    // Storage helpers: every read and write of the crate goes through these.
+
+    /// Reads the header and its version (for a compare-and-swap).
+    pub(crate) async fn read_info(&self) -> Result<(StoreInfo, object_store::UpdateVersion)> {
+        let path = self.layout.header();
+        let (bytes, meta) = self.get(&path).await?.ok_or_else(|| TeamError::NoStore {
+            store: self.shown.clone(),
+            object: self.layout.name(&path),
+        })?;
+        let info: StoreInfo = records::from_json(&bytes, &self.layout.name(&path), "store header")?;
+        Ok((
+            info,
+            object_store::UpdateVersion {
+                e_tag: meta.e_tag,
+                version: meta.version,
+            },
+        ))
+    }
+
+    /// Reads an object; `None` if it does not exist.
+    pub(crate) async fn get(&self, path: &Path) -> Result<Option<(Vec<u8>, ObjectMeta)>> {
+        let result = match self
+            .objects
+            .get_opts(path, object_store::GetOptions::default())
+            .await
+        {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { source, .. })
+                if !error::is_missing_bucket(&source.to_string()) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(self.error(path, "read", e)),
+        };
+        let meta = result.meta.clone();
+        let bytes = result.bytes().await.map_err(|e| self.error(path, "read", e))?;
+        Ok(Some((bytes.to_vec(), meta)))
+    }
+
+    /// Writes an object; the caller maps the error (conflicts are answers, not failures, for some).
+    pub(crate) async fn put(
+        &self,
+        path: &Path,
+        bytes: Vec<u8>,
+        mode: PutMode,
+    ) -> object_store::Result<PutResult> {
+        self.objects
+            .put_opts(path, PutPayload::from(bytes), PutOptions::from(mode))
+            .await
+    }
+
+    /// Deletes an object; one that is already gone is fine.
+    pub(crate) async fn delete(&self, path: &Path) -> Result<()> {
+        use object_store::ObjectStoreExt as _;
+        match self.objects.delete(path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.error(path, "delete", e)),
+        }
+    }
+
+    /// Lists every object under `prefix`.
+    pub(crate) async fn list(&self, prefix: &Path) -> Result<Vec<ObjectMeta>> {
+        match self.objects.list(Some(prefix)).try_collect().await {
+            Ok(list) => Ok(list),
+            // The local backend reports a folder that does not exist yet as not found.
+            Err(object_store::Error::NotFound { source, .. })
+                if !error::is_missing_bucket(&source.to_string()) =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(self.error(prefix, "list", e)),
+        }
+    }
+
+    pub(crate) fn error(&self, path: &Path, verb: &str, error: object_store::Error) -> TeamError {
+        error::storage(&self.shown, format!("{verb} {}", self.layout.name(path)), error)
+    }
+
+    pub(crate) fn not_found(&self, what: &str) -> TeamError {
+        TeamError::NotFound {
+            store: self.shown.clone(),
+            what: what.to_owned(),
+        }
+    }
+
+    pub(crate) fn already_exists(&self, what: &str) -> TeamError {
+        TeamError::AlreadyExists {
+            store: self.shown.clone(),
+            what: what.to_owned(),
+        }
+    }
+}
+
+/// The decrypted `key` must have the id `expected` (its certificate's or its record's).
+pub(crate) fn check_key(what: &str, key: &PrivateKey, expected: ascert_keystore::KeyId) -> Result<()> {
+    if key.id() == expected {
+        Ok(())
+    } else {
+        Err(TeamError::KeyMismatch {
+            what: what.to_owned(),
+            key_id: key.id(),
+            expected,
+        })
+    }
+}
+
+/// Fills in when and by whom members were added.
+pub(crate) fn stamp(members: Vec<Member>, actor: &str, now: OffsetDateTime) -> Vec<Member> {
+    members
+        .into_iter()
+        .map(|mut m| {
+            m.added = now;
+            actor.clone_into(&mut m.added_by);
+            m
+        })
+        .collect()
+}
+
+/// A member list must decrypt something and name each member and key once.
+pub(crate) fn check_members(members: &[Member], has_passphrase: bool) -> Result<()> {
+    if members.is_empty() && !has_passphrase {
+        return Err(TeamError::InvalidInput {
+            what: "members",
+            reason: "a store needs at least one member or a passphrase".to_owned(),
+        });
+    }
+    for (i, member) in members.iter().enumerate() {
+        let name = member.name.trim();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(TeamError::InvalidInput {
+                what: "member name",
+                reason: format!("{:?} must be 1 to 100 printable characters", error::shorten(name)),
+            });
+        }
+        for other in &members[..i] {
+            if other.name == member.name {
+                return Err(TeamError::InvalidInput {
+                    what: "members",
+                    reason: format!("the name {:?} is given twice", member.name),
+                });
+            }
+            if other.recipient == member.recipient {
+                return Err(TeamError::InvalidInput {
+                    what: "members",
+                    reason: format!("{} and {} have the same key", other.name, member.name),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn placeholder_info() -> StoreInfo {
+    StoreInfo {
+        format: FORMAT_VERSION,
+        created: OffsetDateTime::UNIX_EPOCH,
+        created_by: String::new(),
+        revision: 0,
+        members: Vec::new(),
+        passphrase_recipient: None,
+    }
+}
