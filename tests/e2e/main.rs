@@ -22,3 +22,4 @@ mod sandbox_serve;
 mod secrets;
 mod soak;
 mod support;
+mod team;

@@ -94,6 +94,10 @@ pub(crate) struct GlobalArgs {
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process: the size of the largest variant costs nothing"
+)]
 pub(crate) enum Command {
     /// List, download, create, activate, deactivate and revoke certificates
     #[command(subcommand, visible_alias = "certs")]
@@ -110,6 +114,9 @@ pub(crate) enum Command {
     /// Save, check and remove API keys; print a token for curl
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Share signing identities with a team and its CI fleet on object storage, encrypted to each member
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Run the App Store Connect sandbox (an emulator of /v1/certificates)
     #[command(subcommand)]
     Sandbox(SandboxCommand),
@@ -484,6 +491,10 @@ pub(crate) enum KeysCommand {
 
 /// `ascert identities ...`.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process: the size of the largest variant costs nothing"
+)]
 pub(crate) enum IdentitiesCommand {
     /// Local keys against App Store Connect's certificates: paired, key-only or certificate-only
     List,
@@ -555,6 +566,128 @@ pub(crate) struct EnsureArgs {
     /// The .p12 password's source, for --p12
     #[command(flatten)]
     pub(crate) password: PasswordArgs,
+    /// The team store to take the identity from (and to share a new one through)
+    #[command(flatten)]
+    pub(crate) team: StoreArgs,
+    /// With --store: how long to wait for another runner that is creating the identity
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub(crate) wait: std::time::Duration,
+}
+
+/// Where a team store is, and how this member opens it: its own key, or the team passphrase. Never
+/// a secret on the command line itself.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct StoreArgs {
+    /// The team store: s3://BUCKET/PREFIX, gs://BUCKET/PREFIX, az://CONTAINER/PREFIX or file:///FOLDER
+    #[arg(long, value_name = "URL", env = "ASCERT_TEAM_STORE", hide_env_values = true)]
+    pub(crate) store: Option<String>,
+    /// This member's key: an age identity file or an SSH private key
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ASCERT_TEAM_IDENTITY",
+        hide_env_values = true
+    )]
+    pub(crate) identity: Option<PathBuf>,
+    /// Read the team passphrase (or, with --identity, the SSH key's) from this variable [default: ASCERT_TEAM_PASSPHRASE]
+    #[arg(long, value_name = "VAR")]
+    pub(crate) passphrase_env: Option<String>,
+    /// Read the passphrase from the first line of FILE
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_env")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from the first line of standard input
+    #[arg(long, conflicts_with_all = ["passphrase_env", "passphrase_file"])]
+    pub(crate) passphrase_stdin: bool,
+}
+
+/// `ascert team ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TeamCommand {
+    /// Create a team store with its first members (and, if asked, the team passphrase)
+    Init {
+        /// The store and how to open it
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A member: NAME=KEY, KEY an age recipient (age1…), an ssh-ed25519 or ssh-rsa public key, or a .pub file
+        #[arg(long = "member", value_name = "NAME=KEY")]
+        members: Vec<String>,
+        /// Let the team passphrase open the store too, as one more member (read as --passphrase-* say)
+        #[arg(long)]
+        with_passphrase: bool,
+    },
+    /// Make an age key for a member (a CI runner, say): write it to FILE (0600) and print its recipient
+    Keygen {
+        /// The file to write the age identity to
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// The members: list, add, remove (adding and removing re-encrypt every key)
+    #[command(subcommand)]
+    Members(MembersCommand),
+    /// Share identities of the local keystore with the team (all paired ones Apple lists as active, or those named)
+    Push {
+        /// Certificate ids [default: every local identity Apple lists as active]
+        cert_ids: Vec<String>,
+        /// The store and how to open it
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Fetch the team's identities into the local keystore
+    Pull {
+        /// Only this certificate type (repeatable)
+        #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+        types: Vec<CertificateType>,
+        /// The store and how to open it
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the stored identities with their state at App Store Connect
+    List {
+        /// The store
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove identities whose certificates App Store Connect no longer lists, or that expired
+    Prune {
+        /// The store
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// `ascert team members ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum MembersCommand {
+    /// List the members and their public keys
+    List {
+        /// The store
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Add members: every key is re-encrypted to include them
+    Add {
+        /// NAME=KEY, KEY an age recipient, an ssh-ed25519 or ssh-rsa public key, or a .pub file
+        #[arg(required = true, value_name = "NAME=KEY")]
+        members: Vec<String>,
+        /// The store and how to open it
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove members (by name or key): every key is re-encrypted without them
+    Remove {
+        /// Names or public keys
+        #[arg(required = true, value_name = "MEMBER")]
+        members: Vec<String>,
+        /// The store and how to open it
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `ascert auth ...`.
@@ -588,6 +721,25 @@ pub(crate) struct DemoArgs {
     pub(crate) certificate_type: CertificateType,
 }
 
+/// Parses a duration: a number with a unit, `s`, `m` or `h` (`90s`, `10m`, `1h`), or bare seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |at| text.split_at(at));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 90s, 10m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => Some(value),
+        "m" => value.checked_mul(60),
+        "h" => value.checked_mul(3600),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{text:?} is not a duration such as 90s, 10m or 1h"))?;
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
 /// Parses a certificate type by Apple's name (any case), refusing names Apple does not use.
 fn parse_certificate_type(text: &str) -> Result<CertificateType, String> {
     let upper = text.trim().to_ascii_uppercase().replace('-', "_");
@@ -615,6 +767,18 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_take_seconds_minutes_and_hours() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        for bad in ["", "m", "10 min", "1d", "-5s", "99999999999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -98,6 +98,12 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
             );
             return diagnosis;
         }
+        if let Some(team) = cause.downcast_ref::<ascert_team::TeamError>() {
+            let (exit, hint) = team_diagnosis(team);
+            diagnosis.exit = exit;
+            diagnosis.hint = hint.map(str::to_owned);
+            return diagnosis;
+        }
         if let Some(keystore) = cause.downcast_ref::<ascert_keystore::KeystoreError>() {
             if matches!(keystore, ascert_keystore::KeystoreError::KeyNotFound { .. }) {
                 diagnosis.exit = Exit::NotFound;
@@ -107,6 +113,50 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
         }
     }
     diagnosis
+}
+
+/// The exit code of a team store's failure, and what to do about it.
+fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) {
+    use ascert_team::TeamError as E;
+    match err {
+        E::WrongIdentity { .. } => (
+            Exit::Auth,
+            Some(
+                "check --identity (or ASCERT_TEAM_IDENTITY); `ascert team members list` shows whose keys open the store",
+            ),
+        ),
+        E::WrongPassphrase { .. } | E::InvalidMemberKey { .. } => (
+            Exit::Auth,
+            Some("check the member key (--identity) or the team passphrase (--passphrase-env and the like)"),
+        ),
+        E::AccessDenied { .. } => (
+            Exit::Auth,
+            Some(
+                "check the storage credentials (AWS_*, GOOGLE_*, AZURE_*) and what they may do on the store's prefix",
+            ),
+        ),
+        E::NoStore { .. } => (
+            Exit::NotFound,
+            Some("create the store with `ascert team init --store URL --member NAME=KEY`"),
+        ),
+        E::BucketNotFound { .. } | E::NotFound { .. } => (
+            Exit::NotFound,
+            Some("`ascert team list` shows what the store holds"),
+        ),
+        E::AlreadyExists { .. } | E::Conflict { .. } | E::ConcurrentChange { .. } => (Exit::Conflict, None),
+        E::InvalidUrl { .. } | E::Config { .. } | E::InvalidRecipient { .. } | E::InvalidInput { .. } => {
+            (Exit::Usage, None)
+        }
+        E::Tampered { .. } | E::KeyMismatch { .. } => (
+            Exit::Failure,
+            Some("the object was changed in storage and was not used; a member can push the identity again"),
+        ),
+        E::NewerFormat { .. } => (
+            Exit::Failure,
+            Some("a newer ascert wrote this store: upgrade ascert"),
+        ),
+        _ => (Exit::Failure, None),
+    }
 }
 
 fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use std::path::Path;
 
 /// Whether `text` looks like key material rather than a name or a path: it spans lines, holds a PEM
-/// armour line's dashes, or is a long run of base64 (mixed case and digits, no dot).
+/// armour line's dashes or an age secret key, or is a long run of base64 (mixed case and digits, no
+/// dot).
 pub(crate) fn looks_like_key_text(text: &str) -> bool {
     let base64_run = text.len() >= 40
         && !text.contains('.')
@@ -17,7 +18,10 @@ pub(crate) fn looks_like_key_text(text: &str) -> bool {
         && text.bytes().any(|b| b.is_ascii_uppercase())
         && text.bytes().any(|b| b.is_ascii_lowercase())
         && text.bytes().any(|b| b.is_ascii_digit());
-    text.contains(['\n', '\r']) || text.contains("-----") || base64_run
+    text.contains(['\n', '\r'])
+        || text.contains("-----")
+        || text.to_ascii_uppercase().contains("AGE-SECRET-KEY-")
+        || base64_run
 }
 
 /// Shows a path in a message, unless it looks like key text pasted where a path belongs.
@@ -104,6 +108,9 @@ mod tests {
             !looks_like_key_text("0123456789ABCDEF0123456789ABCDEF01234567"),
             "a SHA-1"
         );
+        assert!(looks_like_key_text(
+            "ci=AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
+        ));
     }
 
     #[test]

@@ -304,7 +304,7 @@ async fn obtain_identity(
     let reconciled = match reconciled {
         Ok(reconciled) => reconciled,
         Err(err) if err.is_conflict() => {
-            return Err(explain_conflict(api, Some(store), &request.certificate_type, err).await);
+            return Err(explain_conflict(api, Some(store), &[], &request.certificate_type, err).await);
         }
         Err(err) => {
             return Err(anyhow::Error::new(err).context(format!(
@@ -329,11 +329,14 @@ async fn obtain_identity(
     })
 }
 
-/// A 409: which certificates fill the slot (and which of them have their key in `store`), and how
-/// to free one.
-async fn explain_conflict(
+/// A 409: which certificates fill the slot (and which of them have their key in the local keystore
+/// `store`, or in the team store, whose identities are `shared`), and how to free one: the revoke
+/// command names a certificate whose key is nowhere here, if there is one, since revoking it loses
+/// nothing anyone can sign with.
+pub(crate) async fn explain_conflict(
     api: &CertificatesApi,
     store: Option<&Keystore>,
+    shared: &[String],
     certificate_type: &CertificateType,
     err: ascert_certificates::Error,
 ) -> anyhow::Error {
@@ -355,6 +358,7 @@ async fn explain_conflict(
         .collect();
     let mut message =
         format!("App Store Connect has no free slot for another {certificate_type} certificate: {apple}");
+    let mut keyless = None;
     for holder in &holders {
         message.push_str("\n  in use: ");
         message.push_str(&describe(holder));
@@ -364,8 +368,17 @@ async fn explain_conflict(
         if key_here {
             message.push_str(" (its key is in the local keystore)");
         }
+        let in_team = shared.contains(&holder.id);
+        if in_team {
+            message.push_str(" (its key is in the team store)");
+        }
+        if !key_here && !in_team && keyless.is_none() {
+            keyless = Some(holder.id.as_str());
+        }
     }
-    let example = holders.first().map_or("ID", |c| c.id.as_str());
+    let example = keyless
+        .or_else(|| holders.first().map(|c| c.id.as_str()))
+        .unwrap_or("ID");
     let hint = format!(
         "revoke one with `ascert certificates revoke {example}` and run this command again; \
          the key made for it is kept and will be reused"
@@ -400,7 +413,7 @@ async fn create_from_csr(
     let reconciled = match create.send_reconciled().await {
         Ok(reconciled) => reconciled,
         Err(err) if err.is_conflict() => {
-            return Err(explain_conflict(api, None, &args.certificate_type, err).await);
+            return Err(explain_conflict(api, None, &[], &args.certificate_type, err).await);
         }
         Err(err) => return Err(err.into()),
     };

@@ -10,6 +10,7 @@ pub(crate) mod keychain;
 pub(crate) mod keys;
 pub(crate) mod pkcs12;
 pub(crate) mod sandbox;
+pub(crate) mod team;
 
 use std::path::PathBuf;
 
@@ -156,6 +157,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Identities(command) => identities::run(&ctx, command).await,
         Command::Keychain(command) => keychain::run(&ctx, command),
         Command::Auth(command) => auth::run(&ctx, command).await,
+        Command::Team(command) => team::run(&ctx, command).await,
         Command::Sandbox(command) => sandbox::run(command).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completions { shell } => {

@@ -3,6 +3,7 @@
 //! 16 tasks and between 4 processes. One test binary, a module per area; each test starts its own
 //! server (about half a second) and stops it at the end.
 
+mod admin;
 mod conditions;
 mod errors;
 mod leases;

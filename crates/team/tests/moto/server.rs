@@ -4,6 +4,10 @@
 //! moto is found in the virtual environment `.ci/run` creates (`target/moto-venv`), then on `PATH`
 //! (or at `ASCERT_MOTO_SERVER`). If it cannot be started the test fails with the command that
 //! installs it: these tests never skip.
+//!
+//! This file uses only what every test binary of the workspace has (std, tokio, reqwest, tempfile,
+//! ascert-team), so the CLI's end-to-end tests include it too (`#[path]` in tests/e2e/team.rs);
+//! what needs more (IAM users, raw object access) is in `admin.rs`.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -15,19 +19,14 @@ use ascert_team::{StoreOptions, StoreUrl};
 /// The command that installs moto where these tests look first.
 pub(crate) const INSTALL: &str = "python3 -m venv target/moto-venv && target/moto-venv/bin/pip install 'moto[server]==5.2.5'  (or run .ci/run)";
 
-/// Credentials of an IAM user made on a server that enforces authentication.
-#[derive(Clone)]
-pub(crate) struct User {
-    pub(crate) access_key_id: String,
-    pub(crate) secret_access_key: String,
-}
-
 /// A running moto server; stopped when dropped.
 pub(crate) struct Moto {
     child: Child,
     pub(crate) endpoint: String,
     /// Holds the server's output files for as long as it runs.
     folder: tempfile::TempDir,
+    /// How the server ended, if it did while starting.
+    exit: Option<String>,
 }
 
 impl Moto {
@@ -44,6 +43,7 @@ impl Moto {
 
     async fn start_with(env: &[(&str, &str)]) -> Self {
         let program = find_moto_server();
+        let mut last = None;
         // A port that was free a moment ago may be taken by another test: try a few.
         for _ in 0..5 {
             let folder = tempfile::tempdir().unwrap();
@@ -62,14 +62,17 @@ impl Moto {
                 child,
                 endpoint: format!("http://127.0.0.1:{port}"),
                 folder,
+                exit: None,
             };
             if moto.wait_until_ready().await {
                 return moto;
             }
+            last = moto.exit.take();
         }
         panic!(
-            "moto_server ({}) did not start; its output is above. Install it: {INSTALL}",
-            program.display()
+            "moto_server ({}) did not start ({}). Install it: {INSTALL}",
+            program.display(),
+            last.as_deref().unwrap_or("it did not answer within 60 s")
         );
     }
 
@@ -80,7 +83,7 @@ impl Moto {
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let output = std::fs::read_to_string(self.folder.path().join("moto.err")).unwrap_or_default();
-                crate::report(&format!("moto_server exited ({status}):\n{output}"));
+                self.exit = Some(format!("moto_server exited ({status}):\n{output}"));
                 return false;
             }
             let probe = client
@@ -108,54 +111,6 @@ impl Moto {
             "create bucket {bucket}: {}",
             response.status()
         );
-    }
-
-    /// Creates an IAM user with an access key and an inline policy allowing `actions` (2+1+1 = 3
-    /// unauthenticated actions of the server's free ones).
-    pub(crate) async fn create_user(&self, name: &str, actions: &[&str]) -> User {
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
-        })
-        .to_string();
-        self.iam(&[("Action", "CreateUser"), ("UserName", name)]).await;
-        let key = self
-            .iam(&[("Action", "CreateAccessKey"), ("UserName", name)])
-            .await;
-        self.iam(&[
-            ("Action", "PutUserPolicy"),
-            ("UserName", name),
-            ("PolicyName", "ascert-test"),
-            ("PolicyDocument", &policy),
-        ])
-        .await;
-        User {
-            access_key_id: between(&key, "<AccessKeyId>", "</AccessKeyId>"),
-            secret_access_key: between(&key, "<SecretAccessKey>", "</SecretAccessKey>"),
-        }
-    }
-
-    /// An IAM query request, routed to IAM by the credential scope of an (unchecked) signature.
-    async fn iam(&self, params: &[(&str, &str)]) -> String {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(params.iter().copied().chain([("Version", "2010-05-08")]))
-            .finish();
-        let response = reqwest::Client::new()
-            .post(format!("{}/", self.endpoint))
-            .header(
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            )
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert!(status.is_success(), "IAM {params:?}: {status} {body}");
-        body
     }
 
     /// The URL of a store in `bucket` under `prefix`.
@@ -189,30 +144,6 @@ impl Moto {
             ("AWS_SECRET_ACCESS_KEY", "test".into()),
         ]
     }
-
-    /// An `object_store` S3 client for reading and changing objects behind the crate's back.
-    pub(crate) fn raw(&self, bucket: &str) -> object_store::aws::AmazonS3 {
-        self.raw_as(
-            bucket,
-            &User {
-                access_key_id: "test".into(),
-                secret_access_key: "test".into(),
-            },
-        )
-    }
-
-    /// The same, as an IAM user of a server that enforces authentication.
-    pub(crate) fn raw_as(&self, bucket: &str, user: &User) -> object_store::aws::AmazonS3 {
-        object_store::aws::AmazonS3Builder::new()
-            .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
-            .with_region("us-east-1")
-            .with_bucket_name(bucket)
-            .with_access_key_id(&user.access_key_id)
-            .with_secret_access_key(&user.secret_access_key)
-            .build()
-            .unwrap()
-    }
 }
 
 impl Drop for Moto {
@@ -220,12 +151,6 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn between(text: &str, start: &str, end: &str) -> String {
-    let from = text.find(start).unwrap_or_else(|| panic!("no {start} in {text}")) + start.len();
-    let to = from + text[from..].find(end).unwrap();
-    text[from..to].to_owned()
 }
 
 fn free_port() -> u16 {

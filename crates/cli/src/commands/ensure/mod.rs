@@ -1,7 +1,10 @@
 //! `ascert identities ensure`: make sure a valid signing identity of a type is here, the one step
-//! a CI job or a new laptop needs. It reuses a paired identity whose certificate App Store Connect
-//! still lists as active and that is far enough from expiring, and creates one (through the safe
-//! flow of `certificates create`) only when there is none; then exports or installs it.
+//! a CI job or a new laptop needs. It reuses an identity whose certificate App Store Connect still
+//! lists as active and that is far enough from expiring, and creates one only when there is none;
+//! then exports or installs it. Without a team store the local keystore is the source (this file,
+//! through the safe flow of `certificates create`); with `--store` the team store is (`store.rs`).
+
+mod store;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -42,9 +45,13 @@ pub(crate) struct Ensured {
     /// The keychain install, if `--keychain` asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) keychain: Option<KeychainInstall>,
+    /// The team store it came from (or was shared through), with `--store`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) store: Option<String>,
 }
 
-/// A usable identity: the certificate as Apple lists it, parsed, and its local key.
+/// A usable identity: the certificate as Apple lists it, parsed, and its key (in the local
+/// keystore).
 struct Found {
     certificate: Certificate,
     leaf: CertificateInfo,
@@ -81,6 +88,9 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         }
         None => None,
     };
+    if args.team.store.is_some() {
+        crate::commands::team::store_url(&args.team)?;
+    }
     let api = ctx.api()?;
     let store = ctx.keystore()?;
     let now = OffsetDateTime::now_utc();
@@ -93,9 +103,21 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         .await?;
     spinner.finish_and_clear();
     let not_before = now + Duration::days(i64::from(args.min_days_left));
-    let (outcome, found) = match usable(&store, &listed, &args.certificate_type, not_before)? {
-        Some(found) => ("reused", found),
-        None => create(ctx, &api, &store, &args, now).await?,
+    let (outcome, found) = if args.team.store.is_some() {
+        let run = store::StoreRun {
+            ctx,
+            args: &args,
+            api: &api,
+            keystore: &store,
+            listed: &listed,
+            not_before,
+        };
+        run.ensure().await?
+    } else {
+        match usable(&store, &listed, &args.certificate_type, not_before)? {
+            Some(found) => ("reused", found),
+            None => create(ctx, &api, &store, &args, now).await?,
+        }
     };
     let mut ensured = Ensured {
         outcome,
@@ -106,6 +128,12 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         key_id: found.key.to_string(),
         p12: None,
         keychain: None,
+        store: args
+            .team
+            .store
+            .as_deref()
+            .and_then(|url| url.parse::<ascert_team::StoreUrl>().ok())
+            .map(|url| url.to_string()),
     };
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {

@@ -1,0 +1,185 @@
+//! `ascert team init | keygen | members list/add/remove`: who can open a team store.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use ascert_keystore::{FileMode, write_atomic};
+use ascert_team::{InitOptions, Member, MemberKey, MembershipChange, StoreOptions, TeamStore};
+use secrecy::ExposeSecret as _;
+use serde::Serialize;
+
+use super::{member_key, open, parse_member, read_passphrase, store_url};
+use crate::cli::{MembersCommand, StoreArgs};
+use crate::commands::Context;
+use crate::failure::UserError;
+use crate::password::MIN_LENGTH;
+
+/// One member, as `members list` shows it.
+#[derive(Debug, Serialize)]
+struct MemberRow {
+    name: String,
+    kind: &'static str,
+    recipient: String,
+}
+
+fn rows(members: &[Member]) -> Vec<MemberRow> {
+    members
+        .iter()
+        .map(|m| MemberRow {
+            name: m.name.clone(),
+            kind: m.recipient.kind(),
+            recipient: m.recipient.to_string(),
+        })
+        .collect()
+}
+
+/// `team init`: a new store with its first members, and the passphrase member if asked for.
+pub(super) async fn init(
+    ctx: &Context,
+    args: &StoreArgs,
+    members: &[String],
+    with_passphrase: bool,
+) -> Result<()> {
+    let url = store_url(args)?;
+    let members: Vec<Member> = members.iter().map(|m| parse_member(m)).collect::<Result<_>>()?;
+    if members.is_empty() && !with_passphrase {
+        return Err(UserError::usage("a team store needs at least one member")
+            .hint("add --member NAME=KEY (an age recipient, an SSH public key or a .pub file), or --with-passphrase")
+            .into());
+    }
+    let mut options = InitOptions::new();
+    for member in &members {
+        options = options.member(member.clone());
+    }
+    if with_passphrase {
+        let passphrase = read_passphrase(ctx, args, true)?;
+        if passphrase.expose_secret().chars().count() < MIN_LENGTH {
+            return Err(UserError::usage(format!(
+                "the team passphrase is shorter than {MIN_LENGTH} characters"
+            ))
+            .hint("anyone who can read the store can guess at it offline: use a long random one")
+            .into());
+        }
+        options = options.passphrase(passphrase);
+    }
+    let spinner = ctx.out.spinner("Creating the team store…");
+    let store = TeamStore::init(&url, &StoreOptions::new(), options).await?;
+    spinner.finish_and_clear();
+    let info = store.info();
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "store": store.url().to_string(),
+            "members": rows(&info.members),
+            "passphrase": info.passphrase_recipient.is_some(),
+        }));
+    }
+    ctx.out.note(format!(
+        "Created the team store {} with {} member{}{}.",
+        store.url(),
+        info.members.len(),
+        if info.members.len() == 1 { "" } else { "s" },
+        if info.passphrase_recipient.is_some() {
+            " and the team passphrase"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}
+
+/// `team keygen`: a new age identity for a member, written 0600; its recipient on stdout.
+pub(super) fn keygen(ctx: &Context, out: &Path, force: bool) -> Result<()> {
+    crate::target_file::check_new(out, force)?;
+    let key = MemberKey::generate();
+    let identity = key
+        .to_identity_file()
+        .context("the new member key cannot be written as an identity file")?;
+    write_atomic(out, identity.expose_secret().as_bytes(), FileMode::Secret)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let recipient = key
+        .recipients()
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    if ctx.out.json {
+        return ctx
+            .out
+            .json(&serde_json::json!({ "identity": out, "recipient": recipient }));
+    }
+    ctx.out.note(format!(
+        "Wrote a new age identity to {} (mode 0600); add it with `ascert team members add NAME={recipient}`.",
+        out.display()
+    ));
+    ctx.out.text(&format!("{recipient}\n"))
+}
+
+/// `team members …`.
+pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
+    match command {
+        MembersCommand::List { store } => {
+            let store = open(&store).await?;
+            let info = store.info();
+            let rows = rows(&info.members);
+            if ctx.out.json {
+                return ctx.out.json(&serde_json::json!({
+                    "members": rows,
+                    "passphrase": info.passphrase_recipient.is_some(),
+                    "revision": info.revision,
+                }));
+            }
+            ctx.out.table(
+                &["NAME", "KIND", "KEY"],
+                rows.into_iter()
+                    .map(|r| vec![r.name, r.kind.to_owned(), r.recipient])
+                    .collect(),
+            )?;
+            if info.passphrase_recipient.is_some() {
+                ctx.out.note("The team passphrase opens the store too.");
+            }
+            Ok(())
+        }
+        MembersCommand::Add { members, store } => {
+            let members: Vec<Member> = members.iter().map(|m| parse_member(m)).collect::<Result<_>>()?;
+            let team = open(&store).await?;
+            let me = member_key(ctx, &team, &store).await?;
+            let spinner = ctx.out.spinner("Re-encrypting every key to the new members…");
+            let change = team.add_members(members, &me).await?;
+            spinner.finish_and_clear();
+            report(ctx, &change, "Added")
+        }
+        MembersCommand::Remove { members, store } => {
+            let team = open(&store).await?;
+            let me = member_key(ctx, &team, &store).await?;
+            let which: Vec<&str> = members.iter().map(String::as_str).collect();
+            let spinner = ctx.out.spinner("Re-encrypting every key without them…");
+            let change = team.remove_members(&which, &me).await?;
+            spinner.finish_and_clear();
+            report(ctx, &change, "Removed")?;
+            ctx.out.note(
+                "A removed member may have kept copies of every key they could read: revoke the certificates \
+                 they should no longer sign with (`ascert certificates revoke ID`), let the next \
+                 `identities ensure` create new ones, and `ascert team prune` the old ones.",
+            );
+            Ok(())
+        }
+    }
+}
+
+fn report(ctx: &Context, change: &MembershipChange, verb: &str) -> Result<()> {
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "revision": change.revision,
+            "members": rows(&change.members),
+            "reencrypted": change.reencrypted,
+        }));
+    }
+    ctx.out.note(format!(
+        "{verb}; the store has {} member{} (revision {}), and {} key{} were re-encrypted.",
+        change.members.len(),
+        if change.members.len() == 1 { "" } else { "s" },
+        change.revision,
+        change.reencrypted,
+        if change.reencrypted == 1 { "" } else { "s" },
+    ));
+    Ok(())
+}

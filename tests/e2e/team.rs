@@ -1,0 +1,490 @@
+//! `ascert team …` and `identities ensure --store` against the in-process sandbox and a real
+//! S3-protocol server (moto, started per test on loopback; `.ci/run` installs it, and without it
+//! these tests fail with the install command, never skip): a fleet of runners starting together
+//! makes one certificate, a holder killed mid-request is taken over and its certificate adopted,
+//! full slots and foreign keys are refused with nothing written, and the team commands round-trip.
+
+#[allow(
+    dead_code,
+    reason = "the moto harness is shared with ascert-team's own tests; each binary uses part of it"
+)]
+#[path = "../../crates/team/tests/moto/server.rs"]
+mod moto;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ascert_sandbox::{Limits, Sandbox};
+
+use crate::support::{Env, Run, openssl, run};
+use moto::Moto;
+
+const BUCKET: &str = "signing";
+const P12_PASSWORD: &str = "team p12 password";
+const JANE_PUB: &str = include_str!("../../crates/team/tests/fixtures/ssh_ed25519.pub");
+const JANE_KEY: &str = "../../crates/team/tests/fixtures/ssh_ed25519";
+
+/// A sandbox, a moto server with a bucket, and the member key of a CI runner.
+struct Team {
+    env: Env,
+    moto: Moto,
+    store: String,
+    /// The CI runner's age identity file.
+    identity: PathBuf,
+}
+
+impl Team {
+    async fn start(builder: ascert_sandbox::SandboxBuilder) -> Team {
+        let env = Env::with(builder).await;
+        let moto = Moto::start().await;
+        moto.create_bucket(BUCKET).await;
+        let identity = env.path("ci.agekey");
+        let mut team = Team {
+            env,
+            moto,
+            store: format!("s3://{BUCKET}/team-a"),
+            identity,
+        };
+        let keygen = team
+            .run(&[], &["team", "keygen", "--out", team.identity.to_str().unwrap()])
+            .await;
+        let recipient = keygen.ok().trim().to_owned();
+        assert!(recipient.starts_with("age1"), "{recipient}");
+        let member = format!("ci={recipient}");
+        let jane = format!("jane={}", team.env.path("jane.pub").display());
+        std::fs::write(team.env.path("jane.pub"), JANE_PUB).unwrap();
+        let store = team.store.clone();
+        team.run(
+            &[],
+            &[
+                "team", "init", "--store", &store, "--member", &member, "--member", &jane,
+            ],
+        )
+        .await
+        .ok();
+        team.store = store;
+        team
+    }
+
+    /// `ascert` with this sandbox's API key, the moto server's settings and `vars`.
+    fn command(&self, vars: &[(&str, &str)], args: &[&str]) -> Command {
+        let mut command = self.env.bare();
+        command
+            .envs(self.moto.env())
+            .env("ASCERT_P12_PASSWORD", P12_PASSWORD)
+            .envs(vars.iter().copied())
+            .arg("--api-key")
+            .arg(&self.env.api_key_json)
+            .args(args);
+        command
+    }
+
+    async fn run(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        run(self.command(vars, args)).await
+    }
+
+    /// `identities ensure --store … --identity ci.agekey --json` in the runner folder `home`.
+    fn ensure(&self, home: &Path, extra: &[&str]) -> Command {
+        self.ensure_as(home, &self.identity, extra)
+    }
+
+    /// The same with another member key.
+    fn ensure_as(&self, home: &Path, identity: &Path, extra: &[&str]) -> Command {
+        let mut args = vec![
+            "identities",
+            "ensure",
+            "--store",
+            &self.store,
+            "--identity",
+            identity.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let mut command = self.command(&[], &args);
+        command.env("ASCERT_HOME", home).current_dir(home);
+        command
+    }
+
+    /// Every object in the bucket, with its `ETag`: what "nothing written" is checked against.
+    async fn objects(&self) -> BTreeSet<String> {
+        let listing = reqwest::Client::new()
+            .get(format!("{}/{BUCKET}?list-type=2", self.moto.endpoint))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        listing
+            .split("<Contents>")
+            .skip(1)
+            .map(|entry| {
+                let field = |name: &str| {
+                    entry
+                        .split(&format!("<{name}>"))
+                        .nth(1)
+                        .and_then(|rest| rest.split(&format!("</{name}>")).next())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                format!("{} {}", field("Key"), field("ETag"))
+            })
+            .collect()
+    }
+}
+
+fn runner_home(team: &Team, name: &str) -> PathBuf {
+    let home = team.env.path(name);
+    std::fs::create_dir_all(&home).unwrap();
+    home
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_runners_starting_together_make_one_certificate() {
+    const RUNNERS: usize = 8;
+    let team = Team::start(Sandbox::builder()).await;
+    let children: Vec<_> = (0..RUNNERS)
+        .map(|i| {
+            let home = runner_home(&team, &format!("runner-{i}"));
+            let mut command = team.ensure(&home, &["--type", "DISTRIBUTION", "--p12", "dist.p12"]);
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+            (home, command.spawn().unwrap())
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for (home, child) in children {
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "a runner failed:\n{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let p12 = home.join("dist.p12");
+        let info = openssl(&[
+            "pkcs12",
+            "-in",
+            p12.to_str().unwrap(),
+            "-nokeys",
+            "-passin",
+            &format!("pass:{P12_PASSWORD}"),
+            "-legacy",
+        ]);
+        assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
+        reports.push((json, stderr));
+    }
+    assert_eq!(
+        team.env.sandbox.certificate_count(),
+        1,
+        "exactly one certificate at Apple"
+    );
+    let ids: BTreeSet<&str> = reports
+        .iter()
+        .map(|(j, _)| j["certificate_id"].as_str().unwrap())
+        .collect();
+    let keys: BTreeSet<&str> = reports
+        .iter()
+        .map(|(j, _)| j["key_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let created = reports.iter().filter(|(j, _)| j["outcome"] == "created").count();
+    assert_eq!(created, 1, "one runner created, the others reused");
+    assert!(
+        reports.iter().any(|(_, stderr)| stderr.contains("Waiting for ")),
+        "runners that found the lease held said whom they waited for"
+    );
+    let objects = team.objects().await;
+    assert!(
+        objects
+            .iter()
+            .any(|o| o.contains("/identities/") && o.contains("key.age")),
+        "{objects:?}"
+    );
+    assert!(
+        !objects.iter().any(|o| o.contains("/pending/")),
+        "no pending key left: {objects:?}"
+    );
+
+    // The fast path afterwards: reused from the store, no lease, no new key.
+    let home = runner_home(&team, "late-runner");
+    let late = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    late.ok();
+    assert_eq!(late.json()["outcome"], "reused");
+    assert_eq!(late.json()["certificate_id"], *ids.first().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_holder_killed_during_its_request_is_taken_over_and_its_certificate_adopted() {
+    let team = Team::start(Sandbox::builder()).await;
+    team.env
+        .sandbox
+        .set_create_response_delay(Duration::from_secs(60));
+    let short_lease = [("ASCERT_TEAM_LEASE_TTL", "2s")];
+    let first = runner_home(&team, "first");
+    let mut command = team.ensure(&first, &["--type", "DEVELOPMENT"]);
+    command
+        .envs(short_lease)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut holder = command.spawn().unwrap();
+    // Apple has made the certificate; its answer is held back. Kill the runner now.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while team.env.sandbox.certificate_count() == 0 {
+        assert!(Instant::now() < deadline, "the create never reached the sandbox");
+        assert!(
+            holder.try_wait().unwrap().is_none(),
+            "the holder ended before its request"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    team.env.sandbox.set_create_response_delay(Duration::ZERO);
+    let objects = team.objects().await;
+    assert!(
+        objects.iter().any(|o| o.contains("/pending/DEVELOPMENT/")),
+        "{objects:?}"
+    );
+
+    let second = runner_home(&team, "second");
+    let mut command = team.ensure(&second, &["--type", "DEVELOPMENT"]);
+    command.envs(short_lease);
+    let next = run(command).await;
+    next.ok();
+    let json = next.json();
+    assert_eq!(json["outcome"], "adopted", "{}", next.stderr);
+    assert_eq!(
+        team.env.sandbox.certificate_count(),
+        1,
+        "Apple holds one new certificate"
+    );
+    let objects = team.objects().await;
+    let id = json["certificate_id"].as_str().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o.contains(&format!("/identities/{id}/key.age"))),
+        "the store holds its key: {objects:?}"
+    );
+    assert!(!objects.iter().any(|o| o.contains("/pending/")), "{objects:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_slots_and_foreign_keys_are_refused_with_nothing_written() {
+    let limits = Limits {
+        distribution_per_team: 1,
+        ..Limits::default()
+    };
+    let team = Team::start(Sandbox::builder().limits(limits)).await;
+    // Someone made the team's one Distribution certificate by hand, elsewhere.
+    let elsewhere = runner_home(&team, "elsewhere");
+    let made = team
+        .run(
+            &[("ASCERT_HOME", elsewhere.to_str().unwrap())],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DISTRIBUTION",
+                "--common-name",
+                "A",
+                "--email",
+                "a@example.com",
+                "--json",
+            ],
+        )
+        .await;
+    made.ok();
+    let holder = made.json()["certificate"]["id"].as_str().unwrap().to_owned();
+
+    let runner = runner_home(&team, "runner");
+    let full = run(team.ensure(&runner, &["--type", "DISTRIBUTION"])).await;
+    let stderr = full.fails_with(5);
+    let error: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    let message = error["error"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("in use: {holder} (DISTRIBUTION")),
+        "{message}"
+    );
+    assert!(
+        error["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("ascert certificates revoke {holder}")),
+        "{error}"
+    );
+    assert_eq!(team.env.sandbox.certificate_count(), 1);
+
+    // A key that is not a member's: exit 3, and the bucket exactly as it was.
+    let before = team.objects().await;
+    let stranger = team.env.path("stranger.agekey");
+    team.run(&[], &["team", "keygen", "--out", stranger.to_str().unwrap()])
+        .await
+        .ok();
+    let refused = run(team.ensure_as(&runner, &stranger, &["--type", "DEVELOPMENT"])).await;
+    let stderr = refused.fails_with(3);
+    assert!(stderr.contains("none of the given keys can decrypt"), "{stderr}");
+    assert_eq!(team.objects().await, before, "nothing written");
+    assert_eq!(team.env.sandbox.certificate_count(), 1, "nothing asked of Apple");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[allow(clippy::too_many_lines, reason = "one team's life, read top to bottom")]
+async fn the_team_commands_share_list_fetch_prune_and_change_members() {
+    let team = Team::start(Sandbox::builder()).await;
+    let store = team.store.clone();
+    let identity = team.identity.display().to_string();
+
+    let members = team
+        .run(&[], &["team", "members", "list", "--store", &store, "--json"])
+        .await;
+    members.ok();
+    let members = members.json();
+    let names: Vec<&str> = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ci", "jane"]);
+    assert_eq!(members["members"][1]["kind"], "ssh-ed25519");
+
+    // A developer's identity, shared; then fetched on a runner that never saw it.
+    let laptop = runner_home(&team, "laptop");
+    let laptop_vars = [("ASCERT_HOME", laptop.to_str().unwrap())];
+    let made = team
+        .run(
+            &laptop_vars,
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DEVELOPMENT",
+                "--common-name",
+                "Jane",
+                "--email",
+                "j@example.com",
+                "--json",
+            ],
+        )
+        .await;
+    made.ok();
+    let id = made.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    let pushed = team
+        .run(&laptop_vars, &["team", "push", "--store", &store, "--json"])
+        .await;
+    pushed.ok();
+    assert_eq!(pushed.json()[0]["certificate_id"], id.as_str());
+
+    let listed = team
+        .run(&[], &["team", "list", "--store", &store, "--json"])
+        .await;
+    listed.ok();
+    assert_eq!(listed.json()[0]["certificate_id"], id.as_str());
+    assert_eq!(listed.json()[0]["state"], "valid");
+
+    let runner = runner_home(&team, "runner");
+    let runner_vars = [("ASCERT_HOME", runner.to_str().unwrap())];
+    let pulled = team
+        .run(
+            &runner_vars,
+            &[
+                "team",
+                "pull",
+                "--store",
+                &store,
+                "--identity",
+                &identity,
+                "--json",
+            ],
+        )
+        .await;
+    pulled.ok();
+    assert_eq!(pulled.json()[0]["certificate_id"], id.as_str());
+    let identities = team
+        .run(&runner_vars, &["identities", "list", "--json"])
+        .await
+        .json();
+    assert!(
+        identities
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["certificate_id"] == id.as_str() && i["status"] == "paired"),
+        "{identities}"
+    );
+    // Jane's SSH key opens the store as well.
+    let jane = runner_home(&team, "jane");
+    let jane_key = Path::new(env!("CARGO_MANIFEST_DIR")).join(JANE_KEY);
+    let pulled = team
+        .run(
+            &[("ASCERT_HOME", jane.to_str().unwrap())],
+            &[
+                "team",
+                "pull",
+                "--store",
+                &store,
+                "--identity",
+                jane_key.to_str().unwrap(),
+            ],
+        )
+        .await;
+    pulled.ok();
+
+    // Jane leaves: her key no longer opens anything.
+    let removed = team
+        .run(
+            &[],
+            &[
+                "team",
+                "members",
+                "remove",
+                "jane",
+                "--store",
+                &store,
+                "--identity",
+                &identity,
+            ],
+        )
+        .await;
+    assert!(removed.ok().is_empty());
+    assert!(
+        removed.stderr.contains("revoke the certificates"),
+        "{}",
+        removed.stderr
+    );
+    let refused = team
+        .run(
+            &[("ASCERT_HOME", jane.to_str().unwrap())],
+            &[
+                "team",
+                "pull",
+                "--store",
+                &store,
+                "--identity",
+                jane_key.to_str().unwrap(),
+            ],
+        )
+        .await;
+    refused.fails_with(3);
+
+    // Revoked at Apple: listed as such, and pruned.
+    team.run(&[], &["certificates", "revoke", &id, "--yes"])
+        .await
+        .ok();
+    let listed = team.run(&[], &["team", "list", "--store", &store]).await;
+    assert!(listed.ok().contains("revoked or missing"), "{}", listed.stdout);
+    let refused = team.run(&[], &["team", "prune", "--store", &store]).await;
+    refused.fails_with(2);
+    let pruned = team
+        .run(&[], &["team", "prune", "--store", &store, "--yes", "--json"])
+        .await;
+    pruned.ok();
+    assert_eq!(pruned.json()[0], id.as_str());
+    let listed = team
+        .run(&[], &["team", "list", "--store", &store, "--json"])
+        .await;
+    assert_eq!(listed.json(), serde_json::json!([]));
+}
