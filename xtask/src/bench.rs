@@ -11,7 +11,9 @@
 //!   ([`process`]);
 //! - token signing: signatures per run of requests, and one signature's cost ([`tokens`]);
 //! - cold start: `ascert --version` and a one-page list against a one-request floor;
-//! - identity creation step by step ([`identity`]).
+//! - identity creation step by step ([`identity`]);
+//! - `identities ensure --store` when the team store has the identity, beside one list call and one
+//!   store read ([`team`]).
 //!
 //! It prints a table and rewrites the generated part of docs/benchmarks.md ([`report`]). Numbers
 //! on a shared machine are noisy: everything is a median, and goals are ratios to a baseline of the
@@ -22,6 +24,7 @@ mod list;
 mod process;
 mod report;
 mod stats;
+mod team;
 mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -486,6 +489,8 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             command: "the same runs".to_owned(),
         });
     }
+    // 6. The team store's fast path.
+    team::measure(&mut out, &ascert, &small, work.path(), plan).await?;
     drop((big, middle, small));
     Ok(out)
 }

@@ -71,8 +71,16 @@ impl Ascert {
     /// # Errors
     /// When it cannot start or fails.
     pub(crate) fn time(&self, args: &[&str]) -> Result<Run> {
+        self.time_with(args, &[])
+    }
+
+    /// Like [`Ascert::time`], with these environment variables set too.
+    ///
+    /// # Errors
+    /// When it cannot start or fails.
+    pub(crate) fn time_with(&self, args: &[&str], env: &[(String, String)]) -> Result<Run> {
         let mut command = self.command(&self.binary, args);
-        command.stdout(null()?);
+        command.stdout(null()?).envs(env.iter().map(|(k, v)| (k, v)));
         let started = Instant::now();
         let output = command.output().context("cannot start ascert")?;
         let wall = started.elapsed();
