@@ -488,3 +488,72 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         .await;
     assert_eq!(listed.json(), serde_json::json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_passphrase_opens_the_store_and_a_wrong_one_is_refused() {
+    let env = Env::start().await;
+    let moto = Moto::start().await;
+    moto.create_bucket(BUCKET).await;
+    let team = Team {
+        env,
+        moto,
+        store: format!("s3://{BUCKET}/with-passphrase"),
+        identity: PathBuf::new(),
+    };
+    let store = team.store.clone();
+    let passphrase = [("ASCERT_TEAM_PASSPHRASE", "a long team passphrase 4f1")];
+    let short = team
+        .run(
+            &[("ASCERT_TEAM_PASSPHRASE", "short")],
+            &["team", "init", "--store", &store, "--with-passphrase"],
+        )
+        .await;
+    assert!(
+        short.fails_with(2).contains("shorter than 12 characters"),
+        "{}",
+        short.stderr
+    );
+    team.run(
+        &passphrase,
+        &["team", "init", "--store", &store, "--with-passphrase"],
+    )
+    .await
+    .ok();
+
+    // No member key file: the passphrase member opens the store, creates, then reuses.
+    let runner = runner_home(&team, "runner");
+    let runner_vars = [passphrase[0], ("ASCERT_HOME", runner.to_str().unwrap())];
+    let ensure = [
+        "identities",
+        "ensure",
+        "--type",
+        "DEVELOPMENT",
+        "--store",
+        &store,
+        "--json",
+    ];
+    let first = team.run(&runner_vars, &ensure).await;
+    first.ok();
+    assert_eq!(first.json()["outcome"], "created");
+    let second = team.run(&runner_vars, &ensure).await;
+    second.ok();
+    assert_eq!(second.json()["outcome"], "reused");
+
+    let before = team.objects().await;
+    let wrong = team
+        .run(
+            &[
+                ("ASCERT_TEAM_PASSPHRASE", "not the team passphrase"),
+                ("ASCERT_HOME", runner.to_str().unwrap()),
+            ],
+            &ensure,
+        )
+        .await;
+    let stderr = wrong.fails_with(3);
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    assert!(
+        !stderr.contains("not the team passphrase"),
+        "the passphrase is never shown: {stderr}"
+    );
+    assert_eq!(team.objects().await, before, "nothing written");
+}
