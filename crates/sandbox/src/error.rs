@@ -47,6 +47,14 @@ pub enum SandboxError {
         #[source]
         source: serde_json::Error,
     },
+    /// A folder for the sandbox's API key that is a symbolic link, another user's, or open to others.
+    #[error("{} cannot hold the sandbox's API key: {reason}", path.display())]
+    UnsafeFolder {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A builder setting is out of range.
     #[error("invalid sandbox setting: {0}")]
     InvalidSetting(String),

@@ -9,11 +9,11 @@ use std::path::Path;
 
 use crate::SandboxError;
 
-/// Creates `dir` (and its parents) with mode 0700 when it does not exist.
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist; an existing one must be a
+/// real folder (not a symbolic link), owned by this user and closed to group and others, as the
+/// keystore requires of its own: whoever controls the folder controls the key written into it.
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -22,7 +22,34 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
             action: "create the folder",
             path: dir.to_path_buf(),
             source,
-        })
+        })?;
+    let unsafe_folder = |reason: String| SandboxError::UnsafeFolder {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let metadata = fs::symlink_metadata(dir).map_err(|source| SandboxError::Io {
+        action: "inspect the folder",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if metadata.file_type().is_symlink() {
+        return Err(unsafe_folder("it is a symbolic link".into()));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if metadata.uid() != me {
+        return Err(unsafe_folder(format!(
+            "it is owned by user {}, not by you ({me})",
+            metadata.uid()
+        )));
+    }
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(unsafe_folder(format!(
+            "it is open to other users (mode {mode:o}); run `chmod 700 {}` or give a new folder",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically with mode 0600.
@@ -84,5 +111,38 @@ mod tests {
             0o700
         );
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_open_linked_or_foreign_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        let err = create_private_dir(&open).unwrap_err();
+        assert!(
+            err.to_string().contains("open to other users (mode 755)"),
+            "{err}"
+        );
+
+        let real = dir.path().join("real");
+        create_private_dir(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = create_private_dir(&link).unwrap_err();
+        assert!(err.to_string().ends_with("it is a symbolic link"), "{err}");
+
+        // Someone else's folder: as root (CI), one handed to another user; otherwise root's own.
+        let me = rustix::process::geteuid().as_raw();
+        let foreign = if me == 0 {
+            let theirs = dir.path().join("theirs");
+            create_private_dir(&theirs).unwrap();
+            std::os::unix::fs::chown(&theirs, Some(4321), None).unwrap();
+            theirs
+        } else {
+            std::path::PathBuf::from("/")
+        };
+        let err = create_private_dir(&foreign).unwrap_err();
+        assert!(err.to_string().contains(&format!("not by you ({me})")), "{err}");
     }
 }

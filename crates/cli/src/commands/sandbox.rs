@@ -118,7 +118,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     if let Some(pem) = sandbox.tls_ca_pem() {
         let path = args.key_out.join("ca.pem");
-        std::fs::write(&path, pem).with_context(|| format!("could not write {}", path.display()))?;
+        // Atomically, replacing (never following) whatever is at the path; public, as a CA certificate is.
+        ascert_keystore::write_atomic(&path, pem.as_bytes(), ascert_keystore::FileMode::Public)
+            .with_context(|| format!("could not write {}", path.display()))?;
         ready["ca_pem"] = serde_json::json!(absolute(&path));
     }
     announce(&ready);
