@@ -122,7 +122,7 @@ pub(super) async fn measure(
         baseline: "-".to_owned(),
         goal: "-".to_owned(),
         verdict: Verdict::Info,
-        command: "reqwest GET of the store's header object from moto, one new connection each".to_owned(),
+        command: "TeamStore::open against moto: a new client and one GET of the header object".to_owned(),
     });
     Ok(())
 }
@@ -131,18 +131,19 @@ fn strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
-/// One read of an object of the store, as a runner pays it: a new connection and a GET.
+/// One read of an object of the store, as a runner pays it: `TeamStore::open`, which makes a new
+/// client (a new connection) and reads the store's header object.
 async fn store_read(moto: &moto::Moto, runs: usize) -> Result<Samples> {
-    let url = format!("{}/bench/team/ascert-team.json", moto.endpoint);
+    let url: ascert_team::StoreUrl = "s3://bench/team".parse()?;
+    let options = moto.open_options("bench");
     let mut samples = Samples::default();
     for run in 0..=runs {
         let started = Instant::now();
-        let client = reqwest::Client::builder().no_proxy().build()?;
-        let response = client.get(&url).send().await?;
-        ensure!(response.status().is_success(), "GET {url}: {}", response.status());
-        response.bytes().await?;
+        let store = ascert_team::TeamStore::open(&url, &options).await?;
+        let elapsed = started.elapsed();
+        drop(store);
         if run > 0 {
-            samples.push(started.elapsed());
+            samples.push(elapsed);
         }
     }
     Ok(samples)
