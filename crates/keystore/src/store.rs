@@ -478,6 +478,15 @@ impl Keystore {
             });
         }
         let mut record = self.record(id)?;
+        // Recording the same certificate again writes nothing (no fsyncs on a path every CI run takes).
+        let unchanged = record.serial_number.as_deref() == Some(certificate.serial())
+            && certificate
+                .api_id()
+                .is_none_or(|api_id| record.certificate_id.as_deref() == Some(api_id))
+            && fs::read(self.certificate_path(id)).is_ok_and(|der| der == certificate.der());
+        if unchanged {
+            return Ok(record);
+        }
         // The certificate goes beside its key before the record says it exists.
         write_atomic(&self.certificate_path(id), certificate.der(), FileMode::Public)?;
         if let Some(api_id) = certificate.api_id() {
@@ -805,6 +814,21 @@ mod tests {
         #[cfg(unix)]
         assert_eq!(mode_of(&store.certificate_path(&record.key_id)), 0o644);
         assert_eq!(store.record(&record.key_id).unwrap(), updated);
+        // Recording the same certificate again writes nothing: the files are the same inodes.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let inodes = || {
+                [
+                    store.record_path(&record.key_id),
+                    store.certificate_path(&record.key_id),
+                ]
+                .map(|p| fs::metadata(p).unwrap().ino())
+            };
+            let before = inodes();
+            assert_eq!(store.set_certificate(&record.key_id, &leaf).unwrap(), updated);
+            assert_eq!(inodes(), before);
+        }
         let other = KeyId::of_spki(b"other");
         assert!(matches!(
             store.set_certificate(&other, &leaf).unwrap_err(),

@@ -138,7 +138,16 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
         assert_eq!(fetched.key.pkcs8_der(), key.pkcs8_der());
         assert_eq!(fetched.certificate.der(), certificate.der());
         assert_eq!(fetched.record, pushed);
+        // From a listed record: the same identity, one read fewer.
+        let listed = store.fetch_listed(pushed.clone(), member).await.unwrap();
+        assert_eq!(listed.key.pkcs8_der(), key.pkcs8_der());
+        assert_eq!(listed.certificate.der(), certificate.der());
     }
+    // A record that names another key than the one stored is refused.
+    let mut forged = pushed.clone();
+    forged.public_key_sha256 = ascert_keystore::KeyId::of_spki(b"another key");
+    let error = store.fetch_listed(forged, &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
     // Pushing the same identity again is a no-op; the same id with another key is refused.
     assert_eq!(
         store

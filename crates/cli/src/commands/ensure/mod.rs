@@ -95,15 +95,21 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let store = ctx.keystore()?;
     let now = OffsetDateTime::now_utc();
     let spinner = ctx.out.spinner("Listing certificates…");
-    let listed = api
+    let listing = api
         .list()
         .certificate_type(args.certificate_type.clone())
         .limit(200)?
-        .all()
-        .await?;
+        .all();
+    // With a team store, the store is opened and listed while Apple answers.
+    let (listed, prepared) = if args.team.store.is_some() {
+        let (listed, prepared) = tokio::join!(listing, store::prepare(ctx, &args.team));
+        (listed?, Some(prepared?))
+    } else {
+        (listing.await?, None)
+    };
     spinner.finish_and_clear();
     let not_before = now + Duration::days(i64::from(args.min_days_left));
-    let (outcome, found) = if args.team.store.is_some() {
+    let (outcome, found) = if let Some(prepared) = prepared {
         let run = store::StoreRun {
             ctx,
             args: &args,
@@ -112,7 +118,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
             listed: &listed,
             not_before,
         };
-        run.ensure().await?
+        run.ensure(prepared).await?
     } else {
         match usable(&store, &listed, &args.certificate_type, not_before)? {
             Some(found) => ("reused", found),

@@ -14,11 +14,13 @@ use anyhow::{Context as _, Result};
 use ascert_certificates::{CertificatesApi, Outcome};
 use ascert_keystore::{CertificateInfo, Keystore, PrivateKey, create_csr};
 use ascert_models::{Certificate, CertificateType};
-use ascert_team::{Lease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError, TeamStore};
+use ascert_team::{
+    IdentityRecord, Lease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError, TeamStore,
+};
 use time::OffsetDateTime;
 
 use super::Found;
-use crate::cli::{EnsureArgs, parse_duration};
+use crate::cli::{EnsureArgs, StoreArgs, parse_duration};
 use crate::commands::Context;
 use crate::commands::create::explain_conflict;
 use crate::commands::team::{self, keep_locally};
@@ -49,14 +51,12 @@ impl StoreRun<'_> {
         &self.args.certificate_type
     }
 
-    /// Opens the store and this member's key, then finds or makes the identity.
-    pub(super) async fn ensure(&self) -> Result<(&'static str, Found)> {
-        let team = team::open(&self.args.team).await?;
-        let me = team::member_key(self.ctx, &team, &self.args.team).await?;
-        check_member(&team, &me)?;
+    /// Finds or makes the identity, with the store `prepare` opened.
+    pub(super) async fn ensure(&self, prepared: Prepared) -> Result<(&'static str, Found)> {
+        let Prepared { team, me, records } = prepared;
         let mut known: BTreeMap<String, Certificate> =
             self.listed.iter().map(|c| (c.id.clone(), c.clone())).collect();
-        if let Some(found) = self.look_in_store(&team, &me, &mut known).await? {
+        if let Some(found) = self.use_records(&team, &me, &mut known, records).await? {
             return Ok(("reused", found));
         }
         let lease = self.take_lease(&team, &me, &mut known).await?;
@@ -78,9 +78,19 @@ impl StoreRun<'_> {
         me: &MemberKey,
         known: &mut BTreeMap<String, Certificate>,
     ) -> Result<Option<Found>> {
-        let mut records: Vec<_> = team
-            .identities()
-            .await?
+        let records = team.identities().await?;
+        self.use_records(team, me, known, records).await
+    }
+
+    /// [`StoreRun::look_in_store`] over records already listed.
+    async fn use_records(
+        &self,
+        team: &TeamStore,
+        me: &MemberKey,
+        known: &mut BTreeMap<String, Certificate>,
+        records: Vec<IdentityRecord>,
+    ) -> Result<Option<Found>> {
+        let mut records: Vec<_> = records
             .into_iter()
             .filter(|r| &r.certificate_type == self.certificate_type() && r.expires > self.not_before)
             .collect();
@@ -106,17 +116,15 @@ impl StoreRun<'_> {
             if !usable {
                 continue;
             }
-            let shared = team.fetch(&record.certificate_id, me).await?;
-            keep_locally(
-                self.keystore,
-                &shared.key,
-                &shared.certificate,
-                &format!("team {}", record.certificate_id),
-            )?;
+            let label = format!("team {}", record.certificate_id);
+            let shared = team.fetch_listed(record, me).await?;
+            // Apple's copy, with its id, is what the local keystore records.
+            let leaf = CertificateInfo::from_model(certificate).unwrap_or(shared.certificate);
+            keep_locally(self.keystore, &shared.key, &leaf, &label)?;
             return Ok(Some(Found {
                 certificate: certificate.clone(),
                 key: shared.key.id(),
-                leaf: shared.certificate,
+                leaf,
             }));
         }
         Ok(None)
@@ -370,6 +378,23 @@ impl StoreRun<'_> {
             ))),
         }
     }
+}
+
+/// The team store opened, this member's key read and checked, and the identities listed: done while
+/// the list call to Apple is in flight, so the store's latency hides behind Apple's.
+pub(super) struct Prepared {
+    team: TeamStore,
+    me: MemberKey,
+    records: Vec<IdentityRecord>,
+}
+
+/// Opens the store of `--store` for this member and lists its identities.
+pub(super) async fn prepare(ctx: &Context, args: &StoreArgs) -> Result<Prepared> {
+    let team = team::open(args).await?;
+    let me = team::member_key(ctx, &team, args).await?;
+    check_member(&team, &me)?;
+    let records = team.identities().await?;
+    Ok(Prepared { team, me, records })
 }
 
 /// What waiting for the lease ended with.

@@ -267,18 +267,20 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
     let listed = listed_at_apple(&api, records.iter().map(|r| r.certificate_type.clone())).await?;
     let mut pulled = Vec::new();
     for record in records {
-        if !listed.contains_key(&record.certificate_id) {
+        let Some(apple) = listed.get(&record.certificate_id) else {
             ctx.out.note(format!(
                 "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
                 record.certificate_id, record.certificate_type
             ));
             continue;
-        }
+        };
         let shared = team.fetch(&record.certificate_id, &me).await?;
+        // Apple's copy, with its id, is what the local keystore records.
+        let leaf = CertificateInfo::from_model(apple).unwrap_or(shared.certificate);
         keep_locally(
             &keystore,
             &shared.key,
-            &shared.certificate,
+            &leaf,
             &format!("team {}", record.certificate_id),
         )?;
         pulled.push(Moved {
