@@ -47,7 +47,7 @@ pub enum SandboxError {
         #[source]
         source: serde_json::Error,
     },
-    /// A folder for the sandbox's API key that is a symbolic link, another user's, or open to others.
+    /// A folder for the sandbox's API key that is a symbolic link, another user's, or writable by others.
     #[error("{} cannot hold the sandbox's API key: {reason}", path.display())]
     UnsafeFolder {
         /// The folder.

@@ -10,8 +10,9 @@ use std::path::Path;
 use crate::SandboxError;
 
 /// Creates `dir` (and its parents) with mode 0700 when it does not exist; an existing one must be a
-/// real folder (not a symbolic link), owned by this user and closed to group and others, as the
-/// keystore requires of its own: whoever controls the folder controls the key written into it.
+/// real folder (not a symbolic link), owned by this user, that group and others cannot write to:
+/// whoever controls the folder controls what is read back from it. (Reading the folder gives nothing:
+/// the files in it are 0600. The keystore asks more of its own folder: 0700.)
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     fs::DirBuilder::new()
@@ -43,9 +44,9 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
         )));
     }
     let mode = metadata.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
+    if mode & 0o022 != 0 {
         return Err(unsafe_folder(format!(
-            "it is open to other users (mode {mode:o}); run `chmod 700 {}` or give a new folder",
+            "other users may write to it (mode {mode:o}); run `chmod go-w {}` or give a new folder",
             dir.display()
         )));
     }
@@ -119,9 +120,11 @@ mod tests {
         let open = dir.path().join("open");
         fs::create_dir(&open).unwrap();
         fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        create_private_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o775)).unwrap();
         let err = create_private_dir(&open).unwrap_err();
         assert!(
-            err.to_string().contains("open to other users (mode 755)"),
+            err.to_string().contains("other users may write to it (mode 775)"),
             "{err}"
         );
 
