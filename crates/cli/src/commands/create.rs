@@ -18,6 +18,7 @@ use crate::commands::certificates::describe;
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
 use crate::failure::{Exit, UserError};
+use crate::input::{self, Input};
 use crate::output::Output;
 use crate::password;
 
@@ -381,8 +382,8 @@ async fn create_from_csr(
     path: &PathBuf,
 ) -> Result<()> {
     // A CSR holds only the public key: no need to wipe it.
-    let csr =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the CSR {}", path.display()))?;
+    let csr = input::read_text(path, Input::Csr)
+        .map_err(|err| err.explained(&format!("the CSR {}", path.display())))?;
     if !csr.contains("CERTIFICATE REQUEST") {
         return Err(UserError::usage(format!(
             "{} is not a PEM certificate signing request",

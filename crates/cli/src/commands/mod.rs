@@ -22,6 +22,7 @@ use clap::CommandFactory as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::credentials::{self, Credentials};
+use crate::input::{self, Input};
 use crate::output::Output;
 
 /// A PEM file of extra CA certificates to trust, for a sandbox served over TLS.
@@ -64,8 +65,8 @@ pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Res
     let mut builder = Client::builder(tokens).base_url(base_url);
     if let Some(path) = std::env::var_os(CA_CERT_ENV) {
         let path = PathBuf::from(path);
-        let pem =
-            std::fs::read(&path).with_context(|| format!("cannot read {CA_CERT_ENV}={}", path.display()))?;
+        let pem = input::read(&path, Input::Certificate)
+            .map_err(|err| err.explained(&format!("{CA_CERT_ENV}={}", path.display())))?;
         builder = builder.add_root_certificate_pem(&pem)?;
         let host = reqwest::Url::parse(base_url)
             .ok()
