@@ -22,6 +22,7 @@ use clap::CommandFactory as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::credentials::{self, Credentials};
+use crate::failure::UserError;
 use crate::input::{self, Input};
 use crate::output::Output;
 
@@ -59,6 +60,9 @@ impl Context {
     }
 }
 
+/// The first line of a PEM certificate.
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
+
 /// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set (and
 /// saying so: an extra root is trusted for every host, Apple's included).
 pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Result<Client> {
@@ -67,6 +71,17 @@ pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Res
         let path = PathBuf::from(path);
         let pem = input::read(&path, Input::Certificate)
             .map_err(|err| err.explained(&format!("{CA_CERT_ENV}={}", path.display())))?;
+        // An empty or binary file would add no root at all, silently.
+        if !pem
+            .windows(PEM_CERTIFICATE.len())
+            .any(|w| w == PEM_CERTIFICATE.as_bytes())
+        {
+            return Err(UserError::usage(format!(
+                "{CA_CERT_ENV}={} holds no PEM certificate ({PEM_CERTIFICATE}…)",
+                path.display()
+            ))
+            .into());
+        }
         builder = builder.add_root_certificate_pem(&pem)?;
         let host = reqwest::Url::parse(base_url)
             .ok()
