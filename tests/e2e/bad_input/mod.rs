@@ -1,6 +1,7 @@
 //! The bad-input catalogue: hostile or broken command lines, key files, CSRs, certificates, PKCS#12
-//! files and server responses. Every case must end with a clear error and a non-zero exit, without a
-//! panic, within a time bound, and without losing or changing anything already in the keystore.
+//! files and server responses, and every kind of input fed something without end (`sizes.rs`). Every
+//! case must end with a clear error and a non-zero exit, without a panic, within a time bound, and
+//! without losing or changing anything already in the keystore.
 //!
 //! Each case runs against its own copy of a keystore that already holds a paired identity, so a
 //! case that damaged the store would show as a changed file. Failures name the case.

@@ -573,40 +573,42 @@ fn has_open(pid: u32, path: &Path) -> bool {
 
 fn kill_group(child: &mut Child) {
     // The child leads its own process group: GNU time and ascert under it go together.
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .status();
+    let group = rustix::process::Pid::from_raw(child.id().try_into().unwrap()).unwrap();
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
     let _ = child.wait();
 }
 
-/// The resident memory of process `pid` now, in KiB (0 when it is gone).
-fn rss_kib(pid: u32) -> u64 {
+/// A field of `/proc/PID/status` in KiB, such as `VmRSS` (now) or `VmHWM` (the peak so far); 0
+/// when the process is gone.
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
 
-/// Polls the child until it ends, at most `bound`; kills it if it runs away with memory.
-fn wait_bounded(child: &mut Child, bound: Duration) -> Result<std::process::ExitStatus, String> {
+/// Polls the child until it ends, at most `bound`; kills it if it runs away with memory. Also
+/// returns the highest `VmHWM` seen while sampling, a cross-check of GNU time's figure.
+fn wait_bounded(child: &mut Child, bound: Duration) -> Result<(std::process::ExitStatus, u64), String> {
     let deadline = Instant::now() + bound;
+    let mut sampled_peak = 0;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            return Ok(status);
+            return Ok((status, sampled_peak));
         }
         if Instant::now() >= deadline {
             kill_group(child);
             return Err(format!("still running after {bound:?}: a hang"));
         }
-        if let Some(rss) = children(child.id())
-            .into_iter()
-            .map(rss_kib)
-            .find(|kib| *kib > RUNAWAY_RSS_KIB)
-        {
-            kill_group(child);
-            return Err(format!("its resident memory reached {rss} KiB: killed"));
+        for pid in children(child.id()) {
+            sampled_peak = sampled_peak.max(status_kib(pid, "VmHWM"));
+            let rss = status_kib(pid, "VmRSS");
+            if rss > RUNAWAY_RSS_KIB {
+                kill_group(child);
+                return Err(format!("its resident memory reached {rss} KiB: killed"));
+            }
         }
         // Polling the child's exit; nothing here waits on a server.
         std::thread::sleep(Duration::from_millis(5));
@@ -617,6 +619,8 @@ fn wait_bounded(child: &mut Child, bound: Duration) -> Result<std::process::Exit
 struct Measured {
     run: Run,
     peak_rss_kib: u64,
+    /// The highest `VmHWM` sampled while it ran (may miss the last moments).
+    sampled_peak_kib: u64,
     /// From the start (for a silent FIFO or pipe: from the writer's close) to the end.
     elapsed: Duration,
 }
@@ -679,7 +683,7 @@ fn run_measured(
         }
         start = Instant::now();
     }
-    let status = wait_bounded(&mut child, HANG_BOUND)?;
+    let (status, sampled_peak_kib) = wait_bounded(&mut child, HANG_BOUND)?;
     let elapsed = start.elapsed();
     let run = Run {
         code: status.code().unwrap_or(-1),
@@ -688,6 +692,7 @@ fn run_measured(
     };
     Ok(Measured {
         peak_rss_kib: peak_rss_kib(report)?,
+        sampled_peak_kib,
         run,
         elapsed,
     })
@@ -740,8 +745,8 @@ impl Stocked {
         }
         if measured.peak_rss_kib >= PEAK_RSS_BOUND_KIB {
             problems.push(format!(
-                "its peak resident memory was {} KiB",
-                measured.peak_rss_kib
+                "its peak resident memory was {} KiB (GNU time; VmHWM sampled while it ran: {} KiB)",
+                measured.peak_rss_kib, measured.sampled_peak_kib
             ));
         }
         if measured.elapsed >= TIME_BOUND {
