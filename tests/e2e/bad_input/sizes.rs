@@ -542,6 +542,11 @@ fn ca_folder_case(stocked: &Stocked, hostile: &Hostile) -> SizeCase {
     .fed_all()
 }
 
+/// KiB as MB with one decimal: "16.4 MB".
+fn shown_mb(kib: u64) -> String {
+    format!("{}.{} MB", kib / 1024, kib % 1024 * 10 / 1024)
+}
+
 /// GNU time's account of a run: the peak resident set in KiB.
 fn peak_rss_kib(report: &Path) -> Result<u64, String> {
     let text = std::fs::read_to_string(report).map_err(|e| format!("no report from GNU time: {e}"))?;
@@ -753,11 +758,11 @@ impl Stocked {
             problems.push(format!("it took {:?}", measured.elapsed));
         }
         let figures = format!(
-            "{:<58} {:<34} exit {}  {:>5.1} MB  {:>5} ms",
+            "{:<58} {:<34} exit {}  {:>7}  {:>5} ms",
             case.kind,
             case.fed(),
             run.code,
-            measured.peak_rss_kib as f64 / 1024.0,
+            shown_mb(measured.peak_rss_kib),
             measured.elapsed.as_millis()
         );
         if problems.is_empty() {
@@ -803,6 +808,10 @@ async fn every_input_has_a_size() {
         .buffered(PARALLEL)
         .collect()
         .await;
+    #[allow(
+        clippy::print_stdout,
+        reason = "the catalogue's figures, shown with --no-capture (reliability.md quotes them)"
+    )]
     for figures in results.iter().flatten() {
         println!("{figures}");
     }

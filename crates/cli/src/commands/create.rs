@@ -3,7 +3,7 @@
 //! reuses the pending key of that type and adopts a certificate already issued for it. No
 //! certificate without its key, no key lost.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_certificates::{CertificatesApi, Outcome};
@@ -375,12 +375,7 @@ async fn explain_conflict(
 }
 
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
-async fn create_from_csr(
-    ctx: &Context,
-    api: &CertificatesApi,
-    args: &CreateArgs,
-    path: &PathBuf,
-) -> Result<()> {
+async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs, path: &Path) -> Result<()> {
     // A CSR holds only the public key: no need to wipe it.
     let csr = input::read_text(path, Input::Csr)
         .map_err(|err| err.explained(&format!("the CSR {}", path.display())))?;
