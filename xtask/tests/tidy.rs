@@ -286,3 +286,182 @@ fn team_uses_the_workspace_tls_stack_only() {
         "{packages:?}"
     );
 }
+
+/// The files of `crates/*/src` that may read files or standard input other than through a bounded
+/// reader, each with the reason. Every other read there of a file's contents or of stdin is a
+/// finding: user input goes through `crates/cli/src/input.rs` (or a library's bounded reader below),
+/// which refuses what is larger than its kind's limit (docs/security.md, "Input limits").
+const UNBOUNDED_READS_ALLOWED: &[(&str, &str)] = &[
+    (
+        "crates/cli/src/input.rs",
+        "the CLI's bounded reader of user files and stdin",
+    ),
+    (
+        "crates/auth/src/key/files.rs",
+        "ascert-auth's bounded reader of API key files (MAX_KEY_FILE)",
+    ),
+    (
+        "crates/keystore/src/bounded.rs",
+        "ascert-keystore's bounded reader of CA folders (MAX_CERTIFICATE_FILE)",
+    ),
+    (
+        "crates/keystore/src/store.rs",
+        "the keystore's own key, record and marker files, which it wrote (0600, in a 0700 folder it checks)",
+    ),
+    (
+        "crates/keystore/src/atomic.rs",
+        "opens a folder to fsync it after a rename; reads nothing",
+    ),
+    (
+        "crates/sandbox/src/fs.rs",
+        "opens a folder to fsync it after a rename; reads nothing",
+    ),
+    (
+        "crates/sandbox/src/state.rs",
+        "the sandbox's own --state file, which it wrote (0600)",
+    ),
+    (
+        "crates/cli/src/commands/keychain/state.rs",
+        "ascert's own keychains.json, which it wrote (0600)",
+    ),
+    (
+        "crates/cli/src/commands/demo.rs",
+        "reads back the .p12 the demo has just written, to check it",
+    ),
+    (
+        "crates/keychain/src/runner.rs",
+        "the output pipes of /usr/bin/security, a child that the runner kills at its time limit",
+    ),
+    (
+        "crates/team/src/crypto.rs",
+        "decrypts a payload already in memory: never more than its ciphertext",
+    ),
+];
+
+/// What reads a file's contents or standard input.
+const READS: &[&str] = &[
+    "fs::read(",
+    "fs::read_to_string(",
+    "read_to_end(",
+    "read_to_string(",
+    "File::open(",
+    "OpenOptions::new().read(",
+    ".read(true)",
+    "from_reader(",
+    "stdin()",
+];
+
+/// The files of `crates/*/src` that are compiled for tests only: those of modules declared under
+/// `#[cfg(test)]` (`mod tests;` and the folders of such modules).
+fn test_only_files(files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut test_only = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(file).unwrap();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for pair in lines.windows(2) {
+            let Some(name) = pair[1].strip_prefix("mod ").and_then(|m| m.strip_suffix(';')) else {
+                continue;
+            };
+            if pair[0] != "#[cfg(test)]" {
+                continue;
+            }
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            let dir = if ["lib", "main", "mod"].contains(&stem.as_ref()) {
+                file.parent().unwrap().to_path_buf()
+            } else {
+                file.with_extension("")
+            };
+            test_only.push(dir.join(format!("{name}.rs")));
+            test_only.push(dir.join(name));
+        }
+    }
+    test_only
+}
+
+/// `text` without its inline test modules (from `#[cfg(test)]` before `mod … {` on) and without
+/// comments, line by line with line numbers.
+fn production_lines(text: &str) -> Vec<(usize, &str)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .windows(2)
+        .position(|pair| {
+            pair[0].trim() == "#[cfg(test)]"
+                && pair[1].trim_start().starts_with("mod ")
+                && pair[1].trim_end().ends_with('{')
+        })
+        .unwrap_or(lines.len());
+    lines[..end]
+        .iter()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.starts_with("//"))
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every input has a size: a file the user names, standard input or a file an environment variable
+/// points to is read through a bounded reader, never with `fs::read`, `read_to_string`,
+/// `read_to_end` or the like (`UNBOUNDED_READS_ALLOWED` lists the exceptions and why).
+#[test]
+fn user_input_is_read_through_the_bounded_readers() {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(root().join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    let test_only = test_only_files(&files);
+    let mut findings = Vec::new();
+    let mut allowed_and_reading = Vec::new();
+    for file in &files {
+        if test_only.iter().any(|t| file == t || file.starts_with(t)) {
+            continue;
+        }
+        let relative = file
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = fs::read_to_string(file).unwrap();
+        for (number, line) in production_lines(&text) {
+            let reads = READS.iter().any(|pattern| {
+                line.match_indices(pattern).any(|(at, _)| {
+                    // Asking whether stdin is a terminal reads nothing.
+                    !(*pattern == "stdin()" && line[at..].starts_with("stdin().is_terminal()"))
+                })
+            });
+            if !reads {
+                continue;
+            }
+            if UNBOUNDED_READS_ALLOWED.iter().any(|(path, _)| *path == relative) {
+                allowed_and_reading.push(relative.clone());
+            } else {
+                findings.push(format!("{relative}:{number}: {line}"));
+            }
+        }
+    }
+    assert!(
+        findings.is_empty(),
+        "read user input through crates/cli/src/input.rs (input::read, read_text, read_secret, \
+         read_secret_text, read_stdin_secret), or add the file to UNBOUNDED_READS_ALLOWED with the \
+         reason its reads are not user input:\n{}",
+        findings.join("\n")
+    );
+    for (path, _) in UNBOUNDED_READS_ALLOWED {
+        assert!(
+            allowed_and_reading.iter().any(|p| p == path),
+            "{path} is in UNBOUNDED_READS_ALLOWED but reads nothing: remove it from the list"
+        );
+    }
+}

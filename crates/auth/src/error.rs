@@ -24,6 +24,19 @@ pub enum AuthError {
         /// The path that was tried.
         path: PathBuf,
     },
+    /// The key file is larger than any API key: most likely the wrong file (or a device, or a
+    /// stream that does not end).
+    #[error(
+        "the API key file {} is larger than {} KiB; an App Store Connect key is under 1 KiB",
+        shown_path(path),
+        limit / 1024
+    )]
+    KeyFileTooLarge {
+        /// The path that was read.
+        path: PathBuf,
+        /// The most read of a key file, in bytes ([`crate::MAX_KEY_FILE`]).
+        limit: usize,
+    },
     /// The key file exists but cannot be read.
     #[error("cannot read the API key file {}: {source}", shown_path(path))]
     KeyFileUnreadable {

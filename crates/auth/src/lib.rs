@@ -46,6 +46,10 @@
 //! above, in that order. Empty variables count as unset. The OS credential store is read only when
 //! asked for by profile, so a stored profile never overrides what the environment says.
 //!
+//! Every key file is read up to [`MAX_KEY_FILE`] (64 KiB; a key is under 1 KiB) and no further:
+//! a wrong path such as `/dev/zero` or a 100 MB download is [`AuthError::KeyFileTooLarge`] at once,
+//! and a pipe (`<(vault read …)`) is read to its end within the same limit.
+//!
 //! # Tokens
 //!
 //! Header `alg ES256`, `kid`, `typ JWT`; claims `iss` (team key) or `sub: "user"` (individual key),
@@ -74,7 +78,7 @@ mod test_keys;
 pub use error::{AuthError, StoreSource};
 pub use key::ApiKey;
 pub use key::env::EnvLookup;
-pub use key::files::KeyFolders;
+pub use key::files::{KeyFolders, MAX_KEY_FILE};
 pub use store::{DEFAULT_SERVICE, KeyStore};
 pub use token::claims::{AUDIENCE, ENTERPRISE_AUDIENCE};
 pub use token::clock::{Clock, ManualClock, SystemClock};

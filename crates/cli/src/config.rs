@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
+use crate::input::{self, Input};
+
 /// The whole config file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,12 +49,10 @@ pub(crate) fn load() -> Result<(Option<PathBuf>, Config)> {
     let Some(path) = path() else {
         return Ok((None, Config::default()));
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match input::read_text(&path, Input::Config) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((Some(path), Config::default())),
-        Err(err) => {
-            return Err(err).with_context(|| format!("cannot read the config file {}", path.display()));
-        }
+        Err(err) if err.is_not_found() => return Ok((Some(path), Config::default())),
+        Err(err) => return Err(err.explained(&format!("the config file {}", path.display()))),
     };
     let config =
         toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display()))?;

@@ -3,14 +3,13 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
-use ascert_auth::{ApiKey, KeyFolders, KeyStore};
-use zeroize::Zeroizing;
-
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
 use crate::failure::{Exit, UserError};
+use crate::input::{self, Input, ReadError};
 use crate::redact::shown_path;
+use anyhow::{Context as _, Result};
+use ascert_auth::{ApiKey, KeyFolders, KeyStore};
 
 /// The default profile name.
 pub(crate) const DEFAULT_PROFILE: &str = "default";
@@ -128,14 +127,17 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
 
 /// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
 pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
-    // The file holds the private key: keep it in a buffer that is wiped when dropped. An unreadable
-    // or malformed key file is a bad API key (exit 3), as a bad .p8 is.
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|err| {
-        UserError::new(
+    // The file holds the private key: keep it in a buffer that is wiped when dropped. An unreadable,
+    // oversized or malformed key file is a bad API key (exit 3), as a bad .p8 is.
+    let text = input::read_secret_text(path, Input::ApiKey).map_err(|err| match err {
+        ReadError::TooLarge(kind) => {
+            input::too_large(kind, &format!("the API key file {}", shown_path(path)))
+        }
+        ReadError::Io(err) => UserError::new(
             Exit::Auth,
             format!("cannot read the API key file {}: {err}", shown_path(path)),
-        )
-    })?);
+        ),
+    })?;
     if text.trim_start().starts_with('{') {
         // Check the syntax without copying the key into a JSON value that would not be wiped.
         serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|err| {

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod credentials;
 mod failure;
+mod input;
 mod logging;
 mod output;
 mod password;

@@ -4,7 +4,6 @@
 //! `ASCERT_KEY_PASSPHRASE`). With none of them, a clear error before any work is done. A new .p12's
 //! password is held to a policy or generated.
 
-use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -15,6 +14,7 @@ use rand::distr::{Alphanumeric, SampleString as _};
 
 use crate::cli::{PassphraseArgs, PasswordArgs, Pkcs12Args};
 use crate::failure::UserError;
+use crate::input::{self, Input, ReadError};
 use crate::output::Output;
 use crate::redact::shown_secret_file;
 
@@ -144,18 +144,9 @@ pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Re
 pub(crate) fn read(secret: &Secret<'_>, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
     let (name, option) = (secret.name, secret.option);
     let value = if let Some(path) = secret.file {
-        let text =
-            Zeroizing::new(std::fs::read_to_string(path).with_context(|| {
-                format!("cannot read the file of the {name}: {}", shown_secret_file(path))
-            })?);
-        Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+        from_file(path, &format!("the file of the {name}"))?
     } else if secret.stdin {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .with_context(|| format!("cannot read the {name} from standard input"))?;
-        Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+        from_stdin(&format!("the {name} from standard input"))?
     } else if let Some(var) = secret.env {
         if !is_variable_name(var) {
             // Not a name: perhaps the secret itself, given in the name's place. Never repeat it.
@@ -193,6 +184,28 @@ pub(crate) fn read(secret: &Secret<'_>, output: &Output, confirm: bool) -> Resul
             .into());
     }
     Ok(value)
+}
+
+/// The first line of a password file, read whole up to [`Input::Password`]'s limit; `subject`
+/// names the file in errors ("the file of the passphrase"), its path shown only when it cannot be
+/// the password itself.
+pub(crate) fn from_file(path: &Path, subject: &str) -> Result<Zeroizing<String>> {
+    let subject = format!("{subject} {}", shown_secret_file(path));
+    let bytes = input::read_secret(path, Input::Password).map_err(|err| err.explained(&subject))?;
+    input::first_line(&bytes).map_err(|err| err.explained(&subject))
+}
+
+/// The first line of standard input, read to its end (a line, on a terminal) up to
+/// [`Input::Password`]'s limit; `subject` names it in errors ("the password from standard input").
+pub(crate) fn from_stdin(subject: &str) -> Result<Zeroizing<String>> {
+    let bytes =
+        input::read_stdin_secret(Input::Password).map_err(|err| match err {
+            ReadError::TooLarge(kind) => anyhow::Error::new(input::too_large(kind, subject).hint(
+                "standard input is read to its end (one line, on a terminal): pipe in the secret alone",
+            )),
+            ReadError::Io(_) => err.explained(subject),
+        })?;
+    input::first_line(&bytes).map_err(|err| err.explained(subject))
 }
 
 /// Whether `name` has the shape of an environment variable's name: letters, digits and `_`, not

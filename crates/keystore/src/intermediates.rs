@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::atomic::{FileMode, ensure_folder, is_temp_name, write_atomic};
+use crate::bounded::{MAX_CERTIFICATE_FILE, read_regular_file};
 use crate::cert::{CertificateInfo, pem_certificates};
 use crate::error::{KeystoreError, Result};
 
@@ -324,7 +325,8 @@ impl<'f> IntermediateFinder<'f> {
 }
 
 /// Every certificate in a folder's .cer/.crt/.der/.pem files; unreadable files are skipped, since
-/// a CA folder may hold other things.
+/// a CA folder may hold other things, and so are files that are not regular files (a FIFO would
+/// wait for a writer, a device never ends) or are larger than [`MAX_CERTIFICATE_FILE`].
 fn read_folder(folder: &Path) -> Vec<(PathBuf, CertificateInfo)> {
     let Ok(entries) = fs::read_dir(folder) else {
         return Vec::new();
@@ -346,7 +348,9 @@ fn read_folder(folder: &Path) -> Vec<(PathBuf, CertificateInfo)> {
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let Ok(bytes) = fs::read(&path) else { continue };
+        let Some(bytes) = read_regular_file(&path, MAX_CERTIFICATE_FILE) else {
+            continue;
+        };
         let pems = pem_certificates(&bytes);
         if pems.is_empty() {
             if let Ok(cert) = CertificateInfo::from_der(&bytes) {
@@ -425,6 +429,35 @@ mod tests {
             IntermediateSource::CaFolder(dir.path().join("sandbox.pem"))
         );
         assert_eq!(found.apple_name, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_files_devices_and_fifos_in_a_ca_folder_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = TestCa::new("Sandbox WWDR CA");
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("a-zero.cer")).unwrap();
+        std::os::unix::fs::symlink("/dev/urandom", dir.path().join("b-random.pem")).unwrap();
+        let fifo = dir.path().join("c-fifo.crt");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        // Larger than the limit, without writing it: the size alone refuses it.
+        fs::File::create(dir.path().join("d-huge.der"))
+            .unwrap()
+            .set_len(100_000_000)
+            .unwrap();
+        fs::write(dir.path().join("e-sandbox.pem"), ca.cert.to_pem()).unwrap();
+        let leaf = ca.issue(test_key(), "Apple Development: Jane");
+        let found = IntermediateFinder::new()
+            .ca_folder(dir.path())
+            .find(&leaf)
+            .unwrap();
+        assert_eq!(found.certificate, ca.cert);
     }
 
     #[test]

@@ -41,6 +41,7 @@
 //! ```
 
 mod atomic;
+mod bounded;
 mod cert;
 mod csr;
 mod error;
@@ -54,6 +55,7 @@ mod record;
 mod store;
 
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};
+pub use bounded::MAX_CERTIFICATE_FILE;
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{KeystoreError, Result};

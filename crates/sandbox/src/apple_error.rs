@@ -159,6 +159,17 @@ impl ApiFailure {
         )
     }
 
+    /// `413` for a request body past `limit` bytes. Apple documents neither its limit nor its answer;
+    /// this is an error document of Apple's shape with a code of the sandbox's own.
+    pub(crate) fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "ENTITY_TOO_LARGE",
+            "The request entity is too large",
+            format!("The request body is larger than {limit} bytes."),
+        )
+    }
+
     /// `422 ENTITY_UNPROCESSABLE` for JSON that is not the document the endpoint expects.
     pub(crate) fn unprocessable(problem: &str, pointer: &str) -> Self {
         Self::new(

@@ -70,4 +70,5 @@ pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
 pub use rate_limit::DEFAULT_RATE_LIMIT;
 pub use record::Exchange;
+pub use routes::MAX_REQUEST_BODY;
 pub use sandbox::Sandbox;

@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{FromRequest as _, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use crate::apple_error::ApiFailure;
 use crate::state::{Shared, lock};
 
-/// The largest body the log keeps; the sandbox's own answers and requests are far smaller.
+/// The largest answer the log keeps; the sandbox's own answers are far smaller. (Requests are
+/// bounded by the router, at [`crate::routes::MAX_REQUEST_BODY`].)
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// One `/v1` request and the answer the sandbox sent, as recorded by the exchange log.
@@ -54,8 +55,11 @@ pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, 
         .path_and_query()
         .map_or_else(|| request.uri().path().to_owned(), ToString::to_string);
     let (parts, body) = request.into_parts();
-    let Ok(request_body) = to_bytes(body, MAX_BODY).await else {
-        return ApiFailure::malformed_body("the request body could not be read").into_response();
+    // Read as the handlers read it, within the router's `DefaultBodyLimit`.
+    let read = Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await;
+    let request_body = match crate::routes::request_body(read) {
+        Ok(bytes) => bytes,
+        Err(failure) => return failure.into_response(),
     };
     let response = next
         .run(Request::from_parts(parts, Body::from(request_body.clone())))

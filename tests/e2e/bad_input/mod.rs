@@ -1,6 +1,7 @@
 //! The bad-input catalogue: hostile or broken command lines, key files, CSRs, certificates, PKCS#12
-//! files and server responses. Every case must end with a clear error and a non-zero exit, without a
-//! panic, within a time bound, and without losing or changing anything already in the keystore.
+//! files and server responses, and every kind of input fed something without end (`sizes.rs`). Every
+//! case must end with a clear error and a non-zero exit, without a panic, within a time bound, and
+//! without losing or changing anything already in the keystore.
 //!
 //! Each case runs against its own copy of a keystore that already holds a paired identity, so a
 //! case that damaged the store would show as a changed file. Failures name the case.
@@ -8,6 +9,7 @@
 mod cli_args;
 mod files;
 mod server;
+mod sizes;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -198,8 +200,13 @@ fn judge(case: &Case, run: &Run, before: &Snapshot, after: &Snapshot) -> Result<
     if run.stderr.contains("panicked") || run.stderr.contains("RUST_BACKTRACE") {
         return Err("it panicked".into());
     }
-    // Text (`error: …`), or with `--json` one JSON object with an `error` field.
-    let first = run.stderr.lines().next().unwrap_or_default();
+    // Text (`error: …`, after any notes and warnings), or with `--json` one JSON object with an
+    // `error` field.
+    let first = run
+        .stderr
+        .lines()
+        .find(|l| !l.starts_with("note: ") && !l.starts_with("warning: "))
+        .unwrap_or_default();
     let json_error = serde_json::from_str::<serde_json::Value>(run.stderr.trim())
         .is_ok_and(|v| v["error"].as_str().is_some_and(|e| !e.is_empty()));
     if !first.starts_with("error") && !json_error {

@@ -85,18 +85,52 @@ impl ApiKey {
     }
 }
 
-/// Reads a whole file holding a secret into a buffer that is zeroed on drop.
+/// The most read of a key file: an App Store Connect key, in any of its formats, is under 1 KiB.
+pub const MAX_KEY_FILE: usize = 64 * 1024;
+
+/// Reads a whole key file, at most [`MAX_KEY_FILE`] bytes, into a buffer that is zeroed on drop.
+///
+/// A regular file larger than the limit is refused from its size without reading it; anything else
+/// (a pipe, `/dev/fd/N` from a shell's process substitution, a device) is read up to one byte past
+/// the limit, so `/dev/zero` ends at once. The buffer is allocated once, at the limit's size, so a
+/// growing buffer leaves no copy of the key behind.
 pub(crate) fn read_secret_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, AuthError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Zeroizing::new(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AuthError::KeyFileMissing {
-            path: path.to_owned(),
-        }),
-        Err(source) => Err(AuthError::KeyFileUnreadable {
-            path: path.to_owned(),
-            source,
-        }),
+    let unreadable = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            AuthError::KeyFileMissing {
+                path: path.to_owned(),
+            }
+        } else {
+            AuthError::KeyFileUnreadable {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    };
+    let too_large = || AuthError::KeyFileTooLarge {
+        path: path.to_owned(),
+        limit: MAX_KEY_FILE,
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
+    if metadata.is_file() && metadata.len() > MAX_KEY_FILE as u64 {
+        return Err(too_large());
     }
+    let mut buffer = Zeroizing::new(vec![0_u8; MAX_KEY_FILE + 1]);
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match std::io::Read::read(&mut file, &mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(unreadable(e)),
+        }
+    }
+    if filled > MAX_KEY_FILE {
+        return Err(too_large());
+    }
+    buffer.truncate(filled);
+    Ok(buffer)
 }
 
 #[cfg(test)]
@@ -253,6 +287,64 @@ mod tests {
             "cannot read the API key file {}: ",
             dir.path().display()
         )));
+    }
+
+    #[test]
+    fn a_key_file_past_64_kib_is_refused_without_reading_it_all() {
+        let key = test_keys::p256();
+        // A key followed by padding up to the limit still loads: only the size is bounded.
+        let mut padded = key.pem.clone().into_bytes();
+        padded.resize(MAX_KEY_FILE, b'\n');
+        let dir = tempfile::tempdir().unwrap();
+        let at_limit = write(dir.path(), "AuthKey_2X9R4HXF34.p8", &padded);
+        let loaded = ApiKey::from_p8_file(KEY_ID, Some(ISSUER), &at_limit).unwrap();
+        assert_eq!(loaded.public_key(), key.public.as_slice());
+        padded.push(b'\n');
+        let (_dir, path, err) = load_file(&padded);
+        assert!(
+            matches!(&err, AuthError::KeyFileTooLarge { limit, .. } if *limit == 64 * 1024),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the API key file {} is larger than 64 KiB; an App Store Connect key is under 1 KiB",
+                path.display()
+            )
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn endless_devices_end_at_the_limit() {
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let err = ApiKey::from_p8_file(KEY_ID, Some(ISSUER), Path::new(device)).unwrap_err();
+            assert!(
+                matches!(err, AuthError::KeyFileTooLarge { .. }),
+                "{device}: {err:?}"
+            );
+            let err = ApiKey::from_fastlane_json_file(Path::new(device)).unwrap_err();
+            assert!(
+                matches!(err, AuthError::KeyFileTooLarge { .. }),
+                "{device}: {err:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_read_to_its_end() {
+        use std::io::Write as _;
+        use std::os::fd::AsRawFd as _;
+        // What a shell's process substitution hands over: /dev/fd/N, the read end of a pipe.
+        let key = test_keys::p256();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let pem = key.pem.clone();
+        let feeder = std::thread::spawn(move || writer.write_all(pem.as_bytes()));
+        let path = PathBuf::from(format!("/dev/fd/{}", reader.as_raw_fd()));
+        let loaded = ApiKey::from_p8_file(KEY_ID, Some(ISSUER), &path).unwrap();
+        feeder.join().unwrap().unwrap();
+        assert_eq!(loaded.public_key(), key.public.as_slice());
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl ApiKey {
     /// Loads fastlane's API key JSON from a file; see [`ApiKey::from_fastlane_json`].
     ///
     /// # Errors
-    /// [`AuthError::KeyFileMissing`] or [`AuthError::KeyFileUnreadable`], then as
+    /// [`AuthError::KeyFileMissing`], [`AuthError::KeyFileUnreadable`] or [`AuthError::KeyFileTooLarge`]
+    /// (past [`crate::MAX_KEY_FILE`]), then as
     /// [`ApiKey::from_fastlane_json`].
     pub fn from_fastlane_json_file(path: &Path) -> Result<ApiKey, AuthError> {
         let bytes = files::read_secret_file(path)?;
@@ -79,7 +80,8 @@ impl ApiKey {
     /// Loads rcodesign's API key JSON from a file; see [`ApiKey::from_rcodesign_json`].
     ///
     /// # Errors
-    /// [`AuthError::KeyFileMissing`] or [`AuthError::KeyFileUnreadable`], then as
+    /// [`AuthError::KeyFileMissing`], [`AuthError::KeyFileUnreadable`] or [`AuthError::KeyFileTooLarge`]
+    /// (past [`crate::MAX_KEY_FILE`]), then as
     /// [`ApiKey::from_rcodesign_json`].
     pub fn from_rcodesign_json_file(path: &Path) -> Result<ApiKey, AuthError> {
         let bytes = files::read_secret_file(path)?;

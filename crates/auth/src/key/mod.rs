@@ -74,7 +74,9 @@ impl ApiKey {
     ///
     /// # Errors
     /// [`AuthError::KeyFileMissing`] or [`AuthError::KeyFileUnreadable`] (with the path) when the file
-    /// cannot be read, otherwise as [`ApiKey::from_pem`].
+    /// cannot be read, [`AuthError::KeyFileTooLarge`] past [`crate::MAX_KEY_FILE`] (the file is read
+    /// no further: `/dev/zero` ends at once; a pipe is read to its end up to the limit), otherwise as
+    /// [`ApiKey::from_pem`].
     pub fn from_p8_file(key_id: &str, issuer_id: Option<&str>, path: &Path) -> Result<ApiKey, AuthError> {
         let (key_id, issuer_id) = check_ids(key_id, issuer_id)?;
         let bytes = files::read_secret_file(path)?;

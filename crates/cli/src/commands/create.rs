@@ -3,7 +3,7 @@
 //! reuses the pending key of that type and adopts a certificate already issued for it. No
 //! certificate without its key, no key lost.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_certificates::{CertificatesApi, Outcome};
@@ -18,6 +18,7 @@ use crate::commands::certificates::describe;
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
 use crate::failure::{Exit, UserError};
+use crate::input::{self, Input};
 use crate::output::Output;
 use crate::password;
 
@@ -387,15 +388,10 @@ pub(crate) async fn explain_conflict(
 }
 
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
-async fn create_from_csr(
-    ctx: &Context,
-    api: &CertificatesApi,
-    args: &CreateArgs,
-    path: &PathBuf,
-) -> Result<()> {
+async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs, path: &Path) -> Result<()> {
     // A CSR holds only the public key: no need to wipe it.
-    let csr =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the CSR {}", path.display()))?;
+    let csr = input::read_text(path, Input::Csr)
+        .map_err(|err| err.explained(&format!("the CSR {}", path.display())))?;
     if !csr.contains("CERTIFICATE REQUEST") {
         return Err(UserError::usage(format!(
             "{} is not a PEM certificate signing request",

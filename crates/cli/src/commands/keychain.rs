@@ -8,7 +8,6 @@
 mod install;
 mod state;
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -139,19 +138,12 @@ fn read_password(
     env_flag: &str,
 ) -> Result<Option<Secret>> {
     if let Some(path) = file {
-        let text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the password file {}", path.display()))?,
-        );
-        return Ok(Some(Secret::new(text.lines().next().unwrap_or_default())));
+        let line = crate::password::from_file(path, "the password file")?;
+        return Ok(Some(Secret::new(line.as_str())));
     }
     if stdin {
-        let mut line = zeroize::Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from standard input")?;
-        return Ok(Some(Secret::new(line.trim_end_matches(['\r', '\n']))));
+        let line = crate::password::from_stdin("the password from standard input")?;
+        return Ok(Some(Secret::new(line.as_str())));
     }
     if let Some(var) = env {
         let value = std::env::var(var).map_err(|_| {

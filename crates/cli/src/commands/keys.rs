@@ -11,6 +11,7 @@ use crate::cli::{KeysCommand, PasswordArgs};
 use crate::commands::Context;
 use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
+use crate::input::{self, Input};
 use crate::password;
 use crate::redact::shown_path;
 use crate::target_file::check_new;
@@ -203,12 +204,11 @@ fn import(
     let label = label.unwrap_or_else(|| file.display().to_string());
     let record = if is_pkcs12(file) {
         let password = password::resolve(password_args, &ctx.out, false)?;
-        let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", shown_path(file)))?;
+        let bytes = input::read(file, Input::Pkcs12).map_err(|err| err.explained(&shown_path(file)))?;
         store.import_pkcs12(&bytes, &password, Some(&label))?
     } else {
-        let text = zeroize::Zeroizing::new(
-            std::fs::read_to_string(file).with_context(|| format!("cannot read {}", shown_path(file)))?,
-        );
+        let text = input::read_secret_text(file, Input::PrivateKey)
+            .map_err(|err| err.explained(&shown_path(file)))?;
         store.import_pem(&text, &label)?
     };
     if ctx.out.json {

@@ -23,6 +23,8 @@ use clap::CommandFactory as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::credentials::{self, Credentials};
+use crate::failure::UserError;
+use crate::input::{self, Input};
 use crate::output::Output;
 
 /// A PEM file of extra CA certificates to trust, for a sandbox served over TLS.
@@ -59,14 +61,28 @@ impl Context {
     }
 }
 
+/// The first line of a PEM certificate.
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
+
 /// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set (and
 /// saying so: an extra root is trusted for every host, Apple's included).
 pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Result<Client> {
     let mut builder = Client::builder(tokens).base_url(base_url);
     if let Some(path) = std::env::var_os(CA_CERT_ENV) {
         let path = PathBuf::from(path);
-        let pem =
-            std::fs::read(&path).with_context(|| format!("cannot read {CA_CERT_ENV}={}", path.display()))?;
+        let pem = input::read(&path, Input::Certificate)
+            .map_err(|err| err.explained(&format!("{CA_CERT_ENV}={}", path.display())))?;
+        // An empty or binary file would add no root at all, silently.
+        if !pem
+            .windows(PEM_CERTIFICATE.len())
+            .any(|w| w == PEM_CERTIFICATE.as_bytes())
+        {
+            return Err(UserError::usage(format!(
+                "{CA_CERT_ENV}={} holds no PEM certificate ({PEM_CERTIFICATE}…)",
+                path.display()
+            ))
+            .into());
+        }
         builder = builder.add_root_certificate_pem(&pem)?;
         let host = reqwest::Url::parse(base_url)
             .ok()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ascert_models::CertificateUpdateRequest;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -13,7 +14,7 @@ use crate::apple_error::ApiFailure;
 use crate::query::{Endpoint, Query};
 use crate::state::{Shared, lock};
 
-use super::{Reply, certificate_document, ensure_contents, internal, parse_body};
+use super::{Reply, certificate_document, ensure_contents, internal, parse_body, request_body};
 
 pub(super) async fn get_certificate(
     State(shared): State<Arc<Shared>>,
@@ -40,10 +41,10 @@ pub(super) async fn update_certificate(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
-    let request: CertificateUpdateRequest = parse_body(&body)?;
+    let request: CertificateUpdateRequest = parse_body(&request_body(body)?)?;
     let mut store = lock(&shared.store);
     let index = store
         .position(&id)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use ascert_models::CertificateCreateRequest;
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -20,7 +21,7 @@ use crate::state::{Shared, lock};
 use crate::store::StoredCertificate;
 use crate::types;
 
-use super::{Reply, certificate_document, internal, parse_body};
+use super::{Reply, certificate_document, internal, parse_body, request_body};
 
 /// How long issued certificates are valid.
 const VALIDITY_DAYS: i64 = 365;
@@ -29,10 +30,10 @@ pub(super) async fn create_certificate(
     State(shared): State<Arc<Shared>>,
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
-    let request: CertificateCreateRequest = parse_body(&body)?;
+    let request: CertificateCreateRequest = parse_body(&request_body(body)?)?;
     let attributes = request.data.attributes;
     let certificate_type = attributes.certificate_type;
     if !certificate_type.is_known() {

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod body_limit;
 mod common;
 mod exchanges;
 mod faults;
