@@ -44,6 +44,10 @@ pub(crate) enum Input {
     Certificate,
     /// A PKCS#12 bundle.
     Pkcs12,
+    /// A team member's private key: an age identity file or an SSH private key.
+    MemberKey,
+    /// A team member's public key: an age recipient or an SSH `.pub` file.
+    PublicKey,
 }
 
 impl Input {
@@ -54,7 +58,12 @@ impl Input {
             // it comes in (`--api-key` here, `--private-key` and the variables in ascert-auth).
             Input::ApiKey => ascert_auth::MAX_KEY_FILE,
             Input::Certificate => ascert_keystore::MAX_CERTIFICATE_FILE,
-            Input::PrivateKey | Input::Csr | Input::Password | Input::Config => SMALL_LIMIT,
+            Input::PrivateKey
+            | Input::Csr
+            | Input::Password
+            | Input::Config
+            | Input::MemberKey
+            | Input::PublicKey => SMALL_LIMIT,
             Input::Pkcs12 => LARGE_LIMIT,
         }
     }
@@ -69,6 +78,8 @@ impl Input {
             Input::Config => "a config file of a few profiles is under 1 KiB",
             Input::Certificate => "a certificate is about 2 KiB, and a bundle of every public CA under 1 MiB",
             Input::Pkcs12 => "a signing identity's .p12 is under 16 KiB",
+            Input::MemberKey => "an age identity or an SSH private key is under 4 KiB",
+            Input::PublicKey => "a public key is one line",
         }
     }
 
@@ -76,7 +87,7 @@ impl Input {
     /// a malformed one is), 2 (usage) for the rest.
     const fn exit(self) -> Exit {
         match self {
-            Input::ApiKey => Exit::Auth,
+            Input::ApiKey | Input::MemberKey => Exit::Auth,
             _ => Exit::Usage,
         }
     }

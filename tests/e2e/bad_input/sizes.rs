@@ -508,7 +508,53 @@ fn cases(stocked: &Stocked, hostile: &Hostile, source: Source) -> Vec<SizeCase> 
             .reads(&p)
             .sized((2, LARGER_4M), (2, "holds no PEM certificate")),
     );
+    // A team member's keys: the private one that opens a store, the public one that joins it.
+    let store = team_store(stocked, &out("team-store"));
+    let p = hostile.path(source, "member.agekey");
+    cases.push(
+        SizeCase::new(
+            "team pull --identity FILE",
+            source,
+            ["team", "pull", "--store", &store, "--identity", s(&p)],
+        )
+        .reads(&p)
+        .sized((3, LARGER_64K), (3, "not a usable member key")),
+    );
+    let p = hostile.path(source, "member.pub");
+    let member = format!("x={}", s(&p));
+    let new_store = format!("file://{}", s(&out("new-store")));
+    cases.push(
+        SizeCase::new(
+            "team init --member NAME=FILE.pub",
+            source,
+            ["team", "init", "--store", &new_store, "--member", &member],
+        )
+        .reads(&p)
+        .sized((2, LARGER_64K), (2, "is not a usable recipient")),
+    );
     cases
+}
+
+/// A team store in the folder `dir` (`file://`), with one member; its URL.
+fn team_store(stocked: &Stocked, dir: &Path) -> String {
+    let key = dir.with_extension("agekey");
+    let keygen = stocked
+        .env
+        .bare()
+        .args(["team", "keygen", "--out", s(&key)])
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{keygen:?}");
+    let member = format!("ci={}", String::from_utf8_lossy(&keygen.stdout).trim());
+    let url = format!("file://{}", s(dir));
+    let init = stocked
+        .env
+        .bare()
+        .args(["team", "init", "--store", &url, "--member", &member])
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    url
 }
 
 /// `--ca-dir DIR` with every source in it, as certificate files: only regular files of at most

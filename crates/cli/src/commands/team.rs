@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::cli::{StoreArgs, TeamCommand};
 use crate::commands::Context;
 use crate::failure::UserError;
+use crate::input::{self, Input};
 use crate::password::{self, Secret};
 use crate::redact::shown_path;
 
@@ -109,11 +110,10 @@ pub(crate) async fn member_key(ctx: &Context, store: &TeamStore, args: &StoreArg
     Ok(store.unlock_passphrase(&passphrase).await?)
 }
 
-/// Reads a member's identity file into memory that is wiped afterwards.
+/// Reads a member's identity file (bounded) into memory that is wiped afterwards.
 fn read_identity_file(path: &Path) -> Result<Zeroizing<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the member key {}", shown_path(path)))?;
-    Ok(Zeroizing::new(text))
+    input::read_secret_text(path, Input::MemberKey)
+        .map_err(|e| e.explained(&format!("the member key {}", shown_path(path))))
 }
 
 /// Parses `NAME=KEY` of `--member` and `members add`: KEY is an age recipient, an SSH public key, or
@@ -139,8 +139,8 @@ pub(crate) fn parse_member(text: &str) -> Result<ascert_team::Member> {
         key.parse()?
     } else {
         let path = crate::config::expand_home(Path::new(key));
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the public key file {}", shown_path(&path)))?;
+        let text = input::read_text(&path, Input::PublicKey)
+            .map_err(|e| e.explained(&format!("the public key file {}", shown_path(&path))))?;
         text.trim().parse()?
     };
     Ok(ascert_team::Member::new(name, recipient))
