@@ -94,7 +94,12 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let api = ctx.api()?;
     let store = ctx.keystore()?;
     let now = OffsetDateTime::now_utc();
-    let spinner = ctx.out.spinner("Listing certificates…");
+    // Opening a team store may ask for its passphrase at the terminal: no spinner over the prompt.
+    let spinner = if args.team.store.is_some() && ctx.out.interactive() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        ctx.out.spinner("Listing certificates…")
+    };
     let listing = api
         .list()
         .certificate_type(args.certificate_type.clone())
