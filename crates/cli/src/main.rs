@@ -1,6 +1,7 @@
-//! The `ascert` binary: parses the command line, runs one command, and turns its outcome into an
-//! exit code and one clear message.
+//! The `ascert` binary: parses the command line, runs one command under its deadline until it ends
+//! or a signal stops it, and turns its outcome into an exit code and one clear message.
 
+mod apple_errors;
 mod cli;
 mod commands;
 mod config;
@@ -10,6 +11,7 @@ mod logging;
 mod output;
 mod password;
 mod redact;
+mod stop;
 mod target_file;
 
 use std::process::ExitCode;
@@ -48,7 +50,13 @@ fn main() -> ExitCode {
             );
         }
     };
-    let outcome = runtime.block_on(commands::run(cli));
+    let deadline = ascert_transport::Deadline::after(cli.global.timeout.unwrap_or(stop::DEFAULT_TIMEOUT));
+    let outcome = if stop::applies_to(&cli.command) {
+        let activity = stop::Activity::of(&cli.command, json);
+        runtime.block_on(async { stop::run(commands::run(cli, deadline.clone()), &deadline, activity).await })
+    } else {
+        runtime.block_on(commands::run(cli, deadline))
+    };
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
     runtime.shutdown_background();
     match outcome {
