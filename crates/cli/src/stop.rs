@@ -52,7 +52,8 @@ pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// What a command does, for what an early stop means to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Activity {
-    /// Creates a certificate (`certificates create`, `identities ensure`, `demo`).
+    /// Creates a certificate with a key of the local keystore (`certificates create`, `identities
+    /// ensure`). The demo is not one: its keystore is temporary.
     Create,
     /// Lists certificates as a JSON array on stdout.
     JsonList,
@@ -64,8 +65,7 @@ impl Activity {
     pub(crate) fn of(command: &Command, json: bool) -> Self {
         match command {
             Command::Certificates(CertificatesCommand::Create(_))
-            | Command::Identities(IdentitiesCommand::Ensure(_))
-            | Command::Demo(_) => Self::Create,
+            | Command::Identities(IdentitiesCommand::Ensure(_)) => Self::Create,
             Command::Certificates(CertificatesCommand::List(_)) if json => Self::JsonList,
             _ => Self::Other,
         }
@@ -76,8 +76,8 @@ impl Activity {
         match self {
             Self::Create => Some(
                 "nothing is lost: the key made for the certificate is kept, and running the same command again \
-                 reuses it and adopts a certificate App Store Connect already issued for it instead of asking \
-                 for a second",
+                 reuses it and adopts a certificate App Store Connect already issued for it (with --csr, for \
+                 that CSR's key) instead of asking for a second",
             ),
             Self::JsonList => Some(
                 "the JSON array on stdout is incomplete: it ends after the last whole certificate, without its \

@@ -16,11 +16,13 @@ use crate::deadline::human;
 /// Waits grow exponentially with jitter between `min_delay` and `max_delay`; a `Retry-After` from
 /// Apple replaces the computed wait. Retrying stops after `max_attempts` attempts in all, or when the
 /// waits would add up to more than `max_total_delay`, or when Apple asks for a wait longer than
-/// `max_retry_after`: then the last error is returned.
+/// `max_retry_after`: then the last error is returned. A client with a
+/// [`Deadline`](crate::Deadline) also stops when the wait would reach it, with
+/// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded).
 ///
-/// `GET`, `PATCH` and `DELETE` are retried. `POST` is retried only after a 429 (refused before any
-/// work) or a 401 (once, with a new token): a `POST` that failed ambiguously may have created its
-/// resource and must be reconciled, not repeated.
+/// `GET`, `PATCH` and `DELETE` are retried, after no answer in time and a stalled body too. `POST` is
+/// retried only after a 429 (refused before any work) or a 401 (once, with a new token): a `POST`
+/// that failed ambiguously may have created its resource and must be reconciled, not repeated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first one included; 1 disables retries.

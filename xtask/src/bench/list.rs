@@ -64,6 +64,16 @@ impl Lister {
         Ok(count)
     }
 
+    /// Every certificate through `CertificatesApi::list().prefetch(true).stream()`: one page ahead.
+    pub(crate) async fn ascert_ahead(&self) -> Result<usize> {
+        let mut stream = self.api.list().limit(PAGE_SIZE)?.prefetch(true).stream();
+        let mut count = 0;
+        while stream.try_next().await?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Every certificate through ascert-transport's `Client::pages` alone (no certificates layer).
     pub(crate) async fn transport(&self) -> Result<usize> {
         let client = self.api.client();
@@ -133,6 +143,8 @@ pub(crate) struct Comparison {
     pub(crate) floor: Samples,
     /// `Client::pages` alone, run after each pair.
     pub(crate) transport: Samples,
+    /// ascert's stream one page ahead, run after each pair.
+    pub(crate) ahead: Samples,
 }
 
 /// Lists `expected` certificates `runs` times each way, after one warm-up of each.
@@ -152,6 +164,7 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
         ascert: Samples::default(),
         floor: Samples::default(),
         transport: Samples::default(),
+        ahead: Samples::default(),
     };
     for run in 0..runs {
         for ascert_first in [run % 2 == 0, run % 2 == 1] {
@@ -178,6 +191,13 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
         ensure!(
             count == expected,
             "transport listed {count} of {expected} certificates"
+        );
+        let started = Instant::now();
+        let count = lister.ascert_ahead().await?;
+        comparison.ahead.push(started.elapsed());
+        ensure!(
+            count == expected,
+            "the stream one page ahead listed {count} of {expected} certificates"
         );
     }
     Ok(comparison)
