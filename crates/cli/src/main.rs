@@ -41,7 +41,15 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     logging::init(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // A command needs one thread for the network (connections, the page fetched ahead, the signal
+    // watchdog) beside the one that runs it and writes its output: with a worker per core, the two
+    // cores of a small CI runner were shared by three busy threads, and a 10,000-certificate list
+    // took 14 % longer (docs/benchmarks.md). The sandbox server keeps a worker per core.
+    if !matches!(cli.command, cli::Command::Sandbox(_)) {
+        runtime.worker_threads(1);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             return failure::report(
