@@ -14,12 +14,19 @@ async fn an_unknown_id_is_exit_4_with_a_hint() {
     let result = env.run(&["certificates", "get", "NOSUCHCERT"]).await;
     let stderr = result.fails_with(4);
     let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(lines.len(), 3, "{stderr}");
     assert!(
         lines[0].starts_with("error: App Store Connect answered 404"),
         "{stderr}"
     );
-    assert!(lines[1].starts_with("  hint: "), "{stderr}");
+    assert!(
+        lines[1].starts_with("  why: there is no such resource"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[2],
+        "  hint: `ascert certificates list` shows the ids that exist"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,10 +1,12 @@
 //! A tiny hostile HTTP server: it answers every request with canned bytes chosen by the test, so
-//! the CLI can be shown truncated JSON, HTML error pages, huge bodies, looping links and worse.
+//! the CLI can be shown truncated JSON, HTML error pages, huge bodies, looping links, silence and
+//! worse. It keeps the requests it received, and a test can wait for the n-th to arrive.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// The request line of what the client sent.
@@ -21,14 +23,24 @@ pub(crate) enum Answer {
     Bytes(Vec<u8>),
     /// Closes the connection without a byte.
     Close,
+    /// Says nothing, ever: keeps the connection open until the client closes it.
+    Silent,
 }
 
 type Responder = Arc<dyn Fn(&Request, &str) -> Answer + Send + Sync>;
+
+/// The requests received so far, and a wake-up for each new one.
+#[derive(Default)]
+struct Log {
+    requests: Mutex<Vec<Request>>,
+    arrived: Notify,
+}
 
 /// A running server on 127.0.0.1; stops when dropped.
 pub(crate) struct HostileServer {
     base_url: String,
     task: JoinHandle<()>,
+    log: Arc<Log>,
 }
 
 impl HostileServer {
@@ -38,16 +50,39 @@ impl HostileServer {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let responder: Responder = Arc::new(responder);
         let base = base_url.clone();
+        let log = Arc::new(Log::default());
+        let server_log = Arc::clone(&log);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, Arc::clone(&responder), base.clone()));
+                tokio::spawn(serve(
+                    stream,
+                    Arc::clone(&responder),
+                    base.clone(),
+                    Arc::clone(&server_log),
+                ));
             }
         });
-        Self { base_url, task }
+        Self { base_url, task, log }
     }
 
     pub(crate) fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The requests received so far, oldest first.
+    pub(crate) fn requests(&self) -> Vec<Request> {
+        self.log.requests.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `count` requests have arrived (their heads read, before the answer).
+    pub(crate) async fn wait_for_requests(&self, count: usize) {
+        loop {
+            let arrived = self.log.arrived.notified();
+            if self.log.requests.lock().unwrap().len() >= count {
+                return;
+            }
+            arrived.await;
+        }
     }
 }
 
@@ -57,7 +92,7 @@ impl Drop for HostileServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, responder: Responder, base: String) {
+async fn serve(mut stream: TcpStream, responder: Responder, base: String, log: Arc<Log>) {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 8192];
     let header_end = loop {
@@ -94,8 +129,15 @@ async fn serve(mut stream: TcpStream, responder: Responder, base: String) {
         method: parts.next().unwrap_or_default().to_owned(),
         target: parts.next().unwrap_or_default().to_owned(),
     };
-    match responder(&request, &base) {
+    let answer = responder(&request, &base);
+    log.requests.lock().unwrap().push(request);
+    log.arrived.notify_waiters();
+    match answer {
         Answer::Close => {}
+        Answer::Silent => {
+            // Read (and drop) whatever comes until the client hangs up.
+            while matches!(stream.read(&mut chunk).await, Ok(n) if n > 0) {}
+        }
         Answer::Bytes(bytes) => {
             let _ = stream.write_all(&bytes).await;
             let _ = stream.shutdown().await;

@@ -3,11 +3,13 @@
 //! Each test starts its own in-process sandbox and runs the binary in a clean environment (its own
 //! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
 
+mod apple_errors;
 mod auth;
 mod bad_input;
 mod certificates;
 mod crash;
 mod create;
+mod deadlines;
 mod demo;
 mod encryption;
 mod ensure;
@@ -20,6 +22,7 @@ mod keys;
 mod overwrite;
 mod sandbox_serve;
 mod secrets;
+mod signals;
 mod soak;
 mod support;
 mod team;

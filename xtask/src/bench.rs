@@ -5,12 +5,13 @@
 //! `xtask` in one invocation, so they share their dependencies) and hands over to the release
 //! `xtask bench`, which measures:
 //!
-//! - listing 10,000 certificates through ascert-certificates' stream against a bare reqwest +
-//!   `serde_json` loop over the same URLs ([`list`]);
+//! - listing 10,000 certificates through ascert-certificates' stream (page by page and one page
+//!   ahead) against a bare reqwest + `serde_json` loop over the same URLs ([`list`]);
 //! - the CLI listing 1,000 and 10,000 certificates as JSON to /dev/null: wall time and peak RSS
 //!   ([`process`]);
 //! - token signing: signatures per run of requests, and one signature's cost ([`tokens`]);
-//! - cold start: `ascert --version` and a one-page list against a one-request floor;
+//! - cold start: `ascert --version`, `ascert auth token` and a one-page list against a one-request
+//!   floor;
 //! - identity creation step by step ([`identity`]);
 //! - `identities ensure --store` when the team store has the identity, beside one list call and one
 //!   store read ([`team`]).
@@ -259,6 +260,45 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     });
     out.add(Figure {
         section,
+        what: "ascert-certificates stream, one page ahead".to_owned(),
+        value: big_list.ahead.describe(),
+        baseline: format!(
+            "{:.3} × floor",
+            ratio(big_list.ahead.median(), big_list.floor.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "CertificatesApi::list().limit(200)?.prefetch(true).stream(), run after each pair \
+                  (nothing is done with a page, so there is nothing to overlap: this shows what reading \
+                  ahead costs)"
+            .to_owned(),
+    });
+    out.add(Figure {
+        section,
+        what: "stream written out as JSON, page by page".to_owned(),
+        value: big_list.written.describe(),
+        baseline: format!(
+            "{:.3} × floor",
+            ratio(big_list.written.median(), big_list.floor.median())
+        ),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "each certificate of the stream through serde_json::to_writer into a 64 KB BufWriter \
+                  over io::sink() (what the CLI does to stdout), run after each pair"
+            .to_owned(),
+    });
+    let overlap = ratio(big_list.written_ahead.median(), big_list.written.median());
+    out.add(Figure {
+        section,
+        what: "stream written out as JSON, one page ahead".to_owned(),
+        value: big_list.written_ahead.describe(),
+        baseline: format!("{overlap:.3} × page by page"),
+        goal: "-".to_owned(),
+        verdict: Verdict::Info,
+        command: "the same with prefetch(true); the two alternate which goes first".to_owned(),
+    });
+    out.add(Figure {
+        section,
         what: "stream / floor (medians)".to_owned(),
         value: format!("{list_ratio:.3}"),
         baseline: "1.000 (the floor)".to_owned(),
@@ -277,6 +317,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     let version_rss = version_run.peak_rss_kib.unwrap_or_default();
     let section = "The CLI: `certificates list --json` to /dev/null";
     let mut peaks = Vec::new();
+    let mut cli_10k = Duration::ZERO;
     for (count, sandbox, floor) in [
         (1_000, &middle, &middle_list.floor),
         (10_000, &big, &big_list.floor),
@@ -304,6 +345,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             .await?
         };
         peaks.push(peak);
+        cli_10k = wall.median();
         out.add(Figure {
             section,
             what: format!("wall time, {count} certificates"),
@@ -330,6 +372,16 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             ),
         });
     }
+    let cli_ratio = ratio(cli_10k, big_list.floor.median());
+    out.add(Figure {
+        section,
+        what: "CLI 10,000 / in-process floor (medians)".to_owned(),
+        value: format!("{cli_ratio:.3}"),
+        baseline: format!("in-process floor {}", ms(big_list.floor.median())),
+        goal: "≤ 1.25".to_owned(),
+        verdict: Verdict::of(cli_ratio <= 1.25),
+        command: "the wall time row above and the floor of section 1, same run".to_owned(),
+    });
     let growth = peaks[1].saturating_sub(peaks[0]);
     out.add(Figure {
         section,
@@ -414,7 +466,9 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     });
     let floor = cold_floor(&small_lister, plan.page_runs).await?;
     let round_trip = requests.round_trips.median();
-    let extra = page.median().saturating_sub(floor.median());
+    // The issue's goal: within 10 ms of a process start (`--version`) plus the cold floor.
+    let allowance = version.median() + floor.median();
+    let within = |samples: &Samples| samples.median().saturating_sub(allowance) <= Duration::from_millis(10);
     out.add(Figure {
         section,
         what: "`ascert certificates list --json`, one page (100 certificates)".to_owned(),
@@ -424,8 +478,8 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             ms(floor.median()),
             ms(round_trip)
         ),
-        goal: "≤ floor + one round trip".to_owned(),
-        verdict: Verdict::of(extra <= round_trip),
+        goal: "≤ `--version` + floor + 10 ms".to_owned(),
+        verdict: Verdict::of(within(&page)),
         command: CLI_LIST.replace("$SANDBOX", "$SANDBOX_100"),
     });
     out.add(Figure {
@@ -437,19 +491,34 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             ms(version.median()),
             ms(signatures.median())
         ),
-        goal: "-".to_owned(),
-        verdict: Verdict::Info,
+        goal: "≤ `--version` + floor + 10 ms".to_owned(),
+        verdict: Verdict::of(within(&token)),
         command: "ascert --api-key api-key.json auth token > /dev/null".to_owned(),
     });
-    out.add(Figure {
-        section,
-        what: "one page: CLI − floor".to_owned(),
-        value: ms(extra),
-        baseline: format!("of which process start (`--version`) {}", ms(version.median())),
-        goal: format!("≤ one round trip ({})", ms(round_trip)),
-        verdict: Verdict::of(extra <= round_trip),
-        command: "the rows above".to_owned(),
-    });
+    for (what, samples) in [("one page", &page), ("`auth token`", &token)] {
+        let extra = samples.median().saturating_sub(allowance);
+        // Under the allowance is shown as a negative difference, not as zero.
+        let difference = if samples.median() >= allowance {
+            ms(extra)
+        } else {
+            format!("−{}", ms(allowance.saturating_sub(samples.median())))
+        };
+        out.add(Figure {
+            section,
+            what: format!("{what} − (`--version` + floor)"),
+            value: difference,
+            baseline: format!(
+                "`--version` {} + floor {} = {}; ratio {:.2}",
+                ms(version.median()),
+                ms(floor.median()),
+                ms(allowance),
+                ratio(samples.median(), allowance)
+            ),
+            goal: "≤ 10 ms".to_owned(),
+            verdict: Verdict::of(extra <= Duration::from_millis(10)),
+            command: "the rows above, medians of the same run".to_owned(),
+        });
+    }
 
     // 5. Identity creation.
     progress(&format!("creating {} identities", plan.identities));

@@ -79,9 +79,14 @@ impl CreateRequest {
     /// posts; after an ambiguous failure (timeout, dropped connection, 5xx) it looks again and adopts
     /// what it finds, and only when nothing matches does it post again, at most three times in all.
     ///
+    /// When the client's [`Deadline`](ascert_transport::Deadline) passes, the error is returned as
+    /// it is, without a look for the certificate (there is no time left for one): the POST may have
+    /// gone through, and a later call with the same CSR adopts its certificate before it posts.
+    ///
     /// # Errors
     /// [`Error::InvalidCsr`] for a CSR that cannot be read, and any [`Error`] of the requests; the last
-    /// ambiguous failure when every post failed that way.
+    /// ambiguous failure when every post failed that way; [`Error::is_deadline`] when the deadline
+    /// passed.
     pub async fn send_reconciled(&self) -> Result<Reconciled, Error> {
         let key = csr_public_key(&self.body.data.attributes.csr_content)?;
         let certificate_type = &self.body.data.attributes.certificate_type;
@@ -102,6 +107,9 @@ impl CreateRequest {
                         outcome: Outcome::Created,
                     });
                 }
+                // Out of time: no reconciling now. The POST may have gone through; a later call
+                // with the same CSR looks for its certificate before posting.
+                Err(err) if err.is_deadline() => return Err(err),
                 Err(err) if err.is_ambiguous() => {
                     tracing::debug!(error = %err, "the create failed ambiguously; looking for its certificate");
                     if let Some(certificate) = self.find_by_key(certificate_type, &key).await? {

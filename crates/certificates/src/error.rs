@@ -48,6 +48,14 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether the client's deadline passed before the call was done (see
+    /// [`ascert_transport::Error::DeadlineExceeded`]).
+    pub fn is_deadline(&self) -> bool {
+        self.transport().is_some_and(ascert_transport::Error::is_deadline)
+    }
+}
+
 /// Whether `err` is Apple refusing a value of `filter[certificateType]` (400 `PARAMETER_ERROR.INVALID`),
 /// as it has done for `DEVELOPER_ID_APPLICATION_G2`.
 pub(crate) fn rejects_type_filter(err: &ascert_transport::Error) -> bool {

@@ -107,6 +107,46 @@ async fn lists_every_certificate_exactly_once_under_faults_for_20_seeds() {
     assert!(retried > 0, "the faults made the client retry");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_one_page_ahead_lists_the_same_certificates_in_the_same_order_under_faults() {
+    let faults = FaultConfig {
+        retry_after_secs: 0,
+        max_fault_latency: Duration::from_millis(5),
+        ..FaultConfig::default()
+    };
+    let (sandbox, api) = start(Sandbox::builder().seed_certificates(1001).faults(faults)).await;
+    let ids = |all: Vec<ascert_models::Certificate>| all.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let expected = ids(api.list().limit(200).unwrap().all().await.unwrap());
+    for seed in 0..5 {
+        sandbox.set_fault_rate(0.2, seed);
+        let ahead = api
+            .list()
+            .limit(200)
+            .unwrap()
+            .prefetch(true)
+            .all()
+            .await
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_eq!(ids(ahead), expected, "seed {seed}");
+    }
+    // The type-filter fallback reads ahead too.
+    sandbox.set_fault_rate(0.0, 0);
+    sandbox.reject_type_filter(Some(CertificateType::Development));
+    let fallback = api
+        .list()
+        .certificate_type(CertificateType::Development)
+        .prefetch(true)
+        .all()
+        .await
+        .unwrap();
+    assert!(!fallback.is_empty());
+    assert!(
+        fallback
+            .iter()
+            .all(|c| c.attributes.certificate_type == Some(CertificateType::Development))
+    );
+}
+
 #[tokio::test]
 async fn create_reconciled_adopts_the_certificate_whose_response_was_lost() {
     let (sandbox, api) = start(Sandbox::builder()).await;
@@ -127,6 +167,37 @@ async fn create_reconciled_adopts_the_certificate_whose_response_was_lost() {
         public_key_of(&reconciled.certificate.content_der().unwrap()),
         public_key
     );
+}
+
+#[tokio::test]
+async fn a_create_cut_by_its_deadline_is_not_posted_again_and_a_later_call_adopts_it() {
+    let (sandbox, api) = start(Sandbox::builder()).await;
+    let (csr, public_key) = csr();
+    // The certificate is stored at once; its answer would come only after the deadline.
+    sandbox.set_create_response_delay(Duration::from_secs(30));
+    let bounded = CertificatesApi::new(
+        api.client()
+            .with_deadline(ascert_transport::Deadline::after(Duration::from_millis(800))),
+    );
+    let err = bounded
+        .create_reconciled(csr.clone(), CertificateType::Distribution)
+        .await
+        .unwrap_err();
+    assert!(err.is_deadline(), "{err}");
+    assert!(err.is_ambiguous(), "the POST went out: {err}");
+    // A second POST would have made a second certificate: the team has room for it.
+    assert_eq!(sandbox.certificate_count(), 1, "posted once");
+    sandbox.set_create_response_delay(Duration::ZERO);
+    let later = api
+        .create_reconciled(csr, CertificateType::Distribution)
+        .await
+        .unwrap();
+    assert_eq!(later.outcome, Outcome::Adopted);
+    assert_eq!(
+        public_key_of(&later.certificate.content_der().unwrap()),
+        public_key
+    );
+    assert_eq!(sandbox.certificate_count(), 1, "never a second certificate");
 }
 
 #[tokio::test]

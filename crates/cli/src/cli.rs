@@ -28,7 +28,8 @@ use crate::commands::sandbox::SandboxCommand;
 (ASC_KEY_ID / ASC_ISSUER_ID / ASC_PRIVATE_KEY_PATH, fastlane's and codemagic's variables), the \
 profile in the config file, the OS credential store (`ascert auth login`), then AuthKey_<KEY_ID>.p8 \
 in ./private_keys, ~/private_keys, ~/.private_keys or ~/.appstoreconnect/private_keys.\n\n\
-Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited."
+Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited, \
+7 timed out (--timeout), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
 )]
 pub(crate) struct Cli {
     /// Options every command takes.
@@ -90,6 +91,16 @@ pub(crate) struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// Give up when the command is not done after DURATION (500ms, 90s, 2m, 1h) [default: 2m]
+    #[arg(
+        long,
+        global = true,
+        env = "ASCERT_TIMEOUT",
+        hide_env_values = true,
+        value_name = "DURATION",
+        value_parser = crate::stop::parse_timeout
+    )]
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 /// The top-level commands.
@@ -569,7 +580,7 @@ pub(crate) struct EnsureArgs {
     /// The team store to take the identity from (and to share a new one through)
     #[command(flatten)]
     pub(crate) team: StoreArgs,
-    /// With --store: how long to wait for another runner that is creating the identity
+    /// With --store: how long to wait for another runner that is creating the identity (added to --timeout)
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub(crate) wait: std::time::Duration,
 }

@@ -1,5 +1,6 @@
-//! Failures: which exit code each one gets, the hint that says what to do, and how it is printed
-//! (two lines of text, or one JSON object with `--json`). A broken pipe ends quietly.
+//! Failures: which exit code each one gets, what it means and what to do (Apple's error codes are
+//! explained by the table in `apple_errors.rs`), and how it is printed (a few lines of text, or one
+//! JSON object with `--json`). A broken pipe ends quietly.
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -22,6 +23,12 @@ pub(crate) enum Exit {
     Conflict = 5,
     /// 6: rate limited (429).
     RateLimited = 6,
+    /// 7: the deadline (`--timeout`) passed before the command was done.
+    Timeout = 7,
+    /// 130: interrupted by SIGINT (Ctrl-C), 128 + 2 as shells report it.
+    Interrupted = 130,
+    /// 143: terminated by SIGTERM, 128 + 15.
+    Terminated = 143,
 }
 
 /// A failure the CLI describes itself, with its exit code and what to do about it.
@@ -59,10 +66,13 @@ impl fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
-/// What a failure means for the user: the exit code, a hint, and Apple's errors if any.
+/// What a failure means for the user: the exit code, what it means, a hint, the page of App Store
+/// Connect to look at, and Apple's errors if any.
 struct Diagnosis<'e> {
     exit: Exit,
+    why: Option<String>,
     hint: Option<String>,
+    see: Option<String>,
     status: Option<u16>,
     apple: &'e [ApiError],
 }
@@ -70,7 +80,9 @@ struct Diagnosis<'e> {
 fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
     let mut diagnosis = Diagnosis {
         exit: Exit::Failure,
+        why: None,
         hint: None,
+        see: None,
         status: None,
         apple: &[],
     };
@@ -160,17 +172,39 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
 }
 
 fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
+    use ascert_transport::Error;
     let status = err.status();
+    let apple = err.api_errors();
+    let mut diagnosis = Diagnosis {
+        exit: Exit::Failure,
+        why: None,
+        hint: None,
+        see: crate::apple_errors::see_url(apple),
+        status,
+        apple,
+    };
+    if let Some((row, _)) = status.and_then(|status| crate::apple_errors::row_for(status, apple)) {
+        diagnosis.exit = row.exit;
+        diagnosis.why = Some(match (row.status, err.rate_limit()) {
+            (429, Some(limit)) => format!(
+                "{}: X-Rate-Limit says {} of {} requests are left this hour",
+                row.why, limit.remaining, limit.limit
+            ),
+            _ => row.why.to_owned(),
+        });
+        diagnosis.hint = Some(row.action.to_owned());
+        return diagnosis;
+    }
     let (exit, hint) = match (status, err) {
-        (_, ascert_transport::Error::Auth(_)) | (Some(401), _) => (
+        (_, Error::Auth(_)) | (Some(401), _) => (
             Exit::Auth,
             "App Store Connect refused the token: check the key id, the issuer id and that the key is not revoked \
              (ascert auth status)",
         ),
         (Some(403), _) => (
             Exit::Auth,
-            "the API key's role may not do this: certificates need an Admin or Developer key with access to \
-             certificates",
+            "the API key's role may not do this: certificates need a team key with access to Certificates, \
+             Identifiers & Profiles (Admin to create or revoke)",
         ),
         (Some(404), _) => (
             Exit::NotFound,
@@ -184,23 +218,30 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
             Exit::RateLimited,
             "App Store Connect's hourly request quota is used up; wait and run the command again",
         ),
-        (_, ascert_transport::Error::Connection { .. }) => (
+        (_, Error::DeadlineExceeded { .. }) => (
+            Exit::Timeout,
+            "check the network and any proxy between here and App Store Connect; give the command more time \
+             with --timeout (or ASCERT_TIMEOUT), e.g. --timeout 5m",
+        ),
+        (_, Error::NoAnswer { .. } | Error::Stalled { .. }) => (
+            Exit::Failure,
+            "the server accepted the connection but did not answer in time: check the network, any proxy, and \
+             the base URL (--base-url, ASCERT_BASE_URL)",
+        ),
+        (_, Error::Connection { .. }) => (
             Exit::Failure,
             "check the network and the base URL (--base-url, ASCERT_BASE_URL)",
         ),
-        (_, ascert_transport::Error::InvalidBaseUrl { .. }) => (Exit::Usage, "give an https:// URL"),
+        (_, Error::InvalidBaseUrl { .. }) => (Exit::Usage, "give an https:// URL"),
         (Some(500..), _) => (
             Exit::Failure,
             "App Store Connect is having trouble; try again in a few minutes",
         ),
         _ => (Exit::Failure, ""),
     };
-    Diagnosis {
-        exit,
-        hint: (!hint.is_empty()).then(|| hint.to_owned()),
-        status,
-        apple: err.api_errors(),
-    }
+    diagnosis.exit = exit;
+    diagnosis.hint = (!hint.is_empty()).then(|| hint.to_owned());
+    diagnosis
 }
 
 /// Whether the failure is a closed stdout (`ascert ... | head`), which ends quietly.
@@ -226,7 +267,9 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
     if json {
         let object = serde_json::json!({
             "error": message,
+            "why": diagnosis.why,
             "hint": hint,
+            "see": diagnosis.see,
             "exit_code": diagnosis.exit as u8,
             "status": diagnosis.status,
             "errors": diagnosis.apple,
@@ -234,8 +277,14 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         let _ = writeln!(stderr, "{object}");
     } else {
         let _ = writeln!(stderr, "error: {message}");
+        if let Some(why) = &diagnosis.why {
+            let _ = writeln!(stderr, "  why: {why}");
+        }
         if let Some(hint) = &hint {
             let _ = writeln!(stderr, "  hint: {hint}");
+        }
+        if let Some(see) = &diagnosis.see {
+            let _ = writeln!(stderr, "  see: {see}");
         }
     }
     ExitCode::from(diagnosis.exit as u8)

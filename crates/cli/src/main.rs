@@ -1,6 +1,7 @@
-//! The `ascert` binary: parses the command line, runs one command, and turns its outcome into an
-//! exit code and one clear message.
+//! The `ascert` binary: parses the command line, runs one command under its deadline until it ends
+//! or a signal stops it, and turns its outcome into an exit code and one clear message.
 
+mod apple_errors;
 mod cli;
 mod commands;
 mod config;
@@ -11,6 +12,7 @@ mod logging;
 mod output;
 mod password;
 mod redact;
+mod stop;
 mod target_file;
 
 use std::process::ExitCode;
@@ -40,7 +42,15 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     logging::init(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // A command needs one thread for the network (connections, the page fetched ahead, the signal
+    // watchdog) beside the one that runs it and writes its output: with a worker per core, the two
+    // cores of a small CI runner were shared by three busy threads, and a 10,000-certificate list
+    // took 14 % longer (docs/benchmarks.md). The sandbox server keeps a worker per core.
+    if !matches!(cli.command, cli::Command::Sandbox(_)) {
+        runtime.worker_threads(1);
+    }
+    let runtime = match runtime.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             return failure::report(
@@ -49,7 +59,13 @@ fn main() -> ExitCode {
             );
         }
     };
-    let outcome = runtime.block_on(commands::run(cli));
+    let deadline = ascert_transport::Deadline::after(cli.global.timeout.unwrap_or(stop::DEFAULT_TIMEOUT));
+    let outcome = if stop::applies_to(&cli.command) {
+        let activity = stop::Activity::of(&cli.command, json);
+        runtime.block_on(async { stop::run(commands::run(cli, deadline.clone()), &deadline, activity).await })
+    } else {
+        runtime.block_on(commands::run(cli, deadline))
+    };
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
     runtime.shutdown_background();
     match outcome {

@@ -131,6 +131,10 @@ impl Output {
 }
 
 /// A JSON array written to stdout one element at a time, so a long list never sits in memory.
+///
+/// Dropped without [`finish`](Self::finish) (the command was stopped: Ctrl-C, SIGTERM, the
+/// deadline, an error mid-list), it flushes the whole elements written so far and leaves the array
+/// open: no JSON reader accepts the output as a complete list.
 pub(crate) struct JsonArray {
     out: BufWriter<io::Stdout>,
     count: usize,

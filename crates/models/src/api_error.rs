@@ -112,6 +112,11 @@ pub struct ErrorLinks {
     /// A resource associated with the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub associated: Option<ErrorLinksAssociated>,
+    /// Where in App Store Connect to fix the problem, as Apple sends it without its host, such as
+    /// `/agreements` with `FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED`. Real responses carry
+    /// it though the specification does not list it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub see: Option<String>,
 }
 
 /// The `associated` link of an error: a bare URL or a link object.

@@ -6,7 +6,7 @@
 //! - every attribute key present, `null` where empty (`"platform": null` for `DEVELOPMENT`,
 //!   `DISTRIBUTION` and `PASS_TYPE_ID`, `"csrContent": null`);
 //! - a 403 whose error carries a relative `links.see` (`"/agreements"`), which the specification's
-//!   `ErrorLinks` does not list;
+//!   `ErrorLinks` does not list (kept all the same);
 //! - the 400 Apple answers `filter[certificateType]=DEVELOPER_ID_APPLICATION_G2` with.
 //!
 //! Each must read without error, and what a user is shown must come out right.
@@ -112,9 +112,13 @@ fn the_agreement_403_with_a_relative_see_link_reads() {
          (FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED): This request requires an in-effect \
          agreement that has not been signed or has expired."
     );
-    // `see` is not among the specification's ErrorLinks (`about`, `associated`): read, not kept.
+    // `see` is not among the specification's ErrorLinks (`about`, `associated`), but it is where the
+    // user fixes the problem, so it is kept (and written back).
     let links = error.links.as_ref().expect("the links object is read");
     assert_eq!((links.about.as_deref(), links.associated.is_none()), (None, true));
+    assert_eq!(links.see.as_deref(), Some("/agreements"));
+    let again: ErrorResponse = serde_json::from_str(&serde_json::to_string(&response).unwrap()).unwrap();
+    assert_eq!(again, response);
 }
 
 #[test]

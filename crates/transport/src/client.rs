@@ -1,14 +1,15 @@
 //! [`Client`]: one connection pool, bearer authentication, retries and response decoding.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use ascert_auth::{Token, TokenSource};
 use ascert_models::ErrorResponse;
-use backon::Retryable as _;
+use backon::BackoffBuilder as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -18,7 +19,7 @@ use url::Url;
 
 use crate::error::excerpt;
 use crate::retry::parse_retry_after;
-use crate::{Error, RateLimit, RetryPolicy};
+use crate::{Deadline, Error, RateLimit, RetryNotice, RetryPolicy};
 
 /// App Store Connect's base URL.
 pub const APPLE_BASE_URL: &str = "https://api.appstoreconnect.apple.com/";
@@ -31,7 +32,21 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// than any team has, so only a server that never stops handing out next links reaches it.
 pub const MAX_PAGES: usize = 10_000;
 
+/// How long one attempt waits for an answer (connection, request and response headers) by default.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a response body may go without a byte before the attempt counts as failed, by default.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a client calls before each retry; see [`ClientBuilder::on_retry`].
+type RetryObserver = dyn Fn(&RetryNotice<'_>) + Send + Sync;
+
 /// An App Store Connect API client: cheap to clone, one connection pool shared by every clone.
+///
+/// Every attempt is bounded: connecting (10 s), then the answer's headers
+/// ([`ClientBuilder::attempt_timeout`], 30 s), then each stretch of the body without a byte
+/// ([`ClientBuilder::stall_timeout`], 30 s), each a failed attempt that is retried like a lost
+/// connection. A client given a [`Deadline`] ([`Client::with_deadline`]) also ends every call by
+/// that moment, retries included.
 ///
 /// ```no_run
 /// # async fn example(tokens: ascert_auth::TokenProvider) -> Result<(), ascert_transport::Error> {
@@ -46,6 +61,7 @@ pub const MAX_PAGES: usize = 10_000;
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    deadline: Option<Deadline>,
 }
 
 struct Inner {
@@ -53,6 +69,9 @@ struct Inner {
     base: Url,
     tokens: Arc<dyn TokenSource>,
     retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+    stall_timeout: Option<Duration>,
+    on_retry: Option<Arc<RetryObserver>>,
     max_pages: usize,
     rate_limit: Mutex<Option<RateLimit>>,
     requests: AtomicU64,
@@ -64,6 +83,9 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base.as_str())
             .field("tokens", &self.inner.tokens)
             .field("retry", &self.inner.retry)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .field("stall_timeout", &self.inner.stall_timeout)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +97,9 @@ pub struct ClientBuilder {
     tokens: Arc<dyn TokenSource>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    stall_timeout: Option<Duration>,
+    on_retry: Option<Arc<RetryObserver>>,
     retry: RetryPolicy,
     max_pages: usize,
     roots: Vec<reqwest::Certificate>,
@@ -86,6 +111,8 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("stall_timeout", &self.stall_timeout)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -111,11 +138,37 @@ impl ClientBuilder {
         self
     }
 
-    /// Removes both timeouts, so that only the retry policy bounds a call. Meant for tests that run
-    /// on tokio's paused clock, where an idle runtime jumps to the next timer.
+    /// How long one attempt waits for an answer: connecting, sending the request and receiving the
+    /// response's headers (default [`ATTEMPT_TIMEOUT`], 30 s). An attempt that gets no answer in
+    /// time fails with [`Error::NoAnswer`] and is retried like a lost connection (a `POST` is not:
+    /// it may have taken effect).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a response body may go without a byte (default [`STALL_TIMEOUT`], 30 s). A body that
+    /// stalls fails the attempt with [`Error::Stalled`], retried like a lost connection.
+    pub fn stall_timeout(mut self, timeout: Duration) -> Self {
+        self.stall_timeout = Some(timeout);
+        self
+    }
+
+    /// Calls `observer` before each retry, with what failed and how long the client waits: for a
+    /// program that tells a person why nothing seems to happen. It runs on the request's task and
+    /// should return quickly.
+    pub fn on_retry(mut self, observer: impl Fn(&RetryNotice<'_>) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(observer));
+        self
+    }
+
+    /// Removes every timeout, so that only the retry policy (and a [`Deadline`]) bounds a call.
+    /// Meant for tests that run on tokio's paused clock, where an idle runtime jumps to the next timer.
     pub fn without_timeouts(mut self) -> Self {
         self.connect_timeout = None;
         self.timeout = None;
+        self.attempt_timeout = None;
+        self.stall_timeout = None;
         self
     }
 
@@ -169,10 +222,14 @@ impl ClientBuilder {
                 base,
                 tokens: self.tokens,
                 retry: self.retry,
+                attempt_timeout: self.attempt_timeout,
+                stall_timeout: self.stall_timeout,
+                on_retry: self.on_retry,
                 max_pages: self.max_pages,
                 rate_limit: Mutex::new(None),
                 requests: AtomicU64::new(0),
             }),
+            deadline: None,
         })
     }
 }
@@ -235,10 +292,40 @@ impl Client {
             tokens,
             connect_timeout: Some(Duration::from_secs(10)),
             timeout: Some(Duration::from_secs(60)),
+            attempt_timeout: Some(ATTEMPT_TIMEOUT),
+            stall_timeout: Some(STALL_TIMEOUT),
+            on_retry: None,
             retry: RetryPolicy::default(),
             max_pages: MAX_PAGES,
             roots: Vec::new(),
         }
+    }
+
+    /// This client (sharing its connection pool, token source and settings) with every call bounded
+    /// by `deadline`: each attempt is cut short at it, no retry starts whose wait would pass it, and
+    /// a call still unanswered then fails with [`Error::DeadlineExceeded`].
+    ///
+    /// ```no_run
+    /// # async fn example(client: ascert_transport::Client) -> Result<(), ascert_transport::Error> {
+    /// use std::time::Duration;
+    /// use ascert_transport::Deadline;
+    ///
+    /// let bounded = client.with_deadline(Deadline::after(Duration::from_secs(120)));
+    /// let page: ascert_models::CertificatesResponse =
+    ///     bounded.get(bounded.url("v1/certificates?limit=200")?).await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_deadline(&self, deadline: Deadline) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            deadline: Some(deadline),
+        }
+    }
+
+    /// The deadline every call of this client keeps, if any.
+    pub fn deadline(&self) -> Option<&Deadline> {
+        self.deadline.as_ref()
     }
 
     /// The base URL, ending in `/`.
@@ -373,41 +460,94 @@ impl Client {
         body: Option<Vec<u8>>,
         ambiguous: &AtomicBool,
     ) -> Result<Raw, Error> {
-        let attempts = AtomicU32::new(0);
         let policy = &self.inner.retry;
-        let is_post = *method == Method::POST;
-        (|| {
-            self.attempt(
-                method,
-                url,
-                body.as_deref(),
-                attempts.fetch_add(1, Ordering::Relaxed) + 1,
-            )
-        })
-        .retry(policy.backoff())
-        .sleep(tokio::time::sleep)
-        .when(|err: &Error| {
-            if is_post {
-                err.status() == Some(429)
-            } else {
-                err.is_transient()
+        let max_attempts = u32::try_from(policy.max_attempts.max(1)).unwrap_or(u32::MAX);
+        let mut waits = policy.backoff().build();
+        let mut attempt = 0u32;
+        let mut last: Option<Error> = None;
+        loop {
+            if self.deadline.as_ref().is_some_and(Deadline::is_past) {
+                return Err(self.deadline_exceeded(method, url, attempt, last));
             }
-        })
-        .adjust(|err, computed| {
-            let computed = computed?;
-            match err.retry_after() {
-                Some(asked) if asked > policy.max_retry_after => None,
-                Some(asked) => Some(asked),
-                None => Some(computed),
-            }
-        })
-        .notify(|err, wait| {
+            attempt += 1;
+            let err = match self.attempt(method, url, body.as_deref(), attempt).await {
+                Ok(raw) => return Ok(raw),
+                Err(err) => err,
+            };
             if err.is_ambiguous() {
                 ambiguous.store(true, Ordering::Relaxed);
             }
+            // A POST is repeated only after a 429, refused before any work: any other failure may
+            // have created the resource, and must be reconciled by the caller instead.
+            let retryable = if *method == Method::POST {
+                err.status() == Some(429)
+            } else {
+                err.is_transient()
+            };
+            if !retryable {
+                return Err(err);
+            }
+            let Some(computed) = waits.next() else {
+                return Err(err);
+            };
+            let wait = match err.retry_after() {
+                Some(asked) if asked > policy.max_retry_after => return Err(err),
+                Some(asked) => asked,
+                None => computed,
+            };
+            if let Some(deadline) = &self.deadline
+                && wait >= deadline.remaining()
+            {
+                // Waiting would use up what is left: say so now rather than sleep into the deadline.
+                return Err(self.deadline_exceeded(method, url, attempt, Some(err)));
+            }
             tracing::debug!(error = %err, wait_ms = wait.as_millis(), "transient failure; retrying");
-        })
-        .await
+            if let Some(observer) = &self.inner.on_retry {
+                observer(&RetryNotice {
+                    method,
+                    url,
+                    attempt,
+                    max_attempts,
+                    wait,
+                    error: &err,
+                });
+            }
+            last = Some(err);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn deadline_exceeded(&self, method: &Method, url: &Url, attempts: u32, last: Option<Error>) -> Error {
+        Error::DeadlineExceeded {
+            method: method.clone(),
+            url: url.to_string(),
+            allowed: self.deadline.as_ref().map_or(Duration::ZERO, Deadline::allowed),
+            attempts,
+            last: last.map(Box::new),
+        }
+    }
+
+    /// Runs `step` for at most `limit` and what is left before the deadline: past the limit it
+    /// fails with `on_limit(limit)`, past the deadline with [`Error::DeadlineExceeded`].
+    async fn bounded<T>(
+        &self,
+        limit: Option<Duration>,
+        (method, url, attempt): (&Method, &Url, u32),
+        step: impl Future<Output = Result<T, Error>>,
+        on_limit: impl FnOnce(Duration) -> Error,
+    ) -> Result<T, Error> {
+        let remaining = self.deadline.as_ref().map(Deadline::remaining);
+        let (bound, deadline_binds) = match (limit, remaining) {
+            (None, None) => return step.await,
+            (None, Some(left)) => (left, true),
+            (Some(limit), Some(left)) if left <= limit => (left, true),
+            (Some(limit), _) => (limit, false),
+        };
+        match tokio::time::timeout(bound, step).await {
+            Ok(result) => result,
+            Err(_) if deadline_binds => Err(self.deadline_exceeded(method, url, attempt, None)),
+            Err(_) => Err(on_limit(bound)),
+        }
     }
 
     /// One attempt: a token, the request, and on a 401 one renewal of the token and one resend.
@@ -429,16 +569,37 @@ impl Client {
         );
         async {
             let started = Instant::now();
+            let at = (method, url, attempt);
+            let no_answer = |waited| Error::NoAnswer {
+                method: method.clone(),
+                url: url.to_string(),
+                waited,
+            };
             let token = self.inner.tokens.token()?;
-            let mut response = self.send(method, url, body, &token).await?;
+            tracing::debug!("sending");
+            let mut response = self
+                .bounded(
+                    self.inner.attempt_timeout,
+                    at,
+                    self.send(method, url, body, &token),
+                    no_answer,
+                )
+                .await?;
             if response.status() == StatusCode::UNAUTHORIZED {
                 tracing::debug!("401: renewing the token and sending once more");
                 let token = self.inner.tokens.renew()?;
-                response = self.send(method, url, body, &token).await?;
+                response = self
+                    .bounded(
+                        self.inner.attempt_timeout,
+                        at,
+                        self.send(method, url, body, &token),
+                        no_answer,
+                    )
+                    .await?;
             }
             let span = tracing::Span::current();
             span.record("status", response.status().as_u16());
-            let result = self.read(method, url, response).await;
+            let result = self.read(at, response).await;
             span.record(
                 "elapsed_ms",
                 u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -479,11 +640,14 @@ impl Client {
         })
     }
 
-    /// Reads the body (bounded), records the rate limit, and turns an error status into an [`Error`].
-    async fn read(&self, method: &Method, url: &Url, mut response: reqwest::Response) -> Result<Raw, Error> {
+    /// Reads the body (bounded in size, and in time between bytes), records the rate limit, and
+    /// turns an error status into an [`Error`].
+    async fn read(&self, at: (&Method, &Url, u32), mut response: reqwest::Response) -> Result<Raw, Error> {
+        let (method, url, _) = at;
         let status = response.status();
         let headers = response.headers().clone();
-        if let Some(limit) = header(&headers, RateLimit::HEADER).and_then(RateLimit::parse) {
+        let rate_limit = header(&headers, RateLimit::HEADER).and_then(RateLimit::parse);
+        if let Some(limit) = rate_limit {
             *self
                 .inner
                 .rate_limit
@@ -495,11 +659,22 @@ impl Client {
             .map_or(0, |n| usize::try_from(n).unwrap_or(0).min(MAX_BODY_BYTES));
         let mut body = Vec::with_capacity(capacity);
         loop {
-            let chunk = response.chunk().await.map_err(|source| Error::Connection {
-                method: method.clone(),
-                url: url.to_string(),
-                source: source.without_url(),
-            })?;
+            let received = body.len();
+            let next = async {
+                response.chunk().await.map_err(|source| Error::Connection {
+                    method: method.clone(),
+                    url: url.to_string(),
+                    source: source.without_url(),
+                })
+            };
+            let chunk = self
+                .bounded(self.inner.stall_timeout, at, next, |waited| Error::Stalled {
+                    method: method.clone(),
+                    url: url.to_string(),
+                    waited,
+                    received,
+                })
+                .await?;
             let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(Error::BodyTooLarge {
@@ -523,6 +698,7 @@ impl Client {
                 status: status.as_u16(),
                 errors,
                 retry_after,
+                rate_limit,
             }),
             _ => Err(Error::UnexpectedResponse {
                 method: method.clone(),

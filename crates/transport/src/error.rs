@@ -5,6 +5,9 @@ use std::time::Duration;
 use ascert_models::{ApiError, ErrorResponse};
 use reqwest::Method;
 
+use crate::RateLimit;
+use crate::deadline::human;
+
 /// How much of a body that is not JSON an error keeps.
 pub(crate) const BODY_EXCERPT: usize = 512;
 
@@ -50,6 +53,46 @@ pub enum Error {
         errors: ErrorResponse,
         /// The wait Apple asked for in `Retry-After`, if any.
         retry_after: Option<Duration>,
+        /// The `X-Rate-Limit` figures of this response, if it carried them.
+        rate_limit: Option<RateLimit>,
+    },
+    /// One attempt got no answer (no response headers) within the client's attempt timeout:
+    /// the server accepted the connection, or not even that, and said nothing.
+    #[error("{method} {url}: no answer from {} in {}", host(.url), human(*.waited))]
+    NoAnswer {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// How long the attempt waited.
+        waited: Duration,
+    },
+    /// A response began and then stopped: no byte of the body came for the client's stall timeout.
+    #[error("{method} {url}: {} stopped sending the response for {} after {received} bytes", host(.url), human(*.waited))]
+    Stalled {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// How long the attempt waited for the next byte.
+        waited: Duration,
+        /// How many bytes of the body had arrived.
+        received: usize,
+    },
+    /// The operation's [`Deadline`](crate::Deadline) passed before the request got a complete answer.
+    #[error("{method} {url}: no complete answer from {} within the {} deadline ({})", host(.url), human(*.allowed), deadline_story(*.attempts, .last.as_deref()))]
+    DeadlineExceeded {
+        /// The request's method.
+        method: Method,
+        /// The request's URL.
+        url: String,
+        /// The time the deadline allowed.
+        allowed: Duration,
+        /// How many attempts were made.
+        attempts: u32,
+        /// Why the last attempt that ended failed; `None` when the deadline cut an attempt short
+        /// (or came before the first).
+        last: Option<Box<Error>>,
     },
     /// A response that is not what App Store Connect sends: an HTML page from a proxy, a wrong content type.
     #[error("{method} {url} got an unexpected {status} response ({}): {body:?}", content_type.as_deref().unwrap_or("no content type"))]
@@ -111,12 +154,37 @@ pub enum Error {
         /// The page limit reached.
         limit: usize,
     },
+    /// A request made on a task of its own (a page fetched ahead) was cancelled because the async
+    /// runtime is shutting down.
+    #[error("the request was cancelled: the async runtime is shutting down")]
+    Cancelled,
     /// A `links.next` that is not a URL.
     #[error("the next-page link {link:?} is not a valid URL")]
     InvalidLink {
         /// The link as Apple sent it.
         link: String,
     },
+}
+
+/// The host of a URL kept as text, for a message.
+fn host(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| url.to_owned())
+}
+
+/// "3 attempts; the last: no answer in 30 s", for [`Error::DeadlineExceeded`].
+fn deadline_story(attempts: u32, last: Option<&Error>) -> String {
+    let tried = match attempts {
+        0 => return "it was not sent: the deadline had passed".to_owned(),
+        1 => "1 attempt".to_owned(),
+        n => format!("{n} attempts"),
+    };
+    match last {
+        Some(last) => format!("{tried}; the last: {}", last.reason()),
+        None => format!("{tried}; the last was still waiting when the deadline passed"),
+    }
 }
 
 fn connection_reason(source: &reqwest::Error) -> String {
@@ -173,25 +241,57 @@ impl Error {
         }
     }
 
+    /// The `X-Rate-Limit` figures of the response that carried this error, if any.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        match self {
+            Self::Api { rate_limit, .. } => *rate_limit,
+            _ => None,
+        }
+    }
+
     /// Whether the request may have taken effect although it failed: a timeout, a connection lost
-    /// after sending, or a server error. A `POST` that fails this way must be reconciled before it
-    /// is sent again.
+    /// after sending, a server error, or a deadline that passed after the request went out. A
+    /// `POST` that fails this way must be reconciled before it is sent again.
     pub fn is_ambiguous(&self) -> bool {
         match self {
             Self::Connection { source, .. } => !source.is_connect(),
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => *status >= 500,
+            Self::NoAnswer { .. } | Self::Stalled { .. } => true,
+            Self::DeadlineExceeded { attempts, .. } => *attempts > 0,
             _ => false,
         }
     }
 
-    /// Whether a retry could succeed: 429, 500, 502, 503, 504, or a connection failure.
+    /// Whether a retry could succeed: 429, 500, 502, 503, 504, a connection failure, no answer in
+    /// time or a stalled body. A passed deadline is not: nothing may be tried after it.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Connection { .. } => true,
+            Self::Connection { .. } | Self::NoAnswer { .. } | Self::Stalled { .. } => true,
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => {
                 matches!(status, 429 | 500 | 502 | 503 | 504)
             }
             _ => false,
+        }
+    }
+
+    /// Whether the operation's deadline passed ([`Error::DeadlineExceeded`]).
+    pub fn is_deadline(&self) -> bool {
+        matches!(self, Self::DeadlineExceeded { .. })
+    }
+
+    /// What went wrong, in a few words and without the request: `no answer in 30 s`,
+    /// `answered 503`, `could not connect (connection refused)`.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::NoAnswer { waited, .. } => format!("no answer in {}", human(*waited)),
+            Self::Stalled { waited, .. } => format!("the response stalled for {}", human(*waited)),
+            Self::Connection { source, .. } => connection_reason(source),
+            Self::Api { status, errors, .. } => match errors.errors.first() {
+                Some(first) => format!("answered {status} {}", first.code),
+                None => format!("answered {status}"),
+            },
+            Self::UnexpectedResponse { status, .. } => format!("answered {status} with an unexpected body"),
+            other => other.to_string(),
         }
     }
 

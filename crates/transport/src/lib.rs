@@ -2,9 +2,13 @@
 //!
 //! [`Client`] is what every API call goes through:
 //!
-//! - one `reqwest` connection pool on rustls, HTTP/2 where the server offers it, connect and request
-//!   timeouts, `User-Agent: ascert/<version>`; Apple's base URL by default, the enterprise host, or any
+//! - one `reqwest` connection pool on rustls, HTTP/2 where the server offers it,
+//!   `User-Agent: ascert/<version>`; Apple's base URL by default, the enterprise host, or any
 //!   `https://` URL — plain `http://` only for loopback addresses (a local sandbox);
+//! - deadlines: every attempt is bounded (connect 10 s, the answer's headers 30 s, a body that goes
+//!   30 s without a byte), each a failed attempt that is retried; a [`Deadline`] given to the client
+//!   ([`Client::with_deadline`]) bounds whole calls, retries included, and ends them with
+//!   [`Error::DeadlineExceeded`]; [`ClientBuilder::on_retry`] hears of every retry;
 //! - bearer authentication from an [`ascert_auth::TokenSource`]; on a 401 the token is renewed once
 //!   and the request sent once more;
 //! - retries with exponential backoff and jitter ([`RetryPolicy`]) on 429 (honouring `Retry-After`),
@@ -34,14 +38,19 @@
 //! ```
 
 mod client;
+mod deadline;
 mod error;
 mod paginate;
 mod rate_limit;
 mod retry;
 
-pub use client::{APPLE_BASE_URL, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES, MAX_PAGES};
+pub use client::{
+    APPLE_BASE_URL, ATTEMPT_TIMEOUT, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES, MAX_PAGES,
+    STALL_TIMEOUT,
+};
+pub use deadline::Deadline;
 pub use error::Error;
 pub use paginate::Paged;
 pub use rate_limit::RateLimit;
 pub use reqwest::Method;
-pub use retry::RetryPolicy;
+pub use retry::{RetryNotice, RetryPolicy};

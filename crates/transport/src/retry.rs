@@ -1,19 +1,28 @@
-//! [`RetryPolicy`]: when and how long to wait before sending a request again.
+//! [`RetryPolicy`]: when and how long to wait before sending a request again, and the
+//! [`RetryNotice`] a client hands its observer before each retry.
 
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use backon::ExponentialBuilder;
+use reqwest::Method;
+use url::Url;
+
+use crate::Error;
+use crate::deadline::human;
 
 /// How transient failures (429, 500, 502, 503, 504, lost connections) are retried.
 ///
 /// Waits grow exponentially with jitter between `min_delay` and `max_delay`; a `Retry-After` from
 /// Apple replaces the computed wait. Retrying stops after `max_attempts` attempts in all, or when the
 /// waits would add up to more than `max_total_delay`, or when Apple asks for a wait longer than
-/// `max_retry_after`: then the last error is returned.
+/// `max_retry_after`: then the last error is returned. A client with a
+/// [`Deadline`](crate::Deadline) also stops when the wait would reach it, with
+/// [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded).
 ///
-/// `GET`, `PATCH` and `DELETE` are retried. `POST` is retried only after a 429 (refused before any
-/// work) or a 401 (once, with a new token): a `POST` that failed ambiguously may have created its
-/// resource and must be reconciled, not repeated.
+/// `GET`, `PATCH` and `DELETE` are retried, after no answer in time and a stalled body too. `POST` is
+/// retried only after a 429 (refused before any work) or a 401 (once, with a new token): a `POST`
+/// that failed ambiguously may have created its resource and must be reconciled, not repeated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first one included; 1 disables retries.
@@ -56,6 +65,62 @@ impl RetryPolicy {
             .with_max_delay(self.max_delay)
             .with_max_times(self.max_attempts.saturating_sub(1))
             .with_total_delay(Some(self.max_total_delay))
+    }
+}
+
+/// A failed attempt that is about to be retried, as a client reports it to the observer set with
+/// [`ClientBuilder::on_retry`](crate::ClientBuilder::on_retry).
+///
+/// `Display` is one sentence for a person waiting at a terminal, such as
+/// `no answer from api.appstoreconnect.apple.com in 30 s; retrying in 250 ms (attempt 2 of 6)`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RetryNotice<'a> {
+    /// The request's method.
+    pub method: &'a Method,
+    /// The request's URL.
+    pub url: &'a Url,
+    /// The attempt that failed, from 1.
+    pub attempt: u32,
+    /// The most attempts the policy allows.
+    pub max_attempts: u32,
+    /// How long the client waits before the next attempt.
+    pub wait: Duration,
+    /// Why the attempt failed.
+    pub error: &'a Error,
+}
+
+impl fmt::Display for RetryNotice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = self.url.host_str().unwrap_or("the server");
+        match self.error {
+            Error::NoAnswer { waited, .. } => write!(f, "no answer from {host} in {}", human(*waited))?,
+            Error::Stalled { waited, .. } => write!(
+                f,
+                "{host} stopped sending in the middle of a response for {}",
+                human(*waited)
+            )?,
+            Error::Connection { source, .. } if source.is_connect() => {
+                write!(f, "could not connect to {host} ({})", self.error.reason())?;
+            }
+            Error::Connection { .. } => {
+                write!(f, "the connection to {host} failed ({})", self.error.reason())?;
+            }
+            Error::Api { status: 429, .. } => {
+                write!(f, "{host} answered 429: too many requests")?;
+                if let Some(limit) = self.error.rate_limit() {
+                    write!(f, " ({limit})")?;
+                }
+            }
+            other => write!(f, "{host} {}", other.reason())?,
+        }
+        write!(
+            f,
+            "; retrying in {} (attempt {} of {})",
+            human(self.wait),
+            self.attempt + 1,
+            self.max_attempts
+        )
     }
 }
 

@@ -246,6 +246,99 @@ async fn a_next_link_to_another_host_is_refused_and_never_requested() {
     assert!(elsewhere.seen().is_empty(), "no request reached the other host");
 }
 
+/// A server of four pages (`A`..`D`, one each) that wakes `arrived` at every request.
+async fn four_pages(arrived: Arc<tokio::sync::Notify>) -> Mock {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b = base.clone();
+    let server = Mock::start(move |seen, _| {
+        let base = b.lock().unwrap().clone();
+        let cursor: usize = seen
+            .path_and_query
+            .split("cursor=")
+            .nth(1)
+            .map_or(0, |c| c.parse().unwrap());
+        let id = ["A", "B", "C", "D"][cursor];
+        let next = (cursor < 3).then(|| format!("{base}v1/certificates?cursor={}", cursor + 1));
+        arrived.notify_one();
+        Reply::json(200, page(&[id], next.as_deref()))
+    })
+    .await;
+    base.lock().unwrap().clone_from(&server.base_url);
+    server
+}
+
+#[tokio::test]
+async fn reading_ahead_asks_for_the_next_page_while_the_reader_holds_this_one_and_no_further() {
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let server = four_pages(arrived.clone()).await;
+    let client = client(&server, Tokens::new(&["t1"]));
+    let mut pages =
+        std::pin::pin!(client.pages_ahead::<CertificatesResponse>(client.url("v1/certificates").unwrap()));
+    let mut read = Vec::new();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        read.push(page.data[0].id.clone());
+        // While this page is held, the next one is requested without another poll, and nothing more.
+        let expected = (read.len() + 1).min(4);
+        while server.seen().len() < expected {
+            arrived.notified().await;
+        }
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(server.seen().len(), expected, "holding page {}", read.len());
+    }
+    assert_eq!(read, ["A", "B", "C", "D"]);
+    let plain: Vec<String> = client
+        .pages::<CertificatesResponse>(client.url("v1/certificates").unwrap())
+        .map_ok(|page| page.data[0].id.clone())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(plain, read, "the same pages as without reading ahead");
+}
+
+#[tokio::test]
+async fn reading_ahead_reports_a_bad_next_link_after_its_page_and_never_follows_it() {
+    let elsewhere = Mock::start(|_, _| Reply::json(200, page(&["STOLEN"], None))).await;
+    let foreign = elsewhere.url("v1/certificates?cursor=2");
+    let server = Mock::start(move |_, _| Reply::json(200, page(&["A"], Some(&foreign)))).await;
+    let client = client(&server, Tokens::new(&["t1"]));
+    let mut pages =
+        std::pin::pin!(client.pages_ahead::<CertificatesResponse>(client.url("v1/certificates").unwrap()));
+    assert_eq!(pages.next().await.unwrap().unwrap().data[0].id, "A");
+    let err = pages.next().await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::ForeignLink { .. }), "{err}");
+    assert!(pages.next().await.is_none(), "the stream ends after the error");
+    assert!(elsewhere.seen().is_empty());
+}
+
+#[tokio::test]
+async fn reading_ahead_keeps_the_page_limit() {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b = base.clone();
+    let server = Mock::start(move |_, n| {
+        let base = b.lock().unwrap().clone();
+        Reply::json(
+            200,
+            page(&["X"], Some(&format!("{base}v1/certificates?cursor={n}"))),
+        )
+    })
+    .await;
+    *base.lock().unwrap() = server.base_url.clone();
+    let client = Client::builder_shared(Tokens::new(&["t1"]))
+        .base_url(&server.base_url)
+        .retry(quick_retries())
+        .max_pages(3)
+        .build()
+        .unwrap();
+    let pages: Result<Vec<CertificatesResponse>, Error> = client
+        .pages_ahead(client.url("v1/certificates").unwrap())
+        .try_collect()
+        .await;
+    assert!(matches!(pages, Err(Error::TooManyPages { limit: 3 })));
+    assert_eq!(server.seen().len(), 3);
+}
+
 #[tokio::test]
 async fn a_server_that_never_stops_paging_ends_at_the_page_limit() {
     let base = Arc::new(Mutex::new(String::new()));

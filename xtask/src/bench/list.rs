@@ -64,6 +64,29 @@ impl Lister {
         Ok(count)
     }
 
+    /// Every certificate through `CertificatesApi::list().prefetch(true).stream()`: one page ahead.
+    pub(crate) async fn ascert_ahead(&self) -> Result<usize> {
+        let mut stream = self.api.list().limit(PAGE_SIZE)?.prefetch(true).stream();
+        let mut count = 0;
+        while stream.try_next().await?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Every certificate through the stream, each written out as JSON (to a sink, as the CLI writes
+    /// to stdout): page by page, or one page ahead so that the next page arrives during the writing.
+    pub(crate) async fn written(&self, ahead: bool) -> Result<usize> {
+        let mut stream = self.api.list().limit(PAGE_SIZE)?.prefetch(ahead).stream();
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::sink());
+        let mut count = 0;
+        while let Some(certificate) = stream.try_next().await? {
+            serde_json::to_writer(&mut out, &certificate)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Every certificate through ascert-transport's `Client::pages` alone (no certificates layer).
     pub(crate) async fn transport(&self) -> Result<usize> {
         let client = self.api.client();
@@ -133,6 +156,12 @@ pub(crate) struct Comparison {
     pub(crate) floor: Samples,
     /// `Client::pages` alone, run after each pair.
     pub(crate) transport: Samples,
+    /// ascert's stream one page ahead, run after each pair.
+    pub(crate) ahead: Samples,
+    /// The stream written out as JSON, page by page; see [`Lister::written`].
+    pub(crate) written: Samples,
+    /// The same, one page ahead.
+    pub(crate) written_ahead: Samples,
 }
 
 /// Lists `expected` certificates `runs` times each way, after one warm-up of each.
@@ -152,6 +181,9 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
         ascert: Samples::default(),
         floor: Samples::default(),
         transport: Samples::default(),
+        ahead: Samples::default(),
+        written: Samples::default(),
+        written_ahead: Samples::default(),
     };
     for run in 0..runs {
         for ascert_first in [run % 2 == 0, run % 2 == 1] {
@@ -179,6 +211,27 @@ pub(crate) async fn compare(lister: &Lister, expected: usize, runs: usize) -> Re
             count == expected,
             "transport listed {count} of {expected} certificates"
         );
+        let started = Instant::now();
+        let count = lister.ascert_ahead().await?;
+        comparison.ahead.push(started.elapsed());
+        ensure!(
+            count == expected,
+            "the stream one page ahead listed {count} of {expected} certificates"
+        );
+        for ahead in [run % 2 == 0, run % 2 == 1] {
+            let started = Instant::now();
+            let count = lister.written(ahead).await?;
+            let elapsed = started.elapsed();
+            ensure!(
+                count == expected,
+                "the written stream listed {count} of {expected} certificates"
+            );
+            if ahead {
+                comparison.written_ahead.push(elapsed);
+            } else {
+                comparison.written.push(elapsed);
+            }
+        }
     }
     Ok(comparison)
 }

@@ -63,11 +63,9 @@ async fn status(ctx: &Context) -> Result<()> {
     let key_id = credentials.key.key_id().to_owned();
     let issuer = credentials.key.issuer_id().map(str::to_owned);
     let source = credentials.source.clone();
-    let api = ascert_certificates::CertificatesApi::new(crate::commands::client(
-        &base_url,
-        TokenProvider::new(credentials.key),
-        &ctx.out,
-    )?);
+    let api = ascert_certificates::CertificatesApi::new(
+        ctx.client(&base_url, TokenProvider::new(credentials.key))?,
+    );
     let check = api.list().limit(1)?.page().await;
     let rate_limit = api.client().rate_limit();
     if ctx.out.json {

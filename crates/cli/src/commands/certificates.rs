@@ -56,7 +56,8 @@ pub(crate) fn row(certificate: &Certificate, now: OffsetDateTime) -> Vec<String>
 
 async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     let api = ctx.api()?;
-    let mut request = api.list().limit(args.limit)?;
+    // One page ahead: the next page comes over the network while this one is written out.
+    let mut request = api.list().limit(args.limit)?.prefetch(true);
     for certificate_type in args.types {
         request = request.certificate_type(certificate_type);
     }
@@ -80,7 +81,9 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     };
     let mut certificates = request.stream();
     if ctx.out.json {
-        // Streamed: each page is written as it arrives, so memory does not grow with the list.
+        // Streamed: each page is written as it arrives, so memory does not grow with the list. An
+        // early stop (Ctrl-C, the deadline) drops the array after a whole certificate and without
+        // its closing `]`, so no reader takes part of the list for all of it.
         let mut array = JsonArray::start()?;
         while let Some(certificate) = certificates.try_next().await? {
             if keep(&certificate) {
@@ -234,10 +237,14 @@ pub(crate) fn confirm(ctx: &Context, yes: bool, question: &str, items: &[(String
     for (_, what) in items {
         ctx.out.note(format!("  {what}"));
     }
+    // The time a person takes to answer does not count against the command's deadline.
+    let asked = std::time::Instant::now();
     let go = dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)
-        .interact()?;
+        .interact();
+    ctx.deadline.extend(asked.elapsed());
+    let go = go?;
     if go {
         Ok(())
     } else {

@@ -37,11 +37,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     )?;
 
     let api_key = ApiKey::from_pem(&key.key_id, Some(&key.issuer_id), &key.private_key_pem)?;
-    let api = CertificatesApi::new(crate::commands::client(
-        sandbox.base_url(),
-        TokenProvider::new(api_key),
-        &ctx.out,
-    )?);
+    let api = CertificatesApi::new(ctx.client(sandbox.base_url(), TokenProvider::new(api_key))?);
     // The demo's key lives in a folder of its own, removed at the end: the .p12 carries it.
     let home = tempfile::tempdir().context("cannot make a temporary folder")?;
     let store = Keystore::open(home.path().join("keys"))?;

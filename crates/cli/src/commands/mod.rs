@@ -18,7 +18,7 @@ use anyhow::{Context as _, Result};
 use ascert_auth::TokenProvider;
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::Keystore;
-use ascert_transport::{APPLE_BASE_URL, Client, ENTERPRISE_BASE_URL};
+use ascert_transport::{APPLE_BASE_URL, Client, Deadline, ENTERPRISE_BASE_URL};
 use clap::CommandFactory as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
@@ -30,11 +30,15 @@ use crate::output::Output;
 /// A PEM file of extra CA certificates to trust, for a sandbox served over TLS.
 const CA_CERT_ENV: &str = "ASCERT_CA_CERT";
 
-/// What every command needs: the global options and the output settings.
+/// What every command needs: the global options, the output settings and the deadline.
 #[derive(Debug)]
 pub(crate) struct Context {
     pub(crate) global: GlobalArgs,
     pub(crate) out: Output,
+    /// When the command must be done (`--timeout`); every client made by [`Context::client`] keeps
+    /// it. A command that knowingly waits longer (for a person, for another runner) extends it by
+    /// that wait: `ctx.deadline.extend(waited)`.
+    pub(crate) deadline: Deadline,
 }
 
 impl Context {
@@ -64,10 +68,33 @@ impl Context {
 /// The first line of a PEM certificate.
 const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 
-/// A client over `tokens` for `base_url`, trusting `ASCERT_CA_CERT` too when it is set (and
-/// saying so: an extra root is trusted for every host, Apple's included).
-pub(crate) fn client(base_url: &str, tokens: TokenProvider, out: &Output) -> Result<Client> {
-    let mut builder = Client::builder(tokens).base_url(base_url);
+impl Context {
+    /// A client over `tokens` for `base_url`, under the command's deadline, trusting `ASCERT_CA_CERT`
+    /// too when it is set (and saying so: an extra root is trusted for every host, Apple's
+    /// included). Each attempt gets a quarter of the deadline (at most 30 s); retries are told on
+    /// stderr at a terminal and with `-v`.
+    pub(crate) fn client(&self, base_url: &str, tokens: TokenProvider) -> Result<Client> {
+        let attempt = crate::stop::attempt_timeout(&self.deadline);
+        let mut builder = Client::builder(tokens)
+            .base_url(base_url)
+            .attempt_timeout(attempt)
+            .stall_timeout(attempt);
+        let tell = !self.global.quiet && (self.out.stderr_is_terminal() || self.global.verbose > 0);
+        if tell {
+            builder = builder.on_retry(|notice| {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{notice}\n").as_bytes());
+            });
+        }
+        Ok(client_with_roots(builder, base_url, &self.out)?.with_deadline(self.deadline.clone()))
+    }
+}
+
+/// Builds the client, trusting `ASCERT_CA_CERT` too when it is set.
+fn client_with_roots(
+    mut builder: ascert_transport::ClientBuilder,
+    base_url: &str,
+    out: &Output,
+) -> Result<Client> {
     if let Some(path) = std::env::var_os(CA_CERT_ENV) {
         let path = PathBuf::from(path);
         let pem = input::read(&path, Input::Certificate)
@@ -104,7 +131,7 @@ impl Context {
         let credentials = self.credentials()?;
         tracing::info!(source = %credentials.source, key_id = credentials.key.key_id(), "using API key");
         let base_url = self.base_url(&credentials);
-        let client = client(&base_url, TokenProvider::new(credentials.key), &self.out)?;
+        let client = self.client(&base_url, TokenProvider::new(credentials.key))?;
         Ok(CertificatesApi::new(client))
     }
 
@@ -161,11 +188,12 @@ impl Context {
     }
 }
 
-/// Runs the command the user asked for.
-pub(crate) async fn run(cli: Cli) -> Result<()> {
+/// Runs the command the user asked for, under `deadline`.
+pub(crate) async fn run(cli: Cli, deadline: Deadline) -> Result<()> {
     let ctx = Context {
         out: Output::new(&cli.global),
         global: cli.global,
+        deadline,
     };
     match cli.command {
         Command::Certificates(command) => certificates::run(&ctx, command).await,

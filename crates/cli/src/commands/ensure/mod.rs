@@ -90,6 +90,8 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     };
     if args.team.store.is_some() {
         crate::commands::team::store_url(&args.team)?;
+        // Waiting for another runner's identity (--wait) comes on top of the command's deadline.
+        ctx.deadline.extend(args.wait);
     }
     let api = ctx.api()?;
     let store = ctx.keystore()?;

@@ -1,0 +1,461 @@
+//! What App Store Connect's error codes mean and what to do about them: one table, code → meaning →
+//! action → exit code, read by `failure.rs` for every error document Apple answers with. docs/cli.md
+//! lists the same table (a test below keeps the two together).
+//!
+//! Codes are hierarchical (`ENTITY_ERROR.ATTRIBUTE.INVALID`): a row's code matches itself and every
+//! code below it. Where Apple uses one code for causes that need different fixes (`FORBIDDEN_ERROR`
+//! for a role and for a lapsed membership), a phrase of the detail tells them apart. The first row
+//! that matches wins, so the specific rows come first.
+
+use ascert_models::ApiError;
+
+use crate::failure::Exit;
+
+/// One row of the table.
+#[derive(Debug)]
+pub(crate) struct Row {
+    /// The HTTP status Apple answers with.
+    pub(crate) status: u16,
+    /// Apple's code; matches itself and the codes below it.
+    pub(crate) code: &'static str,
+    /// A phrase of the detail (any case) that this row needs, where the code alone is ambiguous.
+    pub(crate) detail_has: Option<&'static str>,
+    /// The exit code.
+    pub(crate) exit: Exit,
+    /// What it means.
+    pub(crate) why: &'static str,
+    /// What to do.
+    pub(crate) action: &'static str,
+}
+
+const AGREEMENT_WHY: &str = "the team has not accepted a new or renewed Apple agreement (such as the Apple \
+     Developer Program License Agreement); until the Account Holder accepts it, App Store Connect refuses \
+     every API key of the team. The key itself is fine";
+const AGREEMENT_ACTION: &str = "the Account Holder signs in to App Store Connect (Business) or to \
+     developer.apple.com/account and accepts the agreement; then run this again. A new API key does not help";
+const APPLE_TROUBLE_WHY: &str = "App Store Connect failed on its side";
+const APPLE_TROUBLE_ACTION: &str = "ascert already retried while its deadline allowed; try again in a few \
+     minutes, and see https://developer.apple.com/system-status/";
+
+/// The table, most specific rows first.
+pub(crate) static TABLE: &[Row] = &[
+    Row {
+        status: 401,
+        code: "NOT_AUTHORIZED",
+        detail_has: None,
+        exit: Exit::Auth,
+        why: "App Store Connect did not accept the token: the key id or issuer id does not belong to this \
+              key, the key was revoked, or this computer's clock is off by more than a few minutes",
+        action: "check the key with `ascert auth status`; in App Store Connect (Users and Access → \
+                 Integrations) see that the key is still active: a revoked key cannot be restored, make a new \
+                 one; an individual key takes no issuer id",
+    },
+    Row {
+        status: 403,
+        code: "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
+        detail_has: None,
+        exit: Exit::Auth,
+        why: AGREEMENT_WHY,
+        action: AGREEMENT_ACTION,
+    },
+    // The same, as Apple worded it before the code above existed ("Access Unavailable").
+    Row {
+        status: 403,
+        code: "FORBIDDEN",
+        detail_has: Some("agreement"),
+        exit: Exit::Auth,
+        why: AGREEMENT_WHY,
+        action: AGREEMENT_ACTION,
+    },
+    Row {
+        status: 403,
+        code: "FORBIDDEN_ERROR",
+        detail_has: Some("active membership"),
+        exit: Exit::Auth,
+        why: "the team's Apple Developer Program membership has expired",
+        action: "the Account Holder renews the membership at developer.apple.com/account; then run this again",
+    },
+    Row {
+        status: 403,
+        code: "FORBIDDEN_ERROR",
+        detail_has: None,
+        exit: Exit::Auth,
+        why: "the API key may not do this: its role has no access to certificates, or it is an individual key, \
+              which cannot use the provisioning endpoints",
+        action: "use a team key (Users and Access → Integrations → Team Keys): reading certificates takes access \
+                 to Certificates, Identifiers & Profiles; creating, activating and revoking them takes the Admin \
+                 role (or App Manager with that access)",
+    },
+    Row {
+        status: 404,
+        code: "NOT_FOUND",
+        detail_has: None,
+        exit: Exit::NotFound,
+        why: "there is no such resource: the id is wrong, or the certificate was revoked and is gone",
+        action: "`ascert certificates list` shows the ids that exist",
+    },
+    Row {
+        status: 405,
+        code: "METHOD_NOT_ALLOWED",
+        detail_has: None,
+        exit: Exit::Failure,
+        why: "App Store Connect does not offer this operation on this path",
+        action: "check --base-url (it must be the API's root, not a page of the web site); otherwise this is a \
+                 bug in ascert: please report it",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR",
+        detail_has: Some("already have a current"),
+        exit: Exit::Conflict,
+        why: "no free slot: the team already has as many certificates of this type as Apple allows, or a \
+              request for one is pending",
+        action: "`ascert certificates list --type TYPE` shows which certificates fill the slots; revoke one you \
+                 no longer use (`ascert certificates revoke ID`) or reuse it, then run this again",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR.ATTRIBUTE.INVALID",
+        detail_has: None,
+        exit: Exit::Conflict,
+        why: "App Store Connect refused a value of the request, named in the error (for a create, usually the \
+              CSR)",
+        action: "with --csr, make a new CSR with an RSA-2048 key and a SHA-256 signature; otherwise check the \
+                 value the error names",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR.RELATIONSHIP",
+        detail_has: None,
+        exit: Exit::Conflict,
+        why: "the certificate type needs a pass type ID or a merchant ID, or the one given does not exist",
+        action: "give --pass-type-id for the PASS_TYPE_ID types and --merchant-id for the Apple Pay types, with \
+                 an id that App Store Connect lists",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR",
+        detail_has: None,
+        exit: Exit::Conflict,
+        why: "App Store Connect refused the content of the request; the error names the field",
+        action: "check the value the error names; if ascert wrote it, please report it",
+    },
+    Row {
+        status: 409,
+        code: "STATE_ERROR",
+        detail_has: None,
+        exit: Exit::Conflict,
+        why: "the resource is not in a state that allows this, such as a certificate already revoked or still \
+              being processed",
+        action: "look at it again (`ascert certificates get ID`) and retry once its state allows",
+    },
+    Row {
+        status: 422,
+        code: "ENTITY_UNPROCESSABLE",
+        detail_has: None,
+        exit: Exit::Failure,
+        why: "App Store Connect could not read the request's document",
+        action: "a bug in ascert, or a proxy that changes requests: please report it with the output of -vv",
+    },
+    Row {
+        status: 400,
+        code: "PARAMETER_ERROR",
+        detail_has: None,
+        exit: Exit::Failure,
+        why: "App Store Connect refused a parameter of the request (a filter, sort or limit), named in the error",
+        action: "check that option's value; where the error lists the values it expects, use one of those",
+    },
+    Row {
+        status: 429,
+        code: "RATE_LIMIT_EXCEEDED",
+        detail_has: None,
+        exit: Exit::RateLimited,
+        why: "the API key's hourly request quota is used up",
+        action: "wait and run the command again: the quota frees up over a rolling hour, and ascert already \
+                 retried while its deadline allowed; every tool that uses this key shares the quota",
+    },
+    Row {
+        status: 500,
+        code: "UNEXPECTED_ERROR",
+        detail_has: None,
+        exit: Exit::Failure,
+        why: APPLE_TROUBLE_WHY,
+        action: APPLE_TROUBLE_ACTION,
+    },
+    Row {
+        status: 503,
+        code: "SERVICE_UNAVAILABLE",
+        detail_has: None,
+        exit: Exit::Failure,
+        why: APPLE_TROUBLE_WHY,
+        action: APPLE_TROUBLE_ACTION,
+    },
+];
+
+/// Whether `code` is `family` or below it (`PARAMETER_ERROR` holds `PARAMETER_ERROR.INVALID`).
+fn within(code: &str, family: &str) -> bool {
+    code == family
+        || code
+            .strip_prefix(family)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+impl Row {
+    fn matches(&self, status: u16, error: &ApiError) -> bool {
+        self.status == status
+            && within(&error.code, self.code)
+            && self
+                .detail_has
+                .is_none_or(|phrase| error.detail.to_lowercase().contains(phrase))
+    }
+}
+
+/// The row for the first of Apple's errors that has one.
+pub(crate) fn row_for(status: u16, errors: &[ApiError]) -> Option<(&'static Row, &ApiError)> {
+    errors.iter().find_map(|error| {
+        TABLE
+            .iter()
+            .find(|row| row.matches(status, error))
+            .map(|row| (row, error))
+    })
+}
+
+/// The page of App Store Connect an error's `links.see` names (Apple sends `/agreements`), as a
+/// URL a person can open; `None` for a link that is not a plain path or https URL.
+pub(crate) fn see_url(errors: &[ApiError]) -> Option<String> {
+    let see = errors
+        .iter()
+        .find_map(|e| e.links.as_ref().and_then(|l| l.see.as_deref()))?
+        .trim();
+    let plain = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-._~%#?=&:+".contains(c))
+    };
+    if let Some(rest) = see.strip_prefix("https://") {
+        return plain(rest).then(|| see.to_owned());
+    }
+    if see.contains("://") || !plain(see) {
+        return None;
+    }
+    Some(format!(
+        "https://appstoreconnect.apple.com/{}",
+        see.trim_start_matches('/')
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ascert_models::ErrorLinks;
+
+    fn apple(status: u16, code: &str, detail: &str) -> ApiError {
+        ApiError {
+            status: status.to_string(),
+            code: code.to_owned(),
+            title: "Title".to_owned(),
+            detail: detail.to_owned(),
+            ..ApiError::default()
+        }
+    }
+
+    /// The row an error lands on, by its index in the table.
+    fn row_index(status: u16, code: &str, detail: &str) -> Option<usize> {
+        let errors = [apple(status, code, detail)];
+        let (row, _) = row_for(status, &errors)?;
+        TABLE.iter().position(|r| std::ptr::eq(r, row))
+    }
+
+    /// One error as Apple sends it for every row, in the table's order: each lands on its own row.
+    #[test]
+    fn each_code_in_the_table_lands_on_its_row() {
+        let cases: &[(u16, &str, &str)] = &[
+            (
+                401,
+                "NOT_AUTHORIZED",
+                "Provide a properly configured and signed bearer token, and make sure that it has not expired.",
+            ),
+            (
+                403,
+                "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
+                "This request requires an in-effect agreement that has not been signed or has expired.",
+            ),
+            (
+                403,
+                "FORBIDDEN",
+                "You currently don't have access to this resource. To resolve this issue, the Account Holder must \
+                 agree to the latest Program License Agreement in their account on the Apple Developer website.",
+            ),
+            (
+                403,
+                "FORBIDDEN_ERROR",
+                "Team ID: 'X' is not associated with an active membership. To check your teams membership \
+                 status, sign in your account on the developer website.",
+            ),
+            (
+                403,
+                "FORBIDDEN_ERROR",
+                "The API key in use does not allow this request",
+            ),
+            (
+                404,
+                "NOT_FOUND",
+                "There is no resource of type 'certificates' with id 'X'",
+            ),
+            (
+                405,
+                "METHOD_NOT_ALLOWED",
+                "The request method 'PUT' is not valid for the resource path.",
+            ),
+            (
+                409,
+                "ENTITY_ERROR",
+                "You already have a current Distribution certificate or a pending certificate request.",
+            ),
+            (409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "The CSR is invalid."),
+            (
+                409,
+                "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
+                "You must provide a value for the relationship 'passTypeId' with this request",
+            ),
+            (
+                409,
+                "ENTITY_ERROR.INCLUDED.INVALID_ID",
+                "The resource id in the request body does not match the id in the path",
+            ),
+            (409, "STATE_ERROR", "The certificate has already been revoked."),
+            (422, "ENTITY_UNPROCESSABLE", "The request entity is not valid"),
+            (
+                400,
+                "PARAMETER_ERROR.INVALID",
+                "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value.",
+            ),
+            (
+                429,
+                "RATE_LIMIT_EXCEEDED",
+                "We've received too many requests for this API. Please wait and try again or slow down your \
+                 request rate.",
+            ),
+            (
+                500,
+                "UNEXPECTED_ERROR",
+                "An unexpected error occurred on the server side.",
+            ),
+            (
+                503,
+                "SERVICE_UNAVAILABLE",
+                "The service is temporarily unavailable. Please try again later.",
+            ),
+        ];
+        assert_eq!(cases.len(), TABLE.len(), "one case per row");
+        for (index, (status, code, detail)) in cases.iter().enumerate() {
+            assert_eq!(
+                row_index(*status, code, detail),
+                Some(index),
+                "{status} {code}: {detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_agreement_403_says_to_accept_the_agreement_not_to_change_the_key() {
+        let errors = [apple(
+            403,
+            "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
+            "This request requires an in-effect agreement that has not been signed or has expired.",
+        )];
+        let (row, _) = row_for(403, &errors).unwrap();
+        assert_eq!(row.exit, Exit::Auth);
+        assert!(row.action.contains("Account Holder") && row.action.contains("accepts the agreement"));
+        assert!(!row.action.contains("role"), "{}", row.action);
+    }
+
+    #[test]
+    fn codes_match_their_family_and_the_status_must_agree() {
+        assert_eq!(
+            row_index(400, "PARAMETER_ERROR.ILLEGAL", "x"),
+            row_index(400, "PARAMETER_ERROR", "x")
+        );
+        assert_eq!(
+            row_index(400, "PARAMETER_ERRORS", "x"),
+            None,
+            "not a member of the family"
+        );
+        assert_eq!(
+            row_index(500, "NOT_FOUND", "x"),
+            None,
+            "a code under another status"
+        );
+        assert_eq!(row_index(418, "I_AM_A_TEAPOT", "x"), None);
+    }
+
+    #[test]
+    fn the_first_error_with_a_row_explains_the_response() {
+        let errors = [
+            apple(409, "SOMETHING_NEW", "unknown"),
+            apple(409, "STATE_ERROR", "known"),
+        ];
+        let (row, error) = row_for(409, &errors).unwrap();
+        assert_eq!((row.code, error.detail.as_str()), ("STATE_ERROR", "known"));
+    }
+
+    #[test]
+    fn see_links_become_app_store_connect_urls() {
+        let with_see = |see: &str| {
+            let mut error = apple(403, "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", "x");
+            error.links = Some(ErrorLinks {
+                see: Some(see.to_owned()),
+                ..ErrorLinks::default()
+            });
+            see_url(&[error])
+        };
+        assert_eq!(
+            with_see("/agreements").as_deref(),
+            Some("https://appstoreconnect.apple.com/agreements")
+        );
+        assert_eq!(
+            with_see("agreements/#/").as_deref(),
+            Some("https://appstoreconnect.apple.com/agreements/#/")
+        );
+        assert_eq!(
+            with_see("https://developer.apple.com/account").as_deref(),
+            Some("https://developer.apple.com/account")
+        );
+        for refused in [
+            "javascript:alert(1)",
+            "http://example.com/x",
+            "/a b",
+            "/\u{1b}[31m",
+            "",
+        ] {
+            assert_eq!(with_see(refused), None, "{refused:?}");
+        }
+        assert_eq!(see_url(&[apple(403, "FORBIDDEN_ERROR", "x")]), None);
+    }
+
+    /// docs/cli.md lists the table: every code, with its status, in the table's order.
+    #[test]
+    fn the_guide_lists_every_code_of_the_table() {
+        let guide = include_str!("../../../docs/cli.md");
+        let section = guide
+            .split("## Apple's error codes")
+            .nth(1)
+            .expect("docs/cli.md has a section \"Apple's error codes\"");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| ")).skip(2).collect();
+        assert_eq!(rows.len(), TABLE.len(), "one line per row:\n{section}");
+        for (line, row) in rows.iter().zip(TABLE) {
+            let status = format!("| {} |", row.status);
+            let code = format!("`{}`", row.code);
+            assert!(
+                line.starts_with(&status) && line.contains(&code),
+                "the guide's line for {} {} is out of order or missing:\n{line}",
+                row.status,
+                row.code
+            );
+            let exit = format!("| {} |", row.exit as u8);
+            assert!(line.contains(&exit), "{line}: exit code {}", row.exit as u8);
+        }
+    }
+}
