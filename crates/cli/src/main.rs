@@ -62,9 +62,17 @@ fn main() -> ExitCode {
     let deadline = ascert_transport::Deadline::after(cli.global.timeout.unwrap_or(stop::DEFAULT_TIMEOUT));
     let outcome = if stop::applies_to(&cli.command) {
         let activity = stop::Activity::of(&cli.command, json);
-        runtime.block_on(async { stop::run(commands::run(cli, deadline.clone()), &deadline, activity).await })
+        // Boxed: the future of the whole command is large, and lives once per process.
+        runtime.block_on(async {
+            stop::run(
+                Box::pin(commands::run(cli, deadline.clone())),
+                &deadline,
+                activity,
+            )
+            .await
+        })
     } else {
-        runtime.block_on(commands::run(cli, deadline))
+        runtime.block_on(Box::pin(commands::run(cli, deadline)))
     };
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
     runtime.shutdown_background();

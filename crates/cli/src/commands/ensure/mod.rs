@@ -141,12 +141,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         key_id: found.key.to_string(),
         p12: None,
         keychain: None,
-        store: args
-            .team
-            .store
-            .as_deref()
-            .and_then(|url| url.parse::<ascert_team::StoreUrl>().ok())
-            .map(|url| url.to_string()),
+        store: shown_store(&args),
     };
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
@@ -166,6 +161,17 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         ensured.keychain = Some(install_paired_identity(&key, &found.leaf, &sources, options)?);
     }
     report(ctx, &ensured)
+}
+
+/// The team store's URL as it may be shown (without credentials), with `--store`.
+fn shown_store(args: &EnsureArgs) -> Option<String> {
+    let url = args
+        .team
+        .store
+        .as_deref()?
+        .parse::<ascert_team::StoreUrl>()
+        .ok()?;
+    Some(url.to_string())
 }
 
 /// A new identity through the safe flow of `certificates create`.
