@@ -135,3 +135,28 @@ async fn types_bound_to_an_id_are_refused_before_any_request() {
     );
     assert_eq!(env.sandbox.certificate_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_options_reading_stdin_are_refused_before_any_request() {
+    let env = Env::start().await;
+    let both = env
+        .run(&[
+            "identities",
+            "ensure",
+            "--type",
+            "DEVELOPMENT",
+            "--p12",
+            "x.p12",
+            "--password-stdin",
+            "--store",
+            "s3://bucket/team",
+            "--passphrase-stdin",
+        ])
+        .await;
+    let stderr = both.fails_with(2);
+    assert!(
+        stderr.contains("--password-stdin and --passphrase-stdin cannot both read standard input"),
+        "{stderr}"
+    );
+    assert_eq!(env.sandbox.certificate_count(), 0);
+}

@@ -59,21 +59,12 @@ pub(crate) struct CreatedIdentity {
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     // Everything that can be checked is checked before a key is made or a request sent.
-    if args.password.password_stdin && args.keychain_password.keychain_password_stdin {
-        return Err(UserError::usage(
-            "--password-stdin and --keychain-password-stdin cannot both read standard input",
-        )
-        .hint("give one of the passwords through a variable or a file")
-        .into());
-    }
-    let keychain = match &args.keychain {
-        Some(name) => Some(KeychainOptions::resolve(
-            Some(name.clone()),
-            &args.keychain_password,
-            &ctx.out,
-        )?),
-        None => None,
-    };
+    let keychain = KeychainOptions::requested(
+        args.keychain.as_ref(),
+        &args.keychain_password,
+        &[("--password-stdin", args.password.password_stdin)],
+        &ctx.out,
+    )?;
     // Without --csr, the request and the keystore are checked now; a key left pending by an
     // interrupted run of the same request also tells when that run began: a .p12 written since is
     // its unfinished output, which this rerun may replace.

@@ -20,7 +20,7 @@ use ascert_keystore::Keystore;
 use rand::distr::{Alphanumeric, SampleString as _};
 use serde::Serialize;
 
-pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity};
+pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
 use self::state::{Created, Records};
 use crate::cli::{KeychainCommand, KeychainCreateArgs, KeychainPasswordArgs, NewKeychainPasswordArgs};
 use crate::commands::Context;

@@ -18,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::cli::EnsureArgs;
 use crate::commands::create::{IdentityRequest, create_identity};
-use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
+use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
 use crate::commands::{Context, pkcs12};
 use crate::failure::UserError;
 use crate::password;
@@ -61,21 +61,18 @@ struct Found {
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     // Everything that can be checked is checked before Apple is asked anything.
     check_type(&args.certificate_type)?;
-    if args.password.password_stdin && args.keychain_password.keychain_password_stdin {
-        return Err(UserError::usage(
-            "--password-stdin and --keychain-password-stdin cannot both read standard input",
-        )
-        .hint("give one of the passwords through a variable or a file")
-        .into());
+    let keychain = KeychainOptions::requested(
+        args.keychain.as_ref(),
+        &args.keychain_password,
+        &[
+            ("--password-stdin", args.password.password_stdin),
+            ("--passphrase-stdin", args.team.passphrase_stdin),
+        ],
+        &ctx.out,
+    )?;
+    if args.password.password_stdin && args.team.passphrase_stdin {
+        return Err(stdin_twice("--password-stdin", "--passphrase-stdin").into());
     }
-    let keychain = match &args.keychain {
-        Some(name) => Some(KeychainOptions::resolve(
-            Some(name.clone()),
-            &args.keychain_password,
-            &ctx.out,
-        )?),
-        None => None,
-    };
     let p12_password = match &args.p12 {
         Some(p12) => {
             crate::target_file::check_new(p12, args.pkcs12.force)?;

@@ -40,6 +40,25 @@ impl KeychainOptions {
         })
     }
 
+    /// The options of `--keychain [NAME]` when it is given (checked before any other work), else
+    /// `None`. `other_stdin` names the command's other options that read standard input, with
+    /// whether each is set: only one may.
+    pub(crate) fn requested(
+        keychain: Option<&String>,
+        password: &KeychainPasswordArgs,
+        other_stdin: &[(&str, bool)],
+        out: &Output,
+    ) -> Result<Option<Self>> {
+        if password.keychain_password_stdin
+            && let Some((other, _)) = other_stdin.iter().find(|(_, set)| *set)
+        {
+            return Err(stdin_twice(other, "--keychain-password-stdin").into());
+        }
+        keychain
+            .map(|name| Self::resolve(Some(name.clone()), password, out))
+            .transpose()
+    }
+
     fn keychain(&self) -> Result<Keychain> {
         Ok(match &self.keychain {
             None => Keychain::Login,
@@ -199,6 +218,12 @@ pub(crate) fn install_paired_identity(
     })
     .context("cannot install the identity in the keychain")?;
     Ok(KeychainInstall::new(&installed, &intermediate.certificate))
+}
+
+/// Two options that would both read standard input.
+pub(crate) fn stdin_twice(first: &str, second: &str) -> crate::failure::UserError {
+    crate::failure::UserError::usage(format!("{first} and {second} cannot both read standard input"))
+        .hint("give one of them through a variable or a file")
 }
 
 #[cfg(test)]
