@@ -149,17 +149,22 @@ impl Keystore {
     ///
     /// [`KeystoreError::KeyNotFound`], or the error reading the file.
     pub fn is_key_encrypted(&self, id: &KeyId) -> Result<bool> {
+        let text = self.read_key_file(id)?;
+        Ok(text
+            .trim_start()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+    }
+
+    /// The text of a key's file, in memory that is wiped afterwards.
+    fn read_key_file(&self, id: &KeyId) -> Result<Zeroizing<String>> {
         let path = self.key_path(id);
-        let text = read_secret(&path).map_err(|e| {
+        read_secret(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 self.not_found(id)
             } else {
                 KeystoreError::io("read", &path, e)
             }
-        })?;
-        Ok(text
-            .trim_start()
-            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"))
+        })
     }
 
     /// Encrypts every plaintext key with the passphrase and marks the store as encrypted at rest;
@@ -205,8 +210,7 @@ impl Keystore {
             .rev()
             .find(|r| self.is_key_encrypted(&r.key_id).unwrap_or(false));
         if let Some(record) = newest_encrypted {
-            let text = read_secret(&self.key_path(&record.key_id))
-                .map_err(|e| KeystoreError::io("read", self.key_path(&record.key_id), e))?;
+            let text = self.read_key_file(&record.key_id)?;
             PrivateKey::from_pem_with_passphrase(&text, passphrase).map_err(|e| match e {
                 KeystoreError::WrongPassphrase { .. } => KeystoreError::WrongPassphrase {
                     key_id: record.key_id.to_hex(),
@@ -435,13 +439,7 @@ impl Keystore {
     /// if the file holds a different key than its name says.
     pub fn load_key(&self, id: &KeyId) -> Result<PrivateKey> {
         let path = self.key_path(id);
-        let text = read_secret(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                self.not_found(id)
-            } else {
-                KeystoreError::io("read", &path, e)
-            }
-        })?;
+        let text = self.read_key_file(id)?;
         let key = match &self.passphrase {
             Some(p) => PrivateKey::from_pem_with_passphrase(&text, p),
             None => PrivateKey::from_pem(&text),
