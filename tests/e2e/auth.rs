@@ -48,12 +48,57 @@ async fn token_prints_a_jwt_for_curl() {
 async fn status_says_which_key_and_whether_apple_accepts_it() {
     let env = Env::start().await;
     let result = env.run(&["auth", "status"]).await;
+    // The report is the command's output: on stdout, for `ascert auth status | grep Accepted`.
     result.ok();
-    assert!(result.stderr.contains("Accepted: yes"), "{}", result.stderr);
-    assert!(result.stderr.contains("command-line flags"), "{}", result.stderr);
+    assert!(result.stdout.contains("Accepted: yes"), "{result:?}");
+    assert!(result.stdout.contains("command-line flags"), "{result:?}");
     let json = env.run(&["auth", "status", "--json"]).await.json();
     assert_eq!(json["accepted"], true);
-    assert_eq!(json["key_id"], env.sandbox.api_key().key_id.as_str());
+    assert_eq!(json["reachable"], true);
+    assert_eq!(json["keyId"], env.sandbox.api_key().key_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_tells_a_server_that_does_not_answer_from_a_refused_key() {
+    let env = Env::start().await;
+    // Nothing listens on port 9 of the loopback: no answer at all, so no verdict on the key.
+    let unreachable = env
+        .run_with(
+            &[("ASCERT_BASE_URL", "http://127.0.0.1:9")],
+            &["auth", "status", "--timeout", "2s"],
+        )
+        .await;
+    // Refused connections are retried until the deadline: the deadline's exit code.
+    let stderr = unreachable.fails_with(7);
+    assert!(
+        unreachable
+            .stdout
+            .contains("Accepted: unknown: the server did not answer"),
+        "{unreachable:?}"
+    );
+    assert!(stderr.contains("no answer from http://127.0.0.1:9"), "{stderr}");
+    assert!(!stderr.contains("did not accept"), "{stderr}");
+    let json = env
+        .run_with(
+            &[("ASCERT_BASE_URL", "http://127.0.0.1:9")],
+            &["auth", "status", "--timeout", "2s", "--json"],
+        )
+        .await;
+    assert_eq!(json.json()["reachable"], false, "{json:?}");
+    assert_eq!(json.json()["accepted"], serde_json::Value::Null, "{json:?}");
+
+    // A key App Store Connect does not know: a verdict, exit 3.
+    // (Another sandbox's key: well formed, signed, and unknown here.)
+    let other = Env::start().await;
+    let mut command = env.bare();
+    command
+        .arg("--api-key")
+        .arg(&other.api_key_json)
+        .args(["auth", "status"]);
+    let refused = run(command).await;
+    let stderr = refused.fails_with(3);
+    assert!(refused.stdout.contains("Accepted: no"), "{refused:?}");
+    assert!(stderr.contains("did not accept the key"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,7 +117,7 @@ async fn every_credential_source_works() {
         "auth",
         "status",
     ]);
-    assert!(run(command).await.stderr.contains("Accepted: yes"));
+    assert!(run(command).await.stdout.contains("Accepted: yes"));
 
     // Environment variables.
     let mut command = env.bare();
@@ -83,9 +128,9 @@ async fn every_credential_source_works() {
         .args(["auth", "status"]);
     let by_env = run(command).await;
     assert!(
-        by_env.stderr.contains("environment variables"),
+        by_env.stdout.contains("environment variables"),
         "{}",
-        by_env.stderr
+        by_env.stdout
     );
 
     // The config file's profile.
@@ -101,9 +146,9 @@ async fn every_credential_source_works() {
     command.args(["--profile", "ci", "auth", "status"]);
     let by_profile = run(command).await;
     assert!(
-        by_profile.stderr.contains("profile \"ci\""),
+        by_profile.stdout.contains("profile \"ci\""),
         "{}",
-        by_profile.stderr
+        by_profile.stdout
     );
 
     // AuthKey_<KEY_ID>.p8 in ./private_keys, found by key id.
@@ -124,7 +169,7 @@ async fn every_credential_source_works() {
         "status",
     ]);
     let by_lookup = run(command).await;
-    assert!(by_lookup.stderr.contains("private_keys"), "{}", by_lookup.stderr);
+    assert!(by_lookup.stdout.contains("private_keys"), "{}", by_lookup.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -175,9 +220,9 @@ async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
     let status = run(command).await;
     status.ok();
     assert!(
-        status.stderr.contains("the OS credential store"),
+        status.stdout.contains("the OS credential store"),
         "{}",
-        status.stderr
+        status.stdout
     );
 
     let mut command = env.bare();

@@ -26,7 +26,7 @@ async fn create_keeps_the_key_and_pairs_the_certificate() {
         json["certificate"]["attributes"]["certificateType"],
         "DEVELOPMENT"
     );
-    let key_id = json["key_id"].as_str().unwrap();
+    let key_id = json["keyId"].as_str().unwrap();
     let key_file = env.home().join("keys").join(format!("{key_id}.key.pem"));
     assert_eq!(mode(&key_file), 0o600);
     assert_eq!(mode(&env.home().join("keys")), 0o700);
@@ -272,20 +272,17 @@ async fn a_key_generated_on_purpose_is_not_taken_for_an_unfinished_run() {
     created.ok();
     assert!(!created.stderr.contains("Reusing"), "{}", created.stderr);
     let created = created.json();
-    assert_eq!(created["reused_key"], false);
-    assert_ne!(created["key_id"], generated["key_id"], "a new key for Jane");
+    assert_eq!(created["reusedKey"], false);
+    assert_ne!(created["keyId"], generated["keyId"], "a new key for Jane");
     let records = env.key_records();
-    let jane = records.iter().find(|r| r["keyId"] == created["key_id"]).unwrap();
+    let jane = records.iter().find(|r| r["keyId"] == created["keyId"]).unwrap();
     assert_eq!(jane["pendingRequest"]["commonName"], "Jane Appleseed");
     assert_eq!(jane["pendingRequest"]["email"], "jane@example.com");
     let csr = jane["csrPem"].as_str().unwrap();
     let subject = openssl_stdin(&["req", "-noout", "-subject"], csr);
     assert!(subject.contains("CN = Jane Appleseed"), "{subject}");
     // The generated key is untouched and still waits for its own certificate.
-    let ci_box = records
-        .iter()
-        .find(|r| r["keyId"] == generated["key_id"])
-        .unwrap();
+    let ci_box = records.iter().find(|r| r["keyId"] == generated["keyId"]).unwrap();
     assert!(ci_box.get("certificateId").is_none(), "{ci_box}");
 }
 

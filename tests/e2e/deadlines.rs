@@ -79,7 +79,7 @@ async fn ascert_timeout_sets_the_deadline_and_json_reports_exit_code_7() {
     // Not a terminal and no -v: the retries are not told, the error still says what was tried.
     assert!(!stderr.contains("retrying"), "{stderr}");
     let object: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
-    assert_eq!(object["exit_code"], 7);
+    assert_eq!(object["exitCode"], 7);
     assert!(
         object["error"]
             .as_str()
@@ -180,7 +180,7 @@ async fn a_create_cut_by_the_deadline_keeps_its_key_and_the_rerun_adopts_the_cer
     rerun.ok();
     let json = rerun.json();
     assert_eq!(json["outcome"], "adopted", "{}", rerun.stderr);
-    assert_eq!(json["reused_key"], true);
+    assert_eq!(json["reusedKey"], true);
     assert_eq!(env.sandbox.certificate_count(), 1, "never a second certificate");
     let records = env.key_records();
     assert_eq!(records.len(), 1);

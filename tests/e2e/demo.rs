@@ -68,5 +68,5 @@ async fn demo_json_reports_what_it_made() {
         "DISTRIBUTION"
     );
     assert!(json["p12"].as_str().unwrap().ends_with("ascert-demo.p12"));
-    assert!(json["certificates_listed"].as_u64().unwrap() >= 1);
+    assert!(json["certificatesListed"].as_u64().unwrap() >= 1);
 }

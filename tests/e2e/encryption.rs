@@ -179,7 +179,7 @@ async fn a_kill_during_keys_encrypt_loses_no_key() {
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_export_encrypt_writes_encrypted_pkcs8() {
     let env = Env::start().await;
-    let key_id = generate(&env, "exported", None).await.json()["key_id"]
+    let key_id = generate(&env, "exported", None).await.json()["keyId"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -19,8 +19,8 @@ async fn ensure_creates_once_then_reuses() {
     first.ok();
     let first = first.json();
     assert_eq!(first["outcome"], "created");
-    assert_eq!(first["certificate_type"], "DISTRIBUTION");
-    assert!(first["days_left"].as_i64().unwrap() > 300, "{first}");
+    assert_eq!(first["certificateType"], "DISTRIBUTION");
+    assert!(first["daysLeft"].as_i64().unwrap() > 300, "{first}");
     assert_eq!(env.sandbox.certificate_count(), 1);
 
     let p12 = env.path("ci.p12");
@@ -28,8 +28,8 @@ async fn ensure_creates_once_then_reuses() {
     second.ok();
     let second = second.json();
     assert_eq!(second["outcome"], "reused");
-    assert_eq!(second["certificate_id"], first["certificate_id"]);
-    assert_eq!(second["key_id"], first["key_id"]);
+    assert_eq!(second["certificateId"], first["certificateId"]);
+    assert_eq!(second["keyId"], first["keyId"]);
     assert_eq!(env.sandbox.certificate_count(), 1, "no second certificate");
     assert_eq!(mode(&p12), 0o600);
     let info = openssl(&[
@@ -46,7 +46,7 @@ async fn ensure_creates_once_then_reuses() {
     // The line for people says the same, on stdout.
     let text = env.run(&["identities", "ensure", "--type", "DISTRIBUTION"]).await;
     let line = text.ok();
-    let id = first["certificate_id"].as_str().unwrap();
+    let id = first["certificateId"].as_str().unwrap();
     assert!(
         line.starts_with(&format!("reused certificate {id} (DISTRIBUTION, expires ")),
         "{line}"
@@ -58,7 +58,7 @@ async fn ensure_creates_once_then_reuses() {
 async fn a_revoked_or_soon_expiring_certificate_is_replaced() {
     let env = Env::start().await;
     let first = ensure(&env, "DEVELOPMENT", &[]).await.json();
-    let first_id = first["certificate_id"].as_str().unwrap().to_owned();
+    let first_id = first["certificateId"].as_str().unwrap().to_owned();
     env.run(&["certificates", "revoke", &first_id, "--yes"])
         .await
         .ok();
@@ -67,27 +67,24 @@ async fn a_revoked_or_soon_expiring_certificate_is_replaced() {
     second.ok();
     let second = second.json();
     assert_eq!(second["outcome"], "created");
-    assert_ne!(second["certificate_id"], first["certificate_id"]);
-    assert_ne!(
-        second["key_id"], first["key_id"],
-        "a new key for a new certificate"
-    );
+    assert_ne!(second["certificateId"], first["certificateId"]);
+    assert_ne!(second["keyId"], first["keyId"], "a new key for a new certificate");
 
     // Asking for more days than the certificate has left renews it.
-    let days_left = second["days_left"].as_i64().unwrap();
+    let days_left = second["daysLeft"].as_i64().unwrap();
     let renew = (days_left + 1).to_string();
     let third = ensure(&env, "DEVELOPMENT", &["--min-days-left", &renew]).await;
     third.ok();
     let third = third.json();
     assert_eq!(third["outcome"], "created");
-    assert_ne!(third["certificate_id"], second["certificate_id"]);
+    assert_ne!(third["certificateId"], second["certificateId"]);
     let enough = (days_left - 1).to_string();
     let fourth = ensure(&env, "DEVELOPMENT", &["--min-days-left", &enough])
         .await
         .json();
     assert_eq!(fourth["outcome"], "reused");
     assert_eq!(
-        fourth["certificate_id"], third["certificate_id"],
+        fourth["certificateId"], third["certificateId"],
         "the one that expires last"
     );
     // The revoked certificate is gone from Apple's list; the other two remain.
@@ -102,8 +99,8 @@ async fn a_full_slot_names_the_holders_and_the_revoke_command() {
     };
     let env = Env::with(Sandbox::builder().limits(limits)).await;
     let first = ensure(&env, "DISTRIBUTION", &[]).await.json();
-    let id = first["certificate_id"].as_str().unwrap();
-    let days_left = first["days_left"].as_i64().unwrap();
+    let id = first["certificateId"].as_str().unwrap();
+    let days_left = first["daysLeft"].as_i64().unwrap();
     let renew = (days_left + 1).to_string();
     let full = ensure(&env, "DISTRIBUTION", &["--min-days-left", &renew]).await;
     full.fails_with(5);

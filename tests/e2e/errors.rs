@@ -36,7 +36,7 @@ async fn with_json_an_error_is_one_json_object_on_stderr() {
     result.fails_with(4);
     assert!(result.stdout.is_empty());
     let error: serde_json::Value = serde_json::from_str(result.stderr.trim()).unwrap();
-    assert_eq!(error["exit_code"], 4);
+    assert_eq!(error["exitCode"], 4);
     assert_eq!(error["status"], 404);
     assert_eq!(error["errors"][0]["code"], "NOT_FOUND");
 }

@@ -53,7 +53,7 @@ async fn list_shows_paired_key_only_and_certificate_only() {
         .iter()
         .find(|r| r["status"] == "paired")
         .unwrap();
-    assert!(paired["days_left"].as_i64().unwrap() > 300);
+    assert!(paired["daysLeft"].as_i64().unwrap() > 300);
     let table = env.run(&["identities", "list"]).await;
     assert!(table.ok().contains("key-only (pending)"), "{}", table.stdout);
 }

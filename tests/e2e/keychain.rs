@@ -232,17 +232,17 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
     .await;
     run.ok();
     let report = &run.json()["keychain"];
-    assert_eq!(report["partition_list"], "set", "{report}");
+    assert_eq!(report["partitionList"], "set", "{report}");
     let name = report["name"].as_str().unwrap().to_owned();
     assert!(name.starts_with("Apple Distribution: "), "{report}");
     assert_eq!(
-        report["partition_label"],
+        report["partitionLabel"],
         name.as_str(),
         "macOS 13/14: the friendlyName: {report}"
     );
     assert_eq!(report["intermediate"], "added");
     assert_eq!(report["valid"], true);
-    assert_eq!(report["in_search_list"], true);
+    assert_eq!(report["inSearchList"], true);
     let sha1 = report["sha1"].as_str().unwrap().to_owned();
     assert_eq!(
         report["codesign"],
@@ -321,7 +321,7 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
     // 4. `keychain list` marks it; `keychain identities` lists the identity.
     let listed = fake.run(&env, &[], &["keychain", "list", "--json"]).await;
     assert!(listed.ok().contains(&kc), "{}", listed.stdout);
-    assert_eq!(listed.json()["created_by_ascert"][0], kc.as_str());
+    assert_eq!(listed.json()["createdByAscert"][0], kc.as_str());
     let identities = fake
         .run(&env, &[], &["keychain", "identities", &kc, "--json"])
         .await;
@@ -381,7 +381,7 @@ async fn on_macos_15_the_key_is_found_under_the_imported_label_and_checked_by_it
     )
     .await;
     run.ok();
-    assert_eq!(run.json()["keychain"]["partition_label"], "Imported Private Key");
+    assert_eq!(run.json()["keychain"]["partitionLabel"], "Imported Private Key");
     let labels: Vec<String> = fake
         .args_of("set-key-partition-list")
         .into_iter()
@@ -451,16 +451,16 @@ async fn without_a_keychain_password_nothing_waits_and_the_skipped_step_is_spell
     run.ok();
     let report = &run.json()["keychain"];
     assert_eq!(report["keychain"], fake.login.display().to_string().as_str());
-    assert_eq!(report["partition_list"], "skipped");
+    assert_eq!(report["partitionList"], "skipped");
     assert_eq!(
-        report["partition_command"],
+        report["partitionCommand"],
         format!(
             "security set-key-partition-list -S apple-tool:,apple:,codesign: -s -k \"$KEYCHAIN_PASSWORD\" {}",
             fake.login.display()
         )
         .as_str()
     );
-    assert_eq!(report["default_keychain"], true);
+    assert_eq!(report["defaultKeychain"], true);
     assert!(
         report["codesign"].as_str().unwrap().ends_with(" FILE")
             && !report["codesign"].as_str().unwrap().contains("--keychain"),
@@ -517,7 +517,7 @@ async fn a_locked_keychain_or_a_wrong_password_is_a_clean_error() {
     )
     .await;
     run.ok();
-    assert_eq!(run.json()["keychain"]["partition_list"], "set");
+    assert_eq!(run.json()["keychain"]["partitionList"], "set");
     fake.assert_every_call_was_clean();
 }
 
@@ -658,7 +658,7 @@ async fn ensure_installs_the_same_identity_on_every_run() {
     assert_eq!(first["outcome"], "created");
     assert_eq!(first["keychain"]["imported"], true, "{first}");
     assert_eq!(
-        first["keychain"]["partition_label"], "Imported Private Key",
+        first["keychain"]["partitionLabel"], "Imported Private Key",
         "macOS 15: {first}"
     );
 
@@ -666,7 +666,7 @@ async fn ensure_installs_the_same_identity_on_every_run() {
     second.ok();
     let second = second.json();
     assert_eq!(second["outcome"], "reused");
-    assert_eq!(second["certificate_id"], first["certificate_id"]);
+    assert_eq!(second["certificateId"], first["certificateId"]);
     assert_eq!(
         second["keychain"]["imported"], false,
         "already in the keychain: {second}"

@@ -1,6 +1,6 @@
 //! `ascert keys generate | list | csr | import | export | delete`.
 
-use crate::support::{Env, mode, openssl};
+use crate::support::{Env, mode, openssl, run_in_terminal};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn generate_list_csr_export_and_delete() {
@@ -42,7 +42,7 @@ async fn generate_list_csr_export_and_delete() {
 
     let list = env.run(&["keys", "list", "--json"]).await;
     list.ok();
-    let key_id = list.json()[0]["key_id"].as_str().unwrap().to_owned();
+    let key_id = list.json()[0]["keyId"].as_str().unwrap().to_owned();
     assert_eq!(list.json()[0]["label"], "ci");
     assert!(
         !list.stdout.contains("PRIVATE KEY"),
@@ -67,6 +67,17 @@ async fn generate_list_csr_export_and_delete() {
 
     let refused = env.run(&["keys", "delete", &key_id]).await;
     refused.fails_with(2);
+    // At a terminal the question is asked; "n" is a refused confirmation too: exit 2, key kept.
+    let mut at_terminal = env.bare();
+    at_terminal.args(["keys", "delete", &key_id]);
+    let answered_no = run_in_terminal(&at_terminal, "n").await;
+    assert_eq!(answered_no.code, 2, "{answered_no:?}");
+    assert!(
+        answered_no.stdout.contains("Delete this private key?"),
+        "{answered_no:?}"
+    );
+    assert!(answered_no.stdout.contains("cancelled"), "{answered_no:?}");
+    env.run(&["keys", "csr", &key_id]).await.ok();
     env.run(&["keys", "delete", &key_id, "--yes"]).await.ok();
     let empty = env.run(&["keys", "list", "--json"]).await;
     assert_eq!(empty.json(), serde_json::json!([]));

@@ -17,6 +17,7 @@ mod errors;
 mod help;
 mod hostile_server;
 mod identities;
+mod json;
 mod keychain;
 mod keys;
 mod overwrite;

@@ -23,7 +23,7 @@ async fn identity(env: &Env) -> (String, String) {
         .json();
     (
         created["certificate"]["id"].as_str().unwrap().to_owned(),
-        created["key_id"].as_str().unwrap().to_owned(),
+        created["keyId"].as_str().unwrap().to_owned(),
     )
 }
 

@@ -34,19 +34,20 @@ impl Server {
     }
 
     fn token(&self) -> String {
-        let key = std::fs::read(self.ready["private_key_path"].as_str().unwrap()).unwrap();
+        let key = std::fs::read(self.ready["privateKeyPath"].as_str().unwrap()).unwrap();
         let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(self.ready["key_id"].as_str().unwrap().to_owned());
+        header.kid = Some(self.ready["keyId"].as_str().unwrap().to_owned());
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        let claims = json!({"iss": self.ready["issuer_id"], "aud": "appstoreconnect-v1", "iat": now, "exp": now + 600});
+        let claims =
+            json!({"iss": self.ready["issuerId"], "aud": "appstoreconnect-v1", "iat": now, "exp": now + 600});
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_pem(&key).unwrap()).unwrap()
     }
 
     async fn list(&self, client: &reqwest::Client) -> Value {
-        let url = format!("{}/v1/certificates", self.ready["base_url"].as_str().unwrap());
+        let url = format!("{}/v1/certificates", self.ready["baseUrl"].as_str().unwrap());
         let response = client.get(url).bearer_auth(self.token()).send().await.unwrap();
         assert_eq!(response.status(), 200);
         assert!(response.headers().contains_key("x-rate-limit"));
@@ -95,21 +96,21 @@ async fn serve_announces_itself_writes_keys_and_stops_on_sigterm() {
         ]
     );
     assert!(
-        ready["base_url"]
+        ready["baseUrl"]
             .as_str()
             .unwrap()
             .starts_with("http://127.0.0.1:")
     );
-    let key_path = Path::new(ready["private_key_path"].as_str().unwrap());
+    let key_path = Path::new(ready["privateKeyPath"].as_str().unwrap());
     assert_eq!(
         key_path.file_name().unwrap().to_string_lossy(),
-        format!("AuthKey_{}.p8", ready["key_id"].as_str().unwrap())
+        format!("AuthKey_{}.p8", ready["keyId"].as_str().unwrap())
     );
     let fastlane: Value =
-        serde_json::from_str(&std::fs::read_to_string(ready["api_key_json"].as_str().unwrap()).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(ready["apiKeyJson"].as_str().unwrap()).unwrap())
             .unwrap();
-    assert_eq!(fastlane["key_id"], ready["key_id"]);
-    assert_eq!(fastlane["issuer_id"], ready["issuer_id"]);
+    assert_eq!(fastlane["key_id"], ready["keyId"]);
+    assert_eq!(fastlane["issuer_id"], ready["issuerId"]);
     assert_eq!(fastlane["in_house"], false);
     assert_eq!(
         std::fs::metadata(key_path).unwrap().permissions().mode() & 0o777,
@@ -139,11 +140,11 @@ async fn state_survives_a_restart_and_sigint_stops_cleanly() {
 async fn tls_writes_the_ca_and_serves_https_that_ascert_trusts_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &["--tls"]);
-    let base_url = server.ready["base_url"].as_str().unwrap();
+    let base_url = server.ready["baseUrl"].as_str().unwrap();
     assert!(base_url.starts_with("https://127.0.0.1:"), "{base_url}");
     let ca_path = dir.path().join("ca.pem");
     assert_eq!(
-        server.ready["ca_pem"],
+        server.ready["caPem"],
         std::path::absolute(&ca_path).unwrap().to_str().unwrap()
     );
     let ca = reqwest::Certificate::from_pem(&std::fs::read(&ca_path).unwrap()).unwrap();
@@ -161,7 +162,7 @@ async fn tls_writes_the_ca_and_serves_https_that_ascert_trusts_with_a_warning() 
         .env("ASCERT_BASE_URL", base_url)
         .env("ASCERT_CA_CERT", &ca_path)
         .arg("--api-key")
-        .arg(server.ready["api_key_json"].as_str().unwrap())
+        .arg(server.ready["apiKeyJson"].as_str().unwrap())
         .args(["certificates", "list", "--json"]);
     let listed = crate::support::run(command).await;
     listed.ok();
@@ -185,7 +186,7 @@ async fn options_reach_the_server() {
             "DEVELOPER_ID_APPLICATION_G2",
         ],
     );
-    let base_url = server.ready["base_url"].as_str().unwrap();
+    let base_url = server.ready["baseUrl"].as_str().unwrap();
     let response = client()
         .get(format!(
             "{base_url}/v1/certificates?filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"

@@ -99,7 +99,7 @@ async fn sigint_before_the_first_page_leaves_an_open_array_and_exit_130() {
     assert_eq!(result.stdout.trim(), "[", "an array begun, never closed");
     assert!(serde_json::from_str::<serde_json::Value>(&result.stdout).is_err());
     let object: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
-    assert_eq!(object["exit_code"], 130);
+    assert_eq!(object["exitCode"], 130);
     assert_eq!(object["error"], "interrupted (SIGINT, Ctrl-C)");
     assert!(
         object["hint"]
@@ -205,7 +205,7 @@ async fn rerun_converges(env: &Env, p12: Option<&Path>, outcome: &str) {
     rerun.ok();
     let json = rerun.json();
     assert_eq!(json["outcome"], outcome, "{}", rerun.stderr);
-    assert_eq!(json["reused_key"], true);
+    assert_eq!(json["reusedKey"], true);
     assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
     let records = env.key_records();
     assert_eq!(records.len(), 1);

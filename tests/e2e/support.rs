@@ -166,3 +166,61 @@ pub(crate) fn openssl(args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
+
+/// Runs a prepared command on a pseudo-terminal (util-linux `script`, as a person at a terminal
+/// would), typing `typed` into it; stdout and stderr both arrive in [`Run::stdout`], as a terminal
+/// shows them.
+pub(crate) async fn run_in_terminal(command: &Command, typed: &str) -> Run {
+    use std::io::Write as _;
+
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    let line = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = Command::new("script");
+    // -q: no banner; -e: the command's exit code; -c: the command; /dev/null: no typescript file.
+    script.args(["-q", "-e", "-c", &line, "/dev/null"]);
+    script.env_clear();
+    for (name, value) in std::env::vars_os() {
+        let scrubbed = SCRUBBED_PREFIXES
+            .iter()
+            .any(|p| name.to_string_lossy().starts_with(p));
+        if !scrubbed {
+            script.env(name, value);
+        }
+    }
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => script.env(name, value),
+            None => script.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        script.current_dir(dir);
+    }
+    script
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let typed = typed.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = script
+            .spawn()
+            .expect("util-linux `script` runs commands on a pseudo-terminal (apt-get install bsdutils)");
+        // Give the command time to ask before answering, as a person would.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(typed.as_bytes()).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -181,11 +181,11 @@ async fn eight_runners_starting_together_make_one_certificate() {
     );
     let ids: BTreeSet<&str> = reports
         .iter()
-        .map(|(j, _)| j["certificate_id"].as_str().unwrap())
+        .map(|(j, _)| j["certificateId"].as_str().unwrap())
         .collect();
     let keys: BTreeSet<&str> = reports
         .iter()
-        .map(|(j, _)| j["key_id"].as_str().unwrap())
+        .map(|(j, _)| j["keyId"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(keys.len(), 1, "{keys:?}");
@@ -212,7 +212,7 @@ async fn eight_runners_starting_together_make_one_certificate() {
     let late = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
     late.ok();
     assert_eq!(late.json()["outcome"], "reused");
-    assert_eq!(late.json()["certificate_id"], *ids.first().unwrap());
+    assert_eq!(late.json()["certificateId"], *ids.first().unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,7 +261,7 @@ async fn a_holder_killed_during_its_request_is_taken_over_and_its_certificate_ad
         "Apple holds one new certificate"
     );
     let objects = team.objects().await;
-    let id = json["certificate_id"].as_str().unwrap();
+    let id = json["certificateId"].as_str().unwrap();
     assert!(
         objects
             .iter()
@@ -376,13 +376,13 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         .run(&laptop_vars, &["team", "push", "--store", &store, "--json"])
         .await;
     pushed.ok();
-    assert_eq!(pushed.json()[0]["certificate_id"], id.as_str());
+    assert_eq!(pushed.json()[0]["certificateId"], id.as_str());
 
     let listed = team
         .run(&[], &["team", "list", "--store", &store, "--json"])
         .await;
     listed.ok();
-    assert_eq!(listed.json()[0]["certificate_id"], id.as_str());
+    assert_eq!(listed.json()[0]["certificateId"], id.as_str());
     assert_eq!(listed.json()[0]["state"], "valid");
 
     let runner = runner_home(&team, "runner");
@@ -402,7 +402,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         )
         .await;
     pulled.ok();
-    assert_eq!(pulled.json()[0]["certificate_id"], id.as_str());
+    assert_eq!(pulled.json()[0]["certificateId"], id.as_str());
     let identities = team
         .run(&runner_vars, &["identities", "list", "--json"])
         .await
@@ -412,7 +412,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|i| i["certificate_id"] == id.as_str() && i["status"] == "paired"),
+            .any(|i| i["certificateId"] == id.as_str() && i["status"] == "paired"),
         "{identities}"
     );
     // Jane's SSH key opens the store as well.

@@ -474,7 +474,7 @@ pub(crate) enum KeysCommand {
     Export {
         /// The key's id (or a unique prefix of it)
         key: String,
-        /// The file to write (0600)
+        /// The file to write (0600); `-` writes the key on stdout, when stdout is a pipe
         #[arg(long, short, value_name = "FILE")]
         out: PathBuf,
         /// Replace FILE if it exists

@@ -270,7 +270,7 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
             "why": diagnosis.why,
             "hint": hint,
             "see": diagnosis.see,
-            "exit_code": diagnosis.exit as u8,
+            "exitCode": diagnosis.exit as u8,
             "status": diagnosis.status,
             "errors": diagnosis.apple,
         });

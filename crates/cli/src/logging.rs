@@ -10,6 +10,8 @@ use crate::cli::GlobalArgs;
 pub(crate) fn init(global: &GlobalArgs) {
     let level = match (global.quiet, global.verbose) {
         (true, _) => "error",
+        // With `--json`, stderr carries errors and warnings as JSON objects, and no log lines.
+        (false, 0) if global.json => "off",
         (false, 0) => "warn",
         (false, 1) => "info",
         (false, 2) => "debug",

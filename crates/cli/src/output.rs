@@ -40,11 +40,27 @@ impl Output {
         }
     }
 
-    /// A message for people, on stderr (not with `-q`).
+    /// A message for people, on stderr (not with `-q`, nor with `--json`: then stderr carries
+    /// only errors and warnings, as JSON).
     pub(crate) fn note(&self, message: impl AsRef<str>) {
-        if !self.quiet {
+        if !self.quiet && !self.json {
             let _ = writeln!(io::stderr().lock(), "{}", message.as_ref());
         }
+    }
+
+    /// A warning, on stderr: `warning: MESSAGE` for people, `{"warning": MESSAGE}` on one line with
+    /// `--json`; not with `-q`.
+    pub(crate) fn warn(&self, message: impl AsRef<str>) {
+        if self.quiet {
+            return;
+        }
+        let message = message.as_ref();
+        let line = if self.json {
+            serde_json::json!({ "warning": message }).to_string()
+        } else {
+            format!("warning: {message}")
+        };
+        let _ = writeln!(io::stderr().lock(), "{line}");
     }
 
     /// A message that must reach the person even with `-q` (a password shown once), on stderr.

@@ -120,7 +120,7 @@ impl Stocked {
         created.ok();
         let json = created.json();
         Stocked {
-            key_id: json["key_id"].as_str().unwrap().to_owned(),
+            key_id: json["keyId"].as_str().unwrap().to_owned(),
             certificate_id: json["certificate"]["id"].as_str().unwrap().to_owned(),
             env,
         }

@@ -105,7 +105,7 @@ async fn no_flow_leaks_a_key_a_token_or_a_password() {
     .await;
     let created = create.json();
     let cert_id = created["certificate"]["id"].as_str().unwrap().to_owned();
-    let key_id = created["key_id"].as_str().unwrap().to_owned();
+    let key_id = created["keyId"].as_str().unwrap().to_owned();
     let token_run = traced(&env, &["auth", "token"]).await;
     let token = token_run.stdout.trim().to_owned();
     assert_eq!(jwts(&token).len(), 1, "auth token prints a JWT: {token}");

@@ -57,6 +57,9 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
     }
 }
 
+/// `auth status`: which key, from where, for which server, and whether App Store Connect accepts
+/// it. The report goes to stdout (as JSON with `--json`); a key refused or a server not reached
+/// also ends the command with its error and exit code, after the report.
 async fn status(ctx: &Context) -> Result<()> {
     let credentials = ctx.credentials()?;
     let base_url = ctx.base_url(&credentials);
@@ -68,28 +71,43 @@ async fn status(ctx: &Context) -> Result<()> {
     );
     let check = api.list().limit(1)?.page().await;
     let rate_limit = api.client().rate_limit();
+    // An answer with a status is App Store Connect's verdict on the key; no answer is no verdict.
+    let answered = match &check {
+        Ok(_) => true,
+        Err(err) => err.status().is_some(),
+    };
+    let accepted = answered.then_some(check.is_ok());
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "key_id": key_id,
-            "issuer_id": issuer,
+        ctx.out.json(&serde_json::json!({
+            "keyId": key_id,
+            "issuerId": issuer,
             "source": source,
-            "base_url": base_url,
-            "accepted": check.is_ok(),
+            "baseUrl": base_url,
+            "reachable": answered,
+            "accepted": accepted,
             "certificates": check.as_ref().ok().and_then(ascert_models::CertificatesResponse::total),
-            "rate_limit": rate_limit.map(|r| serde_json::json!({"limit": r.limit, "remaining": r.remaining})),
-        }));
+            "rateLimit": rate_limit.map(|r| serde_json::json!({"limit": r.limit, "remaining": r.remaining})),
+        }))?;
+    } else {
+        let kind = issuer.map_or("individual key".into(), |i| format!("issuer {i}"));
+        let verdict = match &check {
+            Ok(page) => format!(
+                "yes; {} certificate(s){}",
+                page.total().map_or_else(|| "some".into(), |t| t.to_string()),
+                rate_limit.map(|r| format!("; {r}")).unwrap_or_default()
+            ),
+            Err(_) if answered => "no".to_owned(),
+            Err(_) => "unknown: the server did not answer".to_owned(),
+        };
+        ctx.out.text(&format!(
+            "API key:  {key_id} ({kind})\nFrom:     {source}\nServer:   {base_url}\nAccepted: {verdict}\n"
+        ))?;
     }
-    ctx.out.note(format!(
-        "API key:  {key_id} ({})",
-        issuer.map_or("individual key".into(), |i| format!("issuer {i}"))
-    ));
-    ctx.out.note(format!("From:     {source}"));
-    ctx.out.note(format!("Server:   {base_url}"));
-    let page = check.context("App Store Connect did not accept the key")?;
-    ctx.out.note(format!(
-        "Accepted: yes; {} certificate(s){}",
-        page.total().map_or_else(|| "some".into(), |t| t.to_string()),
-        rate_limit.map(|r| format!("; {r}")).unwrap_or_default()
-    ));
-    Ok(())
+    match check {
+        Ok(_) => Ok(()),
+        Err(err) if answered => Err(err).context("App Store Connect did not accept the key"),
+        Err(err) => Err(err).with_context(|| {
+            format!("cannot check the key: no answer from {base_url} (is it the server you meant?)")
+        }),
+    }
 }

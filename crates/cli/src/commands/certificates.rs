@@ -248,7 +248,8 @@ pub(crate) fn confirm(ctx: &Context, yes: bool, question: &str, items: &[(String
     if go {
         Ok(())
     } else {
-        Err(UserError::new(crate::failure::Exit::Failure, "cancelled").into())
+        // A refused confirmation is the documented usage exit (2), as `--yes` missing off a terminal is.
+        Err(UserError::usage("cancelled: nothing was changed").into())
     }
 }
 

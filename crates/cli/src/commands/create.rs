@@ -34,6 +34,7 @@ pub(crate) struct IdentityRequest {
 
 /// The result of [`create_identity`].
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct CreatedIdentity {
     /// The certificate.
     pub(crate) certificate: Certificate,

@@ -111,10 +111,10 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(&serde_json::json!({
             "certificate": created.certificate,
-            "key_id": created.key_id,
-            "certificates_listed": all.len(),
+            "keyId": created.key_id,
+            "certificatesListed": all.len(),
             "p12": path,
-            "p12_password": password.as_str(),
+            "p12Password": password.as_str(),
         }));
     }
     ctx.out.text(&next_steps())

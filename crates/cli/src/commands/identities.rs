@@ -34,8 +34,8 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({
-                    "certificate_id": certificate.id,
-                    "key_id": key_id.to_string(),
+                    "certificateId": certificate.id,
+                    "keyId": key_id.to_string(),
                     "p12": p12,
                     "intermediate": intermediate.certificate.subject(),
                 }));
@@ -68,8 +68,8 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             let installed = install_paired_identity(&key, &leaf, &sources, &options)?;
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({
-                    "certificate_id": certificate.id,
-                    "key_id": key_id.to_string(),
+                    "certificateId": certificate.id,
+                    "keyId": key_id.to_string(),
                     "keychain": installed,
                 }));
             }
@@ -102,6 +102,7 @@ async fn paired_certificate(
 
 /// One line of `identities list`.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Row {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

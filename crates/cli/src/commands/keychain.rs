@@ -46,7 +46,7 @@ pub(crate) fn run(ctx: &Context, command: KeychainCommand) -> Result<()> {
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({
                     "default": used.login,
-                    "added_to_search_list": used.added_to_search_list,
+                    "addedToSearchList": used.added_to_search_list,
                 }));
             }
             ctx.out.note(format!(
@@ -158,6 +158,7 @@ fn read_password(
 
 /// What `keychain create` reports.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct CreatedReport {
     keychain: PathBuf,
     /// Only when ascert made the password: the one time it is shown.
@@ -276,7 +277,7 @@ fn delete(ctx: &Context, keychain: Option<&str>) -> Result<()> {
         return ctx.out.json(&serde_json::json!({
             "keychain": path,
             "deleted": deleted,
-            "search_list_restored": record.is_some(),
+            "searchListRestored": record.is_some(),
         }));
     }
     ctx.out.note(match (deleted, record.is_some()) {
@@ -307,14 +308,14 @@ fn list(ctx: &Context) -> Result<()> {
                 serde_json::json!({
                     "keychain": k,
                     "default": state.default.as_deref() == Some(k.as_path()),
-                    "created_by_ascert": made_by_ascert(k),
+                    "createdByAscert": made_by_ascert(k),
                 })
             })
             .collect();
         return ctx.out.json(&serde_json::json!({
-            "search_list": rows,
+            "searchList": rows,
             "default": state.default,
-            "created_by_ascert": created.iter().map(|c| &c.path).collect::<Vec<_>>(),
+            "createdByAscert": created.iter().map(|c| &c.path).collect::<Vec<_>>(),
         }));
     }
     let rows = state

@@ -1,5 +1,6 @@
 //! `ascert keys generate | list | csr | import | export | delete`: the private keys kept here.
 
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -7,7 +8,7 @@ use ascert_keystore::{CsrSubject, FileMode, KeyRecord, Keystore, write_atomic};
 use ascert_models::CertificateType;
 use serde::Serialize;
 
-use crate::cli::{KeysCommand, PasswordArgs};
+use crate::cli::{KeysCommand, PassphraseArgs, PasswordArgs};
 use crate::commands::Context;
 use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
@@ -71,28 +72,7 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             force,
             encrypt,
             passphrase,
-        } => {
-            check_new(&out, force)?;
-            let record = find(&store, &key)?;
-            let passphrase = if encrypt {
-                let secret = password::Secret::key_passphrase(&passphrase);
-                Some(password::read(&secret, &ctx.out, true)?)
-            } else {
-                None
-            };
-            store.export_pem(&record.key_id, &out, passphrase.as_deref().map(String::as_str))?;
-            let form = if encrypt {
-                "encrypted PKCS#8"
-            } else {
-                "plain PKCS#8"
-            };
-            ctx.out.note(format!(
-                "Wrote key {} to {} ({form}, mode 0600).",
-                record.key_id,
-                out.display()
-            ));
-            Ok(())
-        }
+        } => export(ctx, &store, &key, &out, force, encrypt, &passphrase),
         KeysCommand::Encrypt => encrypt(ctx, &store),
         KeysCommand::Delete { key, yes } => {
             let record = find(&store, &key)?;
@@ -104,10 +84,84 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
                 &[(record.key_id.to_string(), what.clone())],
             )?;
             store.delete(&record.key_id)?;
+            if ctx.out.json {
+                return ctx
+                    .out
+                    .json(&serde_json::json!({ "deleted": record.key_id.to_string() }));
+            }
             ctx.out.note(format!("Deleted key {what}."));
             Ok(())
         }
     }
+}
+
+/// `keys export`: the key as PKCS#8 PEM in a new file (0600), or on stdout with `--out -` when
+/// stdout is a pipe.
+fn export(
+    ctx: &Context,
+    store: &Keystore,
+    key: &str,
+    out: &Path,
+    force: bool,
+    encrypt: bool,
+    passphrase: &PassphraseArgs,
+) -> Result<()> {
+    let to_stdout = out == Path::new("-");
+    if to_stdout {
+        if ctx.out.json {
+            return Err(
+                UserError::usage("--out - writes the key on stdout, which --json keeps for JSON")
+                    .hint("name a file with --out FILE, or leave out --json")
+                    .into(),
+            );
+        }
+        if std::io::stdout().is_terminal() {
+            return Err(UserError::usage(
+                "--out - would print the private key on the terminal (and into its scrollback)",
+            )
+            .hint("pipe it (`--out - | …`) or name a file with --out FILE (written 0600)")
+            .into());
+        }
+    } else {
+        check_new(out, force)?;
+    }
+    let record = find(store, key)?;
+    let passphrase = if encrypt {
+        let secret = password::Secret::key_passphrase(passphrase);
+        Some(password::read(&secret, &ctx.out, true)?)
+    } else {
+        None
+    };
+    let form = if encrypt {
+        "encrypted PKCS#8"
+    } else {
+        "plain PKCS#8"
+    };
+    if to_stdout {
+        let private_key = store.load_key(&record.key_id)?;
+        let pem = match &passphrase {
+            Some(passphrase) => private_key.to_encrypted_pem(passphrase)?,
+            None => private_key.to_pkcs8_pem(),
+        };
+        ctx.out.text(&pem)?;
+        ctx.out
+            .note(format!("Wrote key {} on stdout ({form}).", record.key_id));
+        return Ok(());
+    }
+    store.export_pem(&record.key_id, out, passphrase.as_deref().map(String::as_str))?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "keyId": record.key_id.to_string(),
+            "out": out,
+            "encrypted": encrypt,
+        }));
+    }
+    ctx.out.note(format!(
+        "Wrote key {} to {} ({form}, mode 0600).",
+        record.key_id,
+        out.display()
+    ));
+    Ok(())
 }
 
 fn generate(
@@ -249,6 +303,7 @@ pub(crate) fn find(store: &Keystore, text: &str) -> Result<KeyRecord> {
 
 /// What `keys list --json` shows of a key: never the key itself.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Summary {
     key_id: String,
     label: String,

@@ -115,8 +115,8 @@ fn client_with_roots(
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_else(|| base_url.to_owned());
-        out.note(format!(
-            "warning: {CA_CERT_ENV}={} is trusted as a root certificate authority for every host ascert \
+        out.warn(format!(
+            "{CA_CERT_ENV}={} is trusted as a root certificate authority for every host ascert \
              connects to: {host} and api.appstoreconnect.apple.com alike; unset it unless you are testing \
              against a sandbox",
             path.display()
@@ -160,8 +160,8 @@ impl Context {
                 .count()
         });
         if plaintext > 0 {
-            self.out.note(format!(
-                "warning: {plaintext} key{} in {} {} not encrypted, though the keystore encrypts its keys at rest; \
+            self.out.warn(format!(
+                "{plaintext} key{} in {} {} not encrypted, though the keystore encrypts its keys at rest; \
                  run `ascert keys encrypt`",
                 if plaintext == 1 { "" } else { "s" },
                 store.folder().display(),

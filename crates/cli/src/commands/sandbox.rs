@@ -110,18 +110,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .write_files(&args.key_out)
         .context("could not write the API key")?;
     let mut ready = serde_json::json!({
-        "base_url": sandbox.base_url(),
-        "key_id": sandbox.api_key().key_id,
-        "issuer_id": sandbox.issuer_id(),
-        "private_key_path": absolute(&files.private_key_path),
-        "api_key_json": absolute(&files.api_key_json_path),
+        "baseUrl": sandbox.base_url(),
+        "keyId": sandbox.api_key().key_id,
+        "issuerId": sandbox.issuer_id(),
+        "privateKeyPath": absolute(&files.private_key_path),
+        "apiKeyJson": absolute(&files.api_key_json_path),
     });
     if let Some(pem) = sandbox.tls_ca_pem() {
         let path = args.key_out.join("ca.pem");
         // Atomically, replacing (never following) whatever is at the path; public, as a CA certificate is.
         ascert_keystore::write_atomic(&path, pem.as_bytes(), ascert_keystore::FileMode::Public)
             .with_context(|| format!("could not write {}", path.display()))?;
-        ready["ca_pem"] = serde_json::json!(absolute(&path));
+        ready["caPem"] = serde_json::json!(absolute(&path));
     }
     announce(&ready);
     wait_for_signal().await?;

@@ -25,6 +25,7 @@ use crate::password;
 
 /// What `ensure` did, as one line for people or one JSON object.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Ensured {
     /// `reused`, `created` or `adopted` (a certificate Apple had already issued for a pending key).
     pub(crate) outcome: &'static str,

@@ -211,8 +211,8 @@ impl StoreRun<'_> {
     ) -> Result<(&'static str, Found)> {
         let outcome = self.under_lease(team, me, known, &mut lease).await;
         match team.release_lease(lease).await {
-            Ok(Release::TakenOver { holder }) => self.ctx.out.note(format!(
-                "warning: the lease had run out and {holder} took it over before it was released"
+            Ok(Release::TakenOver { holder }) => self.ctx.out.warn(format!(
+                "the lease had run out and {holder} took it over before it was released"
             )),
             Err(err) if outcome.is_ok() => {
                 return Err(anyhow::Error::new(err).context("cannot release the lease"));

@@ -69,6 +69,7 @@ impl KeychainOptions {
 
 /// What an install did, for people (`notes`) and for `--json`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 #[allow(
     clippy::struct_excessive_bools,
     reason = "each is a yes/no field of the --json output"

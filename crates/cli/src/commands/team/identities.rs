@@ -42,6 +42,7 @@ pub(crate) async fn listed_at_apple(
 
 /// A stored identity and its state at App Store Connect.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Row {
     certificate_id: String,
     certificate_type: String,
@@ -178,6 +179,7 @@ pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<
 
 /// What `push` and `pull` did with one identity.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Moved {
     certificate_id: String,
     certificate_type: String,

@@ -16,6 +16,7 @@ use crate::password::MIN_LENGTH;
 
 /// One member, as `members list` shows it.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct MemberRow {
     name: String,
     kind: &'static str,
