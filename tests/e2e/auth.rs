@@ -232,3 +232,37 @@ async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
     command.args(["--profile", &profile, "auth", "status"]);
     run(command).await.fails_with(3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_key_without_its_issuer_id_gets_a_hint_that_names_it() {
+    let env = Env::start().await;
+    // The sandbox's key is a team key; given as AuthKey_<ID>.p8 alone it is taken for an individual key.
+    let mut command = env.bare();
+    command
+        .arg("--private-key")
+        .arg(&env.private_key)
+        .args(["certificates", "list"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(3);
+    assert!(stderr.contains("without an issuer id"), "{stderr}");
+    assert!(stderr.contains("--issuer-id"), "{stderr}");
+
+    let key = env.sandbox.api_key();
+    let mut command = env.bare();
+    command
+        .env("ASC_KEY_ID", &key.key_id)
+        .env("ASC_PRIVATE_KEY_PATH", &env.private_key)
+        .args(["certificates", "list"]);
+    let by_env = run(command).await;
+    assert!(by_env.fails_with(3).contains("ASC_ISSUER_ID"), "{by_env:?}");
+
+    // With the issuer id the same key works.
+    let mut command = env.bare();
+    command.arg("--private-key").arg(&env.private_key).args([
+        "--issuer-id",
+        &key.issuer_id,
+        "certificates",
+        "list",
+    ]);
+    run(command).await.ok();
+}

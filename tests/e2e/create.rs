@@ -247,8 +247,60 @@ async fn a_users_own_csr_gets_a_certificate_without_a_local_key() {
         ])
         .await;
     result.ok();
-    assert_eq!(result.json()["attributes"]["certificateType"], "IOS_DEVELOPMENT");
+    assert_eq!(
+        result.json()["certificate"]["attributes"]["certificateType"],
+        "IOS_DEVELOPMENT"
+    );
+    assert_eq!(result.json()["keyId"], serde_json::Value::Null);
     assert!(env.key_records().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_csr_from_keys_generate_pairs_the_certificate_with_its_key() {
+    let env = Env::start().await;
+    let csr = env.path("mine.csr");
+    env.run(&[
+        "keys",
+        "generate",
+        "--common-name",
+        "Mine",
+        "--email",
+        "mine@example.com",
+        "--csr-out",
+        csr.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    let created = env
+        .run(&[
+            "certificates",
+            "create",
+            "--type",
+            "DEVELOPMENT",
+            "--csr",
+            csr.to_str().unwrap(),
+        ])
+        .await;
+    let said = created.ok();
+    assert!(
+        created.stderr.contains("of the local keystore: paired"),
+        "{created:?}"
+    );
+    assert!(!created.stderr.contains("did not see"), "{said}");
+    let keys = env.run(&["keys", "list", "--json"]).await.json();
+    let identities = env.run(&["identities", "list", "--json"]).await.json();
+    let paired = identities
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "paired")
+        .unwrap_or_else(|| panic!("no paired identity: {identities}"));
+    assert_eq!(
+        keys[0]["certificateId"], paired["certificateId"],
+        "{keys}\n{identities}"
+    );
+    let table = env.run(&["keys", "list"]).await;
+    assert!(!table.ok().contains("(none yet)"), "{}", table.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -127,3 +127,95 @@ async fn an_ambiguous_or_short_key_prefix_is_refused() {
         short.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_p12_import_is_labelled_with_the_common_name_and_export_dash_is_stdout() {
+    let env = Env::start().await;
+    let created = env
+        .run(&[
+            "--json",
+            "certificates",
+            "create",
+            "--type",
+            "DEVELOPMENT",
+            "--common-name",
+            "Jane Appleseed",
+            "--email",
+            "jane@example.com",
+        ])
+        .await;
+    created.ok();
+    let cert_id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    let key_id = created.json()["keyId"].as_str().unwrap().to_owned();
+
+    // `--out -` into a pipe: the key on stdout, no file named "-".
+    let piped = env.run(&["keys", "export", &key_id, "--out", "-"]).await;
+    assert!(piped.ok().starts_with("-----BEGIN PRIVATE KEY-----"), "{piped:?}");
+    assert!(!env.path("-").exists());
+    let pem = env.path("piped.pem");
+    std::fs::write(&pem, &piped.stdout).unwrap();
+    openssl(&["pkey", "-in", pem.to_str().unwrap(), "-noout"]);
+    env.run(&["--json", "keys", "export", &key_id, "--out", "-"])
+        .await
+        .fails_with(2);
+
+    let p12 = env.path("jane.p12");
+    let vars = [("P12_PASSWORD", "a long enough password")];
+    env.run_with(
+        &vars,
+        &[
+            "identities",
+            "export",
+            &cert_id,
+            "--password-env",
+            "P12_PASSWORD",
+            "--p12",
+            p12.to_str().unwrap(),
+        ],
+    )
+    .await
+    .ok();
+    let cer = env.path("jane.cer");
+    env.run(&[
+        "certificates",
+        "get",
+        &cert_id,
+        "--out",
+        cer.to_str().unwrap(),
+        "--pem",
+    ])
+    .await
+    .ok();
+    env.run(&["keys", "delete", &key_id, "--yes"]).await.ok();
+    let imported = env
+        .run_with(
+            &vars,
+            &[
+                "--json",
+                "keys",
+                "import",
+                p12.to_str().unwrap(),
+                "--password-env",
+                "P12_PASSWORD",
+            ],
+        )
+        .await;
+    imported.ok();
+    // Apple names the certificate after the team, not the CSR: the label is its common name.
+    let subject = openssl(&[
+        "x509",
+        "-in",
+        cer.to_str().unwrap(),
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "multiline",
+    ]);
+    let common_name = subject
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("commonName"))
+        .map(|v| v.trim_start().trim_start_matches('=').trim())
+        .unwrap();
+    assert_eq!(imported.json()["label"], common_name, "{imported:?}");
+    assert!(!imported.stdout.contains("jane.p12"), "{imported:?}");
+}

@@ -463,7 +463,7 @@ pub(crate) enum KeysCommand {
     Import {
         /// The key file
         file: PathBuf,
-        /// A label for the key
+        /// A label for the key [default: a .p12's certificate's common name, else the file's name]
         #[arg(long)]
         label: Option<String>,
         /// The .p12 password's source, for a .p12 file

@@ -2,6 +2,7 @@
 //! profile in the config file, then the OS credential store, then `AuthKey_<KEY_ID>.p8` lookup.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
@@ -24,8 +25,23 @@ pub(crate) struct Credentials {
     pub(crate) base_url: Option<String>,
 }
 
+/// Whether the key resolved by this process has no issuer id (an individual key, or a team key
+/// given without its issuer id), for the hint of a 401.
+static INDIVIDUAL_KEY: AtomicBool = AtomicBool::new(false);
+
+/// Whether the key this process resolved was used without an issuer id.
+pub(crate) fn individual_key_in_use() -> bool {
+    INDIVIDUAL_KEY.load(Ordering::Relaxed)
+}
+
 /// Resolves the API key in the documented order.
 pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
+    let credentials = resolve_in_order(global)?;
+    INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
+    Ok(credentials)
+}
+
+fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
     let profile_name = global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     if let Some(key) = from_flags(global)? {
         return Ok(Credentials {

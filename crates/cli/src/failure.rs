@@ -259,7 +259,19 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let diagnosis = diagnose(err);
+    let mut diagnosis = diagnose(err);
+    if diagnosis.status == Some(401) && crate::credentials::individual_key_in_use() {
+        // The most common cause when no issuer id was given: a team key taken for an individual one.
+        diagnosis.hint = Some(format!(
+            "the key was used as an individual key, without an issuer id; if it is a team key, add \
+             --issuer-id UUID (or ASC_ISSUER_ID), shown above the keys in App Store Connect → Users and \
+             Access → Integrations{}",
+            diagnosis
+                .hint
+                .map(|h| format!(". Otherwise: {h}"))
+                .unwrap_or_default()
+        ));
+    }
     // A key pasted where a path or an id belongs may be quoted by the message: never print it.
     let message = crate::redact::redact_inputs(&format!("{err:#}"));
     let hint = diagnosis.hint.as_deref().map(crate::redact::redact_inputs);

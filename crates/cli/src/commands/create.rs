@@ -405,12 +405,40 @@ async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs
         }
         Err(err) => return Err(err.into()),
     };
+    // A CSR made by `keys generate --csr-out` has its key here: pair them now, so that `keys list`
+    // and `identities list` agree and the identity can be exported at once.
+    let paired = pair_with_local_key(ctx, &reconciled.certificate)?;
     if ctx.out.json {
-        return ctx.out.json(&reconciled.certificate);
+        return ctx.out.json(&serde_json::json!({
+            "certificate": reconciled.certificate,
+            "keyId": paired.as_ref().map(ToString::to_string),
+        }));
     }
     ctx.out
         .note(format!("Certificate {}", describe(&reconciled.certificate)));
-    ctx.out
-        .note("Its private key is the one your CSR was made with; ascert did not see it.");
+    match paired {
+        Some(key_id) => ctx.out.note(format!(
+            "Its private key is key {key_id} of the local keystore: paired (`ascert identities export {}` \
+             makes the .p12).",
+            reconciled.certificate.id
+        )),
+        None => ctx.out.note(
+            "Its private key is the one your CSR was made with, and it is not in the local keystore; \
+             `ascert keys import FILE` adds it, then `ascert identities list` shows the pair.",
+        ),
+    }
     Ok(())
+}
+
+/// Records `certificate` with its key when the key is in the local keystore; the key's id if so.
+fn pair_with_local_key(ctx: &Context, certificate: &Certificate) -> Result<Option<KeyId>> {
+    let store = ctx.keystore()?;
+    let leaf = CertificateInfo::from_model(certificate).context("the new certificate cannot be read")?;
+    let Some(record) = store.find_for_certificate(&leaf)? else {
+        return Ok(None);
+    };
+    store
+        .set_certificate(&record.key_id, &leaf)
+        .context("cannot record the certificate beside its key")?;
+    Ok(Some(record.key_id))
 }

@@ -255,14 +255,21 @@ fn import(
     label: Option<String>,
     password_args: &PasswordArgs,
 ) -> Result<()> {
-    let label = label.unwrap_or_else(|| file.display().to_string());
     let record = if is_pkcs12(file) {
         let password = password::resolve(password_args, &ctx.out, false)?;
         let bytes = input::read(file, Input::Pkcs12).map_err(|err| err.explained(&shown_path(file)))?;
-        store.import_pkcs12(&bytes, &password, Some(&label))?
+        // Without --label the keystore names the key after the certificate's common name.
+        store.import_pkcs12(&bytes, &password, label.as_deref())?
     } else {
         let text = input::read_secret_text(file, Input::PrivateKey)
             .map_err(|err| err.explained(&shown_path(file)))?;
+        // A PEM key names nothing: its file's name is the best label there is.
+        let label = label.unwrap_or_else(|| {
+            file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        });
         store.import_pem(&text, &label)?
     };
     if ctx.out.json {
