@@ -215,8 +215,15 @@ async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
     }
 
     // Without any flag, the stored key is found under the profile.
+    // The base URL given at login (ASCERT_BASE_URL, the sandbox's) is kept in the config file's
+    // profile: the profile alone reaches the sandbox.
+    let config = std::fs::read_to_string(env.path("config.toml")).unwrap();
+    assert!(config.contains(&format!("[profiles.{profile}]")), "{config}");
+    assert!(login.stderr.contains("Saved base URL"), "{}", login.stderr);
     let mut command = env.bare();
-    command.args(["--profile", &profile, "auth", "status"]);
+    command
+        .env_remove("ASCERT_BASE_URL")
+        .args(["--profile", &profile, "auth", "status"]);
     let status = run(command).await;
     status.ok();
     assert!(
@@ -224,13 +231,65 @@ async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
         "{}",
         status.stdout
     );
+    assert!(
+        status.stdout.contains(&env.sandbox.base_url()),
+        "{}",
+        status.stdout
+    );
 
     let mut command = env.bare();
     command.args(["--profile", &profile, "auth", "logout"]);
     run(command).await.ok();
+    let config = std::fs::read_to_string(env.path("config.toml")).unwrap();
+    assert!(
+        !config.contains(&profile),
+        "logout removes what login wrote: {config}"
+    );
     let mut command = env.bare();
     command.args(["--profile", &profile, "auth", "status"]);
-    run(command).await.fails_with(3);
+    let gone = run(command).await;
+    assert!(
+        gone.fails_with(3).contains(&format!("no profile {profile:?}")),
+        "{gone:?}"
+    );
+    // Nothing saved any more: logging out again is no failure.
+    let mut command = env.bare();
+    command.args(["--profile", &profile, "auth", "logout"]);
+    let again = run(command).await;
+    again.ok();
+    assert!(again.stderr.contains("nothing to remove"), "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_keeps_the_users_config_file_and_refuses_a_bad_base_url() {
+    let env = Env::start().await;
+    let written = "# my settings\n[profiles.other]\nkey_id = \"ABCDEFGHIJ\"  # kept\n";
+    std::fs::write(env.path("config.toml"), written).unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let profile = format!("ascert-e2e-{}-{nanos}", std::process::id());
+    let bad = env
+        .run(&[
+            "--profile",
+            &profile,
+            "--base-url",
+            "localhost:8080",
+            "auth",
+            "login",
+        ])
+        .await;
+    assert!(bad.fails_with(2).contains("not an http(s) URL"), "{bad:?}");
+    env.run(&["--profile", &profile, "auth", "login"]).await.ok();
+    let config = std::fs::read_to_string(env.path("config.toml")).unwrap();
+    assert!(config.starts_with(written), "{config}");
+    assert!(
+        config.contains(&format!("base_url = \"{}\"", env.sandbox.base_url())),
+        "{config}"
+    );
+    env.run(&["--profile", &profile, "auth", "logout"]).await.ok();
+    assert_eq!(std::fs::read_to_string(env.path("config.toml")).unwrap(), written);
 }
 
 #[tokio::test(flavor = "multi_thread")]

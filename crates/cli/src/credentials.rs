@@ -89,6 +89,30 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
             });
         }
     }
+    if let Some(named) = &global.profile
+        && !config.profiles.contains_key(named)
+    {
+        // A profile asked for by name and found nowhere is most often a typo: say so, not "no key".
+        let path = config_path.map(|p| p.display().to_string()).unwrap_or_default();
+        let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+        return Err(UserError::new(
+            Exit::Auth,
+            format!("no profile {named:?}: not in the config file {path} nor in the OS credential store"),
+        )
+        .hint(if known.is_empty() {
+            format!("save one with `ascert --profile {named} auth login` (and the key's options)")
+        } else {
+            format!(
+                "the config file has {}; `ascert --profile {named} auth login` saves a new one",
+                known
+                    .iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .into());
+    }
     Err(UserError::new(Exit::Auth, "no App Store Connect API key found")
         .hint(
             "pass --api-key FILE (a .p8, fastlane or rcodesign JSON), set ASC_KEY_ID, ASC_ISSUER_ID and \

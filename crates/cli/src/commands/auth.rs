@@ -4,45 +4,19 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use ascert_auth::{KeyStore, TokenProvider, TokenSource as _};
+use ascert_auth::{AuthError, KeyStore, TokenProvider, TokenSource as _};
 
 use crate::cli::AuthCommand;
 use crate::commands::Context;
+use crate::config;
 use crate::credentials::DEFAULT_PROFILE;
+use crate::failure::UserError;
 
 pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
     let profile = ctx.global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     match command {
-        AuthCommand::Login => {
-            let credentials = ctx.credentials()?;
-            let store = KeyStore::platform().context("the OS credential store is not available")?;
-            store
-                .save(profile, &credentials.key)
-                .context("cannot save the API key")?;
-            ctx.out.note(format!(
-                "Saved API key {} (from {}) as profile {profile:?} in {}.",
-                credentials.key.key_id(),
-                credentials.source,
-                store.vendor()
-            ));
-            if store.is_volatile() {
-                ctx.out.note(
-                    "note: there is no Secret Service here (no desktop keyring on a session bus), so the key \
-                     went to the kernel keyring, which forgets it after 3 days without use and at a reboot; \
-                     keep the .p8 file (or the ASC_* variables) for anything that must last",
-                );
-            }
-            Ok(())
-        }
-        AuthCommand::Logout => {
-            let store = KeyStore::platform().context("the OS credential store is not available")?;
-            store
-                .delete(profile)
-                .with_context(|| format!("cannot remove profile {profile:?}"))?;
-            ctx.out
-                .note(format!("Removed profile {profile:?} from {}.", store.vendor()));
-            Ok(())
-        }
+        AuthCommand::Login => login(ctx, profile),
+        AuthCommand::Logout => logout(ctx, profile),
         AuthCommand::Status => status(ctx).await,
         AuthCommand::Token { scope, lifetime } => {
             let credentials = ctx.credentials()?;
@@ -55,6 +29,110 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
             ctx.out.text(&format!("{}\n", token.expose()))
         }
     }
+}
+
+/// `auth login`: the key in the OS credential store; a base URL given with it (`--base-url`,
+/// `ASCERT_BASE_URL`) in the config file's profile, so that the profile alone reaches that server.
+fn login(ctx: &Context, profile: &str) -> Result<()> {
+    let credentials = ctx.credentials()?;
+    if let Some(url) = &ctx.global.base_url {
+        check_base_url(url)?;
+    }
+    let store = KeyStore::platform().context("the OS credential store is not available")?;
+    store
+        .save(profile, &credentials.key)
+        .context("cannot save the API key")?;
+    let config = ctx
+        .global
+        .base_url
+        .as_deref()
+        .map(|url| config::save_base_url(profile, url))
+        .transpose()?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "profile": profile,
+            "keyId": credentials.key.key_id(),
+            "store": store.vendor(),
+            "volatile": store.is_volatile(),
+            "baseUrl": ctx.global.base_url,
+            "config": config,
+        }));
+    }
+    ctx.out.note(format!(
+        "Saved API key {} (from {}) as profile {profile:?} in {}.",
+        credentials.key.key_id(),
+        credentials.source,
+        store.vendor()
+    ));
+    if let (Some(url), Some(path)) = (&ctx.global.base_url, &config) {
+        ctx.out.note(format!(
+            "Saved base URL {url} for profile {profile:?} in {}.",
+            path.display()
+        ));
+    }
+    if store.is_volatile() {
+        ctx.out.warn(
+            "there is no Secret Service here (no desktop keyring on a session bus), so the key went to \
+             the kernel keyring, which forgets it after 3 days without use and at a reboot; keep the .p8 \
+             file (or the ASC_* variables) for anything that must last",
+        );
+    }
+    Ok(())
+}
+
+/// A base URL must be http(s) with a host, or every later command fails with it.
+fn check_base_url(url: &str) -> Result<()> {
+    let parsed = reqwest::Url::parse(url).ok();
+    let usable = parsed
+        .as_ref()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if usable {
+        Ok(())
+    } else {
+        Err(
+            UserError::usage(format!("--base-url {url:?} is not an http(s) URL"))
+                .hint(
+                    "for example https://api.appstoreconnect.apple.com or a sandbox's http://127.0.0.1:PORT",
+                )
+                .into(),
+        )
+    }
+}
+
+/// `auth logout`: the profile's key out of the OS credential store, and the profile `auth login`
+/// wrote into the config file (a base URL alone). Nothing saved is not a failure: the profile is
+/// gone either way.
+fn logout(ctx: &Context, profile: &str) -> Result<()> {
+    let store = KeyStore::platform().context("the OS credential store is not available")?;
+    let removed = match store.delete(profile) {
+        Ok(()) => true,
+        Err(AuthError::ProfileNotFound { .. }) => false,
+        Err(err) => return Err(err).with_context(|| format!("cannot remove profile {profile:?}")),
+    };
+    let config = config::forget_login_profile(profile)?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "profile": profile,
+            "removed": removed,
+            "config": config,
+        }));
+    }
+    if removed {
+        ctx.out
+            .note(format!("Removed profile {profile:?} from {}.", store.vendor()));
+    } else {
+        ctx.out.note(format!(
+            "No API key was saved as profile {profile:?} in {}; nothing to remove.",
+            store.vendor()
+        ));
+    }
+    if let Some(path) = config {
+        ctx.out.note(format!(
+            "Removed profile {profile:?} (its base URL) from {}.",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// `auth status`: which key, from where, for which server, and whether App Store Connect accepts
