@@ -325,3 +325,14 @@ async fn a_team_key_without_its_issuer_id_gets_a_hint_that_names_it() {
     ]);
     run(command).await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_key_file_says_what_the_file_should_be() {
+    let env = Env::start().await;
+    let mut command = env.bare();
+    command.args(["--api-key", "/nope/AuthKey_X.p8", "certificates", "list"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(3);
+    assert!(stderr.contains("cannot read the API key file"), "{stderr}");
+    assert!(stderr.contains("hint: check the path"), "{stderr}");
+}

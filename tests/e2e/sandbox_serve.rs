@@ -87,13 +87,7 @@ async fn serve_announces_itself_writes_keys_and_stops_on_sigterm() {
     fields.sort_unstable();
     assert_eq!(
         fields,
-        [
-            "api_key_json",
-            "base_url",
-            "issuer_id",
-            "key_id",
-            "private_key_path"
-        ]
+        ["apiKeyJson", "baseUrl", "issuerId", "keyId", "privateKeyPath"]
     );
     assert!(
         ready["baseUrl"]
@@ -155,8 +149,32 @@ async fn tls_writes_the_ca_and_serves_https_that_ascert_trusts_with_a_warning() 
         .unwrap();
     server.list(&https).await;
 
-    // ascert itself trusts the sandbox's CA through ASCERT_CA_CERT, and warns that it does.
     let env = crate::support::Env::start().await;
+    // Without its CA, the sandbox's certificate is refused at once (no retry) with a hint that names
+    // the two ways to trust it.
+    let mut command = env.bare();
+    command
+        .env("ASCERT_BASE_URL", base_url)
+        .arg("--api-key")
+        .arg(server.ready["apiKeyJson"].as_str().unwrap())
+        // Retried, it would outlive this deadline and end with exit 7.
+        .args(["--timeout", "3s", "certificates", "list"]);
+    let refused = crate::support::run(command).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("UnknownIssuer"), "{stderr}");
+    assert!(stderr.contains("ASCERT_CA_CERT=<its ca.pem>"), "{stderr}");
+    assert!(stderr.contains("SSL_CERT_FILE"), "{stderr}");
+    // SSL_CERT_FILE works as the hint says.
+    let mut command = env.bare();
+    command
+        .env("ASCERT_BASE_URL", base_url)
+        .env("SSL_CERT_FILE", &ca_path)
+        .arg("--api-key")
+        .arg(server.ready["apiKeyJson"].as_str().unwrap())
+        .args(["certificates", "list", "--json"]);
+    crate::support::run(command).await.ok();
+
+    // ascert itself trusts the sandbox's CA through ASCERT_CA_CERT, and warns that it does.
     let mut command = env.bare();
     command
         .env("ASCERT_BASE_URL", base_url)

@@ -173,10 +173,19 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
         ReadError::TooLarge(kind) => {
             input::too_large(kind, &format!("the API key file {}", shown_path(path)))
         }
-        ReadError::Io(err) => UserError::new(
-            Exit::Auth,
-            format!("cannot read the API key file {}: {err}", shown_path(path)),
-        ),
+        ReadError::Io(err) => {
+            let hint = if err.kind() == std::io::ErrorKind::NotFound {
+                "check the path; the file is the API key's AuthKey_<KEY_ID>.p8 as App Store Connect hands it \
+                 out (Users and Access → Integrations), or fastlane's or rcodesign's JSON holding it"
+            } else {
+                "the file must be readable by this user; it holds a private key, so mode 0600 is right"
+            };
+            UserError::new(
+                Exit::Auth,
+                format!("cannot read the API key file {}: {err}", shown_path(path)),
+            )
+            .hint(hint)
+        }
     })?;
     if text.trim_start().starts_with('{') {
         // Check the syntax without copying the key into a JSON value that would not be wiped.

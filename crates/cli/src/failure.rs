@@ -228,6 +228,12 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
             "the server accepted the connection but did not answer in time: check the network, any proxy, and \
              the base URL (--base-url, ASCERT_BASE_URL)",
         ),
+        (_, Error::Connection { .. }) if err.is_untrusted_certificate() => (
+            Exit::Failure,
+            "the server's certificate does not chain to a root this machine trusts: a sandbox served with \
+             --tls needs ASCERT_CA_CERT=<its ca.pem>; behind a TLS-inspecting proxy, point SSL_CERT_FILE at a \
+             bundle that holds the proxy's root (ascert reads the system's roots and SSL_CERT_FILE)",
+        ),
         (_, Error::Connection { .. }) => (
             Exit::Failure,
             "check the network and the base URL (--base-url, ASCERT_BASE_URL)",

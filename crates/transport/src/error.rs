@@ -266,12 +266,32 @@ impl Error {
     /// time or a stalled body. A passed deadline is not: nothing may be tried after it.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Connection { .. } | Self::NoAnswer { .. } | Self::Stalled { .. } => true,
+            // A server certificate that chains to no trusted root fails the same way every time.
+            Self::Connection { .. } => !self.is_untrusted_certificate(),
+            Self::NoAnswer { .. } | Self::Stalled { .. } => true,
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => {
                 matches!(status, 429 | 500 | 502 | 503 | 504)
             }
             _ => false,
         }
+    }
+
+    /// Whether the connection failed because the server's certificate was refused (it chains to
+    /// no trusted root, or does not name the host): a sandbox over TLS whose CA is not trusted, or a
+    /// TLS-inspecting proxy. Never transient.
+    pub fn is_untrusted_certificate(&self) -> bool {
+        let Self::Connection { source, .. } = self else {
+            return false;
+        };
+        // rustls's errors reach us only as the HTTP client's sources: read their messages.
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+        while let Some(c) = cause {
+            if c.to_string().contains("invalid peer certificate") {
+                return true;
+            }
+            cause = c.source();
+        }
+        false
     }
 
     /// Whether the operation's deadline passed ([`Error::DeadlineExceeded`]).
