@@ -207,6 +207,7 @@ impl SandboxBuilder {
                 store.certificates = crate::seed::certificates(
                     self.seed_certificates,
                     &shared.team,
+                    &self.limits,
                     OffsetDateTime::now_utc(),
                 );
             }

@@ -4,9 +4,11 @@
 use ascert_models::CertificateType;
 use time::{Duration, OffsetDateTime};
 
-use crate::config::Team;
+use std::collections::HashMap;
+
+use crate::config::{Limits, Team};
 use crate::store::{SEED_OWNER, StoredCertificate};
-use crate::types;
+use crate::types::{self, LimitGroup};
 
 /// The types seeded certificates cycle through.
 const SEED_TYPES: &[CertificateType] = &[
@@ -28,13 +30,25 @@ const SEED_TYPES: &[CertificateType] = &[
 const SEED_NAMES: &[&str] = &["Jane Appleseed", "John Appleseed", "CI Runner", "Build Server"];
 
 /// `count` certificates: every 7th expired, every 5th deactivated, the rest current, with validity
-/// spread over the past and next year.
-pub(crate) fn certificates(count: usize, team: &Team, now: OffsetDateTime) -> Vec<StoredCertificate> {
+/// spread over the past and next year. Seeded certificates count toward the limits as Apple's all
+/// do, so the current ones stay one below each limit (`limits`): a certificate that would fill its
+/// type's last slot is seeded expired instead, and a client can always create one of each type.
+pub(crate) fn certificates(
+    count: usize,
+    team: &Team,
+    limits: &Limits,
+    now: OffsetDateTime,
+) -> Vec<StoredCertificate> {
     let now = now.replace_nanosecond(0).unwrap_or(now);
+    let mut current_per_slot: HashMap<String, usize> = HashMap::new();
     (0..count)
         .map(|i| {
             let certificate_type = SEED_TYPES[i % SEED_TYPES.len()].clone();
-            let expired = i % 7 == 6;
+            let activated = i % 5 != 4;
+            let mut expired = i % 7 == 6;
+            if activated && !expired {
+                expired = !below_limit_after_one_more(&certificate_type, limits, &mut current_per_slot);
+            }
             let offset_days = i64::try_from(i % 300).unwrap_or_default();
             let not_before = if expired {
                 now - Duration::days(400 + offset_days)
@@ -61,13 +75,36 @@ pub(crate) fn certificates(count: usize, team: &Team, now: OffsetDateTime) -> Ve
                 serial_number: crate::ids::hex_upper(&crate::ids::serial_bytes()),
                 not_before,
                 expiration_date: not_before + Duration::days(365),
-                activated: i % 5 != 4,
+                activated,
                 content: None,
                 pass_type_id,
                 owner: SEED_OWNER.to_owned(),
             }
         })
         .collect()
+}
+
+/// Whether one more current certificate of `certificate_type` still leaves a free slot under
+/// `limits`; counts it if so. Development certificates are seeded for one owner, so their
+/// per-owner limit is a per-type one here.
+fn below_limit_after_one_more(
+    certificate_type: &CertificateType,
+    limits: &Limits,
+    current_per_slot: &mut HashMap<String, usize>,
+) -> bool {
+    let (slot, max) = match types::limit_group(certificate_type) {
+        LimitGroup::None => return true,
+        LimitGroup::Development => (certificate_type.to_string(), limits.development_per_owner),
+        LimitGroup::Distribution => (certificate_type.to_string(), limits.distribution_per_team),
+        LimitGroup::DeveloperIdApplication => ("DEVELOPER_ID_APPLICATION*".to_owned(), limits.developer_id_application),
+    };
+    let used = current_per_slot.entry(slot).or_default();
+    if *used + 1 < max {
+        *used += 1;
+        true
+    } else {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -77,7 +114,7 @@ mod tests {
     #[test]
     fn seeds_are_mixed() {
         let now = OffsetDateTime::now_utc();
-        let seeded = certificates(5000, &Team::default(), now);
+        let seeded = certificates(5000, &Team::default(), &Limits::default(), now);
         assert_eq!(seeded.len(), 5000);
         assert!(seeded.iter().any(|c| c.expiration_date < now));
         assert!(seeded.iter().any(|c| !c.activated));
@@ -90,5 +127,26 @@ mod tests {
                 .filter(|c| c.pass_type_id.is_some())
                 .all(|c| c.certificate_type == CertificateType::PassTypeId)
         );
+    }
+
+    #[test]
+    fn seeding_leaves_a_free_slot_under_every_limit() {
+        let now = OffsetDateTime::now_utc();
+        let limits = Limits::default();
+        let seeded = certificates(5000, &Team::default(), &limits, now);
+        let mut store = crate::store::Store::default();
+        store.certificates = seeded;
+        for certificate_type in SEED_TYPES {
+            assert!(
+                !store.limit_reached(certificate_type, SEED_OWNER, &limits, now),
+                "{certificate_type} has no free slot"
+            );
+        }
+        // ... and fills each slot but that one: the seeds count.
+        let tight = Limits {
+            distribution_per_team: 2,
+            ..limits
+        };
+        assert!(store.limit_reached(&CertificateType::Distribution, "anyone", &tight, now));
     }
 }

@@ -35,9 +35,10 @@ pub(crate) struct StoredCertificate {
 }
 
 impl StoredCertificate {
-    /// Whether the certificate fills a slot of its type's limit at `now`.
+    /// Whether the certificate fills a slot of its type's limit at `now`: seeded ones too, as every
+    /// certificate of the team does at Apple.
     fn is_current(&self, now: OffsetDateTime) -> bool {
-        self.activated && self.expiration_date > now && self.owner != SEED_OWNER
+        self.activated && self.expiration_date > now
     }
 }
 
