@@ -155,7 +155,7 @@ async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
         .ok();
     let retried = create(&env, "DISTRIBUTION", &["--json"]).await;
     retried.ok();
-    assert!(retried.stderr.contains("Reusing key"), "{}", retried.stderr);
+    assert_eq!(retried.json()["reusedKey"], true, "{retried:?}");
     assert_eq!(env.key_records().len(), 2, "no third key");
     assert_eq!(env.sandbox.certificate_count(), 1);
 }
@@ -198,7 +198,7 @@ async fn killed_then_rerun(kill_when: &str) {
     env.sandbox.set_create_response_delay(Duration::ZERO);
     let rerun = create(&env, "DEVELOPMENT", &["--json"]).await;
     rerun.ok();
-    assert!(rerun.stderr.contains("Reusing key"), "{}", rerun.stderr);
+    assert_eq!(rerun.json()["reusedKey"], true, "{rerun:?}");
     assert_eq!(env.sandbox.certificate_count(), 1, "exactly one certificate");
     let records = env.key_records();
     assert_eq!(records.len(), 1, "no second key");

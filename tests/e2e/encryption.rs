@@ -83,7 +83,7 @@ async fn an_encrypted_store_refuses_plaintext_writes_and_says_which_keys_are_pla
         .collect();
     assert_eq!(encrypted, [false, true]);
     assert!(
-        list.stderr.contains("warning: 1 key in") && list.stderr.contains("run `ascert keys encrypt`"),
+        list.stderr.contains(r#"{"warning":"1 key in"#) && list.stderr.contains("run `ascert keys encrypt`"),
         "{}",
         list.stderr
     );

@@ -192,7 +192,9 @@ async fn eight_runners_starting_together_make_one_certificate() {
     let created = reports.iter().filter(|(j, _)| j["outcome"] == "created").count();
     assert_eq!(created, 1, "one runner created, the others reused");
     assert!(
-        reports.iter().any(|(_, stderr)| stderr.contains("Waiting for ")),
+        reports
+            .iter()
+            .any(|(json, _)| json["waitedFor"].as_array().is_some_and(|w| !w.is_empty())),
         "runners that found the lease held said whom they waited for"
     );
     let objects = team.objects().await;

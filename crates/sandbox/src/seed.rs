@@ -96,7 +96,10 @@ fn below_limit_after_one_more(
         LimitGroup::None => return true,
         LimitGroup::Development => (certificate_type.to_string(), limits.development_per_owner),
         LimitGroup::Distribution => (certificate_type.to_string(), limits.distribution_per_team),
-        LimitGroup::DeveloperIdApplication => ("DEVELOPER_ID_APPLICATION*".to_owned(), limits.developer_id_application),
+        LimitGroup::DeveloperIdApplication => (
+            "DEVELOPER_ID_APPLICATION*".to_owned(),
+            limits.developer_id_application,
+        ),
     };
     let used = current_per_slot.entry(slot).or_default();
     if *used + 1 < max {

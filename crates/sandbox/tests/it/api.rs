@@ -409,7 +409,10 @@ async fn per_type_limits_answer_409_with_apples_text() {
             a["activated"] == true && expires > now
         })
         .count();
-    assert!((1..3).contains(&current), "seeded current DISTRIBUTION certificates: {current}");
+    assert!(
+        (1..3).contains(&current),
+        "seeded current DISTRIBUTION certificates: {current}"
+    );
     let body = create_body("DISTRIBUTION", &rsa_key().1);
     for _ in current..3 {
         let reply = client.send(Method::POST, "/v1/certificates", Some(&body)).await;

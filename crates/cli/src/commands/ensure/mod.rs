@@ -49,6 +49,9 @@ pub(crate) struct Ensured {
     /// The team store it came from (or was shared through), with `--store`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) store: Option<String>,
+    /// With `--store`: the runners whose lease this one waited out (empty when it waited for none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) waited_for: Vec<String>,
 }
 
 /// A usable identity: the certificate as Apple lists it, parsed, and its key (in the local
@@ -114,6 +117,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     };
     spinner.finish_and_clear();
     let not_before = now + Duration::days(i64::from(args.min_days_left));
+    let mut waited_for = Vec::new();
     let (outcome, found) = if let Some(prepared) = prepared {
         let run = store::StoreRun {
             ctx,
@@ -122,8 +126,11 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
             keystore: &store,
             listed: &listed,
             not_before,
+            waited_for: std::sync::Mutex::default(),
         };
-        run.ensure(prepared).await?
+        let ensured = run.ensure(prepared).await?;
+        waited_for = run.waited_for.into_inner().unwrap_or_default();
+        ensured
     } else {
         match usable(&store, &listed, &args.certificate_type, not_before)? {
             Some(found) => ("reused", found),
@@ -140,6 +147,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         p12: None,
         keychain: None,
         store: shown_store(&args),
+        waited_for,
     };
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {

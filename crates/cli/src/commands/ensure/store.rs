@@ -44,6 +44,8 @@ pub(super) struct StoreRun<'a> {
     pub(super) listed: &'a [Certificate],
     /// Certificates must be valid after this.
     pub(super) not_before: OffsetDateTime,
+    /// The runners this one waited for (lease holders), in order, for the report.
+    pub(super) waited_for: std::sync::Mutex<Vec<String>>,
 }
 
 impl StoreRun<'_> {
@@ -175,6 +177,9 @@ impl StoreRun<'_> {
                     held.takeover_in.as_secs()
                 ));
                 announced = Some(held.holder.clone());
+                if let Ok(mut waited) = self.waited_for.lock() {
+                    waited.push(held.holder.to_string());
+                }
             }
             let waited = started.elapsed();
             if waited >= self.args.wait {
