@@ -139,8 +139,13 @@ pub(crate) enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff), or write one page per command into a folder
+    #[command(after_help = "Install them all: ascert man --out /usr/local/share/man/man1")]
+    Man {
+        /// Write ascert.1 and a page per subcommand (ascert-certificates-list.1, …) into DIR
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `ascert certificates ...`.

@@ -209,12 +209,41 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline) -> Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "ascert", &mut stdout);
             Ok(())
         }
-        Command::Man => {
+        Command::Man { out: None } => {
             let mut stdout = std::io::stdout().lock();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut stdout)
                 .context("cannot write the man page")?;
             Ok(())
         }
+        Command::Man { out: Some(dir) } => man_pages(&ctx, &dir),
     }
+}
+
+/// `ascert man --out DIR`: the top page and one per subcommand, as the top page's SEE ALSO names
+/// them.
+fn man_pages(ctx: &Context, dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+    let mut pages: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("ascert") && name.ends_with(".1"))
+        .collect();
+    pages.sort();
+    if ctx.out.json {
+        return ctx
+            .out
+            .json(&serde_json::json!({ "folder": dir, "pages": pages }));
+    }
+    ctx.out.note(format!(
+        "Wrote {} man pages into {} (ascert.1, ascert-certificates-list.1, …); `man -M {} ascert` or add the \
+         folder to MANPATH.",
+        pages.len(),
+        dir.display(),
+        dir.parent()
+            .map_or_else(|| dir.display().to_string(), |p| p.display().to_string())
+    ));
+    Ok(())
 }
