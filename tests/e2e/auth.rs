@@ -232,7 +232,7 @@ async fn login_saves_the_key_in_the_os_store_and_logout_removes_it() {
         status.stdout
     );
     assert!(
-        status.stdout.contains(&env.sandbox.base_url()),
+        status.stdout.contains(env.sandbox.base_url()),
         "{}",
         status.stdout
     );

@@ -137,8 +137,7 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let limits = Limits::default();
         let seeded = certificates(5000, &Team::default(), &limits, now);
-        let mut store = crate::store::Store::default();
-        store.certificates = seeded;
+        let store = crate::store::Store { certificates: seeded };
         for certificate_type in SEED_TYPES {
             assert!(
                 !store.limit_reached(certificate_type, SEED_OWNER, &limits, now),

@@ -15,6 +15,7 @@ use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, Pairing, pai
 use ascert_models::{Certificate, CertificateType};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
 
 use crate::cli::EnsureArgs;
 use crate::commands::create::{IdentityRequest, create_identity};
@@ -62,8 +63,12 @@ struct Found {
     key: KeyId,
 }
 
-pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
-    // Everything that can be checked is checked before Apple is asked anything.
+/// The options read before anything is asked of Apple: the keychain to install into, and the
+/// password of the .p12 to write.
+type Checked = (Option<KeychainOptions>, Option<Zeroizing<String>>);
+
+/// Checks every input that can be checked before Apple is asked anything.
+fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
     check_type(&args.certificate_type)?;
     let keychain = KeychainOptions::requested(
         args.keychain.as_ref(),
@@ -89,6 +94,11 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         }
         None => None,
     };
+    Ok((keychain, p12_password))
+}
+
+pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
+    let (keychain, p12_password) = check_inputs(ctx, &args)?;
     if args.team.store.is_some() {
         crate::commands::team::store_url(&args.team)?;
         // Waiting for another runner's identity (--wait) comes on top of the command's deadline.
