@@ -71,10 +71,7 @@ fn strip_ansi(text: &str) -> String {
 
 /// The team's certificates as `certificates list --json` gives them.
 async fn certificates(env: &Env) -> Vec<serde_json::Value> {
-    let listed = env
-        .run(&["certificates", "list", "--json"])
-        .await
-        .json();
+    let listed = env.run(&["certificates", "list", "--json"]).await.json();
     listed.as_array().unwrap().clone()
 }
 
@@ -91,7 +88,11 @@ async fn at_80_columns_every_certificate_is_one_line_and_expired_ones_are_red() 
     let run = at_terminal(&env, 80, &[], &["certificates", "list"]).await;
     let lines = screen_lines(&run);
     for line in &lines {
-        assert!(line.chars().count() <= 80, "wider than 80: {line:?}\n{}", run.stdout);
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80: {line:?}\n{}",
+            run.stdout
+        );
     }
     assert!(lines[0].starts_with("ID "), "{lines:#?}");
     assert!(!lines[0].contains("SERIAL"), "SERIAL goes first: {lines:#?}");
@@ -103,7 +104,9 @@ async fn at_80_columns_every_certificate_is_one_line_and_expired_ones_are_red() 
         assert!(on[0].contains(kind), "{kind} never broken: {:?}", on[0]);
     }
     assert!(
-        lines.iter().any(|l| l.contains("left out to fit 80 columns") && l.contains("--wide")),
+        lines
+            .iter()
+            .any(|l| l.contains("left out to fit 80 columns") && l.contains("--wide")),
         "the dropped columns are named: {lines:#?}"
     );
     // The seeded team has expired certificates (every 7th): their rows are red.
@@ -127,7 +130,10 @@ async fn at_200_columns_and_with_wide_every_column_is_in_full() {
     ] {
         let run = at_terminal(&env, columns, &[], args).await;
         let lines = screen_lines(&run);
-        assert!(lines[0].contains("SERIAL") && lines[0].contains("EXPIRES"), "{lines:#?}");
+        assert!(
+            lines[0].contains("SERIAL") && lines[0].contains("EXPIRES"),
+            "{lines:#?}"
+        );
         for certificate in &all {
             let serial = certificate["attributes"]["serialNumber"].as_str().unwrap();
             let line = lines.iter().find(|l| l.contains(serial)).unwrap();
@@ -148,7 +154,11 @@ async fn no_color_and_color_never_give_no_escape_sequences() {
         (&[][..], &["certificates", "list", "--color", "never"][..]),
     ] {
         let plain = at_terminal(&env, 200, vars, args).await;
-        assert!(!has_colour(&plain.stdout), "{vars:?} {args:?}: {:?}", plain.stdout);
+        assert!(
+            !has_colour(&plain.stdout),
+            "{vars:?} {args:?}: {:?}",
+            plain.stdout
+        );
         // The same table (days left may tick over between the runs: compare the ids).
         let ids = |run: &Run| -> Vec<String> {
             screen_lines(run)
@@ -181,14 +191,21 @@ async fn piped_tables_have_every_value_in_full_and_no_colour() {
         assert!(line.contains(display_name(certificate)), "{line}");
         assert!(line.starts_with(certificate["id"].as_str().unwrap()), "{line}");
     }
-    assert_eq!(out.lines().count(), all.len() + 1, "a header and a line each:\n{out}");
+    assert_eq!(
+        out.lines().count(),
+        all.len() + 1,
+        "a header and a line each:\n{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn keys_and_identities_lists_fit_80_columns() {
     let env = Env::start().await;
     for (name, kind) in [
-        ("Jane Appleseed of Appleseed Software International", "IOS_DISTRIBUTION"),
+        (
+            "Jane Appleseed of Appleseed Software International",
+            "IOS_DISTRIBUTION",
+        ),
         ("CI Box", "DEVELOPER_ID_APPLICATION_G2"),
     ] {
         env.run(&[
@@ -222,7 +239,11 @@ async fn keys_and_identities_lists_fit_80_columns() {
         let run = at_terminal(&env, 80, &[], args).await;
         let lines = screen_lines(&run);
         let table: Vec<&String> = lines.iter().filter(|l| !l.starts_with('(')).collect();
-        assert_eq!(table.len(), rows + 1, "{args:?}: a header and one line per row: {lines:#?}");
+        assert_eq!(
+            table.len(),
+            rows + 1,
+            "{args:?}: a header and one line per row: {lines:#?}"
+        );
         for line in &lines {
             assert!(line.chars().count() <= 80, "{args:?} wider than 80: {line:?}");
         }
@@ -240,11 +261,23 @@ async fn a_local_commands_help_lists_its_own_options_first_and_no_credentials() 
     .await;
     let help = help.ok();
     let own = help.find("--common-name").unwrap();
-    let global = help.find("Global options:").expect("a heading for the global options");
+    let global = help
+        .find("Global options:")
+        .expect("a heading for the global options");
     assert!(own < global, "{help}");
     assert!(help[global..].contains("--home"), "{help}");
-    for credential in ["--api-key", "--issuer-id", "--key-id", "--private-key", "--base-url", "--profile"] {
-        assert!(!help.contains(credential), "{credential} in keys generate --help:\n{help}");
+    for credential in [
+        "--api-key",
+        "--issuer-id",
+        "--key-id",
+        "--private-key",
+        "--base-url",
+        "--profile",
+    ] {
+        assert!(
+            !help.contains(credential),
+            "{credential} in keys generate --help:\n{help}"
+        );
     }
     // A command that talks to Apple shows them, under the global heading.
     let list = crate::support::run({
@@ -264,9 +297,7 @@ async fn an_error_prints_each_cause_once_and_its_label_in_red_on_a_terminal() {
     let env = Env::start().await;
     let file = env.path("not-a-folder");
     std::fs::write(&file, "x").unwrap();
-    let run = env
-        .run(&["--home", file.to_str().unwrap(), "keys", "list"])
-        .await;
+    let run = env.run(&["--home", file.to_str().unwrap(), "keys", "list"]).await;
     let stderr = run.fails_with(1);
     assert_eq!(stderr.matches("Not a directory").count(), 1, "{stderr}");
 

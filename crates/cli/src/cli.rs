@@ -18,7 +18,14 @@ use crate::output::color::ColorChoice;
 
 /// The options that say which API key to use and where App Store Connect is: hidden from the help
 /// of the commands in [`LOCAL_COMMANDS`].
-const CREDENTIAL_OPTIONS: [&str; 6] = ["profile", "api_key", "key_id", "issuer_id", "private_key", "base_url"];
+const CREDENTIAL_OPTIONS: [&str; 6] = [
+    "profile",
+    "api_key",
+    "key_id",
+    "issuer_id",
+    "private_key",
+    "base_url",
+];
 
 /// Commands that never talk to App Store Connect: their help shows no credential options (the
 /// options are still accepted, and ignored, so a shell alias that adds them breaks nothing).

@@ -346,7 +346,6 @@ mod tests {
 
     #[test]
     fn each_cause_is_printed_once() {
-        let io = || io::Error::from_raw_os_error(20);
         // A wrapper that quotes its source, as many library errors do.
         #[derive(Debug)]
         struct Quoting(io::Error);
@@ -360,11 +359,9 @@ mod tests {
                 Some(&self.0)
             }
         }
+        let io = || io::Error::from_raw_os_error(20);
         let err = anyhow::Error::new(Quoting(io())).context("cannot open the keystore");
-        assert_eq!(
-            chain_message(&err),
-            format!("cannot open the keystore: {}", io())
-        );
+        assert_eq!(chain_message(&err), format!("cannot open the keystore: {}", io()));
         let plain = anyhow::Error::new(io()).context("cannot read key.pem");
         assert_eq!(chain_message(&plain), format!("cannot read key.pem: {}", io()));
     }

@@ -126,7 +126,6 @@ async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
     view::show_certificate(&ctx.out, &certificate)
 }
 
-
 async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
     let api = ctx.api()?;
     let certificate = api.set_activated(id, activated).await?;

@@ -14,9 +14,9 @@ use rand::distr::{Alphanumeric, SampleString as _};
 use time::OffsetDateTime;
 
 use crate::cli::{DemoArgs, Pkcs12Args};
+use crate::commands::Context;
 use crate::commands::create::{IdentityRequest, create_identity};
 use crate::commands::pkcs12::{self, CaSources};
-use crate::commands::Context;
 use crate::view;
 
 pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {

@@ -324,17 +324,17 @@ fn list(ctx: &Context) -> Result<()> {
         Column::keep("CREATED BY ASCERT"),
     ]);
     for row in state.search_list.iter().map(|k| {
-            vec![
-                k.display().to_string(),
-                if state.default.as_deref() == Some(k.as_path()) {
-                    "yes"
-                } else {
-                    ""
-                }
-                .to_owned(),
-                if made_by_ascert(k) { "yes" } else { "" }.to_owned(),
-            ]
-        }) {
+        vec![
+            k.display().to_string(),
+            if state.default.as_deref() == Some(k.as_path()) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_owned(),
+            if made_by_ascert(k) { "yes" } else { "" }.to_owned(),
+        ]
+    }) {
         table.push(Row::new(row));
     }
     ctx.out.table(&table)
@@ -375,9 +375,7 @@ fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
                 Tone::Bad,
             )
         };
-        table.push(
-            Row::new(vec![ascert_keychain::sha1_hex(&i.sha1), i.name.clone(), status]).tone(tone),
-        );
+        table.push(Row::new(vec![ascert_keychain::sha1_hex(&i.sha1), i.name.clone(), status]).tone(tone));
     }
     ctx.out.table(&table)
 }

@@ -227,9 +227,7 @@ impl Table {
         let prefixes = shown
             .iter()
             .filter(|&&i| matches!(self.columns[i].fit, Fit::Prefix(_)));
-        let texts = shown
-            .iter()
-            .filter(|&&i| self.columns[i].fit == Fit::Shorten);
+        let texts = shown.iter().filter(|&&i| self.columns[i].fit == Fit::Shorten);
         for &i in prefixes {
             if excess == 0 {
                 break;
@@ -308,9 +306,33 @@ mod tests {
             Column::keep("ACTIVE"),
         ]);
         let rows = [
-            ["8T4J5S2W9Q", "MAC_INSTALLER_DISTRIBUTION", "Jane Appleseed", "5C2B1F0A9E8D7C6B", "2027-03-14", "102", "yes"],
-            ["Q2W9S5J4T8", "DEVELOPER_ID_APPLICATION_G2", "Appleseed Software International Ltd", "0A1B2C3D4E5F6A7B", "2030-11-02", "1432", "yes"],
-            ["Z9Y8X7W6V5", "IOS_DEVELOPMENT", "CI Box", "7B6C5D4E3F2A1B0C", "2026-10-20", "-42", "no"],
+            [
+                "8T4J5S2W9Q",
+                "MAC_INSTALLER_DISTRIBUTION",
+                "Jane Appleseed",
+                "5C2B1F0A9E8D7C6B",
+                "2027-03-14",
+                "102",
+                "yes",
+            ],
+            [
+                "Q2W9S5J4T8",
+                "DEVELOPER_ID_APPLICATION_G2",
+                "Appleseed Software International Ltd",
+                "0A1B2C3D4E5F6A7B",
+                "2030-11-02",
+                "1432",
+                "yes",
+            ],
+            [
+                "Z9Y8X7W6V5",
+                "IOS_DEVELOPMENT",
+                "CI Box",
+                "7B6C5D4E3F2A1B0C",
+                "2026-10-20",
+                "-42",
+                "no",
+            ],
         ];
         for row in rows {
             table.push(Row::new(row.map(str::to_owned).to_vec()));
@@ -322,7 +344,9 @@ mod tests {
         let rendered = table.render(width, Paint::default());
         let mut text = rendered.lines.join("\n");
         if !rendered.dropped.is_empty() {
-            text.push_str(&format!("\n(dropped: {})", rendered.dropped.join(", ")));
+            text.push_str("\n(dropped: ");
+            text.push_str(&rendered.dropped.join(", "));
+            text.push(')');
         }
         text
     }
@@ -395,7 +419,11 @@ Z9Y8X7W6V5  IOS_DEVELOPMENT              CI Box                                7
             Column::shorten("LABEL"),
             Column::keep("FOR TYPE"),
         ]);
-        table.push(Row::new(vec![id.into(), "ascert demo".into(), "DISTRIBUTION".into()]));
+        table.push(Row::new(vec![
+            id.into(),
+            "ascert demo".into(),
+            "DISTRIBUTION".into(),
+        ]));
         let narrow = table.render(Some(80), Paint::default()).lines;
         assert_eq!(narrow[1], "3f9a0c1d2e4b  ascert demo  DISTRIBUTION");
         let full = table.render(None, Paint::default()).lines;
