@@ -27,3 +27,4 @@ mod signals;
 mod soak;
 mod support;
 mod team;
+mod terminal;

@@ -14,7 +14,62 @@ use std::path::PathBuf;
 use ascert_models::{CertificateType, SortKey};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::commands::sandbox::SandboxCommand;
+use crate::output::color::ColorChoice;
+
+/// The options that say which API key to use and where App Store Connect is: hidden from the help
+/// of the commands in [`LOCAL_COMMANDS`].
+const CREDENTIAL_OPTIONS: [&str; 6] = [
+    "profile",
+    "api_key",
+    "key_id",
+    "issuer_id",
+    "private_key",
+    "base_url",
+];
+
+/// Commands that never talk to App Store Connect: their help shows no credential options (the
+/// options are still accepted, and ignored, so a shell alias that adds them breaks nothing).
+const LOCAL_COMMANDS: &[&[&str]] = &[
+    &["keys"],
+    &["keychain"],
+    &["team", "init"],
+    &["team", "keygen"],
+    &["team", "members"],
+    &["sandbox"],
+    &["demo"],
+    &["completions"],
+    &["man"],
+];
+
+/// The whole command tree as people see it: clap's, with the credential options hidden from the
+/// help of the commands that never use them. Parsing, completions and man pages all start here.
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory as _;
+    let mut command = Cli::command();
+    // A global option is copied into a subcommand only where the subcommand has none of that
+    // name: a hidden copy put there first is what the subcommand and those below it get.
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| CREDENTIAL_OPTIONS.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    for path in LOCAL_COMMANDS {
+        let Some((last, parents)) = path.split_last() else {
+            continue;
+        };
+        let mut at = &mut command;
+        for name in parents {
+            at = at
+                .find_subcommand_mut(name)
+                .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {name}, a command that is not here"));
+        }
+        let local = at
+            .find_subcommand_mut(last)
+            .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {last}, a command that is not here"));
+        *local = std::mem::take(local).args(hidden.iter().cloned());
+    }
+    command
+}
 
 /// Manage Apple code-signing identities through the App Store Connect API.
 ///
@@ -40,8 +95,9 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, listed under their own heading after the command's own.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Profile of the config file and the OS credential store to use [default: default]
     #[arg(
@@ -91,6 +147,20 @@ pub(crate) struct GlobalArgs {
     /// Only errors on stderr
     #[arg(short, long, global = true)]
     pub(crate) quiet: bool,
+    /// When to colour output: auto (on a terminal, unless NO_COLOR is set), never, always
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        hide_default_value = true,
+        hide_possible_values = true
+    )]
+    pub(crate) color: ColorChoice,
+    /// Tables in full on a terminal: every column, no value shortened
+    #[arg(long, global = true)]
+    pub(crate) wide: bool,
     /// Give up when the command is not done after DURATION (500ms, 90s, 2m, 1h) [default: 2m]
     #[arg(
         long,
@@ -724,6 +794,63 @@ pub(crate) enum AuthCommand {
         #[arg(long, value_name = "SECS", default_value_t = 1200, value_parser = clap::value_parser!(u64).range(180..=1200))]
         lifetime: u64,
     },
+}
+
+/// `ascert sandbox ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SandboxCommand {
+    /// Serve the sandbox on 127.0.0.1 until interrupted.
+    Serve(ServeArgs),
+}
+
+/// The options of `ascert sandbox serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The port to listen on; by default the system picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+    /// The folder for the key files.
+    #[arg(
+        long,
+        value_name = "DIR",
+        help = "Folder for AuthKey_<KID>.p8 and fastlane's api-key.json (created 0700 if missing)"
+    )]
+    pub(crate) key_out: PathBuf,
+    /// Keep the certificates in FILE across restarts (rewritten atomically after each change).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state: Option<PathBuf>,
+    /// Start with N existing certificates of mixed types (ignored when --state loads some).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) seed_certificates: usize,
+    /// The page size of lists that ask for none (1 to 200).
+    #[arg(long, value_name = "N", default_value_t = ascert_sandbox::DEFAULT_PAGE_SIZE)]
+    pub(crate) page_size: u32,
+    /// Probability (0 to 1) that a request meets an injected fault.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub(crate) fault_rate: f64,
+    /// Seed of the fault sequence; the same seed gives the same faults.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) fault_seed: u64,
+    /// Milliseconds added to every request.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) latency_ms: u64,
+    /// Drop the responses of the next N successful creates (the certificates are stored).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) drop_create_responses: u32,
+    /// Requests per key per rolling hour.
+    #[arg(long, value_name = "N", default_value_t = ascert_sandbox::DEFAULT_RATE_LIMIT)]
+    pub(crate) rate_limit: u32,
+    /// A certificate type whose filter is refused.
+    #[arg(
+        long,
+        value_name = "TYPE",
+        help = "Answer filter[certificateType]=TYPE with 400 PARAMETER_ERROR.INVALID, as Apple has done \
+                for DEVELOPER_ID_APPLICATION_G2"
+    )]
+    pub(crate) reject_type_filter: Option<String>,
+    /// Serve HTTPS with a generated CA, written to DIR/ca.pem.
+    #[arg(long)]
+    pub(crate) tls: bool,
 }
 
 /// `ascert demo`.

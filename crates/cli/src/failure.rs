@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use ascert_models::ApiError;
 
+use crate::output::color::{ColorChoice, Paint, Tone};
+
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
@@ -260,8 +262,28 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// The error and its causes on one line, `: ` between them, each cause once: a wrapper that already
+/// quotes its source's message (`cannot read x: Not a directory`) is not followed by the source
+/// again.
+fn chain_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    let mut last = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || last.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+        last = text;
+    }
+    message
+}
+
 /// Prints the failure once and returns its exit code.
-pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
+pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
@@ -279,7 +301,7 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         ));
     }
     // A key pasted where a path or an id belongs may be quoted by the message: never print it.
-    let message = crate::redact::redact_inputs(&format!("{err:#}"));
+    let message = crate::redact::redact_inputs(&chain_message(err));
     let hint = diagnosis.hint.as_deref().map(crate::redact::redact_inputs);
     let mut stderr = io::stderr().lock();
     if json {
@@ -294,12 +316,13 @@ pub(crate) fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         });
         let _ = writeln!(stderr, "{object}");
     } else {
-        let _ = writeln!(stderr, "error: {message}");
+        let paint = Paint::new(color.paints_stderr());
+        let _ = writeln!(stderr, "{} {message}", paint.apply(Tone::Bad, "error:"));
         if let Some(why) = &diagnosis.why {
             let _ = writeln!(stderr, "  why: {why}");
         }
         if let Some(hint) = &hint {
-            let _ = writeln!(stderr, "  hint: {hint}");
+            let _ = writeln!(stderr, "  {} {hint}", paint.apply(Tone::Hint, "hint:"));
         }
         if let Some(see) = &diagnosis.see {
             let _ = writeln!(stderr, "  see: {see}");
@@ -319,6 +342,28 @@ mod tests {
         let diagnosis = diagnose(&err);
         assert_eq!(diagnosis.exit, Exit::Conflict);
         assert_eq!(diagnosis.hint.as_deref(), Some("revoke one"));
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        // A wrapper that quotes its source, as many library errors do.
+        #[derive(Debug)]
+        struct Quoting(io::Error);
+        impl fmt::Display for Quoting {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+        impl std::error::Error for Quoting {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = || io::Error::from_raw_os_error(20);
+        let err = anyhow::Error::new(Quoting(io())).context("cannot open the keystore");
+        assert_eq!(chain_message(&err), format!("cannot open the keystore: {}", io()));
+        let plain = anyhow::Error::new(io()).context("cannot read key.pem");
+        assert_eq!(chain_message(&plain), format!("cannot read key.pem: {}", io()));
     }
 
     #[test]

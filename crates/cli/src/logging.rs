@@ -1,7 +1,5 @@
 //! Diagnostics on stderr through `tracing`: `-v` for info, `-vv` debug, `-vvv` trace; `RUST_LOG`
-//! overrides. Colour only on a terminal, and never with `NO_COLOR`.
-
-use std::io::IsTerminal as _;
+//! overrides. Colour as `--color` says: on a terminal, unless `NO_COLOR` is set.
 
 use tracing_subscriber::EnvFilter;
 
@@ -18,7 +16,7 @@ pub(crate) fn init(global: &GlobalArgs) {
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = global.color.paints_stderr();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -14,15 +14,19 @@ mod password;
 mod redact;
 mod stop;
 mod target_file;
+mod view;
 
 use std::process::ExitCode;
 
 use std::io::Write as _;
 
-use clap::Parser as _;
+use clap::FromArgMatches as _;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|mut matches| cli::Cli::from_arg_matches_mut(&mut matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout and succeed; usage errors exit 2, as clap's do.
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.global.json;
+    let color = cli.global.color;
     logging::init(&cli.global);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     // A command needs one thread for the network (connections, the page fetched ahead, the signal
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
             return failure::report(
                 &anyhow::Error::new(err).context("cannot start the async runtime"),
                 json,
+                color,
             );
         }
     };
@@ -78,6 +84,6 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => failure::report(&err, json),
+        Err(err) => failure::report(&err, json, color),
     }
 }

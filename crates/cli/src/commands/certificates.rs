@@ -2,14 +2,14 @@
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
-use ascert_models::{Certificate, CertificateType};
+use ascert_models::Certificate;
 use futures::TryStreamExt as _;
 use time::OffsetDateTime;
 
 use crate::cli::{CertificatesCommand, GetArgs, ListArgs, RevokeArgs};
 use crate::commands::{Context, create};
-use crate::failure::UserError;
-use crate::output::JsonArray;
+use crate::output::{JsonArray, Table};
+use crate::view;
 
 pub(crate) async fn run(ctx: &Context, command: CertificatesCommand) -> Result<()> {
     match command {
@@ -20,38 +20,6 @@ pub(crate) async fn run(ctx: &Context, command: CertificatesCommand) -> Result<(
         CertificatesCommand::Deactivate { id } => set_activated(ctx, &id, false).await,
         CertificatesCommand::Revoke(args) => revoke(ctx, args).await,
     }
-}
-
-/// The table columns of a certificate list.
-pub(crate) const COLUMNS: [&str; 7] = ["ID", "TYPE", "NAME", "SERIAL", "EXPIRES", "DAYS LEFT", "ACTIVE"];
-
-/// One table row for a certificate.
-pub(crate) fn row(certificate: &Certificate, now: OffsetDateTime) -> Vec<String> {
-    let a = &certificate.attributes;
-    vec![
-        certificate.id.clone(),
-        a.certificate_type
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        a.name
-            .clone()
-            .or_else(|| a.display_name.clone())
-            .unwrap_or_default(),
-        a.serial_number.clone().unwrap_or_default(),
-        a.expiration_date
-            .map(|d| d.date().to_string())
-            .unwrap_or_default(),
-        certificate
-            .days_left(now)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        match a.activated {
-            Some(true) => "yes".into(),
-            Some(false) => "no".into(),
-            None => String::new(),
-        },
-    ]
 }
 
 async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
@@ -94,20 +62,21 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         return Ok(());
     }
     let spinner = ctx.out.spinner("Listing certificates…");
-    let mut rows = Vec::new();
+    let mut table = Table::new(&view::CERTIFICATE_COLUMNS);
+    let mut count = 0_usize;
     while let Some(certificate) = certificates.try_next().await? {
         if keep(&certificate) {
-            rows.push(row(&certificate, now));
+            table.push(view::certificate_row(&certificate, now));
+            count += 1;
         }
-        spinner.set_message(format!("Listing certificates… {}", rows.len()));
+        spinner.set_message(format!("Listing certificates… {count}"));
     }
     spinner.finish_and_clear();
-    if rows.is_empty() {
+    if table.is_empty() {
         ctx.out.note("No certificates match.");
         return Ok(());
     }
-    let count = rows.len();
-    ctx.out.table(&COLUMNS, rows)?;
+    ctx.out.table(&table)?;
     ctx.out.note(format!(
         "{count} certificate{}",
         if count == 1 { "" } else { "s" }
@@ -154,18 +123,7 @@ async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
     if args.pem {
         return ctx.out.text(&certificate.content_pem()?);
     }
-    show(ctx, &certificate)
-}
-
-/// Prints one certificate as a two-column table.
-pub(crate) fn show(ctx: &Context, certificate: &Certificate) -> Result<()> {
-    let now = OffsetDateTime::now_utc();
-    let rows = COLUMNS
-        .iter()
-        .zip(row(certificate, now))
-        .map(|(k, v)| vec![(*k).to_owned(), v])
-        .collect();
-    ctx.out.table(&["FIELD", "VALUE"], rows)
+    view::show_certificate(&ctx.out, &certificate)
 }
 
 async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
@@ -195,7 +153,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
             .await?
             .into_iter()
             .filter(|c| c.is_expired_at(now) == Some(true))
-            .map(|c| (c.id.clone(), describe(&c)))
+            .map(|c| (c.id.clone(), view::describe(&c)))
             .collect()
     } else {
         args.ids.iter().map(|id| (id.clone(), id.clone())).collect()
@@ -204,8 +162,7 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
         ctx.out.note("Nothing to revoke: no certificate matches.");
         return Ok(());
     }
-    confirm(
-        ctx,
+    ctx.confirm(
         args.yes,
         &format!("Revoke {} certificate(s)? This cannot be undone", targets.len()),
         &targets,
@@ -222,52 +179,4 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
         ctx.out.json(&serde_json::json!({ "revoked": revoked }))?;
     }
     Ok(())
-}
-
-/// Asks before a destructive step: on a terminal a yes/no question, elsewhere `--yes` is required.
-pub(crate) fn confirm(ctx: &Context, yes: bool, question: &str, items: &[(String, String)]) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !ctx.out.interactive() {
-        return Err(UserError::usage("refusing to go on without confirmation")
-            .hint("add --yes to confirm when not at a terminal")
-            .into());
-    }
-    for (_, what) in items {
-        ctx.out.note(format!("  {what}"));
-    }
-    // The time a person takes to answer does not count against the command's deadline.
-    let asked = std::time::Instant::now();
-    let go = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact();
-    ctx.deadline.extend(asked.elapsed());
-    let go = go?;
-    if go {
-        Ok(())
-    } else {
-        // A refused confirmation is the documented usage exit (2), as `--yes` missing off a terminal is.
-        Err(UserError::usage("cancelled: nothing was changed").into())
-    }
-}
-
-/// `ID (TYPE, NAME, expires DATE)`.
-pub(crate) fn describe(certificate: &Certificate) -> String {
-    let a = &certificate.attributes;
-    let kind = a
-        .certificate_type
-        .as_ref()
-        .map_or_else(|| "certificate".to_owned(), CertificateType::to_string);
-    let name = a
-        .name
-        .as_deref()
-        .or(a.display_name.as_deref())
-        .unwrap_or("unnamed");
-    let expiry = a
-        .expiration_date
-        .map(|d| format!(", expires {}", d.date()))
-        .unwrap_or_default();
-    format!("{} ({kind}, {name}{expiry})", certificate.id)
 }

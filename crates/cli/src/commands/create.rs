@@ -14,13 +14,13 @@ use time::OffsetDateTime;
 
 use crate::cli::CreateArgs;
 use crate::commands::Context;
-use crate::commands::certificates::describe;
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
 use crate::output::Output;
 use crate::password;
+use crate::view::describe;
 
 /// What to ask App Store Connect for, checked before anything is made.
 #[derive(Debug, Clone)]

@@ -14,10 +14,10 @@ use rand::distr::{Alphanumeric, SampleString as _};
 use time::OffsetDateTime;
 
 use crate::cli::{DemoArgs, Pkcs12Args};
-use crate::commands::certificates::{COLUMNS, row};
+use crate::commands::Context;
 use crate::commands::create::{IdentityRequest, create_identity};
 use crate::commands::pkcs12::{self, CaSources};
-use crate::commands::{Context, certificates};
+use crate::view;
 
 pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     let sandbox = Sandbox::builder()
@@ -54,7 +54,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         ctx,
         &format!(
             "2. Generated an RSA-2048 key (kept 0600 before the CSR left), sent its CSR, and got certificate\n   {}",
-            certificates::describe(&created.certificate)
+            view::describe(&created.certificate)
         ),
     )?;
 
@@ -65,8 +65,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         &format!("3. Listed every certificate of the team ({}):", all.len()),
     )?;
     if !ctx.out.json {
-        ctx.out
-            .table(&COLUMNS, all.iter().map(|c| row(c, now)).collect())?;
+        ctx.out.table(&view::certificate_table(&all, now))?;
     }
 
     let password = zeroize::Zeroizing::new(Alphanumeric.sample_string(&mut rand::rng(), 20));

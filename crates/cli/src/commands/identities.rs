@@ -13,6 +13,8 @@ use crate::commands::Context;
 use crate::commands::keychain::{KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12::{self, CaSources};
 use crate::failure::{Exit, UserError};
+use crate::output::color::validity_tone;
+use crate::output::{self, Column, Table, Tone};
 use crate::password;
 
 pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()> {
@@ -203,25 +205,34 @@ async fn list(ctx: &Context) -> Result<()> {
         ctx.out.note("No certificates and no local keys.");
         return Ok(());
     }
-    let table = rows
-        .into_iter()
-        .map(|r| {
-            let status = match r.detail {
-                Some(detail) => format!("{} ({detail})", r.status),
-                None => r.status.to_owned(),
-            };
-            vec![
+    let mut table = Table::new(&[
+        Column::keep("STATUS"),
+        Column::keep("CERTIFICATE"),
+        Column::keep("TYPE"),
+        Column::shorten("NAME"),
+        Column::prefix("KEY", 12).or_drop(0),
+        Column::drop("DAYS LEFT", 1),
+    ]);
+    for r in rows {
+        let status = match r.detail {
+            Some(detail) => format!("{} ({detail})", r.status),
+            None => r.status.to_owned(),
+        };
+        let tone = match r.detail {
+            Some("orphaned") => Tone::Faint,
+            _ => validity_tone(r.days_left, None),
+        };
+        table.push(
+            output::Row::new(vec![
                 status,
                 r.certificate_id.unwrap_or_default(),
                 r.certificate_type.unwrap_or_default(),
                 r.name.or(r.key_label).unwrap_or_default(),
-                r.key_id.map(|k| k.chars().take(12).collect()).unwrap_or_default(),
+                r.key_id.unwrap_or_default(),
                 r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    ctx.out.table(
-        &["STATUS", "CERTIFICATE", "TYPE", "NAME", "KEY", "DAYS LEFT"],
-        table,
-    )
+            ])
+            .tone(tone),
+        );
+    }
+    ctx.out.table(&table)
 }

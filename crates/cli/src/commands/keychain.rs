@@ -25,7 +25,7 @@ use self::state::{Created, Records};
 use crate::cli::{KeychainCommand, KeychainCreateArgs, KeychainPasswordArgs, NewKeychainPasswordArgs};
 use crate::commands::Context;
 use crate::failure::{Exit, UserError};
-use crate::output::Output;
+use crate::output::{Column, Output, Row, Table, Tone};
 
 /// The variable read for a keychain password when no other source is named.
 pub(crate) const PASSWORD_ENV: &str = "ASCERT_KEYCHAIN_PASSWORD";
@@ -318,23 +318,26 @@ fn list(ctx: &Context) -> Result<()> {
             "createdByAscert": created.iter().map(|c| &c.path).collect::<Vec<_>>(),
         }));
     }
-    let rows = state
-        .search_list
-        .iter()
-        .map(|k| {
-            vec![
-                k.display().to_string(),
-                if state.default.as_deref() == Some(k.as_path()) {
-                    "yes"
-                } else {
-                    ""
-                }
-                .to_owned(),
-                if made_by_ascert(k) { "yes" } else { "" }.to_owned(),
-            ]
-        })
-        .collect();
-    ctx.out.table(&["KEYCHAIN", "DEFAULT", "CREATED BY ASCERT"], rows)
+    let mut table = Table::new(&[
+        Column::shorten("KEYCHAIN"),
+        Column::keep("DEFAULT"),
+        Column::keep("CREATED BY ASCERT"),
+    ]);
+    for row in state.search_list.iter().map(|k| {
+        vec![
+            k.display().to_string(),
+            if state.default.as_deref() == Some(k.as_path()) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_owned(),
+            if made_by_ascert(k) { "yes" } else { "" }.to_owned(),
+        ]
+    }) {
+        table.push(Row::new(row));
+    }
+    ctx.out.table(&table)
 }
 
 fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
@@ -358,19 +361,21 @@ fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
             .collect();
         return ctx.out.json(&rows);
     }
-    let rows = found
-        .iter()
-        .map(|i| {
-            vec![
-                ascert_keychain::sha1_hex(&i.sha1),
-                i.name.clone(),
-                if i.valid {
-                    "valid".to_owned()
-                } else {
-                    i.problem.clone().unwrap_or_else(|| "not valid".to_owned())
-                },
-            ]
-        })
-        .collect();
-    ctx.out.table(&["SHA-1", "NAME", "STATUS"], rows)
+    let mut table = Table::new(&[
+        Column::keep("SHA-1"),
+        Column::shorten("NAME"),
+        Column::keep("STATUS"),
+    ]);
+    for i in &found {
+        let (status, tone) = if i.valid {
+            ("valid".to_owned(), Tone::Normal)
+        } else {
+            (
+                i.problem.clone().unwrap_or_else(|| "not valid".to_owned()),
+                Tone::Bad,
+            )
+        };
+        table.push(Row::new(vec![ascert_keychain::sha1_hex(&i.sha1), i.name.clone(), status]).tone(tone));
+    }
+    ctx.out.table(&table)
 }

@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use crate::cli::{KeysCommand, PassphraseArgs, PasswordArgs};
 use crate::commands::Context;
-use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
+use crate::output::{Column, Row, Table};
 use crate::password;
 use crate::redact::shown_path;
 use crate::target_file::check_new;
@@ -77,8 +77,7 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
         KeysCommand::Delete { key, yes } => {
             let record = find(&store, &key)?;
             let what = format!("{} ({})", record.key_id, record.label);
-            confirm(
-                ctx,
+            ctx.confirm(
                 yes,
                 "Delete this private key? A certificate issued for it can no longer be used from here",
                 &[(record.key_id.to_string(), what.clone())],
@@ -225,27 +224,28 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
         ctx.out.note(format!("No keys in {}.", store.folder().display()));
         return Ok(());
     }
-    let rows = records
-        .iter()
-        .zip(&summaries)
-        .map(|(r, summary)| {
-            vec![
-                r.key_id.to_string(),
-                r.label.clone(),
-                r.certificate_type
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
-                r.created.date().to_string(),
-                if summary.encrypted { "yes" } else { "no" }.to_owned(),
-            ]
-        })
-        .collect();
-    ctx.out.table(
-        &["KEY", "LABEL", "FOR TYPE", "CERTIFICATE", "CREATED", "ENCRYPTED"],
-        rows,
-    )
+    let mut table = Table::new(&[
+        Column::prefix("KEY", 12),
+        Column::shorten("LABEL"),
+        Column::keep("FOR TYPE"),
+        Column::keep("CERTIFICATE"),
+        Column::drop("CREATED", 0),
+        Column::drop("ENCRYPTED", 1),
+    ]);
+    for (r, summary) in records.iter().zip(&summaries) {
+        table.push(Row::new(vec![
+            r.key_id.to_string(),
+            r.label.clone(),
+            r.certificate_type
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
+            r.created.date().to_string(),
+            if summary.encrypted { "yes" } else { "no" }.to_owned(),
+        ]));
+    }
+    ctx.out.table(&table)
 }
 
 fn import(

@@ -19,7 +19,6 @@ use ascert_auth::TokenProvider;
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::Keystore;
 use ascert_transport::{APPLE_BASE_URL, Client, Deadline, ENTERPRISE_BASE_URL};
-use clap::CommandFactory as _;
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::credentials::{self, Credentials};
@@ -62,6 +61,38 @@ impl Context {
                 }
                 .to_owned()
             })
+    }
+}
+
+impl Context {
+    /// Asks before a destructive step: on a terminal a yes/no question after the list of `items`
+    /// (id, description), elsewhere `--yes` is required. "n" is a usage exit (2), nothing changed.
+    pub(crate) fn confirm(&self, yes: bool, question: &str, items: &[(String, String)]) -> Result<()> {
+        if yes {
+            return Ok(());
+        }
+        if !self.out.interactive() {
+            return Err(UserError::usage("refusing to go on without confirmation")
+                .hint("add --yes to confirm when not at a terminal")
+                .into());
+        }
+        for (_, what) in items {
+            self.out.note(format!("  {what}"));
+        }
+        // The time a person takes to answer does not count against the command's deadline.
+        let asked = std::time::Instant::now();
+        let go = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact();
+        self.deadline.extend(asked.elapsed());
+        if go? {
+            Ok(())
+        } else {
+            // A refused confirmation is the documented usage exit (2), as `--yes` missing off a
+            // terminal is.
+            Err(UserError::usage("cancelled: nothing was changed").into())
+        }
     }
 }
 
@@ -206,12 +237,12 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline) -> Result<()> {
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completions { shell } => {
             let mut stdout = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "ascert", &mut stdout);
+            clap_complete::generate(shell, &mut crate::cli::command(), "ascert", &mut stdout);
             Ok(())
         }
         Command::Man { out: None } => {
             let mut stdout = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(crate::cli::command())
                 .render(&mut stdout)
                 .context("cannot write the man page")?;
             Ok(())
@@ -224,7 +255,7 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline) -> Result<()> {
 /// them.
 fn man_pages(ctx: &Context, dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    clap_mangen::generate_to(Cli::command(), dir)
+    clap_mangen::generate_to(crate::cli::command(), dir)
         .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
     let mut pages: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?

@@ -2,70 +2,14 @@
 //! with one JSON line on stdout and serving until SIGINT or SIGTERM.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use ascert_models::CertificateType;
-use ascert_sandbox::{DEFAULT_PAGE_SIZE, DEFAULT_RATE_LIMIT, FaultConfig, Sandbox};
-use clap::{Args, Subcommand};
+use ascert_sandbox::{FaultConfig, Sandbox};
 
-/// `ascert sandbox ...`.
-#[derive(Debug, Subcommand)]
-pub(crate) enum SandboxCommand {
-    /// Serve the sandbox on 127.0.0.1 until interrupted.
-    Serve(ServeArgs),
-}
-
-/// The options of `ascert sandbox serve`.
-#[derive(Debug, Args)]
-pub(crate) struct ServeArgs {
-    /// The port to listen on; by default the system picks a free one.
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// The folder for the key files.
-    #[arg(
-        long,
-        value_name = "DIR",
-        help = "Folder for AuthKey_<KID>.p8 and fastlane's api-key.json (created 0700 if missing)"
-    )]
-    key_out: PathBuf,
-    /// Keep the certificates in FILE across restarts (rewritten atomically after each change).
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
-    /// Start with N existing certificates of mixed types (ignored when --state loads some).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    seed_certificates: usize,
-    /// The page size of lists that ask for none (1 to 200).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_PAGE_SIZE)]
-    page_size: u32,
-    /// Probability (0 to 1) that a request meets an injected fault.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
-    fault_rate: f64,
-    /// Seed of the fault sequence; the same seed gives the same faults.
-    #[arg(long, value_name = "S", default_value_t = 0)]
-    fault_seed: u64,
-    /// Milliseconds added to every request.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    latency_ms: u64,
-    /// Drop the responses of the next N successful creates (the certificates are stored).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    drop_create_responses: u32,
-    /// Requests per key per rolling hour.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_RATE_LIMIT)]
-    rate_limit: u32,
-    /// A certificate type whose filter is refused.
-    #[arg(
-        long,
-        value_name = "TYPE",
-        help = "Answer filter[certificateType]=TYPE with 400 PARAMETER_ERROR.INVALID, as Apple has done \
-                for DEVELOPER_ID_APPLICATION_G2"
-    )]
-    reject_type_filter: Option<String>,
-    /// Serve HTTPS with a generated CA, written to DIR/ca.pem.
-    #[arg(long)]
-    tls: bool,
-}
+use crate::cli::{SandboxCommand, ServeArgs};
 
 /// Runs a sandbox command.
 pub(crate) async fn run(command: SandboxCommand) -> anyhow::Result<()> {

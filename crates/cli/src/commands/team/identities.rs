@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use super::{keep_locally, member_key, open};
 use crate::cli::StoreArgs;
 use crate::commands::Context;
-use crate::commands::certificates::confirm;
 use crate::failure::{Exit, UserError};
+use crate::output::{self, Column, Table, Tone};
 
 /// Days before expiry from which a stored identity shows as expiring.
 const EXPIRING_DAYS: i64 = 30;
@@ -105,25 +105,32 @@ pub(super) async fn list(ctx: &Context, args: &StoreArgs) -> Result<()> {
         ctx.out.note(format!("{} holds no identities yet.", team.url()));
         return Ok(());
     }
-    let table = rows
-        .into_iter()
-        .map(|r| {
-            let state = match r.state {
-                "expiring" => format!("expiring in {} days", r.days_left),
-                "missing" => "revoked or missing".to_owned(),
-                other => other.to_owned(),
-            };
-            vec![
+    let mut table = Table::new(&[
+        Column::keep("CERTIFICATE"),
+        Column::keep("TYPE"),
+        Column::drop("EXPIRES", 0),
+        Column::keep("STATE"),
+        Column::shorten("PUSHED BY"),
+    ]);
+    for r in rows {
+        let (state, tone) = match r.state {
+            "expiring" => (format!("expiring in {} days", r.days_left), Tone::Warning),
+            "missing" => ("revoked or missing".to_owned(), Tone::Bad),
+            "expired" => (r.state.to_owned(), Tone::Bad),
+            other => (other.to_owned(), Tone::Normal),
+        };
+        table.push(
+            output::Row::new(vec![
                 r.certificate_id,
                 r.certificate_type,
                 r.expires.date().to_string(),
                 state,
                 r.pushed_by,
-            ]
-        })
-        .collect();
-    ctx.out
-        .table(&["CERTIFICATE", "TYPE", "EXPIRES", "STATE", "PUSHED BY"], table)
+            ])
+            .tone(tone),
+        );
+    }
+    ctx.out.table(&table)
 }
 
 /// `team prune`: identities Apple no longer lists, or that expired, are removed from the store.
@@ -156,8 +163,7 @@ pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<
             )
         })
         .collect();
-    confirm(
-        ctx,
+    ctx.confirm(
         yes,
         "Remove these identities (their keys too) from the team store?",
         &items,

@@ -12,6 +12,7 @@ use super::{member_key, open, parse_member, read_passphrase, store_url};
 use crate::cli::{MembersCommand, StoreArgs};
 use crate::commands::Context;
 use crate::failure::UserError;
+use crate::output::{Column, Row, Table};
 use crate::password::MIN_LENGTH;
 
 /// One member, as `members list` shows it.
@@ -128,12 +129,11 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
                     "revision": info.revision,
                 }));
             }
-            ctx.out.table(
-                &["NAME", "KIND", "KEY"],
-                rows.into_iter()
-                    .map(|r| vec![r.name, r.kind.to_owned(), r.recipient])
-                    .collect(),
-            )?;
+            let mut table = Table::new(&[Column::shorten("NAME"), Column::keep("KIND"), Column::keep("KEY")]);
+            for r in rows {
+                table.push(Row::new(vec![r.name, r.kind.to_owned(), r.recipient]));
+            }
+            ctx.out.table(&table)?;
             if info.passphrase_recipient.is_some() {
                 ctx.out.note("The team passphrase opens the store too.");
             }

@@ -1,15 +1,22 @@
 //! Where output goes: results on stdout (a table for people, JSON with `--json`), messages and
-//! progress on stderr, colour and spinners only on a terminal and never with `NO_COLOR`.
+//! progress on stderr, colour (`--color`, `NO_COLOR`) and spinners only on a terminal.
+
+pub(crate) mod color;
+pub(crate) mod table;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::time::Duration;
 
 use anyhow::Result;
-use comfy_table::{ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::cli::GlobalArgs;
+pub(crate) use color::{Paint, Tone};
+pub(crate) use table::{Column, Row, Table};
+
+/// The width tables fit on a terminal whose width cannot be read.
+const FALLBACK_WIDTH: usize = 80;
 
 /// The output settings of one run.
 #[derive(Debug, Clone)]
@@ -18,7 +25,13 @@ pub(crate) struct Output {
     pub(crate) json: bool,
     /// `-q`: no messages on stderr.
     pub(crate) quiet: bool,
+    /// `--wide`: tables in full, however narrow the terminal.
+    wide: bool,
     terminal: Terminal,
+    /// Colour on stdout (tables).
+    stdout_paint: Paint,
+    /// Colour on stderr (warnings).
+    stderr_paint: Paint,
 }
 
 /// Which of the standard streams are terminals.
@@ -30,13 +43,17 @@ struct Terminal {
 
 impl Output {
     pub(crate) fn new(global: &GlobalArgs) -> Self {
+        let terminal = Terminal {
+            stdout: io::stdout().is_terminal(),
+            stderr: io::stderr().is_terminal(),
+        };
         Self {
             json: global.json,
             quiet: global.quiet,
-            terminal: Terminal {
-                stdout: io::stdout().is_terminal(),
-                stderr: io::stderr().is_terminal(),
-            },
+            wide: global.wide,
+            stdout_paint: Paint::new(global.color.paints(terminal.stdout)),
+            stderr_paint: Paint::new(global.color.paints(terminal.stderr)),
+            terminal,
         }
     }
 
@@ -58,7 +75,7 @@ impl Output {
         let line = if self.json {
             serde_json::json!({ "warning": message }).to_string()
         } else {
-            format!("warning: {message}")
+            format!("{} {message}", self.stderr_paint.apply(Tone::Warning, "warning:"))
         };
         let _ = writeln!(io::stderr().lock(), "{line}");
     }
@@ -107,26 +124,25 @@ impl Output {
         Ok(())
     }
 
-    /// Prints a table on stdout: boxed on a terminal, plain columns otherwise.
-    pub(crate) fn table(&self, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
-        let mut table = Table::new();
-        if self.terminal.stdout {
-            table
-                .load_style(presets::UTF8_HORIZONTAL_ONLY)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-        } else {
-            table.load_style(presets::NOTHING);
-        }
-        table.set_header(header.iter().copied());
-        for row in rows {
-            table.add_row(row);
-        }
+    /// Prints a table on stdout. On a terminal it fits the terminal's width (`COLUMNS` if set):
+    /// the free-text column shortened, then low-value columns dropped, with a note naming them
+    /// and `--wide`; piped, or with `--wide`, every value in full.
+    pub(crate) fn table(&self, table: &Table) -> Result<()> {
+        let width = (self.terminal.stdout && !self.wide).then(terminal_width);
+        let rendered = table.render(width, self.stdout_paint);
         let mut stdout = io::stdout().lock();
-        // comfy-table pads every cell; trailing spaces help no one in a pipe.
-        for line in table.to_string().lines() {
-            writeln!(stdout, "{}", line.trim_end())?;
+        for line in &rendered.lines {
+            writeln!(stdout, "{line}")?;
         }
         stdout.flush()?;
+        drop(stdout);
+        if !rendered.dropped.is_empty() {
+            self.note(format!(
+                "({} left out to fit {} columns: --wide shows every column)",
+                rendered.dropped.join(", "),
+                width.unwrap_or(FALLBACK_WIDTH)
+            ));
+        }
         Ok(())
     }
 
@@ -144,6 +160,18 @@ impl Output {
         spinner.enable_steady_tick(Duration::from_millis(120));
         spinner
     }
+}
+
+/// The terminal's width: `COLUMNS` when set (as clap's help reads it), else the terminal's own,
+/// else 80.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+        .filter(|&c| c > 0)
+        .unwrap_or(FALLBACK_WIDTH)
 }
 
 /// A JSON array written to stdout one element at a time, so a long list never sits in memory.
