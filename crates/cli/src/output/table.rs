@@ -294,17 +294,9 @@ fn shorten(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
 
-    /// A certificate list as `certificates list` builds it.
+    /// A certificate list with the columns of `certificates list`.
     fn certificates() -> Table {
-        let mut table = Table::new(&[
-            Column::keep("ID"),
-            Column::keep("TYPE"),
-            Column::shorten("NAME"),
-            Column::drop("SERIAL", 0),
-            Column::drop("EXPIRES", 1),
-            Column::keep("DAYS LEFT"),
-            Column::keep("ACTIVE"),
-        ]);
+        let mut table = Table::new(&crate::view::CERTIFICATE_COLUMNS);
         let rows = [
             [
                 "8T4J5S2W9Q",
