@@ -17,6 +17,8 @@
     reason = "an example prints the token it made"
 )]
 
+use std::error::Error as _;
+use std::process::ExitCode;
 use std::time::SystemTime;
 
 use ascert_auth::{ApiKey, TokenProvider, TokenSource};
@@ -24,7 +26,21 @@ use ascert_sandbox::Sandbox;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> ExitCode {
+    let Err(error) = run().await else {
+        return ExitCode::SUCCESS;
+    };
+    // The error and its causes as text: `Debug` would be harder to read.
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    ExitCode::FAILURE
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (key, sandbox) = match ApiKey::from_env()? {
         Some(key) => (key, None),
         None => {

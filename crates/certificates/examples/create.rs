@@ -67,7 +67,11 @@ fn throwaway_csr() -> Result<String, rcgen::Error> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    common::exit(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
     let connection = common::connect().await?;
     let csr = match (&args.csr, &connection.sandbox) {

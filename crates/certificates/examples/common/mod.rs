@@ -2,6 +2,7 @@
 //! else over an in-process App Store Connect sandbox, so that they run on a fresh clone.
 
 use std::error::Error;
+use std::process::ExitCode;
 
 use ascert_auth::{ApiKey, TokenProvider};
 use ascert_certificates::CertificatesApi;
@@ -53,4 +54,19 @@ pub(crate) async fn connect() -> Result<Connection, Box<dyn Error>> {
         api: CertificatesApi::new(client),
         sandbox: Some(sandbox),
     })
+}
+
+/// The exit of an example: its error printed with its causes (`Display`, not `Debug`), then
+/// failure.
+pub(crate) fn exit(result: Result<(), Box<dyn Error>>) -> ExitCode {
+    let Err(error) = result else {
+        return ExitCode::SUCCESS;
+    };
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    ExitCode::FAILURE
 }
