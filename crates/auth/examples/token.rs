@@ -17,7 +17,6 @@
     reason = "an example prints the token it made"
 )]
 
-use std::error::Error as _;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -41,19 +40,18 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let (key, sandbox) = match ApiKey::from_env()? {
-        Some(key) => (key, None),
-        None => {
-            let sandbox = Sandbox::builder().start().await?;
-            eprintln!(
-                "no API key in the environment (set ASC_KEY_ID, ASC_ISSUER_ID and ASC_PRIVATE_KEY_PATH \
-                 for Apple's): using the key of an in-process sandbox at {}",
-                sandbox.base_url()
-            );
-            let k = sandbox.api_key();
-            let key = ApiKey::from_pem(&k.key_id, Some(&k.issuer_id), &k.private_key_pem)?;
-            (key, Some(sandbox))
-        }
+    let (key, sandbox) = if let Some(key) = ApiKey::from_env()? {
+        (key, None)
+    } else {
+        let sandbox = Sandbox::builder().start().await?;
+        eprintln!(
+            "no API key in the environment (set ASC_KEY_ID, ASC_ISSUER_ID and ASC_PRIVATE_KEY_PATH \
+             for Apple's): using the key of an in-process sandbox at {}",
+            sandbox.base_url()
+        );
+        let k = sandbox.api_key();
+        let key = ApiKey::from_pem(&k.key_id, Some(&k.issuer_id), &k.private_key_pem)?;
+        (key, Some(sandbox))
     };
 
     let tokens = TokenProvider::new(key);
