@@ -35,27 +35,26 @@ fn in_workspace() -> bool {
 /// Apple's OpenAPI description, or `None` (said on stderr) outside the workspace only.
 #[allow(clippy::print_stderr, reason = "a test says why it is skipped")]
 fn spec() -> Option<Value> {
-    let path = match std::env::var_os("ASCERT_SHARED_DIR") {
-        Some(shared) => PathBuf::from(shared).join("reference/certificates-openapi.json"),
-        None => {
-            let found = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .map(|dir| dir.join("shared/reference/certificates-openapi.json"))
-                .find(|path| path.is_file());
-            let Some(path) = found else {
-                assert!(
-                    !in_workspace(),
-                    "shared/reference/certificates-openapi.json (Apple's OpenAPI description) is \
-                     missing beside the checkout: put the reference folder there or set ASCERT_SHARED_DIR"
-                );
-                eprintln!(
-                    "skipped: this test needs Apple's OpenAPI description (shared/reference/), which is \
-                     not part of this crate's package; run it in the ascert workspace"
-                );
-                return None;
-            };
-            path
-        }
+    let path = if let Some(shared) = std::env::var_os("ASCERT_SHARED_DIR") {
+        PathBuf::from(shared).join("reference/certificates-openapi.json")
+    } else {
+        let found = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|dir| dir.join("shared/reference/certificates-openapi.json"))
+            .find(|path| path.is_file());
+        let Some(path) = found else {
+            assert!(
+                !in_workspace(),
+                "shared/reference/certificates-openapi.json (Apple's OpenAPI description) is missing \
+                 beside the checkout: put the reference folder there or set ASCERT_SHARED_DIR"
+            );
+            eprintln!(
+                "skipped: this test needs Apple's OpenAPI description (shared/reference/), which is not \
+                 part of this crate's package; run it in the ascert workspace"
+            );
+            return None;
+        };
+        path
     };
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read the OpenAPI spec at {}: {e}", path.display()));
