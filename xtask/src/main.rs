@@ -9,6 +9,8 @@
 //!   packaged and built from its package ([`package`]).
 //! - `cargo xtask package`: only the packaging step of `ci`.
 //! - `cargo xtask examples`: only the examples step of `ci`.
+//! - `cargo xtask keychain-identity DIR`: a sandbox-made code-signing identity for the macOS
+//!   keychain tests; see [`keychain_identity`].
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
 //!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
@@ -17,6 +19,7 @@
 
 mod bench;
 mod fuzz;
+mod keychain_identity;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -43,6 +46,7 @@ fn run() -> Result<()> {
         Some("ci") => ci(&root),
         Some("package") => package(&root),
         Some("examples") => examples(&root),
+        Some("keychain-identity") => keychain_identity::run(&args[1..]),
         Some("demo") => demo(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
@@ -62,6 +66,7 @@ fn print_help() {
          ci       formatting, clippy (-D warnings), tests, docs, examples, packages: what CI runs\n  \
          package  `cargo package` of every library crate, each built from its package (part of ci)\n  \
          examples run the crates' examples against a sandbox (part of ci)\n  \
+         keychain-identity DIR  a sandbox-made identity for the macOS keychain tests\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
          fuzz   [SECONDS] [TARGET...] run each cargo-fuzz target of fuzz/ (or those named) for\n         \
          SECONDS (default 60; needs cargo-fuzz); CI runs `fuzz 15`\n  \
