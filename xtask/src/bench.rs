@@ -140,7 +140,7 @@ fn relaunch_release(root: &Path, args: &[String]) -> Result<()> {
 }
 
 /// Cargo's target folder, as `cargo metadata` reports it (`CARGO_TARGET_DIR` included).
-fn target_dir(root: &Path) -> Result<PathBuf> {
+pub(crate) fn target_dir(root: &Path) -> Result<PathBuf> {
     let output = Command::new(crate::cargo())
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root)
@@ -209,10 +209,8 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 const CLI_LIST: &str =
     "ascert --api-key api-key.json --base-url $SANDBOX certificates list --json > /dev/null";
 
-#[allow(
-    clippy::too_many_lines,
-    reason = "one measurement after the other, in report order"
-)]
+/// Every section of the report, in its order: each section is a function that adds its figures,
+/// and hands on what a later section compares with.
 async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     let mut out = Figures { figures: Vec::new() };
     let work = tempfile::tempdir()?;
@@ -222,13 +220,34 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         home: work.path().join("home"),
         rss,
     };
-
-    // 1. Listing 10,000 certificates in process: ascert's stream against the floor.
     progress("starting sandboxes with 10,000, 1,000 and 100 certificates");
     let big = sandbox(10_000).await?;
     let middle = sandbox(1_000).await?;
     let small = sandbox(100).await?;
-    let big_lister = Lister::new(&big)?;
+
+    let big_floor = listing_in_process(&mut out, &big, plan).await?;
+    cli_listing(&mut out, &ascert, work.path(), (&middle, &big), &big_floor, plan).await?;
+    let small_lister = Lister::new(&small)?;
+    let signing = token_signing(&mut out, &small_lister, plan).await?;
+    cold_start(
+        &mut out,
+        &ascert,
+        work.path(),
+        (&small, &small_lister),
+        &signing,
+        plan,
+    )
+    .await?;
+    identity_creation(&mut out, work.path(), (&small, &small_lister), plan).await?;
+    team::measure(&mut out, &ascert, &small, work.path(), plan).await?;
+    drop((big, middle, small));
+    Ok(out)
+}
+
+/// Section 1, listing 10,000 certificates in process: ascert's stream against the floor. Returns
+/// the floor, which section 2 compares the CLI with.
+async fn listing_in_process(out: &mut Figures, big: &Sandbox, plan: Plan) -> Result<Samples> {
+    let big_lister = Lister::new(big)?;
     progress("listing 10,000 certificates: ascert's stream against the floor");
     let big_list = list::compare(&big_lister, 10_000, plan.list_runs).await?;
     let section = "List 10,000 certificates (page size 200), in process";
@@ -307,8 +326,19 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         command: "the two rows above, alternating which goes first".to_owned(),
     });
 
-    // 2. The CLI listing 1,000 and 10,000 certificates.
-    let middle_lister = Lister::new(&middle)?;
+    Ok(big_list.floor)
+}
+
+/// Section 2, the CLI listing 1,000 and 10,000 certificates: wall time and peak RSS.
+async fn cli_listing(
+    out: &mut Figures,
+    ascert: &Ascert,
+    work: &Path,
+    (middle, big): (&Sandbox, &Sandbox),
+    big_floor: &Samples,
+    plan: Plan,
+) -> Result<()> {
+    let middle_lister = Lister::new(middle)?;
     let middle_list = list::compare(&middle_lister, 1_000, plan.list_runs).await?;
     let version_run = {
         let ascert = ascert.clone();
@@ -318,14 +348,11 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     let section = "The CLI: `certificates list --json` to /dev/null";
     let mut peaks = Vec::new();
     let mut cli_10k = Duration::ZERO;
-    for (count, sandbox, floor) in [
-        (1_000, &middle, &middle_list.floor),
-        (10_000, &big, &big_list.floor),
-    ] {
+    for (count, sandbox, floor) in [(1_000, middle, &middle_list.floor), (10_000, big, big_floor)] {
         progress(&format!("the CLI lists {count} certificates"));
         let keys = sandbox
             .api_key()
-            .write_files(&work.path().join(format!("keys-{count}")))?;
+            .write_files(&work.join(format!("keys-{count}")))?;
         let args = list_args(&keys.api_key_json_path, sandbox)?;
         let (wall, peak) = {
             let ascert = ascert.clone();
@@ -372,12 +399,12 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             ),
         });
     }
-    let cli_ratio = ratio(cli_10k, big_list.floor.median());
+    let cli_ratio = ratio(cli_10k, big_floor.median());
     out.add(Figure {
         section,
         what: "CLI 10,000 / in-process floor (medians)".to_owned(),
         value: format!("{cli_ratio:.3}"),
-        baseline: format!("in-process floor {}", ms(big_list.floor.median())),
+        baseline: format!("in-process floor {}", ms(big_floor.median())),
         goal: "≤ 1.25".to_owned(),
         verdict: Verdict::of(cli_ratio <= 1.25),
         command: "the wall time row above and the floor of section 1, same run".to_owned(),
@@ -393,11 +420,22 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         command: "the two peak RSS rows above".to_owned(),
     });
 
-    // 3. Token signing.
+    Ok(())
+}
+
+/// What section 3 measured that section 4 compares with.
+struct Signing {
+    /// One warm loopback round trip (median).
+    round_trip: Duration,
+    /// One ES256 signature in a warm process (median).
+    signature: Duration,
+}
+
+/// Section 3, token signing: signatures per run of requests, and one signature's cost.
+async fn token_signing(out: &mut Figures, small_lister: &Lister, plan: Plan) -> Result<Signing> {
     progress(&format!("{} requests through one client", plan.requests));
-    let small_lister = Lister::new(&small)?;
-    let requests = tokens::requests(&small_lister, plan.requests).await?;
-    let signatures = tokens::signature_cost(&small_lister, plan.signatures)?;
+    let requests = tokens::requests(small_lister, plan.requests).await?;
+    let signatures = tokens::signature_cost(small_lister, plan.signatures)?;
     let section = "Token signing";
     out.add(Figure {
         section,
@@ -422,11 +460,26 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         command: format!("{} × TokenProvider::renew()", plan.signatures),
     });
 
-    // 4. Cold start.
+    Ok(Signing {
+        round_trip: requests.round_trips.median(),
+        signature: signatures.median(),
+    })
+}
+
+/// Section 4, cold start: `--version`, a one-page list and `auth token` against their floors.
+#[allow(clippy::too_many_lines, reason = "one section's figures, in report order")]
+async fn cold_start(
+    out: &mut Figures,
+    ascert: &Ascert,
+    work: &Path,
+    (small, small_lister): (&Sandbox, &Lister),
+    signing: &Signing,
+    plan: Plan,
+) -> Result<()> {
     progress("cold start");
     let section = "Cold start";
-    let keys = small.api_key().write_files(&work.path().join("keys-100"))?;
-    let page_args = list_args(&keys.api_key_json_path, &small)?;
+    let keys = small.api_key().write_files(&work.join("keys-100"))?;
+    let page_args = list_args(&keys.api_key_json_path, small)?;
     let token_args = [
         page_args[0].clone(),
         page_args[1].clone(),
@@ -464,8 +517,8 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         verdict: Verdict::of(version.median() < Duration::from_millis(10)),
         command: "ascert --version > /dev/null".to_owned(),
     });
-    let floor = cold_floor(&small_lister, plan.page_runs).await?;
-    let round_trip = requests.round_trips.median();
+    let floor = cold_floor(small_lister, plan.page_runs).await?;
+    let round_trip = signing.round_trip;
     // The goal: within 10 ms of a process start (`--version`) plus the cold floor.
     let allowance = version.median() + floor.median();
     let within = |samples: &Samples| samples.median().saturating_sub(allowance) <= Duration::from_millis(10);
@@ -489,7 +542,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         baseline: format!(
             "`--version` {}; one signature in a warm process {}",
             ms(version.median()),
-            ms(signatures.median())
+            ms(signing.signature)
         ),
         goal: "≤ `--version` + floor + 10 ms".to_owned(),
         verdict: Verdict::of(within(&token)),
@@ -520,12 +573,21 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
         });
     }
 
-    // 5. Identity creation.
+    Ok(())
+}
+
+/// Section 5, identity creation step by step.
+async fn identity_creation(
+    out: &mut Figures,
+    work: &Path,
+    (small, small_lister): (&Sandbox, &Lister),
+    plan: Plan,
+) -> Result<()> {
     progress(&format!("creating {} identities", plan.identities));
     let section = "Identity creation, end to end";
-    let identities_dir = work.path().join("identities");
+    let identities_dir = work.join("identities");
     std::fs::create_dir(&identities_dir)?;
-    let runs = identity::create(&small, &small_lister, &identities_dir, plan.identities).await?;
+    let runs = identity::create(small, small_lister, &identities_dir, plan.identities).await?;
     out.add(Figure {
         section,
         what: "key, CSR, save, create, download, .p12".to_owned(),
@@ -558,10 +620,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
             command: "the same runs".to_owned(),
         });
     }
-    // 6. The team store's fast path.
-    team::measure(&mut out, &ascert, &small, work.path(), plan).await?;
-    drop((big, middle, small));
-    Ok(out)
+    Ok(())
 }
 
 /// The floor of a cold one-page list: a new reqwest client (so a new connection) and one `GET`.

@@ -4,7 +4,13 @@
 //!   warnings denied, the docs with warnings denied, then the tests (cargo-nextest when installed)
 //!   and the doctests. ascert-keychain, whose macOS integration tests run only on a Mac, is
 //!   type-checked (tests included) and linted for both macOS targets (`rustup target add` is run
-//!   first).
+//!   first). ascert-auth is linted without its default features too (the OS credential store
+//!   off), then the examples run against a sandbox ([`examples`]) and every library crate is
+//!   packaged and built from its package ([`package`]).
+//! - `cargo xtask package`: only the packaging step of `ci`.
+//! - `cargo xtask examples`: only the examples step of `ci`.
+//! - `cargo xtask keychain-identity DIR`: a sandbox-made code-signing identity for the macOS
+//!   keychain tests; see [`keychain_identity`].
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
 //! - `cargo xtask bench [--quick]`: measures ascert end to end against the sandbox (release build)
 //!   and writes docs/benchmarks.md; see [`bench`](mod@bench). `ci` never runs it.
@@ -13,6 +19,7 @@
 
 mod bench;
 mod fuzz;
+mod keychain_identity;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,6 +44,9 @@ fn run() -> Result<()> {
     let root = workspace_root();
     match args.first().map(String::as_str) {
         Some("ci") => ci(&root),
+        Some("package") => package(&root),
+        Some("examples") => examples(&root),
+        Some("keychain-identity") => keychain_identity::run(&args[1..]),
         Some("demo") => demo(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
@@ -53,7 +63,10 @@ fn print_help() {
     println!(
         "cargo xtask <task>\n\n\
          tasks:\n  \
-         ci     formatting, clippy (-D warnings), tests and docs: what CI runs\n  \
+         ci       formatting, clippy (-D warnings), tests, docs, examples, packages: what CI runs\n  \
+         package  `cargo package` of every library crate, each built from its package (part of ci)\n  \
+         examples run the crates' examples against a sandbox (part of ci)\n  \
+         keychain-identity DIR  a sandbox-made identity for the macOS keychain tests\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
          fuzz   [SECONDS] [TARGET...] run each cargo-fuzz target of fuzz/ (or those named) for\n         \
          SECONDS (default 60; needs cargo-fuzz); CI runs `fuzz 15`\n  \
@@ -77,6 +90,23 @@ fn ci(root: &Path) -> Result<()> {
         &[
             "clippy",
             "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
+    // The OS credential store is a feature of ascert-auth; the code without it is checked too.
+    step(
+        root,
+        "clippy for ascert-auth without the credential store",
+        &[
+            "clippy",
+            "-p",
+            "ascert-auth",
+            "--no-default-features",
             "--all-targets",
             "--locked",
             "--",
@@ -113,6 +143,74 @@ fn ci(root: &Path) -> Result<()> {
         &["test", "--workspace", "--locked", "--doc"],
         &[],
     )?;
+    examples(root)?;
+    package(root)?;
+    Ok(())
+}
+
+/// The published crates, each after the ascert crates it depends on (dev-dependencies included).
+const LIBRARIES: [&str; 8] = [
+    "ascert-models",
+    "ascert-keychain",
+    "ascert-sandbox",
+    "ascert-auth",
+    "ascert-transport",
+    "ascert-certificates",
+    "ascert-keystore",
+    "ascert-team",
+];
+
+/// `cargo package` of every library crate in one invocation, with verification: each `.crate` is
+/// unpacked and built on its own, its ascert dependencies resolved from the packages made just
+/// before it (cargo's local overlay for crates not yet on crates.io). A file a crate needs that its
+/// package lacks, or metadata crates.io would refuse, fails here.
+fn package(root: &Path) -> Result<()> {
+    let mut args = vec!["package", "--locked"];
+    for library in LIBRARIES {
+        args.extend(["-p", library]);
+    }
+    // `--allow-dirty`: CI packages what it checks, committed or not (`cargo xtask ci` runs before a
+    // commit too); `.crate` files are never uploaded from here.
+    args.push("--allow-dirty");
+    step(root, "package", &args, &[])
+}
+
+/// The examples of the library crates, as a user runs them on a fresh clone: no API key in the
+/// environment, so each starts an in-process sandbox. They are built with the whole workspace's
+/// features, as the tests were, so nothing is compiled twice.
+fn examples(root: &Path) -> Result<()> {
+    step(
+        root,
+        "build the examples",
+        &["build", "--workspace", "--examples", "--locked"],
+        &[],
+    )?;
+    let dir = bench::target_dir(root)?.join("debug").join("examples");
+    for (name, args) in [
+        ("list", &["DEVELOPMENT"][..]),
+        ("create", &["--type", "DEVELOPMENT"][..]),
+        ("token", &[][..]),
+    ] {
+        #[allow(clippy::print_stderr, reason = "progress of the steps goes to stderr")]
+        {
+            eprintln!("==> example {name} {}", args.join(" "));
+        }
+        let mut command = Command::new(dir.join(name));
+        command.args(args).current_dir(root);
+        // Every variable ascert-auth reads a key from: the examples must take the sandbox path.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("ASC_") || key.starts_with("APP_STORE_CONNECT_") {
+                command.env_remove(&*key);
+            }
+        }
+        let status = command
+            .status()
+            .with_context(|| format!("could not start the example {name}"))?;
+        if !status.success() {
+            bail!("the example {name} failed ({status})");
+        }
+    }
     Ok(())
 }
 

@@ -162,8 +162,12 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             "transport never depends on the API layer",
         ),
         "ascert-certificates" => (
-            vec!["ascert-auth", "ascert-keystore", "ascert-sandbox", "ascert-team"],
-            "certificates depends on transport and models only",
+            [
+                &["ascert-auth", "ascert-keystore", "ascert-sandbox", "ascert-team"],
+                HTTP,
+            ]
+            .concat(),
+            "certificates depends on transport and models only, and does HTTP only through transport",
         ),
         "ascert-keystore" => (
             [
@@ -241,6 +245,157 @@ fn architecture_doc_names_every_crate() {
             "docs/architecture.md does not mention {name}"
         );
     }
+}
+
+/// The dependency edges between the workspace's crates, as the manifests declare them (normal
+/// dependencies, target-specific ones included): `(from, to)`.
+fn internal_edges() -> std::collections::BTreeSet<(String, String)> {
+    let packages = packages();
+    let mut edges = std::collections::BTreeSet::new();
+    for (name, (_, manifest)) in &packages {
+        for dep in normal_dependencies(manifest) {
+            if packages.contains_key(&dep) && name != "xtask" {
+                edges.insert((name.clone(), dep));
+            }
+        }
+    }
+    edges
+}
+
+/// The edges docs/architecture.md lists under "Dependency edges": lines `from -> to, to, ...`.
+fn documented_edges() -> std::collections::BTreeSet<(String, String)> {
+    let doc = fs::read_to_string(root().join("docs/architecture.md")).unwrap();
+    let section = doc
+        .split("## Dependency edges")
+        .nth(1)
+        .expect("docs/architecture.md has a \"## Dependency edges\" section");
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("the edges are in a ``` block of their section");
+    let mut edges = std::collections::BTreeSet::new();
+    for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (from, to) = line
+            .split_once("->")
+            .unwrap_or_else(|| panic!("not an edge line (`from -> to, to`): {line:?}"));
+        for to in to.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            edges.insert((from.trim().to_owned(), to.to_owned()));
+        }
+    }
+    edges
+}
+
+/// docs/architecture.md names every real dependency edge between the crates, and no other.
+#[test]
+fn architecture_doc_names_every_dependency_edge() {
+    let real = internal_edges();
+    let documented = documented_edges();
+    let missing: Vec<_> = real.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&real).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "docs/architecture.md's \"Dependency edges\" differ from the manifests:\n  missing (from, to): \
+         {missing:?}\n  listed but not real: {stale:?}"
+    );
+}
+
+/// The packages of `cargo tree` for `args` (names and versions, deduplicated).
+fn tree(args: &[&str]) -> std::collections::BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args(["tree", "--prefix", "none", "--locked"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo tree {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split(" (").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// ascert-keychain builds no C code for macOS, so that Linux CI can type-check it (and its macOS
+/// tests) for both macOS targets: no crate that compiles C (cc, cmake, the crypto and TLS crates)
+/// is in its tree there, build dependencies included.
+#[test]
+fn keychain_builds_no_c_code_for_macos() {
+    for target in ["aarch64-apple-darwin", "x86_64-apple-darwin"] {
+        let packages = tree(&["-p", "ascert-keychain", "-e", "normal,build", "--target", target]);
+        for banned in [
+            "cc ",
+            "cmake ",
+            "aws-lc-sys ",
+            "aws-lc-rs ",
+            "ring ",
+            "openssl-sys ",
+            "libdbus-sys ",
+        ] {
+            assert!(
+                !packages.iter().any(|p| p.starts_with(banned)),
+                "ascert-keychain pulls in {banned}for {target}: {packages:?}"
+            );
+        }
+    }
+}
+
+/// ascert-auth's OS credential store (keyring-core, and libdbus's C code on Linux) is a feature
+/// that only the CLI turns on: the layers below it and a library user who turns it off do without.
+#[test]
+fn the_credential_store_is_opt_in_below_the_cli() {
+    for args in [
+        &["-p", "ascert-certificates", "-e", "normal", "--target", "all"][..],
+        &[
+            "-p",
+            "ascert-certificates",
+            "-e",
+            "normal",
+            "--target",
+            "all",
+            "--no-default-features",
+        ],
+        &[
+            "-p",
+            "ascert-auth",
+            "-e",
+            "normal",
+            "--target",
+            "all",
+            "--no-default-features",
+        ],
+        &["-p", "ascert-transport", "-e", "normal", "--target", "all"],
+    ] {
+        let packages = tree(args);
+        for banned in [
+            "keyring-core ",
+            "libdbus-sys ",
+            "dbus ",
+            "dbus-secret-service-keyring-store ",
+        ] {
+            assert!(
+                !packages.iter().any(|p| p.starts_with(banned)),
+                "cargo tree {args:?} has {banned}: {packages:?}"
+            );
+        }
+    }
+    let with_store = tree(&[
+        "-p",
+        "ascert",
+        "-e",
+        "normal",
+        "--target",
+        "x86_64-unknown-linux-gnu",
+    ]);
+    assert!(
+        with_store.iter().any(|p| p.starts_with("keyring-core ")),
+        "the CLI turns the credential store on"
+    );
 }
 
 /// ascert-team reaches object storage through `object_store`'s reqwest: the workspace's one TLS and

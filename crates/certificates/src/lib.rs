@@ -15,28 +15,51 @@
 //! refuses a certificate-type filter value. Creation after an ambiguous failure adopts the certificate
 //! the lost request made instead of asking for a second one.
 //!
-//! A complete example — key, client, every certificate of one type:
+//! A complete example — key, client, every certificate of one type, a new certificate from a CSR.
+//! It runs as a test against an in-process App Store Connect (ascert-sandbox, in the hidden lines);
+//! against Apple, leave out the base URL and load your key with `ApiKey::from_p8_file` or
+//! `ApiKey::from_env`:
 //!
-//! ```no_run
+//! ```
 //! use ascert_auth::{ApiKey, TokenProvider};
 //! use ascert_certificates::CertificatesApi;
 //! use ascert_models::CertificateType;
 //! use ascert_transport::Client;
 //!
-//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let key = ApiKey::from_p8_file(
-//!     "ABC123DEFG",
-//!     Some("57246542-96fe-1a63-e053-0824d011072a"),
-//!     "AuthKey_ABC123DEFG.p8".as_ref(),
-//! )?;
-//! let client = Client::builder(TokenProvider::new(key)).build()?;
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = ascert_sandbox::Sandbox::builder().seed_certificates(24).start().await?;
+//! # let sandbox_key = sandbox.api_key();
+//! # let (key_id, issuer_id, private_key_pem) =
+//! #     (&sandbox_key.key_id, &sandbox_key.issuer_id, &sandbox_key.private_key_pem);
+//! # let csr_pem = {
+//! #     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?;
+//! #     let params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+//! #     params.serialize_request(&key)?.pem()?
+//! # };
+//! let key = ApiKey::from_pem(key_id, Some(issuer_id), private_key_pem)?;
+//! let client = Client::builder(TokenProvider::new(key))
+//! #   .base_url(sandbox.base_url())
+//!     .build()?;
 //! let api = CertificatesApi::new(client);
+//!
+//! // Every page, not just the first.
 //! let distribution = api.list().certificate_type(CertificateType::Distribution).limit(200)?.all().await?;
 //! for certificate in &distribution {
 //!     println!("{} {:?}", certificate.id, certificate.attributes.expiration_date);
 //! }
+//! # assert_eq!(distribution.len(), 2);
+//!
+//! // A certificate for a CSR made elsewhere (ascert-keystore makes keys and CSRs), then its DER.
+//! let created = api.create(csr_pem, CertificateType::Development).send().await?;
+//! let der = api.download(&created.id).await?;
+//! # assert!(!der.is_empty());
 //! # Ok(()) }
 //! ```
+//!
+//! `examples/list.rs` and `examples/create.rs` do the same from the command line
+//! (`cargo run -p ascert-certificates --example list`), against Apple when an API key is in the
+//! environment and against a sandbox otherwise.
 
 mod create;
 mod error;

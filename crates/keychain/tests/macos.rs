@@ -1,13 +1,14 @@
 //! On a real Mac: an identity installed by ascert-keychain signs with codesign, headless.
 //!
 //! Each test makes its own keychain in a temporary folder (added to the search list, which is put
-//! back afterwards) and a code-signing identity with /usr/bin/openssl: a self-made root CA and a
-//! leaf with the codeSigning extended key usage. The sandbox's certificates cannot be used here
-//! (this crate's tests must build for macOS without C code, and the sandbox's CA chains to no
-//! Apple root either), and a self-made CA is honest about what codesign needs: the identity is
-//! listed but not valid until its root is trusted for code signing, which the test does with
-//! `sudo -n security add-trusted-cert -d` (GitHub's macOS runners allow password-less sudo; on
-//! your own Mac run `sudo -v` first) and undoes at the end.
+//! back afterwards) and a code-signing identity: with /usr/bin/openssl, a self-made root CA and a
+//! leaf with the codeSigning extended key usage; or made by the sandbox (`cargo xtask
+//! keychain-identity`, in another process, because this crate's tests must build for macOS without
+//! C code), a DEVELOPMENT certificate with the sandbox's intermediate. Neither chains to an Apple
+//! root, which is honest about what codesign needs: the identity is listed but not valid until its
+//! root is trusted for code signing, which the test does with `sudo -n security add-trusted-cert
+//! -d` (GitHub's macOS runners allow password-less sudo; on your own Mac run `sudo -v` first) and
+//! undoes at the end.
 //!
 //! `.github/workflows/macos.yml` runs these on macos-14 and macos-15; CI on Linux type-checks them
 //! for both macOS targets (`cargo xtask ci`).
@@ -67,7 +68,8 @@ struct TestIdentity {
     p12: Vec<u8>,
     p12_password: Secret,
     leaf_der: Vec<u8>,
-    root_der: Vec<u8>,
+    /// The certificate that issued the leaf: the self-made root, or the sandbox's intermediate.
+    issuer_der: Vec<u8>,
 }
 
 impl TestIdentity {
@@ -188,9 +190,45 @@ impl TestIdentity {
         Self {
             p12: std::fs::read(p("id.p12")).unwrap(),
             leaf_der: std::fs::read(p("leaf.der")).unwrap(),
-            root_der: std::fs::read(p("root.der")).unwrap(),
+            issuer_der: std::fs::read(p("root.der")).unwrap(),
             p12_password: Secret::new(password),
             name,
+            dir,
+        }
+    }
+
+    /// A DEVELOPMENT identity made by the sandbox as a user makes one against Apple — key and CSR
+    /// by ascert-keystore, the certificate created and downloaded by ascert-certificates, a .p12 in
+    /// the form macOS imports — with the sandbox's intermediate, which issued it. This crate's
+    /// tests cannot link the sandbox (C code), so `cargo xtask keychain-identity` makes the files
+    /// in another process (it is built on the first run, hence the long timeout).
+    fn from_sandbox() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let out = dir.path().display().to_string();
+        let (success, text) = run(
+            &cargo,
+            &[
+                "run",
+                "--quiet",
+                "--locked",
+                "-p",
+                "xtask",
+                "--",
+                "keychain-identity",
+                &out,
+            ],
+            Duration::from_secs(1800),
+        );
+        assert!(success, "cargo xtask keychain-identity failed:\n{text}");
+        let read = |f: &str| std::fs::read(dir.path().join(f)).unwrap();
+        let text = |f: &str| String::from_utf8(read(f)).unwrap();
+        Self {
+            name: text("name.txt"),
+            p12: read("identity.p12"),
+            p12_password: Secret::new(text("password.txt")),
+            leaf_der: read("leaf.der"),
+            issuer_der: read("intermediate.der"),
             dir,
         }
     }
@@ -248,7 +286,7 @@ impl TempKeychain {
                 p12_password: &identity.p12_password,
                 friendly_name: Some(&identity.name),
                 leaf_der: &identity.leaf_der,
-                intermediate_der: Some(&identity.root_der),
+                intermediate_der: Some(&identity.issuer_der),
                 keychain_password: password,
             },
         )
@@ -347,8 +385,13 @@ fn an_installed_identity_signs_with_codesign_without_a_prompt() {
     let ours = listed.iter().find(|l| l.sha1 == installed.identity.sha1).unwrap();
     assert!(ours.valid, "trusted for code signing now: {ours:?}");
 
-    // codesign a copy of /usr/bin/true with the identity, stdin closed, under a timeout: a prompt
-    // (or an "Allow" dialog) would hang it and fail the test.
+    codesign_with(&kc, &installed, &identity.name);
+    kc.delete_and_check_restore();
+}
+
+/// Signs a copy of /usr/bin/true with the installed identity (by SHA-1), stdin closed, under a
+/// timeout: a prompt (or an "Allow" dialog) would hang it and fail the test. Then checks who signed.
+fn codesign_with(kc: &TempKeychain, installed: &Installed, name: &str) {
     let work = tempfile::tempdir().unwrap();
     let binary = work.path().join("true");
     std::fs::copy("/usr/bin/true", &binary).unwrap();
@@ -370,7 +413,31 @@ fn an_installed_identity_signs_with_codesign_without_a_prompt() {
         "/usr/bin/codesign",
         &["--display", "--verbose=2", &binary.display().to_string()],
     );
-    assert!(shown.contains(&format!("Authority={}", identity.name)), "{shown}");
+    assert!(shown.contains(&format!("Authority={name}")), "{shown}");
+}
+
+/// The identity a user gets from ascert, issued by a WWDR-like intermediate: imported with that
+/// intermediate, found by its SHA-1, and signing with codesign once the sandbox root is trusted.
+#[test]
+fn a_sandbox_identity_with_its_intermediate_signs_with_codesign() {
+    let identity = TestIdentity::from_sandbox();
+    let kc = TempKeychain::new();
+    let installed = kc.install(&identity, Some(&kc.password)).unwrap();
+    assert!(
+        matches!(installed.partition, PartitionOutcome::Set { .. }),
+        "the partition list was not set: {installed:?}"
+    );
+    assert!(installed.imported);
+
+    let _trust = TrustedRoot::new(identity.root_pem(), &kc.path);
+    let listed = list_codesigning_identities(&kc.tool, &kc.keychain()).unwrap();
+    let ours = listed
+        .iter()
+        .find(|l| l.sha1 == installed.identity.sha1)
+        .unwrap_or_else(|| panic!("no identity with the leaf's SHA-1 among {listed:?}"));
+    assert!(ours.valid, "valid once the sandbox root is trusted: {ours:?}");
+
+    codesign_with(&kc, &installed, &identity.name);
     kc.delete_and_check_restore();
 }
 
@@ -398,7 +465,7 @@ fn reinstalling_is_idempotent_and_a_locked_keychain_is_a_clean_error() {
             p12_password: &identity.p12_password,
             friendly_name: Some(&identity.name),
             leaf_der: &identity.leaf_der,
-            intermediate_der: Some(&identity.root_der),
+            intermediate_der: Some(&identity.issuer_der),
             keychain_password: None,
         },
     );

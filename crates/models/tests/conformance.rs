@@ -6,10 +6,13 @@
 //! property, or a specification that gains one, makes the comparison fail and names the schema.
 //! Enumerations are compared value for value in both directions.
 //!
-//! The specification is read from `../shared/reference/` beside the checkout (or `ASCERT_SHARED_DIR`).
+//! The specification is read from `shared/reference/` beside the checkout (the first ancestor
+//! folder that has it, or `$ASCERT_SHARED_DIR/reference`). Apple's file is not ours to ship, so it
+//! is not in this crate's package: outside the ascert workspace (a copy unpacked from crates.io)
+//! these tests say why and are skipped; inside it, where CI runs, a missing file fails them.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ascert_models::{
     BundleIdPlatform, Certificate, CertificateCreateRequest, CertificatePassTypeIdLinkageResponse,
@@ -21,19 +24,41 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-fn shared_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ASCERT_SHARED_DIR") {
-        return PathBuf::from(dir);
-    }
-    // crates/models -> workspace root -> its parent, where `shared/` sits beside the checkout.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+/// Whether this crate sits in the ascert workspace (its root `Cargo.toml` two folders up), rather
+/// than unpacked from its published package.
+fn in_workspace() -> bool {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    std::fs::read_to_string(root)
+        .is_ok_and(|text| text.contains("[workspace]") && text.contains("ascert-models"))
 }
 
-fn spec() -> Value {
-    let path = shared_dir().join("reference/certificates-openapi.json");
+/// Apple's OpenAPI description, or `None` (said on stderr) outside the workspace only.
+#[allow(clippy::print_stderr, reason = "a test says why it is skipped")]
+fn spec() -> Option<Value> {
+    let path = if let Some(shared) = std::env::var_os("ASCERT_SHARED_DIR") {
+        PathBuf::from(shared).join("reference/certificates-openapi.json")
+    } else {
+        let found = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|dir| dir.join("shared/reference/certificates-openapi.json"))
+            .find(|path| path.is_file());
+        let Some(path) = found else {
+            assert!(
+                !in_workspace(),
+                "shared/reference/certificates-openapi.json (Apple's OpenAPI description) is missing \
+                 beside the checkout: put the reference folder there or set ASCERT_SHARED_DIR"
+            );
+            eprintln!(
+                "skipped: this test needs Apple's OpenAPI description (shared/reference/), which is not \
+                 part of this crate's package; run it in the ascert workspace"
+            );
+            return None;
+        };
+        path
+    };
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read the OpenAPI spec at {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("the spec is JSON")
+    Some(serde_json::from_str(&text).expect("the spec is JSON"))
 }
 
 fn schemas(spec: &Value) -> &Map<String, Value> {
@@ -151,7 +176,7 @@ fn widest_choice(value: &Value) -> usize {
 
 #[test]
 fn every_schema_has_a_rust_type() {
-    let spec = spec();
+    let Some(spec) = spec() else { return };
     let names: Vec<&String> = schemas(&spec).keys().collect();
     assert_eq!(
         names.len(),
@@ -166,7 +191,7 @@ fn every_schema_has_a_rust_type() {
 
 #[test]
 fn every_schema_round_trips_with_every_and_with_required_properties() {
-    let spec = spec();
+    let Some(spec) = spec() else { return };
     let mut failures = Vec::new();
     let mut checked = 0;
     for (name, schema) in schemas(&spec) {
@@ -205,7 +230,7 @@ fn spec_enum(spec: &Value, name: &str) -> BTreeSet<String> {
 
 #[test]
 fn enumerations_match_the_specification_value_for_value() {
-    let spec = spec();
+    let Some(spec) = spec() else { return };
     let rust: BTreeSet<String> = CertificateType::KNOWN.iter().map(ToString::to_string).collect();
     assert_eq!(
         rust,

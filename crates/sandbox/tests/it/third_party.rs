@@ -120,7 +120,7 @@ async fn run_client(python: &Path, sandbox: &Sandbox, dir: &Path) -> Value {
 /// The spec's path template that `path` matches, such as `/v1/certificates/{id}`.
 fn path_template(path: &str) -> Option<String> {
     let segments: Vec<&str> = path.split('/').collect();
-    spec()["paths"]
+    spec().expect("the test returns early without the spec")["paths"]
         .as_object()
         .unwrap()
         .keys()
@@ -141,7 +141,9 @@ fn violations(exchange: &Exchange) -> Vec<String> {
     let Some(template) = path_template(path) else {
         return vec!["the specification has no such path".into()];
     };
-    let Some(operation) = spec()["paths"][&template].get(exchange.method.to_ascii_lowercase()) else {
+    let Some(operation) = spec().expect("the test returns early without the spec")["paths"][&template]
+        .get(exchange.method.to_ascii_lowercase())
+    else {
         return vec![format!("the specification has no {} {template}", exchange.method)];
     };
     let mut problems = Vec::new();
@@ -182,6 +184,11 @@ fn violations(exchange: &Exchange) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_apples_spec() {
+    // Only outside the workspace, where Apple's description does not travel (common::reference_dir
+    // says so); inside it a missing spec fails.
+    if spec().is_none() {
+        return;
+    }
     let python = conformance_python();
     let sandbox = Sandbox::builder()
         .tls(true)

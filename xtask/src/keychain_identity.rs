@@ -1,0 +1,92 @@
+//! `cargo xtask keychain-identity DIR`: a code-signing identity made by the sandbox, for the macOS
+//! keychain tests (crates/keychain/tests/macos.rs).
+//!
+//! ascert-keychain's tests must build for macOS without C code, so they cannot link the sandbox
+//! (aws-lc-sys); they run this task instead, which does what a user does against Apple: an RSA key
+//! and CSR (ascert-keystore), a DEVELOPMENT certificate created and downloaded
+//! (ascert-certificates against an in-process sandbox), and a .p12 in the form macOS imports. It
+//! writes into DIR: `identity.p12`, `password.txt` (the .p12's password, a test value),
+//! `leaf.der`, `intermediate.der` (the sandbox's WWDR-like intermediate, which issued the leaf),
+//! `root.pem` (the sandbox root, which the test trusts for code signing) and `name.txt` (the
+//! leaf's common name).
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use ascert_auth::{ApiKey, TokenProvider};
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::{
+    CertificateInfo, CsrSubject, FileMode, Pkcs12Options, PrivateKey, build_pkcs12, create_csr, write_atomic,
+};
+use ascert_models::CertificateType;
+use ascert_sandbox::Sandbox;
+use ascert_transport::Client;
+
+/// `cargo xtask keychain-identity DIR`.
+///
+/// # Errors
+/// When DIR is missing from the arguments, or the sandbox, a request or a file write fails.
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let [dir] = args else {
+        bail!("usage: cargo xtask keychain-identity DIR");
+    };
+    let dir = Path::new(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(make(dir))
+}
+
+async fn make(dir: &Path) -> Result<()> {
+    let sandbox = Sandbox::builder().start().await?;
+    let sandbox_key = sandbox.api_key();
+    let key = ApiKey::from_pem(
+        &sandbox_key.key_id,
+        Some(&sandbox_key.issuer_id),
+        &sandbox_key.private_key_pem,
+    )?;
+    let api = CertificatesApi::new(
+        Client::builder(TokenProvider::new(key))
+            .base_url(sandbox.base_url())
+            .build()?,
+    );
+
+    let private_key = PrivateKey::generate_rsa_2048()?;
+    let csr = create_csr(
+        &private_key,
+        &CsrSubject::new("ascert keychain test", "keychain-test@example.com"),
+    )?;
+    let created = api
+        .create(csr.pem(), CertificateType::Development)
+        .send()
+        .await
+        .context("the sandbox refused the certificate")?;
+    let leaf = CertificateInfo::from_der(&api.download(&created.id).await?)?;
+    let ca = sandbox.ca_certificates();
+    let intermediate = CertificateInfo::from_der(&ca.intermediate_der)?;
+    // A test value, written beside the bundle for the test to read: nothing real is protected.
+    let password = format!("keychain-test-{}", std::process::id());
+    let p12 = build_pkcs12(
+        &private_key,
+        &leaf,
+        std::slice::from_ref(&intermediate),
+        &password,
+        Pkcs12Options::compatible(),
+    )?;
+    let name = leaf
+        .common_name()
+        .context("the sandbox's certificate has no common name")?
+        .to_owned();
+
+    write_atomic(&dir.join("identity.p12"), &p12, FileMode::Secret)?;
+    write_atomic(&dir.join("password.txt"), password.as_bytes(), FileMode::Secret)?;
+    write_atomic(&dir.join("leaf.der"), leaf.der(), FileMode::Public)?;
+    write_atomic(
+        &dir.join("intermediate.der"),
+        &ca.intermediate_der,
+        FileMode::Public,
+    )?;
+    write_atomic(&dir.join("root.pem"), ca.root_pem.as_bytes(), FileMode::Public)?;
+    write_atomic(&dir.join("name.txt"), name.as_bytes(), FileMode::Public)?;
+    sandbox.shutdown().await;
+    Ok(())
+}
