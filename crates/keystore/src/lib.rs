@@ -58,13 +58,13 @@ pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use bounded::MAX_CERTIFICATE_FILE;
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
-pub use error::{KeystoreError, Result};
+pub use error::{BoxedSource, KeystoreError, Result};
 pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_identity};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };
 pub use key::{KeyId, PrivateKey, RSA_BITS};
-pub use pairing::{KeyOnlyState, Pairing, pair};
+pub use pairing::{KeyOnlyState, Pairing, PairingStatus, pair};
 pub use pbe::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM};
 pub use pkcs12::{
     MIN_ITERATIONS, MODERN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12,
