@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use crate::test_keys::{self, ISSUER, KEY_ID};
-use crate::{ApiKey, AuthError, KeyStore, ManualClock, TokenProvider, TokenSource};
+use crate::{ApiKey, AuthError, CredentialStore, ManualClock, TokenProvider, TokenSource};
 
 /// Fragments of `secret` worth searching for: 12-character windows of its base64 and of its PEM body.
 fn fragments(secret: &[u8]) -> Vec<String> {
@@ -68,7 +68,7 @@ fn no_debug_display_or_error_text_holds_key_or_token_bytes() {
         .build();
     let token = tokens.token().unwrap();
     let jwt = token.expose().to_owned();
-    let store = KeyStore::in_memory();
+    let store = CredentialStore::in_memory();
     store.save("work", &api).unwrap();
 
     let mut texts = vec![

@@ -22,7 +22,7 @@ pub(crate) mod material;
 /// ids only. Keys are loaded from every format users hold: [`ApiKey::from_p8_file`],
 /// [`ApiKey::from_pem`], [`ApiKey::from_base64_pem`], fastlane's and rcodesign's JSON, the
 /// environment ([`ApiKey::from_env`]), the `AuthKey_<KEYID>.p8` folders ([`ApiKey::from_key_folders`])
-/// and the OS credential store ([`crate::KeyStore`]).
+/// and the OS credential store ([`crate::CredentialStore`]).
 ///
 /// ```no_run
 /// use ascert_auth::ApiKey;
