@@ -7,7 +7,7 @@
 //! | [`list`](CertificatesApi::list) → [`ListRequest`] with `.page()`, `.stream()`, `.all()` | `GET /v1/certificates` (every page) |
 //! | [`get`](CertificatesApi::get) → [`GetRequest`], [`download`](CertificatesApi::download) | `GET /v1/certificates/{id}` |
 //! | [`create`](CertificatesApi::create) → [`CreateRequest`] with `.send()` or `.send_reconciled()` | `POST /v1/certificates` |
-//! | [`set_activated`](CertificatesApi::set_activated) | `PATCH /v1/certificates/{id}` |
+//! | [`activate`](CertificatesApi::activate), [`deactivate`](CertificatesApi::deactivate) | `PATCH /v1/certificates/{id}` |
 //! | [`revoke`](CertificatesApi::revoke) | `DELETE /v1/certificates/{id}` |
 //! | [`pass_type_id`](CertificatesApi::pass_type_id), [`pass_type_id_linkage`](CertificatesApi::pass_type_id_linkage) | the `passTypeId` relationship |
 //!
@@ -47,7 +47,7 @@ mod public_key;
 
 use ascert_models::{CertificateType, ListCertificatesQuery};
 use ascert_transport::Client;
-use url::Url;
+use ascert_transport::Url;
 
 pub use create::{CreateRequest, Outcome, Reconciled};
 pub use error::Error;
@@ -111,9 +111,12 @@ impl CertificatesApi {
     /// `v1/certificates/{id}/{suffix...}?{query}`, with the id escaped as one path segment.
     fn certificate_url(&self, id: &str, suffix: &[&str], query: &str) -> Result<Url, Error> {
         let mut url = self.client.url("v1/certificates")?;
-        let link = url.to_string();
+        let base = self.client.base_url().to_string();
         url.path_segments_mut()
-            .map_err(|()| ascert_transport::Error::InvalidLink { link })?
+            .map_err(|()| ascert_transport::Error::InvalidPath {
+                path: format!("v1/certificates/{id}"),
+                base,
+            })?
             .push(id)
             .extend(suffix);
         url.set_query((!query.is_empty()).then_some(query));

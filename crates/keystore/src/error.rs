@@ -121,7 +121,7 @@ pub enum KeystoreError {
         path: PathBuf,
         /// What the JSON parser found.
         #[source]
-        source: serde_json::Error,
+        source: BoxedSource,
     },
     /// The private key does not belong to the certificate it is to be bundled with.
     #[error("the private key does not match the certificate {subject}")]

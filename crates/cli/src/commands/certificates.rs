@@ -170,7 +170,11 @@ pub(crate) fn show(ctx: &Context, certificate: &Certificate) -> Result<()> {
 
 async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
     let api = ctx.api()?;
-    let certificate = api.set_activated(id, activated).await?;
+    let certificate = if activated {
+        api.activate(id).await?
+    } else {
+        api.deactivate(id).await?
+    };
     if ctx.out.json {
         return ctx.out.json(&certificate);
     }
