@@ -31,6 +31,7 @@ pub enum Outcome {
 
 /// The certificate of a reconciled create, and how it was obtained.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Reconciled {
     /// The certificate, with its content.
     pub certificate: Certificate,
