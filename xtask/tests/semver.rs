@@ -123,8 +123,8 @@ const FOREIGN_ERRORS: &[&str] = &[
     "object_store::Error",
 ];
 
-/// Lines of `source` that name a foreign error type in a field or a variant (a `use`, a comment
-/// or a function's parameter, such as a `map_err` helper, is fine).
+/// Lines of `source` that name a foreign error type in a field or a variant (a `use`, a comment,
+/// a binding or a function's parameter, such as a `map_err` helper, is fine).
 fn foreign_error_fields(source: &str) -> Vec<String> {
     source
         .lines()
@@ -133,6 +133,7 @@ fn foreign_error_fields(source: &str) -> Vec<String> {
             let code = line.trim_start();
             !code.starts_with("//")
                 && !code.starts_with("use ")
+                && !code.starts_with("let ")
                 && !code.contains("fn ")
                 && FOREIGN_ERRORS.iter().any(|e| code.contains(e))
                 && (code.contains(": ") || code.contains("(#[") || code.contains("#[from]"))
@@ -178,6 +179,7 @@ fn the_error_scan_finds_a_public_foreign_error() {
     let source = "\
 use reqwest::Error as _;
 fn setup(error: reqwest::Error) -> Error { todo() }
+let made = |body: &str| object_store::Error::NotFound { path: body.into() };
 pub enum Error {
     Setup(#[source] reqwest::Error),
     Crypto { source: rcgen::Error },
@@ -187,8 +189,8 @@ pub enum Error {
     assert_eq!(
         foreign_error_fields(source),
         [
-            "4: Setup(#[source] reqwest::Error),",
-            "5: Crypto { source: rcgen::Error },"
+            "5: Setup(#[source] reqwest::Error),",
+            "6: Crypto { source: rcgen::Error },"
         ]
     );
 }
