@@ -15,6 +15,15 @@
 //! refuses a certificate-type filter value. Creation after an ambiguous failure adopts the certificate
 //! the lost request made instead of asking for a second one.
 //!
+//! Every request builder ([`ListRequest`], [`GetRequest`], [`CreateRequest`]) is finished by a
+//! method that takes it by value: `.send()`, `.page()`, `.all()`.
+//!
+//! # Public dependencies
+//!
+//! The types of [`ascert_models`] and [`ascert_transport`] appear throughout this API.
+//! [`ListRequest::stream`] returns a `futures` [`BoxStream`], re-exported here. No HTTP crate is a
+//! dependency: URLs are [`ascert_transport::Url`].
+//!
 //! A complete example — key, client, every certificate of one type:
 //!
 //! ```no_run
@@ -48,6 +57,8 @@ mod public_key;
 use ascert_models::{CertificateType, ListCertificatesQuery};
 use ascert_transport::Client;
 use ascert_transport::Url;
+
+pub use futures::stream::BoxStream;
 
 pub use create::{CreateRequest, Outcome, Reconciled};
 pub use error::Error;

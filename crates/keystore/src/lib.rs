@@ -20,6 +20,15 @@
 //!
 //! This crate makes no network requests and never prints.
 //!
+//! # Public dependencies
+//!
+//! Third-party types in this crate's API are re-exported, so that a caller names the versions this
+//! crate was built with: [`time`] (a certificate's `not_after`, a record's `created`) and
+//! [`zeroize`] (PEM text and passphrases in `Zeroizing` buffers). Errors of the libraries
+//! underneath (rcgen, p12-keystore, the JSON parser) are kept as boxed sources ([`BoxedSource`]) of
+//! [`KeystoreError`], never as the types of its fields; a failed random number generator is its
+//! own variant, [`KeystoreError::Random`].
+//!
 //! ```no_run
 //! use ascert_keystore::{
 //!     CertificateInfo, CsrSubject, IntermediateFinder, Keystore, Pkcs12Options, export_pkcs12,
@@ -53,6 +62,9 @@ mod pbe;
 mod pkcs12;
 mod record;
 mod store;
+
+pub use time;
+pub use zeroize;
 
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use bounded::MAX_CERTIFICATE_FILE;
