@@ -247,9 +247,9 @@ pub enum AuthError {
     /// Signing a token failed.
     #[error("cannot sign the App Store Connect token: {source}")]
     Signing {
-        /// What jsonwebtoken said.
+        /// What the JWT library said (kept boxed, so that its type is not part of this API).
         #[source]
-        source: jsonwebtoken::errors::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 

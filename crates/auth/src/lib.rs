@@ -27,7 +27,7 @@
 //! | rcodesign's JSON (`issuer_id`, `key_id`, `private_key` = base64 of the DER) | [`ApiKey::from_rcodesign_json`], [`ApiKey::from_rcodesign_json_file`] |
 //! | environment variables | [`ApiKey::from_env`], [`ApiKey::from_env_with`] |
 //! | `AuthKey_<KEYID>.p8` in `./private_keys`, `~/private_keys`, `~/.private_keys`, `~/.appstoreconnect/private_keys` | [`ApiKey::from_key_folders`] with [`KeyFolders`] |
-//! | the OS credential store, by profile name (feature `credential-store`, on by default) | `KeyStore` |
+//! | the OS credential store, by profile name (feature `credential-store`, on by default) | `CredentialStore` |
 //!
 //! When several are present, the environment is read in this order, and the first family with any
 //! variable set is used (a family with some of its variables missing is an error, not a reason to
@@ -62,16 +62,23 @@
 //! # Secrets
 //!
 //! Key bytes live in zeroizing buffers and tokens in [`secrecy`] strings; `Debug` of [`ApiKey`],
-//! [`Token`], [`TokenProvider`] and `KeyStore` is written by hand and redacts, and no [`AuthError`]
-//! carries key or token material.
+//! [`Token`], [`TokenProvider`] and `CredentialStore` is written by hand and redacts, and no
+//! [`AuthError`] carries key or token material.
 //!
 //! # Features
 //!
-//! - `credential-store` (default): `KeyStore`, API keys saved in the OS credential store under a
-//!   profile name, through keyring-core (the macOS keychain; on Linux the Secret Service over
-//!   D-Bus, whose vendored libdbus is C code, else the kernel keyring). Without it
+//! - `credential-store` (default): `CredentialStore`, API keys saved in the OS credential store
+//!   under a profile name, through keyring-core (the macOS keychain; on Linux the Secret Service
+//!   over D-Bus, whose vendored libdbus is C code, else the kernel keyring). Without it
 //!   (`default-features = false`) keys come from files and the environment, and the crate builds
 //!   no C code of its own beyond aws-lc-rs.
+//!
+//! # Public dependencies
+//!
+//! With `credential-store`, one third-party crate appears in this crate's API, and is re-exported
+//! so that a caller uses the version this crate was built with: `keyring_core` (the store that
+//! `CredentialStore::new` takes). Errors of the libraries underneath (jsonwebtoken, the platform
+//! credential stores) are kept as boxed sources of [`AuthError`], never as its fields' types.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -92,7 +99,7 @@ pub use key::env::EnvLookup;
 pub use key::files::{KeyFolders, MAX_KEY_FILE};
 #[cfg(feature = "credential-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "credential-store")))]
-pub use store::{DEFAULT_SERVICE, KeyStore};
+pub use store::{CredentialStore, DEFAULT_SERVICE, keyring_core};
 pub use token::claims::{AUDIENCE, ENTERPRISE_AUDIENCE};
 pub use token::clock::{Clock, ManualClock, SystemClock};
 pub use token::provider::{TokenProvider, TokenProviderBuilder, TokenSource};

@@ -126,7 +126,7 @@ fn no_debug_display_or_error_text_holds_key_or_token_bytes() {
     // The OS credential store's Debug and errors, when the crate is built with it.
     #[cfg(feature = "credential-store")]
     let errors = {
-        let store = crate::KeyStore::in_memory();
+        let store = crate::CredentialStore::in_memory();
         store.save("work", &api).unwrap();
         texts.push(format!("{store:?}"));
         let mut errors = errors;

@@ -31,6 +31,7 @@ pub enum Outcome {
 
 /// The certificate of a reconciled create, and how it was obtained.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Reconciled {
     /// The certificate, with its content.
     pub certificate: Certificate,
@@ -66,7 +67,12 @@ impl CreateRequest {
     ///
     /// # Errors
     /// Any [`Error`]; a full slot for this type is a 409 ([`Error::is_conflict`]).
-    pub async fn send(&self) -> Result<Certificate, Error> {
+    pub async fn send(self) -> Result<Certificate, Error> {
+        self.post().await
+    }
+
+    /// One `POST` of the request.
+    async fn post(&self) -> Result<Certificate, Error> {
         let url = self.api.client().url("v1/certificates")?;
         let response: CertificateResponse = self.api.client().post(url, &self.body).await?;
         Ok(response.data)
@@ -87,9 +93,9 @@ impl CreateRequest {
     /// [`Error::InvalidCsr`] for a CSR that cannot be read, and any [`Error`] of the requests; the last
     /// ambiguous failure when every post failed that way; [`Error::is_deadline`] when the deadline
     /// passed.
-    pub async fn send_reconciled(&self) -> Result<Reconciled, Error> {
-        let key = csr_public_key(&self.body.data.attributes.csr_content)?;
-        let certificate_type = &self.body.data.attributes.certificate_type;
+    pub async fn send_reconciled(self) -> Result<Reconciled, Error> {
+        let key = csr_public_key(self.body.csr_content())?;
+        let certificate_type = self.body.certificate_type();
         if let Some(certificate) = self.find_by_key(certificate_type, &key).await? {
             tracing::debug!(id = %certificate.id, "a certificate for this key exists already; adopting it");
             return Ok(Reconciled {
@@ -100,7 +106,7 @@ impl CreateRequest {
         let mut posts = 0;
         loop {
             posts += 1;
-            match self.send().await {
+            match self.post().await {
                 Ok(certificate) => {
                     return Ok(Reconciled {
                         certificate,

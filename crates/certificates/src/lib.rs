@@ -7,13 +7,23 @@
 //! | [`list`](CertificatesApi::list) → [`ListRequest`] with `.page()`, `.stream()`, `.all()` | `GET /v1/certificates` (every page) |
 //! | [`get`](CertificatesApi::get) → [`GetRequest`], [`download`](CertificatesApi::download) | `GET /v1/certificates/{id}` |
 //! | [`create`](CertificatesApi::create) → [`CreateRequest`] with `.send()` or `.send_reconciled()` | `POST /v1/certificates` |
-//! | [`set_activated`](CertificatesApi::set_activated) | `PATCH /v1/certificates/{id}` |
+//! | [`activate`](CertificatesApi::activate), [`deactivate`](CertificatesApi::deactivate) | `PATCH /v1/certificates/{id}` |
 //! | [`revoke`](CertificatesApi::revoke) | `DELETE /v1/certificates/{id}` |
 //! | [`pass_type_id`](CertificatesApi::pass_type_id), [`pass_type_id_linkage`](CertificatesApi::pass_type_id_linkage) | the `passTypeId` relationship |
 //!
 //! Lists never stop at the first page by accident, and fall back to filtering locally when Apple
 //! refuses a certificate-type filter value. Creation after an ambiguous failure adopts the certificate
 //! the lost request made instead of asking for a second one.
+//!
+//! Every request builder ([`ListRequest`], [`GetRequest`], [`CreateRequest`]) is finished by a
+//! method that takes it by value: `.send()`, `.page()`, `.all()`.
+//!
+//! # Public dependencies
+//!
+//! The types of [`ascert_models`] and [`ascert_transport`] appear throughout this API.
+//! [`ListRequest::stream`] returns a `futures` [`BoxStream`], re-exported here. No HTTP crate is a
+//! dependency: URLs are [`ascert_transport::Url`].
+//!
 //!
 //! A complete example — key, client, every certificate of one type, a new certificate from a CSR.
 //! It runs as a test against an in-process App Store Connect (ascert-sandbox, in the hidden lines);
@@ -70,7 +80,9 @@ mod public_key;
 
 use ascert_models::{CertificateType, ListCertificatesQuery};
 use ascert_transport::Client;
-use url::Url;
+use ascert_transport::Url;
+
+pub use futures::stream::BoxStream;
 
 pub use create::{CreateRequest, Outcome, Reconciled};
 pub use error::Error;
@@ -134,9 +146,12 @@ impl CertificatesApi {
     /// `v1/certificates/{id}/{suffix...}?{query}`, with the id escaped as one path segment.
     fn certificate_url(&self, id: &str, suffix: &[&str], query: &str) -> Result<Url, Error> {
         let mut url = self.client.url("v1/certificates")?;
-        let link = url.to_string();
+        let base = self.client.base_url().to_string();
         url.path_segments_mut()
-            .map_err(|()| ascert_transport::Error::InvalidLink { link })?
+            .map_err(|()| ascert_transport::Error::InvalidPath {
+                path: format!("v1/certificates/{id}"),
+                base,
+            })?
             .push(id)
             .extend(suffix);
         url.set_query((!query.is_empty()).then_some(query));

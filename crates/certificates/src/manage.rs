@@ -8,13 +8,27 @@ use ascert_models::{
 use crate::{CertificatesApi, Error};
 
 impl CertificatesApi {
-    /// Activates (`true`) or deactivates (`false`) the certificate `id` and returns it as it is now.
+    /// Activates the certificate `id` and returns it as it is now.
     ///
     /// # Errors
     /// Any [`Error`]; an unknown id is a 404.
-    pub async fn set_activated(&self, id: &str, activated: bool) -> Result<Certificate, Error> {
-        let url = self.certificate_url(id, &[], "")?;
-        let body = CertificateUpdateRequest::set_activated(id, activated);
+    pub async fn activate(&self, id: &str) -> Result<Certificate, Error> {
+        self.update(CertificateUpdateRequest::new(id).with_activated(true))
+            .await
+    }
+
+    /// Deactivates the certificate `id` and returns it as it is now.
+    ///
+    /// # Errors
+    /// Any [`Error`]; an unknown id is a 404.
+    pub async fn deactivate(&self, id: &str) -> Result<Certificate, Error> {
+        self.update(CertificateUpdateRequest::new(id).with_activated(false))
+            .await
+    }
+
+    /// `PATCH /v1/certificates/{id}` with `body`.
+    async fn update(&self, body: CertificateUpdateRequest) -> Result<Certificate, Error> {
+        let url = self.certificate_url(body.id(), &[], "")?;
         let response: CertificateResponse = self.client().patch(url, &body).await?;
         Ok(response.data)
     }

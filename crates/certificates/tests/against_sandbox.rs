@@ -309,9 +309,9 @@ async fn get_download_activate_and_revoke() {
         .unwrap();
     assert_eq!(fetched.attributes.serial_number, created.attributes.serial_number);
 
-    let off = api.set_activated(&created.id, false).await.unwrap();
+    let off = api.deactivate(&created.id).await.unwrap();
     assert_eq!(off.attributes.activated, Some(false));
-    let on = api.set_activated(&created.id, true).await.unwrap();
+    let on = api.activate(&created.id).await.unwrap();
     assert_eq!(on.attributes.activated, Some(true));
 
     api.revoke(&created.id).await.unwrap();

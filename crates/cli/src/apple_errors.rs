@@ -251,13 +251,7 @@ mod tests {
     use ascert_models::ErrorLinks;
 
     fn apple(status: u16, code: &str, detail: &str) -> ApiError {
-        ApiError {
-            status: status.to_string(),
-            code: code.to_owned(),
-            title: "Title".to_owned(),
-            detail: detail.to_owned(),
-            ..ApiError::default()
-        }
+        ApiError::new(status, code, "Title", detail)
     }
 
     /// The row an error lands on, by its index in the table.
@@ -404,10 +398,9 @@ mod tests {
     fn see_links_become_app_store_connect_urls() {
         let with_see = |see: &str| {
             let mut error = apple(403, "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", "x");
-            error.links = Some(ErrorLinks {
-                see: Some(see.to_owned()),
-                ..ErrorLinks::default()
-            });
+            let mut links = ErrorLinks::default();
+            links.see = Some(see.to_owned());
+            error.links = Some(links);
             see_url(&[error])
         };
         assert_eq!(

@@ -10,7 +10,7 @@ use crate::failure::{Exit, UserError};
 use crate::input::{self, Input, ReadError};
 use crate::redact::shown_path;
 use anyhow::{Context as _, Result};
-use ascert_auth::{ApiKey, KeyFolders, KeyStore};
+use ascert_auth::{ApiKey, CredentialStore, KeyFolders};
 
 /// The default profile name.
 pub(crate) const DEFAULT_PROFILE: &str = "default";
@@ -67,7 +67,7 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
             base_url: profile.base_url,
         });
     }
-    match KeyStore::platform().and_then(|store| store.load(profile_name)) {
+    match CredentialStore::platform().and_then(|store| store.load(profile_name)) {
         Ok(key) => {
             return Ok(Credentials {
                 key,

@@ -124,14 +124,8 @@ pub fn create_csr(key: &PrivateKey, subject: &CsrSubject) -> Result<Csr> {
     let pair = key.rcgen_key_pair()?;
     let request = params
         .serialize_request(&pair)
-        .map_err(|source| KeystoreError::Crypto {
-            what: "signing the CSR",
-            source,
-        })?;
-    let pem = request.pem().map_err(|source| KeystoreError::Crypto {
-        what: "encoding the CSR",
-        source,
-    })?;
+        .map_err(KeystoreError::crypto("signing the CSR"))?;
+    let pem = request.pem().map_err(KeystoreError::crypto("encoding the CSR"))?;
     Ok(Csr {
         pem,
         der: request.der().to_vec(),

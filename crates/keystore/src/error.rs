@@ -5,6 +5,10 @@
 
 use std::path::PathBuf;
 
+/// A lower-level library's error, kept as the source of a [`KeystoreError`] without naming its
+/// type, so that a new major version of rcgen or p12-keystore is not a breaking change here.
+pub type BoxedSource = Box<dyn std::error::Error + Send + Sync>;
+
 /// The error type of this crate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -51,7 +55,14 @@ pub enum KeystoreError {
         what: &'static str,
         /// The crypto library's error.
         #[source]
-        source: rcgen::Error,
+        source: BoxedSource,
+    },
+    /// The system's random number generator failed (while making a salt, an IV or a one-time
+    /// password).
+    #[error("the system random number generator failed while making {what}")]
+    Random {
+        /// What the random bytes were for, such as "a salt and IV for the encrypted key".
+        what: &'static str,
     },
     /// Text or bytes that are not a private key this crate can use.
     #[error("not a usable private key: {reason}")]
@@ -110,7 +121,7 @@ pub enum KeystoreError {
         path: PathBuf,
         /// What the JSON parser found.
         #[source]
-        source: serde_json::Error,
+        source: BoxedSource,
     },
     /// The private key does not belong to the certificate it is to be bundled with.
     #[error("the private key does not match the certificate {subject}")]
@@ -136,7 +147,7 @@ pub enum KeystoreError {
         what: &'static str,
         /// What the PKCS#12 library found.
         #[source]
-        source: p12_keystore::error::Error,
+        source: BoxedSource,
     },
     /// An encrypted key or PKCS#12 file whose key derivation asks for more work or memory than
     /// the bounds of [`MAX_PBKDF2_ITERATIONS`](crate::MAX_PBKDF2_ITERATIONS) and
@@ -193,7 +204,7 @@ pub enum KeystoreError {
         url: String,
         /// The fetcher's error.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: BoxedSource,
     },
 }
 
@@ -204,6 +215,22 @@ impl KeystoreError {
             action,
             path: path.into(),
             source,
+        }
+    }
+
+    /// A [`KeystoreError::Crypto`] for `what`, from the crypto library's error.
+    pub(crate) fn crypto(what: &'static str) -> impl FnOnce(rcgen::Error) -> Self {
+        move |source| Self::Crypto {
+            what,
+            source: Box::new(source),
+        }
+    }
+
+    /// A [`KeystoreError::Pkcs12`] for `what`, from the PKCS#12 library's error.
+    pub(crate) fn pkcs12(what: &'static str) -> impl Fn(p12_keystore::error::Error) -> Self + Copy {
+        move |source| Self::Pkcs12 {
+            what,
+            source: Box::new(source),
         }
     }
 

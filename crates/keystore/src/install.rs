@@ -46,8 +46,8 @@ pub fn install_identity(
     keychain_password: Option<&Secret>,
 ) -> Result<Installed> {
     let mut random = Zeroizing::new([0u8; 24]);
-    aws_lc_rs::rand::fill(random.as_mut()).map_err(|_| KeystoreError::InvalidKey {
-        reason: "the system random generator failed".into(),
+    aws_lc_rs::rand::fill(random.as_mut()).map_err(|_| KeystoreError::Random {
+        what: "the one-time PKCS#12 password",
     })?;
     let password = Secret::new(hex(random.as_ref()));
     // The intermediate is added to the keychain on its own (`security add-certificates`), so the

@@ -107,10 +107,7 @@ impl PrivateKey {
     /// [`KeystoreError::Crypto`] if the system random generator or the crypto library fails.
     pub fn generate_rsa_2048() -> Result<Self> {
         let pair = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-            .map_err(|source| KeystoreError::Crypto {
-                what: "RSA key generation",
-                source,
-            })?;
+            .map_err(KeystoreError::crypto("RSA key generation"))?;
         Self::from_der(pair.serialized_der())
     }
 
@@ -224,8 +221,8 @@ impl PrivateKey {
     ///
     /// # Errors
     ///
-    /// [`KeystoreError::EmptyPassword`] for an empty passphrase, [`KeystoreError::InvalidKey`] if
-    /// encryption fails.
+    /// [`KeystoreError::EmptyPassword`] for an empty passphrase, [`KeystoreError::Random`] when the
+    /// system random number generator fails, [`KeystoreError::InvalidKey`] if encryption fails.
     pub fn to_encrypted_pem(&self, passphrase: &str) -> Result<Zeroizing<String>> {
         if passphrase.is_empty() {
             return Err(KeystoreError::EmptyPassword);
@@ -234,8 +231,8 @@ impl PrivateKey {
         let mut iv = [0u8; 16];
         aws_lc_rs::rand::fill(&mut salt)
             .and_then(|()| aws_lc_rs::rand::fill(&mut iv))
-            .map_err(|_| KeystoreError::InvalidKey {
-                reason: "the system random generator failed".into(),
+            .map_err(|_| KeystoreError::Random {
+                what: "a salt and IV for the encrypted key",
             })?;
         let encryption_failed = |e: &dyn fmt::Display| KeystoreError::InvalidKey {
             reason: format!("encrypting the key failed: {e}"),
@@ -276,10 +273,8 @@ impl PrivateKey {
 
     /// The key as an rcgen signing key, for CSRs and test certificates.
     pub(crate) fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair> {
-        rcgen::KeyPair::try_from(self.pkcs8.as_slice()).map_err(|source| KeystoreError::Crypto {
-            what: "loading the key for signing",
-            source,
-        })
+        rcgen::KeyPair::try_from(self.pkcs8.as_slice())
+            .map_err(KeystoreError::crypto("loading the key for signing"))
     }
 }
 

@@ -20,6 +20,15 @@
 //!
 //! This crate makes no network requests and never prints.
 //!
+//! # Public dependencies
+//!
+//! Third-party types in this crate's API are re-exported, so that a caller names the versions this
+//! crate was built with: [`time`] (a certificate's `not_after`, a record's `created`) and
+//! [`zeroize`] (PEM text and passphrases in `Zeroizing` buffers). Errors of the libraries
+//! underneath (rcgen, p12-keystore, the JSON parser) are kept as boxed sources ([`BoxedSource`]) of
+//! [`KeystoreError`], never as the types of its fields; a failed random number generator is its
+//! own variant, [`KeystoreError::Random`].
+//!
 //! ```no_run
 //! use ascert_keystore::{
 //!     CertificateInfo, CsrSubject, IntermediateFinder, Keystore, Pkcs12Options, export_pkcs12,
@@ -54,17 +63,20 @@ mod pkcs12;
 mod record;
 mod store;
 
+pub use time;
+pub use zeroize;
+
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use bounded::MAX_CERTIFICATE_FILE;
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
-pub use error::{KeystoreError, Result};
+pub use error::{BoxedSource, KeystoreError, Result};
 pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_identity};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };
 pub use key::{KeyId, PrivateKey, RSA_BITS};
-pub use pairing::{KeyOnlyState, Pairing, pair};
+pub use pairing::{KeyOnlyState, Pairing, PairingStatus, pair};
 pub use pbe::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM};
 pub use pkcs12::{
     MIN_ITERATIONS, MODERN_ITERATIONS, Pkcs12Contents, Pkcs12Format, Pkcs12Options, build_pkcs12,

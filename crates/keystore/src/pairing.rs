@@ -2,6 +2,7 @@
 //! lost) their certificate, and which certificates have no key on this machine.
 
 use std::collections::HashSet;
+use std::fmt;
 
 use crate::cert::CertificateInfo;
 use crate::error::Result;
@@ -9,7 +10,7 @@ use crate::record::KeyRecord;
 use crate::store::Keystore;
 
 /// Why a key has no certificate among those given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyOnlyState {
     /// No certificate was ever recorded for the key: a CSR waiting to be sent or answered.
@@ -17,6 +18,55 @@ pub enum KeyOnlyState {
     /// The key's record names a certificate that is not among those given: revoked, expired or
     /// deleted (or filtered out of the list that was passed in).
     Orphaned,
+}
+
+impl KeyOnlyState {
+    /// The word for this state, as `ascert identities list` prints it: `pending` or `orphaned`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Orphaned => "orphaned",
+        }
+    }
+}
+
+impl fmt::Display for KeyOnlyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which kind of [`Pairing`] a line is, named as `ascert identities list` prints it.
+///
+/// ```
+/// assert_eq!(ascert_keystore::PairingStatus::CertificateOnly.to_string(), "certificate-only");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PairingStatus {
+    /// The certificate's private key is here: `paired`.
+    Paired,
+    /// A key without a certificate among those given: `key-only` (see [`KeyOnlyState`] for why).
+    KeyOnly,
+    /// A certificate whose private key is not on this machine: `certificate-only`.
+    CertificateOnly,
+}
+
+impl PairingStatus {
+    /// The word for this status: `paired`, `key-only` or `certificate-only`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Paired => "paired",
+            Self::KeyOnly => "key-only",
+            Self::CertificateOnly => "certificate-only",
+        }
+    }
+}
+
+impl fmt::Display for PairingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// One line of a pairing report.
@@ -49,19 +99,20 @@ pub enum Pairing {
 }
 
 impl Pairing {
-    /// A short word for the state: `paired`, `pending`, `orphaned` or `no-key`.
-    pub fn status(&self) -> &'static str {
+    /// Which kind of line this is; its [`Display`](fmt::Display) is the word the CLI prints.
+    pub fn status(&self) -> PairingStatus {
         match self {
-            Self::Paired { .. } => "paired",
-            Self::KeyOnly {
-                state: KeyOnlyState::Pending,
-                ..
-            } => "pending",
-            Self::KeyOnly {
-                state: KeyOnlyState::Orphaned,
-                ..
-            } => "orphaned",
-            Self::CertificateOnly { .. } => "no-key",
+            Self::Paired { .. } => PairingStatus::Paired,
+            Self::KeyOnly { .. } => PairingStatus::KeyOnly,
+            Self::CertificateOnly { .. } => PairingStatus::CertificateOnly,
+        }
+    }
+
+    /// Why a key has no certificate, for a [`Pairing::KeyOnly`] line.
+    pub fn key_only_state(&self) -> Option<KeyOnlyState> {
+        match self {
+            Self::KeyOnly { state, .. } => Some(*state),
+            _ => None,
         }
     }
 }
@@ -142,23 +193,30 @@ mod tests {
         let elsewhere = ca.issue(&PrivateKey::generate_rsa_2048().unwrap(), "Elsewhere");
 
         let lines = pair(&store, &[paired_cert.clone(), elsewhere.clone()]).unwrap();
-        let summary: Vec<(&str, String)> = lines
+        let summary: Vec<(String, String)> = lines
             .iter()
             .map(|l| {
                 let name = match l {
                     Pairing::Paired { key, .. } | Pairing::KeyOnly { key, .. } => key.label.clone(),
                     Pairing::CertificateOnly { certificate } => certificate.common_name().unwrap().to_owned(),
                 };
-                (l.status(), name)
+                let status = match l.key_only_state() {
+                    Some(state) => format!("{} ({state})", l.status()),
+                    None => l.status().to_string(),
+                };
+                (status, name)
             })
             .collect();
-        assert_eq!(summary[0], ("paired", "paired".into()));
-        assert_eq!(summary[1], ("no-key", "Elsewhere".into()));
+        assert_eq!(summary[0], ("paired".into(), "paired".into()));
+        assert_eq!(summary[1], ("certificate-only".into(), "Elsewhere".into()));
         let mut rest = summary[2..].to_vec();
         rest.sort();
         assert_eq!(
             rest,
-            [("orphaned", "revoked".into()), ("pending", "pending".into())]
+            [
+                ("key-only (orphaned)".into(), "revoked".into()),
+                ("key-only (pending)".into(), "pending".into())
+            ]
         );
         assert!(matches!(&lines[0], Pairing::Paired { key, certificate }
             if key.key_id == paired.key_id && certificate == &paired_cert));
@@ -170,6 +228,9 @@ mod tests {
         let store = Keystore::open(dir.path().join("keys")).unwrap();
         let cert = TestCa::new("CA").issue(test_key(), "X");
         let lines = pair(&store, &[cert]).unwrap();
-        assert_eq!(lines.iter().map(Pairing::status).collect::<Vec<_>>(), ["no-key"]);
+        assert_eq!(
+            lines.iter().map(Pairing::status).collect::<Vec<_>>(),
+            [PairingStatus::CertificateOnly]
+        );
     }
 }

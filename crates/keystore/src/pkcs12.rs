@@ -113,10 +113,7 @@ pub fn build_pkcs12(
             subject: leaf.subject().to_owned(),
         });
     }
-    let export = |source| KeystoreError::Pkcs12 {
-        what: "export",
-        source,
-    };
+    let export = KeystoreError::pkcs12("export");
     let mut certs = Vec::with_capacity(1 + chain.len());
     for cert in std::iter::once(leaf).chain(chain) {
         certs.push(p12_keystore::Certificate::from_der(cert.der()).map_err(export)?);
@@ -198,10 +195,7 @@ pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
     let parsed =
         std::panic::catch_unwind(|| KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed))
             .map_err(|_| KeystoreError::Pkcs12Malformed)?;
-    let store = parsed.map_err(|source| KeystoreError::Pkcs12 {
-        what: "import",
-        source,
-    })?;
+    let store = parsed.map_err(KeystoreError::pkcs12("import"))?;
     let (_, chain) = store.private_key_chain().ok_or(KeystoreError::Pkcs12WithoutKey)?;
     let key = PrivateKey::from_der(chain.key().as_der())?;
     let mut certificates = Vec::new();

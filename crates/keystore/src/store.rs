@@ -137,7 +137,10 @@ impl Keystore {
         match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice::<Marker>(&bytes)
                 .map(|m| m.encrypted_at_rest)
-                .map_err(|source| KeystoreError::Metadata { path, source }),
+                .map_err(|source| KeystoreError::Metadata {
+                    path,
+                    source: Box::new(source),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(KeystoreError::io("read", path, e)),
         }
@@ -232,7 +235,7 @@ impl Keystore {
         let path = self.folder.join(MARKER);
         let mut json = serde_json::to_vec_pretty(&marker).map_err(|source| KeystoreError::Metadata {
             path: path.clone(),
-            source,
+            source: Box::new(source),
         })?;
         json.push(b'\n');
         write_atomic(&path, &json, FileMode::Secret)
@@ -387,9 +390,10 @@ impl Keystore {
         }
         let path = self.record_path(id);
         match fs::read(&path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|source| KeystoreError::Metadata { path, source })
-            }
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| KeystoreError::Metadata {
+                path,
+                source: Box::new(source),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut record = KeyRecord::new(*id, "(no metadata)");
                 if let Ok(modified) = fs::metadata(&key_path).and_then(|m| m.modified()) {
@@ -589,7 +593,7 @@ impl Keystore {
         let path = self.record_path(&record.key_id);
         let mut json = serde_json::to_vec_pretty(record).map_err(|source| KeystoreError::Metadata {
             path: path.clone(),
-            source,
+            source: Box::new(source),
         })?;
         json.push(b'\n');
         write_atomic(&path, &json, FileMode::Secret)

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Apple's error document. Keep it whole: the first error is rarely the only one that matters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// Every error Apple reported, in its order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -17,6 +18,7 @@ pub struct ErrorResponse {
 /// One error of an [`ErrorResponse`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ApiError {
     /// Apple's unique id of this occurrence, useful when reporting a problem to Apple.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,7 +42,45 @@ pub struct ApiError {
     pub meta: Option<ErrorMeta>,
 }
 
+impl ErrorResponse {
+    /// A document holding `errors`.
+    pub fn new(errors: Vec<ApiError>) -> Self {
+        Self { errors }
+    }
+}
+
+impl From<Vec<ApiError>> for ErrorResponse {
+    fn from(errors: Vec<ApiError>) -> Self {
+        Self::new(errors)
+    }
+}
+
 impl ApiError {
+    /// An error with its HTTP `status`, machine-readable `code`, `title` and `detail`; the optional
+    /// fields (`id`, `source`, `links`, `meta`) are empty and can be set afterwards.
+    ///
+    /// ```
+    /// use ascert_models::{ApiError, ErrorSource, ErrorSourceParameter};
+    ///
+    /// let mut error = ApiError::new(400, "PARAMETER_ERROR.INVALID", "A parameter has an invalid value", "…");
+    /// error.source = Some(ErrorSource::Parameter(ErrorSourceParameter::new("filter[certificateType]")));
+    /// assert_eq!(error.status_code(), Some(400));
+    /// ```
+    pub fn new(
+        status: u16,
+        code: impl Into<String>,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status: status.to_string(),
+            code: code.into(),
+            title: title.into(),
+            detail: detail.into(),
+            ..Self::default()
+        }
+    }
+
     /// The HTTP status as a number, if `status` holds one.
     pub fn status_code(&self) -> Option<u16> {
         self.status.parse().ok()
@@ -79,6 +119,7 @@ impl fmt::Display for ErrorResponse {
 /// Where an error comes from: a JSON pointer into the request body, or a query parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ErrorSource {
     /// A field of the request body.
     Pointer(ErrorSourcePointer),
@@ -89,22 +130,43 @@ pub enum ErrorSource {
 /// A JSON pointer (RFC 6901) into the request document, such as `/data/attributes/csrContent`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ErrorSourcePointer {
     /// The pointer.
     pub pointer: String,
 }
 
+impl ErrorSourcePointer {
+    /// A pointer such as `/data/attributes/csrContent`.
+    pub fn new(pointer: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+        }
+    }
+}
+
 /// A query parameter at fault, such as `filter[certificateType]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ErrorSourceParameter {
     /// The parameter's name.
     pub parameter: String,
 }
 
+impl ErrorSourceParameter {
+    /// The parameter `parameter`, such as `filter[certificateType]`.
+    pub fn new(parameter: impl Into<String>) -> Self {
+        Self {
+            parameter: parameter.into(),
+        }
+    }
+}
+
 /// Links of an error.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ErrorLinks {
     /// A page about this kind of error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +184,7 @@ pub struct ErrorLinks {
 /// The `associated` link of an error: a bare URL or a link object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ErrorLinksAssociated {
     /// A URL.
     Url(String),
@@ -132,6 +195,7 @@ pub enum ErrorLinksAssociated {
 /// A link object in [`ErrorLinksAssociated`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AssociatedErrorLink {
     /// The target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +208,7 @@ pub struct AssociatedErrorLink {
 /// The `meta` of an [`AssociatedErrorLink`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AssociatedErrorLinkMeta {
     /// What the link refers to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,6 +218,7 @@ pub struct AssociatedErrorLinkMeta {
 /// The free-form `meta` of an error. `associatedErrors` is typed; anything else is kept as JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ErrorMeta {
     /// Further errors, keyed by the path they concern.
     #[serde(default, skip_serializing_if = "Option::is_none")]

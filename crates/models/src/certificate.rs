@@ -16,6 +16,7 @@ use crate::{
 /// like every field this type does not know, it is accepted and ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Certificate {
     /// Always `"certificates"`.
     #[serde(rename = "type")]
@@ -36,6 +37,7 @@ pub struct Certificate {
 /// The attributes of a [`Certificate`]. Every one is optional in Apple's specification.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateAttributes {
     /// The certificate's common name, such as `iOS Distribution: Example Ltd`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +79,7 @@ impl CertificateAttributes {
 /// The relationships of a [`Certificate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateRelationships {
     /// The pass type ID of a `PASS_TYPE_ID` certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ pub struct CertificateRelationships {
 /// The to-one `passTypeId` relationship of a [`Certificate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeIdRelationship {
     /// The relationship's links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +102,22 @@ pub struct PassTypeIdRelationship {
 const SECONDS_PER_DAY: i64 = 86_400;
 
 impl Certificate {
+    /// A certificate resource with this `id` and nothing else; set the other fields afterwards.
+    ///
+    /// ```
+    /// use ascert_models::{Certificate, CertificateType};
+    ///
+    /// let mut certificate = Certificate::new("ABC123");
+    /// certificate.attributes.certificate_type = Some(CertificateType::Distribution);
+    /// assert_eq!(certificate.id, "ABC123");
+    /// ```
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
+    }
+
     /// The certificate as DER bytes, decoded from `certificateContent`.
     ///
     /// # Errors
@@ -115,7 +135,7 @@ impl Certificate {
             .decode(compact)
             .map_err(|source| ModelError::InvalidContent {
                 id: self.id.clone(),
-                source,
+                source: std::sync::Arc::new(source),
             })
     }
 

@@ -9,9 +9,11 @@ use crate::{
 
 /// One page of `GET /v1/certificates`.
 ///
-/// A list is complete only when `links.next` is absent: follow it to the end.
+/// A list is complete only when `links.next` is absent ([`Paged::next_link`](crate::Paged::next_link)):
+/// follow it to the end.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificatesResponse {
     /// The certificates on this page.
     pub data: Vec<Certificate>,
@@ -26,11 +28,6 @@ pub struct CertificatesResponse {
 }
 
 impl CertificatesResponse {
-    /// The absolute URL of the next page, or `None` on the last page.
-    pub fn next_page(&self) -> Option<&str> {
-        self.links.next.as_deref()
-    }
-
     /// The total number of certificates in the list, when Apple says.
     pub fn total(&self) -> Option<u64> {
         self.meta.as_ref().and_then(|m| m.paging.total)
@@ -40,6 +37,7 @@ impl CertificatesResponse {
 /// The document of `GET`, `POST` and `PATCH` on one certificate.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateResponse {
     /// The certificate.
     pub data: Certificate,
@@ -53,6 +51,7 @@ pub struct CertificateResponse {
 /// The document of `GET /v1/certificates/{id}/passTypeId`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeIdResponse {
     /// The pass type ID.
     pub data: PassTypeId,
@@ -66,6 +65,7 @@ pub struct PassTypeIdResponse {
 /// The document of `GET /v1/certificates/{id}/relationships/passTypeId`: just the linkage.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificatePassTypeIdLinkageResponse {
     /// The linked pass type ID.
     pub data: ResourceIdentifier<PassTypeIdsKind>,

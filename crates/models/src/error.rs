@@ -1,7 +1,12 @@
 //! [`ModelError`]: what can go wrong when working with the models without any I/O.
 
+/// A lower-level library's error (the base64 decoder's), kept as the source of a [`ModelError`]
+/// without naming its type, so that a new major version of that library is not a breaking change
+/// here. Shared, so that [`ModelError`] stays `Clone`.
+pub type BoxedSource = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
 /// An error from this crate: a value that does not fit Apple's rules.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ModelError {
     /// A date that is neither in Apple's `2020-02-12T13:17:50.000+0000` form nor RFC 3339.
@@ -41,6 +46,6 @@ pub enum ModelError {
         id: String,
         /// What the decoder found.
         #[source]
-        source: base64::DecodeError,
+        source: BoxedSource,
     },
 }

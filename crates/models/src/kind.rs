@@ -12,6 +12,7 @@ macro_rules! resource_kind {
     ($(#[$doc:meta])* $name:ident => $value:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub struct $name;
 
         impl $name {
@@ -68,6 +69,7 @@ resource_kind!(
 
 /// A JSON:API resource identifier `{"type": ..., "id": ...}` whose type is fixed by `K`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResourceIdentifier<K> {
     /// The resource type marker.
     #[serde(rename = "type")]

@@ -8,7 +8,7 @@
 //!   [`PassTypeIdResponse`] and [`CertificatePassTypeIdLinkageResponse`];
 //! - requests: [`CertificateCreateRequest`] and [`CertificateUpdateRequest`];
 //! - errors: [`ErrorResponse`] with every [`ApiError`] Apple returned;
-//! - links and paging: [`PagedDocumentLinks`], [`PagingInformation`], [`DocumentLinks`],
+//! - links and paging: [`Paged`] (a page and its next link, for any list), [`PagedDocumentLinks`], [`PagingInformation`], [`DocumentLinks`],
 //!   [`ResourceLinks`], [`RelationshipLinks`];
 //! - enumerations: [`CertificateType`] and [`BundleIdPlatform`];
 //! - the list query: [`ListCertificatesQuery`], which renders the exact query string Apple expects.
@@ -19,6 +19,22 @@
 //! `2020-02-12T13:17:50.000+0000` form as well as RFC 3339.
 //!
 //! This crate does no I/O and depends on no HTTP, crypto or command-line crate.
+//!
+//! # Stability
+//!
+//! Apple adds attributes, relationships and enumeration values over time. Every public struct and
+//! enum here is `#[non_exhaustive]`, so adding a field or a variant is not a breaking change: build
+//! values with their `new` constructors (and `Default` plus field assignment for the optional
+//! fields) rather than struct literals, and give every `match` a wildcard arm. A test
+//! (`xtask/tests/semver.rs`) keeps it that way.
+//!
+//! # Public dependencies
+//!
+//! Two third-party crates appear in this crate's API and are re-exported, so that a caller names
+//! the versions this crate was built with: [`time`] (dates are [`time::OffsetDateTime`]) and
+//! [`serde_json`] (the free-form entries of [`ErrorMeta`]). Every type implements serde's
+//! `Serialize` and `Deserialize`. The base64 decoder's error is kept as a boxed source
+//! ([`BoxedSource`]) of [`ModelError`], never as the type of its fields.
 //!
 //! ```
 //! use ascert_models::{CertificateType, CertificatesResponse};
@@ -46,9 +62,13 @@ mod enums;
 mod error;
 mod kind;
 mod links;
+mod paged;
 mod pass_type_id;
 mod query;
 mod requests;
+
+pub use serde_json;
+pub use time;
 
 pub use api_error::{
     ApiError, AssociatedErrorLink, AssociatedErrorLinkMeta, ErrorLinks, ErrorLinksAssociated, ErrorMeta,
@@ -59,11 +79,12 @@ pub use documents::{
     CertificatePassTypeIdLinkageResponse, CertificateResponse, CertificatesResponse, PassTypeIdResponse,
 };
 pub use enums::{BundleIdPlatform, CertificateType};
-pub use error::ModelError;
+pub use error::{BoxedSource, ModelError};
 pub use kind::{CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
 pub use links::{
     DocumentLinks, PagedDocumentLinks, Paging, PagingInformation, RelationshipLinks, ResourceLinks,
 };
+pub use paged::Paged;
 pub use pass_type_id::{
     PassTypeId, PassTypeIdAttributes, PassTypeIdCertificatesRelationship, PassTypeIdRelationships,
 };

@@ -10,6 +10,7 @@ use crate::{
 /// A pass type ID resource (`type: "passTypeIds"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeId {
     /// Always `"passTypeIds"`.
     #[serde(rename = "type")]
@@ -27,9 +28,20 @@ pub struct PassTypeId {
     pub links: Option<ResourceLinks>,
 }
 
+impl PassTypeId {
+    /// A pass type ID resource with this `id` and nothing else; set the other fields afterwards.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
+    }
+}
+
 /// The attributes of a [`PassTypeId`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeIdAttributes {
     /// The human-readable name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +54,7 @@ pub struct PassTypeIdAttributes {
 /// The relationships of a [`PassTypeId`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeIdRelationships {
     /// The certificates issued for this pass type ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +64,7 @@ pub struct PassTypeIdRelationships {
 /// The to-many `certificates` relationship of a [`PassTypeId`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct PassTypeIdCertificatesRelationship {
     /// The relationship's links.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -24,6 +24,7 @@ macro_rules! query_enum {
     ($(#[$doc:meta])* $name:ident, $what:literal { $( $(#[$vdoc:meta])* $variant:ident => $value:literal, )+ }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vdoc])* $variant, )+
         }
@@ -121,6 +122,7 @@ query_enum! {
 
 /// Ascending or descending order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SortOrder {
     /// Smallest first.
     #[default]
@@ -129,20 +131,28 @@ pub enum SortOrder {
     Descending,
 }
 
-/// One sort criterion, written `displayName` or `-displayName`.
+/// One sort criterion, written `displayName` or `-displayName`; see [`SortKey::new`].
 ///
 /// ```
 /// use ascert_models::{SortField, SortKey, SortOrder};
 /// let key: SortKey = "-serialNumber".parse().unwrap();
-/// assert_eq!(key, SortKey { field: SortField::SerialNumber, order: SortOrder::Descending });
+/// assert_eq!(key, SortKey::new(SortField::SerialNumber, SortOrder::Descending));
 /// assert_eq!(key.to_string(), "-serialNumber");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SortKey {
     /// The field.
     pub field: SortField,
     /// The direction.
     pub order: SortOrder,
+}
+
+impl SortKey {
+    /// Sorting on `field` in `order`.
+    pub fn new(field: SortField, order: SortOrder) -> Self {
+        Self { field, order }
+    }
 }
 
 impl fmt::Display for SortKey {
@@ -191,6 +201,7 @@ impl FromStr for SortKey {
 /// # Ok::<(), ascert_models::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListCertificatesQuery {
     display_names: Vec<String>,
     certificate_types: Vec<CertificateType>,

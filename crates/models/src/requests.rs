@@ -16,6 +16,7 @@ use crate::{CertificateType, CertificatesKind, MerchantIdsKind, PassTypeIdsKind,
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateCreateRequest {
     /// The resource to create.
     pub data: CertificateCreateData,
@@ -24,6 +25,7 @@ pub struct CertificateCreateRequest {
 /// The `data` of a [`CertificateCreateRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateCreateData {
     /// Always `"certificates"`.
     #[serde(rename = "type")]
@@ -38,6 +40,7 @@ pub struct CertificateCreateData {
 /// The attributes of a [`CertificateCreateRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateCreateAttributes {
     /// The certificate signing request, PEM text.
     pub csr_content: String,
@@ -48,6 +51,7 @@ pub struct CertificateCreateAttributes {
 /// The optional relationships of a [`CertificateCreateRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateCreateRelationships {
     /// The merchant ID an Apple Pay certificate is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +63,7 @@ pub struct CertificateCreateRelationships {
 
 /// A to-one relationship in a request: `{"data": {"type": ..., "id": ...}}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RelationshipData<K> {
     /// The related resource.
     pub data: ResourceIdentifier<K>,
@@ -77,6 +82,16 @@ impl CertificateCreateRequest {
                 relationships: None,
             },
         }
+    }
+
+    /// The certificate signing request, PEM text.
+    pub fn csr_content(&self) -> &str {
+        &self.data.attributes.csr_content
+    }
+
+    /// The kind of certificate asked for.
+    pub fn certificate_type(&self) -> &CertificateType {
+        &self.data.attributes.certificate_type
     }
 
     /// Links the certificate to a pass type ID (for `PASS_TYPE_ID` and `PASS_TYPE_ID_WITH_NFC`).
@@ -107,7 +122,7 @@ impl CertificateCreateRequest {
 /// The body of `PATCH /v1/certificates/{id}`: activate or deactivate a certificate.
 ///
 /// ```
-/// let body = ascert_models::CertificateUpdateRequest::set_activated("ABC123", false);
+/// let body = ascert_models::CertificateUpdateRequest::new("ABC123").with_activated(false);
 /// assert_eq!(
 ///     serde_json::to_string(&body).unwrap(),
 ///     r#"{"data":{"type":"certificates","id":"ABC123","attributes":{"activated":false}}}"#
@@ -115,6 +130,7 @@ impl CertificateCreateRequest {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateUpdateRequest {
     /// The resource to change.
     pub data: CertificateUpdateData,
@@ -123,6 +139,7 @@ pub struct CertificateUpdateRequest {
 /// The `data` of a [`CertificateUpdateRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateUpdateData {
     /// Always `"certificates"`.
     #[serde(rename = "type")]
@@ -137,6 +154,7 @@ pub struct CertificateUpdateData {
 /// The attributes of a [`CertificateUpdateRequest`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CertificateUpdateAttributes {
     /// The new activation state; `null` or absent leaves it as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,16 +162,30 @@ pub struct CertificateUpdateAttributes {
 }
 
 impl CertificateUpdateRequest {
-    /// A request that sets the certificate `id` active (`true`) or inactive (`false`).
-    pub fn set_activated(id: impl Into<String>, activated: bool) -> Self {
+    /// A request that changes nothing yet of the certificate `id`; add changes with the `with_`
+    /// methods.
+    pub fn new(id: impl Into<String>) -> Self {
         Self {
             data: CertificateUpdateData {
                 kind: CertificatesKind,
                 id: id.into(),
-                attributes: Some(CertificateUpdateAttributes {
-                    activated: Some(activated),
-                }),
+                attributes: None,
             },
         }
+    }
+
+    /// Sets the certificate active (`true`) or inactive (`false`).
+    #[must_use]
+    pub fn with_activated(mut self, activated: bool) -> Self {
+        self.data
+            .attributes
+            .get_or_insert_with(Default::default)
+            .activated = Some(activated);
+        self
+    }
+
+    /// The id of the certificate to change.
+    pub fn id(&self) -> &str {
+        &self.data.id
     }
 }

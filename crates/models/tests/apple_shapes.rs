@@ -11,7 +11,9 @@
 //!
 //! Each must read without error, and what a user is shown must come out right.
 
-use ascert_models::{BundleIdPlatform, CertificateType, CertificatesResponse, ErrorResponse, ErrorSource};
+use ascert_models::{
+    BundleIdPlatform, CertificateType, CertificatesResponse, ErrorResponse, ErrorSource, Paged as _,
+};
 use serde::de::DeserializeOwned;
 
 /// Reads `tests/fixtures/<name>` as `T`, naming the JSON path on failure.
@@ -80,7 +82,7 @@ fn a_page_with_developer_portal_extras_and_null_platforms_reads() {
     );
     assert_eq!(page.total(), Some(12));
     assert_eq!(
-        page.next_page(),
+        page.next_link(),
         Some("https://api.appstoreconnect.apple.com/v1/certificates?cursor=BQ.ANL6lKo&limit=5")
     );
 

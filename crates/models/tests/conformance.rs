@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use ascert_models::{
     BundleIdPlatform, Certificate, CertificateCreateRequest, CertificatePassTypeIdLinkageResponse,
     CertificateResponse, CertificateType, CertificateUpdateRequest, CertificatesResponse, DocumentLinks,
-    ErrorLinks, ErrorResponse, ErrorSourceParameter, ErrorSourcePointer, PagedDocumentLinks,
+    ErrorLinks, ErrorResponse, ErrorSourceParameter, ErrorSourcePointer, Paged as _, PagedDocumentLinks,
     PagingInformation, PassTypeId, PassTypeIdResponse, RelationshipLinks, ResourceLinks,
 };
 use serde::Serialize;
@@ -307,7 +307,7 @@ fn documents_shaped_like_real_responses_parse() {
         Some(BundleIdPlatform::Unknown("SERVICES".into()))
     );
     assert_eq!(
-        page.next_page(),
+        page.next_link(),
         Some("https://api.appstoreconnect.apple.com/v1/certificates?cursor=Ag.AAAA&limit=2")
     );
     assert_eq!(page.total(), Some(5));

@@ -24,29 +24,22 @@ impl ApiFailure {
     fn new(status: StatusCode, code: &str, title: &str, detail: impl Into<String>) -> Self {
         Self {
             status,
-            error: Box::new(ApiError {
-                id: Some(error_id()),
-                status: status.as_u16().to_string(),
-                code: code.to_owned(),
-                title: title.to_owned(),
-                detail: detail.into(),
-                ..ApiError::default()
+            error: Box::new({
+                let mut error = ApiError::new(status.as_u16(), code, title, detail);
+                error.id = Some(error_id());
+                error
             }),
             retry_after: None,
         }
     }
 
     fn with_parameter(mut self, parameter: &str) -> Self {
-        self.error.source = Some(ErrorSource::Parameter(ErrorSourceParameter {
-            parameter: parameter.to_owned(),
-        }));
+        self.error.source = Some(ErrorSource::Parameter(ErrorSourceParameter::new(parameter)));
         self
     }
 
     fn with_pointer(mut self, pointer: &str) -> Self {
-        self.error.source = Some(ErrorSource::Pointer(ErrorSourcePointer {
-            pointer: pointer.to_owned(),
-        }));
+        self.error.source = Some(ErrorSource::Pointer(ErrorSourcePointer::new(pointer)));
         self
     }
 
@@ -263,9 +256,7 @@ impl ApiFailure {
 
     /// The `{"errors": [...]}` document.
     pub(crate) fn document(&self) -> ErrorResponse {
-        ErrorResponse {
-            errors: vec![(*self.error).clone()],
-        }
+        ErrorResponse::new(vec![(*self.error).clone()])
     }
 }
 

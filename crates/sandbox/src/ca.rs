@@ -92,7 +92,10 @@ impl PublicKeyData for RsaPublicKey<'_> {
 }
 
 fn crypto(action: &'static str) -> impl FnOnce(rcgen::Error) -> SandboxError {
-    move |source| SandboxError::Crypto { action, source }
+    move |source| SandboxError::Crypto {
+        action,
+        source: Box::new(source),
+    }
 }
 
 fn ca_name(common_name: &str, unit: &str) -> DistinguishedName {

@@ -2,6 +2,11 @@
 
 use std::path::PathBuf;
 
+/// A lower-level library's error (rcgen's, rustls's, the JSON parser's), kept as the source of a
+/// [`SandboxError`] without naming its type, so that a new major version of that library is not a
+/// breaking change here.
+pub type BoxedSource = Box<dyn std::error::Error + Send + Sync>;
+
 /// An error starting, configuring or saving a sandbox.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -31,13 +36,13 @@ pub enum SandboxError {
     Crypto {
         /// What was being done.
         action: &'static str,
-        /// rcgen's error.
+        /// The certificate library's error.
         #[source]
-        source: rcgen::Error,
+        source: BoxedSource,
     },
     /// The TLS configuration could not be built.
     #[error("could not set up TLS")]
-    Tls(#[source] tokio_rustls::rustls::Error),
+    Tls(#[source] BoxedSource),
     /// A state file exists but is not one this sandbox wrote.
     #[error("the state file {} is not valid sandbox state", path.display())]
     InvalidState {
@@ -45,7 +50,7 @@ pub enum SandboxError {
         path: PathBuf,
         /// What the parser found.
         #[source]
-        source: serde_json::Error,
+        source: BoxedSource,
     },
     /// A folder for the sandbox's API key that is a symbolic link, another user's, or writable by others.
     #[error("{} cannot hold the sandbox's API key: {reason}", path.display())]

@@ -86,7 +86,7 @@ impl SandboxApiKey {
     pub(crate) fn generate(issuer_id: &str, role: KeyRole, kind: KeyKind) -> Result<Self, SandboxError> {
         let pair = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(|source| SandboxError::Crypto {
             action: "generate an API key",
-            source,
+            source: Box::new(source),
         })?;
         Ok(Self {
             key_id: crate::ids::apple_id(),

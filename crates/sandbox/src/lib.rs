@@ -65,7 +65,7 @@ pub use ca::{
     ROOT_COMMON_NAME, ROOT_PATH,
 };
 pub use config::{FaultConfig, Limits, Team};
-pub use error::SandboxError;
+pub use error::{BoxedSource, SandboxError};
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
 pub use rate_limit::DEFAULT_RATE_LIMIT;

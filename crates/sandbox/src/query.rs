@@ -226,6 +226,8 @@ impl Query {
                     }
                     SortField::SerialNumber => a.serial_number.cmp(&b.serial_number),
                     SortField::Id => a.id.cmp(&b.id),
+                    // A field added to the models later: the sandbox keeps creation order for it.
+                    _ => std::cmp::Ordering::Equal,
                 };
                 if key.order == SortOrder::Descending {
                     ordering.reverse()

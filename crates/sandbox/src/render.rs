@@ -24,47 +24,44 @@ pub(crate) fn certificate(
 ) -> Value {
     let wants = |field: CertificateField| fields.is_none_or(|f| f.contains(&field));
     let self_link = format!("{base_url}{CERTIFICATES_PATH}/{}", stored.id);
-    let attributes = CertificateAttributes {
-        name: wants(CertificateField::Name).then(|| stored.name.clone()),
-        certificate_type: wants(CertificateField::CertificateType).then(|| stored.certificate_type.clone()),
-        display_name: wants(CertificateField::DisplayName).then(|| stored.display_name.clone()),
-        serial_number: wants(CertificateField::SerialNumber).then(|| stored.serial_number.clone()),
-        // Derived from the type, so state files written by older sandboxes answer like Apple too.
-        platform: if wants(CertificateField::Platform) {
-            crate::types::platform(&stored.certificate_type)
-        } else {
-            None
-        },
-        expiration_date: wants(CertificateField::ExpirationDate).then_some(stored.expiration_date),
-        certificate_content: if wants(CertificateField::CertificateContent) {
-            stored.content.clone()
-        } else {
-            None
-        },
-        activated: wants(CertificateField::Activated).then_some(stored.activated),
+    let mut attributes = CertificateAttributes::default();
+    attributes.name = wants(CertificateField::Name).then(|| stored.name.clone());
+    attributes.certificate_type =
+        wants(CertificateField::CertificateType).then(|| stored.certificate_type.clone());
+    attributes.display_name = wants(CertificateField::DisplayName).then(|| stored.display_name.clone());
+    attributes.serial_number = wants(CertificateField::SerialNumber).then(|| stored.serial_number.clone());
+    // Derived from the type, so state files written by older sandboxes answer like Apple too.
+    attributes.platform = if wants(CertificateField::Platform) {
+        crate::types::platform(&stored.certificate_type)
+    } else {
+        None
     };
-    let relationships = wants(CertificateField::PassTypeId).then(|| CertificateRelationships {
-        pass_type_id: Some(PassTypeIdRelationship {
-            links: Some(RelationshipLinks {
-                self_link: Some(format!("{self_link}/relationships/passTypeId")),
-                related: Some(format!("{self_link}/passTypeId")),
-            }),
-            data: stored
-                .pass_type_id
-                .as_ref()
-                .filter(|_| linkage)
-                .map(|id| ResourceIdentifier::new(id.clone())),
-        }),
+    attributes.expiration_date = wants(CertificateField::ExpirationDate).then_some(stored.expiration_date);
+    attributes.certificate_content = if wants(CertificateField::CertificateContent) {
+        stored.content.clone()
+    } else {
+        None
+    };
+    attributes.activated = wants(CertificateField::Activated).then_some(stored.activated);
+    let relationships = wants(CertificateField::PassTypeId).then(|| {
+        let mut pass_type_id = PassTypeIdRelationship::default();
+        pass_type_id.links = Some(RelationshipLinks::new(
+            format!("{self_link}/relationships/passTypeId"),
+            format!("{self_link}/passTypeId"),
+        ));
+        pass_type_id.data = stored
+            .pass_type_id
+            .as_ref()
+            .filter(|_| linkage)
+            .map(|id| ResourceIdentifier::new(id.clone()));
+        let mut relationships = CertificateRelationships::default();
+        relationships.pass_type_id = Some(pass_type_id);
+        relationships
     });
-    let resource = Certificate {
-        id: stored.id.clone(),
-        attributes,
-        relationships,
-        links: Some(ResourceLinks {
-            self_link: Some(self_link),
-        }),
-        ..Certificate::default()
-    };
+    let mut resource = Certificate::new(stored.id.clone());
+    resource.attributes = attributes;
+    resource.relationships = relationships;
+    resource.links = Some(ResourceLinks::new(self_link));
     let mut value = serde_json::to_value(resource).unwrap_or(Value::Null);
     // Apple sends every attribute key it was asked for, `null` where there is no value (`platform`
     // of a DEVELOPMENT or PASS_TYPE_ID certificate, say); the models leave absent values out.
@@ -112,33 +109,29 @@ pub(crate) fn pass_type_id(
     let wants = |field: PassTypeIdField| fields.is_none_or(|f| f.contains(&field));
     let self_link = format!("{base_url}/v1/passTypeIds/{id}");
     let suffix = id.to_ascii_lowercase();
-    let attributes = PassTypeIdAttributes {
-        name: wants(PassTypeIdField::Name).then(|| format!("Sandbox pass {id}")),
-        identifier: wants(PassTypeIdField::Identifier).then(|| format!("pass.dev.ascert.sandbox.{suffix}")),
-    };
-    let relationships = wants(PassTypeIdField::Certificates).then(|| PassTypeIdRelationships {
-        certificates: Some(PassTypeIdCertificatesRelationship {
-            links: Some(RelationshipLinks {
-                self_link: Some(format!("{self_link}/relationships/certificates")),
-                related: Some(format!("{self_link}/certificates")),
-            }),
-            meta: None,
-            data: certificates.map(|list| {
-                list.iter()
-                    .map(|c| ResourceIdentifier::new(c.id.clone()))
-                    .collect()
-            }),
-        }),
+    let mut attributes = PassTypeIdAttributes::default();
+    attributes.name = wants(PassTypeIdField::Name).then(|| format!("Sandbox pass {id}"));
+    attributes.identifier =
+        wants(PassTypeIdField::Identifier).then(|| format!("pass.dev.ascert.sandbox.{suffix}"));
+    let relationships = wants(PassTypeIdField::Certificates).then(|| {
+        let mut linked = PassTypeIdCertificatesRelationship::default();
+        linked.links = Some(RelationshipLinks::new(
+            format!("{self_link}/relationships/certificates"),
+            format!("{self_link}/certificates"),
+        ));
+        linked.data = certificates.map(|list| {
+            list.iter()
+                .map(|c| ResourceIdentifier::new(c.id.clone()))
+                .collect()
+        });
+        let mut relationships = PassTypeIdRelationships::default();
+        relationships.certificates = Some(linked);
+        relationships
     });
-    let resource = PassTypeId {
-        id: id.to_owned(),
-        attributes: (attributes != PassTypeIdAttributes::default()).then_some(attributes),
-        relationships,
-        links: Some(ResourceLinks {
-            self_link: Some(self_link),
-        }),
-        ..PassTypeId::default()
-    };
+    let mut resource = PassTypeId::new(id);
+    resource.attributes = (attributes != PassTypeIdAttributes::default()).then_some(attributes);
+    resource.relationships = relationships;
+    resource.links = Some(ResourceLinks::new(self_link));
     serde_json::to_value(resource).unwrap_or(Value::Null)
 }
 

@@ -94,9 +94,9 @@ pub(crate) fn load(path: &Path) -> Result<Option<(SandboxCa, Store)>, SandboxErr
             });
         }
     };
-    let invalid = |source| SandboxError::InvalidState {
+    let invalid = |source: serde_json::Error| SandboxError::InvalidState {
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     };
     let saved: SavedState = serde_json::from_slice(&bytes).map_err(invalid)?;
     let decode = |text: &str| {

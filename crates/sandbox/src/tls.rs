@@ -11,7 +11,10 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs
 use crate::SandboxError;
 
 fn crypto(action: &'static str) -> impl FnOnce(rcgen::Error) -> SandboxError {
-    move |source| SandboxError::Crypto { action, source }
+    move |source| SandboxError::Crypto {
+        action,
+        source: Box::new(source),
+    }
 }
 
 /// Builds the acceptor; returns it with the TLS CA certificate (PEM) clients must trust.
@@ -45,13 +48,13 @@ pub(crate) fn acceptor() -> Result<(TlsAcceptor, String), SandboxError> {
     let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(SandboxError::Tls)?
+        .map_err(|e| SandboxError::Tls(Box::new(e)))?
         .with_no_client_auth()
         .with_single_cert(
             vec![CertificateDer::from(cert.der().to_vec())],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
         )
-        .map_err(SandboxError::Tls)?;
+        .map_err(|e| SandboxError::Tls(Box::new(e)))?;
     Ok((TlsAcceptor::from(Arc::new(config)), ca_cert.pem()))
 }
 

@@ -214,7 +214,7 @@ pub enum TeamError {
         operation: String,
         /// What `object_store` reported (URLs of requests and status codes; never credentials).
         #[source]
-        source: object_store::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
@@ -251,7 +251,7 @@ pub(crate) fn storage(store: &str, operation: impl fmt::Display, error: object_s
         other => TeamError::Storage {
             store: store.to_owned(),
             operation,
-            source: other,
+            source: Box::new(other),
         },
     }
 }

@@ -191,7 +191,7 @@ impl ClientBuilder {
     /// [`Error::Setup`] when the PEM holds no certificate.
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
         self.roots
-            .push(reqwest::Certificate::from_pem(pem).map_err(Error::Setup)?);
+            .push(reqwest::Certificate::from_pem(pem).map_err(setup)?);
         Ok(self)
     }
 
@@ -215,7 +215,7 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .tls_certs_merge(self.roots)
             .build()
-            .map_err(Error::Setup)?;
+            .map_err(setup)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -231,6 +231,22 @@ impl ClientBuilder {
             }),
             deadline: None,
         })
+    }
+}
+
+/// An [`Error::Setup`] from the HTTP client's error.
+fn setup(error: reqwest::Error) -> Error {
+    Error::Setup(Box::new(error))
+}
+
+/// An [`Error::Connection`] from the HTTP client's error, without the URL it carries (the error
+/// has the URL already).
+fn connection(method: &Method, url: &Url, error: reqwest::Error) -> Error {
+    Error::Connection {
+        method: method.clone(),
+        url: url.to_string(),
+        failure: crate::ConnectionFailure::of(&error),
+        source: Box::new(error.without_url()),
     }
 }
 
@@ -275,6 +291,8 @@ fn is_loopback(url: &Url) -> bool {
 
 /// A response as read off the wire, before decoding.
 struct Raw {
+    /// The HTTP status, a success (2xx).
+    status: u16,
     body: Vec<u8>,
     content_type: Option<String>,
 }
@@ -336,13 +354,14 @@ impl Client {
     /// The URL of `path_and_query` (such as `v1/certificates?limit=200`) below the base URL.
     ///
     /// # Errors
-    /// [`Error::InvalidLink`] when the result is not a URL.
+    /// [`Error::InvalidPath`] when the result is not a URL.
     pub fn url(&self, path_and_query: &str) -> Result<Url, Error> {
         self.inner
             .base
             .join(path_and_query.trim_start_matches('/'))
-            .map_err(|_| Error::InvalidLink {
-                link: path_and_query.to_owned(),
+            .map_err(|_| Error::InvalidPath {
+                path: path_and_query.to_owned(),
+                base: self.inner.base.to_string(),
             })
     }
 
@@ -409,7 +428,7 @@ impl Client {
         url: Url,
         body: &B,
     ) -> Result<T, Error> {
-        let body = serde_json::to_vec(body).map_err(Error::Encode)?;
+        let body = serde_json::to_vec(body).map_err(|e| Error::Encode(Box::new(e)))?;
         let raw = self.execute(&Method::POST, &url, Some(body)).await?;
         decode(&Method::POST, &url, &raw)
     }
@@ -423,7 +442,7 @@ impl Client {
         url: Url,
         body: &B,
     ) -> Result<T, Error> {
-        let body = serde_json::to_vec(body).map_err(Error::Encode)?;
+        let body = serde_json::to_vec(body).map_err(|e| Error::Encode(Box::new(e)))?;
         let raw = self.execute(&Method::PATCH, &url, Some(body)).await?;
         decode(&Method::PATCH, &url, &raw)
     }
@@ -633,11 +652,10 @@ impl Client {
                 .body(body.to_vec());
         }
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
-        request.send().await.map_err(|source| Error::Connection {
-            method: method.clone(),
-            url: url.to_string(),
-            source: source.without_url(),
-        })
+        request
+            .send()
+            .await
+            .map_err(|error| connection(method, url, error))
     }
 
     /// Reads the body (bounded in size, and in time between bytes), records the rate limit, and
@@ -661,11 +679,10 @@ impl Client {
         loop {
             let received = body.len();
             let next = async {
-                response.chunk().await.map_err(|source| Error::Connection {
-                    method: method.clone(),
-                    url: url.to_string(),
-                    source: source.without_url(),
-                })
+                response
+                    .chunk()
+                    .await
+                    .map_err(|error| connection(method, url, error))
             };
             let chunk = self
                 .bounded(self.inner.stall_timeout, at, next, |waited| Error::Stalled {
@@ -687,7 +704,11 @@ impl Client {
         }
         let content_type = header(&headers, CONTENT_TYPE.as_str()).map(str::to_owned);
         if status.is_success() {
-            return Ok(Raw { body, content_type });
+            return Ok(Raw {
+                status: status.as_u16(),
+                body,
+                content_type,
+            });
         }
         let retry_after =
             header(&headers, RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(v, SystemTime::now()));
@@ -722,7 +743,7 @@ fn decode<T: DeserializeOwned>(method: &Method, url: &Url, raw: &Raw) -> Result<
         return Err(Error::UnexpectedResponse {
             method: method.clone(),
             url: url.to_string(),
-            status: 200,
+            status: raw.status,
             content_type: raw.content_type.clone(),
             body: excerpt(&raw.body),
         });
@@ -739,7 +760,7 @@ fn decode<T: DeserializeOwned>(method: &Method, url: &Url, raw: &Raw) -> Result<
         method: method.clone(),
         url: url.to_string(),
         path: err.path().to_string(),
-        source: err.into_inner(),
+        source: Box::new(err.into_inner()),
     })
 }
 
@@ -751,6 +772,7 @@ mod tests {
     fn bodies_decode_straight_and_a_misfit_names_its_json_path() {
         let url = Url::parse("http://127.0.0.1:9/v1/things").unwrap();
         let raw = |body: &str| Raw {
+            status: 200,
             body: body.as_bytes().to_vec(),
             content_type: Some("application/json".to_owned()),
         };
@@ -762,6 +784,61 @@ mod tests {
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "[1]"),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_reported_with_its_real_status() {
+        let url = Url::parse("http://127.0.0.1:9/v1/things").unwrap();
+        let raw = Raw {
+            status: 201,
+            body: b"<html>created</html>".to_vec(),
+            content_type: Some("text/html".to_owned()),
+        };
+        let err = decode::<Vec<u32>>(&Method::POST, &url, &raw).unwrap_err();
+        assert!(
+            matches!(&err, Error::UnexpectedResponse { status: 201, body, .. } if body == "<html>created</html>"),
+            "{err:?}"
+        );
+        assert_eq!(err.status(), Some(201));
+        assert!(
+            err.to_string().contains("unexpected 201 response (text/html)"),
+            "{err}"
+        );
+    }
+
+    /// A token source that is never asked: these tests send nothing.
+    #[derive(Debug)]
+    struct NoTokens;
+
+    impl TokenSource for NoTokens {
+        fn token(&self) -> Result<Token, ascert_auth::AuthError> {
+            unreachable!("no request is sent")
+        }
+
+        fn renew(&self) -> Result<Token, ascert_auth::AuthError> {
+            unreachable!("no request is sent")
+        }
+    }
+
+    #[test]
+    fn a_path_that_makes_no_url_has_its_own_error() {
+        let client = Client::builder(NoTokens)
+            .base_url("https://api.example.com/asc")
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.url("/v1/certificates?limit=2").unwrap().as_str(),
+            "https://api.example.com/asc/v1/certificates?limit=2"
+        );
+        let err = client.url("http://[::1").unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidPath { path, .. } if path == "http://[::1"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "\"http://[::1\" does not make a valid URL below the base URL https://api.example.com/asc/"
         );
     }
 

@@ -8,6 +8,56 @@ use reqwest::Method;
 use crate::RateLimit;
 use crate::deadline::human;
 
+/// A lower-level library's error (the HTTP client's, the TLS library's), kept as the source of an
+/// [`Error`] without naming its type, so that a new major version of that library is not a
+/// breaking change of this crate.
+pub type BoxedSource = Box<dyn std::error::Error + Send + Sync>;
+
+/// How a request failed to get a complete response, for [`Error::Connection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectionFailure {
+    /// No connection could be made (refused, unreachable, a name that does not resolve, a TLS
+    /// handshake that failed): the request was not sent.
+    Connect,
+    /// Making the connection took too long: the request was not sent.
+    ConnectTimeout,
+    /// The connection was made, then the request or its response took too long.
+    Timeout,
+    /// The response began and was cut off.
+    CutOff,
+    /// Any other failure of the connection.
+    Other,
+}
+
+impl ConnectionFailure {
+    /// Classifies the HTTP client's error.
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        match (error.is_connect(), error.is_timeout()) {
+            (true, true) => Self::ConnectTimeout,
+            (true, false) => Self::Connect,
+            (false, true) => Self::Timeout,
+            _ if error.is_body() || error.is_decode() => Self::CutOff,
+            _ => Self::Other,
+        }
+    }
+
+    /// Whether no connection was made, so the request cannot have reached the server.
+    pub fn is_connect(self) -> bool {
+        matches!(self, Self::Connect | Self::ConnectTimeout)
+    }
+
+    /// A few words for a message: "timed out", "could not connect", "the response was cut off".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout | Self::ConnectTimeout => "timed out",
+            Self::Connect => "could not connect",
+            Self::CutOff => "the response was cut off",
+            Self::Other => "the connection failed",
+        }
+    }
+}
+
 /// How much of a body that is not JSON an error keeps.
 pub(crate) const BODY_EXCERPT: usize = 512;
 
@@ -25,20 +75,22 @@ pub enum Error {
     },
     /// The HTTP client could not be built (TLS set-up, a bad certificate).
     #[error("cannot set up the HTTP client: {0}")]
-    Setup(#[source] reqwest::Error),
+    Setup(#[source] BoxedSource),
     /// No token could be had from the API key.
     #[error("cannot authenticate with App Store Connect")]
     Auth(#[from] ascert_auth::AuthError),
     /// The request did not get a complete response: no connection, a timeout, a reset.
-    #[error("{method} {url} failed: {}", connection_reason(.source))]
+    #[error("{method} {url} failed: {}", connection_reason(*.failure, .source.as_ref()))]
     Connection {
         /// The request's method.
         method: Method,
         /// The request's URL.
         url: String,
+        /// How it failed.
+        failure: ConnectionFailure,
         /// What the HTTP client saw.
         #[source]
-        source: reqwest::Error,
+        source: BoxedSource,
     },
     /// App Store Connect answered with an error document.
     #[error("App Store Connect answered {status} to {method} {url}: {errors}")]
@@ -127,13 +179,13 @@ pub enum Error {
         url: String,
         /// The JSON path where decoding failed, such as `data[3].attributes.expirationDate`.
         path: String,
-        /// What serde found.
+        /// What the JSON parser found.
         #[source]
-        source: serde_json::Error,
+        source: BoxedSource,
     },
     /// A request body that could not be written as JSON.
     #[error("cannot encode the request body: {0}")]
-    Encode(#[source] serde_json::Error),
+    Encode(#[source] BoxedSource),
     /// A `links.next` that points to another host; following it would send the token there.
     #[error("refusing to follow a next-page link to another host ({link}); expected {expected}")]
     ForeignLink {
@@ -164,6 +216,15 @@ pub enum Error {
         /// The link as Apple sent it.
         link: String,
     },
+    /// A path given to [`Client::url`](crate::Client::url) that does not make a URL below the
+    /// base URL.
+    #[error("{path:?} does not make a valid URL below the base URL {base}")]
+    InvalidPath {
+        /// The path (and query) as given.
+        path: String,
+        /// The client's base URL.
+        base: String,
+    },
 }
 
 /// The host of a URL kept as text, for a message.
@@ -187,16 +248,8 @@ fn deadline_story(attempts: u32, last: Option<&Error>) -> String {
     }
 }
 
-fn connection_reason(source: &reqwest::Error) -> String {
-    let kind = if source.is_timeout() {
-        "timed out"
-    } else if source.is_connect() {
-        "could not connect"
-    } else if source.is_body() || source.is_decode() {
-        "the response was cut off"
-    } else {
-        "the connection failed"
-    };
+fn connection_reason(failure: ConnectionFailure, source: &(dyn std::error::Error + 'static)) -> String {
+    let kind = failure.as_str();
     // The innermost cause says most (e.g. "connection refused"), and holds no secret.
     let mut cause: &dyn std::error::Error = source;
     while let Some(next) = cause.source() {
@@ -254,7 +307,7 @@ impl Error {
     /// `POST` that fails this way must be reconciled before it is sent again.
     pub fn is_ambiguous(&self) -> bool {
         match self {
-            Self::Connection { source, .. } => !source.is_connect(),
+            Self::Connection { failure, .. } => !failure.is_connect(),
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => *status >= 500,
             Self::NoAnswer { .. } | Self::Stalled { .. } => true,
             Self::DeadlineExceeded { attempts, .. } => *attempts > 0,
@@ -284,7 +337,7 @@ impl Error {
             return false;
         };
         // rustls's errors reach us only as the HTTP client's sources: read their messages.
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
         while let Some(c) = cause {
             if c.to_string().contains("invalid peer certificate") {
                 return true;
@@ -305,7 +358,7 @@ impl Error {
         match self {
             Self::NoAnswer { waited, .. } => format!("no answer in {}", human(*waited)),
             Self::Stalled { waited, .. } => format!("the response stalled for {}", human(*waited)),
-            Self::Connection { source, .. } => connection_reason(source),
+            Self::Connection { failure, source, .. } => connection_reason(*failure, source.as_ref()),
             Self::Api { status, errors, .. } => match errors.errors.first() {
                 Some(first) => format!("answered {status} {}", first.code),
                 None => format!("answered {status}"),

@@ -22,6 +22,19 @@
 //! - a `tracing` span per request (method, path, attempt, status, elapsed time, rate limit left).
 //!   The `Authorization` header and the token never appear in any event, at any level.
 //!
+//! This crate names no App Store Connect resource: a list is anything that implements
+//! [`ascert_models::Paged`], and paths are given by the resource crates (such as
+//! ascert-certificates).
+//!
+//! # Public dependencies
+//!
+//! Third-party types in this crate's API are re-exported, so that a caller names the versions it
+//! was built with: [`Url`] (and the whole [`url`] crate) and [`Method`] (the `http` crate's, as
+//! reqwest exposes it). Responses decode through serde's `DeserializeOwned` and bodies encode
+//! through `Serialize`; lists are `futures` streams. Errors of the HTTP client, the TLS library and
+//! the JSON parser are kept as boxed sources ([`BoxedSource`]) of [`Error`], never as the types of
+//! its fields.
+//!
 //! ```no_run
 //! use ascert_auth::{ApiKey, TokenProvider};
 //! use ascert_models::CertificatesResponse;
@@ -49,8 +62,8 @@ pub use client::{
     STALL_TIMEOUT,
 };
 pub use deadline::Deadline;
-pub use error::Error;
-pub use paginate::Paged;
+pub use error::{BoxedSource, ConnectionFailure, Error};
 pub use rate_limit::RateLimit;
 pub use reqwest::Method;
 pub use retry::{RetryNotice, RetryPolicy};
+pub use url::{self, Url};

@@ -6,36 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use ascert_models::{Certificate, CertificatesResponse};
+use ascert_models::Paged;
 use futures::stream::{self, Stream, StreamExt as _, TryStreamExt as _};
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::{Client, Error};
-
-/// A list document that may continue on another page.
-pub trait Paged: DeserializeOwned + Send + 'static {
-    /// The resource the list holds.
-    type Item: Send + 'static;
-
-    /// The absolute URL of the next page, absent on the last.
-    fn next_link(&self) -> Option<&str>;
-
-    /// The page's resources, in order.
-    fn into_items(self) -> Vec<Self::Item>;
-}
-
-impl Paged for CertificatesResponse {
-    type Item = Certificate;
-
-    fn next_link(&self) -> Option<&str> {
-        self.links.next.as_deref()
-    }
-
-    fn into_items(self) -> Vec<Certificate> {
-        self.data
-    }
-}
 
 struct Cursor {
     client: Client,

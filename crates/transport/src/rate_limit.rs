@@ -7,6 +7,7 @@ use std::fmt;
 /// Apple writes `X-Rate-Limit: user-hour-lim:3500;user-hour-rem:500;`. Apple has been seen answering
 /// 429 while the header still shows quota, so treat `remaining` as a hint, not a promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Requests allowed per rolling hour.
     pub limit: u32,
@@ -18,13 +19,18 @@ impl RateLimit {
     /// The name of the header.
     pub const HEADER: &'static str = "x-rate-limit";
 
+    /// Figures of `limit` requests an hour with `remaining` left.
+    pub fn new(limit: u32, remaining: u32) -> Self {
+        Self { limit, remaining }
+    }
+
     /// Parses the header's value; `None` when either figure is missing or not a number.
     ///
     /// ```
     /// use ascert_transport::RateLimit;
     /// assert_eq!(
     ///     RateLimit::parse("user-hour-lim:3500;user-hour-rem:500;"),
-    ///     Some(RateLimit { limit: 3500, remaining: 500 })
+    ///     Some(RateLimit::new(3500, 500))
     /// );
     /// assert_eq!(RateLimit::parse("garbage"), None);
     /// ```

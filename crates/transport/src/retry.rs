@@ -100,7 +100,7 @@ impl fmt::Display for RetryNotice<'_> {
                 "{host} stopped sending in the middle of a response for {}",
                 human(*waited)
             )?,
-            Error::Connection { source, .. } if source.is_connect() => {
+            Error::Connection { failure, .. } if failure.is_connect() => {
                 write!(f, "could not connect to {host} ({})", self.error.reason())?;
             }
             Error::Connection { .. } => {

@@ -479,21 +479,9 @@ async fn rate_limit_figures_are_exposed_after_each_call() {
     let client = client(&server, Tokens::new(&["t1"]));
     assert_eq!(client.rate_limit(), None);
     list_all(&client, "v1/certificates").await.unwrap();
-    assert_eq!(
-        client.rate_limit(),
-        Some(RateLimit {
-            limit: 3500,
-            remaining: 500
-        })
-    );
+    assert_eq!(client.rate_limit(), Some(RateLimit::new(3500, 500)));
     list_all(&client, "v1/certificates").await.unwrap();
-    assert_eq!(
-        client.rate_limit(),
-        Some(RateLimit {
-            limit: 3500,
-            remaining: 499
-        })
-    );
+    assert_eq!(client.rate_limit(), Some(RateLimit::new(3500, 499)));
 }
 
 #[tokio::test]

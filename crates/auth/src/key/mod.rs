@@ -22,7 +22,7 @@ pub(crate) mod material;
 /// ids only. Keys are loaded from every format users hold: [`ApiKey::from_p8_file`],
 /// [`ApiKey::from_pem`], [`ApiKey::from_base64_pem`], fastlane's and rcodesign's JSON, the
 /// environment ([`ApiKey::from_env`]), the `AuthKey_<KEYID>.p8` folders ([`ApiKey::from_key_folders`])
-/// and the OS credential store (`KeyStore`, with the `credential-store` feature).
+/// and the OS credential store (`CredentialStore`, with the `credential-store` feature).
 ///
 /// ```no_run
 /// use ascert_auth::ApiKey;

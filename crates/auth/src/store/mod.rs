@@ -1,4 +1,7 @@
-//! [`KeyStore`]: API keys saved in the OS credential store under a profile name, through keyring-core.
+//! [`CredentialStore`]: API keys saved in the OS credential store under a profile name, through keyring-core.
+//!
+//! Not to be confused with `ascert_keystore::Keystore`, the folder of signing-certificate keys:
+//! this store holds App Store Connect API keys only.
 //!
 //! The store is passed explicitly rather than set as keyring-core's process-wide default, so that a
 //! library using this crate never changes where the rest of the process keeps its secrets, and tests
@@ -10,7 +13,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use keyring_core::{CredentialStore, Entry};
+use keyring_core::{CredentialStore as KeyringStore, Entry};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -21,22 +24,27 @@ use crate::key::{check_ids, material};
 
 mod platform;
 
+/// keyring-core, whose store type [`CredentialStore::new`] takes: re-exported so that a caller
+/// names the same version this crate was built with.
+pub use keyring_core;
+
 /// The keyring-core service name ascert saves keys under; the profile is the user name.
 pub const DEFAULT_SERVICE: &str = "ascert";
 
-/// A credential store holding API keys by profile name: the OS store ([`KeyStore::platform`]), an
-/// in-memory one for tests ([`KeyStore::in_memory`]), or any keyring-core store ([`KeyStore::new`]).
+/// A credential store holding API keys by profile name: the OS store
+/// ([`CredentialStore::platform`]), an in-memory one for tests ([`CredentialStore::in_memory`]), or
+/// any keyring-core store ([`CredentialStore::new`]).
 ///
 /// Each key is one secret: a small JSON document with the key id, issuer id and the PKCS#8 key in
 /// base64, like rcodesign's format, plus the enterprise flag and token lifetime.
 ///
 /// ```
-/// use ascert_auth::{ApiKey, AuthError, KeyStore};
+/// use ascert_auth::{ApiKey, AuthError, CredentialStore};
 /// # use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 /// # let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &aws_lc_rs::rand::SystemRandom::new()).unwrap();
 ///
 /// let key = ApiKey::from_der("2X9R4HXF34", Some("57246542-96fe-1a63-e053-0824d011072a"), der.as_ref())?;
-/// let store = KeyStore::in_memory(); // KeyStore::platform()? for the OS store
+/// let store = CredentialStore::in_memory(); // CredentialStore::platform()? for the OS store
 /// store.save("work", &key)?;
 /// assert_eq!(store.load("work")?.public_key(), key.public_key());
 /// store.delete("work")?;
@@ -44,8 +52,8 @@ pub const DEFAULT_SERVICE: &str = "ascert";
 /// # Ok::<(), AuthError>(())
 /// ```
 #[derive(Clone)]
-pub struct KeyStore {
-    store: Arc<CredentialStore>,
+pub struct CredentialStore {
+    store: Arc<KeyringStore>,
     service: String,
 }
 
@@ -71,23 +79,23 @@ struct StoredKeyIn {
     duration: Option<u64>,
 }
 
-impl KeyStore {
-    /// A key store over any keyring-core store.
-    pub fn new(store: Arc<CredentialStore>) -> KeyStore {
-        KeyStore {
+impl CredentialStore {
+    /// A credential store over any keyring-core store.
+    pub fn new(store: Arc<KeyringStore>) -> CredentialStore {
+        CredentialStore {
             store,
             service: DEFAULT_SERVICE.to_owned(),
         }
     }
 
     /// A fresh in-memory store (keyring-core's mock store): nothing persists, nothing touches the OS.
-    pub fn in_memory() -> KeyStore {
+    pub fn in_memory() -> CredentialStore {
         // The mock store's constructor cannot fail; the error type is only there for other stores.
-        let store: Arc<CredentialStore> = match keyring_core::mock::Store::new() {
+        let store: Arc<KeyringStore> = match keyring_core::mock::Store::new() {
             Ok(store) => store,
             Err(_) => unreachable!("keyring-core's mock store is always available"),
         };
-        KeyStore::new(store)
+        CredentialStore::new(store)
     }
 
     /// The OS credential store: the login keychain on macOS; on Linux the Secret Service (GNOME
@@ -96,13 +104,13 @@ impl KeyStore {
     ///
     /// # Errors
     /// [`AuthError::StoreUnavailable`] when no store can be used on this machine.
-    pub fn platform() -> Result<KeyStore, AuthError> {
-        platform::default_store().map(KeyStore::new)
+    pub fn platform() -> Result<CredentialStore, AuthError> {
+        platform::default_store().map(CredentialStore::new)
     }
 
     /// Uses `service` instead of [`DEFAULT_SERVICE`] as the keyring service name.
     #[must_use]
-    pub fn with_service(mut self, service: &str) -> KeyStore {
+    pub fn with_service(mut self, service: &str) -> CredentialStore {
         service.clone_into(&mut self.service);
         self
     }
@@ -169,7 +177,7 @@ impl KeyStore {
     /// Deletes the key saved under `profile`.
     ///
     /// # Errors
-    /// [`AuthError::ProfileNotFound`] when nothing is saved there, otherwise as [`KeyStore::save`].
+    /// [`AuthError::ProfileNotFound`] when nothing is saved there, otherwise as [`CredentialStore::save`].
     pub fn delete(&self, profile: &str) -> Result<(), AuthError> {
         let entry = self.entry(profile, "delete")?;
         entry
@@ -193,34 +201,34 @@ impl KeyStore {
 }
 
 impl ApiKey {
-    /// Loads the key saved under `profile` in `store`; see [`KeyStore::load`].
+    /// Loads the key saved under `profile` in `store`; see [`CredentialStore::load`].
     ///
     /// # Errors
-    /// As [`KeyStore::load`].
-    pub fn from_store(store: &KeyStore, profile: &str) -> Result<ApiKey, AuthError> {
+    /// As [`CredentialStore::load`].
+    pub fn from_store(store: &CredentialStore, profile: &str) -> Result<ApiKey, AuthError> {
         store.load(profile)
     }
 
-    /// Saves this key under `profile` in `store`; see [`KeyStore::save`].
+    /// Saves this key under `profile` in `store`; see [`CredentialStore::save`].
     ///
     /// # Errors
-    /// As [`KeyStore::save`].
-    pub fn save_to_store(&self, store: &KeyStore, profile: &str) -> Result<(), AuthError> {
+    /// As [`CredentialStore::save`].
+    pub fn save_to_store(&self, store: &CredentialStore, profile: &str) -> Result<(), AuthError> {
         store.save(profile, self)
     }
 
-    /// Deletes the key saved under `profile` in `store`; see [`KeyStore::delete`].
+    /// Deletes the key saved under `profile` in `store`; see [`CredentialStore::delete`].
     ///
     /// # Errors
-    /// As [`KeyStore::delete`].
-    pub fn delete_from_store(store: &KeyStore, profile: &str) -> Result<(), AuthError> {
+    /// As [`CredentialStore::delete`].
+    pub fn delete_from_store(store: &CredentialStore, profile: &str) -> Result<(), AuthError> {
         store.delete(profile)
     }
 }
 
-impl fmt::Debug for KeyStore {
+impl fmt::Debug for CredentialStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyStore")
+        f.debug_struct("CredentialStore")
             .field("vendor", &self.store.vendor())
             .field("service", &self.service)
             .finish_non_exhaustive()

@@ -1,17 +1,17 @@
-//! Tests of the key store against keyring-core's mock store.
+//! Tests of the credential store against keyring-core's mock store.
 
 use keyring_core::{Entry, Error as KeyringError, mock};
 
 use super::*;
 use crate::test_keys::{self, ISSUER, KEY_ID};
 
-fn mock_store() -> (Arc<CredentialStore>, KeyStore) {
-    let store: Arc<CredentialStore> = mock::Store::new().unwrap();
-    (store.clone(), KeyStore::new(store))
+fn mock_store() -> (Arc<KeyringStore>, CredentialStore) {
+    let store: Arc<KeyringStore> = mock::Store::new().unwrap();
+    (store.clone(), CredentialStore::new(store))
 }
 
 /// Makes the next call on the mock credential for `profile` fail with `error`.
-fn fail_next(store: &Arc<CredentialStore>, profile: &str, error: KeyringError) {
+fn fail_next(store: &Arc<KeyringStore>, profile: &str, error: KeyringError) {
     let entry = Entry::new_in_store(store, DEFAULT_SERVICE, profile).unwrap();
     let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
     cred.set_error(error);
@@ -20,7 +20,7 @@ fn fail_next(store: &Arc<CredentialStore>, profile: &str, error: KeyringError) {
 #[test]
 fn save_load_delete_round_trip() {
     let key = test_keys::p256();
-    let store = KeyStore::in_memory();
+    let store = CredentialStore::in_memory();
     let api = ApiKey::from_pem(KEY_ID, Some(ISSUER), &key.pem)
         .unwrap()
         .with_enterprise(true)
@@ -47,7 +47,7 @@ fn save_load_delete_round_trip() {
 #[test]
 fn profiles_are_separate_and_saving_replaces() {
     let (a, b) = (test_keys::p256(), test_keys::p256());
-    let store = KeyStore::in_memory();
+    let store = CredentialStore::in_memory();
     store
         .save("a", &ApiKey::from_pem(KEY_ID, None, &a.pem).unwrap())
         .unwrap();
@@ -65,7 +65,7 @@ fn profiles_are_separate_and_saving_replaces() {
 
 #[test]
 fn deleting_a_missing_profile_says_so() {
-    let err = KeyStore::in_memory().delete("nothing").unwrap_err();
+    let err = CredentialStore::in_memory().delete("nothing").unwrap_err();
     assert!(matches!(err, AuthError::ProfileNotFound { .. }), "{err:?}");
 }
 
@@ -128,7 +128,7 @@ fn damaged_entries_are_reported_without_their_content() {
 
 #[test]
 fn profile_names_are_checked() {
-    let store = KeyStore::in_memory();
+    let store = CredentialStore::in_memory();
     for bad in ["", "has space", "a/b", &"x".repeat(65)] {
         assert!(
             matches!(store.load(bad), Err(AuthError::InvalidProfile { .. })),
@@ -141,7 +141,7 @@ fn profile_names_are_checked() {
 fn platform_store_is_either_usable_or_says_why() {
     // Nothing is written: this only shows that choosing the store never panics, on a desktop with a
     // keyring daemon as on a CI machine without one.
-    match KeyStore::platform() {
+    match CredentialStore::platform() {
         Ok(store) => assert!(!store.vendor().is_empty()),
         Err(err) => assert!(matches!(err, AuthError::StoreUnavailable { .. }), "{err:?}"),
     }

@@ -127,8 +127,11 @@ impl TokenProvider {
             aud: inner.audience,
             scope: (!inner.scope.is_empty()).then_some(inner.scope.as_slice()),
         };
-        let jwt = jsonwebtoken::encode(&inner.header, &claims, &inner.encoding_key)
-            .map_err(|source| AuthError::Signing { source })?;
+        let jwt = jsonwebtoken::encode(&inner.header, &claims, &inner.encoding_key).map_err(|source| {
+            AuthError::Signing {
+                source: Box::new(source),
+            }
+        })?;
         inner.signatures.fetch_add(1, Ordering::Relaxed);
         Ok(Token::new(
             jwt,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use ascert_auth::{AuthError, KeyStore, TokenProvider, TokenSource as _};
+use ascert_auth::{AuthError, CredentialStore, TokenProvider, TokenSource as _};
 
 use crate::cli::AuthCommand;
 use crate::commands::Context;
@@ -38,7 +38,7 @@ fn login(ctx: &Context, profile: &str) -> Result<()> {
     if let Some(url) = &ctx.global.base_url {
         check_base_url(url)?;
     }
-    let store = KeyStore::platform().context("the OS credential store is not available")?;
+    let store = CredentialStore::platform().context("the OS credential store is not available")?;
     store
         .save(profile, &credentials.key)
         .context("cannot save the API key")?;
@@ -103,7 +103,7 @@ fn check_base_url(url: &str) -> Result<()> {
 /// wrote into the config file (a base URL alone). Nothing saved is not a failure: the profile is
 /// gone either way.
 fn logout(ctx: &Context, profile: &str) -> Result<()> {
-    let store = KeyStore::platform().context("the OS credential store is not available")?;
+    let store = CredentialStore::platform().context("the OS credential store is not available")?;
     let removed = match store.delete(profile) {
         Ok(()) => true,
         Err(AuthError::ProfileNotFound { .. }) => false,

@@ -128,7 +128,11 @@ async fn get(ctx: &Context, args: GetArgs) -> Result<()> {
 
 async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
     let api = ctx.api()?;
-    let certificate = api.set_activated(id, activated).await?;
+    let certificate = if activated {
+        api.activate(id).await?
+    } else {
+        api.deactivate(id).await?
+    };
     if ctx.out.json {
         return ctx.out.json(&certificate);
     }

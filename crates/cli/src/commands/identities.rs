@@ -136,56 +136,57 @@ fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
     };
     let rows = pair(store, &infos)?
         .into_iter()
-        .map(|pairing| match pairing {
-            Pairing::Paired { key, certificate } => {
-                let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
-                Row {
-                    status: "paired",
-                    detail: None,
-                    certificate_id,
-                    certificate_type,
-                    name,
+        .map(|pairing| {
+            let status = pairing.status().as_str();
+            let detail = pairing.key_only_state().map(KeyOnlyState::as_str);
+            match pairing {
+                Pairing::Paired { key, certificate } => {
+                    let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
+                    Row {
+                        status,
+                        detail,
+                        certificate_id,
+                        certificate_type,
+                        name,
+                        key_id: Some(key.key_id.to_string()),
+                        key_label: Some(key.label),
+                        days_left,
+                    }
+                }
+                Pairing::KeyOnly { key, .. } => Row {
+                    status,
+                    detail,
+                    certificate_id: key.certificate_id.clone(),
+                    certificate_type: key.certificate_type.as_ref().map(ToString::to_string),
+                    name: None,
                     key_id: Some(key.key_id.to_string()),
                     key_label: Some(key.label),
-                    days_left,
+                    days_left: None,
+                },
+                Pairing::CertificateOnly { certificate } => {
+                    let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
+                    Row {
+                        status,
+                        detail,
+                        certificate_id,
+                        certificate_type,
+                        name,
+                        key_id: None,
+                        key_label: None,
+                        days_left,
+                    }
                 }
-            }
-            Pairing::KeyOnly { key, state } => Row {
-                status: "key-only",
-                detail: Some(match state {
-                    KeyOnlyState::Pending => "pending",
-                    _ => "orphaned",
-                }),
-                certificate_id: key.certificate_id.clone(),
-                certificate_type: key.certificate_type.as_ref().map(ToString::to_string),
-                name: None,
-                key_id: Some(key.key_id.to_string()),
-                key_label: Some(key.label),
-                days_left: None,
-            },
-            Pairing::CertificateOnly { certificate } => {
-                let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
-                Row {
-                    status: "certificate-only",
-                    detail: None,
-                    certificate_id,
-                    certificate_type,
-                    name,
+                _ => Row {
+                    status,
+                    detail,
+                    certificate_id: None,
+                    certificate_type: None,
+                    name: None,
                     key_id: None,
                     key_label: None,
-                    days_left,
-                }
+                    days_left: None,
+                },
             }
-            other => Row {
-                status: other.status(),
-                detail: None,
-                certificate_id: None,
-                certificate_type: None,
-                name: None,
-                key_id: None,
-                key_label: None,
-                days_left: None,
-            },
         })
         .collect();
     Ok(rows)

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use ascert_models::{CertificateResponse, CertificateType, CertificatesResponse};
+use ascert_models::{CertificateResponse, CertificateType, CertificatesResponse, Paged as _};
 use ascert_sandbox::Sandbox;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ async fn lists_follow_absolute_next_links_to_the_end() {
         assert!(reply.body["data"][0]["attributes"].as_object().unwrap()["csrContent"].is_null());
         ids.extend(page.data.iter().map(|c| c.id.clone()));
         pages += 1;
-        match page.next_page() {
+        match page.next_link() {
             Some(next) => {
                 assert!(
                     next.starts_with(&format!("{}/v1/certificates?", sandbox.base_url())),
