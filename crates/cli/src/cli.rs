@@ -910,6 +910,8 @@ mod tests {
     #[test]
     fn the_grammar_is_consistent() {
         Cli::command().debug_assert();
+        // The tree people see: every command LOCAL_COMMANDS names exists (or this panics).
+        command().debug_assert();
     }
 
     #[test]
