@@ -103,7 +103,7 @@ async fn paired_certificate(
 }
 
 /// One line of `identities list`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Row {
     status: &'static str,
@@ -125,68 +125,39 @@ fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
         .filter_map(|c| CertificateInfo::from_model(c).ok())
         .collect();
     let now = OffsetDateTime::now_utc();
-    let describe = |info: &CertificateInfo| {
+    // The certificate's columns of a row.
+    let describe = |row: &mut Row, info: &CertificateInfo| {
         let model = info.api_id().and_then(|id| by_id.get(id).copied());
-        (
-            info.api_id().map(str::to_owned),
-            model.and_then(|c| c.attributes.certificate_type.as_ref().map(ToString::to_string)),
-            info.common_name().map(str::to_owned),
-            model.and_then(|c| c.days_left(now)),
-        )
+        row.certificate_id = info.api_id().map(str::to_owned);
+        row.certificate_type =
+            model.and_then(|c| c.attributes.certificate_type.as_ref().map(ToString::to_string));
+        row.name = info.common_name().map(str::to_owned);
+        row.days_left = model.and_then(|c| c.days_left(now));
     };
     let rows = pair(store, &infos)?
         .into_iter()
         .map(|pairing| {
-            let status = pairing.status().as_str();
-            let detail = pairing.key_only_state().map(KeyOnlyState::as_str);
+            let mut row = Row {
+                status: pairing.status().as_str(),
+                detail: pairing.key_only_state().map(KeyOnlyState::as_str),
+                ..Row::default()
+            };
             match pairing {
                 Pairing::Paired { key, certificate } => {
-                    let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
-                    Row {
-                        status,
-                        detail,
-                        certificate_id,
-                        certificate_type,
-                        name,
-                        key_id: Some(key.key_id.to_string()),
-                        key_label: Some(key.label),
-                        days_left,
-                    }
+                    describe(&mut row, &certificate);
+                    row.key_id = Some(key.key_id.to_string());
+                    row.key_label = Some(key.label);
                 }
-                Pairing::KeyOnly { key, .. } => Row {
-                    status,
-                    detail,
-                    certificate_id: key.certificate_id.clone(),
-                    certificate_type: key.certificate_type.as_ref().map(ToString::to_string),
-                    name: None,
-                    key_id: Some(key.key_id.to_string()),
-                    key_label: Some(key.label),
-                    days_left: None,
-                },
-                Pairing::CertificateOnly { certificate } => {
-                    let (certificate_id, certificate_type, name, days_left) = describe(&certificate);
-                    Row {
-                        status,
-                        detail,
-                        certificate_id,
-                        certificate_type,
-                        name,
-                        key_id: None,
-                        key_label: None,
-                        days_left,
-                    }
+                Pairing::KeyOnly { key, .. } => {
+                    row.certificate_id.clone_from(&key.certificate_id);
+                    row.certificate_type = key.certificate_type.as_ref().map(ToString::to_string);
+                    row.key_id = Some(key.key_id.to_string());
+                    row.key_label = Some(key.label);
                 }
-                _ => Row {
-                    status,
-                    detail,
-                    certificate_id: None,
-                    certificate_type: None,
-                    name: None,
-                    key_id: None,
-                    key_label: None,
-                    days_left: None,
-                },
+                Pairing::CertificateOnly { certificate } => describe(&mut row, &certificate),
+                _ => {}
             }
+            row
         })
         .collect();
     Ok(rows)
