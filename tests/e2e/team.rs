@@ -374,11 +374,18 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         .await;
     made.ok();
     let id = made.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    // Sharing is a member's act: Jane pushes with her own key.
+    let jane_key = Path::new(env!("CARGO_MANIFEST_DIR")).join(JANE_KEY);
+    let jane_key = jane_key.to_str().unwrap();
     let pushed = team
-        .run(&laptop_vars, &["team", "push", "--store", &store, "--json"])
+        .run(
+            &laptop_vars,
+            &["team", "push", "--store", &store, "--identity", jane_key, "--json"],
+        )
         .await;
     pushed.ok();
     assert_eq!(pushed.json()[0]["certificateId"], id.as_str());
+    assert_eq!(pushed.json()[0]["outcome"], "shared");
 
     let listed = team
         .run(&[], &["team", "list", "--store", &store, "--json"])
@@ -419,7 +426,6 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     );
     // Jane's SSH key opens the store as well.
     let jane = runner_home(&team, "jane");
-    let jane_key = Path::new(env!("CARGO_MANIFEST_DIR")).join(JANE_KEY);
     let pulled = team
         .run(
             &[("ASCERT_HOME", jane.to_str().unwrap())],
@@ -429,7 +435,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
                 "--store",
                 &store,
                 "--identity",
-                jane_key.to_str().unwrap(),
+                jane_key,
             ],
         )
         .await;
@@ -466,7 +472,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
                 "--store",
                 &store,
                 "--identity",
-                jane_key.to_str().unwrap(),
+                jane_key,
             ],
         )
         .await;
@@ -478,17 +484,43 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         .ok();
     let listed = team.run(&[], &["team", "list", "--store", &store]).await;
     assert!(listed.ok().contains("revoked or missing"), "{}", listed.stdout);
-    let refused = team.run(&[], &["team", "prune", "--store", &store]).await;
+    // The API key now lists no certificate at all, so nothing tells that it is this team's key; and
+    // the identity is the store's only one: without --force, nothing is removed.
+    let kept = team.run(&[], &["team", "prune", "--store", &store, "--yes"]).await;
+    assert!(kept.ok().is_empty());
+    assert!(
+        kept.stderr.contains(&format!("kept {id}")) && kept.stderr.contains("--force"),
+        "{}",
+        kept.stderr
+    );
+    let refused = team
+        .run(&[], &["team", "prune", "--store", &store, "--force"])
+        .await;
     refused.fails_with(2);
     let pruned = team
-        .run(&[], &["team", "prune", "--store", &store, "--yes", "--json"])
+        .run(
+            &[],
+            &["team", "prune", "--store", &store, "--force", "--yes", "--json"],
+        )
         .await;
     pruned.ok();
-    assert_eq!(pruned.json()[0], id.as_str());
+    assert_eq!(pruned.json()["removed"][0]["certificateId"], id.as_str());
+    assert_eq!(pruned.json()["removed"][0]["reason"], "missing");
+    let trash = pruned.json()["trash"].as_str().unwrap().to_owned();
+    assert!(
+        team.objects().await.iter().any(|o| o.contains(&format!("{trash}/identities/{id}/key.age"))),
+        "pruned objects go to the trash first"
+    );
     let listed = team
         .run(&[], &["team", "list", "--store", &store, "--json"])
         .await;
     assert_eq!(listed.json(), serde_json::json!([]));
+    let purged = team
+        .run(&[], &["team", "prune", "--store", &store, "--purge", "--yes", "--json"])
+        .await;
+    purged.ok();
+    assert_eq!(purged.json()["deleted"], 3);
+    assert!(!team.objects().await.iter().any(|o| o.contains("/trash/")));
 }
 
 #[tokio::test(flavor = "multi_thread")]

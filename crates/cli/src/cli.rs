@@ -655,9 +655,14 @@ pub(crate) struct EnsureArgs {
     /// The team store to take the identity from (and to share a new one through)
     #[command(flatten)]
     pub(crate) team: StoreArgs,
-    /// With --store: how long to wait for another runner that is creating the identity (added to --timeout)
+    /// With --store: how long to wait for another runner that is creating the identity (the time spent
+    /// waiting does not count against --timeout; the store's own answers do)
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub(crate) wait: std::time::Duration,
+    /// Never create a certificate: use what is stored or fail (for pull-request and fork builds);
+    /// works without an App Store Connect API key, from the member key alone
+    #[arg(long)]
+    pub(crate) readonly: bool,
 }
 
 /// Where a team store is, and how this member opens it: its own key, or the team passphrase. Never
@@ -684,6 +689,14 @@ pub(crate) struct StoreArgs {
     /// Read the passphrase from the first line of standard input
     #[arg(long, conflicts_with_all = ["passphrase_env", "passphrase_file"])]
     pub(crate) passphrase_stdin: bool,
+    /// Encrypt to no member list but the one with this SHA-256 (`ascert team members list` prints it)
+    #[arg(
+        long,
+        value_name = "SHA256",
+        env = "ASCERT_TEAM_MEMBERS_SHA256",
+        value_parser = parse_members_sha256
+    )]
+    pub(crate) members_sha256: Option<ascert_team::MembersDigest>,
 }
 
 /// `ascert team ...`.
@@ -736,8 +749,45 @@ pub(crate) enum TeamCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Remove identities whose certificates App Store Connect no longer lists, or that expired
+    /// Move identities whose certificates expired, or that App Store Connect answers 404 for, to the
+    /// store's trash (and stale pending keys); --purge empties the trash
     Prune {
+        /// The store
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short)]
+        yes: bool,
+        /// Also remove identities whose certificate is still valid, or whose team cannot be confirmed,
+        /// and allow removing every identity
+        #[arg(long)]
+        force: bool,
+        /// Delete what earlier prunes moved to the trash (instead of pruning)
+        #[arg(long, conflicts_with = "force")]
+        purge: bool,
+    },
+    /// What is under way in the store: leases (who holds them, for how long) and pending keys
+    Status {
+        /// The store
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Leases: release one that a runner which was killed left held
+    #[command(subcommand)]
+    Lease(LeaseCommand),
+}
+
+/// `ascert team lease ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum LeaseCommand {
+    /// Release a lease someone else holds, if it is still the version shown (`team status` shows it)
+    Release {
+        /// The certificate type of the lease (or `members`)
+        #[arg(value_name = "TYPE")]
+        lease: String,
+        /// Release only this version of the lease (its ETag, as `team status` shows it)
+        #[arg(long, value_name = "ETAG")]
+        etag: Option<String>,
         /// The store
         #[command(flatten)]
         store: StoreArgs,
@@ -884,6 +934,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> 
 }
 
 /// Parses a certificate type by Apple's name (any case), refusing names Apple does not use.
+/// Parses `--members-sha256`: 64 hex digits, optionally after `sha256:`.
+fn parse_members_sha256(text: &str) -> Result<ascert_team::MembersDigest, String> {
+    text.parse().map_err(|e: ascert_team::TeamError| e.to_string())
+}
+
 fn parse_certificate_type(text: &str) -> Result<CertificateType, String> {
     let upper = text.trim().to_ascii_uppercase().replace('-', "_");
     let parsed = CertificateType::from(upper.as_str());

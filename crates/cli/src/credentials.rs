@@ -35,6 +35,14 @@ pub(crate) fn individual_key_in_use() -> bool {
 }
 
 /// Resolves the API key in the documented order.
+/// The message of the error that says no API key was found anywhere.
+pub(crate) const NO_KEY: &str = "no App Store Connect API key found";
+
+/// Whether `err` says that no API key was found anywhere (not that one was found and is unusable).
+pub(crate) fn is_missing_key(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<UserError>().is_some_and(|e| e.message == NO_KEY)
+}
+
 pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
     let credentials = resolve_in_order(global)?;
     INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
@@ -113,7 +121,7 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
         })
         .into());
     }
-    Err(UserError::new(Exit::Auth, "no App Store Connect API key found")
+    Err(UserError::new(Exit::Auth, NO_KEY)
         .hint(
             "pass --api-key FILE (a .p8, fastlane or rcodesign JSON), set ASC_KEY_ID, ASC_ISSUER_ID and \
              ASC_PRIVATE_KEY_PATH, or save one with `ascert auth login`; `ascert demo` needs none",

@@ -66,19 +66,21 @@ fn main() -> ExitCode {
         }
     };
     let deadline = ascert_transport::Deadline::after(cli.global.timeout.unwrap_or(stop::DEFAULT_TIMEOUT));
+    let cleanup = stop::Cleanup::default();
     let outcome = if stop::applies_to(&cli.command) {
         let activity = stop::Activity::of(&cli.command, json);
         // Boxed: the future of the whole command is large, and lives once per process.
         runtime.block_on(async {
             stop::run(
-                Box::pin(commands::run(cli, deadline.clone())),
+                Box::pin(commands::run(cli, deadline.clone(), cleanup.clone())),
                 &deadline,
                 activity,
+                &cleanup,
             )
             .await
         })
     } else {
-        runtime.block_on(Box::pin(commands::run(cli, deadline)))
+        runtime.block_on(Box::pin(commands::run(cli, deadline, cleanup)))
     };
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
     runtime.shutdown_background();

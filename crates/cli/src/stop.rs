@@ -14,6 +14,55 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::cli::{CertificatesCommand, Command, IdentitiesCommand};
 use crate::failure::{Exit, UserError};
 
+/// What a run must undo however it ends: the team-store leases it holds. A lease left held makes
+/// every other runner wait its whole time-to-live; so a run that fails, is cancelled (SIGINT,
+/// SIGTERM: a CI job cancelled) or runs out of time releases them, best effort and bounded.
+#[derive(Clone, Default)]
+pub(crate) struct Cleanup {
+    leases: std::sync::Arc<std::sync::Mutex<Vec<ascert_team::LeaseReleaser>>>,
+}
+
+impl std::fmt::Debug for Cleanup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cleanup").finish_non_exhaustive()
+    }
+}
+
+impl Cleanup {
+    /// Releases this lease if the run ends before it does.
+    pub(crate) fn hold(&self, releaser: ascert_team::LeaseReleaser) {
+        self.leases
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(releaser);
+    }
+
+    /// Releases every lease still held, within `within`; says on stderr what it released.
+    pub(crate) async fn run(&self, within: Duration) {
+        let leases = std::mem::take(
+            &mut *self
+                .leases
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if leases.is_empty() {
+            return;
+        }
+        let release_all = futures::future::join_all(leases.iter().map(|lease| async move {
+            if let Ok(Some(ascert_team::Release::Released)) = lease.release().await {
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    format!("Released the team store's {} lease this run held.\n", lease.lease_name()).as_bytes(),
+                );
+            }
+        }));
+        let _ = tokio::time::timeout(within, release_all).await;
+    }
+}
+
+/// How long a run that stops early is given to release its leases: within the signal watchdog's grace.
+const CLEANUP_TIME: Duration = Duration::from_millis(1500);
+
 /// The overall deadline of a command when neither `--timeout` nor `ASCERT_TIMEOUT` says otherwise.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -153,6 +202,7 @@ pub(crate) async fn run(
     command: impl Future<Output = Result<()>>,
     deadline: &Deadline,
     activity: Activity,
+    cleanup: &Cleanup,
 ) -> Result<()> {
     let mut signals = Signals::listen()?;
     let mut watchdog = Signals::listen()?;
@@ -175,7 +225,7 @@ pub(crate) async fn run(
         deadline.passed().await;
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    tokio::select! {
+    let outcome = tokio::select! {
         biased;
         result = command => result,
         stop = signals.next() => {
@@ -195,7 +245,11 @@ pub(crate) async fn run(
             .hint(hint)
             .into())
         }
-    }
+    };
+    // However it ended (the command's future is dropped on a signal or the deadline), leases it still
+    // holds are released now, so that other runners need not wait them out.
+    cleanup.run(CLEANUP_TIME).await;
+    outcome
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use object_store::memory::InMemory;
 use object_store::path::Path;
 
 use crate::error::{Result, TeamError};
+use crate::trust::{MembersDigest, Pins};
 use crate::url::{Backend, StoreUrl};
 
 /// How far apart the clocks of a runner and of the storage service can be, at most, when the
@@ -31,6 +33,10 @@ pub struct StoreOptions {
     config: Vec<(String, SecretString)>,
     actor: Option<String>,
     clock_tolerance: Duration,
+    members: Option<MembersDigest>,
+    trust_folder: Option<PathBuf>,
+    request_timeout: Option<Duration>,
+    retry_budget: Option<Duration>,
 }
 
 impl Default for StoreOptions {
@@ -39,6 +45,10 @@ impl Default for StoreOptions {
             config: Vec::new(),
             actor: None,
             clock_tolerance: DEFAULT_CLOCK_TOLERANCE,
+            members: None,
+            trust_folder: None,
+            request_timeout: None,
+            retry_budget: None,
         }
     }
 }
@@ -77,6 +87,48 @@ impl StoreOptions {
         self
     }
 
+    /// Pins the member list: a header whose member list has another digest is refused
+    /// ([`TeamError::UntrustedMembers`]), so nothing is ever encrypted to another list. CI sets this
+    /// (`ASCERT_TEAM_MEMBERS_SHA256`, printed by `ascert team members list`).
+    #[must_use]
+    pub fn with_members_sha256(mut self, digest: MembersDigest) -> Self {
+        self.members = Some(digest);
+        self
+    }
+
+    /// Keeps what this machine saw of each store in `folder` (one small file per store URL, 0600): a
+    /// later header must be of the same store, not of an older revision, and signed by a team key
+    /// that descends from the one seen. Without it, only the pin and the header's own signature
+    /// decide.
+    #[must_use]
+    pub fn with_trust_folder(mut self, folder: impl Into<PathBuf>) -> Self {
+        self.trust_folder = Some(folder.into());
+        self
+    }
+
+    /// Bounds each request to the service (connecting included) by `timeout`; by default
+    /// `object_store`'s 30 s.
+    #[must_use]
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Bounds the retries of a failed request by `budget` in all (by default `object_store`'s three
+    /// minutes): a caller with a deadline gives what is left of it.
+    #[must_use]
+    pub fn with_retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = Some(budget);
+        self
+    }
+
+    pub(crate) fn pins(&self) -> Pins {
+        Pins {
+            members: self.members,
+            trust_folder: self.trust_folder.clone(),
+        }
+    }
+
     pub(crate) fn actor(&self) -> String {
         self.actor.clone().unwrap_or_else(default_actor)
     }
@@ -93,6 +145,10 @@ impl fmt::Debug for StoreOptions {
             .field("config_keys", &keys)
             .field("actor", &self.actor)
             .field("clock_tolerance", &self.clock_tolerance)
+            .field("members", &self.members)
+            .field("trust_folder", &self.trust_folder)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry_budget", &self.retry_budget)
             .finish_non_exhaustive()
     }
 }
@@ -208,6 +264,24 @@ fn config_error(shown: &str, reason: String) -> TeamError {
     }
 }
 
+/// The request timeouts (`object_store` client settings) and retry policy a caller's limits ask for.
+fn limits(options: &StoreOptions) -> (Vec<(object_store::ClientConfigKey, String)>, Option<object_store::RetryConfig>) {
+    use object_store::ClientConfigKey;
+    let mut client = Vec::new();
+    if let Some(timeout) = options.request_timeout {
+        let text = format!("{}ms", timeout.as_millis().max(1));
+        client.push((ClientConfigKey::Timeout, text.clone()));
+        client.push((ClientConfigKey::ConnectTimeout, text));
+    }
+    let retry = options.retry_budget.map(|budget| object_store::RetryConfig {
+        retry_timeout: budget,
+        // Few retries fit in a short budget; the budget is what really bounds them.
+        max_retries: if budget < Duration::from_secs(30) { 3 } else { 10 },
+        ..object_store::RetryConfig::default()
+    });
+    (client, retry)
+}
+
 fn s3(url: &StoreUrl, shown: &str, options: &StoreOptions) -> Result<object_store::aws::AmazonS3> {
     use object_store::ClientConfigKey;
     use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, S3ConditionalPut};
@@ -239,6 +313,13 @@ fn s3(url: &StoreUrl, shown: &str, options: &StoreOptions) -> Result<object_stor
     // Leases need If-None-Match and If-Match. object_store sends them by default, but the
     // environment can turn that off (AWS_CONDITIONAL_PUT=disabled): set it here, last, always.
     builder = builder.with_conditional_put(S3ConditionalPut::ETagMatch);
+    let (client, retry) = limits(options);
+    for (key, value) in client {
+        builder = builder.with_config(AmazonS3ConfigKey::Client(key), value);
+    }
+    if let Some(retry) = retry {
+        builder = builder.with_retry(retry);
+    }
     builder.build().map_err(|e| config_error(shown, e.to_string()))
 }
 
@@ -254,6 +335,13 @@ fn gcs(url: &StoreUrl, shown: &str, options: &StoreOptions) -> Result<Arc<dyn Ob
             )
         })?;
         builder = builder.with_config(parsed, value.expose_secret());
+    }
+    let (client, retry) = limits(options);
+    for (key, value) in client {
+        builder = builder.with_config(GoogleConfigKey::Client(key), value);
+    }
+    if let Some(retry) = retry {
+        builder = builder.with_retry(retry);
     }
     Ok(Arc::new(
         builder.build().map_err(|e| config_error(shown, e.to_string()))?,
@@ -277,6 +365,13 @@ fn azure(url: &StoreUrl, shown: &str, options: &StoreOptions) -> Result<Arc<dyn 
             .parse()
             .map_err(|_| config_error(shown, format!("{key:?} is not an Azure setting of object_store")))?;
         builder = builder.with_config(parsed, value.expose_secret());
+    }
+    let (client, retry) = limits(options);
+    for (key, value) in client {
+        builder = builder.with_config(AzureConfigKey::Client(key), value);
+    }
+    if let Some(retry) = retry {
+        builder = builder.with_retry(retry);
     }
     Ok(Arc::new(
         builder.build().map_err(|e| config_error(shown, e.to_string()))?,

@@ -225,6 +225,16 @@ impl MemberKey {
         Ok(Self::from_x25519(identities))
     }
 
+    /// Whether `text` is an SSH private key protected by a passphrase (so that the caller can ask for
+    /// it before [`MemberKey::parse`]).
+    pub fn needs_passphrase(text: &str) -> bool {
+        text.trim_start().starts_with("-----BEGIN")
+            && matches!(
+                age::ssh::Identity::from_buffer(text.as_bytes(), None),
+                Ok(age::ssh::Identity::Encrypted(_))
+            )
+    }
+
     /// Reads an SSH private key (OpenSSH format, or PEM `RSA PRIVATE KEY`): ssh-ed25519 or ssh-rsa.
     /// A key protected by a passphrase needs `passphrase`.
     ///
@@ -322,8 +332,9 @@ impl fmt::Debug for MemberKey {
     }
 }
 
-/// Encrypts `plaintext` to every recipient, as one binary age file.
-pub(crate) fn encrypt(plaintext: &[u8], recipients: &[Recipient]) -> Result<Vec<u8>> {
+/// Encrypts `plaintext` to every recipient of a verified member list, as one binary age file.
+pub(crate) fn encrypt(plaintext: &[u8], recipients: &crate::trust::Recipients) -> Result<Vec<u8>> {
+    let recipients = recipients.as_slice();
     let failed = |e: &dyn fmt::Display| TeamError::Crypto {
         what: "age encryption",
         reason: e.to_string(),
@@ -451,6 +462,7 @@ fn header_error(object: &str, error: &age::DecryptError) -> TeamError {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::trust::Recipients;
 
     /// Test keys made by ssh-keygen (tests/fixtures/README.md).
     pub(crate) const SSH_ED25519: &str = include_str!("../tests/fixtures/ssh_ed25519");
@@ -483,6 +495,9 @@ pub(crate) mod tests {
 
     #[test]
     fn an_encrypted_ssh_key_needs_its_passphrase() {
+        assert!(MemberKey::needs_passphrase(SSH_ENCRYPTED));
+        assert!(!MemberKey::needs_passphrase(SSH_ED25519));
+        assert!(!MemberKey::needs_passphrase("AGE-SECRET-KEY-1QQQ"));
         let error = MemberKey::parse(SSH_ENCRYPTED, None).unwrap_err();
         assert!(
             error
@@ -493,7 +508,7 @@ pub(crate) mod tests {
         let error = MemberKey::parse(SSH_ENCRYPTED, Some(SecretString::from("wrong"))).unwrap_err();
         assert!(matches!(error, TeamError::WrongPassphrase { .. }), "{error:?}");
         let key = MemberKey::parse(SSH_ENCRYPTED, Some(SecretString::from("ssh passphrase"))).unwrap();
-        let sealed = encrypt(b"x", key.recipients()).unwrap();
+        let sealed = encrypt(b"x", &Recipients::for_tests(key.recipients())).unwrap();
         assert_eq!(&**decrypt(&sealed, &key, "k").unwrap(), b"x");
     }
 
@@ -540,7 +555,7 @@ pub(crate) mod tests {
         let carol = MemberKey::from_ssh_private_key(SSH_RSA, None).unwrap();
         let mallory = MemberKey::generate();
         let recipients = [&alice, &bob, &carol].map(|k| k.recipients()[0].clone());
-        let sealed = encrypt(b"secret key bytes", &recipients).unwrap();
+        let sealed = encrypt(b"secret key bytes", &Recipients::for_tests(&recipients)).unwrap();
         for member in [&alice, &bob, &carol] {
             assert_eq!(&**decrypt(&sealed, member, "k").unwrap(), b"secret key bytes");
         }
@@ -551,7 +566,7 @@ pub(crate) mod tests {
     #[test]
     fn every_flipped_byte_is_caught() {
         let alice = MemberKey::generate();
-        let sealed = encrypt(&[7u8; 300], alice.recipients()).unwrap();
+        let sealed = encrypt(&[7u8; 300], &Recipients::for_tests(alice.recipients())).unwrap();
         for position in [
             sealed.len() - 1,
             sealed.len() - 40,

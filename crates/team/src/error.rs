@@ -143,6 +143,22 @@ pub enum TeamError {
         /// Until when, as its holder wrote it.
         expires: OffsetDateTime,
     },
+    /// A lease renewed just now has less time left than the work needs (the store answers too slowly
+    /// to rely on it).
+    #[error(
+        "the lease for {certificate_type} certificates has {} s left after renewing it, less than the {} s the \
+         request needs; nothing was sent",
+        remaining.as_secs(),
+        needed.as_secs()
+    )]
+    LeaseExpiring {
+        /// The certificate type of the lease.
+        certificate_type: String,
+        /// What was left.
+        remaining: std::time::Duration,
+        /// What was needed.
+        needed: std::time::Duration,
+    },
     /// Someone else changed the same object at the same moment (two member changes at once).
     #[error("{what} in {store} changed while this operation ran; run it again")]
     ConcurrentChange {
@@ -171,6 +187,33 @@ pub enum TeamError {
         found: u32,
         /// The newest version this crate reads.
         supported: u32,
+    },
+    /// An object of a format this version no longer reads.
+    #[error("{object} has format version {found}, which this version of ascert does not read: {reason}")]
+    UnsupportedFormat {
+        /// The object's name.
+        object: String,
+        /// The version found.
+        found: u32,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// A member list that is signed correctly but is not the one this machine trusts: another list
+    /// than the one pinned, an older revision than one seen before, or a store replaced as a whole.
+    /// Nothing is encrypted to it.
+    #[error(
+        "refusing the member list of {store}: {reason}. It names {}; its digest is {found}",
+        members.join(", ")
+    )]
+    UntrustedMembers {
+        /// The store's URL.
+        store: String,
+        /// What does not match, and what to do.
+        reason: String,
+        /// The members it names (name and key kind), for people.
+        members: Vec<String>,
+        /// Its digest.
+        found: crate::MembersDigest,
     },
     /// A recipient (public key) that is not an age X25519, ssh-ed25519 or ssh-rsa key.
     #[error("{recipient:?} is not a usable recipient: {reason}")]
@@ -205,7 +248,20 @@ pub enum TeamError {
         /// Why.
         reason: String,
     },
-    /// Any other storage failure: the network, a server error, a timeout.
+    /// The storage service did not answer in time (each request bounded by
+    /// [`StoreOptions::with_request_timeout`](crate::StoreOptions::with_request_timeout), retries by
+    /// [`StoreOptions::with_retry_budget`](crate::StoreOptions::with_retry_budget)).
+    #[error("{store} did not answer in time: could not {operation}")]
+    Timeout {
+        /// The store's URL.
+        store: String,
+        /// What was being done.
+        operation: String,
+        /// What `object_store` reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Any other storage failure: the network, a server error.
     #[error("{store}: could not {operation}")]
     Storage {
         /// The store's URL.
@@ -216,6 +272,26 @@ pub enum TeamError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// Text read from a store (a member's name, a lease holder, who pushed), made safe to print: control
+/// characters (escape sequences, new lines) are shown escaped, so that a store's content cannot forge
+/// log lines or hide a row of a table.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    // Bidirectional overrides reorder what a terminal shows without being control characters.
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Shortens long free text (a public key given as a recipient) for messages.
@@ -248,12 +324,29 @@ pub(crate) fn storage(store: &str, operation: impl fmt::Display, error: object_s
                 store: store.to_owned(),
             }
         }
+        other if timed_out(&other) => TeamError::Timeout {
+            store: store.to_owned(),
+            operation,
+            source: Box::new(other),
+        },
         other => TeamError::Storage {
             store: store.to_owned(),
             operation,
             source: Box::new(other),
         },
     }
+}
+
+/// Whether a storage error is a request that timed out, as `object_store`'s HTTP client reports it.
+fn timed_out(error: &object_store::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(http) = current.downcast_ref::<object_store::client::HttpError>() {
+            return http.kind() == object_store::client::HttpErrorKind::Timeout;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// Whether a 404 is about the bucket or container rather than the object.
@@ -312,6 +405,17 @@ mod tests {
         assert!(matches!(missing, TeamError::BucketNotFound { .. }), "{missing:?}");
         let other = storage("s3://b", "read", error("<Error><Code>NoSuchKey</Code></Error>"));
         assert!(matches!(other, TeamError::Storage { .. }), "{other:?}");
+    }
+
+    #[test]
+    fn control_characters_from_a_store_are_shown_escaped() {
+        assert_eq!(printable("ci@runner-7"), "ci@runner-7");
+        let forged = "ci\u{1b}[2K\rerror: fake\nline";
+        let shown = printable(forged);
+        assert!(!shown.chars().any(char::is_control), "{shown}");
+        assert_eq!(shown, "ci\\u{1b}[2K\\rerror: fake\\nline");
+        assert_eq!(printable("O'Brien, Zoë"), "O'Brien, Zoë");
+        assert_eq!(printable("jane\u{202e}gpj.exe"), "jane\\u{202e}gpj.exe");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! them. docs/team.md shows the same layout.
 //!
 //! ```text
-//! <prefix>/ascert-team.json                         header: format, members, passphrase recipient
+//! <prefix>/ascert-team.json                         header: members, team key chain, signature
 //! <prefix>/passphrase.age                           the passphrase member's identity (scrypt)
 //! <prefix>/identities/<certificate id>/certificate.der
 //! <prefix>/identities/<certificate id>/key.age      PKCS#8 PEM, encrypted to every member
@@ -10,7 +10,9 @@
 //! <prefix>/pending/<TYPE>/<key id>.age              a key whose certificate is being created
 //! <prefix>/pending/<TYPE>/<key id>.json
 //! <prefix>/leases/<TYPE>.json                       who creates a certificate of TYPE now
+//! <prefix>/leases/members.json                      who changes the member list now
 //! <prefix>/probes/<random>.json                     short-lived: the conditional-write check
+//! <prefix>/trash/<time>-<random>/…                  what `team prune` removed, until `--purge`
 //! ```
 
 use ascert_keystore::KeyId;
@@ -25,6 +27,7 @@ const IDENTITIES: &str = "identities";
 const PENDING: &str = "pending";
 const LEASES: &str = "leases";
 const PROBES: &str = "probes";
+const TRASH: &str = "trash";
 pub(crate) const KEY: &str = "key.age";
 pub(crate) const CERTIFICATE: &str = "certificate.der";
 pub(crate) const RECORD: &str = "record.json";
@@ -85,6 +88,21 @@ impl Layout {
 
     pub(crate) fn lease(&self, certificate_type: &CertificateType) -> Path {
         self.at([LEASES, &format!("{}.json", certificate_type.as_str())])
+    }
+
+    pub(crate) fn leases(&self) -> Path {
+        self.at([LEASES])
+    }
+
+    pub(crate) fn trash_root(&self) -> Path {
+        self.at([TRASH])
+    }
+
+    /// Where an object removed by a prune goes: `trash/<batch>/<its name under the prefix>`.
+    pub(crate) fn trashed(&self, batch: &str, path: &Path) -> Path {
+        let mut parts = vec![TRASH.to_owned(), batch.to_owned()];
+        parts.extend(self.parts(path));
+        self.at(parts.iter().map(String::as_str))
     }
 
     pub(crate) fn probe(&self, id: &str) -> Path {

@@ -17,7 +17,7 @@ use object_store::{PutMode, UpdateVersion};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::{Result, TeamError};
+use crate::error::{Result, TeamError, printable};
 use crate::layout;
 use crate::records::{self, FORMAT_VERSION};
 use crate::store::TeamStore;
@@ -45,10 +45,10 @@ impl fmt::Display for LeaseHolder {
         write!(
             f,
             "{} on {} (pid {}, lease {})",
-            self.actor,
-            self.host,
+            printable(&self.actor),
+            printable(&self.host),
             self.pid,
-            self.id.get(..8).unwrap_or(&self.id)
+            printable(self.id.get(..8).unwrap_or(&self.id))
         )
     }
 }
@@ -168,6 +168,30 @@ pub struct HeldLease {
     pub takeover_in: Duration,
 }
 
+/// A lease as [`TeamStore::leases`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LeaseStatus {
+    /// The certificate type it is for (`members` for the members lease).
+    pub certificate_type: CertificateType,
+    /// Whether it is the members lease (member changes), not a certificate type's.
+    pub members: bool,
+    /// Held (or released).
+    pub held: bool,
+    /// Who holds or last held it.
+    pub holder: LeaseHolder,
+    /// When its holder took it (by its clock).
+    pub acquired: OffsetDateTime,
+    /// When its holder last wrote it (by its clock).
+    pub written: OffsetDateTime,
+    /// How long ago the store last saw it written (by the store's clock and this machine's).
+    pub age: Duration,
+    /// Its time-to-live.
+    pub ttl: Duration,
+    /// Its version (`ETag`), which [`TeamStore::force_release`] is conditional on.
+    pub e_tag: String,
+}
+
 /// What [`TeamStore::release_lease`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -230,6 +254,15 @@ impl TeamStore {
         ttl: Duration,
     ) -> Result<LeaseAttempt> {
         layout::certificate_type(certificate_type)?;
+        self.take_lease_named(certificate_type, ttl).await
+    }
+
+    /// [`TeamStore::take_lease`] for any lease name: a certificate type, or the members lease.
+    pub(crate) async fn take_lease_named(
+        &self,
+        certificate_type: &CertificateType,
+        ttl: Duration,
+    ) -> Result<LeaseAttempt> {
         if ttl.is_zero() {
             return Err(TeamError::InvalidInput {
                 what: "lease time-to-live",
@@ -562,6 +595,78 @@ impl TeamStore {
             })
             .await
             .copied()
+    }
+
+    /// Every lease in the store, as it stands: for `ascert team status`.
+    ///
+    /// # Errors
+    ///
+    /// Storage errors; a lease object that cannot be read is [`TeamError::Corrupt`].
+    pub async fn leases(&self) -> Result<Vec<LeaseStatus>> {
+        let mut out = Vec::new();
+        for meta in self.list(&self.layout.leases()).await? {
+            let Some((object, version, modified)) = self.read_lease(&meta.location).await? else {
+                continue;
+            };
+            let age = SystemTime::now().duration_since(modified).unwrap_or_default();
+            out.push(LeaseStatus {
+                members: crate::members::is_members_lease(&object.certificate_type),
+                certificate_type: object.certificate_type,
+                held: object.state == State::Held,
+                holder: object.holder,
+                acquired: object.acquired,
+                written: object.written,
+                age,
+                ttl: Duration::from_millis(object.ttl_ms),
+                e_tag: version.e_tag.or(version.version).unwrap_or_default(),
+            });
+        }
+        out.sort_by(|a, b| a.certificate_type.as_str().cmp(b.certificate_type.as_str()));
+        Ok(out)
+    }
+
+    /// Releases a lease someone else holds (a runner that was killed without releasing it), as a
+    /// compare-and-swap on the version `e_tag` that [`TeamStore::leases`] showed: if its holder
+    /// renewed it since, nothing is changed.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::NotFound`] if there is no such lease, [`TeamError::ConcurrentChange`] if it changed
+    /// since it was shown, and storage errors.
+    pub async fn force_release(&self, certificate_type: &CertificateType, e_tag: &str) -> Result<LeaseHolder> {
+        let name = if crate::members::is_members_lease(certificate_type) {
+            certificate_type.clone()
+        } else {
+            layout::certificate_type(certificate_type)?;
+            certificate_type.clone()
+        };
+        let path = self.layout.lease(&name);
+        let Some((current, version, _)) = self.read_lease(&path).await? else {
+            return Err(self.not_found(&format!("a lease for {name}")));
+        };
+        let shown = version.e_tag.clone().or_else(|| version.version.clone()).unwrap_or_default();
+        if shown != e_tag {
+            return Err(TeamError::ConcurrentChange {
+                store: self.shown.clone(),
+                what: format!("the lease for {name} (its holder renewed or released it since it was shown)"),
+            });
+        }
+        let now = records::now();
+        let object = LeaseObject {
+            state: State::Released,
+            written: now,
+            expires: now,
+            write: random_id()?,
+            ..current.clone()
+        };
+        match self.put(&path, records::to_json(&object), PutMode::Update(version)).await {
+            Ok(_) => Ok(current.holder),
+            Err(object_store::Error::Precondition { .. }) => Err(TeamError::ConcurrentChange {
+                store: self.shown.clone(),
+                what: format!("the lease for {name} (its holder renewed or released it meanwhile)"),
+            }),
+            Err(e) => Err(self.lease_error(&path, e)),
+        }
     }
 
     fn lease_error(&self, path: &Path, error: object_store::Error) -> TeamError {

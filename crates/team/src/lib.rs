@@ -43,21 +43,29 @@
 mod backend;
 mod crypto;
 mod error;
+mod keeper;
 mod layout;
 mod lease;
 mod members;
 mod pending;
+mod prune;
 mod records;
 mod store;
+mod trust;
 mod url;
 
 pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
 pub use crypto::{MemberKey, Recipient};
-pub use error::{Result, TeamError};
-pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, Release};
-pub use members::MembershipChange;
+pub use error::{Result, TeamError, printable};
+pub use keeper::{KeptLease, LeaseReleaser};
+pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
+pub use members::{MembershipChange, SkippedObject};
+pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id};
 pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo};
-pub use store::{InitOptions, SharedIdentity, TeamStore};
+pub use store::{
+    IdentityListing, InitOptions, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust, UnreadableRecord,
+};
+pub use trust::{Anchor, MembersDigest, SeenHeader, SeenMember};
 pub use url::{Backend, StoreUrl};
 
 /// age's secret string type, which passphrases are given in.

@@ -1,21 +1,41 @@
-//! Adding and removing members: every key object (identities and pending keys) is decrypted with the
-//! acting member's key and encrypted again to the new member set, then the header is replaced.
+//! Adding and removing members: one change at a time (the members lease), the header signed anew
+//! by the team key (replaced when anyone is removed), and every key object (identities and pending
+//! keys) encrypted again to the new member list.
+//!
+//! The order keeps the removed out and the not-yet-added out: a removal re-encrypts every key object
+//! to the remaining members *before* the new header is written; an addition writes the header
+//! first and re-encrypts after it. Each re-encryption is a compare-and-swap on the object it read,
+//! so a key pushed or re-encrypted meanwhile is never overwritten with an older copy. Key objects the
+//! acting member cannot read, or that fail age's authentication, are skipped and listed: every key
+//! the team wrote is encrypted to every member, so nobody remaining could use them.
 //!
 //! Removing a member stops it from decrypting what the store holds from now on; it does not undo
 //! what it could read before (docs/team.md says what to revoke).
 
-use object_store::PutMode;
+use std::time::Duration;
+
+use ascert_models::CertificateType;
 use object_store::path::Path;
-use zeroize::Zeroizing;
+use object_store::{PutMode, UpdateVersion};
 
 use crate::crypto::{self, MemberKey};
 use crate::error::{Result, TeamError};
-use crate::layout;
-use crate::records::{self, IdentityRecord, Member, PendingKey, StoreInfo};
+use crate::lease::LeaseAttempt;
+use crate::records::{self, IdentityRecord, Member, PendingKey};
 use crate::store::{TeamStore, check_members, stamp};
+use crate::trust::{self, MembersDigest, Recipients};
+use crate::layout;
 
 /// How many times the final pass looks for keys that concurrent pushes encrypted to the old members.
 const CATCH_UP_ROUNDS: usize = 3;
+/// How many times one key object is read again when it changed under a re-encryption.
+const RESEAL_ROUNDS: usize = 4;
+/// The members lease's time-to-live; the change renews it while it works.
+const MEMBERS_LEASE_TTL: Duration = Duration::from_secs(120);
+
+/// The name the members lease is kept under (`leases/members.json`): lower case, so that no
+/// certificate type can be mistaken for it.
+pub(crate) const MEMBERS_LEASE: &str = "members";
 
 /// What a membership change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +45,26 @@ pub struct MembershipChange {
     pub revision: u64,
     /// The members now.
     pub members: Vec<Member>,
+    /// The digest of the member list now (what `ASCERT_TEAM_MEMBERS_SHA256` pins).
+    pub members_sha256: MembersDigest,
     /// How many key objects were encrypted again.
     pub reencrypted: usize,
+    /// Key objects that were not encrypted again: the acting member cannot read them, or they fail
+    /// age's authentication. Nobody the team added wrote them; remove them (`team prune`).
+    pub skipped: Vec<SkippedObject>,
+    /// Whether the member list itself changed (an addition of a member already there with the same
+    /// key only finishes re-encrypting what an interrupted change left).
+    pub changed: bool,
+}
+
+/// A key object a membership change did not encrypt again, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkippedObject {
+    /// The object's name in the store.
+    pub object: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// One encrypted key object and the record that names its membership revision.
@@ -36,95 +74,142 @@ struct KeyObject {
     pending: bool,
 }
 
+/// What [`TeamStore::change_members`] should do with the member list.
+enum Edit {
+    Add(Vec<Member>),
+    Remove(Vec<String>),
+}
+
 impl TeamStore {
-    /// Adds members and encrypts every key object to the new set. `by` is a current member's key,
-    /// which must decrypt every key object.
+    /// Adds members and encrypts every key object to the new member list. `by` is a current
+    /// member's key: it decrypts the team key that signs the new list.
+    ///
+    /// Adding a member who is already there with the same key changes nothing in the list, and
+    /// finishes the re-encryption an interrupted change left.
     ///
     /// # Errors
     ///
-    /// [`TeamError::AlreadyExists`] for a name or key that is already a member,
-    /// [`TeamError::WrongIdentity`] / [`TeamError::Tampered`] if `by` cannot decrypt a key object
-    /// (then nothing is written), [`TeamError::ConcurrentChange`] if the members changed meanwhile,
-    /// and storage errors.
+    /// [`TeamError::AlreadyExists`] for a name or key that is already a member (with another key or
+    /// name), [`TeamError::WrongIdentity`] if `by` is not a member, [`TeamError::ConcurrentChange`] if
+    /// another member change is under way, the verification errors of [`TeamStore::open`], and
+    /// storage errors.
     pub async fn add_members(&self, members: Vec<Member>, by: &MemberKey) -> Result<MembershipChange> {
-        let actor = self.actor.clone();
-        let added = stamp(members, &actor, records::now());
-        self.change_members(by, move |current| {
-            for member in &added {
-                if let Some(existing) = current
-                    .iter()
-                    .find(|m| m.name == member.name || m.recipient == member.recipient)
-                {
-                    return Err(TeamError::AlreadyExists {
-                        store: String::new(),
-                        what: format!("the member {} ({})", existing.name, existing.recipient.kind()),
-                    });
-                }
-            }
-            current.extend(added);
-            Ok(())
-        })
-        .await
+        let added = stamp(members, &self.actor, records::now());
+        self.change_members(by, Edit::Add(added)).await
     }
 
-    /// Removes members, named by name or by recipient, and encrypts every key object to the rest.
+    /// Removes members, named by name or by recipient, and encrypts every key object to the rest,
+    /// under a new team key.
     ///
     /// # Errors
     ///
     /// [`TeamError::NotFound`] for a name that is not a member, [`TeamError::InvalidInput`] if no
     /// member (and no passphrase) would be left, and the errors of [`TeamStore::add_members`].
     pub async fn remove_members(&self, which: &[&str], by: &MemberKey) -> Result<MembershipChange> {
-        let which: Vec<String> = which.iter().map(|w| w.trim().to_owned()).collect();
-        self.change_members(by, move |current| {
-            for name in &which {
-                let before = current.len();
-                current.retain(|m| m.name != *name && m.recipient.to_string() != *name);
-                if current.len() == before {
-                    return Err(TeamError::NotFound {
-                        store: String::new(),
-                        what: format!("the member {name:?}"),
-                    });
-                }
-            }
-            Ok(())
-        })
-        .await
+        let which = which.iter().map(|w| w.trim().to_owned()).collect();
+        self.change_members(by, Edit::Remove(which)).await
     }
 
-    async fn change_members(
+    async fn change_members(&self, by: &MemberKey, edit: Edit) -> Result<MembershipChange> {
+        // What can be refused is refused before the lease is taken, so that a refusal writes nothing;
+        // under the lease, everything is checked again on the header as it is then.
+        self.plan_edit(by, &edit).await?;
+        let kept = self.take_members_lease().await?;
+        let outcome = self.change_members_held(by, edit).await;
+        if let Some(kept) = kept {
+            // A failed release leaves the lease to run out; the change itself is what matters.
+            let _ = kept.release().await;
+        }
+        outcome
+    }
+
+    /// The members lease, where the backend can arbitrate (not on a `file://` folder, where member
+    /// changes are made from one place at a time).
+    async fn take_members_lease(&self) -> Result<Option<crate::KeptLease>> {
+        if !self.conditional_update {
+            return Ok(None);
+        }
+        let name = CertificateType::from(MEMBERS_LEASE);
+        match self.take_lease_named(&name, MEMBERS_LEASE_TTL).await? {
+            LeaseAttempt::Acquired(lease) => Ok(Some(self.keep_lease(lease))),
+            LeaseAttempt::Held(held) => Err(TeamError::ConcurrentChange {
+                store: self.shown.clone(),
+                what: format!(
+                    "the member list (another change by {} is under way; if it stopped, its lease runs out in {} s)",
+                    held.holder,
+                    held.takeover_in.as_secs()
+                ),
+            }),
+        }
+    }
+
+    /// The header verified now, and the member list after `edit` (and whether it changes), or why
+    /// the edit cannot be made: `by` is not a member, a name is unknown or taken, nobody would be left.
+    async fn plan_edit(
         &self,
         by: &MemberKey,
-        edit: impl FnOnce(&mut Vec<Member>) -> Result<()>,
-    ) -> Result<MembershipChange> {
-        let (info, version) = self.read_info().await?;
-        let mut next = info.clone();
-        edit(&mut next.members).map_err(|e| self.with_store(e))?;
-        check_members(&next.members, next.passphrase_recipient.is_some())?;
-        next.revision = info.revision + 1;
-
-        // Everything is decrypted before anything is written: a key `by` cannot read stops the change.
-        let objects = self.key_objects().await?;
-        let mut plain = Vec::with_capacity(objects.len());
-        for object in &objects {
-            plain.push(self.decrypt_object(&object.key, by).await?);
+        edit: &Edit,
+    ) -> Result<(std::sync::Arc<crate::trust::Verified>, Vec<Member>, bool)> {
+        let verified = self.verified_now().await?;
+        if !verified.is_recipient(by) {
+            return Err(TeamError::WrongIdentity {
+                object: format!("the member list of {}", self.shown),
+                recipients: by.describe(),
+            });
         }
+        let mut members = verified.info.members.clone();
+        let changed = match edit {
+            Edit::Add(added) => add(&mut members, added.clone()).map_err(|e| self.with_store(e))?,
+            Edit::Remove(which) => {
+                remove(&mut members, which).map_err(|e| self.with_store(e))?;
+                true
+            }
+        };
+        check_members(&members, verified.info.passphrase_recipient.is_some())?;
+        // Verifying the team key now means a member whose key cannot sign is refused before anything.
+        verified.team_key(by, &self.layout.name(&self.layout.header()))?;
+        Ok((verified, members, changed))
+    }
+
+    async fn change_members_held(&self, by: &MemberKey, edit: Edit) -> Result<MembershipChange> {
+        let header_name = self.layout.name(&self.layout.header());
+        let removing = matches!(edit, Edit::Remove(_));
+        let (verified, members, changed) = self.plan_edit(by, &edit).await?;
         let mut reencrypted = 0;
-        for (object, plaintext) in objects.iter().zip(&plain) {
-            if let Some(plaintext) = plaintext {
-                self.reseal(object, plaintext, &next).await?;
-                reencrypted += 1;
+        let mut skipped = Vec::new();
+        if !changed {
+            // Nothing to sign: finish what an interrupted change left stale.
+            let recipients = verified.recipients();
+            self.catch_up(by, &recipients, verified.info.revision, &mut reencrypted, &mut skipped)
+                .await?;
+            return Ok(MembershipChange {
+                revision: verified.info.revision,
+                members_sha256: verified.digest,
+                members,
+                reencrypted,
+                skipped,
+                changed: false,
+            });
+        }
+        let team_key = verified.team_key(by, &header_name)?;
+        let next = trust::next_header(&verified.object, &team_key, members, &self.actor, records::now())?;
+        let recipients = next.recipients();
+        let revision = verified.info.revision + 1;
+        if removing {
+            // Before the new list is visible, nothing is left that the removed could read.
+            for object in self.key_objects().await? {
+                self.reseal(&object, by, &recipients, revision, &mut reencrypted, &mut skipped)
+                    .await?;
             }
         }
-        drop(plain);
-
         let header = self.layout.header();
         let mode = if self.conditional_update {
-            PutMode::Update(version)
+            PutMode::Update(verified.version.clone())
         } else {
             // A local folder cannot compare-and-swap; docs/team.md says to change members from one place.
             PutMode::Overwrite
         };
-        match self.put(&header, records::to_json(&next), mode).await {
+        match self.put(&header, next.to_json(), mode).await {
             Ok(_) => {}
             Err(object_store::Error::Precondition { .. }) => {
                 return Err(TeamError::ConcurrentChange {
@@ -134,26 +219,53 @@ impl TeamStore {
             }
             Err(e) => return Err(self.error(&header, "write", e)),
         }
-        self.remember(next.clone());
+        let now = self.verified_now().await?;
+        if !removing {
+            for object in self.key_objects().await? {
+                self.reseal(&object, by, &recipients, revision, &mut reencrypted, &mut skipped)
+                    .await?;
+            }
+        }
+        self.catch_up(by, &recipients, revision, &mut reencrypted, &mut skipped)
+            .await?;
+        skipped.sort_by(|a, b| a.object.cmp(&b.object));
+        skipped.dedup_by(|a, b| a.object == b.object);
+        Ok(MembershipChange {
+            revision: now.info.revision,
+            members: now.info.members.clone(),
+            members_sha256: now.digest,
+            reencrypted,
+            skipped,
+            changed: true,
+        })
+    }
 
-        // A push that read the old header may have landed meanwhile: encrypt its key again too.
+    /// Encrypts again the key objects whose records name an older revision: pushes and pending keys
+    /// that read the old member list while this change ran.
+    async fn catch_up(
+        &self,
+        by: &MemberKey,
+        recipients: &Recipients,
+        revision: u64,
+        reencrypted: &mut usize,
+        skipped: &mut Vec<SkippedObject>,
+    ) -> Result<()> {
         for _ in 0..CATCH_UP_ROUNDS {
-            let late = self.stale_objects(next.revision).await?;
+            let late: Vec<KeyObject> = self
+                .stale_objects(revision)
+                .await?
+                .into_iter()
+                .filter(|o| !skipped.iter().any(|s| s.object == self.layout.name(&o.key)))
+                .collect();
             if late.is_empty() {
                 break;
             }
             for object in &late {
-                if let Some(plaintext) = self.decrypt_object(&object.key, by).await? {
-                    self.reseal(object, &plaintext, &next).await?;
-                    reencrypted += 1;
-                }
+                self.reseal(object, by, recipients, revision, reencrypted, skipped)
+                    .await?;
             }
         }
-        Ok(MembershipChange {
-            revision: next.revision,
-            members: next.members,
-            reencrypted,
-        })
+        Ok(())
     }
 
     /// Every key object of the store: identities' and pending keys.
@@ -194,48 +306,108 @@ impl TeamStore {
             };
             let name = self.layout.name(&object.record);
             let old = if object.pending {
-                records::from_json::<PendingKey>(&bytes, &name, "pending-key record")?.members_revision
+                records::from_json::<PendingKey>(&bytes, &name, "pending-key record").map(|r| r.members_revision)
             } else {
-                records::from_json::<IdentityRecord>(&bytes, &name, "identity record")?.members_revision
+                records::from_json::<IdentityRecord>(&bytes, &name, "identity record").map(|r| r.members_revision)
             };
-            if old < revision {
-                out.push(object);
+            // A record that cannot be read is re-encrypted anyway: better once too often than never.
+            if old.is_ok_and(|old| old >= revision) {
+                continue;
             }
+            out.push(object);
         }
         Ok(out)
     }
 
-    /// The plaintext of a key object; `None` if it was removed meanwhile.
-    async fn decrypt_object(&self, path: &Path, by: &MemberKey) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let Some((sealed, _)) = self.get(path).await? else {
-            return Ok(None);
-        };
-        crypto::decrypt(&sealed, by, &self.layout.name(path)).map(Some)
+    /// Encrypts one key object again to `recipients`, as a compare-and-swap on the version read, then
+    /// its record's revision. An object `by` cannot read is listed in `skipped`.
+    async fn reseal(
+        &self,
+        object: &KeyObject,
+        by: &MemberKey,
+        recipients: &Recipients,
+        revision: u64,
+        reencrypted: &mut usize,
+        skipped: &mut Vec<SkippedObject>,
+    ) -> Result<()> {
+        let name = self.layout.name(&object.key);
+        for _ in 0..RESEAL_ROUNDS {
+            let Some((sealed, meta)) = self.get(&object.key).await? else {
+                // Removed meanwhile (pushed and pruned, or a pending key cleared).
+                return Ok(());
+            };
+            let plaintext = match crypto::decrypt(&sealed, by, &name) {
+                Ok(plaintext) => plaintext,
+                Err(err @ (TeamError::WrongIdentity { .. } | TeamError::Tampered { .. })) => {
+                    skipped.push(SkippedObject {
+                        object: name.clone(),
+                        reason: err.to_string(),
+                    });
+                    return Ok(());
+                }
+                Err(err) => return Err(err),
+            };
+            let resealed = crypto::encrypt(&plaintext, recipients)?;
+            drop(plaintext);
+            let mode = self.update_mode(&meta);
+            match self.put(&object.key, resealed, mode).await {
+                Ok(_) => {
+                    *reencrypted += 1;
+                    return self.stamp_record(object, revision).await;
+                }
+                // Changed since it was read: read it again.
+                Err(object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(self.error(&object.key, "write", e)),
+            }
+        }
+        Err(TeamError::ConcurrentChange {
+            store: self.shown.clone(),
+            what: name,
+        })
     }
 
-    /// Writes a key object encrypted to `info`'s recipients, and its record's revision.
-    async fn reseal(&self, object: &KeyObject, plaintext: &[u8], info: &StoreInfo) -> Result<()> {
-        let sealed = crypto::encrypt(plaintext, &info.recipients())?;
-        self.put(&object.key, sealed, PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&object.key, "write", e))?;
-        let Some((bytes, _)) = self.get(&object.record).await? else {
-            return Ok(());
-        };
+    /// Sets the revision a key object's record names, as a compare-and-swap too.
+    async fn stamp_record(&self, object: &KeyObject, revision: u64) -> Result<()> {
         let name = self.layout.name(&object.record);
-        let updated = if object.pending {
-            let mut record: PendingKey = records::from_json(&bytes, &name, "pending-key record")?;
-            record.members_revision = info.revision;
-            records::to_json(&record)
+        for _ in 0..RESEAL_ROUNDS {
+            let Some((bytes, meta)) = self.get(&object.record).await? else {
+                return Ok(());
+            };
+            let updated = if object.pending {
+                let Ok(mut record) = records::from_json::<PendingKey>(&bytes, &name, "pending-key record") else {
+                    return Ok(());
+                };
+                record.members_revision = record.members_revision.max(revision);
+                records::to_json(&record)
+            } else {
+                let Ok(mut record) = records::from_json::<IdentityRecord>(&bytes, &name, "identity record") else {
+                    return Ok(());
+                };
+                record.members_revision = record.members_revision.max(revision);
+                records::to_json(&record)
+            };
+            match self.put(&object.record, updated, self.update_mode(&meta)).await {
+                Ok(_) => return Ok(()),
+                Err(object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(self.error(&object.record, "write", e)),
+            }
+        }
+        Err(TeamError::ConcurrentChange {
+            store: self.shown.clone(),
+            what: name,
+        })
+    }
+
+    /// A compare-and-swap on the version read, where the backend can; else an overwrite.
+    fn update_mode(&self, meta: &object_store::ObjectMeta) -> PutMode {
+        if self.conditional_update && (meta.e_tag.is_some() || meta.version.is_some()) {
+            PutMode::Update(UpdateVersion {
+                e_tag: meta.e_tag.clone(),
+                version: meta.version.clone(),
+            })
         } else {
-            let mut record: IdentityRecord = records::from_json(&bytes, &name, "identity record")?;
-            record.members_revision = info.revision;
-            records::to_json(&record)
-        };
-        self.put(&object.record, updated, PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&object.record, "write", e))?;
-        Ok(())
+            PutMode::Overwrite
+        }
     }
 
     /// Fills in the store of an error made before the store was known.
@@ -246,4 +418,52 @@ impl TeamStore {
             other => other,
         }
     }
+}
+
+/// Adds members; `false` if every one is already there with the same name and key.
+fn add(current: &mut Vec<Member>, added: Vec<Member>) -> Result<bool> {
+    let mut changed = false;
+    for member in added {
+        match current
+            .iter()
+            .find(|m| m.name == member.name || m.recipient == member.recipient)
+        {
+            Some(existing) if existing.name == member.name && existing.recipient == member.recipient => {}
+            Some(existing) => {
+                return Err(TeamError::AlreadyExists {
+                    store: String::new(),
+                    what: format!(
+                        "the member {} ({})",
+                        crate::error::printable(&existing.name),
+                        existing.recipient.kind()
+                    ),
+                });
+            }
+            None => {
+                current.push(member);
+                changed = true;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Removes members by name or recipient.
+fn remove(current: &mut Vec<Member>, which: &[String]) -> Result<()> {
+    for name in which {
+        let before = current.len();
+        current.retain(|m| m.name != *name && m.recipient.to_string() != *name);
+        if current.len() == before {
+            return Err(TeamError::NotFound {
+                store: String::new(),
+                what: format!("the member {:?}", crate::error::printable(name)),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a lease is the members lease, for `team status`.
+pub(crate) fn is_members_lease(certificate_type: &CertificateType) -> bool {
+    certificate_type.as_str() == MEMBERS_LEASE
 }

@@ -14,42 +14,67 @@ use object_store::PutMode;
 use time::OffsetDateTime;
 
 use crate::crypto;
-use crate::error::Result;
+use crate::error::{Result, TeamError};
 use crate::layout;
 use crate::lease::Lease;
 use crate::records::{self, FORMAT_VERSION, PendingKey};
 use crate::store::{PARALLEL_READS, TeamStore, check_key};
 
 impl TeamStore {
-    /// Stores `key` as the pending key of the lease's certificate type, encrypted to every member.
-    /// Call it before sending the key's CSR to Apple.
+    /// Stores `key` as the pending key of the lease's certificate type, encrypted to every member of
+    /// the verified member list. Call it before sending the key's CSR to Apple.
+    ///
+    /// After writing, the member list is verified again: if it changed meanwhile (a member removed
+    /// while the key was being written), the key is encrypted again to the new list before this
+    /// returns, so the CSR never leaves while a removed member can read its key.
     ///
     /// # Errors
     ///
-    /// Storage errors (then do not send the CSR).
+    /// The verification errors of [`TeamStore::open`] and storage errors (then do not send the CSR).
     pub async fn write_pending(&self, lease: &Lease, key: &PrivateKey) -> Result<PendingKey> {
-        let certificate_type = lease.certificate_type();
-        let info = self.read_info().await?.0;
-        let pem = key.to_pkcs8_pem();
-        let sealed = crypto::encrypt(pem.as_bytes(), &info.recipients())?;
-        let record = PendingKey {
-            format: FORMAT_VERSION,
-            certificate_type: certificate_type.clone(),
-            key_id: key.id(),
-            written_by: Some(lease.holder().to_string()),
-            written_at: records::now(),
-            members_revision: info.revision,
-        };
+        self.write_pending_for(lease.certificate_type(), lease.holder(), key)
+            .await
+    }
+
+    /// [`TeamStore::write_pending`] for the holder of a lease of `certificate_type`.
+    pub(crate) async fn write_pending_for(
+        &self,
+        certificate_type: &CertificateType,
+        holder: &crate::LeaseHolder,
+        key: &PrivateKey,
+    ) -> Result<PendingKey> {
         let key_path = self.layout.pending(certificate_type, &key.id(), "age");
         let record_path = self.layout.pending(certificate_type, &key.id(), "json");
-        // The key first: a pending key is listed from its key object; the record only adds details.
-        self.put(&key_path, sealed, PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&key_path, "write", e))?;
-        self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&record_path, "write", e))?;
-        Ok(record)
+        let pem = key.to_pkcs8_pem();
+        let mut written: Option<PendingKey> = None;
+        // A few rounds at most: each one means another member change landed while this one wrote.
+        for _ in 0..4 {
+            let (recipients, revision) = self.recipients_now().await?;
+            if let Some(record) = written.take_if(|r| r.members_revision == revision) {
+                return Ok(record);
+            }
+            let sealed = crypto::encrypt(pem.as_bytes(), &recipients)?;
+            let record = PendingKey {
+                format: FORMAT_VERSION,
+                certificate_type: certificate_type.clone(),
+                key_id: key.id(),
+                written_by: Some(holder.to_string()),
+                written_at: records::now(),
+                members_revision: revision,
+            };
+            // The key first: a pending key is listed from its key object; the record only adds details.
+            self.put(&key_path, sealed, PutMode::Overwrite)
+                .await
+                .map_err(|e| self.error(&key_path, "write", e))?;
+            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+                .await
+                .map_err(|e| self.error(&record_path, "write", e))?;
+            written = Some(record);
+        }
+        Err(TeamError::ConcurrentChange {
+            store: self.shown.clone(),
+            what: "the member list (it kept changing while the pending key was written)".to_owned(),
+        })
     }
 
     /// The pending keys of a certificate type, without decrypting them, oldest first.

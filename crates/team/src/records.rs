@@ -1,5 +1,6 @@
-//! The plain JSON objects of a store: the header ([`StoreInfo`], [`Member`]), identity records
-//! ([`IdentityRecord`]) and pending-key records ([`PendingKey`]); each carries the format version.
+//! The plain JSON objects of a store: the members ([`Member`]) and the public view of the header
+//! ([`StoreInfo`]; the signed object itself is in `trust.rs`), identity records ([`IdentityRecord`])
+//! and pending-key records ([`PendingKey`]); each carries the format version.
 
 use ascert_keystore::KeyId;
 use ascert_models::CertificateType;
@@ -10,8 +11,10 @@ use time::OffsetDateTime;
 use crate::crypto::Recipient;
 use crate::error::{Result, TeamError};
 
-/// The newest format version this crate reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this crate writes, and the newest it reads. Format 2 signs the member list
+/// (docs/team.md); a store of format 1 (development versions) is refused, records of format 1 read
+/// as before.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One member of a team: a name for people and the public key everything is encrypted to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,35 +44,36 @@ impl Member {
     }
 }
 
-/// The store header (`ascert-team.json`): format, members, and the passphrase member's recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The store header (`ascert-team.json`) as verified: format, members, and the passphrase member's
+/// recipient. A `TeamStore` hands one out only after the header's signature and this machine's pins
+/// were checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoreInfo {
     /// The format version the store was written with.
     pub format: u32,
+    /// A random id given when the store was created: a store made again at the same URL has another.
+    pub store_id: String,
     /// When the store was created.
-    #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
     /// Who created it.
     pub created_by: String,
     /// Counts membership changes; every key object records the revision it was encrypted for.
     pub revision: u64,
+    /// When the member list last changed.
+    pub changed: OffsetDateTime,
+    /// Who changed it last.
+    pub changed_by: String,
     /// The members, each a recipient of every key object.
     pub members: Vec<Member>,
     /// The recipient of the team passphrase's identity, when the store has a passphrase member.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passphrase_recipient: Option<Recipient>,
 }
 
 impl StoreInfo {
-    /// Every recipient a key object is encrypted to: the members, then the passphrase member.
-    pub fn recipients(&self) -> Vec<Recipient> {
-        self.members
-            .iter()
-            .map(|m| m.recipient.clone())
-            .chain(self.passphrase_recipient.clone())
-            .collect()
+    /// The digest of the member list, which CI pins (`ASCERT_TEAM_MEMBERS_SHA256`).
+    pub fn members_sha256(&self) -> crate::MembersDigest {
+        crate::MembersDigest::of(&self.members, self.passphrase_recipient.as_ref())
     }
 }
 
@@ -148,6 +152,17 @@ pub(crate) fn from_json<T: DeserializeOwned>(bytes: &[u8], object: &str, kind: &
     }
 }
 
+/// The certificate type a record names, read on its own: for a record that cannot be read whole
+/// (a newer format, a damaged field elsewhere), so that it can still be told apart by type.
+pub(crate) fn peek_type(bytes: &[u8]) -> Option<CertificateType> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Type {
+        certificate_type: Option<CertificateType>,
+    }
+    serde_json::from_slice::<Type>(bytes).ok()?.certificate_type
+}
+
 /// Writes a JSON object of the store.
 pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("records serialize");
@@ -175,32 +190,36 @@ mod tests {
 
     #[test]
     fn a_newer_format_is_refused_and_a_missing_one_is_corrupt() {
-        let newer = br#"{"format": 2, "members": "anything a future version writes"}"#;
-        let error = from_json::<StoreInfo>(newer, "ascert-team.json", "store header").unwrap_err();
+        let newer = br#"{"format": 3, "members": "anything a future version writes"}"#;
+        let error = from_json::<IdentityRecord>(newer, "identities/A/record.json", "identity record").unwrap_err();
         assert!(
             matches!(
                 error,
                 TeamError::NewerFormat {
-                    found: 2,
-                    supported: 1,
+                    found: 3,
+                    supported: 2,
                     ..
                 }
             ),
             "{error:?}"
         );
         assert!(error.to_string().contains("upgrade ascert"), "{error}");
-        let error = from_json::<StoreInfo>(b"{}", "ascert-team.json", "store header").unwrap_err();
+        let error = from_json::<IdentityRecord>(b"{}", "r", "identity record").unwrap_err();
         assert!(error.to_string().contains("has no format version"), "{error}");
-        let error = from_json::<StoreInfo>(b"<html>", "ascert-team.json", "store header").unwrap_err();
+        let error = from_json::<IdentityRecord>(b"<html>", "r", "identity record").unwrap_err();
         assert!(
             matches!(
                 error,
                 TeamError::Corrupt {
-                    kind: "store header",
+                    kind: "identity record",
                     ..
                 }
             ),
             "{error:?}"
+        );
+        assert_eq!(
+            peek_type(br#"{"format": 3, "certificateType": "DEVELOPMENT", "new": []}"#),
+            Some(CertificateType::Development)
         );
     }
 

@@ -19,6 +19,7 @@ use crate::crypto::{self, MemberKey};
 use crate::error::{self, Result, TeamError};
 use crate::layout::{self, Layout};
 use crate::records::{self, FORMAT_VERSION, IdentityRecord, Member, StoreInfo};
+use crate::trust::{self, Anchor, MembersDigest, Pins, Recipients, SeenHeader, Verified};
 use crate::url::StoreUrl;
 
 /// How many objects are read at once when listing records.
@@ -43,6 +44,7 @@ pub(crate) const PARALLEL_READS: usize = 8;
 /// // identity.key and identity.certificate go into ascert_keystore::Keystore.
 /// # Ok(()) }
 /// ```
+#[derive(Clone)]
 pub struct TeamStore {
     pub(crate) url: StoreUrl,
     pub(crate) shown: String,
@@ -51,11 +53,32 @@ pub struct TeamStore {
     pub(crate) conditional_update: bool,
     pub(crate) actor: String,
     pub(crate) clock_tolerance: Duration,
-    info: Mutex<StoreInfo>,
+    pub(crate) pins: Pins,
+    /// The header as last verified, and the newest one this process (or the trust folder) saw.
+    trust: Arc<Mutex<TrustState>>,
     /// Set once the backend has shown that it honours conditional writes.
-    pub(crate) conditional_writes: tokio::sync::OnceCell<()>,
+    pub(crate) conditional_writes: Arc<tokio::sync::OnceCell<()>>,
     /// Lease versions this process has seen, and since when: the skew-free side of lease expiry.
-    pub(crate) observed: Mutex<HashMap<String, crate::lease::Observation>>,
+    pub(crate) observed: Arc<Mutex<HashMap<String, crate::lease::Observation>>>,
+}
+
+/// The verified header and the floor below which no header is accepted again.
+#[derive(Default)]
+struct TrustState {
+    verified: Option<Arc<Verified>>,
+    floor: Option<SeenHeader>,
+}
+
+/// How this process trusts the store's member list (see [`TeamStore::trust`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Trust {
+    /// How the verified header is anchored.
+    pub anchor: Anchor,
+    /// The member list's digest (what `ASCERT_TEAM_MEMBERS_SHA256` pins).
+    pub members_sha256: MembersDigest,
+    /// The header's revision.
+    pub revision: u64,
 }
 
 /// What [`TeamStore::init`] creates: the first members and, optionally, a passphrase member.
@@ -130,6 +153,52 @@ impl fmt::Debug for SharedIdentity {
     }
 }
 
+/// The identity records of a store ([`TeamStore::identities`]).
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct IdentityListing {
+    /// The records that could be read, sorted by type then expiry.
+    pub records: Vec<IdentityRecord>,
+    /// The records that could not be read, each with why.
+    pub unreadable: Vec<UnreadableRecord>,
+}
+
+/// A record [`TeamStore::identities`] could not read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UnreadableRecord {
+    /// The certificate id its folder names.
+    pub certificate_id: String,
+    /// The certificate type it names, when that much of it can be read.
+    pub certificate_type: Option<CertificateType>,
+    /// Why it cannot be used: [`TeamError::NewerFormat`], [`TeamError::Corrupt`] or
+    /// [`TeamError::Tampered`].
+    pub error: TeamError,
+}
+
+/// What [`TeamStore::push`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PushOutcome {
+    /// The identity is in the store now.
+    Shared,
+    /// It was there already, whole: nothing was written.
+    AlreadyShared,
+    /// It was there, but its stored key or certificate was damaged or replaced: both were written
+    /// again.
+    Repaired,
+}
+
+/// The record of a pushed identity and what the push did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Pushed {
+    /// The record, as stored.
+    pub record: IdentityRecord,
+    /// What the push did.
+    pub outcome: PushOutcome,
+}
+
 impl fmt::Debug for TeamStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TeamStore")
@@ -140,28 +209,29 @@ impl fmt::Debug for TeamStore {
 }
 
 impl TeamStore {
-    /// Opens the store at `url`, reading its header.
+    /// Opens the store at `url`: reads its header and verifies it (the team key's signature, then
+    /// the pins of `options`: the member list expected, and what this machine saw before).
     ///
     /// # Errors
     ///
-    /// [`TeamError::NoStore`] if there is no store there, [`TeamError::BucketNotFound`],
+    /// [`TeamError::NoStore`] if there is no store there, [`TeamError::Tampered`] if the header's
+    /// signature does not verify, [`TeamError::UntrustedMembers`] if the member list is not the one
+    /// pinned or goes back from what this machine saw, [`TeamError::BucketNotFound`],
     /// [`TeamError::AccessDenied`], [`TeamError::NewerFormat`] for a store written by a newer ascert,
     /// [`TeamError::Config`] / [`TeamError::UnsupportedBackend`] for settings this build cannot use.
     pub async fn open(url: &StoreUrl, options: &StoreOptions) -> Result<Self> {
         let connection = backend::connect(url, options, false)?;
-        let store = Self::new(url, options, connection, placeholder_info());
-        let info = store.read_info().await?.0;
-        *store
-            .info
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+        let store = Self::new(url, options, connection);
+        store.load_floor()?;
+        store.verified_now().await?;
         Ok(store)
     }
 
     /// Creates a store at `url` with its first members, and opens it.
     ///
     /// The bucket must exist (a `file://` folder is created). Creation is a create-if-absent write of
-    /// the header, so two `init`s of one URL cannot both succeed.
+    /// the header, so two `init`s of one URL cannot both succeed. The header is signed by a new team
+    /// key, sealed to the members.
     ///
     /// # Errors
     ///
@@ -173,7 +243,7 @@ impl TeamStore {
         let members = stamp(init.members, &actor, now);
         check_members(&members, init.passphrase.is_some())?;
         let connection = backend::connect(url, options, true)?;
-        let mut store = Self::new(url, options, connection, placeholder_info());
+        let store = Self::new(url, options, connection);
         let header = store.layout.header();
         if store.get(&header).await?.is_some() {
             return Err(store.already_exists("a team store"));
@@ -201,26 +271,26 @@ impl TeamStore {
                 .map_err(|e| store.error(&store.layout.passphrase(), "write", e))?;
             passphrase_recipient = Some(identity.recipients()[0].clone());
         }
-        let info = StoreInfo {
-            format: FORMAT_VERSION,
-            created: now,
-            created_by: actor,
-            revision: 1,
+        let signed = trust::genesis(
+            crate::lease::random_id()?,
+            &actor,
+            now,
             members,
             passphrase_recipient,
-        };
-        match store.put(&header, records::to_json(&info), PutMode::Create).await {
+        )?;
+        match store.put(&header, signed.to_json(), PutMode::Create).await {
             Ok(_) => {}
             Err(object_store::Error::AlreadyExists { .. }) => {
                 return Err(store.already_exists("a team store"));
             }
             Err(e) => return Err(store.error(&header, "write", e)),
         }
-        store.info = Mutex::new(info);
+        // What was written is read back and verified like any header, and becomes what this machine saw.
+        store.verified_now().await?;
         Ok(store)
     }
 
-    fn new(url: &StoreUrl, options: &StoreOptions, connection: backend::Connection, info: StoreInfo) -> Self {
+    fn new(url: &StoreUrl, options: &StoreOptions, connection: backend::Connection) -> Self {
         Self {
             url: url.clone(),
             shown: url.to_string(),
@@ -229,9 +299,10 @@ impl TeamStore {
             conditional_update: connection.conditional_update,
             actor: options.actor(),
             clock_tolerance: options.clock_tolerance(),
-            info: Mutex::new(info),
-            conditional_writes: tokio::sync::OnceCell::new(),
-            observed: Mutex::default(),
+            pins: options.pins(),
+            trust: Arc::default(),
+            conditional_writes: Arc::default(),
+            observed: Arc::default(),
         }
     }
 
@@ -240,31 +311,106 @@ impl TeamStore {
         &self.url
     }
 
-    /// The header as last read or written by this value: format, members, passphrase recipient.
-    /// [`TeamStore::refresh`] reads it again.
+    /// The header as last verified by this value: format, members, passphrase recipient.
+    /// [`TeamStore::refresh`] reads and verifies it again.
     pub fn info(&self) -> StoreInfo {
-        self.info
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.verified().info.clone()
     }
 
-    /// Reads the header again (another member may have changed the members).
+    /// How this process trusts the member list it verified last: pinned, seen before, or first use.
+    pub fn trust(&self) -> Trust {
+        let verified = self.verified();
+        Trust {
+            anchor: verified.anchor.clone(),
+            members_sha256: verified.digest,
+            revision: verified.info.revision,
+        }
+    }
+
+    /// Whether `key` is a member (or the passphrase member) of the member list verified last.
+    pub fn is_member(&self, key: &MemberKey) -> bool {
+        self.verified().is_recipient(key)
+    }
+
+    /// Reads the header again and verifies it (another member may have changed the members).
     ///
     /// # Errors
     ///
-    /// The storage errors of [`TeamStore::open`].
+    /// The errors of [`TeamStore::open`].
     pub async fn refresh(&self) -> Result<StoreInfo> {
-        let info = self.read_info().await?.0;
-        self.remember(info.clone());
-        Ok(info)
+        Ok(self.verified_now().await?.info.clone())
     }
 
-    pub(crate) fn remember(&self, info: StoreInfo) {
-        *self
-            .info
+    /// The header as last verified.
+    pub(crate) fn verified(&self) -> Arc<Verified> {
+        self.trust
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = info;
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .verified
+            .clone()
+            .expect("a TeamStore is verified when it is opened")
+    }
+
+    /// Reads what the trust folder kept of this store, if one is configured.
+    fn load_floor(&self) -> Result<()> {
+        let Some(folder) = &self.pins.trust_folder else {
+            return Ok(());
+        };
+        let seen = trust::read_seen(folder, &self.shown)?;
+        self.trust
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .floor = seen;
+        Ok(())
+    }
+
+    /// Reads the header and verifies it against the pins and the newest header seen so far; what
+    /// passes becomes the floor (kept in the trust folder when it changed).
+    pub(crate) async fn verified_now(&self) -> Result<Arc<Verified>> {
+        let path = self.layout.header();
+        let name = self.layout.name(&path);
+        let (bytes, meta) = self.get(&path).await?.ok_or_else(|| TeamError::NoStore {
+            store: self.shown.clone(),
+            object: name.clone(),
+        })?;
+        let version = object_store::UpdateVersion {
+            e_tag: meta.e_tag,
+            version: meta.version,
+        };
+        let floor = self
+            .trust
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .floor
+            .clone();
+        let verified = Arc::new(trust::verify(
+            &bytes,
+            &name,
+            version,
+            &self.shown,
+            &self.pins,
+            floor.as_ref(),
+        )?);
+        let seen = trust::seen_of(&verified, &self.shown);
+        let moved = floor.as_ref().is_none_or(|floor| {
+            (floor.store_id.as_str(), floor.revision, floor.members_sha256, floor.team_key.as_str())
+                != (seen.store_id.as_str(), seen.revision, seen.members_sha256, seen.team_key.as_str())
+        });
+        if moved && let Some(folder) = &self.pins.trust_folder {
+            trust::write_seen(folder, &seen)?;
+        }
+        let mut state = self.trust.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if moved {
+            state.floor = Some(seen);
+        }
+        state.verified = Some(verified.clone());
+        Ok(verified)
+    }
+
+    /// The recipients of the member list as verified now: what a key object written now is encrypted to.
+    pub(crate) async fn recipients_now(&self) -> Result<(Recipients, u64)> {
+        let verified = self.verified_now().await?;
+        Ok((verified.recipients(), verified.info.revision))
     }
 
     /// Decrypts the team passphrase's identity, which then decrypts every key like any member key.
@@ -303,10 +449,14 @@ impl TeamStore {
 
     /// Every shared identity's record, without decrypting anything, sorted by type then expiry.
     ///
+    /// A record that cannot be read (damaged, of a newer format, or naming another certificate than
+    /// its folder) does not stop the listing: it is reported in [`IdentityListing::unreadable`], so
+    /// that a fleet upgrading runner by runner, or a store with one bad object, keeps working.
+    ///
     /// # Errors
     ///
-    /// Storage errors; [`TeamError::Corrupt`] or [`TeamError::NewerFormat`] for a record that cannot be read.
-    pub async fn identities(&self) -> Result<Vec<IdentityRecord>> {
+    /// Storage errors.
+    pub async fn identities(&self) -> Result<IdentityListing> {
         let records: Vec<Path> = self
             .list(&self.layout.identities())
             .await?
@@ -317,36 +467,79 @@ impl TeamStore {
             })
             .map(|meta| meta.location)
             .collect();
-        let mut out: Vec<IdentityRecord> = futures::stream::iter(records)
-            .map(|path| async move {
-                let Some((bytes, _)) = self.get(&path).await? else {
-                    // Pruned between the listing and the read.
-                    return Ok(None);
-                };
-                records::from_json(&bytes, &self.layout.name(&path), "identity record").map(Some)
-            })
-            .buffer_unordered(PARALLEL_READS)
-            .try_filter_map(|record| async move { Ok(record) })
-            .try_collect()
-            .await?;
-        out.sort_by(|a, b| {
+        let read: Vec<Option<std::result::Result<IdentityRecord, Box<UnreadableRecord>>>> =
+            futures::stream::iter(records)
+                .map(|path| async move {
+                    let Some((bytes, _)) = self.get(&path).await? else {
+                        // Pruned between the listing and the read.
+                        return Ok::<_, TeamError>(None);
+                    };
+                    let folder = self.layout.parts(&path)[1].clone();
+                    Ok(Some(self.read_record(&path, &folder, &bytes)))
+                })
+                .buffer_unordered(PARALLEL_READS)
+                .try_collect()
+                .await?;
+        let mut listing = IdentityListing::default();
+        for item in read.into_iter().flatten() {
+            match item {
+                Ok(record) => listing.records.push(record),
+                Err(unreadable) => listing.unreadable.push(*unreadable),
+            }
+        }
+        listing.records.sort_by(|a, b| {
             (a.certificate_type.as_str(), a.expires, &a.certificate_id).cmp(&(
                 b.certificate_type.as_str(),
                 b.expires,
                 &b.certificate_id,
             ))
         });
-        Ok(out)
+        listing
+            .unreadable
+            .sort_by(|a, b| a.certificate_id.cmp(&b.certificate_id));
+        Ok(listing)
+    }
+
+    /// Reads one record, which must name the certificate of its folder.
+    fn read_record(
+        &self,
+        path: &Path,
+        folder: &str,
+        bytes: &[u8],
+    ) -> std::result::Result<IdentityRecord, Box<UnreadableRecord>> {
+        let name = self.layout.name(path);
+        let unreadable = |error: TeamError| {
+            Box::new(UnreadableRecord {
+                certificate_id: folder.to_owned(),
+                certificate_type: records::peek_type(bytes),
+                error,
+            })
+        };
+        let record: IdentityRecord = records::from_json(bytes, &name, "identity record").map_err(unreadable)?;
+        if record.certificate_id != folder {
+            return Err(unreadable(TeamError::Tampered {
+                object: name,
+                reason: format!(
+                    "it names certificate {} but is stored as {folder}",
+                    error::printable(&record.certificate_id)
+                ),
+            }));
+        }
+        Ok(record)
     }
 
     /// Fetches one identity and decrypts its key with a member key.
     ///
+    /// This checks the identity against itself only (the key must be its certificate's); before
+    /// using it for signing, check the certificate against App Store Connect's with
+    /// [`TeamStore::fetch_confirmed`].
+    ///
     /// # Errors
     ///
     /// [`TeamError::NotFound`] if no identity has this certificate id, [`TeamError::WrongIdentity`] if
-    /// the key is not a member, [`TeamError::Tampered`] if the key object fails age's checks,
-    /// [`TeamError::KeyMismatch`] if the decrypted key does not belong to the certificate, and
-    /// storage errors.
+    /// the key is not a member, [`TeamError::Tampered`] if the key object fails age's checks or the
+    /// record names another certificate, [`TeamError::KeyMismatch`] if the decrypted key does not
+    /// belong to the certificate, and storage errors.
     pub async fn fetch(&self, certificate_id: &str, member: &MemberKey) -> Result<SharedIdentity> {
         let id = layout::certificate_id(certificate_id)?;
         let record_path = self.layout.identity(id, layout::RECORD);
@@ -354,8 +547,9 @@ impl TeamStore {
             .get(&record_path)
             .await?
             .ok_or_else(|| self.not_found(&format!("identity {id}")))?;
-        let record: IdentityRecord =
-            records::from_json(&bytes, &self.layout.name(&record_path), "identity record")?;
+        let record = self
+            .read_record(&record_path, id, &bytes)
+            .map_err(|unreadable| unreadable.error)?;
         self.fetch_listed(record, member).await
     }
 
@@ -390,6 +584,54 @@ impl TeamStore {
         })
     }
 
+    /// Fetches a stored identity for use: its certificate must be App Store Connect's (`apple`, as
+    /// Apple answered for the record's id: same id, same DER), and its key must be that
+    /// certificate's. The identity returned carries Apple's certificate, whatever the record says of
+    /// its type or expiry (a record is written by whoever can write to the bucket; only Apple's
+    /// answer decides).
+    ///
+    /// Nothing is written anywhere before these checks pass.
+    ///
+    /// # Errors
+    ///
+    /// [`TeamError::Tampered`] if the stored certificate is not Apple's (someone changed the store),
+    /// and the errors of [`TeamStore::fetch`].
+    pub async fn fetch_confirmed(
+        &self,
+        record: IdentityRecord,
+        apple: &ascert_models::Certificate,
+        member: &MemberKey,
+    ) -> Result<SharedIdentity> {
+        let id = layout::certificate_id(&record.certificate_id)?.to_owned();
+        let object = self.layout.name(&self.layout.identity(&id, layout::CERTIFICATE));
+        let tampered = |reason: String| TeamError::Tampered {
+            object: object.clone(),
+            reason,
+        };
+        if apple.id != id {
+            return Err(tampered(format!(
+                "App Store Connect's certificate {} was given for identity {id}",
+                error::printable(&apple.id)
+            )));
+        }
+        let apple_certificate = CertificateInfo::from_model(apple).map_err(|e| TeamError::Corrupt {
+            object: format!("App Store Connect's certificate {id}"),
+            kind: "certificate",
+            reason: e.to_string(),
+        })?;
+        let mut shared = self.fetch_listed(record, member).await?;
+        if shared.certificate.der() != apple_certificate.der() {
+            return Err(tampered(format!(
+                "it holds certificate serial {}, not App Store Connect's certificate {id} (serial {}): the store \
+                 was changed by someone with write access to it; the identity was not used",
+                shared.certificate.serial(),
+                apple_certificate.serial()
+            )));
+        }
+        shared.certificate = apple_certificate;
+        Ok(shared)
+    }
+
     /// Decrypts a key object and reads the key in it.
     pub(crate) fn open_key(&self, sealed: &[u8], path: &Path, member: &MemberKey) -> Result<PrivateKey> {
         let name = self.layout.name(path);
@@ -406,32 +648,57 @@ impl TeamStore {
         })
     }
 
-    /// Shares a signing identity: its certificate, its key (encrypted to every member) and its record.
+    /// Shares a signing identity: its certificate, its key (encrypted to every member of the verified
+    /// member list) and its record. `member` is the sharing member's key: the stored copy of an
+    /// identity already shared is checked with it, and written again if it is damaged or was
+    /// replaced.
     ///
-    /// Pushing the same identity again returns the existing record; the record is written last, so
-    /// an identity is listed only once it is whole.
+    /// The record is written last, so an identity is listed only once it is whole; after it, the
+    /// member list is checked again, and the key encrypted again if it changed meanwhile.
     ///
     /// # Errors
     ///
     /// [`TeamError::KeyMismatch`] if the key does not belong to the certificate (nothing is written),
     /// [`TeamError::AlreadyExists`] if the certificate id is stored with another key,
-    /// [`TeamError::InvalidInput`] for an unusable certificate id, and storage errors.
+    /// [`TeamError::WrongIdentity`] if `member` is not a member, [`TeamError::InvalidInput`] for an
+    /// unusable certificate id, the verification errors of [`TeamStore::open`], and storage errors.
     pub async fn push(
         &self,
         certificate_id: &str,
         certificate_type: &CertificateType,
         certificate: &CertificateInfo,
         key: &PrivateKey,
-    ) -> Result<IdentityRecord> {
+        member: &MemberKey,
+    ) -> Result<Pushed> {
         let id = layout::certificate_id(certificate_id)?;
         check_key(&format!("certificate {id}"), key, certificate.key_id())?;
-        let record_path = self.layout.identity(id, layout::RECORD);
-        if let Some(existing) = self.existing_record(&record_path, key).await? {
-            return Ok(existing);
+        let verified = self.verified_now().await?;
+        if !verified.is_recipient(member) {
+            return Err(TeamError::WrongIdentity {
+                object: format!("the member list of {}", self.shown),
+                recipients: member.describe(),
+            });
         }
-        let info = self.read_info().await?.0;
+        let record_path = self.layout.identity(id, layout::RECORD);
+        let key_path = self.layout.identity(id, layout::KEY);
+        let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
+        let existing = self.existing_record(&record_path, id, key).await?;
+        if let Some(existing) = &existing
+            && self.stored_copy_is_whole(id, certificate, key, member).await?
+        {
+            return Ok(Pushed {
+                record: existing.clone(),
+                outcome: PushOutcome::AlreadyShared,
+            });
+        }
         let pem = key.to_pkcs8_pem();
-        let sealed = crypto::encrypt(pem.as_bytes(), &info.recipients())?;
+        let sealed = crypto::encrypt(pem.as_bytes(), &verified.recipients())?;
+        self.put(&key_path, sealed, PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&key_path, "write", e))?;
+        self.put(&certificate_path, certificate.der().to_vec(), PutMode::Overwrite)
+            .await
+            .map_err(|e| self.error(&certificate_path, "write", e))?;
         let mut record = IdentityRecord {
             format: FORMAT_VERSION,
             certificate_id: id.to_owned(),
@@ -442,53 +709,58 @@ impl TeamStore {
             public_key_sha256: key.id(),
             pushed_by: self.actor.clone(),
             pushed_at: records::now(),
-            members_revision: info.revision,
+            members_revision: verified.info.revision,
         };
-        let key_path = self.layout.identity(id, layout::KEY);
-        let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
-        self.put(&key_path, sealed, PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&key_path, "write", e))?;
-        self.put(&certificate_path, certificate.der().to_vec(), PutMode::Overwrite)
-            .await
-            .map_err(|e| self.error(&certificate_path, "write", e))?;
-        match self
-            .put(&record_path, records::to_json(&record), PutMode::Create)
-            .await
-        {
-            Ok(_) => {}
-            Err(object_store::Error::AlreadyExists { .. }) => {
-                // Another runner pushed the same certificate id at the same moment.
-                return match self.existing_record(&record_path, key).await? {
-                    Some(existing) => Ok(existing),
-                    None => Err(self.already_exists(&format!("identity {id}"))),
-                };
+        let outcome = if existing.is_some() {
+            // The record is there and names this key: the key and certificate beside it are whole again.
+            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+                .await
+                .map_err(|e| self.error(&record_path, "write", e))?;
+            PushOutcome::Repaired
+        } else {
+            match self
+                .put(&record_path, records::to_json(&record), PutMode::Create)
+                .await
+            {
+                Ok(_) => PushOutcome::Shared,
+                Err(object_store::Error::AlreadyExists { .. }) => {
+                    // Another runner pushed the same certificate id at the same moment.
+                    return match self.existing_record(&record_path, id, key).await? {
+                        Some(existing) => Ok(Pushed {
+                            record: existing,
+                            outcome: PushOutcome::AlreadyShared,
+                        }),
+                        None => Err(self.already_exists(&format!("identity {id}"))),
+                    };
+                }
+                Err(e) => return Err(self.error(&record_path, "write", e)),
             }
-            Err(e) => return Err(self.error(&record_path, "write", e)),
-        }
-        // Members may have changed while this key was encrypted: a member removal re-encrypts only
-        // the records it can see, so check the revision again now that the record is visible.
-        let current = self.read_info().await?.0;
-        if current.revision != info.revision {
+        };
+        // Members may have changed while this key was encrypted: a member change re-encrypts only
+        // the records it can see, so check the member list again now that the record is visible.
+        let current = self.verified_now().await?;
+        if current.info.revision != verified.info.revision {
             let sealed = crypto::encrypt(pem.as_bytes(), &current.recipients())?;
             self.put(&key_path, sealed, PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&key_path, "write", e))?;
-            record.members_revision = current.revision;
+            record.members_revision = current.info.revision;
             self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;
         }
-        self.remember(current);
-        Ok(record)
+        Ok(Pushed { record, outcome })
     }
 
     /// The record at `path` if there is one: `Some` if it is for this key, an error if for another.
-    async fn existing_record(&self, path: &Path, key: &PrivateKey) -> Result<Option<IdentityRecord>> {
+    async fn existing_record(&self, path: &Path, id: &str, key: &PrivateKey) -> Result<Option<IdentityRecord>> {
         let Some((bytes, _)) = self.get(path).await? else {
             return Ok(None);
         };
-        let record: IdentityRecord = records::from_json(&bytes, &self.layout.name(path), "identity record")?;
+        let Ok(record) = self.read_record(path, id, &bytes) else {
+            // A damaged record is replaced by the push.
+            return Ok(None);
+        };
         if record.public_key_sha256 == key.id() {
             Ok(Some(record))
         } else {
@@ -496,54 +768,50 @@ impl TeamStore {
         }
     }
 
-    /// Removes identities by certificate id: record first (so it is no longer listed), then key and
-    /// certificate. Returns the records removed.
+    /// Whether the stored key and certificate of an identity are this key and certificate, readable
+    /// by `member`.
+    async fn stored_copy_is_whole(
+        &self,
+        id: &str,
+        certificate: &CertificateInfo,
+        key: &PrivateKey,
+        member: &MemberKey,
+    ) -> Result<bool> {
+        let key_path = self.layout.identity(id, layout::KEY);
+        let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
+        let (stored_certificate, sealed) =
+            futures::try_join!(self.get(&certificate_path), self.get(&key_path))?;
+        let (Some((stored_certificate, _)), Some((sealed, _))) = (stored_certificate, sealed) else {
+            return Ok(false);
+        };
+        if stored_certificate != certificate.der() {
+            return Ok(false);
+        }
+        Ok(self
+            .open_key(&sealed, &key_path, member)
+            .is_ok_and(|stored| stored.id() == key.id()))
+    }
+
+    /// Reads the certificate stored for an identity (public; nothing is decrypted).
     ///
     /// # Errors
     ///
-    /// [`TeamError::NotFound`] if any id is not in the store (then nothing is removed), and storage errors.
-    pub async fn prune(&self, certificate_ids: &[&str]) -> Result<Vec<IdentityRecord>> {
-        let mut found = Vec::new();
-        for id in certificate_ids {
-            let id = layout::certificate_id(id)?;
-            let path = self.layout.identity(id, layout::RECORD);
-            let (bytes, _) = self
-                .get(&path)
-                .await?
-                .ok_or_else(|| self.not_found(&format!("identity {id}")))?;
-            found.push(records::from_json::<IdentityRecord>(
-                &bytes,
-                &self.layout.name(&path),
-                "identity record",
-            )?);
-        }
-        for record in &found {
-            for file in [layout::RECORD, layout::KEY, layout::CERTIFICATE] {
-                self.delete(&self.layout.identity(&record.certificate_id, file))
-                    .await?;
-            }
-        }
-        Ok(found)
+    /// [`TeamError::NotFound`], [`TeamError::Corrupt`] and storage errors.
+    pub async fn certificate(&self, certificate_id: &str) -> Result<CertificateInfo> {
+        let id = layout::certificate_id(certificate_id)?;
+        let path = self.layout.identity(id, layout::CERTIFICATE);
+        let (bytes, _) = self
+            .get(&path)
+            .await?
+            .ok_or_else(|| self.not_found(&format!("the certificate of identity {id}")))?;
+        CertificateInfo::from_der(&bytes).map_err(|e| TeamError::Corrupt {
+            object: self.layout.name(&path),
+            kind: "certificate",
+            reason: e.to_string(),
+        })
     }
 
     // Storage helpers: every read and write of the crate goes through these.
-
-    /// Reads the header and its version (for a compare-and-swap).
-    pub(crate) async fn read_info(&self) -> Result<(StoreInfo, object_store::UpdateVersion)> {
-        let path = self.layout.header();
-        let (bytes, meta) = self.get(&path).await?.ok_or_else(|| TeamError::NoStore {
-            store: self.shown.clone(),
-            object: self.layout.name(&path),
-        })?;
-        let info: StoreInfo = records::from_json(&bytes, &self.layout.name(&path), "store header")?;
-        Ok((
-            info,
-            object_store::UpdateVersion {
-                e_tag: meta.e_tag,
-                version: meta.version,
-            },
-        ))
-    }
 
     /// Reads an object; `None` if it does not exist.
     pub(crate) async fn get(&self, path: &Path) -> Result<Option<(Vec<u8>, ObjectMeta)>> {
@@ -676,15 +944,4 @@ pub(crate) fn check_members(members: &[Member], has_passphrase: bool) -> Result<
         }
     }
     Ok(())
-}
-
-fn placeholder_info() -> StoreInfo {
-    StoreInfo {
-        format: FORMAT_VERSION,
-        created: OffsetDateTime::UNIX_EPOCH,
-        created_by: String::new(),
-        revision: 0,
-        members: Vec::new(),
-        passphrase_recipient: None,
-    }
 }

@@ -38,6 +38,8 @@ pub(crate) struct Context {
     /// it. A command that knowingly waits longer (for a person, for another runner) extends it by
     /// that wait: `ctx.deadline.extend(waited)`.
     pub(crate) deadline: Deadline,
+    /// What must be undone however the run ends (the team-store leases it holds).
+    pub(crate) cleanup: crate::stop::Cleanup,
 }
 
 impl Context {
@@ -166,6 +168,16 @@ impl Context {
         Ok(CertificatesApi::new(client))
     }
 
+    /// The Certificates API if an API key is given anywhere, `None` if none is (for what works from
+    /// a team member's key alone); a key that is given but unusable is still an error.
+    pub(crate) fn api_if_configured(&self) -> Result<Option<CertificatesApi>> {
+        match self.api() {
+            Ok(api) => Ok(Some(api)),
+            Err(err) if crate::credentials::is_missing_key(&err) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The local keystore: `--home` (or `ASCERT_HOME`), else the platform's data folder.
     pub(crate) fn keystore(&self) -> Result<Keystore> {
         let store = match &self.global.home {
@@ -220,11 +232,12 @@ impl Context {
 }
 
 /// Runs the command the user asked for, under `deadline`.
-pub(crate) async fn run(cli: Cli, deadline: Deadline) -> Result<()> {
+pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Cleanup) -> Result<()> {
     let ctx = Context {
         out: Output::new(&cli.global),
         global: cli.global,
         deadline,
+        cleanup,
     };
     match cli.command {
         Command::Certificates(command) => certificates::run(&ctx, command).await,

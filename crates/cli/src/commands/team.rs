@@ -1,16 +1,18 @@
 //! `ascert team …`: signing identities shared by a team and its CI fleet through a team store
-//! (ascert-team): opening a store and this member's key, shared by every team command and by
-//! `identities ensure --store`. The commands themselves are in `team/members.rs` (init, keygen,
-//! members) and `team/identities.rs` (push, pull, list, prune).
+//! (ascert-team): opening a store (with this machine's pins: the member list it expects and what it
+//! saw before) and this member's key, shared by every team command and by `identities ensure
+//! --store`. The commands themselves are in `team/members.rs` (init, keygen, members),
+//! `team/identities.rs` (push, pull, list, prune) and `team/status.rs` (status, lease release).
 
-mod identities;
+pub(crate) mod identities;
 mod members;
+mod status;
 
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{CertificateInfo, KeyRecord, Keystore, PrivateKey};
-use ascert_team::{MemberKey, Recipient, SecretString, StoreOptions, StoreUrl, TeamStore};
+use ascert_team::{Anchor, MemberKey, Recipient, SecretString, StoreOptions, StoreUrl, TeamStore, printable};
 use zeroize::Zeroizing;
 
 use crate::cli::{StoreArgs, TeamCommand};
@@ -36,7 +38,25 @@ pub(crate) async fn run(ctx: &Context, command: TeamCommand) -> Result<()> {
         TeamCommand::Push { cert_ids, store } => identities::push(ctx, &store, &cert_ids).await,
         TeamCommand::Pull { types, store } => identities::pull(ctx, &store, &types).await,
         TeamCommand::List { store } => identities::list(ctx, &store).await,
-        TeamCommand::Prune { store, yes } => identities::prune(ctx, &store, yes).await,
+        TeamCommand::Prune {
+            store,
+            yes,
+            force,
+            purge,
+        } => {
+            if purge {
+                identities::purge(ctx, &store, yes).await
+            } else {
+                identities::prune(ctx, &store, yes, force).await
+            }
+        }
+        TeamCommand::Status { store } => status::status(ctx, &store).await,
+        TeamCommand::Lease(crate::cli::LeaseCommand::Release {
+            lease,
+            etag,
+            store,
+            yes,
+        }) => status::release(ctx, &store, &lease, etag.as_deref(), yes).await,
     }
 }
 
@@ -50,11 +70,73 @@ pub(crate) fn store_url(args: &StoreArgs) -> Result<StoreUrl> {
     Ok(text.parse::<StoreUrl>()?)
 }
 
-/// Opens the team store of `--store`.
-pub(crate) async fn open(args: &StoreArgs) -> Result<TeamStore> {
+/// The settings every command opens a store with: the pinned member list (`--members-sha256`,
+/// `ASCERT_TEAM_MEMBERS_SHA256`), the folder where this machine keeps what it saw of each store, and
+/// request limits taken from the command's deadline.
+pub(crate) fn store_options(ctx: &Context, args: &StoreArgs) -> Result<StoreOptions> {
+    let mut options = StoreOptions::new()
+        .with_trust_folder(trust_folder(ctx)?)
+        .with_request_timeout(crate::stop::attempt_timeout(&ctx.deadline))
+        .with_retry_budget(ctx.deadline.remaining());
+    if let Some(digest) = args.members_sha256 {
+        options = options.with_members_sha256(digest);
+    }
+    Ok(options)
+}
+
+/// Where this machine keeps what it saw of each team store: beside the keystore.
+fn trust_folder(ctx: &Context) -> Result<std::path::PathBuf> {
+    if let Some(home) = &ctx.global.home {
+        return Ok(home.join("team-trust"));
+    }
+    let keys = Keystore::default_folder().context("cannot find the folder for ascert's data")?;
+    Ok(keys.parent().unwrap_or(&keys).join("team-trust"))
+}
+
+/// Opens the team store of `--store`, verifying its member list against this machine's pins, and
+/// says when the member list changed since this machine last saw it.
+pub(crate) async fn open(ctx: &Context, args: &StoreArgs) -> Result<TeamStore> {
     let url = store_url(args)?;
-    let store = TeamStore::open(&url, &StoreOptions::new()).await?;
+    let store = TeamStore::open(&url, &store_options(ctx, args)?).await?;
+    if let Anchor::Seen {
+        changed_from: Some(seen),
+    } = store.trust().anchor
+    {
+        let info = store.info();
+        let added: Vec<String> = info
+            .members
+            .iter()
+            .filter(|m| !seen.members.iter().any(|s| s.recipient == m.recipient.to_string()))
+            .map(|m| printable(&m.name).into_owned())
+            .collect();
+        let removed: Vec<String> = seen
+            .members
+            .iter()
+            .filter(|s| !info.members.iter().any(|m| m.recipient.to_string() == s.recipient))
+            .map(|s| printable(&s.name).into_owned())
+            .collect();
+        ctx.out.warn(format!(
+            "the member list of {} changed since this machine last saw it (revision {} → {}; added: {};              removed: {}); it is signed by the team key, so a member made the change",
+            store.url(),
+            seen.revision,
+            info.revision,
+            if added.is_empty() { "none".to_owned() } else { added.join(", ") },
+            if removed.is_empty() { "none".to_owned() } else { removed.join(", ") },
+        ));
+    }
     Ok(store)
+}
+
+/// Before anything is encrypted to the member list: a store that nothing pins is trusted on first
+/// use, and CI should pin it. Said once per run, on stderr.
+pub(crate) fn note_unpinned(ctx: &Context, store: &TeamStore) {
+    if store.trust().anchor == Anchor::FirstUse {
+        ctx.out.note(format!(
+            "The member list of {} is not pinned on this machine: pin it in CI with              ASCERT_TEAM_MEMBERS_SHA256={} (`ascert team members list` prints it), so that someone who can              write to the bucket cannot add a member.",
+            store.url(),
+            store.trust().members_sha256
+        ));
+    }
 }
 
 /// The team passphrase's sources: `--passphrase-env` (default `ASCERT_TEAM_PASSPHRASE`),
@@ -86,13 +168,7 @@ fn read_passphrase(ctx: &Context, args: &StoreArgs, confirm: bool) -> Result<Sec
 /// the store has a passphrase member.
 pub(crate) async fn member_key(ctx: &Context, store: &TeamStore, args: &StoreArgs) -> Result<MemberKey> {
     if let Some(path) = &args.identity {
-        let text = read_identity_file(path)?;
-        let ssh_passphrase = if passphrase_named(args) {
-            Some(read_passphrase(ctx, args, false)?)
-        } else {
-            None
-        };
-        return Ok(MemberKey::parse(&text, ssh_passphrase)?);
+        return identity_key(ctx, path, args);
     }
     if store.info().passphrase_recipient.is_none() {
         return Err(UserError::usage("no member key was given for the team store")
@@ -108,6 +184,26 @@ pub(crate) async fn member_key(ctx: &Context, store: &TeamStore, args: &StoreArg
         )
     })?;
     Ok(store.unlock_passphrase(&passphrase).await?)
+}
+
+/// Reads the member key of `--identity`: an age identity file, or an SSH private key whose passphrase
+/// (if it has one) comes from the passphrase sources: `--passphrase-env VAR`, `--passphrase-file`,
+/// `--passphrase-stdin`, then `ASCERT_TEAM_PASSPHRASE`, then a prompt at a terminal.
+pub(crate) fn identity_key(ctx: &Context, path: &Path, args: &StoreArgs) -> Result<MemberKey> {
+    let text = read_identity_file(path)?;
+    // A named source is read for any key (an age identity simply does not use it); an SSH key that
+    // needs a passphrase gets it from the default variable, then a prompt at a terminal.
+    let ssh_passphrase = if passphrase_named(args) || MemberKey::needs_passphrase(&text) {
+        Some(read_passphrase(ctx, args, false).map_err(|err| {
+            err.context(format!(
+                "the SSH key {} is protected by a passphrase",
+                shown_path(path)
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok(MemberKey::parse(&text, ssh_passphrase)?)
 }
 
 /// Reads a member's identity file (bounded) into memory that is wiped afterwards.
@@ -141,7 +237,25 @@ pub(crate) fn parse_member(text: &str) -> Result<ascert_team::Member> {
         let path = crate::config::expand_home(Path::new(key));
         let text = input::read_text(&path, Input::PublicKey)
             .map_err(|e| e.explained(&format!("the public key file {}", shown_path(&path))))?;
-        text.trim().parse()?
+        let text = Zeroizing::new(text);
+        let upper = text.to_ascii_uppercase();
+        if upper.contains("AGE-SECRET-KEY-") || upper.contains("PRIVATE KEY") {
+            return Err(UserError::usage(format!(
+                "{} holds a private key (not shown), given for member {:?}; a member is added by its public key",
+                shown_path(&path),
+                printable(name)
+            ))
+            .hint("give the recipient instead: `age-keygen -y FILE` prints it, or the .pub file of an SSH key")
+            .into());
+        }
+        // The file's content is not repeated in an error: it may be anything, a secret included.
+        text.trim().parse().map_err(|_| {
+            UserError::usage(format!(
+                "{} holds no public key for member {:?}: expected one line, an age recipient (age1…) or an                  ssh-ed25519 / ssh-rsa public key",
+                shown_path(&path),
+                printable(name)
+            ))
+        })?
     };
     Ok(ascert_team::Member::new(name, recipient))
 }

@@ -22,7 +22,7 @@ async fn a_store_is_created_once_and_opened_by_others() {
     let info = created.info();
     assert_eq!(
         (info.format, info.revision, info.created_by.as_str()),
-        (1, 1, "alice")
+        (2, 1, "alice")
     );
     assert_eq!(info.members[0].name, "alice");
     assert_eq!(info.members[0].added_by, "alice");
@@ -89,13 +89,13 @@ async fn a_store_of_a_newer_format_is_refused() {
         .objects
         .put(
             &header,
-            PutPayload::from(br#"{"format": 2, "members": {"new": "shape"}}"#.to_vec()),
+            PutPayload::from(br#"{"format": 3, "members": {"new": "shape"}}"#.to_vec()),
         )
         .await
         .unwrap();
     let error = TeamStore::open(&url, &StoreOptions::new()).await.unwrap_err();
     assert!(
-        matches!(&error, TeamError::NewerFormat { object, found: 2, supported: 1 } if object == "ascert-team.json"),
+        matches!(&error, TeamError::NewerFormat { object, found: 3, supported: 2 } if object == "ascert-team.json"),
         "{error:?}"
     );
 }
@@ -118,9 +118,11 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
     .unwrap();
     let (key, certificate) = shared_identity();
     let pushed = store
-        .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key)
+        .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
+    assert_eq!(pushed.outcome, crate::PushOutcome::Shared);
+    let pushed = pushed.record;
     assert_eq!(pushed.certificate_id, "8K2N7Q9X4M");
     assert_eq!(pushed.serial_number, "5A1701");
     assert_eq!(pushed.public_key_sha256, key.id());
@@ -131,7 +133,7 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
         Some("Apple Distribution: Example Ltd (TEAM123456)")
     );
 
-    assert_eq!(store.identities().await.unwrap(), std::slice::from_ref(&pushed));
+    assert_eq!(store.identities().await.unwrap().records, std::slice::from_ref(&pushed));
     let unlocked = store.unlock_passphrase(&passphrase).await.unwrap();
     for member in [&alice, &ci, &unlocked] {
         let fetched = store.fetch("8K2N7Q9X4M", member).await.unwrap();
@@ -149,13 +151,11 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
     let error = store.fetch_listed(forged, &alice).await.unwrap_err();
     assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
     // Pushing the same identity again is a no-op; the same id with another key is refused.
-    assert_eq!(
-        store
-            .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key)
-            .await
-            .unwrap(),
-        pushed
-    );
+    let again = store
+        .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key, &alice)
+        .await
+        .unwrap();
+    assert_eq!((again.record, again.outcome), (pushed, crate::PushOutcome::AlreadyShared));
     let (other_key, other_certificate) = identity("Other");
     let error = store
         .push(
@@ -163,6 +163,7 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
             &CertificateType::Distribution,
             &other_certificate,
             &other_key,
+            &alice,
         )
         .await
         .unwrap_err();
@@ -185,7 +186,7 @@ async fn each_failure_to_fetch_is_its_own_error_and_writes_nothing() {
     .unwrap();
     let (key, certificate) = shared_identity();
     store
-        .push("GOOD1", &CertificateType::Development, certificate, key)
+        .push("GOOD1", &CertificateType::Development, certificate, key, &alice)
         .await
         .unwrap();
     let before = snapshot(&store).await;
@@ -232,6 +233,7 @@ async fn a_key_that_does_not_match_its_certificate_is_refused_both_ways() {
             &CertificateType::Distribution,
             certificate,
             &other_key,
+            &alice,
         )
         .await
         .unwrap_err();
@@ -240,7 +242,7 @@ async fn a_key_that_does_not_match_its_certificate_is_refused_both_ways() {
 
     // Someone with write access swaps the certificate: the decrypted key no longer matches.
     store
-        .push("SWAPPED", &CertificateType::Distribution, certificate, key)
+        .push("SWAPPED", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
     let path = store.layout.identity("SWAPPED", crate::layout::CERTIFICATE);
@@ -252,41 +254,6 @@ async fn a_key_that_does_not_match_its_certificate_is_refused_both_ways() {
     let error = store.fetch("SWAPPED", &alice).await.unwrap_err();
     assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
     assert!(error.to_string().contains("the identity is refused"), "{error}");
-}
-
-#[tokio::test]
-async fn prune_removes_whole_identities_or_nothing() {
-    let alice = MemberKey::generate();
-    let store = store_with(&alice).await;
-    let (key, certificate) = shared_identity();
-    for id in ["OLD1", "KEEP"] {
-        store
-            .push(id, &CertificateType::Development, certificate, key)
-            .await
-            .unwrap();
-    }
-    let before = snapshot(&store).await;
-    let error = store.prune(&["OLD1", "MISSING"]).await.unwrap_err();
-    assert!(matches!(error, TeamError::NotFound { .. }), "{error:?}");
-    assert_eq!(snapshot(&store).await, before);
-
-    let removed = store.prune(&["OLD1"]).await.unwrap();
-    assert_eq!(removed[0].certificate_id, "OLD1");
-    let left: Vec<String> = store
-        .identities()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.certificate_id)
-        .collect();
-    assert_eq!(left, ["KEEP"]);
-    assert!(
-        snapshot(&store)
-            .await
-            .iter()
-            .all(|(name, _)| !name.contains("OLD1")),
-        "key, certificate and record are gone"
-    );
 }
 
 #[tokio::test]
@@ -307,7 +274,7 @@ async fn a_shared_folder_holds_identities_but_refuses_leases() {
     .unwrap();
     let (key, certificate) = shared_identity();
     store
-        .push("FOLDER1", &CertificateType::Distribution, certificate, key)
+        .push("FOLDER1", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
     let reopened = TeamStore::open(&url, &StoreOptions::new()).await.unwrap();

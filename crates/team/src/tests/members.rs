@@ -15,7 +15,7 @@ async fn added_members_read_everything_and_removed_ones_nothing() {
     let store = store_with(&alice).await;
     let (key, certificate) = shared_identity();
     store
-        .push("ID1", &CertificateType::Distribution, certificate, key)
+        .push("ID1", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
     let LeaseAttempt::Acquired(lease) = store
@@ -39,7 +39,7 @@ async fn added_members_read_everything_and_removed_ones_nothing() {
     assert_eq!(change.members.len(), 2);
     assert_eq!(store.fetch("ID1", &bob).await.unwrap().key.id(), key.id());
     assert_eq!(store.read_pending(&pending, &bob).await.unwrap().id(), key.id());
-    assert_eq!(store.identities().await.unwrap()[0].members_revision, 2);
+    assert_eq!(store.identities().await.unwrap().records[0].members_revision, 2);
 
     let change = store.remove_members(&["alice"], &bob).await.unwrap();
     assert_eq!(change.revision, 3);
@@ -72,7 +72,7 @@ async fn member_changes_that_cannot_be_made_write_nothing() {
     let store = store_with(&alice).await;
     let (key, certificate) = shared_identity();
     store
-        .push("ID1", &CertificateType::Distribution, certificate, key)
+        .push("ID1", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
     let before = snapshot(&store).await;

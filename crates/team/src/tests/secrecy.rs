@@ -1,6 +1,7 @@
 //! Nothing unencrypted leaves the crate toward storage: every payload written during a full session
 //! (init with a passphrase, push, lease, pending keys, member changes, prune) is scanned for the keys'
-//! bytes in every form and for the secrets of the member keys.
+//! bytes in every form, for the secrets of the member keys and for the team keys that sign the member
+//! list.
 
 use std::time::Duration;
 
@@ -32,10 +33,11 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     .await
     .unwrap();
     let passphrase_key = store.unlock_passphrase(&passphrase).await.unwrap();
+    let first_team_key = store.verified().team_key(&alice, "h").unwrap();
     let (key, certificate) = shared_identity();
     let (pending_key, _) = identity("Pending");
     store
-        .push("SECRET1", &CertificateType::Distribution, certificate, key)
+        .push("SECRET1", &CertificateType::Distribution, certificate, key, &alice)
         .await
         .unwrap();
     let LeaseAttempt::Acquired(mut lease) = store
@@ -54,7 +56,17 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     store.remove_members(&["alice"], &bob).await.unwrap();
     store.remove_pending(&pending).await.unwrap();
     store.release_lease(lease).await.unwrap();
-    store.prune(&["SECRET1"]).await.unwrap();
+    let facts = crate::AppleFacts::new(std::collections::BTreeMap::new(), ["SECRET1".to_owned()].into());
+    let plan = store
+        .plan_prune(&facts, time::OffsetDateTime::now_utc(), true)
+        .await
+        .unwrap();
+    assert_eq!(plan.remove.len(), 1);
+    store.prune(&plan).await.unwrap();
+    store.purge_trash().await.unwrap();
+    let team_keys = [&first_team_key, &store.verified().team_key(&bob, "h").unwrap()]
+        .map(|k| k.pkcs8().to_vec());
+    assert_ne!(team_keys[0], team_keys[1], "removing a member replaced the team key");
 
     let written = objects.written.lock().unwrap().clone();
     assert!(written.len() > 15, "the session wrote {} objects", written.len());
@@ -79,6 +91,11 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
         let file = member_key.to_identity_file().unwrap();
         let secret = file.expose_secret().lines().nth(1).unwrap().to_owned();
         secrets.push(("a member's identity".into(), secret.into_bytes()));
+    }
+    for (number, team_key) in team_keys.iter().enumerate() {
+        secrets.push((format!("team key {number} (PKCS#8)"), team_key.clone()));
+        // The Ed25519 seed: the 32 bytes after the PKCS#8 prefix.
+        secrets.push((format!("team key {number} (seed)"), team_key[16..48].to_vec()));
     }
     secrets.push((
         "the passphrase".into(),

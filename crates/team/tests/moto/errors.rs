@@ -30,7 +30,7 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
     .unwrap();
     let (key, certificate) = identity("Errors");
     store
-        .push("ERR1", &CertificateType::Distribution, &certificate, &key)
+        .push("ERR1", &CertificateType::Distribution, &certificate, &key, &alice)
         .await
         .unwrap();
     let raw = moto.raw("signing");
@@ -66,7 +66,7 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
     // A header written by a future ascert.
     raw.put(
         &Path::from("team/ascert-team.json"),
-        PutPayload::from(br#"{"format": 2, "created": "2030-01-01T00:00:00Z"}"#.to_vec()),
+        PutPayload::from(br#"{"format": 3, "created": "2030-01-01T00:00:00Z"}"#.to_vec()),
     )
     .await
     .unwrap();
@@ -75,7 +75,7 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
         .await
         .unwrap_err();
     assert!(
-        matches!(error, TeamError::NewerFormat { found: 2, .. }),
+        matches!(error, TeamError::NewerFormat { found: 3, .. }),
         "{error:?}"
     );
     assert!(error.to_string().contains("upgrade ascert"), "{error}");
@@ -104,7 +104,7 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     .unwrap();
     let (key, certificate) = identity("Guarded");
     store
-        .push("GUARD1", &CertificateType::Distribution, &certificate, &key)
+        .push("GUARD1", &CertificateType::Distribution, &certificate, &key, &alice)
         .await
         .unwrap();
     let raw = moto.raw_as("guarded", &admin);
@@ -150,6 +150,7 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
             &CertificateType::Distribution,
             &other_certificate,
             &other_key,
+            &alice,
         )
         .await
         .unwrap_err();

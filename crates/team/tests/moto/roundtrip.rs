@@ -65,16 +65,17 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
     .unwrap();
     let (key, certificate) = identity("Example Ltd (TEAM123456)");
     let pushed = store
-        .push("8K2N7Q9X4M", &CertificateType::Distribution, &certificate, &key)
+        .push("8K2N7Q9X4M", &CertificateType::Distribution, &certificate, &key, &alice)
         .await
-        .unwrap();
+        .unwrap()
+        .record;
 
     // Another runner opens the store from its own process state.
     let runner = TeamStore::open(&url, &moto.open_options("ci-runner"))
         .await
         .unwrap();
     assert_eq!(runner.info().members.len(), 2);
-    assert_eq!(runner.identities().await.unwrap(), std::slice::from_ref(&pushed));
+    assert_eq!(runner.identities().await.unwrap().records, std::slice::from_ref(&pushed));
     let unlocked = runner
         .unlock_passphrase(&SecretString::from(passphrase))
         .await

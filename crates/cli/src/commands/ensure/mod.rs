@@ -9,7 +9,7 @@ mod store;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, Pairing, pair};
 use ascert_models::{Certificate, CertificateType};
@@ -21,7 +21,7 @@ use crate::cli::EnsureArgs;
 use crate::commands::create::{IdentityRequest, create_identity};
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
 use crate::commands::{Context, pkcs12};
-use crate::failure::UserError;
+use crate::failure::{Exit, UserError};
 use crate::password;
 
 /// What `ensure` did, as one line for people or one JSON object.
@@ -53,6 +53,11 @@ pub(crate) struct Ensured {
     /// With `--store`: the runners whose lease this one waited out (empty when it waited for none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) waited_for: Vec<String>,
+    /// For a certificate this run created or adopted: where its key came from (`new`, `local-pending`
+    /// for a key this machine made in an earlier run, `adopted` for a pending key whose certificate
+    /// Apple had already issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) key_origin: Option<&'static str>,
 }
 
 /// A usable identity: the certificate as Apple lists it, parsed, and its key (in the local
@@ -99,28 +104,42 @@ fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
 
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let (keychain, p12_password) = check_inputs(ctx, &args)?;
-    if args.team.store.is_some() {
+    let with_store = args.team.store.is_some();
+    if with_store {
         crate::commands::team::store_url(&args.team)?;
-        // Waiting for another runner's identity (--wait) comes on top of the command's deadline.
-        ctx.deadline.extend(args.wait);
     }
-    let api = ctx.api()?;
+    // Only a read-only run through a team store can do without Apple: the member key alone opens it.
+    let api = if args.readonly && with_store {
+        ctx.api_if_configured()?
+    } else {
+        Some(ctx.api()?)
+    };
     let store = ctx.keystore()?;
     let now = OffsetDateTime::now_utc();
     // Opening a team store may ask for its passphrase at the terminal: no spinner over the prompt.
-    let spinner = if args.team.store.is_some() && ctx.out.interactive() {
+    let spinner = if with_store && ctx.out.interactive() {
         indicatif::ProgressBar::hidden()
     } else {
         ctx.out.spinner("Listing certificates…")
     };
-    let listing = api
-        .list()
-        .certificate_type(args.certificate_type.clone())
-        .limit(200)?
-        .all();
+    let listing = async {
+        match &api {
+            Some(api) => Ok::<_, anyhow::Error>(
+                api.list()
+                    .certificate_type(args.certificate_type.clone())
+                    .limit(200)?
+                    .all()
+                    .await?,
+            ),
+            None => Ok(Vec::new()),
+        }
+    };
     // With a team store, the store is opened and listed while Apple answers.
-    let (listed, prepared) = if args.team.store.is_some() {
-        let (listed, prepared) = tokio::join!(listing, store::prepare(ctx, &args.team));
+    let (listed, prepared) = if with_store {
+        let (listed, prepared) = tokio::join!(
+            listing,
+            store::prepare(ctx, &args.team, &args.certificate_type)
+        );
         (listed?, Some(prepared?))
     } else {
         (listing.await?, None)
@@ -128,24 +147,21 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     spinner.finish_and_clear();
     let not_before = now + Duration::days(i64::from(args.min_days_left));
     let mut waited_for = Vec::new();
-    let (outcome, found) = if let Some(prepared) = prepared {
+    let (outcome, found, key_origin) = if let Some(prepared) = prepared {
         let run = store::StoreRun {
             ctx,
             args: &args,
-            api: &api,
+            api: api.as_ref(),
             keystore: &store,
             listed: &listed,
             not_before,
             waited_for: std::sync::Mutex::default(),
         };
-        let ensured = run.ensure(prepared).await?;
+        let made = run.ensure(prepared).await?;
         waited_for = run.waited_for.into_inner().unwrap_or_default();
-        ensured
+        (made.outcome, made.found, made.key_origin)
     } else {
-        match usable(&store, &listed, &args.certificate_type, not_before)? {
-            Some(found) => ("reused", found),
-            None => create(ctx, &api, &store, &args, now).await?,
-        }
+        local(ctx, api.as_ref(), &store, &listed, &args, now).await?
     };
     let mut ensured = Ensured {
         outcome,
@@ -158,6 +174,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         keychain: None,
         store: shown_store(&args),
         waited_for,
+        key_origin: key_origin.map(store::KeyOrigin::as_str),
     };
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
@@ -179,6 +196,34 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     report(ctx, &ensured)
 }
 
+/// Without a team store: the local identity, or a new one (never with `--readonly`).
+async fn local(
+    ctx: &Context,
+    api: Option<&CertificatesApi>,
+    store: &Keystore,
+    listed: &[Certificate],
+    args: &EnsureArgs,
+    now: OffsetDateTime,
+) -> Result<(&'static str, Found, Option<store::KeyOrigin>)> {
+    let not_before = now + Duration::days(i64::from(args.min_days_left));
+    if let Some(found) = usable(store, listed, &args.certificate_type, not_before)? {
+        return Ok(("reused", found, None));
+    }
+    if args.readonly {
+        return Err(UserError::new(
+            Exit::NotFound,
+            format!(
+                "this machine has no usable {} identity, and --readonly does not create one",
+                args.certificate_type
+            ),
+        )
+        .hint("run without --readonly to create one, or fetch one with `ascert team pull`")
+        .into());
+    }
+    let api = api.context("an API key is needed to create a certificate")?;
+    create(ctx, api, store, args, now).await
+}
+
 /// The team store's URL as it may be shown (without credentials), with `--store`.
 fn shown_store(args: &EnsureArgs) -> Option<String> {
     let url = args
@@ -197,7 +242,7 @@ async fn create(
     store: &Keystore,
     args: &EnsureArgs,
     now: OffsetDateTime,
-) -> Result<(&'static str, Found)> {
+) -> Result<(&'static str, Found, Option<store::KeyOrigin>)> {
     let request = IdentityRequest {
         certificate_type: args.certificate_type.clone(),
         subject: CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
@@ -206,12 +251,17 @@ async fn create(
         merchant_id: None,
     };
     let created = create_identity(api, store, &request, &ctx.out).await?;
+    let origin = match (created.outcome, created.reused_key) {
+        ("adopted", _) => store::KeyOrigin::Adopted,
+        (_, true) => store::KeyOrigin::LocalPending,
+        (_, false) => store::KeyOrigin::New,
+    };
     let found = Found {
         certificate: created.certificate,
         leaf: created.leaf,
         key: created.key,
     };
-    Ok((created.outcome, found))
+    Ok((created.outcome, found, Some(origin)))
 }
 
 /// Types whose certificate needs a pass type or merchant id are created with `certificates create`.

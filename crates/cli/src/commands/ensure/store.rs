@@ -1,11 +1,17 @@
 //! `identities ensure --store`: the team store is the source of truth.
 //!
-//! Fast path: the identities the store holds of the type, against the one list call already made
-//! to Apple; one fetch and decrypt. Slow path, when none will do: take the store's lease for the
-//! type (waiting, with backoff, while another runner holds it and checking whether its identity has
-//! arrived), look again, adopt a certificate Apple already issued for a pending key a runner that
-//! died left behind, or else make a key, store it encrypted as pending *before* the request goes to
-//! Apple, create, share, and release. The lease is renewed while the request is in flight.
+//! Fast path: the identities the store holds, against the one list call already made to Apple;
+//! Apple's answer decides the type and the expiry, and the stored certificate must be Apple's before
+//! anything is written here. Slow path, when none will do: take the store's lease for the type
+//! (waiting, with backoff, while another runner holds it and checking whether its identity has
+//! arrived), keep it renewed in the background, look again, adopt a certificate Apple already
+//! issued for a pending key, or else make a key (or resume one this machine made), store it
+//! encrypted as pending *before* the request goes to Apple, confirm the lease immediately before the
+//! request, create, share, and release — on every way out, signals and the deadline included.
+//!
+//! A pending key read from the store is never sent to Apple in a CSR: anyone who can write to the
+//! bucket can plant one (age says nothing of who wrote a file), and would then hold the team's new
+//! signing identity. A pending key is only used to adopt a certificate Apple already issued for it.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -15,7 +21,8 @@ use ascert_certificates::{CertificatesApi, Outcome};
 use ascert_keystore::{CertificateInfo, Keystore, PrivateKey, create_csr};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
-    IdentityRecord, Lease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError, TeamStore,
+    IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError, TeamStore,
+    printable,
 };
 use time::OffsetDateTime;
 
@@ -23,7 +30,7 @@ use super::Found;
 use crate::cli::{EnsureArgs, StoreArgs, parse_duration};
 use crate::commands::Context;
 use crate::commands::create::explain_conflict;
-use crate::commands::team::{self, keep_locally};
+use crate::commands::team::{self, identities::warn_unreadable, keep_locally};
 use crate::failure::{Exit, UserError};
 
 /// How long a lease lasts without renewal; the holder renews it at a third of that.
@@ -34,13 +41,42 @@ const LEASE_TTL_ENV: &str = "ASCERT_TEAM_LEASE_TTL";
 /// The longest pause between two looks while another runner holds the lease.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
+/// Where the key of a certificate this run created or adopted came from (`keyOrigin` in `--json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyOrigin {
+    /// Made by this run.
+    New,
+    /// A pending key this machine made in an earlier run, taken from its own keystore.
+    LocalPending,
+    /// A pending key whose certificate Apple had already issued: the certificate was adopted.
+    Adopted,
+}
+
+impl KeyOrigin {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::LocalPending => "local-pending",
+            Self::Adopted => "adopted",
+        }
+    }
+}
+
+/// What the store path found or made.
+pub(super) struct Made {
+    pub(super) outcome: &'static str,
+    pub(super) found: Found,
+    pub(super) key_origin: Option<KeyOrigin>,
+}
+
 /// Everything the store path works with.
 pub(super) struct StoreRun<'a> {
     pub(super) ctx: &'a Context,
     pub(super) args: &'a EnsureArgs,
-    pub(super) api: &'a CertificatesApi,
+    /// App Store Connect, unless `--readonly` runs without an API key.
+    pub(super) api: Option<&'a CertificatesApi>,
     pub(super) keystore: &'a Keystore,
-    /// Apple's certificates of the type, listed once at the start.
+    /// Apple's certificates of the type, listed once at the start (empty without an API key).
     pub(super) listed: &'a [Certificate],
     /// Certificates must be valid after this.
     pub(super) not_before: OffsetDateTime,
@@ -53,38 +89,86 @@ impl StoreRun<'_> {
         &self.args.certificate_type
     }
 
+    fn api(&self) -> Result<&CertificatesApi> {
+        self.api.ok_or_else(|| {
+            UserError::new(Exit::Auth, "creating a certificate needs an App Store Connect API key")
+                .hint("give one (see `ascert --help`), or run with --readonly to use only what the store holds")
+                .into()
+        })
+    }
+
     /// Finds or makes the identity, with the store `prepare` opened.
-    pub(super) async fn ensure(&self, prepared: Prepared) -> Result<(&'static str, Found)> {
+    pub(super) async fn ensure(&self, prepared: Prepared) -> Result<Made> {
         let Prepared { team, me, records } = prepared;
         let mut known: BTreeMap<String, Certificate> =
             self.listed.iter().map(|c| (c.id.clone(), c.clone())).collect();
         if let Some(found) = self.use_records(&team, &me, &mut known, records).await? {
-            return Ok(("reused", found));
+            return Ok(reused(found));
         }
-        let lease = self.take_lease(&team, &me, &mut known).await?;
-        let lease = match lease {
-            Taken::Lease(lease) => lease,
-            Taken::Arrived(found) => return Ok(("reused", found)),
+        if self.args.readonly {
+            return Err(UserError::new(
+                Exit::NotFound,
+                format!(
+                    "{} holds no usable {} identity, and --readonly does not create one",
+                    team.url(),
+                    self.certificate_type()
+                ),
+            )
+            .hint(
+                "run once without --readonly where the App Store Connect API key is available (or ask a \
+                 member to), then this command finds it; `ascert team list` shows what is stored",
+            )
+            .into());
+        }
+        self.api()?;
+        team::note_unpinned(self.ctx, &team);
+        let kept = match self.take_lease(&team, &me, &mut known).await? {
+            Taken::Lease(kept) => kept,
+            Taken::Arrived(found) => return Ok(reused(found)),
         };
-        self.with_lease(&team, &me, &mut known, lease).await
+        self.with_lease(&team, &me, &mut known, kept).await
     }
 
     /// The stored identity of the type that Apple lists as active and that is valid long enough
-    /// (the one that expires last), fetched, decrypted and kept in the local keystore.
-    ///
-    /// An identity Apple did not list at the start (shared since) is looked up with Apple once, so
-    /// that nothing the store holds is used unless Apple issued it to this team.
+    /// (the one that expires last), fetched, checked against Apple's certificate, decrypted and
+    /// kept in the local keystore.
     async fn look_in_store(
         &self,
         team: &TeamStore,
         me: &MemberKey,
         known: &mut BTreeMap<String, Certificate>,
     ) -> Result<Option<Found>> {
-        let records = team.identities().await?;
-        self.use_records(team, me, known, records).await
+        let listing = team.identities().await?;
+        self.use_records(team, me, known, self.readable(listing)?).await
+    }
+
+    /// The records of a listing, after saying which could not be read. A record of this type in a
+    /// newer format stops the run (a newer ascert shares it); others are skipped.
+    fn readable(&self, listing: ascert_team::IdentityListing) -> Result<Vec<IdentityRecord>> {
+        if let Some(newer) = listing.unreadable.iter().find(|u| {
+            matches!(u.error, TeamError::NewerFormat { .. })
+                && u.certificate_type.as_ref() == Some(self.certificate_type())
+        }) {
+            return Err(UserError::new(
+                Exit::Failure,
+                format!(
+                    "the stored {} identity {} was written by a newer ascert: {}",
+                    self.certificate_type(),
+                    printable(&newer.certificate_id),
+                    newer.error
+                ),
+            )
+            .hint("upgrade ascert on this runner")
+            .into());
+        }
+        warn_unreadable(self.ctx, &listing);
+        Ok(listing.records)
     }
 
     /// [`StoreRun::look_in_store`] over records already listed.
+    ///
+    /// The record is a hint (anyone who can write to the bucket can write one): the type and expiry
+    /// that decide are Apple's, and the stored certificate must be Apple's, byte for byte.
     async fn use_records(
         &self,
         team: &TeamStore,
@@ -94,12 +178,16 @@ impl StoreRun<'_> {
     ) -> Result<Option<Found>> {
         let mut records: Vec<_> = records
             .into_iter()
-            .filter(|r| &r.certificate_type == self.certificate_type() && r.expires > self.not_before)
+            .filter(|r| &r.certificate_type == self.certificate_type())
             .collect();
         records.sort_by_key(|r| std::cmp::Reverse(r.expires));
+        let Some(api) = self.api else {
+            return self.use_records_offline(team, me, records).await;
+        };
+        let mut candidates = Vec::new();
         for record in records {
             if !known.contains_key(&record.certificate_id) {
-                match self.api.get(&record.certificate_id).send().await {
+                match api.get(&record.certificate_id).send().await {
                     Ok(certificate) => {
                         known.insert(certificate.id.clone(), certificate);
                     }
@@ -110,30 +198,83 @@ impl StoreRun<'_> {
             let Some(certificate) = known.get(&record.certificate_id) else {
                 continue;
             };
-            let usable = certificate.attributes.activated != Some(false)
+            let usable = certificate.attributes.certificate_type.as_ref() == Some(self.certificate_type())
+                && certificate.attributes.activated != Some(false)
                 && certificate
                     .attributes
                     .expiration_date
                     .is_some_and(|expires| expires > self.not_before);
-            if !usable {
+            if usable {
+                candidates.push((certificate.clone(), record));
+            }
+        }
+        // Apple's expiry decides which one: the one that expires last.
+        candidates.sort_by_key(|(c, _)| std::cmp::Reverse(c.attributes.expiration_date));
+        for (certificate, record) in candidates {
+            let id = record.certificate_id.clone();
+            match team.fetch_confirmed(record, &certificate, me).await {
+                Ok(shared) => {
+                    keep_locally(self.keystore, &shared.key, &shared.certificate, &format!("team {id}"))?;
+                    return Ok(Some(Found {
+                        certificate,
+                        key: shared.key.id(),
+                        leaf: shared.certificate,
+                    }));
+                }
+                Err(err @ (TeamError::Tampered { .. } | TeamError::KeyMismatch { .. } | TeamError::Corrupt { .. })) => {
+                    // Someone changed this identity in the store: nothing of it was written here.
+                    self.ctx.out.warn(format!(
+                        "did not use the stored identity {}: {err}; nothing of it was written to this machine",
+                        printable(&id)
+                    ));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Without an API key (`--readonly`): the stored identity whose own certificate is valid long
+    /// enough, checked against itself only; said on stderr.
+    async fn use_records_offline(
+        &self,
+        team: &TeamStore,
+        me: &MemberKey,
+        records: Vec<IdentityRecord>,
+    ) -> Result<Option<Found>> {
+        for record in records {
+            let id = record.certificate_id.clone();
+            let shared = match team.fetch_listed(record, me).await {
+                Ok(shared) => shared,
+                Err(err @ (TeamError::Tampered { .. } | TeamError::KeyMismatch { .. } | TeamError::Corrupt { .. })) => {
+                    self.ctx
+                        .out
+                        .warn(format!("did not use the stored identity {}: {err}", printable(&id)));
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            };
+            if shared.certificate.not_after() <= self.not_before {
                 continue;
             }
-            let label = format!("team {}", record.certificate_id);
-            let shared = team.fetch_listed(record, me).await?;
-            // Apple's copy, with its id, is what the local keystore records.
-            let leaf = CertificateInfo::from_model(certificate).unwrap_or(shared.certificate);
-            keep_locally(self.keystore, &shared.key, &leaf, &label)?;
+            self.ctx.out.note(
+                "No App Store Connect API key was given, so App Store Connect was not asked whether the \
+                 certificate is still valid; a revoked one is not noticed here.",
+            );
+            keep_locally(self.keystore, &shared.key, &shared.certificate, &format!("team {id}"))?;
+            let certificate = offline_model(&id, self.certificate_type(), &shared.certificate);
             return Ok(Some(Found {
-                certificate: certificate.clone(),
+                certificate,
                 key: shared.key.id(),
-                leaf,
+                leaf: shared.certificate,
             }));
         }
         Ok(None)
     }
 
     /// Takes the lease for the type, waiting while another runner holds it (up to `--wait`), and
-    /// looking in the store between tries: the holder's identity may arrive first.
+    /// looking in the store between tries: the holder's identity may arrive first. Time spent
+    /// waiting is added to the deadline; time spent asking the store is not.
     async fn take_lease(
         &self,
         team: &TeamStore,
@@ -142,11 +283,16 @@ impl StoreRun<'_> {
     ) -> Result<Taken> {
         let ttl = lease_ttl()?;
         let started = Instant::now();
+        let mut waited = Duration::ZERO;
         let mut backoff = Duration::from_millis(250);
         let mut announced: Option<LeaseHolder> = None;
         loop {
             let held = match team.take_lease(self.certificate_type(), ttl).await {
-                Ok(LeaseAttempt::Acquired(lease)) => return Ok(Taken::Lease(lease)),
+                Ok(LeaseAttempt::Acquired(lease)) => {
+                    let kept = team.keep_lease(lease);
+                    self.ctx.cleanup.hold(kept.releaser());
+                    return Ok(Taken::Lease(kept));
+                }
                 Ok(LeaseAttempt::Held(held)) => held,
                 Ok(_) => {
                     return Err(anyhow::anyhow!(
@@ -177,28 +323,31 @@ impl StoreRun<'_> {
                     held.takeover_in.as_secs()
                 ));
                 announced = Some(held.holder.clone());
-                if let Ok(mut waited) = self.waited_for.lock() {
-                    waited.push(held.holder.to_string());
+                if let Ok(mut waited_for) = self.waited_for.lock() {
+                    waited_for.push(held.holder.to_string());
                 }
             }
-            let waited = started.elapsed();
             if waited >= self.args.wait {
                 return Err(UserError::new(
                     Exit::Failure,
                     format!(
-                        "waited {} s for {} to create the {} identity, and it has not arrived",
+                        "waited {} s ({} s in all) for {} to create the {} identity, and it has not arrived",
                         waited.as_secs(),
+                        started.elapsed().as_secs(),
                         held.holder,
                         self.certificate_type()
                     ),
                 )
-                .hint("run again later (a longer --wait), or see `ascert team list`")
+                .hint("run again later (a longer --wait), or see `ascert team status`")
                 .into());
             }
             let pause = backoff
                 .min(self.args.wait.saturating_sub(waited))
                 .min(held.takeover_in.max(Duration::from_millis(100)));
+            // Waiting for another runner is what --wait is for: it does not count against --timeout.
+            self.ctx.deadline.extend(pause);
             tokio::time::sleep(pause).await;
+            waited += pause;
             backoff = (backoff * 2).min(MAX_BACKOFF);
             if let Some(found) = self.look_in_store(team, me, known).await? {
                 return Ok(Taken::Arrived(found));
@@ -212,11 +361,12 @@ impl StoreRun<'_> {
         team: &TeamStore,
         me: &MemberKey,
         known: &mut BTreeMap<String, Certificate>,
-        mut lease: Lease,
-    ) -> Result<(&'static str, Found)> {
-        let outcome = self.under_lease(team, me, known, &mut lease).await;
-        match team.release_lease(lease).await {
-            Ok(Release::TakenOver { holder }) => self.ctx.out.warn(format!(
+        kept: KeptLease,
+    ) -> Result<Made> {
+        let outcome = self.under_lease(team, me, known, &kept).await;
+        let lost_to = kept.lost_to().await;
+        match kept.release().await {
+            Ok(Release::TakenOver { holder }) if lost_to.is_none() => self.ctx.out.warn(format!(
                 "the lease had run out and {holder} took it over before it was released"
             )),
             Err(err) if outcome.is_ok() => {
@@ -233,34 +383,23 @@ impl StoreRun<'_> {
         team: &TeamStore,
         me: &MemberKey,
         known: &mut BTreeMap<String, Certificate>,
-        lease: &mut Lease,
-    ) -> Result<(&'static str, Found)> {
+        kept: &KeptLease,
+    ) -> Result<Made> {
         // Another runner may have finished between our first look and our taking the lease.
         if let Some(found) = self.look_in_store(team, me, known).await? {
-            return Ok(("reused", found));
+            return Ok(reused(found));
         }
         let pending = team.pending(self.certificate_type()).await?;
         if let Some(found) = self.adopt_issued(team, me, &pending).await? {
-            return Ok(("adopted", found));
+            return Ok(Made {
+                outcome: "adopted",
+                found,
+                key_origin: Some(KeyOrigin::Adopted),
+            });
         }
-        // The newest pending key of a runner that died is taken up again; otherwise a new key goes
-        // into the store, encrypted, before its request leaves for Apple.
-        let (key, pending_key) = if let Some(pending) = pending.iter().max_by_key(|p| p.written_at) {
-            self.ctx.out.note(format!(
-                "Taking up key {} that {} stored for a {} certificate and did not finish.",
-                pending.key_id,
-                pending.written_by.as_deref().unwrap_or("a runner"),
-                self.certificate_type()
-            ));
-            (team.read_pending(pending, me).await?, pending.clone())
-        } else {
-            let spinner = self.ctx.out.spinner("Generating an RSA-2048 key…");
-            let key = PrivateKey::generate_rsa_2048().context("cannot make a new key")?;
-            spinner.finish_and_clear();
-            let pending = team.write_pending(lease, &key).await?;
-            (key, pending)
-        };
-        // The key is also on this machine before the request goes: the local keystore keeps it.
+        let (key, key_origin) = self.choose_key(&pending)?;
+        // The key is on this machine before the request goes: the local keystore keeps it, and it is
+        // what proves, on a later run, that this machine made it.
         self.keystore
             .add(
                 &key,
@@ -271,28 +410,119 @@ impl StoreRun<'_> {
                 ),
             )
             .context("cannot keep the new key in the local keystore")?;
-        let (certificate, outcome) = self.create(team, lease, &key).await?;
-        let leaf = CertificateInfo::from_model(&certificate).context("the new certificate cannot be read")?;
-        team.push(&certificate.id, self.certificate_type(), &leaf, &key)
-            .await?;
-        keep_locally(self.keystore, &key, &leaf, &format!("team {}", certificate.id))?;
-        team.remove_pending(&pending_key).await?;
-        let outcome = match outcome {
-            Outcome::Adopted => "adopted",
-            Outcome::Created => "created",
+        // In the store, encrypted to the verified member list (again, if the members changed since an
+        // earlier run wrote it), before the request goes.
+        let pending_key = kept.write_pending(&key).await?;
+        let (certificate, outcome) = self.create(team, kept, &key).await?;
+        let leaf = self.share_created(team, me, kept, &certificate, &key, &pending_key).await?;
+        let (outcome, key_origin) = match outcome {
+            Outcome::Adopted => ("adopted", KeyOrigin::Adopted),
+            Outcome::Created => ("created", key_origin),
         };
-        Ok((
+        Ok(Made {
             outcome,
-            Found {
+            found: Found {
                 certificate,
                 key: key.id(),
                 leaf,
             },
-        ))
+            key_origin: Some(key_origin),
+        })
+    }
+
+    /// The key to ask a certificate for: a pending key this machine made (its keystore holds it),
+    /// resumed from the keystore, or a new one. Any other pending key is left alone: it may have been
+    /// planted by someone who can write to the bucket.
+    fn choose_key(&self, pending: &[PendingKey]) -> Result<(PrivateKey, KeyOrigin)> {
+        let own = pending
+            .iter()
+            .filter(|p| self.keystore.contains(&p.key_id))
+            .max_by_key(|p| p.written_at);
+        for other in pending.iter().filter(|p| !self.keystore.contains(&p.key_id)) {
+            self.ctx.out.note(format!(
+                "Left pending key {} ({}, written by {} on {}) alone: this machine did not make it, and App \
+                 Store Connect issued no certificate for it; `ascert team prune` removes it once it is stale.",
+                other.key_id,
+                other.certificate_type,
+                printable(other.written_by.as_deref().unwrap_or("an unknown runner")),
+                other.written_at.date()
+            ));
+        }
+        if let Some(own) = own {
+            self.ctx.out.note(format!(
+                "Resuming key {} that this machine made for a {} certificate in a run that did not finish.",
+                own.key_id,
+                self.certificate_type()
+            ));
+            let key = self
+                .keystore
+                .load_key(&own.key_id)
+                .context("cannot read this machine's pending key from the local keystore")?;
+            return Ok((key, KeyOrigin::LocalPending));
+        }
+        let spinner = self.ctx.out.spinner("Generating an RSA-2048 key…");
+        let key = PrivateKey::generate_rsa_2048().context("cannot make a new key")?;
+        spinner.finish_and_clear();
+        Ok((key, KeyOrigin::New))
+    }
+
+    /// Keeps a certificate just created with its key here and in the store, and clears its pending
+    /// key; a lease lost while Apple created it is an error that names the certificate to revoke.
+    async fn share_created(
+        &self,
+        team: &TeamStore,
+        me: &MemberKey,
+        kept: &KeptLease,
+        certificate: &Certificate,
+        key: &PrivateKey,
+        pending_key: &PendingKey,
+    ) -> Result<CertificateInfo> {
+        let leaf = CertificateInfo::from_model(certificate).context("the new certificate cannot be read")?;
+        keep_locally(self.keystore, key, &leaf, &format!("team {}", certificate.id))?;
+        team.push(&certificate.id, self.certificate_type(), &leaf, key, me)
+            .await
+            .map_err(|err| {
+                anyhow::Error::new(err).context(
+                    UserError::new(
+                        Exit::Failure,
+                        format!(
+                            "certificate {} was created at App Store Connect, but could not be shared through {}",
+                            certificate.id,
+                            team.url()
+                        ),
+                    )
+                    .hint(format!(
+                        "nothing is lost: its key is in this machine's keystore (key {}) and in the team store as \
+                         a pending key; the next `ascert identities ensure --store …` adopts the certificate",
+                        key.id()
+                    )),
+                )
+            })?;
+        team.remove_pending(pending_key).await?;
+        if let Some(holder) = kept.lost_to().await {
+            return Err(UserError::new(
+                Exit::Conflict,
+                format!(
+                    "the lease was taken over by {holder} while App Store Connect created certificate {}: another \
+                     runner may have created a {} certificate as well",
+                    certificate.id,
+                    self.certificate_type()
+                ),
+            )
+            .hint(format!(
+                "the certificate and its key are shared in the team store; if `ascert certificates list --type {}` \
+                 shows two new ones, revoke this one once no machine uses it: `ascert certificates revoke {}`",
+                self.certificate_type(),
+                certificate.id
+            ))
+            .into());
+        }
+        Ok(leaf)
     }
 
     /// A certificate Apple already issued for one of the pending keys (its holder died after the
-    /// request went through): shared with its key, and the pending key cleared.
+    /// request went through): shared with its key, and the pending key cleared. Issuing needed the
+    /// team's API key, so the key is the team's whoever wrote the pending object.
     async fn adopt_issued(
         &self,
         team: &TeamStore,
@@ -303,7 +533,7 @@ impl StoreRun<'_> {
             return Ok(None);
         }
         let listed = self
-            .api
+            .api()?
             .list()
             .certificate_type(self.certificate_type().clone())
             .limit(200)?
@@ -317,9 +547,9 @@ impl StoreRun<'_> {
                 continue;
             };
             let key = team.read_pending(pending, me).await?;
-            team.push(&certificate.id, self.certificate_type(), &leaf, &key)
-                .await?;
             keep_locally(self.keystore, &key, &leaf, &format!("team {}", certificate.id))?;
+            team.push(&certificate.id, self.certificate_type(), &leaf, &key, me)
+                .await?;
             team.remove_pending(pending).await?;
             return Ok(Some(Found {
                 certificate,
@@ -330,41 +560,38 @@ impl StoreRun<'_> {
         Ok(None)
     }
 
-    /// Asks Apple for the certificate of `key` (adopting one already issued for it), renewing the
-    /// lease at a third of its time-to-live while the request is in flight.
-    async fn create(
-        &self,
-        team: &TeamStore,
-        lease: &mut Lease,
-        key: &PrivateKey,
-    ) -> Result<(Certificate, Outcome)> {
+    /// Asks Apple for the certificate of `key` (adopting one already issued for it), right after
+    /// confirming the lease: renewed now, with at least half of its time-to-live left. The lease
+    /// keeps being renewed in the background while the request is in flight.
+    async fn create(&self, team: &TeamStore, kept: &KeptLease, key: &PrivateKey) -> Result<(Certificate, Outcome)> {
+        let api = self.api()?;
         let subject = ascert_keystore::CsrSubject::new(
             self.args.common_name.clone(),
             self.args.email.clone().unwrap_or_default(),
         );
         let csr = create_csr(key, &subject)?;
-        let request = self
-            .api
-            .create(csr.pem().to_owned(), self.certificate_type().clone());
+        let margin = lease_ttl()? / 2;
+        if let Err(err) = kept.confirm(margin).await {
+            // Nothing was sent: the pending key of this run is this machine's, and the next run resumes it.
+            return Err(anyhow::Error::new(err).context(UserError::new(
+                Exit::Conflict,
+                format!(
+                    "this runner no longer holds the lease for {} certificates, so it did not ask App Store \
+                     Connect for one",
+                    self.certificate_type()
+                ),
+            )
+            .hint(
+                "another runner took the lease over (this one was stopped or slowed for longer than the lease \
+                 lasts) and creates the certificate; run again to fetch it",
+            )));
+        }
+        let request = api.create(csr.pem().to_owned(), self.certificate_type().clone());
         let spinner = self
             .ctx
             .out
             .spinner("Asking App Store Connect for the certificate…");
-        let send = request.send_reconciled();
-        tokio::pin!(send);
-        let mut renew = tokio::time::interval(lease.ttl() / 3);
-        renew.tick().await;
-        let result = loop {
-            tokio::select! {
-                result = &mut send => break result,
-                _ = renew.tick() => {
-                    team.renew_lease(lease).await.context(
-                        "lost the team store's lease while App Store Connect was creating the certificate; \
-                         its key is stored as pending, and the next run adopts the certificate",
-                    )?;
-                }
-            }
-        };
+        let result = request.send_reconciled().await;
         spinner.finish_and_clear();
         match result {
             Ok(reconciled) => Ok((reconciled.certificate, reconciled.outcome)),
@@ -372,17 +599,36 @@ impl StoreRun<'_> {
                 let shared: Vec<String> = team
                     .identities()
                     .await
-                    .map(|records| records.into_iter().map(|r| r.certificate_id).collect())
+                    .map(|listing| listing.records.into_iter().map(|r| r.certificate_id).collect())
                     .unwrap_or_default();
-                Err(explain_conflict(self.api, Some(self.keystore), &shared, self.certificate_type(), err).await)
+                Err(explain_conflict(api, Some(self.keystore), &shared, self.certificate_type(), err).await)
             }
             Err(err) => Err(anyhow::Error::new(err).context(format!(
-                "cannot create the certificate (its key {} is stored in the team store as pending; the next run \
-                 takes it up)",
+                "cannot create the certificate (its key {} is kept on this machine and in the team store as \
+                 pending; the next run on this machine resumes it)",
                 key.id()
             ))),
         }
     }
+}
+
+fn reused(found: Found) -> Made {
+    Made {
+        outcome: "reused",
+        found,
+        key_origin: None,
+    }
+}
+
+/// Apple's view of a certificate, as far as the certificate itself tells it: for `--readonly`
+/// without an API key, where Apple is not asked.
+fn offline_model(id: &str, certificate_type: &CertificateType, leaf: &CertificateInfo) -> Certificate {
+    let mut certificate = Certificate::new(id);
+    certificate.attributes.certificate_type = Some(certificate_type.clone());
+    certificate.attributes.expiration_date = Some(leaf.not_after());
+    certificate.attributes.serial_number = Some(leaf.serial().to_owned());
+    certificate.attributes.activated = Some(true);
+    certificate
 }
 
 /// The team store opened, this member's key read and checked, and the identities listed: done while
@@ -394,12 +640,37 @@ pub(super) struct Prepared {
 }
 
 /// Opens the store of `--store` for this member and lists its identities.
-pub(super) async fn prepare(ctx: &Context, args: &StoreArgs) -> Result<Prepared> {
-    let team = team::open(args).await?;
+pub(super) async fn prepare(ctx: &Context, args: &StoreArgs, certificate_type: &CertificateType) -> Result<Prepared> {
+    let team = team::open(ctx, args).await?;
     let me = team::member_key(ctx, &team, args).await?;
-    check_member(&team, &me)?;
-    let records = team.identities().await?;
-    Ok(Prepared { team, me, records })
+    if !team.is_member(&me) {
+        let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
+        return Err(anyhow::Error::new(TeamError::WrongIdentity {
+            object: format!("the member list of {}", team.url()),
+            recipients: tried.join(", "),
+        }));
+    }
+    let listing = team.identities().await?;
+    if let Some(newer) = listing.unreadable.iter().find(|u| {
+        matches!(u.error, TeamError::NewerFormat { .. }) && u.certificate_type.as_ref() == Some(certificate_type)
+    }) {
+        return Err(UserError::new(
+            Exit::Failure,
+            format!(
+                "the stored {certificate_type} identity {} was written by a newer ascert: {}",
+                printable(&newer.certificate_id),
+                newer.error
+            ),
+        )
+        .hint("upgrade ascert on this runner")
+        .into());
+    }
+    warn_unreadable(ctx, &listing);
+    Ok(Prepared {
+        team,
+        me,
+        records: listing.records,
+    })
 }
 
 /// What waiting for the lease ended with.
@@ -408,23 +679,9 @@ pub(super) async fn prepare(ctx: &Context, args: &StoreArgs) -> Result<Prepared>
     reason = "one value per run, moved once: boxing would only add an allocation"
 )]
 enum Taken {
-    Lease(Lease),
+    Lease(KeptLease),
     /// The holder's identity arrived while waiting.
     Arrived(Found),
-}
-
-/// The member key must be one the store encrypts to, or nothing it writes could be read back by
-/// this member: refused before anything is written.
-fn check_member(team: &TeamStore, me: &MemberKey) -> Result<()> {
-    let recipients = team.info().recipients();
-    if me.recipients().iter().any(|r| recipients.contains(r)) {
-        return Ok(());
-    }
-    let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
-    Err(anyhow::Error::new(TeamError::WrongIdentity {
-        object: format!("the team store {}", team.url()),
-        recipients: tried.join(", "),
-    }))
 }
 
 /// The lease's time-to-live: [`LEASE_TTL`], or `ASCERT_TEAM_LEASE_TTL` (for tests).

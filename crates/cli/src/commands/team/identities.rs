@@ -1,17 +1,18 @@
 //! `ascert team push | pull | list | prune`: the identities a team store holds, compared with what
-//! App Store Connect lists (one list call per certificate type).
+//! App Store Connect lists (one list call per certificate type). `pull` and `list` also work from the
+//! member key alone, without an API key: then Apple is not asked, and they say so.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::{CertificateInfo, Pairing, pair};
 use ascert_models::{Certificate, CertificateType};
-use ascert_team::IdentityRecord;
+use ascert_team::{AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, printable};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{keep_locally, member_key, open};
+use super::{keep_locally, member_key, note_unpinned, open};
 use crate::cli::StoreArgs;
 use crate::commands::Context;
 use crate::failure::{Exit, UserError};
@@ -19,6 +20,10 @@ use crate::output::{self, Column, Table, Tone};
 
 /// Days before expiry from which a stored identity shows as expiring.
 const EXPIRING_DAYS: i64 = 30;
+
+/// What is said when Apple is not asked.
+const NO_APPLE: &str = "No App Store Connect API key was given, so App Store Connect was not asked: a \
+                        revoked certificate is not noticed.";
 
 /// Apple's certificates of each of `types`, by id: one list call per type.
 pub(crate) async fn listed_at_apple(
@@ -40,6 +45,22 @@ pub(crate) async fn listed_at_apple(
     Ok(listed)
 }
 
+/// Says on stderr which stored records could not be read; they are skipped, never fatal here.
+pub(crate) fn warn_unreadable(ctx: &Context, listing: &IdentityListing) {
+    for unreadable in &listing.unreadable {
+        ctx.out.warn(format!(
+            "skipped the stored identity {}{}: {}",
+            printable(&unreadable.certificate_id),
+            unreadable
+                .certificate_type
+                .as_ref()
+                .map(|t| format!(" ({})", printable(t.as_str())))
+                .unwrap_or_default(),
+            unreadable.error
+        ));
+    }
+}
+
 /// A stored identity and its state at App Store Connect.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -50,46 +71,70 @@ struct Row {
     #[serde(with = "time::serde::rfc3339")]
     expires: OffsetDateTime,
     days_left: i64,
-    /// `valid`, `expiring`, `expired`, `inactive` or `missing` (revoked, or not this team's).
+    /// `valid`, `expiring`, `expired`, `inactive`, `missing` (revoked, or not this team's) or
+    /// `unchecked` (no API key: Apple was not asked).
     state: &'static str,
     pushed_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pushed_at: OffsetDateTime,
 }
 
-fn state(record: &IdentityRecord, apple: Option<&Certificate>, now: OffsetDateTime) -> &'static str {
-    let days_left = (record.expires - now).whole_days();
+fn state(record: &IdentityRecord, apple: Option<&Certificate>, checked: bool, now: OffsetDateTime) -> &'static str {
+    let expires = apple
+        .and_then(|c| c.attributes.expiration_date)
+        .unwrap_or(record.expires);
+    let days_left = (expires - now).whole_days();
     match apple {
+        None if !checked && expires <= now => "expired",
+        None if !checked => "unchecked",
         None => "missing",
-        Some(_) if record.expires <= now => "expired",
+        Some(_) if expires <= now => "expired",
         Some(c) if c.attributes.activated == Some(false) => "inactive",
         Some(_) if days_left < EXPIRING_DAYS => "expiring",
         Some(_) => "valid",
     }
 }
 
-/// The store's identities, each with its state at Apple.
-async fn rows(ctx: &Context, args: &StoreArgs) -> Result<(ascert_team::TeamStore, Vec<Row>)> {
-    let team = open(args).await?;
-    let records = team.identities().await?;
-    let api = ctx.api()?;
-    let spinner = ctx
-        .out
-        .spinner("Asking App Store Connect about the stored certificates…");
-    let listed = listed_at_apple(&api, records.iter().map(|r| r.certificate_type.clone())).await?;
-    spinner.finish_and_clear();
+/// The store's identities, each with its state at Apple (when an API key is given).
+async fn rows(ctx: &Context, args: &StoreArgs) -> Result<(TeamStore, Vec<Row>)> {
+    let team = open(ctx, args).await?;
+    let listing = team.identities().await?;
+    warn_unreadable(ctx, &listing);
+    let api = ctx.api_if_configured()?;
+    let listed = if let Some(api) = &api {
+        let spinner = ctx
+            .out
+            .spinner("Asking App Store Connect about the stored certificates…");
+        let listed = listed_at_apple(api, listing.records.iter().map(|r| r.certificate_type.clone())).await?;
+        spinner.finish_and_clear();
+        listed
+    } else {
+        ctx.out.note(NO_APPLE);
+        BTreeMap::new()
+    };
     let now = OffsetDateTime::now_utc();
-    let rows = records
+    let rows = listing
+        .records
         .into_iter()
-        .map(|r| Row {
-            state: state(&r, listed.get(&r.certificate_id), now),
-            days_left: (r.expires - now).whole_days(),
-            certificate_id: r.certificate_id,
-            certificate_type: r.certificate_type.to_string(),
-            name: r.common_name,
-            expires: r.expires,
-            pushed_by: r.pushed_by,
-            pushed_at: r.pushed_at,
+        .map(|r| {
+            let apple = listed.get(&r.certificate_id);
+            // Apple's date and type decide; the record's are what a member wrote.
+            let expires = apple
+                .and_then(|c| c.attributes.expiration_date)
+                .unwrap_or(r.expires);
+            let certificate_type = apple
+                .and_then(|c| c.attributes.certificate_type.clone())
+                .unwrap_or_else(|| r.certificate_type.clone());
+            Row {
+                state: state(&r, apple, api.is_some(), now),
+                days_left: (expires - now).whole_days(),
+                certificate_id: r.certificate_id,
+                certificate_type: certificate_type.to_string(),
+                name: r.common_name,
+                expires,
+                pushed_by: r.pushed_by,
+                pushed_at: r.pushed_at,
+            }
         })
         .collect();
     Ok((team, rows))
@@ -117,15 +162,16 @@ pub(super) async fn list(ctx: &Context, args: &StoreArgs) -> Result<()> {
             "expiring" => (format!("expiring in {} days", r.days_left), Tone::Warning),
             "missing" => ("revoked or missing".to_owned(), Tone::Bad),
             "expired" => (r.state.to_owned(), Tone::Bad),
+            "unchecked" => ("not checked".to_owned(), Tone::Normal),
             other => (other.to_owned(), Tone::Normal),
         };
         table.push(
             output::Row::new(vec![
-                r.certificate_id,
-                r.certificate_type,
+                printable(&r.certificate_id).into_owned(),
+                printable(&r.certificate_type).into_owned(),
                 r.expires.date().to_string(),
                 state,
-                r.pushed_by,
+                printable(&r.pushed_by).into_owned(),
             ])
             .tone(tone),
         );
@@ -133,51 +179,185 @@ pub(super) async fn list(ctx: &Context, args: &StoreArgs) -> Result<()> {
     ctx.out.table(&table)
 }
 
-/// `team prune`: identities Apple no longer lists, or that expired, are removed from the store.
-pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<()> {
-    let (team, rows) = rows(ctx, args).await?;
-    let gone: Vec<&Row> = rows
-        .iter()
-        .filter(|r| matches!(r.state, "missing" | "expired"))
-        .collect();
-    if gone.is_empty() {
+/// One identity a prune removes or keeps, for `--json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrunedRow {
+    certificate_id: String,
+    certificate_type: String,
+    /// `expired` or `missing` (App Store Connect answers 404 for it).
+    reason: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept_because: Option<String>,
+}
+
+/// What `team prune` did, for `--json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PruneReport {
+    removed: Vec<PrunedRow>,
+    kept: Vec<PrunedRow>,
+    pending_keys: usize,
+    trash: Option<String>,
+}
+
+fn reason(reason: PruneReason) -> &'static str {
+    match reason {
+        PruneReason::Missing => "missing",
+        _ => "expired",
+    }
+}
+
+/// `team prune`: identities whose certificate expired, or that Apple answers 404 for (each asked by
+/// its own GET), go to the store's trash, decided by ascert-team from Apple's answers.
+pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool, force: bool) -> Result<()> {
+    let team = open(ctx, args).await?;
+    let api = ctx.api()?;
+    let facts = apple_facts(ctx, &team, &api).await?;
+    let plan = team
+        .plan_prune(&facts, OffsetDateTime::now_utc(), force)
+        .await?;
+    let rows = |items: &[ascert_team::PruneItem]| -> Vec<PrunedRow> {
+        items
+            .iter()
+            .map(|item| PrunedRow {
+                certificate_id: item.record.certificate_id.clone(),
+                certificate_type: item.record.certificate_type.to_string(),
+                reason: reason(item.reason),
+                kept_because: item.kept_because.clone(),
+            })
+            .collect()
+    };
+    for kept in &plan.kept {
+        ctx.out.warn(format!(
+            "kept {} ({}): {}",
+            printable(&kept.record.certificate_id),
+            kept.record.certificate_type,
+            kept.kept_because.as_deref().unwrap_or("")
+        ));
+    }
+    if let Some(refused) = &plan.refused {
+        return Err(UserError::new(Exit::Conflict, format!("refusing to prune: {refused}"))
+            .hint("check that the API key is this team's (`ascert auth status`), then run again with --force")
+            .into());
+    }
+    if plan.remove.is_empty() && plan.pending.is_empty() {
         if ctx.out.json {
-            return ctx.out.json(&Vec::<String>::new());
+            return ctx.out.json(&PruneReport {
+                removed: Vec::new(),
+                kept: rows(&plan.kept),
+                pending_keys: 0,
+                trash: None,
+            });
         }
-        ctx.out.note(
-            "Nothing to prune: App Store Connect lists every stored certificate, and none has expired.",
-        );
+        ctx.out.note("Nothing to prune: no stored certificate has expired or is gone at App Store Connect.");
         return Ok(());
     }
-    let items: Vec<(String, String)> = gone
+    let mut items: Vec<(String, String)> = plan
+        .remove
         .iter()
-        .map(|r| {
-            let why = if r.state == "expired" {
-                "expired"
-            } else {
-                "no longer listed by App Store Connect"
+        .map(|item| {
+            let why = match item.reason {
+                PruneReason::Missing => "App Store Connect answers 404 for it",
+                _ => "expired",
             };
             (
-                r.certificate_id.clone(),
-                format!("{} ({}, {why})", r.certificate_id, r.certificate_type),
+                item.record.certificate_id.clone(),
+                format!(
+                    "{} ({}, {why}, expires {})",
+                    printable(&item.record.certificate_id),
+                    item.record.certificate_type,
+                    item.expires.date()
+                ),
             )
         })
         .collect();
+    for pending in &plan.pending {
+        items.push((
+            pending.key_id.to_string(),
+            format!(
+                "pending {} key {} written by {} on {}",
+                pending.certificate_type,
+                pending.key_id,
+                printable(pending.written_by.as_deref().unwrap_or("an unknown runner")),
+                pending.written_at.date()
+            ),
+        ));
+    }
     ctx.confirm(
         yes,
-        "Remove these identities (their keys too) from the team store?",
+        "Move these identities (their keys too) and pending keys to the store's trash?",
         &items,
     )?;
-    let ids: Vec<&str> = gone.iter().map(|r| r.certificate_id.as_str()).collect();
-    let removed = team.prune(&ids).await?;
-    let removed: Vec<String> = removed.into_iter().map(|r| r.certificate_id).collect();
+    let pruned = team.prune(&plan).await?;
     if ctx.out.json {
-        return ctx.out.json(&removed);
+        return ctx.out.json(&PruneReport {
+            removed: rows(&plan.remove),
+            kept: rows(&plan.kept),
+            pending_keys: pruned.pending,
+            trash: Some(format!("trash/{}", pruned.batch)),
+        });
     }
     ctx.out.note(format!(
-        "Removed {} identit{} from {}.",
-        removed.len(),
-        if removed.len() == 1 { "y" } else { "ies" },
+        "Moved {} identit{} and {} pending key{} of {} to trash/{}; `ascert team prune --purge` deletes them.",
+        pruned.identities.len(),
+        if pruned.identities.len() == 1 { "y" } else { "ies" },
+        pruned.pending,
+        if pruned.pending == 1 { "" } else { "s" },
+        team.url(),
+        pruned.batch
+    ));
+    Ok(())
+}
+
+/// What App Store Connect says of the stored identities: each type listed once, and each identity it
+/// does not list asked for by its own GET ("not listed" is not "gone": only a 404 counts).
+async fn apple_facts(ctx: &Context, team: &TeamStore, api: &CertificatesApi) -> Result<AppleFacts> {
+    let listing = team.identities().await?;
+    warn_unreadable(ctx, &listing);
+    let spinner = ctx
+        .out
+        .spinner("Asking App Store Connect about the stored certificates…");
+    let mut types: BTreeSet<CertificateType> = listing
+        .records
+        .iter()
+        .map(|r| r.certificate_type.clone())
+        .collect();
+    // Pending keys may have a certificate already: list the types they are for too.
+    types.extend(team.all_pending().await?.into_iter().map(|p| p.certificate_type));
+    let listed = listed_at_apple(api, types).await?;
+    let mut missing = BTreeSet::new();
+    for record in &listing.records {
+        if listed.contains_key(&record.certificate_id) {
+            continue;
+        }
+        match api.get(&record.certificate_id).send().await {
+            Err(err) if err.status() == Some(404) => {
+                missing.insert(record.certificate_id.clone());
+            }
+            Ok(_) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    spinner.finish_and_clear();
+    Ok(AppleFacts::new(listed, missing))
+}
+
+/// `team prune --purge`: deletes what earlier prunes moved to the trash.
+pub(super) async fn purge(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<()> {
+    let team = open(ctx, args).await?;
+    ctx.confirm(
+        yes,
+        "Delete everything earlier prunes moved to the store's trash (keys included)?",
+        &[],
+    )?;
+    let deleted = team.purge_trash().await?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({ "deleted": deleted }));
+    }
+    ctx.out.note(format!(
+        "Deleted {deleted} object{} from the trash of {}.",
+        if deleted == 1 { "" } else { "s" },
         team.url()
     ));
     Ok(())
@@ -192,13 +372,17 @@ struct Moved {
     #[serde(with = "time::serde::rfc3339")]
     expires: OffsetDateTime,
     key_id: String,
+    /// For `push`: `shared`, `already-shared` or `repaired`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<&'static str>,
 }
 
 /// `team push`: local identities (paired, and listed as active by Apple) into the store.
 pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -> Result<()> {
     let keystore = ctx.keystore()?;
     let api = ctx.api()?;
-    let team = open(args).await?;
+    let team = open(ctx, args).await?;
+    let me = member_key(ctx, &team, args).await?;
     let certificates: Vec<Certificate> = if cert_ids.is_empty() {
         api.list()
             .limit(200)?
@@ -235,6 +419,7 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
         .hint("only identities whose key is in the local keystore can be shared (`ascert identities list`)")
         .into());
     }
+    note_unpinned(ctx, &team);
     let now = OffsetDateTime::now_utc();
     let mut pushed = Vec::new();
     for (id, (certificate, record)) in paired {
@@ -248,64 +433,30 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
             continue;
         }
         let key = keystore.load_key(&record.key_id)?;
-        let stored = team.push(&id, &certificate_type, &certificate, &key).await?;
+        let stored = team
+            .push(&id, &certificate_type, &certificate, &key, &me)
+            .await?;
         pushed.push(Moved {
-            certificate_id: stored.certificate_id,
-            certificate_type: stored.certificate_type.to_string(),
-            expires: stored.expires,
-            key_id: stored.public_key_sha256.to_string(),
+            certificate_id: stored.record.certificate_id,
+            certificate_type: stored.record.certificate_type.to_string(),
+            expires: stored.record.expires,
+            key_id: stored.record.public_key_sha256.to_string(),
+            outcome: Some(match stored.outcome {
+                PushOutcome::AlreadyShared => "already-shared",
+                PushOutcome::Repaired => "repaired",
+                _ => "shared",
+            }),
         });
     }
-    report(ctx, &pushed, "Shared", "to", &team.url().to_string())
-}
-
-/// `team pull`: the store's identities (of the types asked for) into the local keystore, those
-/// that App Store Connect lists only: an identity it does not list is not the team's to use.
-pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateType]) -> Result<()> {
-    let team = open(args).await?;
-    let me = member_key(ctx, &team, args).await?;
-    let keystore = ctx.keystore()?;
-    let api = ctx.api()?;
-    let records: Vec<IdentityRecord> = team
-        .identities()
-        .await?
-        .into_iter()
-        .filter(|r| types.is_empty() || types.contains(&r.certificate_type))
-        .collect();
-    let listed = listed_at_apple(&api, records.iter().map(|r| r.certificate_type.clone())).await?;
-    let mut pulled = Vec::new();
-    for record in records {
-        let Some(apple) = listed.get(&record.certificate_id) else {
-            ctx.out.note(format!(
-                "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
-                record.certificate_id, record.certificate_type
-            ));
-            continue;
-        };
-        let shared = team.fetch(&record.certificate_id, &me).await?;
-        // Apple's copy, with its id, is what the local keystore records.
-        let leaf = CertificateInfo::from_model(apple).unwrap_or(shared.certificate);
-        keep_locally(
-            &keystore,
-            &shared.key,
-            &leaf,
-            &format!("team {}", record.certificate_id),
-        )?;
-        pulled.push(Moved {
-            certificate_id: record.certificate_id,
-            certificate_type: record.certificate_type.to_string(),
-            expires: record.expires,
-            key_id: shared.key.id().to_string(),
-        });
-    }
-    report(ctx, &pulled, "Fetched", "from", &team.url().to_string())
-}
-
-fn report(ctx: &Context, moved: &[Moved], verb: &str, preposition: &str, store: &str) -> Result<()> {
     if ctx.out.json {
-        return ctx.out.json(moved);
+        return ctx.out.json(&pushed);
     }
-    for m in moved {
+    for m in &pushed {
+        let verb = match m.outcome {
+            Some("already-shared") => "Already shared, and whole in the store:",
+            Some("repaired") => "Repaired (its stored key or certificate was damaged or replaced, and is written again):",
+            _ => "Shared",
+        };
         ctx.out.note(format!(
             "{verb} {} ({}, expires {}).",
             m.certificate_id,
@@ -314,9 +465,89 @@ fn report(ctx: &Context, moved: &[Moved], verb: &str, preposition: &str, store: 
         ));
     }
     ctx.out.note(format!(
-        "{verb} {} identit{} {preposition} {store}.",
-        moved.len(),
-        if moved.len() == 1 { "y" } else { "ies" }
+        "{} identit{} in {}.",
+        pushed.len(),
+        if pushed.len() == 1 { "y" } else { "ies" },
+        team.url()
+    ));
+    Ok(())
+}
+
+/// `team pull`: the store's identities (of the types asked for) into the local keystore. With an API
+/// key, only those App Store Connect lists, each checked against Apple's copy of its certificate
+/// before anything is written here; without one, from the member key alone, checked against
+/// themselves.
+pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateType]) -> Result<()> {
+    let team = open(ctx, args).await?;
+    let me = member_key(ctx, &team, args).await?;
+    let keystore = ctx.keystore()?;
+    let api = ctx.api_if_configured()?;
+    let listing = team.identities().await?;
+    warn_unreadable(ctx, &listing);
+    let records: Vec<IdentityRecord> = listing
+        .records
+        .into_iter()
+        .filter(|r| types.is_empty() || types.contains(&r.certificate_type))
+        .collect();
+    let listed = if let Some(api) = &api {
+        Some(listed_at_apple(api, records.iter().map(|r| r.certificate_type.clone())).await?)
+    } else {
+        ctx.out.note(NO_APPLE);
+        None
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut pulled = Vec::new();
+    for record in records {
+        let id = record.certificate_id.clone();
+        let shared = if let Some(listed) = &listed {
+            let Some(apple) = listed.get(&id) else {
+                ctx.out.note(format!(
+                    "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
+                    printable(&id),
+                    record.certificate_type
+                ));
+                continue;
+            };
+            team.fetch_confirmed(record, apple, &me).await?
+        } else {
+            let shared = team.fetch_listed(record, &me).await?;
+            if shared.certificate.not_after() <= now {
+                ctx.out.note(format!(
+                    "Skipped {} ({}): its certificate expired on {}.",
+                    printable(&id),
+                    shared.record.certificate_type,
+                    shared.certificate.not_after().date()
+                ));
+                continue;
+            }
+            shared
+        };
+        keep_locally(&keystore, &shared.key, &shared.certificate, &format!("team {id}"))
+            .with_context(|| format!("cannot keep identity {id} in the local keystore"))?;
+        pulled.push(Moved {
+            certificate_id: id,
+            certificate_type: shared.record.certificate_type.to_string(),
+            expires: shared.certificate.not_after(),
+            key_id: shared.key.id().to_string(),
+            outcome: None,
+        });
+    }
+    if ctx.out.json {
+        return ctx.out.json(&pulled);
+    }
+    for m in &pulled {
+        ctx.out.note(format!(
+            "Fetched {} ({}, expires {}).",
+            m.certificate_id,
+            m.certificate_type,
+            m.expires.date()
+        ));
+    }
+    ctx.out.note(format!(
+        "Fetched {} identit{} from {}.",
+        pulled.len(),
+        if pulled.len() == 1 { "y" } else { "ies" },
+        team.url()
     ));
     Ok(())
 }

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
-use ascert_team::{InitOptions, Member, MemberKey, MembershipChange, StoreOptions, TeamStore};
+use ascert_team::{Anchor, InitOptions, Member, MemberKey, MembershipChange, TeamStore, printable};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 
-use super::{member_key, open, parse_member, read_passphrase, store_url};
+use super::{member_key, note_unpinned, open, parse_member, read_passphrase, store_options, store_url};
 use crate::cli::{MembersCommand, StoreArgs};
 use crate::commands::Context;
 use crate::failure::UserError;
@@ -28,7 +28,7 @@ fn rows(members: &[Member]) -> Vec<MemberRow> {
     members
         .iter()
         .map(|m| MemberRow {
-            name: m.name.clone(),
+            name: printable(&m.name).into_owned(),
             kind: m.recipient.kind(),
             recipient: m.recipient.to_string(),
         })
@@ -65,7 +65,7 @@ pub(super) async fn init(
         options = options.passphrase(passphrase);
     }
     let spinner = ctx.out.spinner("Creating the team store…");
-    let store = TeamStore::init(&url, &StoreOptions::new(), options).await?;
+    let store = TeamStore::init(&url, &store_options(ctx, args)?, options).await?;
     spinner.finish_and_clear();
     let info = store.info();
     if ctx.out.json {
@@ -73,6 +73,7 @@ pub(super) async fn init(
             "store": store.url().to_string(),
             "members": rows(&info.members),
             "passphrase": info.passphrase_recipient.is_some(),
+            "membersSha256": info.members_sha256().to_string(),
         }));
     }
     ctx.out.note(format!(
@@ -85,6 +86,10 @@ pub(super) async fn init(
         } else {
             ""
         }
+    ));
+    ctx.out.note(format!(
+        "Pin its member list in CI: ASCERT_TEAM_MEMBERS_SHA256={}",
+        info.members_sha256()
     ));
     Ok(())
 }
@@ -119,14 +124,17 @@ pub(super) fn keygen(ctx: &Context, out: &Path, force: bool) -> Result<()> {
 pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
     match command {
         MembersCommand::List { store } => {
-            let store = open(&store).await?;
+            let store = open(ctx, &store).await?;
             let info = store.info();
+            let trust = store.trust();
             let rows = rows(&info.members);
             if ctx.out.json {
                 return ctx.out.json(&serde_json::json!({
                     "members": rows,
                     "passphrase": info.passphrase_recipient.is_some(),
                     "revision": info.revision,
+                    "membersSha256": trust.members_sha256.to_string(),
+                    "anchor": anchor_name(&trust.anchor),
                 }));
             }
             let mut table = Table::new(&[Column::shorten("NAME"), Column::keep("KIND"), Column::keep("KEY")]);
@@ -137,21 +145,43 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             if info.passphrase_recipient.is_some() {
                 ctx.out.note("The team passphrase opens the store too.");
             }
+            ctx.out.note(format!(
+                "Revision {}, changed by {} on {}. Pin this member list in CI: ASCERT_TEAM_MEMBERS_SHA256={}",
+                info.revision,
+                printable(&info.changed_by),
+                info.changed.date(),
+                trust.members_sha256
+            ));
+            if trust.anchor == Anchor::FirstUse {
+                ctx.out.note(
+                    "This machine has not seen this store before and nothing pins it: check that these are the                      members you expect before you pin the digest.",
+                );
+            }
             Ok(())
         }
         MembersCommand::Add { members, store } => {
             let members: Vec<Member> = members.iter().map(|m| parse_member(m)).collect::<Result<_>>()?;
-            let team = open(&store).await?;
+            let team = open(ctx, &store).await?;
             let me = member_key(ctx, &team, &store).await?;
+            let mut after = team.info().members;
+            after.extend(members.iter().cloned());
+            show_list(ctx, &team, &after, "added");
             let spinner = ctx.out.spinner("Re-encrypting every key to the new members…");
             let change = team.add_members(members, &me).await?;
             spinner.finish_and_clear();
-            report(ctx, &change, "Added")
+            report(ctx, &change, if change.changed { "Added" } else { "Already members" })
         }
         MembersCommand::Remove { members, store } => {
-            let team = open(&store).await?;
+            let team = open(ctx, &store).await?;
             let me = member_key(ctx, &team, &store).await?;
             let which: Vec<&str> = members.iter().map(String::as_str).collect();
+            let after: Vec<Member> = team
+                .info()
+                .members
+                .into_iter()
+                .filter(|m| !which.iter().any(|w| *w == m.name || *w == m.recipient.to_string()))
+                .collect();
+            show_list(ctx, &team, &after, "removed");
             let spinner = ctx.out.spinner("Re-encrypting every key without them…");
             let change = team.remove_members(&which, &me).await?;
             spinner.finish_and_clear();
@@ -159,20 +189,64 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             ctx.out.note(
                 "A removed member may have kept copies of every key they could read: revoke the certificates \
                  they should no longer sign with (`ascert certificates revoke ID`), let the next \
-                 `identities ensure` create new ones, and `ascert team prune` the old ones.",
+                 `identities ensure` create new ones, and `ascert team prune` the old ones. Rotate the bucket \
+                 credentials they had, and expire old object versions if the bucket keeps them.",
             );
             Ok(())
         }
     }
 }
 
+/// What a verified header's anchor is called in `--json`.
+fn anchor_name(anchor: &Anchor) -> &'static str {
+    match anchor {
+        Anchor::Pinned => "pinned",
+        Anchor::Seen { .. } => "seen",
+        _ => "first-use",
+    }
+}
+
+/// Shows the member list a change is about to encrypt every key to, before it does.
+fn show_list(ctx: &Context, team: &TeamStore, after: &[Member], verb: &str) {
+    note_unpinned(ctx, team);
+    let names: Vec<String> = after
+        .iter()
+        .map(|m| format!("{} ({})", printable(&m.name), m.recipient.kind()))
+        .collect();
+    ctx.out.note(format!(
+        "With the members {verb}, every key of {} is encrypted to: {}{}.",
+        team.url(),
+        names.join(", "),
+        if team.info().passphrase_recipient.is_some() {
+            ", and the team passphrase"
+        } else {
+            ""
+        }
+    ));
+}
+
 fn report(ctx: &Context, change: &MembershipChange, verb: &str) -> Result<()> {
+    let skipped: Vec<serde_json::Value> = change
+        .skipped
+        .iter()
+        .map(|s| serde_json::json!({ "object": printable(&s.object), "reason": s.reason }))
+        .collect();
     if ctx.out.json {
         return ctx.out.json(&serde_json::json!({
             "revision": change.revision,
             "members": rows(&change.members),
+            "membersSha256": change.members_sha256.to_string(),
             "reencrypted": change.reencrypted,
+            "skipped": skipped,
         }));
+    }
+    for skipped in &change.skipped {
+        ctx.out.warn(format!(
+            "did not re-encrypt {}: {}. Every key the team wrote is encrypted to every member, so nobody who \
+             remains wrote it; `ascert team prune` or deleting it removes it",
+            printable(&skipped.object),
+            skipped.reason
+        ));
     }
     ctx.out.note(format!(
         "{verb}; the store has {} member{} (revision {}), and {} key{} were re-encrypted.",
@@ -181,6 +255,10 @@ fn report(ctx: &Context, change: &MembershipChange, verb: &str) -> Result<()> {
         change.revision,
         change.reencrypted,
         if change.reencrypted == 1 { "" } else { "s" },
+    ));
+    ctx.out.note(format!(
+        "Pin the new member list in CI: ASCERT_TEAM_MEMBERS_SHA256={}",
+        change.members_sha256
     ));
     Ok(())
 }

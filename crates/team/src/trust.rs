@@ -1,0 +1,906 @@
+//! Where trust in a store's member list is decided, in one place: the header is signed by the team
+//! key, verified against what this machine pins, and only a verified member list yields the
+//! [`Recipients`] that keys may be encrypted to.
+//!
+//! - The **team key** is an Ed25519 key pair. Its private half is in the header, age-encrypted to
+//!   every member, so only a member can sign a new member list. Removing a member replaces the team
+//!   key; the new public key is endorsed by the old one, so the header carries a chain of keys from
+//!   the store's first to its current one.
+//! - **Verification** ([`verify`]) checks the chain and the header's signature, then the pins: the
+//!   member list this machine expects ([`MembersDigest`], `ASCERT_TEAM_MEMBERS_SHA256` in the CLI),
+//!   and the header it saw last ([`SeenHeader`], kept in a trust folder): same store, a revision that
+//!   never goes back, and a team key that descends from the one it saw.
+//! - **What a signature cannot stop:** a bucket writer can replace the whole header with one of their
+//!   own making (their own team key, signed by it). A machine with nothing pinned cannot tell it from
+//!   the real one; a machine that saw the store before refuses it (another store id, or a key chain
+//!   that does not descend from the key it saw), and a pinned member list refuses any other list.
+//!   docs/team.md has the whole threat model.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, MemberKey, Recipient};
+use crate::error::{Result, TeamError};
+use crate::records::{self, FORMAT_VERSION, Member, StoreInfo};
+
+/// Domain separation for what the team key signs.
+const HEADER_CONTEXT: &[u8] = b"ascert-team header v2\n";
+const ENDORSEMENT_CONTEXT: &[u8] = b"ascert-team key endorsement v2\n";
+/// The format of a trust-folder file.
+const SEEN_FORMAT: u32 = 1;
+
+/// The SHA-256 of a member list, which CI pins (`ASCERT_TEAM_MEMBERS_SHA256`) so that no other list
+/// is ever encrypted to.
+///
+/// It is computed over lines of text, so anyone can recompute it from `ascert team members list
+/// --json`: one line `member<TAB>NAME<TAB>RECIPIENT<LF>` per member, in the order of the recipients'
+/// text, then `passphrase<TAB>RECIPIENT<LF>` if the store has a passphrase member; the digest is the
+/// SHA-256 of those bytes in lower-case hex.
+///
+/// ```
+/// use ascert_team::MembersDigest;
+/// let pin: MembersDigest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".parse()?;
+/// assert_eq!(pin.to_string(), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+/// # Ok::<(), ascert_team::TeamError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MembersDigest([u8; 32]);
+
+impl MembersDigest {
+    /// The digest of these members and passphrase recipient.
+    pub fn of(members: &[Member], passphrase: Option<&Recipient>) -> Self {
+        let mut lines: Vec<String> = members
+            .iter()
+            .map(|m| format!("member\t{}\t{}\n", m.name, m.recipient))
+            .collect();
+        lines.sort_by(|a, b| {
+            let recipient = |line: &str| line.rsplit('\t').next().unwrap_or_default().to_owned();
+            recipient(a).cmp(&recipient(b)).then_with(|| a.cmp(b))
+        });
+        if let Some(passphrase) = passphrase {
+            lines.push(format!("passphrase\t{passphrase}\n"));
+        }
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, lines.concat().as_bytes());
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(digest.as_ref());
+        Self(bytes)
+    }
+}
+
+impl fmt::Display for MembersDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for MembersDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MembersDigest({self})")
+    }
+}
+
+impl FromStr for MembersDigest {
+    type Err = TeamError;
+
+    /// 64 hex digits, optionally after `sha256:`.
+    fn from_str(text: &str) -> Result<Self> {
+        let trimmed = text.trim();
+        let hex = trimmed.strip_prefix("sha256:").unwrap_or(trimmed);
+        let invalid = || TeamError::InvalidInput {
+            what: "member list digest",
+            reason: format!(
+                "{:?} is not a SHA-256 in hex (64 digits, as `ascert team members list` prints it)",
+                crate::error::shorten(trimmed)
+            ),
+        };
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid());
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+        }
+        Ok(Self(bytes))
+    }
+}
+
+impl Serialize for MembersDigest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for MembersDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The recipients of a verified member list: the only thing key objects are encrypted to.
+///
+/// Made in this module only, from a header that passed [`verify`] or from the members of a store
+/// being created, so that no code path can encrypt to a list read from storage unchecked.
+pub(crate) struct Recipients(Vec<Recipient>);
+
+impl Recipients {
+    pub(crate) fn as_slice(&self) -> &[Recipient] {
+        &self.0
+    }
+
+    /// Any list, for the crate's unit tests of encryption itself.
+    #[cfg(test)]
+    pub(crate) fn for_tests(recipients: &[Recipient]) -> Self {
+        Self(recipients.to_vec())
+    }
+
+    fn of(members: &[Member], passphrase: Option<&Recipient>) -> Self {
+        Self(
+            members
+                .iter()
+                .map(|m| m.recipient.clone())
+                .chain(passphrase.cloned())
+                .collect(),
+        )
+    }
+}
+
+/// One link of the team key's chain: a public key, the revision from which it signs, and (for every
+/// key but the first) the previous key's signature over it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct KeyLink {
+    /// The Ed25519 public key, base64.
+    public_key: String,
+    /// The revision of the header that introduced it.
+    revision: u64,
+    /// The previous key's signature over [`endorsement_message`], base64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    endorsement: Option<String>,
+}
+
+/// The header object as stored (`ascert-team.json`, format 2): the member list, the team key's
+/// chain, the team key sealed to the members, and the signature over everything else.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct HeaderObject {
+    format: u32,
+    store_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created: OffsetDateTime,
+    created_by: String,
+    revision: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    changed: OffsetDateTime,
+    changed_by: String,
+    members: Vec<Member>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passphrase_recipient: Option<Recipient>,
+    team_keys: Vec<KeyLink>,
+    /// The current team key's private half (PKCS#8), age-encrypted to every recipient, base64.
+    sealed_team_key: String,
+    /// Ed25519 by the last key of `team_keys` over [`HeaderObject::signed_bytes`], base64.
+    signature: String,
+}
+
+/// What the signature covers: every field but the signature, in this order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignedBody<'a> {
+    format: u32,
+    store_id: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    created: OffsetDateTime,
+    created_by: &'a str,
+    revision: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    changed: OffsetDateTime,
+    changed_by: &'a str,
+    members: &'a [Member],
+    passphrase_recipient: Option<&'a Recipient>,
+    team_keys: &'a [KeyLink],
+    sealed_team_key: &'a str,
+}
+
+impl HeaderObject {
+    fn signed_bytes(&self) -> Vec<u8> {
+        let body = SignedBody {
+            format: self.format,
+            store_id: &self.store_id,
+            created: self.created,
+            created_by: &self.created_by,
+            revision: self.revision,
+            changed: self.changed,
+            changed_by: &self.changed_by,
+            members: &self.members,
+            passphrase_recipient: self.passphrase_recipient.as_ref(),
+            team_keys: &self.team_keys,
+            sealed_team_key: &self.sealed_team_key,
+        };
+        let mut bytes = HEADER_CONTEXT.to_vec();
+        bytes.extend(serde_json::to_vec(&body).expect("the header serializes"));
+        bytes
+    }
+
+    /// The public view.
+    fn info(&self) -> StoreInfo {
+        StoreInfo {
+            format: self.format,
+            store_id: self.store_id.clone(),
+            created: self.created,
+            created_by: self.created_by.clone(),
+            revision: self.revision,
+            changed: self.changed,
+            changed_by: self.changed_by.clone(),
+            members: self.members.clone(),
+            passphrase_recipient: self.passphrase_recipient.clone(),
+        }
+    }
+
+    fn digest(&self) -> MembersDigest {
+        MembersDigest::of(&self.members, self.passphrase_recipient.as_ref())
+    }
+
+    fn current_key(&self) -> Option<&KeyLink> {
+        self.team_keys.last()
+    }
+
+    fn to_json(&self) -> Vec<u8> {
+        records::to_json(self)
+    }
+}
+
+fn endorsement_message(store_id: &str, revision: u64, public_key: &str) -> Vec<u8> {
+    let mut bytes = ENDORSEMENT_CONTEXT.to_vec();
+    bytes.extend_from_slice(store_id.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&revision.to_be_bytes());
+    bytes.extend_from_slice(public_key.as_bytes());
+    bytes
+}
+
+/// The team key's private half, decrypted by a member to sign a new header.
+pub(crate) struct TeamKey {
+    pair: Ed25519KeyPair,
+    pkcs8: Zeroizing<Vec<u8>>,
+}
+
+impl TeamKey {
+    fn generate() -> Result<Self> {
+        let document = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).map_err(|_| {
+            TeamError::Crypto {
+                what: "team key generation",
+                reason: "the system random generator failed".to_owned(),
+            }
+        })?;
+        Self::from_pkcs8(Zeroizing::new(document.as_ref().to_vec()), "a new team key")
+    }
+
+    fn from_pkcs8(pkcs8: Zeroizing<Vec<u8>>, object: &str) -> Result<Self> {
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| TeamError::Tampered {
+            object: object.to_owned(),
+            reason: "it does not hold an Ed25519 team key".to_owned(),
+        })?;
+        Ok(Self { pair, pkcs8 })
+    }
+
+    fn public_key(&self) -> String {
+        BASE64.encode(self.pair.public_key().as_ref())
+    }
+
+    /// The private half, for the crate's secrecy scan.
+    #[cfg(test)]
+    pub(crate) fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    fn sign(&self, message: &[u8]) -> String {
+        BASE64.encode(self.pair.sign(message).as_ref())
+    }
+
+    fn seal(&self, recipients: &Recipients) -> Result<String> {
+        Ok(BASE64.encode(crypto::encrypt(&self.pkcs8, recipients)?))
+    }
+}
+
+/// What a machine pins about a store: the member list it expects, and where it keeps the header it
+/// saw last.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pins {
+    pub(crate) members: Option<MembersDigest>,
+    pub(crate) trust_folder: Option<PathBuf>,
+}
+
+/// The last verified header a machine saw of a store, as kept in its trust folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SeenHeader {
+    /// The format of this record.
+    pub format: u32,
+    /// The store's URL (without credentials), for people.
+    pub store: String,
+    /// The store's random id: a store made again at the same URL has another.
+    pub store_id: String,
+    /// The header's revision.
+    pub revision: u64,
+    /// The member list's digest.
+    pub members_sha256: MembersDigest,
+    /// The team key that signed it (Ed25519, base64).
+    pub team_key: String,
+    /// The members then, to tell people what changed.
+    pub members: Vec<SeenMember>,
+    /// When this machine saw it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub seen: OffsetDateTime,
+}
+
+/// A member as a [`SeenHeader`] remembers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SeenMember {
+    /// The member's name.
+    pub name: String,
+    /// The member's public key.
+    pub recipient: String,
+}
+
+/// How a verified header is anchored, for what the caller tells people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Anchor {
+    /// The member list is the one pinned (`ASCERT_TEAM_MEMBERS_SHA256`).
+    Pinned,
+    /// This machine saw the store before, and the header descends from what it saw.
+    Seen {
+        /// What it saw last, if the member list has changed since (else `None`).
+        changed_from: Option<SeenHeader>,
+    },
+    /// Nothing pinned and never seen: the header is self-consistent, but a store replaced as a whole
+    /// by someone with write access would look the same.
+    FirstUse,
+}
+
+/// A header that passed [`verify`]: its public view, digest and recipients.
+pub(crate) struct Verified {
+    pub(crate) object: HeaderObject,
+    pub(crate) info: StoreInfo,
+    pub(crate) digest: MembersDigest,
+    pub(crate) anchor: Anchor,
+    pub(crate) version: object_store::UpdateVersion,
+}
+
+impl Verified {
+    /// The recipients every key object is encrypted to.
+    pub(crate) fn recipients(&self) -> Recipients {
+        Recipients::of(&self.info.members, self.info.passphrase_recipient.as_ref())
+    }
+
+    /// Whether `key` is one of the recipients.
+    pub(crate) fn is_recipient(&self, key: &MemberKey) -> bool {
+        let recipients = self.recipients();
+        key.recipients().iter().any(|r| recipients.0.contains(r))
+    }
+
+    /// Decrypts the team key with a member's key, to sign a new header.
+    pub(crate) fn team_key(&self, by: &MemberKey, object: &str) -> Result<TeamKey> {
+        let sealed = BASE64
+            .decode(&self.object.sealed_team_key)
+            .map_err(|_| tampered(object, "its sealed team key is not base64"))?;
+        let pkcs8 = crypto::decrypt(&sealed, by, object)?;
+        let key = TeamKey::from_pkcs8(Zeroizing::new(pkcs8.to_vec()), object)?;
+        if Some(key.public_key().as_str()) != self.object.current_key().map(|k| k.public_key.as_str()) {
+            return Err(tampered(
+                object,
+                "its sealed team key is not the key that signed it",
+            ));
+        }
+        Ok(key)
+    }
+}
+
+fn tampered(object: &str, reason: &str) -> TeamError {
+    TeamError::Tampered {
+        object: object.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// A header this process made and signed ([`genesis`], [`next_header`]): trusted by construction,
+/// so it may give recipients before it is written.
+pub(crate) struct SignedHeader(HeaderObject);
+
+impl SignedHeader {
+    /// The recipients of its member list.
+    pub(crate) fn recipients(&self) -> Recipients {
+        Recipients::of(&self.0.members, self.0.passphrase_recipient.as_ref())
+    }
+
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        self.0.to_json()
+    }
+}
+
+/// A new store's first header, signed by a new team key.
+pub(crate) fn genesis(
+    store_id: String,
+    actor: &str,
+    now: OffsetDateTime,
+    members: Vec<Member>,
+    passphrase_recipient: Option<Recipient>,
+) -> Result<SignedHeader> {
+    let key = TeamKey::generate()?;
+    let recipients = Recipients::of(&members, passphrase_recipient.as_ref());
+    let mut object = HeaderObject {
+        format: FORMAT_VERSION,
+        store_id,
+        created: now,
+        created_by: actor.to_owned(),
+        revision: 1,
+        changed: now,
+        changed_by: actor.to_owned(),
+        members,
+        passphrase_recipient,
+        team_keys: vec![KeyLink {
+            public_key: key.public_key(),
+            revision: 1,
+            endorsement: None,
+        }],
+        sealed_team_key: key.seal(&recipients)?,
+        signature: String::new(),
+    };
+    object.signature = key.sign(&object.signed_bytes());
+    Ok(SignedHeader(object))
+}
+
+/// The header after a member change, signed with `key` (the current team key, decrypted by the
+/// acting member). A change that removes anyone replaces the team key: the removed member knew the
+/// old one.
+pub(crate) fn next_header(
+    current: &HeaderObject,
+    key: &TeamKey,
+    members: Vec<Member>,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<SignedHeader> {
+    let removed = current
+        .members
+        .iter()
+        .any(|old| !members.iter().any(|m| m.recipient == old.recipient));
+    let revision = current.revision + 1;
+    let mut team_keys = current.team_keys.clone();
+    let replacement;
+    let signer = if removed {
+        replacement = TeamKey::generate()?;
+        let public_key = replacement.public_key();
+        let endorsement = key.sign(&endorsement_message(&current.store_id, revision, &public_key));
+        team_keys.push(KeyLink {
+            public_key,
+            revision,
+            endorsement: Some(endorsement),
+        });
+        &replacement
+    } else {
+        key
+    };
+    let recipients = Recipients::of(&members, current.passphrase_recipient.as_ref());
+    let mut object = HeaderObject {
+        format: FORMAT_VERSION,
+        store_id: current.store_id.clone(),
+        created: current.created,
+        created_by: current.created_by.clone(),
+        revision,
+        changed: now,
+        changed_by: actor.to_owned(),
+        members,
+        passphrase_recipient: current.passphrase_recipient.clone(),
+        team_keys,
+        sealed_team_key: signer.seal(&recipients)?,
+        signature: String::new(),
+    };
+    object.signature = signer.sign(&object.signed_bytes());
+    Ok(SignedHeader(object))
+}
+
+/// Where a store's [`SeenHeader`] is kept in a trust folder: one file per store URL.
+pub(crate) fn seen_path(folder: &Path, store: &str) -> PathBuf {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, store.as_bytes());
+    let name = digest.as_ref()[..16].iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
+    folder.join(format!("{name}.json"))
+}
+
+/// Reads the [`SeenHeader`] of a store, if this machine kept one.
+pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>> {
+    let path = seen_path(folder, store);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(TeamError::Config {
+                store: store.to_owned(),
+                reason: format!("cannot read what this machine knew of it ({}): {e}", path.display()),
+            });
+        }
+    };
+    let seen: SeenHeader = serde_json::from_slice(&bytes).map_err(|e| TeamError::Corrupt {
+        object: path.display().to_string(),
+        kind: "trust record",
+        reason: e.to_string(),
+    })?;
+    if seen.format > SEEN_FORMAT {
+        return Err(TeamError::NewerFormat {
+            object: path.display().to_string(),
+            found: seen.format,
+            supported: SEEN_FORMAT,
+        });
+    }
+    Ok(Some(seen))
+}
+
+/// Keeps what this machine saw of a store (0600, written atomically).
+pub(crate) fn write_seen(folder: &Path, seen: &SeenHeader) -> Result<()> {
+    ascert_keystore::ensure_private_folder(folder).map_err(|e| TeamError::Config {
+        store: seen.store.clone(),
+        reason: format!("cannot keep what this machine knows of it in {}: {e}", folder.display()),
+    })?;
+    let path = seen_path(folder, &seen.store);
+    ascert_keystore::write_atomic(&path, &records::to_json(seen), ascert_keystore::FileMode::Secret).map_err(
+        |e| TeamError::Config {
+            store: seen.store.clone(),
+            reason: format!("cannot write {}: {e}", path.display()),
+        },
+    )
+}
+
+impl SeenHeader {
+    fn of(object: &HeaderObject, store: &str) -> Self {
+        Self {
+            format: SEEN_FORMAT,
+            store: store.to_owned(),
+            store_id: object.store_id.clone(),
+            revision: object.revision,
+            members_sha256: object.digest(),
+            team_key: object
+                .current_key()
+                .map(|k| k.public_key.clone())
+                .unwrap_or_default(),
+            members: object
+                .members
+                .iter()
+                .map(|m| SeenMember {
+                    name: m.name.clone(),
+                    recipient: m.recipient.to_string(),
+                })
+                .collect(),
+            seen: records::now(),
+        }
+    }
+}
+
+/// Parses and verifies a header: its key chain and signature, then the pins. `seen` is what this
+/// machine (or this process) saw last; `store` is the URL shown in messages.
+pub(crate) fn verify(
+    bytes: &[u8],
+    object_name: &str,
+    version: object_store::UpdateVersion,
+    store: &str,
+    pins: &Pins,
+    seen: Option<&SeenHeader>,
+) -> Result<Verified> {
+    let object = parse(bytes, object_name)?;
+    check_signatures(&object, object_name)?;
+    let digest = object.digest();
+    let anchor = check_pins(&object, digest, store, pins, seen)?;
+    Ok(Verified {
+        info: object.info(),
+        object,
+        digest,
+        anchor,
+        version,
+    })
+}
+
+fn parse(bytes: &[u8], object_name: &str) -> Result<HeaderObject> {
+    #[derive(Deserialize)]
+    struct Version {
+        format: Option<u32>,
+    }
+    let version: Version = serde_json::from_slice(bytes).map_err(|e| TeamError::Corrupt {
+        object: object_name.to_owned(),
+        kind: "store header",
+        reason: e.to_string(),
+    })?;
+    if version.format == Some(1) {
+        return Err(TeamError::UnsupportedFormat {
+            object: object_name.to_owned(),
+            found: 1,
+            reason: "it was made by a development version of ascert whose member list is not signed; \
+                     make the store again with `ascert team init` (the identities in it stay readable \
+                     by their members with the stock `age` tool)"
+                .to_owned(),
+        });
+    }
+    records::from_json(bytes, object_name, "store header")
+}
+
+fn check_signatures(object: &HeaderObject, name: &str) -> Result<()> {
+    let Some(first) = object.team_keys.first() else {
+        return Err(tampered(name, "it names no team key"));
+    };
+    if first.endorsement.is_some() || first.revision == 0 || object.store_id.is_empty() {
+        return Err(tampered(name, "its first team key is malformed"));
+    }
+    for pair in object.team_keys.windows(2) {
+        let (previous, next) = (&pair[0], &pair[1]);
+        let endorsed = next.revision > previous.revision
+            && next.revision <= object.revision
+            && next.endorsement.as_deref().is_some_and(|endorsement| {
+                check_signature(
+                    &previous.public_key,
+                    &endorsement_message(&object.store_id, next.revision, &next.public_key),
+                    endorsement,
+                )
+            });
+        if !endorsed {
+            return Err(tampered(
+                name,
+                "its team key was replaced without an endorsement by the previous key",
+            ));
+        }
+    }
+    let current = object.current_key().unwrap_or(first);
+    if current.revision > object.revision
+        || !check_signature(&current.public_key, &object.signed_bytes(), &object.signature)
+    {
+        return Err(tampered(
+            name,
+            "its signature does not verify: the member list was changed by someone who does not hold the \
+             team key, that is, not by a member",
+        ));
+    }
+    Ok(())
+}
+
+fn check_signature(public_key: &str, message: &[u8], signature: &str) -> bool {
+    let (Ok(public_key), Ok(signature)) = (BASE64.decode(public_key), BASE64.decode(signature)) else {
+        return false;
+    };
+    UnparsedPublicKey::new(&ED25519, public_key)
+        .verify(message, &signature)
+        .is_ok()
+}
+
+fn check_pins(
+    object: &HeaderObject,
+    digest: MembersDigest,
+    store: &str,
+    pins: &Pins,
+    seen: Option<&SeenHeader>,
+) -> Result<Anchor> {
+    let untrusted = |reason: String| TeamError::UntrustedMembers {
+        store: store.to_owned(),
+        reason,
+        members: object
+            .members
+            .iter()
+            .map(|m| format!("{} ({})", crate::error::printable(&m.name), m.recipient.kind()))
+            .collect(),
+        found: digest,
+    };
+    if let Some(seen) = seen {
+        if seen.store_id != object.store_id {
+            return Err(untrusted(format!(
+                "it is not the store this machine knew at that URL (its id was {}, now {}): it was replaced as \
+                 a whole. If your team made it again on purpose, remove {} and run again",
+                seen.store_id,
+                object.store_id,
+                pins.trust_folder
+                    .as_deref()
+                    .map_or_else(|| "this machine's trust record".to_owned(), |f| {
+                        seen_path(f, store).display().to_string()
+                    }),
+            )));
+        }
+        if object.revision < seen.revision {
+            return Err(untrusted(format!(
+                "its member list is revision {}, older than revision {} this machine saw on {}: an old version \
+                 was put back",
+                object.revision,
+                seen.revision,
+                records::display_time(seen.seen)
+            )));
+        }
+        if object.revision == seen.revision && digest != seen.members_sha256 {
+            return Err(untrusted(format!(
+                "its member list changed without a new revision (revision {})",
+                object.revision
+            )));
+        }
+        if !object.team_keys.iter().any(|k| k.public_key == seen.team_key) {
+            return Err(untrusted(
+                "it is signed by a team key that does not descend from the one this machine saw: the member \
+                 list was replaced by someone who does not hold the team key"
+                    .to_owned(),
+            ));
+        }
+    }
+    if let Some(expected) = pins.members {
+        if expected != digest {
+            return Err(untrusted(format!(
+                "its member list has the digest {digest}, not the {expected} this run pins \
+                 (ASCERT_TEAM_MEMBERS_SHA256 or --members-sha256): ascert encrypts to no other list"
+            )));
+        }
+        return Ok(Anchor::Pinned);
+    }
+    Ok(match seen {
+        Some(seen) if seen.members_sha256 != digest => Anchor::Seen {
+            changed_from: Some(seen.clone()),
+        },
+        Some(_) => Anchor::Seen { changed_from: None },
+        None => Anchor::FirstUse,
+    })
+}
+
+/// What to remember of a verified header (for the trust folder and for this process).
+pub(crate) fn seen_of(verified: &Verified, store: &str) -> SeenHeader {
+    SeenHeader::of(&verified.object, store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members() -> (MemberKey, Vec<Member>) {
+        let alice = MemberKey::generate();
+        let bob = MemberKey::generate();
+        let members = vec![
+            Member::new("alice", alice.recipients()[0].clone()),
+            Member::new("bob", bob.recipients()[0].clone()),
+        ];
+        (alice, members)
+    }
+
+    fn version() -> object_store::UpdateVersion {
+        object_store::UpdateVersion {
+            e_tag: Some("\"1\"".to_owned()),
+            version: None,
+        }
+    }
+
+    fn check(object: &HeaderObject, pins: &Pins, seen: Option<&SeenHeader>) -> Result<Verified> {
+        verify(&object.to_json(), "ascert-team.json", version(), "memory://t", pins, seen)
+    }
+
+    #[test]
+    fn the_digest_is_the_documented_lines_and_ignores_order() {
+        let (_, members) = members();
+        let digest = MembersDigest::of(&members, None);
+        let mut reversed = members.clone();
+        reversed.reverse();
+        assert_eq!(MembersDigest::of(&reversed, None), digest);
+        let mut lines: Vec<String> = members
+            .iter()
+            .map(|m| format!("member\t{}\t{}\n", m.name, m.recipient))
+            .collect();
+        lines.sort_by_key(|l| l.rsplit('\t').next().unwrap().to_owned());
+        let by_hand = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, lines.concat().as_bytes());
+        let hex = by_hand.as_ref().iter().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        assert_eq!(digest.to_string(), hex);
+        assert_eq!(hex.parse::<MembersDigest>().unwrap(), digest);
+        assert_eq!(format!("sha256:{hex}").parse::<MembersDigest>().unwrap(), digest);
+        assert!("abc".parse::<MembersDigest>().is_err());
+        let renamed = vec![Member::new("mallory", members[0].recipient.clone()), members[1].clone()];
+        assert_ne!(MembersDigest::of(&renamed, None), digest, "names count");
+    }
+
+    #[test]
+    fn a_genesis_header_verifies_and_every_edit_by_a_non_member_is_refused() {
+        let (_, members) = members();
+        let object = genesis("store-1".into(), "alice", records::now(), members, None).unwrap().0;
+        let verified = check(&object, &Pins::default(), None).unwrap();
+        assert_eq!(verified.anchor, Anchor::FirstUse);
+        assert_eq!(verified.info.revision, 1);
+
+        let mallory = MemberKey::generate();
+        let mut added = object.clone();
+        added.members.push(Member::new("mallory", mallory.recipients()[0].clone()));
+        let mut renamed = object.clone();
+        renamed.members[0].name = "eve".into();
+        let mut bumped = object.clone();
+        bumped.revision = 7;
+        let mut swapped = object.clone();
+        swapped.passphrase_recipient = Some(mallory.recipients()[0].clone());
+        for edited in [added, renamed, bumped, swapped] {
+            let error = check(&edited, &Pins::default(), None).err().unwrap();
+            assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+            assert!(error.to_string().contains("not by a member"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_removal_replaces_the_team_key_and_an_addition_keeps_it() {
+        let (alice, members) = members();
+        let object = genesis("s".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        let verified = check(&object, &Pins::default(), None).unwrap();
+        let key = verified.team_key(&alice, "h").unwrap();
+        let carol = MemberKey::generate();
+        let mut more = members.clone();
+        more.push(Member::new("carol", carol.recipients()[0].clone()));
+        let added = next_header(&object, &key, more, "alice", records::now()).unwrap().0;
+        assert_eq!(added.team_keys.len(), 1);
+        let verified = check(&added, &Pins::default(), None).unwrap();
+        assert!(verified.team_key(&carol, "h").is_ok(), "a new member can sign next time");
+        let removed = next_header(&added, &key, members[..1].to_vec(), "alice", records::now()).unwrap().0;
+        assert_eq!(removed.team_keys.len(), 2);
+        let verified = check(&removed, &Pins::default(), None).unwrap();
+        assert_eq!(verified.info.revision, 3);
+        let error = verified.team_key(&carol, "h").err().unwrap();
+        assert!(matches!(error, TeamError::WrongIdentity { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn a_forged_store_passes_alone_but_not_against_what_was_seen_or_pinned() {
+        let (alice, members) = members();
+        let real = genesis("real".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        let seen = SeenHeader::of(&real, "memory://t");
+        let pin = Pins {
+            members: Some(real.digest()),
+            trust_folder: None,
+        };
+        assert_eq!(check(&real, &pin, Some(&seen)).unwrap().anchor, Anchor::Pinned);
+
+        // A bucket writer's own header: their key, the same store id, one more member.
+        let mallory = MemberKey::generate();
+        let mut theirs = members.clone();
+        theirs.push(Member::new("mallory", mallory.recipients()[0].clone()));
+        let forged = genesis("real".into(), "alice", records::now(), theirs.clone(), None).unwrap().0;
+        assert!(check(&forged, &Pins::default(), None).is_ok(), "no anchor, no way to tell");
+        let error = check(&forged, &Pins::default(), Some(&seen)).err().unwrap();
+        assert!(error.to_string().contains("changed without a new revision"), "{error}");
+        // The same at a later revision, signed by their own key (they can make one: age only needs
+        // the members' public keys).
+        let their_key = check(&forged, &Pins::default(), None).unwrap().team_key(&mallory, "h").unwrap();
+        let later = next_header(&forged, &their_key, theirs, "alice", records::now()).unwrap().0;
+        let error = check(&later, &Pins::default(), Some(&seen)).err().unwrap();
+        assert!(error.to_string().contains("does not descend"), "{error}");
+        let error = check(&forged, &pin, None).err().unwrap();
+        assert!(matches!(error, TeamError::UntrustedMembers { .. }), "{error:?}");
+        // An old revision put back, and a change without a new revision.
+        let key = check(&real, &Pins::default(), None).unwrap().team_key(&alice, "h").unwrap();
+        let next = next_header(&real, &key, members[..1].to_vec(), "alice", records::now()).unwrap().0;
+        let newer = SeenHeader::of(&next, "memory://t");
+        let error = check(&real, &Pins::default(), Some(&newer)).err().unwrap();
+        assert!(error.to_string().contains("an old version was put back"), "{error}");
+        let elsewhere = genesis("other".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        let error = check(&elsewhere, &Pins::default(), Some(&seen)).err().unwrap();
+        assert!(error.to_string().contains("replaced as a whole"), "{error}");
+        // What changed is reported for people.
+        let verified = check(&next, &Pins::default(), Some(&seen)).unwrap();
+        assert!(matches!(verified.anchor, Anchor::Seen { changed_from: Some(_) }));
+    }
+
+    #[test]
+    fn a_store_of_the_unsigned_development_format_is_refused_with_what_to_do() {
+        let error = parse(br#"{"format": 1, "members": []}"#, "ascert-team.json").unwrap_err();
+        assert!(error.to_string().contains("ascert team init"), "{error}");
+    }
+}
