@@ -380,7 +380,15 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     let pushed = team
         .run(
             &laptop_vars,
-            &["team", "push", "--store", &store, "--identity", jane_key, "--json"],
+            &[
+                "team",
+                "push",
+                "--store",
+                &store,
+                "--identity",
+                jane_key,
+                "--json",
+            ],
         )
         .await;
     pushed.ok();
@@ -429,14 +437,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     let pulled = team
         .run(
             &[("ASCERT_HOME", jane.to_str().unwrap())],
-            &[
-                "team",
-                "pull",
-                "--store",
-                &store,
-                "--identity",
-                jane_key,
-            ],
+            &["team", "pull", "--store", &store, "--identity", jane_key],
         )
         .await;
     pulled.ok();
@@ -466,14 +467,7 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     let refused = team
         .run(
             &[("ASCERT_HOME", jane.to_str().unwrap())],
-            &[
-                "team",
-                "pull",
-                "--store",
-                &store,
-                "--identity",
-                jane_key,
-            ],
+            &["team", "pull", "--store", &store, "--identity", jane_key],
         )
         .await;
     refused.fails_with(3);
@@ -486,7 +480,9 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     assert!(listed.ok().contains("revoked or missing"), "{}", listed.stdout);
     // The API key now lists no certificate at all, so nothing tells that it is this team's key; and
     // the identity is the store's only one: without --force, nothing is removed.
-    let kept = team.run(&[], &["team", "prune", "--store", &store, "--yes"]).await;
+    let kept = team
+        .run(&[], &["team", "prune", "--store", &store, "--yes"])
+        .await;
     assert!(kept.ok().is_empty());
     assert!(
         kept.stderr.contains(&format!("kept {id}")) && kept.stderr.contains("--force"),
@@ -508,7 +504,10 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     assert_eq!(pruned.json()["removed"][0]["reason"], "missing");
     let trash = pruned.json()["trash"].as_str().unwrap().to_owned();
     assert!(
-        team.objects().await.iter().any(|o| o.contains(&format!("{trash}/identities/{id}/key.age"))),
+        team.objects()
+            .await
+            .iter()
+            .any(|o| o.contains(&format!("{trash}/identities/{id}/key.age"))),
         "pruned objects go to the trash first"
     );
     let listed = team
@@ -516,7 +515,10 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
         .await;
     assert_eq!(listed.json(), serde_json::json!([]));
     let purged = team
-        .run(&[], &["team", "prune", "--store", &store, "--purge", "--yes", "--json"])
+        .run(
+            &[],
+            &["team", "prune", "--store", &store, "--purge", "--yes", "--json"],
+        )
         .await;
     purged.ok();
     assert_eq!(purged.json()["deleted"], 3);

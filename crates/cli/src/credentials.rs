@@ -40,7 +40,8 @@ pub(crate) const NO_KEY: &str = "no App Store Connect API key found";
 
 /// Whether `err` says that no API key was found anywhere (not that one was found and is unusable).
 pub(crate) fn is_missing_key(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<UserError>().is_some_and(|e| e.message == NO_KEY)
+    err.downcast_ref::<UserError>()
+        .is_some_and(|e| e.message == NO_KEY)
 }
 
 pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {

@@ -52,7 +52,11 @@ impl Cleanup {
             if let Ok(Some(ascert_team::Release::Released)) = lease.release().await {
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),
-                    format!("Released the team store's {} lease this run held.\n", lease.lease_name()).as_bytes(),
+                    format!(
+                        "Released the team store's {} lease this run held.\n",
+                        lease.lease_name()
+                    )
+                    .as_bytes(),
                 );
             }
         }));

@@ -265,7 +265,12 @@ fn config_error(shown: &str, reason: String) -> TeamError {
 }
 
 /// The request timeouts (`object_store` client settings) and retry policy a caller's limits ask for.
-fn limits(options: &StoreOptions) -> (Vec<(object_store::ClientConfigKey, String)>, Option<object_store::RetryConfig>) {
+fn limits(
+    options: &StoreOptions,
+) -> (
+    Vec<(object_store::ClientConfigKey, String)>,
+    Option<object_store::RetryConfig>,
+) {
     use object_store::ClientConfigKey;
     let mut client = Vec::new();
     if let Some(timeout) = options.request_timeout {

@@ -633,7 +633,11 @@ impl TeamStore {
     ///
     /// [`TeamError::NotFound`] if there is no such lease, [`TeamError::ConcurrentChange`] if it changed
     /// since it was shown, and storage errors.
-    pub async fn force_release(&self, certificate_type: &CertificateType, e_tag: &str) -> Result<LeaseHolder> {
+    pub async fn force_release(
+        &self,
+        certificate_type: &CertificateType,
+        e_tag: &str,
+    ) -> Result<LeaseHolder> {
         let name = if crate::members::is_members_lease(certificate_type) {
             certificate_type.clone()
         } else {
@@ -644,7 +648,11 @@ impl TeamStore {
         let Some((current, version, _)) = self.read_lease(&path).await? else {
             return Err(self.not_found(&format!("a lease for {name}")));
         };
-        let shown = version.e_tag.clone().or_else(|| version.version.clone()).unwrap_or_default();
+        let shown = version
+            .e_tag
+            .clone()
+            .or_else(|| version.version.clone())
+            .unwrap_or_default();
         if shown != e_tag {
             return Err(TeamError::ConcurrentChange {
                 store: self.shown.clone(),
@@ -659,7 +667,10 @@ impl TeamStore {
             write: random_id()?,
             ..current.clone()
         };
-        match self.put(&path, records::to_json(&object), PutMode::Update(version)).await {
+        match self
+            .put(&path, records::to_json(&object), PutMode::Update(version))
+            .await
+        {
             Ok(_) => Ok(current.holder),
             Err(object_store::Error::Precondition { .. }) => Err(TeamError::ConcurrentChange {
                 store: self.shown.clone(),

@@ -20,11 +20,11 @@ use object_store::{PutMode, UpdateVersion};
 
 use crate::crypto::{self, MemberKey};
 use crate::error::{Result, TeamError};
+use crate::layout;
 use crate::lease::LeaseAttempt;
 use crate::records::{self, IdentityRecord, Member, PendingKey};
 use crate::store::{TeamStore, check_members, stamp};
 use crate::trust::{self, MembersDigest, Recipients};
-use crate::layout;
 
 /// How many times the final pass looks for keys that concurrent pushes encrypted to the old members.
 const CATCH_UP_ROUNDS: usize = 3;
@@ -180,8 +180,14 @@ impl TeamStore {
         if !changed {
             // Nothing to sign: finish what an interrupted change left stale.
             let recipients = verified.recipients();
-            self.catch_up(by, &recipients, verified.info.revision, &mut reencrypted, &mut skipped)
-                .await?;
+            self.catch_up(
+                by,
+                &recipients,
+                verified.info.revision,
+                &mut reencrypted,
+                &mut skipped,
+            )
+            .await?;
             return Ok(MembershipChange {
                 revision: verified.info.revision,
                 members_sha256: verified.digest,
@@ -306,9 +312,11 @@ impl TeamStore {
             };
             let name = self.layout.name(&object.record);
             let old = if object.pending {
-                records::from_json::<PendingKey>(&bytes, &name, "pending-key record").map(|r| r.members_revision)
+                records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
+                    .map(|r| r.members_revision)
             } else {
-                records::from_json::<IdentityRecord>(&bytes, &name, "identity record").map(|r| r.members_revision)
+                records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
+                    .map(|r| r.members_revision)
             };
             // A record that cannot be read is re-encrypted anyway: better once too often than never.
             if old.is_ok_and(|old| old >= revision) {
@@ -374,13 +382,15 @@ impl TeamStore {
                 return Ok(());
             };
             let updated = if object.pending {
-                let Ok(mut record) = records::from_json::<PendingKey>(&bytes, &name, "pending-key record") else {
+                let Ok(mut record) = records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
+                else {
                     return Ok(());
                 };
                 record.members_revision = record.members_revision.max(revision);
                 records::to_json(&record)
             } else {
-                let Ok(mut record) = records::from_json::<IdentityRecord>(&bytes, &name, "identity record") else {
+                let Ok(mut record) = records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
+                else {
                     return Ok(());
                 };
                 record.members_revision = record.members_revision.max(revision);

@@ -117,17 +117,19 @@ impl TeamStore {
     /// # Errors
     ///
     /// Storage errors.
-    pub async fn plan_prune(&self, facts: &AppleFacts, now: OffsetDateTime, force: bool) -> Result<PrunePlan> {
+    pub async fn plan_prune(
+        &self,
+        facts: &AppleFacts,
+        now: OffsetDateTime,
+        force: bool,
+    ) -> Result<PrunePlan> {
         let listing = self.identities().await?;
         let api_teams = facts.team_ids();
         let mut plan = PrunePlan::default();
         for record in &listing.records {
             let (reason, expires) = match facts.listed.get(&record.certificate_id) {
                 Some(apple) => {
-                    let expires = apple
-                        .attributes
-                        .expiration_date
-                        .unwrap_or(record.expires);
+                    let expires = apple.attributes.expiration_date.unwrap_or(record.expires);
                     if expires > now {
                         continue;
                     }
@@ -293,9 +295,12 @@ impl TeamStore {
     pub async fn purge_trash(&self) -> Result<usize> {
         let objects: Vec<_> = self.list(&self.layout.trash_root()).await?;
         let count = objects.len();
-        let deletions = futures::stream::iter(objects.into_iter().map(|meta| Ok::<_, TeamError>(meta.location)));
+        let deletions =
+            futures::stream::iter(objects.into_iter().map(|meta| Ok::<_, TeamError>(meta.location)));
         deletions
-            .try_for_each_concurrent(crate::store::PARALLEL_READS, |path| async move { self.delete(&path).await })
+            .try_for_each_concurrent(crate::store::PARALLEL_READS, |path| async move {
+                self.delete(&path).await
+            })
             .await?;
         Ok(count)
     }

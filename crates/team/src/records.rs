@@ -191,7 +191,8 @@ mod tests {
     #[test]
     fn a_newer_format_is_refused_and_a_missing_one_is_corrupt() {
         let newer = br#"{"format": 3, "members": "anything a future version writes"}"#;
-        let error = from_json::<IdentityRecord>(newer, "identities/A/record.json", "identity record").unwrap_err();
+        let error =
+            from_json::<IdentityRecord>(newer, "identities/A/record.json", "identity record").unwrap_err();
         assert!(
             matches!(
                 error,

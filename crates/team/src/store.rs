@@ -393,13 +393,25 @@ impl TeamStore {
         )?);
         let seen = trust::seen_of(&verified, &self.shown);
         let moved = floor.as_ref().is_none_or(|floor| {
-            (floor.store_id.as_str(), floor.revision, floor.members_sha256, floor.team_key.as_str())
-                != (seen.store_id.as_str(), seen.revision, seen.members_sha256, seen.team_key.as_str())
+            (
+                floor.store_id.as_str(),
+                floor.revision,
+                floor.members_sha256,
+                floor.team_key.as_str(),
+            ) != (
+                seen.store_id.as_str(),
+                seen.revision,
+                seen.members_sha256,
+                seen.team_key.as_str(),
+            )
         });
         if moved && let Some(folder) = &self.pins.trust_folder {
             trust::write_seen(folder, &seen)?;
         }
-        let mut state = self.trust.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .trust
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if moved {
             state.floor = Some(seen);
         }
@@ -515,7 +527,8 @@ impl TeamStore {
                 error,
             })
         };
-        let record: IdentityRecord = records::from_json(bytes, &name, "identity record").map_err(unreadable)?;
+        let record: IdentityRecord =
+            records::from_json(bytes, &name, "identity record").map_err(unreadable)?;
         if record.certificate_id != folder {
             return Err(unreadable(TeamError::Tampered {
                 object: name,
@@ -753,7 +766,12 @@ impl TeamStore {
     }
 
     /// The record at `path` if there is one: `Some` if it is for this key, an error if for another.
-    async fn existing_record(&self, path: &Path, id: &str, key: &PrivateKey) -> Result<Option<IdentityRecord>> {
+    async fn existing_record(
+        &self,
+        path: &Path,
+        id: &str,
+        key: &PrivateKey,
+    ) -> Result<Option<IdentityRecord>> {
         let Some((bytes, _)) = self.get(path).await? else {
             return Ok(None);
         };

@@ -276,12 +276,13 @@ pub(crate) struct TeamKey {
 
 impl TeamKey {
     fn generate() -> Result<Self> {
-        let document = Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).map_err(|_| {
-            TeamError::Crypto {
-                what: "team key generation",
-                reason: "the system random generator failed".to_owned(),
-            }
-        })?;
+        let document =
+            Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new()).map_err(|_| {
+                TeamError::Crypto {
+                    what: "team key generation",
+                    reason: "the system random generator failed".to_owned(),
+                }
+            })?;
         Self::from_pkcs8(Zeroizing::new(document.as_ref().to_vec()), "a new team key")
     }
 
@@ -525,17 +526,37 @@ pub(crate) fn seen_path(folder: &Path, store: &str) -> PathBuf {
 
 /// Reads the [`SeenHeader`] of a store, if this machine kept one.
 pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>> {
+    /// A trust record is under a kilobyte per member; anything far larger is not one.
+    const MAX_SEEN: u64 = 64 * 1024;
     let path = seen_path(folder, store);
-    let bytes = match std::fs::read(&path) {
+    let read = || -> std::io::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)?
+            .take(MAX_SEEN + 1)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let bytes = match read() {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(TeamError::Config {
                 store: store.to_owned(),
-                reason: format!("cannot read what this machine knew of it ({}): {e}", path.display()),
+                reason: format!(
+                    "cannot read what this machine knew of it ({}): {e}",
+                    path.display()
+                ),
             });
         }
     };
+    if bytes.len() as u64 > MAX_SEEN {
+        return Err(TeamError::Corrupt {
+            object: path.display().to_string(),
+            kind: "trust record",
+            reason: format!("it is larger than {MAX_SEEN} bytes"),
+        });
+    }
     let seen: SeenHeader = serde_json::from_slice(&bytes).map_err(|e| TeamError::Corrupt {
         object: path.display().to_string(),
         kind: "trust record",
@@ -555,7 +576,10 @@ pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>
 pub(crate) fn write_seen(folder: &Path, seen: &SeenHeader) -> Result<()> {
     ascert_keystore::ensure_private_folder(folder).map_err(|e| TeamError::Config {
         store: seen.store.clone(),
-        reason: format!("cannot keep what this machine knows of it in {}: {e}", folder.display()),
+        reason: format!(
+            "cannot keep what this machine knows of it in {}: {e}",
+            folder.display()
+        ),
     })?;
     let path = seen_path(folder, &seen.store);
     ascert_keystore::write_atomic(&path, &records::to_json(seen), ascert_keystore::FileMode::Secret).map_err(
@@ -708,11 +732,10 @@ fn check_pins(
                  a whole. If your team made it again on purpose, remove {} and run again",
                 seen.store_id,
                 object.store_id,
-                pins.trust_folder
-                    .as_deref()
-                    .map_or_else(|| "this machine's trust record".to_owned(), |f| {
-                        seen_path(f, store).display().to_string()
-                    }),
+                pins.trust_folder.as_deref().map_or_else(
+                    || "this machine's trust record".to_owned(),
+                    |f| { seen_path(f, store).display().to_string() }
+                ),
             )));
         }
         if object.revision < seen.revision {
@@ -783,7 +806,14 @@ mod tests {
     }
 
     fn check(object: &HeaderObject, pins: &Pins, seen: Option<&SeenHeader>) -> Result<Verified> {
-        verify(&object.to_json(), "ascert-team.json", version(), "memory://t", pins, seen)
+        verify(
+            &object.to_json(),
+            "ascert-team.json",
+            version(),
+            "memory://t",
+            pins,
+            seen,
+        )
     }
 
     #[test]
@@ -808,21 +838,28 @@ mod tests {
         assert_eq!(hex.parse::<MembersDigest>().unwrap(), digest);
         assert_eq!(format!("sha256:{hex}").parse::<MembersDigest>().unwrap(), digest);
         assert!("abc".parse::<MembersDigest>().is_err());
-        let renamed = vec![Member::new("mallory", members[0].recipient.clone()), members[1].clone()];
+        let renamed = vec![
+            Member::new("mallory", members[0].recipient.clone()),
+            members[1].clone(),
+        ];
         assert_ne!(MembersDigest::of(&renamed, None), digest, "names count");
     }
 
     #[test]
     fn a_genesis_header_verifies_and_every_edit_by_a_non_member_is_refused() {
         let (_, members) = members();
-        let object = genesis("store-1".into(), "alice", records::now(), members, None).unwrap().0;
+        let object = genesis("store-1".into(), "alice", records::now(), members, None)
+            .unwrap()
+            .0;
         let verified = check(&object, &Pins::default(), None).unwrap();
         assert_eq!(verified.anchor, Anchor::FirstUse);
         assert_eq!(verified.info.revision, 1);
 
         let mallory = MemberKey::generate();
         let mut added = object.clone();
-        added.members.push(Member::new("mallory", mallory.recipients()[0].clone()));
+        added
+            .members
+            .push(Member::new("mallory", mallory.recipients()[0].clone()));
         let mut renamed = object.clone();
         renamed.members[0].name = "eve".into();
         let mut bumped = object.clone();
@@ -839,17 +876,26 @@ mod tests {
     #[test]
     fn a_removal_replaces_the_team_key_and_an_addition_keeps_it() {
         let (alice, members) = members();
-        let object = genesis("s".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        let object = genesis("s".into(), "alice", records::now(), members.clone(), None)
+            .unwrap()
+            .0;
         let verified = check(&object, &Pins::default(), None).unwrap();
         let key = verified.team_key(&alice, "h").unwrap();
         let carol = MemberKey::generate();
         let mut more = members.clone();
         more.push(Member::new("carol", carol.recipients()[0].clone()));
-        let added = next_header(&object, &key, more, "alice", records::now()).unwrap().0;
+        let added = next_header(&object, &key, more, "alice", records::now())
+            .unwrap()
+            .0;
         assert_eq!(added.team_keys.len(), 1);
         let verified = check(&added, &Pins::default(), None).unwrap();
-        assert!(verified.team_key(&carol, "h").is_ok(), "a new member can sign next time");
-        let removed = next_header(&added, &key, members[..1].to_vec(), "alice", records::now()).unwrap().0;
+        assert!(
+            verified.team_key(&carol, "h").is_ok(),
+            "a new member can sign next time"
+        );
+        let removed = next_header(&added, &key, members[..1].to_vec(), "alice", records::now())
+            .unwrap()
+            .0;
         assert_eq!(removed.team_keys.len(), 2);
         let verified = check(&removed, &Pins::default(), None).unwrap();
         assert_eq!(verified.info.revision, 3);
@@ -860,7 +906,9 @@ mod tests {
     #[test]
     fn a_forged_store_passes_alone_but_not_against_what_was_seen_or_pinned() {
         let (alice, members) = members();
-        let real = genesis("real".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        let real = genesis("real".into(), "alice", records::now(), members.clone(), None)
+            .unwrap()
+            .0;
         let seen = SeenHeader::of(&real, "memory://t");
         let pin = Pins {
             members: Some(real.digest()),
@@ -872,30 +920,58 @@ mod tests {
         let mallory = MemberKey::generate();
         let mut theirs = members.clone();
         theirs.push(Member::new("mallory", mallory.recipients()[0].clone()));
-        let forged = genesis("real".into(), "alice", records::now(), theirs.clone(), None).unwrap().0;
-        assert!(check(&forged, &Pins::default(), None).is_ok(), "no anchor, no way to tell");
+        let forged = genesis("real".into(), "alice", records::now(), theirs.clone(), None)
+            .unwrap()
+            .0;
+        assert!(
+            check(&forged, &Pins::default(), None).is_ok(),
+            "no anchor, no way to tell"
+        );
         let error = check(&forged, &Pins::default(), Some(&seen)).err().unwrap();
-        assert!(error.to_string().contains("changed without a new revision"), "{error}");
+        assert!(
+            error.to_string().contains("changed without a new revision"),
+            "{error}"
+        );
         // The same at a later revision, signed by their own key (they can make one: age only needs
         // the members' public keys).
-        let their_key = check(&forged, &Pins::default(), None).unwrap().team_key(&mallory, "h").unwrap();
-        let later = next_header(&forged, &their_key, theirs, "alice", records::now()).unwrap().0;
+        let their_key = check(&forged, &Pins::default(), None)
+            .unwrap()
+            .team_key(&mallory, "h")
+            .unwrap();
+        let later = next_header(&forged, &their_key, theirs, "alice", records::now())
+            .unwrap()
+            .0;
         let error = check(&later, &Pins::default(), Some(&seen)).err().unwrap();
         assert!(error.to_string().contains("does not descend"), "{error}");
         let error = check(&forged, &pin, None).err().unwrap();
         assert!(matches!(error, TeamError::UntrustedMembers { .. }), "{error:?}");
         // An old revision put back, and a change without a new revision.
-        let key = check(&real, &Pins::default(), None).unwrap().team_key(&alice, "h").unwrap();
-        let next = next_header(&real, &key, members[..1].to_vec(), "alice", records::now()).unwrap().0;
+        let key = check(&real, &Pins::default(), None)
+            .unwrap()
+            .team_key(&alice, "h")
+            .unwrap();
+        let next = next_header(&real, &key, members[..1].to_vec(), "alice", records::now())
+            .unwrap()
+            .0;
         let newer = SeenHeader::of(&next, "memory://t");
         let error = check(&real, &Pins::default(), Some(&newer)).err().unwrap();
-        assert!(error.to_string().contains("an old version was put back"), "{error}");
-        let elsewhere = genesis("other".into(), "alice", records::now(), members.clone(), None).unwrap().0;
+        assert!(
+            error.to_string().contains("an old version was put back"),
+            "{error}"
+        );
+        let elsewhere = genesis("other".into(), "alice", records::now(), members.clone(), None)
+            .unwrap()
+            .0;
         let error = check(&elsewhere, &Pins::default(), Some(&seen)).err().unwrap();
         assert!(error.to_string().contains("replaced as a whole"), "{error}");
         // What changed is reported for people.
         let verified = check(&next, &Pins::default(), Some(&seen)).unwrap();
-        assert!(matches!(verified.anchor, Anchor::Seen { changed_from: Some(_) }));
+        assert!(matches!(
+            verified.anchor,
+            Anchor::Seen {
+                changed_from: Some(_)
+            }
+        ));
     }
 
     #[test]

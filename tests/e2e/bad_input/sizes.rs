@@ -530,7 +530,7 @@ fn cases(stocked: &Stocked, hostile: &Hostile, source: Source) -> Vec<SizeCase> 
             ["team", "init", "--store", &new_store, "--member", &member],
         )
         .reads(&p)
-        .sized((2, LARGER_64K), (2, "is not a usable recipient")),
+        .sized((2, LARGER_64K), (2, "holds no public key for member")),
     );
     cases
 }

@@ -106,17 +106,27 @@ pub(crate) async fn open(ctx: &Context, args: &StoreArgs) -> Result<TeamStore> {
         let added: Vec<String> = info
             .members
             .iter()
-            .filter(|m| !seen.members.iter().any(|s| s.recipient == m.recipient.to_string()))
+            .filter(|m| {
+                !seen
+                    .members
+                    .iter()
+                    .any(|s| s.recipient == m.recipient.to_string())
+            })
             .map(|m| printable(&m.name).into_owned())
             .collect();
         let removed: Vec<String> = seen
             .members
             .iter()
-            .filter(|s| !info.members.iter().any(|m| m.recipient.to_string() == s.recipient))
+            .filter(|s| {
+                !info
+                    .members
+                    .iter()
+                    .any(|m| m.recipient.to_string() == s.recipient)
+            })
             .map(|s| printable(&s.name).into_owned())
             .collect();
         ctx.out.warn(format!(
-            "the member list of {} changed since this machine last saw it (revision {} → {}; added: {};              removed: {}); it is signed by the team key, so a member made the change",
+            "the member list of {} changed since this machine last saw it (revision {} → {}; added: {}; removed: {}); it is signed by the team key, so a member made the change",
             store.url(),
             seen.revision,
             info.revision,
@@ -132,7 +142,7 @@ pub(crate) async fn open(ctx: &Context, args: &StoreArgs) -> Result<TeamStore> {
 pub(crate) fn note_unpinned(ctx: &Context, store: &TeamStore) {
     if store.trust().anchor == Anchor::FirstUse {
         ctx.out.note(format!(
-            "The member list of {} is not pinned on this machine: pin it in CI with              ASCERT_TEAM_MEMBERS_SHA256={} (`ascert team members list` prints it), so that someone who can              write to the bucket cannot add a member.",
+            "The member list of {} is not pinned on this machine: pin it in CI with ASCERT_TEAM_MEMBERS_SHA256={} (`ascert team members list` prints it), so that someone who can write to the bucket cannot add a member.",
             store.url(),
             store.trust().members_sha256
         ));
@@ -251,7 +261,7 @@ pub(crate) fn parse_member(text: &str) -> Result<ascert_team::Member> {
         // The file's content is not repeated in an error: it may be anything, a secret included.
         text.trim().parse().map_err(|_| {
             UserError::usage(format!(
-                "{} holds no public key for member {:?}: expected one line, an age recipient (age1…) or an                  ssh-ed25519 / ssh-rsa public key",
+                "{} holds no public key for member {:?}: expected one line, an age recipient (age1…) or an ssh-ed25519 / ssh-rsa public key",
                 shown_path(&path),
                 printable(name)
             ))

@@ -118,7 +118,13 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
     .unwrap();
     let (key, certificate) = shared_identity();
     let pushed = store
-        .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key, &alice)
+        .push(
+            "8K2N7Q9X4M",
+            &CertificateType::Distribution,
+            certificate,
+            key,
+            &alice,
+        )
         .await
         .unwrap();
     assert_eq!(pushed.outcome, crate::PushOutcome::Shared);
@@ -133,7 +139,10 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
         Some("Apple Distribution: Example Ltd (TEAM123456)")
     );
 
-    assert_eq!(store.identities().await.unwrap().records, std::slice::from_ref(&pushed));
+    assert_eq!(
+        store.identities().await.unwrap().records,
+        std::slice::from_ref(&pushed)
+    );
     let unlocked = store.unlock_passphrase(&passphrase).await.unwrap();
     for member in [&alice, &ci, &unlocked] {
         let fetched = store.fetch("8K2N7Q9X4M", member).await.unwrap();
@@ -152,10 +161,19 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
     assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
     // Pushing the same identity again is a no-op; the same id with another key is refused.
     let again = store
-        .push("8K2N7Q9X4M", &CertificateType::Distribution, certificate, key, &alice)
+        .push(
+            "8K2N7Q9X4M",
+            &CertificateType::Distribution,
+            certificate,
+            key,
+            &alice,
+        )
         .await
         .unwrap();
-    assert_eq!((again.record, again.outcome), (pushed, crate::PushOutcome::AlreadyShared));
+    assert_eq!(
+        (again.record, again.outcome),
+        (pushed, crate::PushOutcome::AlreadyShared)
+    );
     let (other_key, other_certificate) = identity("Other");
     let error = store
         .push(
@@ -242,7 +260,13 @@ async fn a_key_that_does_not_match_its_certificate_is_refused_both_ways() {
 
     // Someone with write access swaps the certificate: the decrypted key no longer matches.
     store
-        .push("SWAPPED", &CertificateType::Distribution, certificate, key, &alice)
+        .push(
+            "SWAPPED",
+            &CertificateType::Distribution,
+            certificate,
+            key,
+            &alice,
+        )
         .await
         .unwrap();
     let path = store.layout.identity("SWAPPED", crate::layout::CERTIFICATE);
@@ -274,7 +298,13 @@ async fn a_shared_folder_holds_identities_but_refuses_leases() {
     .unwrap();
     let (key, certificate) = shared_identity();
     store
-        .push("FOLDER1", &CertificateType::Distribution, certificate, key, &alice)
+        .push(
+            "FOLDER1",
+            &CertificateType::Distribution,
+            certificate,
+            key,
+            &alice,
+        )
         .await
         .unwrap();
     let reopened = TeamStore::open(&url, &StoreOptions::new()).await.unwrap();

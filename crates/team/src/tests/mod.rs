@@ -1,10 +1,12 @@
 //! Store-level unit tests on `memory://` and `file://` stores, and the helpers they share: test
 //! identities (key + certificate), unique store URLs, and object stores that record or misbehave.
 
+mod adversary;
 mod identities;
 mod leases;
 mod members;
 mod pending;
+mod prune;
 mod secrecy;
 
 use std::fmt;
@@ -102,12 +104,22 @@ pub(crate) enum Behaviour {
     LosesNextAnswer,
 }
 
+/// A write to hold up: after the first put whose path contains `pattern` is applied, the store says
+/// so on `reached` and waits for `resume` before answering, so a test can act in between.
+#[derive(Debug)]
+pub(crate) struct Pause {
+    pub(crate) pattern: String,
+    pub(crate) reached: tokio::sync::oneshot::Sender<()>,
+    pub(crate) resume: tokio::sync::oneshot::Receiver<()>,
+}
+
 /// An in-memory object store that records every payload written and can misbehave.
 #[derive(Debug)]
 pub(crate) struct TestObjects {
     inner: InMemory,
     pub(crate) written: Mutex<Vec<(String, Vec<u8>)>>,
     behaviour: Mutex<Behaviour>,
+    pub(crate) pause: Mutex<Option<Pause>>,
 }
 
 impl TestObjects {
@@ -117,6 +129,7 @@ impl TestObjects {
             inner: InMemory::new(),
             written: Mutex::default(),
             behaviour: Mutex::new(behaviour),
+            pause: Mutex::default(),
         });
         let name = crate::lease::random_id().unwrap();
         crate::backend::register_memory(&name, objects.clone());
@@ -169,7 +182,25 @@ impl ObjectStore for TestObjects {
                     }
                 })
             }
-            _ => self.inner.put_opts(location, payload, opts).await,
+            _ => {
+                let result = self.inner.put_opts(location, payload, opts).await;
+                let pause = {
+                    let mut pause = self.pause.lock().unwrap();
+                    if pause
+                        .as_ref()
+                        .is_some_and(|p| location.as_ref().contains(&p.pattern))
+                    {
+                        pause.take()
+                    } else {
+                        None
+                    }
+                };
+                if let Some(pause) = pause {
+                    let _ = pause.reached.send(());
+                    let _ = pause.resume.await;
+                }
+                result
+            }
         }
     }
 

@@ -37,7 +37,13 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     let (key, certificate) = shared_identity();
     let (pending_key, _) = identity("Pending");
     store
-        .push("SECRET1", &CertificateType::Distribution, certificate, key, &alice)
+        .push(
+            "SECRET1",
+            &CertificateType::Distribution,
+            certificate,
+            key,
+            &alice,
+        )
         .await
         .unwrap();
     let LeaseAttempt::Acquired(mut lease) = store
@@ -64,9 +70,12 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     assert_eq!(plan.remove.len(), 1);
     store.prune(&plan).await.unwrap();
     store.purge_trash().await.unwrap();
-    let team_keys = [&first_team_key, &store.verified().team_key(&bob, "h").unwrap()]
-        .map(|k| k.pkcs8().to_vec());
-    assert_ne!(team_keys[0], team_keys[1], "removing a member replaced the team key");
+    let team_keys =
+        [&first_team_key, &store.verified().team_key(&bob, "h").unwrap()].map(|k| k.pkcs8().to_vec());
+    assert_ne!(
+        team_keys[0], team_keys[1],
+        "removing a member replaced the team key"
+    );
 
     let written = objects.written.lock().unwrap().clone();
     assert!(written.len() > 15, "the session wrote {} objects", written.len());

@@ -104,7 +104,13 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
     .unwrap();
     let (key, certificate) = identity("Guarded");
     store
-        .push("GUARD1", &CertificateType::Distribution, &certificate, &key, &alice)
+        .push(
+            "GUARD1",
+            &CertificateType::Distribution,
+            &certificate,
+            &key,
+            &alice,
+        )
         .await
         .unwrap();
     let raw = moto.raw_as("guarded", &admin);

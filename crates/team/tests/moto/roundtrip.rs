@@ -65,7 +65,13 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
     .unwrap();
     let (key, certificate) = identity("Example Ltd (TEAM123456)");
     let pushed = store
-        .push("8K2N7Q9X4M", &CertificateType::Distribution, &certificate, &key, &alice)
+        .push(
+            "8K2N7Q9X4M",
+            &CertificateType::Distribution,
+            &certificate,
+            &key,
+            &alice,
+        )
         .await
         .unwrap()
         .record;
@@ -75,7 +81,10 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
         .await
         .unwrap();
     assert_eq!(runner.info().members.len(), 2);
-    assert_eq!(runner.identities().await.unwrap().records, std::slice::from_ref(&pushed));
+    assert_eq!(
+        runner.identities().await.unwrap().records,
+        std::slice::from_ref(&pushed)
+    );
     let unlocked = runner
         .unlock_passphrase(&SecretString::from(passphrase))
         .await

@@ -136,10 +136,8 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     };
     // With a team store, the store is opened and listed while Apple answers.
     let (listed, prepared) = if with_store {
-        let (listed, prepared) = tokio::join!(
-            listing,
-            store::prepare(ctx, &args.team, &args.certificate_type)
-        );
+        let (listed, prepared) =
+            tokio::join!(listing, store::prepare(ctx, &args.team, &args.certificate_type));
         (listed?, Some(prepared?))
     } else {
         (listing.await?, None)

@@ -21,8 +21,8 @@ use ascert_certificates::{CertificatesApi, Outcome};
 use ascert_keystore::{CertificateInfo, Keystore, PrivateKey, create_csr};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
-    IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError, TeamStore,
-    printable,
+    IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError,
+    TeamStore, printable,
 };
 use time::OffsetDateTime;
 
@@ -91,9 +91,12 @@ impl StoreRun<'_> {
 
     fn api(&self) -> Result<&CertificatesApi> {
         self.api.ok_or_else(|| {
-            UserError::new(Exit::Auth, "creating a certificate needs an App Store Connect API key")
-                .hint("give one (see `ascert --help`), or run with --readonly to use only what the store holds")
-                .into()
+            UserError::new(
+                Exit::Auth,
+                "creating a certificate needs an App Store Connect API key",
+            )
+            .hint("give one (see `ascert --help`), or run with --readonly to use only what the store holds")
+            .into()
         })
     }
 
@@ -214,14 +217,23 @@ impl StoreRun<'_> {
             let id = record.certificate_id.clone();
             match team.fetch_confirmed(record, &certificate, me).await {
                 Ok(shared) => {
-                    keep_locally(self.keystore, &shared.key, &shared.certificate, &format!("team {id}"))?;
+                    keep_locally(
+                        self.keystore,
+                        &shared.key,
+                        &shared.certificate,
+                        &format!("team {id}"),
+                    )?;
                     return Ok(Some(Found {
                         certificate,
                         key: shared.key.id(),
                         leaf: shared.certificate,
                     }));
                 }
-                Err(err @ (TeamError::Tampered { .. } | TeamError::KeyMismatch { .. } | TeamError::Corrupt { .. })) => {
+                Err(
+                    err @ (TeamError::Tampered { .. }
+                    | TeamError::KeyMismatch { .. }
+                    | TeamError::Corrupt { .. }),
+                ) => {
                     // Someone changed this identity in the store: nothing of it was written here.
                     self.ctx.out.warn(format!(
                         "did not use the stored identity {}: {err}; nothing of it was written to this machine",
@@ -246,10 +258,15 @@ impl StoreRun<'_> {
             let id = record.certificate_id.clone();
             let shared = match team.fetch_listed(record, me).await {
                 Ok(shared) => shared,
-                Err(err @ (TeamError::Tampered { .. } | TeamError::KeyMismatch { .. } | TeamError::Corrupt { .. })) => {
-                    self.ctx
-                        .out
-                        .warn(format!("did not use the stored identity {}: {err}", printable(&id)));
+                Err(
+                    err @ (TeamError::Tampered { .. }
+                    | TeamError::KeyMismatch { .. }
+                    | TeamError::Corrupt { .. }),
+                ) => {
+                    self.ctx.out.warn(format!(
+                        "did not use the stored identity {}: {err}",
+                        printable(&id)
+                    ));
                     continue;
                 }
                 Err(err) => return Err(err.into()),
@@ -261,7 +278,12 @@ impl StoreRun<'_> {
                 "No App Store Connect API key was given, so App Store Connect was not asked whether the \
                  certificate is still valid; a revoked one is not noticed here.",
             );
-            keep_locally(self.keystore, &shared.key, &shared.certificate, &format!("team {id}"))?;
+            keep_locally(
+                self.keystore,
+                &shared.key,
+                &shared.certificate,
+                &format!("team {id}"),
+            )?;
             let certificate = offline_model(&id, self.certificate_type(), &shared.certificate);
             return Ok(Some(Found {
                 certificate,
@@ -414,7 +436,9 @@ impl StoreRun<'_> {
         // earlier run wrote it), before the request goes.
         let pending_key = kept.write_pending(&key).await?;
         let (certificate, outcome) = self.create(team, kept, &key).await?;
-        let leaf = self.share_created(team, me, kept, &certificate, &key, &pending_key).await?;
+        let leaf = self
+            .share_created(team, me, kept, &certificate, &key, &pending_key)
+            .await?;
         let (outcome, key_origin) = match outcome {
             Outcome::Adopted => ("adopted", KeyOrigin::Adopted),
             Outcome::Created => ("created", key_origin),
@@ -563,7 +587,12 @@ impl StoreRun<'_> {
     /// Asks Apple for the certificate of `key` (adopting one already issued for it), right after
     /// confirming the lease: renewed now, with at least half of its time-to-live left. The lease
     /// keeps being renewed in the background while the request is in flight.
-    async fn create(&self, team: &TeamStore, kept: &KeptLease, key: &PrivateKey) -> Result<(Certificate, Outcome)> {
+    async fn create(
+        &self,
+        team: &TeamStore,
+        kept: &KeptLease,
+        key: &PrivateKey,
+    ) -> Result<(Certificate, Outcome)> {
         let api = self.api()?;
         let subject = ascert_keystore::CsrSubject::new(
             self.args.common_name.clone(),
@@ -640,7 +669,11 @@ pub(super) struct Prepared {
 }
 
 /// Opens the store of `--store` for this member and lists its identities.
-pub(super) async fn prepare(ctx: &Context, args: &StoreArgs, certificate_type: &CertificateType) -> Result<Prepared> {
+pub(super) async fn prepare(
+    ctx: &Context,
+    args: &StoreArgs,
+    certificate_type: &CertificateType,
+) -> Result<Prepared> {
     let team = team::open(ctx, args).await?;
     let me = team::member_key(ctx, &team, args).await?;
     if !team.is_member(&me) {
@@ -652,7 +685,8 @@ pub(super) async fn prepare(ctx: &Context, args: &StoreArgs, certificate_type: &
     }
     let listing = team.identities().await?;
     if let Some(newer) = listing.unreadable.iter().find(|u| {
-        matches!(u.error, TeamError::NewerFormat { .. }) && u.certificate_type.as_ref() == Some(certificate_type)
+        matches!(u.error, TeamError::NewerFormat { .. })
+            && u.certificate_type.as_ref() == Some(certificate_type)
     }) {
         return Err(UserError::new(
             Exit::Failure,

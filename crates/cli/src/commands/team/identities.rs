@@ -8,7 +8,9 @@ use anyhow::{Context as _, Result};
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::{CertificateInfo, Pairing, pair};
 use ascert_models::{Certificate, CertificateType};
-use ascert_team::{AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, printable};
+use ascert_team::{
+    AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, printable,
+};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -79,7 +81,12 @@ struct Row {
     pushed_at: OffsetDateTime,
 }
 
-fn state(record: &IdentityRecord, apple: Option<&Certificate>, checked: bool, now: OffsetDateTime) -> &'static str {
+fn state(
+    record: &IdentityRecord,
+    apple: Option<&Certificate>,
+    checked: bool,
+    now: OffsetDateTime,
+) -> &'static str {
     let expires = apple
         .and_then(|c| c.attributes.expiration_date)
         .unwrap_or(record.expires);
@@ -214,9 +221,7 @@ pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool, force: boo
     let team = open(ctx, args).await?;
     let api = ctx.api()?;
     let facts = apple_facts(ctx, &team, &api).await?;
-    let plan = team
-        .plan_prune(&facts, OffsetDateTime::now_utc(), force)
-        .await?;
+    let plan = team.plan_prune(&facts, OffsetDateTime::now_utc(), force).await?;
     let rows = |items: &[ascert_team::PruneItem]| -> Vec<PrunedRow> {
         items
             .iter()
@@ -250,7 +255,8 @@ pub(super) async fn prune(ctx: &Context, args: &StoreArgs, yes: bool, force: boo
                 trash: None,
             });
         }
-        ctx.out.note("Nothing to prune: no stored certificate has expired or is gone at App Store Connect.");
+        ctx.out
+            .note("Nothing to prune: no stored certificate has expired or is gone at App Store Connect.");
         return Ok(());
     }
     let mut items: Vec<(String, String)> = plan
@@ -433,9 +439,7 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
             continue;
         }
         let key = keystore.load_key(&record.key_id)?;
-        let stored = team
-            .push(&id, &certificate_type, &certificate, &key, &me)
-            .await?;
+        let stored = team.push(&id, &certificate_type, &certificate, &key, &me).await?;
         pushed.push(Moved {
             certificate_id: stored.record.certificate_id,
             certificate_type: stored.record.certificate_type.to_string(),
@@ -454,7 +458,9 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
     for m in &pushed {
         let verb = match m.outcome {
             Some("already-shared") => "Already shared, and whole in the store:",
-            Some("repaired") => "Repaired (its stored key or certificate was damaged or replaced, and is written again):",
+            Some("repaired") => {
+                "Repaired (its stored key or certificate was damaged or replaced, and is written again):"
+            }
             _ => "Shared",
         };
         ctx.out.note(format!(

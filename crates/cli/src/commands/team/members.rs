@@ -154,7 +154,7 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             ));
             if trust.anchor == Anchor::FirstUse {
                 ctx.out.note(
-                    "This machine has not seen this store before and nothing pins it: check that these are the                      members you expect before you pin the digest.",
+                    "This machine has not seen this store before and nothing pins it: check that these are the members you expect before you pin the digest.",
                 );
             }
             Ok(())
@@ -169,7 +169,15 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             let spinner = ctx.out.spinner("Re-encrypting every key to the new members…");
             let change = team.add_members(members, &me).await?;
             spinner.finish_and_clear();
-            report(ctx, &change, if change.changed { "Added" } else { "Already members" })
+            report(
+                ctx,
+                &change,
+                if change.changed {
+                    "Added"
+                } else {
+                    "Already members"
+                },
+            )
         }
         MembersCommand::Remove { members, store } => {
             let team = open(ctx, &store).await?;
@@ -179,7 +187,11 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
                 .info()
                 .members
                 .into_iter()
-                .filter(|m| !which.iter().any(|w| *w == m.name || *w == m.recipient.to_string()))
+                .filter(|m| {
+                    !which
+                        .iter()
+                        .any(|w| *w == m.name || *w == m.recipient.to_string())
+                })
                 .collect();
             show_list(ctx, &team, &after, "removed");
             let spinner = ctx.out.spinner("Re-encrypting every key without them…");

@@ -187,7 +187,9 @@ pub(super) async fn release(
         .into());
     };
     if !current.held {
-        ctx.out.note(format!("The lease for {name} is released already; nothing to do."));
+        ctx.out.note(format!(
+            "The lease for {name} is released already; nothing to do."
+        ));
         return Ok(());
     }
     if let Some(etag) = etag
@@ -226,6 +228,7 @@ pub(super) async fn release(
             "holder": holder.to_string(),
         }));
     }
-    ctx.out.note(format!("Released the lease for {name} that {holder} held."));
+    ctx.out
+        .note(format!("Released the lease for {name} that {holder} held."));
     Ok(())
 }
