@@ -21,22 +21,22 @@ use ascert_sandbox::{Limits, Sandbox};
 use crate::support::{Env, Run, openssl, run};
 use moto::Moto;
 
-const BUCKET: &str = "signing";
-const P12_PASSWORD: &str = "team p12 password";
+pub(crate) const BUCKET: &str = "signing";
+pub(crate) const P12_PASSWORD: &str = "team p12 password";
 const JANE_PUB: &str = include_str!("../../crates/team/tests/fixtures/ssh_ed25519.pub");
-const JANE_KEY: &str = "../../crates/team/tests/fixtures/ssh_ed25519";
+pub(crate) const JANE_KEY: &str = "../../crates/team/tests/fixtures/ssh_ed25519";
 
 /// A sandbox, a moto server with a bucket, and the member key of a CI runner.
-struct Team {
-    env: Env,
-    moto: Moto,
-    store: String,
+pub(crate) struct Team {
+    pub(crate) env: Env,
+    pub(crate) moto: Moto,
+    pub(crate) store: String,
     /// The CI runner's age identity file.
-    identity: PathBuf,
+    pub(crate) identity: PathBuf,
 }
 
 impl Team {
-    async fn start(builder: ascert_sandbox::SandboxBuilder) -> Team {
+    pub(crate) async fn start(builder: ascert_sandbox::SandboxBuilder) -> Team {
         let env = Env::with(builder).await;
         let moto = Moto::start().await;
         moto.create_bucket(BUCKET).await;
@@ -69,7 +69,7 @@ impl Team {
     }
 
     /// `ascert` with this sandbox's API key, the moto server's settings and `vars`.
-    fn command(&self, vars: &[(&str, &str)], args: &[&str]) -> Command {
+    pub(crate) fn command(&self, vars: &[(&str, &str)], args: &[&str]) -> Command {
         let mut command = self.env.bare();
         command
             .envs(self.moto.env())
@@ -81,17 +81,17 @@ impl Team {
         command
     }
 
-    async fn run(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
         run(self.command(vars, args)).await
     }
 
     /// `identities ensure --store … --identity ci.agekey --json` in the runner folder `home`.
-    fn ensure(&self, home: &Path, extra: &[&str]) -> Command {
+    pub(crate) fn ensure(&self, home: &Path, extra: &[&str]) -> Command {
         self.ensure_as(home, &self.identity, extra)
     }
 
     /// The same with another member key.
-    fn ensure_as(&self, home: &Path, identity: &Path, extra: &[&str]) -> Command {
+    pub(crate) fn ensure_as(&self, home: &Path, identity: &Path, extra: &[&str]) -> Command {
         let mut args = vec![
             "identities",
             "ensure",
@@ -108,7 +108,7 @@ impl Team {
     }
 
     /// Every object in the bucket, with its `ETag`: what "nothing written" is checked against.
-    async fn objects(&self) -> BTreeSet<String> {
+    pub(crate) async fn objects(&self) -> BTreeSet<String> {
         let listing = reqwest::Client::new()
             .get(format!("{}/{BUCKET}?list-type=2", self.moto.endpoint))
             .send()
@@ -133,9 +133,38 @@ impl Team {
             })
             .collect()
     }
+
+    /// Writes an object straight into the bucket, as anyone with write access to it can.
+    pub(crate) async fn put_object(&self, key: &str, bytes: Vec<u8>) {
+        let response = reqwest::Client::new()
+            .put(format!("{}/{BUCKET}/{key}", self.moto.endpoint))
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "PUT {key}: {}", response.status());
+    }
+
+    /// Reads an object straight from the bucket; `None` if there is none.
+    pub(crate) async fn get_object(&self, key: &str) -> Option<Vec<u8>> {
+        let response = reqwest::Client::new()
+            .get(format!("{}/{BUCKET}/{key}", self.moto.endpoint))
+            .send()
+            .await
+            .unwrap();
+        response
+            .status()
+            .is_success()
+            .then_some(response.bytes().await.unwrap().to_vec())
+    }
+
+    /// The store's URL for the library, and options that reach moto (as a non-member would open it).
+    pub(crate) fn library(&self, actor: &str) -> (ascert_team::StoreUrl, ascert_team::StoreOptions) {
+        (self.store.parse().unwrap(), self.moto.open_options(actor))
+    }
 }
 
-fn runner_home(team: &Team, name: &str) -> PathBuf {
+pub(crate) fn runner_home(team: &Team, name: &str) -> PathBuf {
     let home = team.env.path(name);
     std::fs::create_dir_all(&home).unwrap();
     home

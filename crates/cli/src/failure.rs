@@ -157,13 +157,33 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
             Exit::NotFound,
             Some("`ascert team list` shows what the store holds"),
         ),
-        E::AlreadyExists { .. } | E::Conflict { .. } | E::ConcurrentChange { .. } => (Exit::Conflict, None),
+        E::AlreadyExists { .. } | E::Conflict { .. } | E::ConcurrentChange { .. } | E::LeaseExpiring { .. } => {
+            (Exit::Conflict, None)
+        }
+        E::UntrustedMembers { .. } => (
+            Exit::Failure,
+            Some(
+                "nothing was encrypted to it. If the change is one your team made, a member shows the list with \
+                 `ascert team members list`: update ASCERT_TEAM_MEMBERS_SHA256 to its digest; otherwise someone \
+                 with write access to the bucket changed it: restore the previous ascert-team.json and rotate the \
+                 bucket's credentials",
+            ),
+        ),
+        E::Timeout { .. } => (
+            Exit::Timeout,
+            Some("the team store did not answer in time: check the network and the endpoint, or give it more with --timeout"),
+        ),
+        E::UnsupportedFormat { .. } => (Exit::Failure, None),
         E::InvalidUrl { .. } | E::Config { .. } | E::InvalidRecipient { .. } | E::InvalidInput { .. } => {
             (Exit::Usage, None)
         }
         E::Tampered { .. } | E::KeyMismatch { .. } => (
             Exit::Failure,
-            Some("the object was changed in storage and was not used; a member can push the identity again"),
+            Some(
+                "it was not used, and nothing of it was written here. A damaged identity is repaired by a member \
+                 who has it (`ascert team push ID`); a member list changed by someone who is not a member is put \
+                 back from the bucket's previous version of ascert-team.json; then rotate the bucket's credentials",
+            ),
         ),
         E::NewerFormat { .. } => (
             Exit::Failure,

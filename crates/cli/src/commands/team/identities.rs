@@ -331,7 +331,13 @@ async fn apple_facts(ctx: &Context, team: &TeamStore, api: &CertificatesApi) -> 
         .collect();
     // Pending keys may have a certificate already: list the types they are for too.
     types.extend(team.all_pending().await?.into_iter().map(|p| p.certificate_type));
-    let listed = listed_at_apple(api, types).await?;
+    let mut listed = listed_at_apple(api, types).await?;
+    if listed.is_empty() {
+        // Nothing of the stored types: one certificate of any type tells the API key's team.
+        for certificate in api.list().limit(1)?.page().await?.data {
+            listed.insert(certificate.id.clone(), certificate);
+        }
+    }
     let mut missing = BTreeSet::new();
     for record in &listing.records {
         if listed.contains_key(&record.certificate_id) {

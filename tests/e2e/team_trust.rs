@@ -1,0 +1,491 @@
+//! A team store nobody can subvert: the `ascert` binary against the sandbox and moto while someone
+//! who can write to the bucket, and is not a member, does what such a writer can — plant a pending
+//! key, edit or replace the member list, put an old version back, relabel or swap identities, write
+//! control characters into what runners print — or while the API key is another team's. Each test
+//! plays that part with public information only and checks what a user would see.
+
+use std::time::Duration;
+
+use ascert_keystore::{CertificateInfo, PrivateKey};
+use ascert_models::CertificateType;
+use ascert_sandbox::{Sandbox, Team as SandboxTeam};
+use ascert_team::{LeaseAttempt, TeamStore};
+
+use crate::support::{Env, run};
+use crate::team::{JANE_KEY, Team, runner_home};
+
+/// The certificate a runner reported, as App Store Connect has it.
+async fn at_apple(team: &Team, certificate_id: &str) -> ascert_models::Certificate {
+    let got = team
+        .run(&[], &["certificates", "get", certificate_id, "--json"])
+        .await;
+    got.ok();
+    serde_json::from_value(got.json()["data"].clone()).unwrap()
+}
+
+/// The key id of the certificate a runner reported, as Apple issued it.
+async fn issued_key(team: &Team, certificate_id: &str) -> ascert_keystore::KeyId {
+    CertificateInfo::from_model(&at_apple(team, certificate_id).await)
+        .unwrap()
+        .key_id()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_key_planted_by_a_bucket_writer_is_never_sent_to_apple() {
+    let team = Team::start(Sandbox::builder()).await;
+    // The writer opens the store like anyone with bucket access (no member key), takes the lease,
+    // stores a key of their own as pending (age needs only the members' public keys), and lets go.
+    let (url, options) = team.library("mallory");
+    let writer = TeamStore::open(&url, &options).await.unwrap();
+    let LeaseAttempt::Acquired(lease) = writer
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("the lease is free")
+    };
+    let planted = PrivateKey::generate_rsa_2048().unwrap();
+    writer.write_pending(&lease, &planted).await.unwrap();
+    writer.release_lease(lease).await.unwrap();
+
+    let home = runner_home(&team, "runner");
+    let ran = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    ran.ok();
+    let json = ran.json();
+    assert_eq!(json["outcome"], "created");
+    assert_eq!(json["keyOrigin"], "new", "{json}");
+    let id = json["certificateId"].as_str().unwrap();
+    assert_ne!(
+        issued_key(&team, id).await,
+        planted.id(),
+        "Apple certified the writer's key"
+    );
+    assert_eq!(team.env.sandbox.certificate_count(), 1);
+    assert!(
+        ran.stderr.contains(&format!("Left pending key {}", planted.id())),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_list_edited_by_a_bucket_writer_is_refused_before_anything_is_encrypted() {
+    let team = Team::start(Sandbox::builder()).await;
+    let mallory = ascert_team::MemberKey::generate();
+    let header_key = "team-a/ascert-team.json";
+    let mut header: serde_json::Value = serde_json::from_slice(&team.get_object(header_key).await.unwrap()).unwrap();
+    header["members"].as_array_mut().unwrap().push(serde_json::json!({
+        "name": "mallory",
+        "recipient": mallory.recipients()[0].to_string(),
+        "added": "2026-12-01T00:00:00Z",
+        "addedBy": "ci",
+    }));
+    team.put_object(header_key, serde_json::to_vec(&header).unwrap())
+        .await;
+    let before = team.objects().await;
+
+    let home = runner_home(&team, "runner");
+    let refused = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("not by a member"), "{stderr}");
+    assert_eq!(team.objects().await, before, "nothing written");
+    assert_eq!(team.env.sandbox.certificate_count(), 0, "nothing asked of Apple");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_list_replaced_whole_is_refused_by_the_pin_and_by_a_runner_that_saw_the_store() {
+    let team = Team::start(Sandbox::builder()).await;
+    let listed = team
+        .run(&[], &["team", "members", "list", "--store", &team.store, "--json"])
+        .await;
+    listed.ok();
+    let pin = listed.json()["membersSha256"].as_str().unwrap().to_owned();
+    // A runner that has seen the store (its home keeps what it saw).
+    let seen = runner_home(&team, "seen");
+    let first = run(team.ensure(&seen, &["--type", "DEVELOPMENT"])).await;
+    first.ok();
+
+    // The writer makes a store of their own elsewhere in the bucket, with the real members' public
+    // keys and theirs, and copies its member list over the team's.
+    let mallory = team.env.path("mallory.agekey");
+    let keygen = team
+        .run(&[], &["team", "keygen", "--out", mallory.to_str().unwrap()])
+        .await;
+    let mallory_recipient = keygen.ok().trim().to_owned();
+    let members = listed.json()["members"].as_array().unwrap().clone();
+    let mut args: Vec<String> = vec![
+        "team".into(),
+        "init".into(),
+        "--store".into(),
+        "s3://signing/forged".into(),
+    ];
+    for m in &members {
+        args.push("--member".into());
+        args.push(format!("{}={}", m["name"].as_str().unwrap(), m["recipient"].as_str().unwrap()));
+    }
+    args.push("--member".into());
+    args.push(format!("mallory={mallory_recipient}"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    team.run(&[], &args).await.ok();
+    let forged = team.get_object("forged/ascert-team.json").await.unwrap();
+    team.put_object("team-a/ascert-team.json", forged).await;
+    let before = team.objects().await;
+
+    let pinned = runner_home(&team, "pinned");
+    let mut command = team.ensure(&pinned, &["--type", "DISTRIBUTION"]);
+    command.env("ASCERT_TEAM_MEMBERS_SHA256", &pin);
+    let refused = run(command).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("refusing the member list"), "{stderr}");
+    assert!(stderr.contains("mallory"), "the list it names is shown: {stderr}");
+    let refused = run(team.ensure(&seen, &["--type", "DISTRIBUTION"])).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("replaced as a whole"), "{stderr}");
+    assert_eq!(team.objects().await, before, "nothing written");
+    assert_eq!(team.env.sandbox.certificate_count(), 1, "only the first run's certificate");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_member_list_put_back_from_a_versioned_bucket_does_not_readmit_a_removed_member() {
+    let team = Team::start(Sandbox::builder()).await;
+    let versioning = reqwest::Client::new()
+        .put(format!("{}/{}?versioning", team.moto.endpoint, crate::team::BUCKET))
+        .body(
+            "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+             <Status>Enabled</Status></VersioningConfiguration>",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(versioning.status().is_success());
+    let home = runner_home(&team, "runner");
+    run(team.ensure(&home, &["--type", "DEVELOPMENT"])).await.ok();
+    let identity = team.identity.display().to_string();
+    let old_header = team.get_object("team-a/ascert-team.json").await.unwrap();
+    let removed = team
+        .run(
+            &[("ASCERT_HOME", home.to_str().unwrap())],
+            &[
+                "team", "members", "remove", "jane", "--store", &team.store, "--identity", &identity, "--json",
+            ],
+        )
+        .await;
+    removed.ok();
+    let pin = removed.json()["membersSha256"].as_str().unwrap().to_owned();
+    // The old version is still in the bucket for anyone with GetObjectVersion; a writer puts it back.
+    let versions = reqwest::Client::new()
+        .get(format!(
+            "{}/{}?versions&prefix=team-a/ascert-team.json",
+            team.moto.endpoint,
+            crate::team::BUCKET
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(versions.matches("<Version>").count() >= 2, "{versions}");
+    team.put_object("team-a/ascert-team.json", old_header).await;
+
+    // The runner that saw the removal refuses the old list; so does one that pins the new one.
+    let refused = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("an old version was put back"), "{stderr}");
+    let pinned = runner_home(&team, "pinned");
+    let mut command = team.ensure(&pinned, &["--type", "DISTRIBUTION"]);
+    command.env("ASCERT_TEAM_MEMBERS_SHA256", &pin);
+    let stderr = run(command).await.fails_with(1).to_owned();
+    assert!(stderr.contains("refusing the member list"), "{stderr}");
+    // Jane, removed, can still read what she could before (docs/team.md: revoke), but nothing new.
+    let jane = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(JANE_KEY);
+    assert_eq!(team.env.sandbox.certificate_count(), 1, "no certificate made for the old list");
+    let jane_home = runner_home(&team, "jane");
+    let pulled = team
+        .run(
+            &[("ASCERT_HOME", jane_home.to_str().unwrap())],
+            &[
+                "team",
+                "pull",
+                "--store",
+                &team.store,
+                "--identity",
+                jane.to_str().unwrap(),
+                "--members-sha256",
+                &pin,
+            ],
+        )
+        .await;
+    pulled.fails_with(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_teams_api_key_prunes_nothing() {
+    let team = Team::start(Sandbox::builder()).await;
+    let home = runner_home(&team, "runner");
+    let made = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    made.ok();
+    let id = made.json()["certificateId"].as_str().unwrap().to_owned();
+    let before = team.objects().await;
+
+    // The other team's sandbox knows its own certificates only, and answers 404 for ours.
+    let other = Env::with(
+        Sandbox::builder()
+            .team(SandboxTeam {
+                id: "OTHERTEAM1".into(),
+                name: "Another Team".into(),
+            })
+            .seed_certificates(3),
+    )
+    .await;
+    for extra in [&["--yes"][..], &["--yes", "--force"][..]] {
+        let mut command = other.bare();
+        command
+            .envs(team.moto.env())
+            .arg("--api-key")
+            .arg(&other.api_key_json)
+            .args(["team", "prune", "--store", &team.store, "--json"])
+            .args(extra);
+        let pruned = run(command).await;
+        pruned.ok();
+        assert_eq!(pruned.json()["removed"], serde_json::json!([]), "{extra:?}");
+        assert_eq!(pruned.json()["kept"][0]["certificateId"], id.as_str());
+        assert!(
+            pruned.json()["kept"][0]["keptBecause"]
+                .as_str()
+                .unwrap()
+                .contains("another team's key"),
+            "{}",
+            pruned.json()
+        );
+        assert_eq!(team.objects().await, before, "{extra:?}: nothing removed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_relabelled_by_a_bucket_writer_does_not_make_a_development_certificate_a_distribution_one() {
+    let team = Team::start(Sandbox::builder()).await;
+    let home = runner_home(&team, "runner");
+    let development = run(team.ensure(&home, &["--type", "DEVELOPMENT"])).await;
+    development.ok();
+    let dev_id = development.json()["certificateId"].as_str().unwrap().to_owned();
+    let record_key = format!("team-a/identities/{dev_id}/record.json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&team.get_object(&record_key).await.unwrap()).unwrap();
+    record["certificateType"] = serde_json::json!("DISTRIBUTION");
+    record["expires"] = serde_json::json!("2099-01-01T00:00:00Z");
+    team.put_object(&record_key, serde_json::to_vec(&record).unwrap())
+        .await;
+
+    let other = runner_home(&team, "other");
+    let ran = run(team.ensure(&other, &["--type", "DISTRIBUTION"])).await;
+    ran.ok();
+    let json = ran.json();
+    assert_ne!(json["certificateId"], dev_id.as_str(), "{json}");
+    assert_eq!(json["certificateType"], "DISTRIBUTION");
+    let issued = at_apple(&team, json["certificateId"].as_str().unwrap()).await;
+    assert_eq!(
+        issued.attributes.certificate_type,
+        Some(CertificateType::Distribution),
+        "Apple's type"
+    );
+    // The team list shows Apple's type and date, not the record's.
+    let listed = team
+        .run(&[], &["team", "list", "--store", &team.store, "--json"])
+        .await;
+    listed.ok();
+    let row = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["certificateId"] == dev_id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(row["certificateType"], "DEVELOPMENT");
+    assert!(!row["expires"].as_str().unwrap().starts_with("2099"), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_a_writer_puts_in_a_lease_are_printed_escaped() {
+    let team = Team::start(Sandbox::builder()).await;
+    // A held lease whose holder's name would clear the line and forge an error on a terminal.
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let lease = serde_json::json!({
+        "format": 2,
+        "certificateType": "DISTRIBUTION",
+        "state": "held",
+        "holder": {"actor": "ci\u{1b}[2K\rerror: all keys were deleted", "host": "h\nx", "pid": 1, "id": "0123456789abcdef"},
+        "acquired": stamp(now),
+        "written": stamp(now),
+        "expires": stamp(now + time::Duration::minutes(5)),
+        "ttlMs": 300_000,
+        "write": "w",
+    });
+    team.put_object(
+        "team-a/leases/DISTRIBUTION.json",
+        serde_json::to_vec(&lease).unwrap(),
+    )
+    .await;
+    let home = runner_home(&team, "runner");
+    let mut command = team.command(
+        &[("ASCERT_HOME", home.to_str().unwrap())],
+        &[
+            "identities",
+            "ensure",
+            "--type",
+            "DISTRIBUTION",
+            "--store",
+            &team.store,
+            "--identity",
+            team.identity.to_str().unwrap(),
+            "--wait",
+            "1s",
+        ],
+    );
+    command.current_dir(&home);
+    let waited = run(command).await;
+    let stderr = waited.fails_with(1);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("ci\\u{1b}[2K\\rerror: all keys were deleted on h\\nx"), "{stderr}");
+    let status = team
+        .run(&[], &["team", "status", "--store", &team.store])
+        .await;
+    assert!(!status.ok().contains('\u{1b}'), "{:?}", status.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_of_another_type_in_a_newer_format_does_not_stop_ensure() {
+    let team = Team::start(Sandbox::builder()).await;
+    team.put_object(
+        "team-a/identities/FUTURE1/record.json",
+        br#"{"format": 9, "certificateType": "DEVELOPMENT", "new": "fields"}"#.to_vec(),
+    )
+    .await;
+    let home = runner_home(&team, "runner");
+    let ran = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    ran.ok();
+    assert_eq!(ran.json()["outcome"], "created");
+    assert!(ran.stderr.contains("skipped the stored identity FUTURE1"), "{}", ran.stderr);
+    // Of its own type, a newer record says to upgrade.
+    let refused = run(team.ensure(&home, &["--type", "DEVELOPMENT"])).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("upgrade ascert"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_reads_pulls_and_ensures_read_only_without_an_api_key() {
+    let team = Team::start(Sandbox::builder()).await;
+    let home = runner_home(&team, "runner");
+    let made = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    made.ok();
+    let id = made.json()["certificateId"].as_str().unwrap().to_owned();
+    // A developer with only the member key: no API key anywhere.
+    let developer = runner_home(&team, "developer");
+    let without_key = |args: &[&str]| {
+        let mut command = team.env.bare();
+        command
+            .envs(team.moto.env())
+            .env("ASCERT_HOME", &developer)
+            .env("ASCERT_P12_PASSWORD", crate::team::P12_PASSWORD)
+            .current_dir(&developer)
+            .args(args);
+        command
+    };
+    let identity = team.identity.display().to_string();
+    let pulled = run(without_key(&[
+        "team", "pull", "--store", &team.store, "--identity", &identity, "--json",
+    ]))
+    .await;
+    pulled.ok();
+    assert_eq!(pulled.json()[0]["certificateId"], id.as_str());
+    assert!(pulled.stderr.contains("App Store Connect was not asked"), "{}", pulled.stderr);
+    let listed = run(without_key(&["team", "list", "--store", &team.store, "--json"])).await;
+    listed.ok();
+    assert_eq!(listed.json()[0]["state"], "unchecked");
+    let ensured = run(without_key(&[
+        "identities",
+        "ensure",
+        "--type",
+        "DISTRIBUTION",
+        "--readonly",
+        "--store",
+        &team.store,
+        "--identity",
+        &identity,
+        "--json",
+    ]))
+    .await;
+    ensured.ok();
+    assert_eq!(ensured.json()["outcome"], "reused");
+    assert_eq!(ensured.json()["certificateId"], id.as_str());
+    // Read-only with nothing stored of the type: a clear failure, nothing created.
+    let nothing = run(without_key(&[
+        "identities",
+        "ensure",
+        "--type",
+        "DEVELOPMENT",
+        "--readonly",
+        "--store",
+        &team.store,
+        "--identity",
+        &identity,
+    ]))
+    .await;
+    let stderr = nothing.fails_with(4);
+    assert!(stderr.contains("--readonly does not create one"), "{stderr}");
+    assert_eq!(team.env.sandbox.certificate_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_encrypted_ssh_member_key_takes_its_passphrase_from_the_default_variable() {
+    let team = Team::start(Sandbox::builder()).await;
+    let encrypted = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/team/tests/fixtures/ssh_ed25519_encrypted");
+    let public = format!("{}.pub", encrypted.display());
+    let identity = team.identity.display().to_string();
+    team.run(
+        &[],
+        &[
+            "team",
+            "members",
+            "add",
+            &format!("laptop={public}"),
+            "--store",
+            &team.store,
+            "--identity",
+            &identity,
+        ],
+    )
+    .await
+    .ok();
+    let home = runner_home(&team, "laptop");
+    let pull = |passphrase: Option<&str>| {
+        let mut command = team.command(
+            &[("ASCERT_HOME", home.to_str().unwrap())],
+            &[
+                "team",
+                "pull",
+                "--store",
+                &team.store,
+                "--identity",
+                encrypted.to_str().unwrap(),
+            ],
+        );
+        command.env_remove("ASCERT_TEAM_PASSPHRASE");
+        if let Some(passphrase) = passphrase {
+            command.env("ASCERT_TEAM_PASSPHRASE", passphrase);
+        }
+        run(command)
+    };
+    pull(Some("ssh passphrase")).await.ok();
+    let wrong = pull(Some("not it")).await;
+    assert!(wrong.fails_with(3).contains("wrong passphrase"), "{}", wrong.stderr);
+    let missing = pull(None).await;
+    assert!(
+        missing.fails_with(2).contains("protected by a passphrase"),
+        "{}",
+        missing.stderr
+    );
+}
