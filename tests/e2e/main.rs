@@ -27,4 +27,5 @@ mod signals;
 mod soak;
 mod support;
 mod team;
+mod team_azure;
 mod terminal;
