@@ -63,7 +63,7 @@ impl Azurite {
                 // Nothing on disk, and no more memory than a test needs. (Azurite refuses
                 // `--location` beside this; the temporary working folder takes anything else.)
                 .args(["--inMemoryPersistence", "--extentMemoryLimit", "256"])
-                // Azurite 3.35+ sends usage telemetry to Microsoft unless told not to; tests talk
+                // Since 3.34 Azurite sends usage telemetry to Microsoft unless told not to; tests talk
                 // to loopback only.
                 .arg("--disableTelemetry")
                 .current_dir(folder.path())
