@@ -27,5 +27,6 @@ mod signals;
 mod soak;
 mod support;
 mod team;
+mod team_azure;
 mod team_trust;
 mod terminal;

@@ -1,6 +1,7 @@
-//! Each way a fetch or a write can fail against a real S3 server is its own error, says what to
-//! do, and leaves the store exactly as it was: wrong identity, wrong passphrase, a flipped byte,
-//! a newer format, and credentials the server refuses (moto enforcing IAM authentication).
+//! Each way a fetch or a write can fail against a real server is its own error, says what to do,
+//! and leaves the store exactly as it was: wrong identity, wrong passphrase, a flipped byte and a
+//! newer format (against moto and Azurite), and credentials the server refuses (moto enforcing IAM
+//! authentication; Azurite checking the account's shared key).
 
 use std::time::Duration;
 
@@ -9,18 +10,23 @@ use ascert_team::{InitOptions, MemberKey, SecretString, TeamError, TeamStore};
 use object_store::path::Path;
 use object_store::{ObjectStoreExt as _, PutPayload};
 
+use crate::azurite::Azurite;
+use crate::backends::{TestBackend, against_each_backend};
 use crate::server::Moto;
 use crate::{identity, member, snapshot};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing() {
-    let moto = Moto::start().await;
-    moto.create_bucket("signing").await;
-    let url = Moto::url("signing", "team");
+against_each_backend!(
+    wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing,
+    worker_threads = 2
+);
+async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing<B: TestBackend>() {
+    let server = B::start().await;
+    server.create_bucket("signing").await;
+    let url = server.url("signing", "team");
     let alice = MemberKey::generate();
     let store = TeamStore::init(
         &url,
-        &moto.open_options("alice"),
+        &server.options("alice"),
         InitOptions::new()
             .member(member("alice", &alice))
             .passphrase(SecretString::from("right passphrase"))
@@ -33,7 +39,7 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
         .push("ERR1", &CertificateType::Distribution, &certificate, &key, &alice)
         .await
         .unwrap();
-    let raw = moto.raw("signing");
+    let raw = server.raw("signing");
     let before = snapshot(&raw).await;
 
     let error = store.fetch("ERR1", &MemberKey::generate()).await.unwrap_err();
@@ -71,9 +77,7 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
     .await
     .unwrap();
     let before = snapshot(&raw).await;
-    let error = TeamStore::open(&url, &moto.open_options("bob"))
-        .await
-        .unwrap_err();
+    let error = TeamStore::open(&url, &server.options("bob")).await.unwrap_err();
     assert!(
         matches!(error, TeamError::NewerFormat { found: 3, .. }),
         "{error:?}"
@@ -168,6 +172,49 @@ async fn credentials_the_server_refuses_are_access_denied_and_write_nothing() {
         .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
         .await
         .unwrap_err();
+    assert!(matches!(error, TeamError::AccessDenied { .. }), "{error:?}");
+    assert_eq!(snapshot(&raw).await, before);
+}
+
+/// Azurite checks every request's shared-key signature against the account's key: a runner with a
+/// wrong key is refused with Azure's code, before it reads or writes anything, and no part of the key
+/// is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_azure_account_key_is_access_denied_and_writes_nothing() {
+    let azurite = Azurite::start().await;
+    azurite.create_container("guarded").await;
+    let url = azurite.url("guarded", "team");
+    let alice = MemberKey::generate();
+    TeamStore::init(
+        &url,
+        &azurite.options("alice"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
+    let raw = azurite.raw("guarded");
+    let before = snapshot(&raw).await;
+
+    // A well-formed key (base64 of 64 bytes) that is not the account's.
+    let wrong_key = "V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXlXcm9uZw==";
+    let wrong = azurite
+        .options("stranger")
+        .with_config("azure_storage_account_key", wrong_key);
+    let error = TeamStore::open(&url, &wrong).await.unwrap_err();
+    let text = format!("{error} {error:?}");
+    assert!(
+        matches!(&error, TeamError::AccessDenied { code: Some(code), .. } if code == "AuthorizationFailure"),
+        "{text}"
+    );
+    assert!(text.contains("access denied by az://guarded/team"), "{text}");
+    assert!(!text.contains("V3JvbmdLZXlX"), "{text}");
+    let error = TeamStore::init(
+        &url.clone(),
+        &wrong,
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(error, TeamError::AccessDenied { .. }), "{error:?}");
     assert_eq!(snapshot(&raw).await, before);
 }

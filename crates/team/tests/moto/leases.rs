@@ -1,27 +1,29 @@
-//! 16 tasks race for one lease against moto, each with its own `TeamStore` (its own HTTP client, as
-//! separate runners have): a shared counter proves one holder at a time; and an abandoned lease is
-//! taken over by exactly one of them.
+//! 16 tasks race for one lease against each server (moto, Azurite), each with its own `TeamStore` (its
+//! own HTTP client, as separate runners have): a shared counter proves one holder at a time; and an
+//! abandoned lease is taken over by exactly one of them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tokio::sync::Barrier;
+
 use ascert_models::CertificateType;
 use ascert_team::{Acquisition, InitOptions, LeaseAttempt, MemberKey, Release, TeamStore};
 
+use crate::backends::{TestBackend, against_each_backend};
 use crate::member;
-use crate::server::Moto;
 
 const TASKS: usize = 16;
 const DISTRIBUTION: CertificateType = CertificateType::Distribution;
 
-async fn store(moto: &Moto, bucket: &str) -> ascert_team::StoreUrl {
-    moto.create_bucket(bucket).await;
-    let url = Moto::url(bucket, "team");
+async fn store<B: TestBackend>(server: &B, bucket: &str) -> ascert_team::StoreUrl {
+    server.create_bucket(bucket).await;
+    let url = server.url(bucket, "team");
     let alice = MemberKey::generate();
     TeamStore::init(
         &url,
-        &moto.open_options("init"),
+        &server.options("init"),
         InitOptions::new().member(member("alice", &alice)),
     )
     .await
@@ -29,21 +31,34 @@ async fn store(moto: &Moto, bucket: &str) -> ascert_team::StoreUrl {
     url
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixteen_tasks_hold_the_lease_one_at_a_time() {
-    let moto = Moto::start().await;
-    let url = store(&moto, "race").await;
+/// One `TeamStore` per task, named `task-N`, each with its own HTTP client as separate runners have.
+async fn open_each<B: TestBackend>(server: &B, url: &ascert_team::StoreUrl) -> Vec<TeamStore> {
+    let mut stores = Vec::new();
+    for task in 0..TASKS {
+        let options = server.options(&format!("task-{task}"));
+        stores.push(TeamStore::open(url, &options).await.unwrap());
+    }
+    stores
+}
+
+against_each_backend!(sixteen_tasks_hold_the_lease_one_at_a_time, worker_threads = 4);
+async fn sixteen_tasks_hold_the_lease_one_at_a_time<B: TestBackend>() {
+    let server = B::start().await;
+    let url = store(&server, "race").await;
     let holders = Arc::new(AtomicUsize::new(0));
     let turns = Arc::new(AtomicUsize::new(0));
     let conflicts = Arc::new(AtomicUsize::new(0));
+    let stores = open_each(&server, &url).await;
+    // Every task leaves the barrier at once: the first takes really do race (opened one by one,
+    // the early tasks could finish before the later ones start).
+    let barrier = Arc::new(Barrier::new(TASKS));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for task in 0..TASKS {
-        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}")))
-            .await
-            .unwrap();
+    for (task, store) in stores.into_iter().enumerate() {
         let (holders, turns, conflicts) = (holders.clone(), turns.clone(), conflicts.clone());
+        let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 assert!(Instant::now() < deadline, "task {task} never got the lease");
@@ -75,20 +90,19 @@ async fn sixteen_tasks_hold_the_lease_one_at_a_time() {
     }
     assert_eq!(turns.load(Ordering::SeqCst), TASKS);
     crate::report(&format!(
-        "{TASKS} tasks took the lease in turn against moto in {:?}; {} attempts found it held",
+        "{TASKS} tasks took the lease in turn against {} in {:?}; {} attempts found it held",
+        B::NAME,
         started.elapsed(),
         conflicts.load(Ordering::SeqCst)
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_abandoned_lease_is_taken_over_exactly_once() {
-    let moto = Moto::start().await;
-    let url = store(&moto, "takeover").await;
+against_each_backend!(an_abandoned_lease_is_taken_over_exactly_once, worker_threads = 4);
+async fn an_abandoned_lease_is_taken_over_exactly_once<B: TestBackend>() {
+    let server = B::start().await;
+    let url = store(&server, "takeover").await;
     // A runner takes the lease for one second and dies without renewing or releasing it.
-    let crashed = TeamStore::open(&url, &moto.open_options("crashed"))
-        .await
-        .unwrap();
+    let crashed = TeamStore::open(&url, &server.options("crashed")).await.unwrap();
     let LeaseAttempt::Acquired(abandoned) = crashed
         .take_lease(&DISTRIBUTION, Duration::from_secs(1))
         .await
@@ -100,14 +114,15 @@ async fn an_abandoned_lease_is_taken_over_exactly_once() {
     drop(abandoned);
 
     let takeovers = Arc::new(AtomicUsize::new(0));
+    let stores = open_each(&server, &url).await;
+    let barrier = Arc::new(Barrier::new(TASKS));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for task in 0..TASKS {
-        let store = TeamStore::open(&url, &moto.open_options(&format!("task-{task}")))
-            .await
-            .unwrap();
+    for (task, store) in stores.into_iter().enumerate() {
         let (takeovers, dead) = (takeovers.clone(), dead.clone());
+        let barrier = barrier.clone();
         tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 assert!(
@@ -144,7 +159,8 @@ async fn an_abandoned_lease_is_taken_over_exactly_once() {
         "taken over before it expired"
     );
     crate::report(&format!(
-        "the abandoned 1 s lease was taken over after {:?}",
+        "the abandoned 1 s lease was taken over against {} after {:?}",
+        B::NAME,
         started.elapsed()
     ));
 }

@@ -1,9 +1,24 @@
-//! ascert-team against a real S3-protocol server (moto's server mode on loopback): round trips with
-//! every kind of member key, each failure told apart with nothing written, and lease races between
-//! 16 tasks and between 4 processes. One test binary, a module per area; each test starts its own
-//! server (about half a second) and stops it at the end.
+//! ascert-team against real storage servers on loopback: moto's S3 server mode and Azurite (Azure
+//! Blob Storage). Round trips with every kind of member key, each failure told apart with nothing
+//! written, and lease races between 16 tasks and between 4 processes, against each server
+//! (backends.rs); what each server answers to conditional writes, and the S3-only IAM cases. One
+//! test binary, a module per area; each test starts its own server (about half a second) and stops
+//! it at the end.
+//!
+//! The binary needs ascert-team's `azure` feature, which the crate's dev-dependency on itself
+//! (`ascert-team-with-azure`) turns on: `cargo test -p ascert-team` builds it as it is. Where that
+//! dev-dependency is gone (the published package drops it), the build stops with the reason.
+
+#[cfg(not(feature = "azure"))]
+compile_error!(
+    "tests/moto runs against Azurite too and needs ascert-team's `azure` feature: \
+     run `cargo test -p ascert-team --features azure` (in the workspace, the dev-dependency \
+     `ascert-team-with-azure` turns it on)"
+);
 
 mod admin;
+mod azurite;
+mod backends;
 mod conditions;
 mod errors;
 mod leases;
@@ -45,9 +60,9 @@ pub(crate) fn member(name: &str, key: &MemberKey) -> Member {
 }
 
 /// Every object name and content under a bucket, for "nothing was written" comparisons.
-pub(crate) async fn snapshot(objects: &object_store::aws::AmazonS3) -> Vec<(String, Vec<u8>)> {
+pub(crate) async fn snapshot<S: object_store::ObjectStore + ?Sized>(objects: &S) -> Vec<(String, Vec<u8>)> {
     use futures::TryStreamExt as _;
-    use object_store::{ObjectStore as _, ObjectStoreExt as _};
+    use object_store::ObjectStoreExt as _;
     let metas: Vec<object_store::ObjectMeta> = objects.list(None).try_collect().await.unwrap();
     let mut out = Vec::new();
     for meta in metas {

@@ -1,10 +1,11 @@
-//! Four processes race for one lease against moto: the helper binary `ascert-team-lease-racer`
-//! takes it five times in each, proving with a create-new marker file that no two hold it at once;
-//! the lease they start from was abandoned, and exactly one of them takes it over.
+//! Four processes race for one lease against each server (moto, Azurite): the helper binary
+//! `ascert-team-lease-racer` takes it five times in each, proving with a create-new marker file that
+//! no two hold it at once; the lease they start from was abandoned, and exactly one of them takes it
+//! over.
 //!
-//! The processes read their settings from the environment, as the CLI will, including
-//! `AWS_CONDITIONAL_PUT=disabled`: the crate sets conditional writes itself, so that setting must
-//! change nothing.
+//! The processes read their settings from the environment, as the CLI does (`AWS_*` for moto,
+//! `AZURE_STORAGE_*` for Azurite), plus `AWS_CONDITIONAL_PUT=disabled`: the crate sets S3's
+//! conditional writes itself, so that setting must change nothing (and means nothing to Azure).
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,21 +13,21 @@ use std::time::{Duration, Instant};
 use ascert_models::CertificateType;
 use ascert_team::{InitOptions, LeaseAttempt, MemberKey, TeamStore};
 
+use crate::backends::{TestBackend, against_each_backend};
 use crate::member;
-use crate::server::Moto;
 
 const PROCESSES: usize = 4;
 const ROUNDS: usize = 5;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_hold_the_lease_one_at_a_time() {
-    let moto = Moto::start().await;
-    moto.create_bucket("fleet").await;
-    let url = Moto::url("fleet", "team");
+against_each_backend!(four_processes_hold_the_lease_one_at_a_time, worker_threads = 2);
+async fn four_processes_hold_the_lease_one_at_a_time<B: TestBackend>() {
+    let server = B::start().await;
+    server.create_bucket("fleet").await;
+    let url = server.url("fleet", "team");
     let alice = MemberKey::generate();
     let store = TeamStore::init(
         &url,
-        &moto.open_options("init"),
+        &server.options("init"),
         InitOptions::new().member(member("alice", &alice)),
     )
     .await
@@ -51,7 +52,7 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
                     &ROUNDS.to_string(),
                 ])
                 .env_clear()
-                .envs(moto.env())
+                .envs(server.env())
                 .env("AWS_CONDITIONAL_PUT", "disabled")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -89,7 +90,8 @@ async fn four_processes_hold_the_lease_one_at_a_time() {
         "{lines:?}"
     );
     crate::report(&format!(
-        "{PROCESSES} processes × {ROUNDS} rounds against moto in {:?} (one takeover of a 1 s lease)",
+        "{PROCESSES} processes × {ROUNDS} rounds against {} in {:?} (one takeover of a 1 s lease)",
+        B::NAME,
         started.elapsed()
     ));
 }

@@ -1,6 +1,7 @@
-//! The whole round trip against moto: init, push, list, fetch and decrypt with an X25519 key, an
-//! ssh-ed25519 key and the team passphrase; and the stored objects decrypted with the age crate
-//! exactly as the stock `age -d -i IDENTITY` / `rage -d -i IDENTITY` tools do.
+//! The whole round trip against each server (moto, Azurite): init, push, list, fetch and decrypt with
+//! an X25519 key, an ssh-ed25519 key and the team passphrase; the stored objects decrypted with the
+//! age crate exactly as the stock `age -d -i IDENTITY` / `rage -d -i IDENTITY` tools do; and a
+//! missing bucket or container told apart from a missing store.
 
 use std::io::Read as _;
 use std::time::Instant;
@@ -11,7 +12,7 @@ use ascert_team::{InitOptions, MemberKey, SecretString, TeamError, TeamStore};
 use object_store::ObjectStoreExt as _;
 use object_store::path::Path;
 
-use crate::server::Moto;
+use crate::backends::{TestBackend, against_each_backend};
 use crate::{SSH_ED25519, identity, member};
 
 /// What `age -d -i FILE` does with an identity file: every identity in it, tried in turn.
@@ -44,17 +45,20 @@ fn stock_age_decrypt_passphrase(sealed: &[u8], passphrase: &str) -> String {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
-    let moto = Moto::start().await;
-    moto.create_bucket("signing").await;
-    let url = Moto::url("signing", "team-a");
+against_each_backend!(
+    round_trip_with_x25519_ssh_ed25519_and_the_passphrase,
+    worker_threads = 2
+);
+async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase<B: TestBackend>() {
+    let server = B::start().await;
+    server.create_bucket("signing").await;
+    let url = server.url("signing", "team-a");
     let alice = MemberKey::generate();
     let ci = MemberKey::parse(SSH_ED25519, None).unwrap();
     let passphrase = "correct horse battery staple";
     let store = TeamStore::init(
         &url,
-        &moto.open_options("alice@laptop"),
+        &server.options("alice@laptop"),
         InitOptions::new()
             .member(member("alice", &alice))
             .member(member("ci", &ci))
@@ -77,9 +81,7 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
         .record;
 
     // Another runner opens the store from its own process state.
-    let runner = TeamStore::open(&url, &moto.open_options("ci-runner"))
-        .await
-        .unwrap();
+    let runner = TeamStore::open(&url, &server.options("ci-runner")).await.unwrap();
     assert_eq!(runner.info().members.len(), 2);
     assert_eq!(
         runner.identities().await.unwrap().records,
@@ -97,7 +99,8 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
         let started = Instant::now();
         let fetched = runner.fetch("8K2N7Q9X4M", member_key).await.unwrap();
         crate::report(&format!(
-            "fetch + decrypt with the {who} key against moto: {:?}",
+            "fetch + decrypt with the {who} key against {}: {:?}",
+            B::NAME,
             started.elapsed()
         ));
         assert_eq!(fetched.key.pkcs8_der(), key.pkcs8_der(), "{who}");
@@ -106,7 +109,7 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
     }
 
     // No lock-in: the objects are plain age files that the stock tool decrypts.
-    let raw = moto.raw("signing");
+    let raw = server.raw("signing");
     let sealed = raw
         .get(&Path::from("team-a/identities/8K2N7Q9X4M/key.age"))
         .await
@@ -133,25 +136,25 @@ async fn round_trip_with_x25519_ssh_ed25519_and_the_passphrase() {
     assert_eq!(stock_age_decrypt(&sealed, &team_identity), pem.as_bytes());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_bucket_is_its_own_error() {
-    let moto = Moto::start().await;
-    let url = Moto::url("no-such-bucket", "team");
-    let error = TeamStore::open(&url, &moto.open_options("a")).await.unwrap_err();
+against_each_backend!(a_missing_bucket_is_its_own_error, worker_threads = 2);
+async fn a_missing_bucket_is_its_own_error<B: TestBackend>() {
+    let server = B::start().await;
+    let url = server.url("no-such-bucket", "team");
+    let error = TeamStore::open(&url, &server.options("a")).await.unwrap_err();
     assert!(matches!(error, TeamError::BucketNotFound { .. }), "{error:?}");
     assert!(error.to_string().contains("create it first"), "{error}");
     let alice = MemberKey::generate();
     let error = TeamStore::init(
         &url,
-        &moto.open_options("a"),
+        &server.options("a"),
         InitOptions::new().member(member("alice", &alice)),
     )
     .await
     .unwrap_err();
     assert!(matches!(error, TeamError::BucketNotFound { .. }), "{error:?}");
     // A bucket that exists but holds no store is another error.
-    moto.create_bucket("empty").await;
-    let error = TeamStore::open(&Moto::url("empty", "team"), &moto.open_options("a"))
+    server.create_bucket("empty").await;
+    let error = TeamStore::open(&server.url("empty", "team"), &server.options("a"))
         .await
         .unwrap_err();
     assert!(matches!(error, TeamError::NoStore { .. }), "{error:?}");
