@@ -134,28 +134,53 @@ impl Team {
             .collect()
     }
 
-    /// Writes an object straight into the bucket, as anyone with write access to it can.
-    pub(crate) async fn put_object(&self, key: &str, bytes: Vec<u8>) {
-        let response = reqwest::Client::new()
-            .put(format!("{}/{BUCKET}/{key}", self.moto.endpoint))
-            .body(bytes)
-            .send()
-            .await
+    /// Runs Python with boto3 against the bucket, as anyone holding its credentials can: `s3` is the
+    /// client, `B` the bucket, `sys.argv[1:]` the arguments; what it writes to stdout is returned,
+    /// `None` if it exits with 3 (an object that is not there).
+    pub(crate) fn boto(&self, script: &str, args: &[&str], stdin: &[u8]) -> Option<Vec<u8>> {
+        use std::io::Write as _;
+        let program = format!(
+            "import sys, boto3, botocore\n\
+             s3 = boto3.client('s3', endpoint_url='{}', region_name='us-east-1', \
+             aws_access_key_id='test', aws_secret_access_key='test')\n\
+             B = '{BUCKET}'\n{script}\n",
+            self.moto.endpoint
+        );
+        let mut child = Command::new(moto::python())
+            .arg("-c")
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        assert!(response.status().is_success(), "PUT {key}: {}", response.status());
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let output = child.wait_with_output().unwrap();
+        match output.status.code() {
+            Some(0) => Some(output.stdout),
+            Some(3) => None,
+            _ => panic!("boto3 failed: {}", String::from_utf8_lossy(&output.stderr)),
+        }
+    }
+
+    /// Writes an object straight into the bucket, as anyone with write access to it can.
+    pub(crate) fn put_object(&self, key: &str, bytes: &[u8]) {
+        self.boto(
+            "s3.put_object(Bucket=B, Key=sys.argv[1], Body=sys.stdin.buffer.read())",
+            &[key],
+            bytes,
+        );
     }
 
     /// Reads an object straight from the bucket; `None` if there is none.
-    pub(crate) async fn get_object(&self, key: &str) -> Option<Vec<u8>> {
-        let response = reqwest::Client::new()
-            .get(format!("{}/{BUCKET}/{key}", self.moto.endpoint))
-            .send()
-            .await
-            .unwrap();
-        response
-            .status()
-            .is_success()
-            .then_some(response.bytes().await.unwrap().to_vec())
+    pub(crate) fn get_object(&self, key: &str) -> Option<Vec<u8>> {
+        self.boto(
+            "try:\n    sys.stdout.buffer.write(s3.get_object(Bucket=B, Key=sys.argv[1])['Body'].read())\n\
+             except s3.exceptions.NoSuchKey:\n    sys.exit(3)",
+            &[key],
+            b"",
+        )
     }
 
     /// The store's URL for the library, and options that reach moto (as a non-member would open it).

@@ -20,7 +20,7 @@ async fn at_apple(team: &Team, certificate_id: &str) -> ascert_models::Certifica
         .run(&[], &["certificates", "get", certificate_id, "--json"])
         .await;
     got.ok();
-    serde_json::from_value(got.json()["data"].clone()).unwrap()
+    serde_json::from_value(got.json()).unwrap()
 }
 
 /// The key id of the certificate a runner reported, as Apple issued it.
@@ -73,15 +73,15 @@ async fn a_member_list_edited_by_a_bucket_writer_is_refused_before_anything_is_e
     let team = Team::start(Sandbox::builder()).await;
     let mallory = ascert_team::MemberKey::generate();
     let header_key = "team-a/ascert-team.json";
-    let mut header: serde_json::Value = serde_json::from_slice(&team.get_object(header_key).await.unwrap()).unwrap();
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&team.get_object(header_key).unwrap()).unwrap();
     header["members"].as_array_mut().unwrap().push(serde_json::json!({
         "name": "mallory",
         "recipient": mallory.recipients()[0].to_string(),
         "added": "2026-12-01T00:00:00Z",
         "addedBy": "ci",
     }));
-    team.put_object(header_key, serde_json::to_vec(&header).unwrap())
-        .await;
+    team.put_object(header_key, &serde_json::to_vec(&header).unwrap());
     let before = team.objects().await;
 
     let home = runner_home(&team, "runner");
@@ -96,7 +96,10 @@ async fn a_member_list_edited_by_a_bucket_writer_is_refused_before_anything_is_e
 async fn a_member_list_replaced_whole_is_refused_by_the_pin_and_by_a_runner_that_saw_the_store() {
     let team = Team::start(Sandbox::builder()).await;
     let listed = team
-        .run(&[], &["team", "members", "list", "--store", &team.store, "--json"])
+        .run(
+            &[],
+            &["team", "members", "list", "--store", &team.store, "--json"],
+        )
         .await;
     listed.ok();
     let pin = listed.json()["membersSha256"].as_str().unwrap().to_owned();
@@ -121,14 +124,18 @@ async fn a_member_list_replaced_whole_is_refused_by_the_pin_and_by_a_runner_that
     ];
     for m in &members {
         args.push("--member".into());
-        args.push(format!("{}={}", m["name"].as_str().unwrap(), m["recipient"].as_str().unwrap()));
+        args.push(format!(
+            "{}={}",
+            m["name"].as_str().unwrap(),
+            m["recipient"].as_str().unwrap()
+        ));
     }
     args.push("--member".into());
     args.push(format!("mallory={mallory_recipient}"));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     team.run(&[], &args).await.ok();
-    let forged = team.get_object("forged/ascert-team.json").await.unwrap();
-    team.put_object("team-a/ascert-team.json", forged).await;
+    let forged = team.get_object("forged/ascert-team.json").unwrap();
+    team.put_object("team-a/ascert-team.json", &forged);
     let before = team.objects().await;
 
     let pinned = runner_home(&team, "pinned");
@@ -142,51 +149,55 @@ async fn a_member_list_replaced_whole_is_refused_by_the_pin_and_by_a_runner_that
     let stderr = refused.fails_with(1);
     assert!(stderr.contains("replaced as a whole"), "{stderr}");
     assert_eq!(team.objects().await, before, "nothing written");
-    assert_eq!(team.env.sandbox.certificate_count(), 1, "only the first run's certificate");
+    assert_eq!(
+        team.env.sandbox.certificate_count(),
+        1,
+        "only the first run's certificate"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_old_member_list_put_back_from_a_versioned_bucket_does_not_readmit_a_removed_member() {
     let team = Team::start(Sandbox::builder()).await;
-    let versioning = reqwest::Client::new()
-        .put(format!("{}/{}?versioning", team.moto.endpoint, crate::team::BUCKET))
-        .body(
-            "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
-             <Status>Enabled</Status></VersioningConfiguration>",
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(versioning.status().is_success());
+    team.boto(
+        "s3.put_bucket_versioning(Bucket=B, VersioningConfiguration={'Status': 'Enabled'})",
+        &[],
+        b"",
+    );
     let home = runner_home(&team, "runner");
     run(team.ensure(&home, &["--type", "DEVELOPMENT"])).await.ok();
     let identity = team.identity.display().to_string();
-    let old_header = team.get_object("team-a/ascert-team.json").await.unwrap();
+    let old_header = team.get_object("team-a/ascert-team.json").unwrap();
     let removed = team
         .run(
             &[("ASCERT_HOME", home.to_str().unwrap())],
             &[
-                "team", "members", "remove", "jane", "--store", &team.store, "--identity", &identity, "--json",
+                "team",
+                "members",
+                "remove",
+                "jane",
+                "--store",
+                &team.store,
+                "--identity",
+                &identity,
+                "--json",
             ],
         )
         .await;
     removed.ok();
     let pin = removed.json()["membersSha256"].as_str().unwrap().to_owned();
     // The old version is still in the bucket for anyone with GetObjectVersion; a writer puts it back.
-    let versions = reqwest::Client::new()
-        .get(format!(
-            "{}/{}?versions&prefix=team-a/ascert-team.json",
-            team.moto.endpoint,
-            crate::team::BUCKET
-        ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
+    let versions = team
+        .boto(
+            "v = s3.list_object_versions(Bucket=B, Prefix='team-a/ascert-team.json')['Versions']\n\
+             print(len(v))",
+            &[],
+            b"",
+        )
         .unwrap();
-    assert!(versions.matches("<Version>").count() >= 2, "{versions}");
-    team.put_object("team-a/ascert-team.json", old_header).await;
+    let versions: usize = String::from_utf8(versions).unwrap().trim().parse().unwrap();
+    assert!(versions >= 2, "{versions} versions of the header");
+    team.put_object("team-a/ascert-team.json", &old_header);
 
     // The runner that saw the removal refuses the old list; so does one that pins the new one.
     let refused = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
@@ -199,7 +210,11 @@ async fn an_old_member_list_put_back_from_a_versioned_bucket_does_not_readmit_a_
     assert!(stderr.contains("refusing the member list"), "{stderr}");
     // Jane, removed, can still read what she could before (docs/team.md: revoke), but nothing new.
     let jane = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(JANE_KEY);
-    assert_eq!(team.env.sandbox.certificate_count(), 1, "no certificate made for the old list");
+    assert_eq!(
+        team.env.sandbox.certificate_count(),
+        1,
+        "no certificate made for the old list"
+    );
     let jane_home = runner_home(&team, "jane");
     let pulled = team
         .run(
@@ -271,11 +286,10 @@ async fn a_record_relabelled_by_a_bucket_writer_does_not_make_a_development_cert
     let dev_id = development.json()["certificateId"].as_str().unwrap().to_owned();
     let record_key = format!("team-a/identities/{dev_id}/record.json");
     let mut record: serde_json::Value =
-        serde_json::from_slice(&team.get_object(&record_key).await.unwrap()).unwrap();
+        serde_json::from_slice(&team.get_object(&record_key).unwrap()).unwrap();
     record["certificateType"] = serde_json::json!("DISTRIBUTION");
     record["expires"] = serde_json::json!("2099-01-01T00:00:00Z");
-    team.put_object(&record_key, serde_json::to_vec(&record).unwrap())
-        .await;
+    team.put_object(&record_key, &serde_json::to_vec(&record).unwrap());
 
     let other = runner_home(&team, "other");
     let ran = run(team.ensure(&other, &["--type", "DISTRIBUTION"])).await;
@@ -325,9 +339,8 @@ async fn control_characters_a_writer_puts_in_a_lease_are_printed_escaped() {
     });
     team.put_object(
         "team-a/leases/DISTRIBUTION.json",
-        serde_json::to_vec(&lease).unwrap(),
-    )
-    .await;
+        &serde_json::to_vec(&lease).unwrap(),
+    );
     let home = runner_home(&team, "runner");
     let mut command = team.command(
         &[("ASCERT_HOME", home.to_str().unwrap())],
@@ -348,10 +361,11 @@ async fn control_characters_a_writer_puts_in_a_lease_are_printed_escaped() {
     let waited = run(command).await;
     let stderr = waited.fails_with(1);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
-    assert!(stderr.contains("ci\\u{1b}[2K\\rerror: all keys were deleted on h\\nx"), "{stderr}");
-    let status = team
-        .run(&[], &["team", "status", "--store", &team.store])
-        .await;
+    assert!(
+        stderr.contains("ci\\u{1b}[2K\\rerror: all keys were deleted on h\\nx"),
+        "{stderr}"
+    );
+    let status = team.run(&[], &["team", "status", "--store", &team.store]).await;
     assert!(!status.ok().contains('\u{1b}'), "{:?}", status.stdout);
 }
 
@@ -360,14 +374,17 @@ async fn a_record_of_another_type_in_a_newer_format_does_not_stop_ensure() {
     let team = Team::start(Sandbox::builder()).await;
     team.put_object(
         "team-a/identities/FUTURE1/record.json",
-        br#"{"format": 9, "certificateType": "DEVELOPMENT", "new": "fields"}"#.to_vec(),
-    )
-    .await;
+        br#"{"format": 9, "certificateType": "DEVELOPMENT", "new": "fields"}"#,
+    );
     let home = runner_home(&team, "runner");
     let ran = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
     ran.ok();
     assert_eq!(ran.json()["outcome"], "created");
-    assert!(ran.stderr.contains("skipped the stored identity FUTURE1"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("skipped the stored identity FUTURE1"),
+        "{}",
+        ran.stderr
+    );
     // Of its own type, a newer record says to upgrade.
     let refused = run(team.ensure(&home, &["--type", "DEVELOPMENT"])).await;
     let stderr = refused.fails_with(1);
@@ -395,12 +412,22 @@ async fn a_member_reads_pulls_and_ensures_read_only_without_an_api_key() {
     };
     let identity = team.identity.display().to_string();
     let pulled = run(without_key(&[
-        "team", "pull", "--store", &team.store, "--identity", &identity, "--json",
+        "team",
+        "pull",
+        "--store",
+        &team.store,
+        "--identity",
+        &identity,
+        "--json",
     ]))
     .await;
     pulled.ok();
     assert_eq!(pulled.json()[0]["certificateId"], id.as_str());
-    assert!(pulled.stderr.contains("App Store Connect was not asked"), "{}", pulled.stderr);
+    assert!(
+        pulled.stderr.contains("App Store Connect was not asked"),
+        "{}",
+        pulled.stderr
+    );
     let listed = run(without_key(&["team", "list", "--store", &team.store, "--json"])).await;
     listed.ok();
     assert_eq!(listed.json()[0]["state"], "unchecked");
@@ -481,7 +508,11 @@ async fn an_encrypted_ssh_member_key_takes_its_passphrase_from_the_default_varia
     };
     pull(Some("ssh passphrase")).await.ok();
     let wrong = pull(Some("not it")).await;
-    assert!(wrong.fails_with(3).contains("wrong passphrase"), "{}", wrong.stderr);
+    assert!(
+        wrong.fails_with(3).contains("wrong passphrase"),
+        "{}",
+        wrong.stderr
+    );
     let missing = pull(None).await;
     assert!(
         missing.fails_with(2).contains("protected by a passphrase"),

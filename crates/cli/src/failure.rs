@@ -157,9 +157,10 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
             Exit::NotFound,
             Some("`ascert team list` shows what the store holds"),
         ),
-        E::AlreadyExists { .. } | E::Conflict { .. } | E::ConcurrentChange { .. } | E::LeaseExpiring { .. } => {
-            (Exit::Conflict, None)
-        }
+        E::AlreadyExists { .. }
+        | E::Conflict { .. }
+        | E::ConcurrentChange { .. }
+        | E::LeaseExpiring { .. } => (Exit::Conflict, None),
         E::UntrustedMembers { .. } => (
             Exit::Failure,
             Some(
@@ -171,9 +172,10 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
         ),
         E::Timeout { .. } => (
             Exit::Timeout,
-            Some("the team store did not answer in time: check the network and the endpoint, or give it more with --timeout"),
+            Some(
+                "the team store did not answer in time: check the network and the endpoint, or give it more with --timeout",
+            ),
         ),
-        E::UnsupportedFormat { .. } => (Exit::Failure, None),
         E::InvalidUrl { .. } | E::Config { .. } | E::InvalidRecipient { .. } | E::InvalidInput { .. } => {
             (Exit::Usage, None)
         }

@@ -161,6 +161,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// The Python beside `moto_server`, whose environment has boto3 (a dependency of moto): the AWS SDK
+/// that anyone holding a bucket's credentials has, for tests that act as such a writer.
+#[allow(
+    dead_code,
+    reason = "the CLI's end-to-end tests act as a bucket writer with boto3; ascert-team's use object_store"
+)]
+pub(crate) fn python() -> PathBuf {
+    find_moto_server().with_file_name("python")
+}
+
 /// `moto_server`: `$ASCERT_MOTO_SERVER`, the workspace's `target/moto-venv`, or `PATH`.
 fn find_moto_server() -> PathBuf {
     if let Some(path) = std::env::var_os("ASCERT_MOTO_SERVER") {

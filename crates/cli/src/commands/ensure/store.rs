@@ -274,9 +274,9 @@ impl StoreRun<'_> {
             if shared.certificate.not_after() <= self.not_before {
                 continue;
             }
-            self.ctx.out.note(
-                "No App Store Connect API key was given, so App Store Connect was not asked whether the \
-                 certificate is still valid; a revoked one is not noticed here.",
+            self.ctx.out.warn(
+                "no App Store Connect API key was given, so App Store Connect was not asked whether the \
+                 certificate is still valid; a revoked one is not noticed here",
             );
             keep_locally(
                 self.keystore,
@@ -463,9 +463,10 @@ impl StoreRun<'_> {
             .filter(|p| self.keystore.contains(&p.key_id))
             .max_by_key(|p| p.written_at);
         for other in pending.iter().filter(|p| !self.keystore.contains(&p.key_id)) {
-            self.ctx.out.note(format!(
+            self.ctx.out.warn(format!(
                 "Left pending key {} ({}, written by {} on {}) alone: this machine did not make it, and App \
-                 Store Connect issued no certificate for it; `ascert team prune` removes it once it is stale.",
+                 Store Connect issued no certificate for it, so it is never sent to Apple; `ascert team prune` \
+                 removes it once it is stale",
                 other.key_id,
                 other.certificate_type,
                 printable(other.written_by.as_deref().unwrap_or("an unknown runner")),

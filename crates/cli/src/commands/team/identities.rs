@@ -24,27 +24,20 @@ use crate::output::{self, Column, Table, Tone};
 const EXPIRING_DAYS: i64 = 30;
 
 /// What is said when Apple is not asked.
-const NO_APPLE: &str = "No App Store Connect API key was given, so App Store Connect was not asked: a \
-                        revoked certificate is not noticed.";
+const NO_APPLE: &str = "no App Store Connect API key was given, so App Store Connect was not asked: a \
+                        revoked certificate is not noticed";
 
-/// Apple's certificates of each of `types`, by id: one list call per type.
-pub(crate) async fn listed_at_apple(
-    api: &CertificatesApi,
-    types: impl IntoIterator<Item = CertificateType>,
-) -> Result<BTreeMap<String, Certificate>> {
-    let mut listed = BTreeMap::new();
-    for certificate_type in types.into_iter().collect::<BTreeSet<_>>() {
-        for certificate in api
-            .list()
-            .certificate_type(certificate_type)
-            .limit(200)?
-            .all()
-            .await?
-        {
-            listed.insert(certificate.id.clone(), certificate);
-        }
-    }
-    Ok(listed)
+/// Every certificate App Store Connect lists for the API key, by id: one list (every page),
+/// without a type filter, so that a record relabelled in the store is still seen with Apple's type.
+pub(crate) async fn listed_at_apple(api: &CertificatesApi) -> Result<BTreeMap<String, Certificate>> {
+    Ok(api
+        .list()
+        .limit(200)?
+        .all()
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect())
 }
 
 /// Says on stderr which stored records could not be read; they are skipped, never fatal here.
@@ -112,11 +105,11 @@ async fn rows(ctx: &Context, args: &StoreArgs) -> Result<(TeamStore, Vec<Row>)> 
         let spinner = ctx
             .out
             .spinner("Asking App Store Connect about the stored certificates…");
-        let listed = listed_at_apple(api, listing.records.iter().map(|r| r.certificate_type.clone())).await?;
+        let listed = listed_at_apple(api).await?;
         spinner.finish_and_clear();
         listed
     } else {
-        ctx.out.note(NO_APPLE);
+        ctx.out.warn(NO_APPLE);
         BTreeMap::new()
     };
     let now = OffsetDateTime::now_utc();
@@ -324,20 +317,7 @@ async fn apple_facts(ctx: &Context, team: &TeamStore, api: &CertificatesApi) -> 
     let spinner = ctx
         .out
         .spinner("Asking App Store Connect about the stored certificates…");
-    let mut types: BTreeSet<CertificateType> = listing
-        .records
-        .iter()
-        .map(|r| r.certificate_type.clone())
-        .collect();
-    // Pending keys may have a certificate already: list the types they are for too.
-    types.extend(team.all_pending().await?.into_iter().map(|p| p.certificate_type));
-    let mut listed = listed_at_apple(api, types).await?;
-    if listed.is_empty() {
-        // Nothing of the stored types: one certificate of any type tells the API key's team.
-        for certificate in api.list().limit(1)?.page().await?.data {
-            listed.insert(certificate.id.clone(), certificate);
-        }
-    }
+    let listed = listed_at_apple(api).await?;
     let mut missing = BTreeSet::new();
     for record in &listing.records {
         if listed.contains_key(&record.certificate_id) {
@@ -502,9 +482,9 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
         .filter(|r| types.is_empty() || types.contains(&r.certificate_type))
         .collect();
     let listed = if let Some(api) = &api {
-        Some(listed_at_apple(api, records.iter().map(|r| r.certificate_type.clone())).await?)
+        Some(listed_at_apple(api).await?)
     } else {
-        ctx.out.note(NO_APPLE);
+        ctx.out.warn(NO_APPLE);
         None
     };
     let now = OffsetDateTime::now_utc();
