@@ -80,36 +80,12 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     let written = objects.written.lock().unwrap().clone();
     assert!(written.len() > 15, "the session wrote {} objects", written.len());
 
-    let mut secrets: Vec<(String, Vec<u8>)> = Vec::new();
-    for (name, private) in [("pushed key", key), ("pending key", &pending_key)] {
-        let der = private.pkcs8_der();
-        secrets.push((format!("{name}: PKCS#8 DER"), der.to_vec()));
-        secrets.push((
-            format!("{name}: 32 bytes from the middle of the DER"),
-            der[600..632].to_vec(),
-        ));
-        for (number, line) in private.to_pkcs8_pem().lines().enumerate() {
-            if !line.starts_with("-----") {
-                secrets.push((format!("{name}: PEM line {number}"), line.as_bytes().to_vec()));
-            }
-        }
-    }
-    secrets.push(("a PEM private key marker".into(), b"PRIVATE KEY".to_vec()));
-    secrets.push(("an age secret key".into(), b"AGE-SECRET-KEY-1".to_vec()));
-    for member_key in [&alice, &bob, &passphrase_key] {
-        let file = member_key.to_identity_file().unwrap();
-        let secret = file.expose_secret().lines().nth(1).unwrap().to_owned();
-        secrets.push(("a member's identity".into(), secret.into_bytes()));
-    }
-    for (number, team_key) in team_keys.iter().enumerate() {
-        secrets.push((format!("team key {number} (PKCS#8)"), team_key.clone()));
-        // The Ed25519 seed: the 32 bytes after the PKCS#8 prefix.
-        secrets.push((format!("team key {number} (seed)"), team_key[16..48].to_vec()));
-    }
-    secrets.push((
-        "the passphrase".into(),
-        passphrase.expose_secret().as_bytes().to_vec(),
-    ));
+    let secrets = secrets(
+        &[("pushed key", key), ("pending key", &pending_key)],
+        &[&alice, &bob, &passphrase_key],
+        &team_keys,
+        &passphrase,
+    );
 
     for (object, bytes) in &written {
         for (what, secret) in &secrets {
@@ -127,4 +103,45 @@ async fn no_key_or_member_secret_is_ever_written_in_the_clear() {
     }
     // The scan would have seen a key written in the clear.
     assert!(contains(key.to_pkcs8_pem().as_bytes(), &secrets[2].1));
+}
+
+/// Every secret that must never be written in the clear, with what it is.
+fn secrets(
+    keys: &[(&str, &ascert_keystore::PrivateKey)],
+    members: &[&MemberKey],
+    team_keys: &[Vec<u8>],
+    passphrase: &SecretString,
+) -> Vec<(String, Vec<u8>)> {
+    let mut secrets: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, private) in keys {
+        let der = private.pkcs8_der();
+        secrets.push((format!("{name}: PKCS#8 DER"), der.to_vec()));
+        secrets.push((
+            format!("{name}: 32 bytes from the middle of the DER"),
+            der[600..632].to_vec(),
+        ));
+        for (number, line) in private.to_pkcs8_pem().lines().enumerate() {
+            if !line.starts_with("-----") {
+                secrets.push((format!("{name}: PEM line {number}"), line.as_bytes().to_vec()));
+            }
+        }
+    }
+    secrets.push(("a PEM private key marker".into(), b"PRIVATE KEY".to_vec()));
+    secrets.push(("an age secret key".into(), b"AGE-SECRET-KEY-1".to_vec()));
+    for member_key in members {
+        let file = member_key.to_identity_file().unwrap();
+        let secret = file.expose_secret().lines().nth(1).unwrap().to_owned();
+        secrets.push(("a member's identity".into(), secret.into_bytes()));
+    }
+    for (number, team_key) in team_keys.iter().enumerate() {
+        secrets.push((format!("team key {number} (PKCS#8)"), team_key.clone()));
+        // The Ed25519 seed: the 32 bytes after the PKCS#8 prefix.
+        secrets.push((format!("team key {number} (seed)"), team_key[16..48].to_vec()));
+    }
+    secrets.push((
+        "the passphrase".into(),
+        passphrase.expose_secret().as_bytes().to_vec(),
+    ));
+
+    secrets
 }
