@@ -28,5 +28,6 @@ mod soak;
 mod support;
 mod team;
 mod team_azure;
+mod team_fleet;
 mod team_trust;
 mod terminal;

@@ -88,6 +88,13 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
         status: None,
         apple: &[],
     };
+    // A `UserError` given as context (`.context(UserError::new(…))`) is not a link of the chain that
+    // `downcast_ref` on a link finds; anyhow finds it from the error itself.
+    if let Some(user) = err.downcast_ref::<UserError>() {
+        diagnosis.exit = user.exit;
+        diagnosis.hint.clone_from(&user.hint);
+        return diagnosis;
+    }
     for cause in err.chain() {
         if let Some(user) = cause.downcast_ref::<UserError>() {
             diagnosis.exit = user.exit;

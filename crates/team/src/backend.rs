@@ -280,8 +280,9 @@ fn limits(
     }
     let retry = options.retry_budget.map(|budget| object_store::RetryConfig {
         retry_timeout: budget,
-        // Few retries fit in a short budget; the budget is what really bounds them.
-        max_retries: if budget < Duration::from_secs(30) { 3 } else { 10 },
+        // A few retries ride out a blip; object_store's ten (with backoff up to 15 s each) would
+        // outlast any deadline a command has, and the budget bounds them anyway.
+        max_retries: 4,
         ..object_store::RetryConfig::default()
     });
     (client, retry)

@@ -146,6 +146,15 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// Stops the server now: the store becomes unreachable, as in an outage.
+    #[allow(dead_code, reason = "used by the CLI's end-to-end tests only")]
+    pub(crate) fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
