@@ -196,8 +196,8 @@ pub(crate) fn runner_home(team: &Team, name: &str) -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn eight_runners_starting_together_make_one_certificate() {
-    const RUNNERS: usize = 8;
+async fn sixteen_runners_starting_together_make_one_certificate() {
+    const RUNNERS: usize = 16;
     let team = Team::start(Sandbox::builder()).await;
     let children: Vec<_> = (0..RUNNERS)
         .map(|i| {

@@ -18,7 +18,16 @@ pub(crate) fn looks_like_key_text(text: &str) -> bool {
         && text.bytes().any(|b| b.is_ascii_uppercase())
         && text.bytes().any(|b| b.is_ascii_lowercase())
         && text.bytes().any(|b| b.is_ascii_digit());
+    // The bech32 body of an age secret key (its AGE-SECRET-KEY-1 prefix cut off): one case, letters
+    // and digits only, no path separator, and letters past F (so not a hex digest).
+    let bech32_run = text.len() >= 40
+        && text.bytes().all(|b| b.is_ascii_alphanumeric())
+        && (!text.bytes().any(|b| b.is_ascii_lowercase()) || !text.bytes().any(|b| b.is_ascii_uppercase()))
+        && text
+            .bytes()
+            .any(|b| matches!(b.to_ascii_uppercase(), b'G'..=b'Z'));
     text.contains(['\n', '\r'])
+        || bech32_run
         || text.contains("-----")
         || text.to_ascii_uppercase().contains("AGE-SECRET-KEY-")
         || base64_run
@@ -111,6 +120,14 @@ mod tests {
         assert!(looks_like_key_text(
             "ci=AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"
         ));
+        assert!(
+            looks_like_key_text("7ZQ2X5R8ND0W3KJVGF4L9M6SPHTYCEA2UQ7XZ8RN5W0D3KJVGF4L9M"),
+            "an age secret key without its prefix"
+        );
+        assert!(
+            !looks_like_key_text("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+            "a SHA-256"
+        );
     }
 
     #[test]

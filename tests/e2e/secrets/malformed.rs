@@ -6,8 +6,10 @@
 //! The inputs: the API key as a .p8 (`--api-key`, `--private-key`), in fastlane's and rcodesign's
 //! JSON, in each family of environment variables, in the config file, and pasted where a path is
 //! expected; private keys for `keys import` (plain, PKCS#1, encrypted with a wrong passphrase); .p12
-//! files (damaged, or with a wrong password from each password source); and a private key given as
-//! a CSR.
+//! files (damaged, or with a wrong password from each password source); a private key given as
+//! a CSR; and every team input: an age secret key or an SSH private key given where a member's
+//! public key belongs (inline or as a file), damaged member keys given as `--identity`, and the team
+//! passphrase from each source, wrong or pasted where a variable's name belongs.
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -462,6 +464,170 @@ fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// The team passphrase of the team inputs, and a wrong one.
+const TEAM_PASSPHRASE: &str = "team-Passphrase-of-the-store-91c4";
+const WRONG_TEAM_PASSPHRASE: &str = "not-the-team-Passphrase-7d02be";
+
+/// Member keys where public keys belong, damaged member keys, and the team passphrase from each
+/// source: against a `file://` store made with a member and the passphrase.
+async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
+    let store = format!("file://{}", path(&dir.join("team-store")));
+    let member_file = dir.join("member.agekey");
+    let mut keygen = env.bare();
+    keygen.args(["team", "keygen", "--out", path(&member_file)]);
+    let recipient = crate::support::run(keygen).await.ok().trim().to_owned();
+    let mut init = env.bare();
+    init.env("ASCERT_TEAM_PASSPHRASE", TEAM_PASSPHRASE).args([
+        "team",
+        "init",
+        "--store",
+        &store,
+        "--member",
+        &format!("ci={recipient}"),
+        "--with-passphrase",
+    ]);
+    crate::support::run(init).await.ok();
+    let age_file = std::fs::read_to_string(&member_file).unwrap();
+    let age_secret = age_file
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .to_owned();
+    let ssh_key = include_str!("../../../crates/team/tests/fixtures/ssh_ed25519");
+    // The secret is what follows the public prefix `AGE-SECRET-KEY-1`, which error messages name.
+    let body = age_secret.trim_start_matches("AGE-SECRET-KEY-1").to_owned();
+    let mut secrets = vec![body.clone(), body.to_ascii_lowercase()];
+    secrets.extend(pem_body_lines(ssh_key));
+    secrets.extend(
+        ssh_key
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() >= 40)
+            .map(str::to_owned),
+    );
+    let mut inputs = Vec::new();
+    // A private key where a member's public key belongs: inline, and in a file, intact and damaged.
+    let age_forms = [
+        ("intact", age_secret.clone()),
+        ("lower case", age_secret.to_ascii_lowercase()),
+        (
+            "without its prefix",
+            age_secret.trim_start_matches("AGE-SECRET-KEY-1").to_owned(),
+        ),
+        ("one character changed", age_secret.replacen('Q', "P", 1)),
+        ("with a comment", format!("# created: today\n{age_secret}\n")),
+    ];
+    for (variant, text) in &age_forms {
+        let file = write(dir, &format!("member-{}.pub", variant.replace(' ', "-")), text);
+        for (command, extra) in [
+            ("team init", vec!["team", "init", "--store"]),
+            ("team members add", vec!["team", "members", "add"]),
+        ] {
+            let new_store = format!(
+                "file://{}",
+                path(&dir.join(format!("new-{}", variant.replace(' ', "-"))))
+            );
+            let member = format!("x={}", path(&file));
+            let mut args: Vec<&str> = extra.clone();
+            if command == "team init" {
+                args.extend([new_store.as_str(), "--member", member.as_str()]);
+            } else {
+                args.extend([
+                    member.as_str(),
+                    "--store",
+                    &store,
+                    "--identity",
+                    path(&member_file),
+                ]);
+            }
+            inputs.push(
+                Input::new(
+                    format!("{command} --member x=FILE: an age secret key, {variant}"),
+                    args,
+                )
+                .secrets(&secrets),
+            );
+        }
+        if !text.contains('\n') {
+            let new_store = format!("file://{}", path(&dir.join("inline-store")));
+            inputs.push(
+                Input::new(
+                    format!("team init --member x=KEY: an age secret key, {variant}"),
+                    [
+                        "team",
+                        "init",
+                        "--store",
+                        &new_store,
+                        "--member",
+                        &format!("x={text}"),
+                    ],
+                )
+                .secrets(&secrets),
+            );
+        }
+    }
+    let ssh_file = write(dir, "member-ssh-private.pub", ssh_key);
+    inputs.push(
+        Input::new(
+            "team init --member x=FILE: an SSH private key",
+            [
+                "team",
+                "init",
+                "--store",
+                &format!("file://{}", path(&dir.join("ssh-store"))),
+                "--member",
+                &format!("x={}", path(&ssh_file)),
+            ],
+        )
+        .secrets(&secrets),
+    );
+    // Damaged member keys given as --identity.
+    for (variant, text) in damaged(ssh_key)
+        .into_iter()
+        .map(|(v, t)| (format!("an SSH key, {v}"), t))
+        .chain(
+            age_forms
+                .iter()
+                .map(|(v, t)| (format!("an age identity, {v}"), t.clone())),
+        )
+    {
+        let file = write(
+            dir,
+            &format!("identity-{}.key", variant.replace([' ', ','], "-")),
+            &text,
+        );
+        inputs.push(
+            Input::new(
+                format!("team members list --identity FILE: {variant}"),
+                ["team", "pull", "--store", &store, "--identity", path(&file)],
+            )
+            .secrets(&secrets),
+        );
+    }
+    // The team passphrase: wrong from each source, and pasted where a variable's name belongs.
+    let passphrases = vec![TEAM_PASSPHRASE.to_owned(), WRONG_TEAM_PASSPHRASE.to_owned()];
+    let passphrase_file = write(dir, "team-passphrase.txt", format!("{WRONG_TEAM_PASSPHRASE}\n"));
+    let pull = ["team", "pull", "--store", &store];
+    inputs.extend([
+        Input::new("team pull: wrong ASCERT_TEAM_PASSPHRASE", pull)
+            .env("ASCERT_TEAM_PASSPHRASE", WRONG_TEAM_PASSPHRASE)
+            .secrets(&passphrases),
+        Input::new("team pull: wrong --passphrase-file", pull)
+            .args_then(&["--passphrase-file", path(&passphrase_file)])
+            .secrets(&passphrases),
+        Input::new("team pull: wrong --passphrase-stdin", pull)
+            .args_then(&["--passphrase-stdin"])
+            .stdin(&format!("{WRONG_TEAM_PASSPHRASE}\n"))
+            .secrets(&passphrases),
+        Input::new("team pull: the passphrase given as --passphrase-env", pull)
+            .args_then(&["--passphrase-env", TEAM_PASSPHRASE])
+            .secrets(&passphrases),
+        Input::new("team pull: the passphrase given as --passphrase-file", pull)
+            .args_then(&["--passphrase-file", TEAM_PASSPHRASE])
+            .secrets(&passphrases),
+    ]);
+    inputs
+}
+
 impl Input {
     /// Appends arguments after those given to [`Input::new`].
     fn args_then(mut self, args: &[&str]) -> Input {
@@ -477,6 +643,7 @@ async fn no_malformed_input_prints_its_secret() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut inputs = api_key_inputs(&env, &dir);
     inputs.extend(keystore_inputs(&env, &dir));
+    inputs.extend(team_inputs(&env, &dir).await);
     let (runs, reports) = leaks(&env, inputs).await;
     assert!(runs > 500, "every input in every mode: {runs} runs");
     assert!(
