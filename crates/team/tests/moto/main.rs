@@ -17,6 +17,7 @@ compile_error!(
 );
 
 mod admin;
+mod adversary;
 mod azurite;
 mod backends;
 mod conditions;
