@@ -694,6 +694,7 @@ pub(crate) struct StoreArgs {
         long,
         value_name = "SHA256",
         env = "ASCERT_TEAM_MEMBERS_SHA256",
+        hide_env_values = true,
         value_parser = parse_members_sha256
     )]
     pub(crate) members_sha256: Option<ascert_team::MembersDigest>,
