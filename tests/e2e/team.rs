@@ -182,11 +182,6 @@ impl Team {
             b"",
         )
     }
-
-    /// The store's URL for the library, and options that reach moto (as a non-member would open it).
-    pub(crate) fn library(&self, actor: &str) -> (ascert_team::StoreUrl, ascert_team::StoreOptions) {
-        (self.store.parse().unwrap(), self.moto.open_options(actor))
-    }
 }
 
 pub(crate) fn runner_home(team: &Team, name: &str) -> PathBuf {

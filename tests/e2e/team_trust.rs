@@ -4,12 +4,9 @@
 //! control characters into what runners print — or while the API key is another team's. Each test
 //! plays that part with public information only and checks what a user would see.
 
-use std::time::Duration;
-
 use ascert_keystore::{CertificateInfo, PrivateKey};
 use ascert_models::CertificateType;
 use ascert_sandbox::{Sandbox, Team as SandboxTeam};
-use ascert_team::{LeaseAttempt, TeamStore};
 
 use crate::support::{Env, run};
 use crate::team::{JANE_KEY, Team, runner_home};
@@ -33,33 +30,58 @@ async fn issued_key(team: &Team, certificate_id: &str) -> ascert_keystore::KeyId
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_key_planted_by_a_bucket_writer_is_never_sent_to_apple() {
     let team = Team::start(Sandbox::builder()).await;
-    // The writer opens the store like anyone with bucket access (no member key), takes the lease,
-    // stores a key of their own as pending (age needs only the members' public keys), and lets go.
-    let (url, options) = team.library("mallory");
-    let writer = TeamStore::open(&url, &options).await.unwrap();
-    let LeaseAttempt::Acquired(lease) = writer
-        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
-        .await
+    // The writer reads the members' public keys from the header and seals a key of their own to
+    // them with age, as the stock `age` tool would, then writes it and its record as pending.
+    let header: serde_json::Value =
+        serde_json::from_slice(&team.get_object("team-a/ascert-team.json").unwrap()).unwrap();
+    let recipients: Vec<Box<dyn age::Recipient>> = header["members"]
+        .as_array()
         .unwrap()
-    else {
-        panic!("the lease is free")
-    };
+        .iter()
+        .map(|m| m["recipient"].as_str().unwrap())
+        .chain(header["passphraseRecipient"].as_str())
+        .map(|text| -> Box<dyn age::Recipient> {
+            if text.starts_with("age1") {
+                Box::new(text.parse::<age::x25519::Recipient>().unwrap())
+            } else {
+                Box::new(text.parse::<age::ssh::Recipient>().unwrap())
+            }
+        })
+        .collect();
     let planted = PrivateKey::generate_rsa_2048().unwrap();
-    writer.write_pending(&lease, &planted).await.unwrap();
-    writer.release_lease(lease).await.unwrap();
+    let mut sealed = Vec::new();
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+            .unwrap();
+    let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
+    std::io::Write::write_all(&mut writer, planted.to_pkcs8_pem().as_bytes()).unwrap();
+    writer.finish().unwrap();
+    let name = format!("team-a/pending/DISTRIBUTION/{}", planted.id());
+    team.put_object(&format!("{name}.age"), &sealed);
+    let record = serde_json::json!({
+        "format": 1,
+        "certificateType": "DISTRIBUTION",
+        "keyId": planted.id().to_string(),
+        "writtenBy": "ci on runner-3 (pid 4242, lease 0f3a9c1e)",
+        "writtenAt": time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        "membersRevision": header["revision"],
+    });
+    team.put_object(&format!("{name}.json"), &serde_json::to_vec(&record).unwrap());
 
     let home = runner_home(&team, "runner");
     let ran = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
     ran.ok();
     let json = ran.json();
-    assert_eq!(json["outcome"], "created");
-    assert_eq!(json["keyOrigin"], "new", "{json}");
     let id = json["certificateId"].as_str().unwrap();
     assert_ne!(
         issued_key(&team, id).await,
         planted.id(),
         "Apple certified the writer's key"
     );
+    assert_eq!(json["outcome"], "created");
+    assert_eq!(json["keyOrigin"], "new", "{json}");
     assert_eq!(team.env.sandbox.certificate_count(), 1);
     assert!(
         ran.stderr.contains(&format!("Left pending key {}", planted.id())),
@@ -327,7 +349,7 @@ async fn control_characters_a_writer_puts_in_a_lease_are_printed_escaped() {
     let now = time::OffsetDateTime::now_utc();
     let stamp = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
     let lease = serde_json::json!({
-        "format": 2,
+        "format": 1,
         "certificateType": "DISTRIBUTION",
         "state": "held",
         "holder": {"actor": "ci\u{1b}[2K\rerror: all keys were deleted", "host": "h\nx", "pid": 1, "id": "0123456789abcdef"},
@@ -441,12 +463,30 @@ async fn a_member_reads_pulls_and_ensures_read_only_without_an_api_key() {
         &team.store,
         "--identity",
         &identity,
+        "--p12",
+        "dist.p12",
         "--json",
     ]))
     .await;
     ensured.ok();
     assert_eq!(ensured.json()["outcome"], "reused");
     assert_eq!(ensured.json()["certificateId"], id.as_str());
+    // The .p12 opens with its password and holds the key and the certificate.
+    let p12 = developer.join("dist.p12");
+    let info = crate::support::openssl(&[
+        "pkcs12",
+        "-in",
+        p12.to_str().unwrap(),
+        "-info",
+        "-nodes",
+        "-passin",
+        &format!("pass:{}", crate::team::P12_PASSWORD),
+        "-legacy",
+    ]);
+    assert!(
+        info.contains("BEGIN CERTIFICATE") && info.contains("PRIVATE KEY"),
+        "{info}"
+    );
     // Read-only with nothing stored of the type: a clear failure, nothing created.
     let nothing = run(without_key(&[
         "identities",
