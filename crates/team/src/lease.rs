@@ -457,7 +457,14 @@ impl TeamStore {
         let Some((bytes, meta)) = self.get(path).await? else {
             return Ok(None);
         };
-        let object: LeaseObject = records::from_json(&bytes, &self.layout.name(path), "lease")?;
+        let object: LeaseObject = match records::from_json(&bytes, &self.layout.name(path), "lease") {
+            Ok(object) => object,
+            // A lease a later ascert wrote is its to keep.
+            Err(err @ TeamError::NewerFormat { .. }) => return Err(err),
+            // Damaged (or written by someone who is not a runner): nobody holds it. It reads as
+            // released, so the next take replaces it, as a compare-and-swap like any other.
+            Err(_) => unreadable_lease(path, OffsetDateTime::from(SystemTime::from(meta.last_modified))),
+        };
         if meta.e_tag.is_none() && meta.version.is_none() {
             return Err(TeamError::UnsupportedBackend {
                 store: self.shown.clone(),
@@ -688,6 +695,28 @@ impl TeamStore {
             },
             other => self.error(path, "write", other),
         }
+    }
+}
+
+/// What a lease object that cannot be read counts as: released, by nobody in particular.
+fn unreadable_lease(path: &Path, modified: time::OffsetDateTime) -> LeaseObject {
+    LeaseObject {
+        format: FORMAT_VERSION,
+        certificate_type: CertificateType::from(
+            path.filename().unwrap_or_default().trim_end_matches(".json"),
+        ),
+        state: State::Released,
+        holder: LeaseHolder {
+            actor: "an unreadable lease object".to_owned(),
+            host: "unknown".to_owned(),
+            pid: 0,
+            id: String::new(),
+        },
+        acquired: modified,
+        written: modified,
+        expires: modified,
+        ttl_ms: 0,
+        write: String::new(),
     }
 }
 

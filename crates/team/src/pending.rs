@@ -77,11 +77,13 @@ impl TeamStore {
         })
     }
 
-    /// The pending keys of a certificate type, without decrypting them, oldest first.
+    /// The pending keys of a certificate type, without decrypting them, oldest first. A record that
+    /// cannot be read, or that names another key, is set aside: the key object counts, with the
+    /// store's time (a damaged record must not stop every runner).
     ///
     /// # Errors
     ///
-    /// Storage errors; [`TeamError::Corrupt`](crate::TeamError::Corrupt) for a record that cannot be read.
+    /// Storage errors.
     pub async fn pending(&self, certificate_type: &CertificateType) -> Result<Vec<PendingKey>> {
         layout::certificate_type(certificate_type)?;
         let keys: Vec<_> = self
@@ -102,23 +104,26 @@ impl TeamStore {
                     return Ok(None);
                 };
                 let record_path = self.layout.pending(certificate_type, &key_id, "json");
-                match self.get(&record_path).await? {
-                    Some((bytes, _)) => records::from_json::<PendingKey>(
+                let record = self.get(&record_path).await?.and_then(|(bytes, _)| {
+                    records::from_json::<PendingKey>(
                         &bytes,
                         &self.layout.name(&record_path),
                         "pending-key record",
                     )
-                    .map(Some),
-                    // The writer stopped between the key and its record.
-                    None => Ok(Some(PendingKey {
-                        format: FORMAT_VERSION,
-                        certificate_type: certificate_type.clone(),
-                        key_id,
-                        written_by: None,
-                        written_at: OffsetDateTime::from(SystemTime::from(meta.last_modified)),
-                        members_revision: 0,
-                    })),
-                }
+                    .ok()
+                    // A record must describe the key it sits beside.
+                    .filter(|r| r.key_id == key_id && &r.certificate_type == certificate_type)
+                });
+                Ok::<_, crate::TeamError>(Some(record.unwrap_or_else(|| PendingKey {
+                    // The writer stopped between the key and its record, or the record cannot be read:
+                    // the key object is what counts, with the store's time for it.
+                    format: FORMAT_VERSION,
+                    certificate_type: certificate_type.clone(),
+                    key_id,
+                    written_by: None,
+                    written_at: OffsetDateTime::from(SystemTime::from(meta.last_modified)),
+                    members_revision: 0,
+                })))
             })
             .buffer_unordered(PARALLEL_READS)
             .try_filter_map(|pending| async move { Ok(pending) })

@@ -625,3 +625,43 @@ async fn a_pinned_digest_that_matches_is_the_anchor_and_a_wrong_one_is_refused()
         .unwrap_err();
     assert!(matches!(error, TeamError::UntrustedMembers { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_damaged_lease_or_pending_record_does_not_stop_runners() {
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let url = memory_url();
+    let store = team(&url, &alice, &bob, None).await;
+    // A lease object that is not one: it counts as released, and the next take replaces it.
+    let lease_path = store.layout.lease(&CertificateType::Distribution);
+    put_raw(&store, &lease_path, b"\x00not json".to_vec()).await;
+    let LeaseAttempt::Acquired(lease) = store
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("a damaged lease is nobody's")
+    };
+    assert!(matches!(
+        lease.acquisition(),
+        crate::Acquisition::AfterRelease { .. }
+    ));
+    // A pending key whose record is garbage, or describes another key, is still listed by its key object.
+    let (key, _) = identity("Pending");
+    let pending = store.write_pending(&lease, &key).await.unwrap();
+    let record = store
+        .layout
+        .pending(&CertificateType::Distribution, &key.id(), "json");
+    put_raw(
+        &store,
+        &record,
+        b"{\"format\": 1, \"certificateType\": \"DISTRIBUTION\"}".to_vec(),
+    )
+    .await;
+    let listed = store.pending(&CertificateType::Distribution).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key_id, pending.key_id);
+    assert_eq!(
+        listed[0].written_by, None,
+        "what the damaged record said is not taken"
+    );
+}

@@ -458,11 +458,15 @@ impl StoreRun<'_> {
     /// resumed from the keystore, or a new one. Any other pending key is left alone: it may have been
     /// planted by someone who can write to the bucket.
     fn choose_key(&self, pending: &[PendingKey]) -> Result<(PrivateKey, KeyOrigin)> {
-        let own = pending
-            .iter()
-            .filter(|p| self.keystore.contains(&p.key_id))
-            .max_by_key(|p| p.written_at);
-        for other in pending.iter().filter(|p| !self.keystore.contains(&p.key_id)) {
+        // Ours: the keystore holds the key, and it has no certificate yet (a key of an identity this
+        // machine already has is not taken for a new certificate, whatever a pending object says).
+        let is_own = |p: &&PendingKey| {
+            self.keystore
+                .record(&p.key_id)
+                .is_ok_and(|record| record.certificate_id.is_none())
+        };
+        let own = pending.iter().filter(is_own).max_by_key(|p| p.written_at);
+        for other in pending.iter().filter(|p| !is_own(p)) {
             self.ctx.out.warn(format!(
                 "Left pending key {} ({}, written by {} on {}) alone: this machine did not make it, and App \
                  Store Connect issued no certificate for it, so it is never sent to Apple; `ascert team prune` \
