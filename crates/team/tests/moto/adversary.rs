@@ -185,7 +185,7 @@ async fn a_planted_pending_key_is_listed_but_only_adoptable<B: TestBackend>() {
     writer.release_lease(lease).await.unwrap();
     // Any member reads it (age proves nothing of its author): which is why ascert never certifies it.
     let listed = store.pending(&CertificateType::Distribution).await.unwrap();
-    assert_eq!(listed, [pending.clone()], "{}", B::NAME);
+    assert_eq!(listed, std::slice::from_ref(&pending), "{}", B::NAME);
     assert_eq!(
         store.read_pending(&pending, &alice).await.unwrap().id(),
         planted.id()
