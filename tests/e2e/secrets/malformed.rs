@@ -504,8 +504,6 @@ async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
             .filter(|l| !l.starts_with("-----") && l.len() >= 40)
             .map(str::to_owned),
     );
-    let mut inputs = Vec::new();
-    // A private key where a member's public key belongs: inline, and in a file, intact and damaged.
     let age_forms = [
         ("intact", age_secret.clone()),
         ("lower case", age_secret.to_ascii_lowercase()),
@@ -516,7 +514,39 @@ async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
         ("one character changed", age_secret.replacen('Q', "P", 1)),
         ("with a comment", format!("# created: today\n{age_secret}\n")),
     ];
-    for (variant, text) in &age_forms {
+    let mut inputs = member_inputs(dir, &store, &member_file, &age_forms, &secrets);
+    let ssh_file = write(dir, "member-ssh-private.pub", ssh_key);
+    inputs.push(
+        Input::new(
+            "team init --member x=FILE: an SSH private key",
+            [
+                "team",
+                "init",
+                "--store",
+                &format!("file://{}", path(&dir.join("ssh-store"))),
+                "--member",
+                &format!("x={}", path(&ssh_file)),
+            ],
+        )
+        .secrets(&secrets),
+    );
+    inputs.extend(identity_and_passphrase_inputs(
+        dir, &store, ssh_key, &age_forms, &secrets,
+    ));
+    inputs
+}
+
+/// An age secret key where a member's public key belongs: in a file for `team init` and `team
+/// members add`, and inline, intact and damaged.
+fn member_inputs(
+    dir: &Path,
+    store: &str,
+    member_file: &Path,
+    age_forms: &[(&str, String)],
+    secrets: &[String],
+) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for (variant, text) in age_forms {
         let file = write(dir, &format!("member-{}.pub", variant.replace(' ', "-")), text);
         for (command, extra) in [
             ("team init", vec!["team", "init", "--store"]),
@@ -531,20 +561,14 @@ async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
             if command == "team init" {
                 args.extend([new_store.as_str(), "--member", member.as_str()]);
             } else {
-                args.extend([
-                    member.as_str(),
-                    "--store",
-                    &store,
-                    "--identity",
-                    path(&member_file),
-                ]);
+                args.extend([member.as_str(), "--store", store, "--identity", path(member_file)]);
             }
             inputs.push(
                 Input::new(
                     format!("{command} --member x=FILE: an age secret key, {variant}"),
                     args,
                 )
-                .secrets(&secrets),
+                .secrets(secrets),
             );
         }
         if !text.contains('\n') {
@@ -561,25 +585,23 @@ async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
                         &format!("x={text}"),
                     ],
                 )
-                .secrets(&secrets),
+                .secrets(secrets),
             );
         }
     }
-    let ssh_file = write(dir, "member-ssh-private.pub", ssh_key);
-    inputs.push(
-        Input::new(
-            "team init --member x=FILE: an SSH private key",
-            [
-                "team",
-                "init",
-                "--store",
-                &format!("file://{}", path(&dir.join("ssh-store"))),
-                "--member",
-                &format!("x={}", path(&ssh_file)),
-            ],
-        )
-        .secrets(&secrets),
-    );
+    inputs
+}
+
+/// Damaged member keys given as `--identity`, and the team passphrase from each source: wrong, or
+/// pasted where a variable's name belongs.
+fn identity_and_passphrase_inputs(
+    dir: &Path,
+    store: &str,
+    ssh_key: &str,
+    age_forms: &[(&str, String)],
+    secrets: &[String],
+) -> Vec<Input> {
+    let mut inputs = Vec::new();
     // Damaged member keys given as --identity.
     for (variant, text) in damaged(ssh_key)
         .into_iter()
@@ -598,15 +620,15 @@ async fn team_inputs(env: &Env, dir: &Path) -> Vec<Input> {
         inputs.push(
             Input::new(
                 format!("team members list --identity FILE: {variant}"),
-                ["team", "pull", "--store", &store, "--identity", path(&file)],
+                ["team", "pull", "--store", store, "--identity", path(&file)],
             )
-            .secrets(&secrets),
+            .secrets(secrets),
         );
     }
     // The team passphrase: wrong from each source, and pasted where a variable's name belongs.
     let passphrases = vec![TEAM_PASSPHRASE.to_owned(), WRONG_TEAM_PASSPHRASE.to_owned()];
     let passphrase_file = write(dir, "team-passphrase.txt", format!("{WRONG_TEAM_PASSPHRASE}\n"));
-    let pull = ["team", "pull", "--store", &store];
+    let pull = ["team", "pull", "--store", store];
     inputs.extend([
         Input::new("team pull: wrong ASCERT_TEAM_PASSPHRASE", pull)
             .env("ASCERT_TEAM_PASSPHRASE", WRONG_TEAM_PASSPHRASE)
