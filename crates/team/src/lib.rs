@@ -60,7 +60,7 @@ pub use error::{Result, TeamError, printable};
 pub use keeper::{KeptLease, LeaseReleaser};
 pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
 pub use members::{MembershipChange, SkippedObject};
-pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id};
+pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id, usable_at_apple};
 pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo};
 pub use store::{
     IdentityListing, InitOptions, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust, UnreadableRecord,

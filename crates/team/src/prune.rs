@@ -96,6 +96,18 @@ pub struct Pruned {
     pub pending: usize,
 }
 
+/// Whether App Store Connect's answer for a stored identity's certificate makes it usable as an
+/// identity of `wanted`: Apple's type is `wanted`, the certificate is active, and by Apple's date it
+/// is still valid at `not_before`. What the store's record says of type and expiry plays no part.
+pub fn usable_at_apple(apple: &Certificate, wanted: &CertificateType, not_before: OffsetDateTime) -> bool {
+    apple.attributes.certificate_type.as_ref() == Some(wanted)
+        && apple.attributes.activated != Some(false)
+        && apple
+            .attributes
+            .expiration_date
+            .is_some_and(|expires| expires > not_before)
+}
+
 /// The team id of a certificate: the organizational unit of its subject, as Apple issues them.
 pub fn team_id(certificate: &CertificateInfo) -> Option<String> {
     certificate

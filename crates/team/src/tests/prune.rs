@@ -173,3 +173,31 @@ async fn every_identity_at_once_is_refused_without_force() {
     assert!(store.prune(&plan).await.is_err());
     assert_eq!(store.identities().await.unwrap().records.len(), 1);
 }
+
+#[test]
+fn apples_answer_decides_whether_a_stored_identity_is_usable() {
+    let (_, certificate) = certificate_of("TEAMA12345", 2031);
+    let now = OffsetDateTime::now_utc();
+    let distribution = apple("ID", CertificateType::Distribution, &certificate);
+    assert!(crate::usable_at_apple(
+        &distribution,
+        &CertificateType::Distribution,
+        now
+    ));
+    assert!(
+        !crate::usable_at_apple(&distribution, &CertificateType::Development, now),
+        "another type"
+    );
+    let mut inactive = distribution.clone();
+    inactive.attributes.activated = Some(false);
+    assert!(!crate::usable_at_apple(
+        &inactive,
+        &CertificateType::Distribution,
+        now
+    ));
+    let later = time::macros::datetime!(2032-01-01 00:00 UTC);
+    assert!(
+        !crate::usable_at_apple(&distribution, &CertificateType::Distribution, later),
+        "expires first"
+    );
+}

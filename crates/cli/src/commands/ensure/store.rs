@@ -201,13 +201,7 @@ impl StoreRun<'_> {
             let Some(certificate) = known.get(&record.certificate_id) else {
                 continue;
             };
-            let usable = certificate.attributes.certificate_type.as_ref() == Some(self.certificate_type())
-                && certificate.attributes.activated != Some(false)
-                && certificate
-                    .attributes
-                    .expiration_date
-                    .is_some_and(|expires| expires > self.not_before);
-            if usable {
+            if ascert_team::usable_at_apple(certificate, self.certificate_type(), self.not_before) {
                 candidates.push((certificate.clone(), record));
             }
         }
