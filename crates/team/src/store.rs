@@ -37,7 +37,7 @@ pub(crate) const PARALLEL_READS: usize = 8;
 /// let url: StoreUrl = "s3://signing/team-a".parse()?;
 /// let store = TeamStore::open(&url, &StoreOptions::new()).await?;
 /// let me = MemberKey::parse(&std::fs::read_to_string("ci.agekey")?, None)?;
-/// for record in store.identities().await? {
+/// for record in store.identities().await?.records {
 ///     println!("{} {} expires {}", record.certificate_id, record.certificate_type, record.expires);
 /// }
 /// let identity = store.fetch("8K2N7Q9X4M", &me).await?;
