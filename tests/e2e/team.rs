@@ -173,6 +173,50 @@ impl Team {
         );
     }
 
+    /// Plants a pending key of `certificate_type` as a bucket writer would: a key of their own,
+    /// sealed with age to the members' public keys read from the header (as the stock `age` tool
+    /// would), and its record. Returns the key.
+    pub(crate) fn plant_pending(&self, certificate_type: &str) -> ascert_keystore::PrivateKey {
+        let header: serde_json::Value =
+            serde_json::from_slice(&self.get_object("team-a/ascert-team.json").unwrap()).unwrap();
+        let recipients: Vec<Box<dyn age::Recipient>> = header["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["recipient"].as_str().unwrap())
+            .chain(header["passphraseRecipient"].as_str())
+            .map(|text| -> Box<dyn age::Recipient> {
+                if text.starts_with("age1") {
+                    Box::new(text.parse::<age::x25519::Recipient>().unwrap())
+                } else {
+                    Box::new(text.parse::<age::ssh::Recipient>().unwrap())
+                }
+            })
+            .collect();
+        let planted = ascert_keystore::PrivateKey::generate_rsa_2048().unwrap();
+        let mut sealed = Vec::new();
+        let encryptor =
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
+                .unwrap();
+        let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
+        std::io::Write::write_all(&mut writer, planted.to_pkcs8_pem().as_bytes()).unwrap();
+        writer.finish().unwrap();
+        let name = format!("team-a/pending/{certificate_type}/{}", planted.id());
+        self.put_object(&format!("{name}.age"), &sealed);
+        let record = serde_json::json!({
+            "format": 1,
+            "certificateType": certificate_type,
+            "keyId": planted.id().to_string(),
+            "writtenBy": "ci on runner-3 (pid 4242, lease 0f3a9c1e)",
+            "writtenAt": time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap(),
+            "membersRevision": header["revision"],
+        });
+        self.put_object(&format!("{name}.json"), &serde_json::to_vec(&record).unwrap());
+        planted
+    }
+
     /// Reads an object straight from the bucket; `None` if there is none.
     pub(crate) fn get_object(&self, key: &str) -> Option<Vec<u8>> {
         self.boto(

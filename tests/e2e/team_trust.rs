@@ -30,45 +30,7 @@ async fn issued_key(team: &Team, certificate_id: &str) -> ascert_keystore::KeyId
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pending_key_planted_by_a_bucket_writer_is_never_sent_to_apple() {
     let team = Team::start(Sandbox::builder()).await;
-    // The writer reads the members' public keys from the header and seals a key of their own to
-    // them with age, as the stock `age` tool would, then writes it and its record as pending.
-    let header: serde_json::Value =
-        serde_json::from_slice(&team.get_object("team-a/ascert-team.json").unwrap()).unwrap();
-    let recipients: Vec<Box<dyn age::Recipient>> = header["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["recipient"].as_str().unwrap())
-        .chain(header["passphraseRecipient"].as_str())
-        .map(|text| -> Box<dyn age::Recipient> {
-            if text.starts_with("age1") {
-                Box::new(text.parse::<age::x25519::Recipient>().unwrap())
-            } else {
-                Box::new(text.parse::<age::ssh::Recipient>().unwrap())
-            }
-        })
-        .collect();
-    let planted = PrivateKey::generate_rsa_2048().unwrap();
-    let mut sealed = Vec::new();
-    let encryptor =
-        age::Encryptor::with_recipients(recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-            .unwrap();
-    let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
-    std::io::Write::write_all(&mut writer, planted.to_pkcs8_pem().as_bytes()).unwrap();
-    writer.finish().unwrap();
-    let name = format!("team-a/pending/DISTRIBUTION/{}", planted.id());
-    team.put_object(&format!("{name}.age"), &sealed);
-    let record = serde_json::json!({
-        "format": 1,
-        "certificateType": "DISTRIBUTION",
-        "keyId": planted.id().to_string(),
-        "writtenBy": "ci on runner-3 (pid 4242, lease 0f3a9c1e)",
-        "writtenAt": time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap(),
-        "membersRevision": header["revision"],
-    });
-    team.put_object(&format!("{name}.json"), &serde_json::to_vec(&record).unwrap());
+    let planted = team.plant_pending("DISTRIBUTION");
 
     let home = runner_home(&team, "runner");
     let ran = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;

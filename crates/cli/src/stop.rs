@@ -49,6 +49,22 @@ impl Cleanup {
             return;
         }
         let release_all = futures::future::join_all(leases.iter().map(|lease| async move {
+            if lease.in_flight() {
+                // Its request to Apple may have gone through: a release now could let the next runner
+                // create a second certificate before Apple shows this one. The lease runs out instead,
+                // and the next holder adopts what the request made.
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    format!(
+                        "Kept the team store's {} lease: its request to App Store Connect may have gone through; \
+                         the next runner adopts the certificate once the lease runs out (in at most {} s).\n",
+                        lease.lease_name(),
+                        lease.ttl().as_secs()
+                    )
+                    .as_bytes(),
+                );
+                return;
+            }
             if let Ok(Some(ascert_team::Release::Released)) = lease.release().await {
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),

@@ -25,6 +25,9 @@ struct Shared {
     /// An async lock: renewals, checks and the release never overlap (two renewals of one version
     /// at once would see each other's write as a takeover).
     state: tokio::sync::Mutex<State>,
+    /// Set while what the lease protects is under way and cannot be told undone (a request to
+    /// Apple that may have gone through): releasing now could let a second runner repeat it.
+    in_flight: std::sync::atomic::AtomicBool,
     certificate_type: CertificateType,
     holder: LeaseHolder,
     ttl: Duration,
@@ -74,6 +77,7 @@ impl TeamStore {
             holder: lease.holder().clone(),
             ttl: lease.ttl(),
             state: tokio::sync::Mutex::new(State::Held(Box::new(lease))),
+            in_flight: std::sync::atomic::AtomicBool::new(false),
         });
         let renewal = tokio::spawn(renew_until_done(self.clone(), shared.clone()));
         KeptLease {
@@ -110,6 +114,11 @@ impl KeptLease {
     /// This holder.
     pub fn holder(&self) -> &LeaseHolder {
         &self.shared.holder
+    }
+
+    /// The lease's time-to-live.
+    pub fn ttl(&self) -> Duration {
+        self.shared.ttl
     }
 
     /// Renews the lease now and checks that at least `margin` of it is left: call it immediately
@@ -152,6 +161,24 @@ impl KeptLease {
         }
     }
 
+    /// Makes sure at least `margin` of the lease is left, renewing now only if the background
+    /// renewal has not kept that much: cheap to call before each step of a long piece of work.
+    ///
+    /// # Errors
+    ///
+    /// As [`KeptLease::confirm`].
+    pub async fn hold(&self, margin: Duration) -> Result<()> {
+        {
+            let state = self.shared.state.lock().await;
+            if let State::Held(lease) = &*state
+                && lease.remaining() >= margin
+            {
+                return Ok(());
+            }
+        }
+        self.confirm(margin).await.map(|_| ())
+    }
+
     /// Who took the lease over, if the background renewal found it taken.
     pub async fn lost_to(&self) -> Option<LeaseHolder> {
         match &*self.shared.state.lock().await {
@@ -170,6 +197,21 @@ impl KeptLease {
         self.store
             .write_pending_for(&self.shared.certificate_type, &self.shared.holder, key)
             .await
+    }
+
+    /// Marks the work the lease protects as under way and not known to be undone (`true` before a
+    /// request to Apple, `false` once its answer says what happened): while it is set, a
+    /// [`LeaseReleaser`] leaves the lease to run out, so that the next holder finds what the request
+    /// made instead of repeating it.
+    pub fn set_in_flight(&self, in_flight: bool) {
+        self.shared
+            .in_flight
+            .store(in_flight, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`KeptLease::set_in_flight`] marked work as under way.
+    pub fn in_flight(&self) -> bool {
+        self.shared.in_flight.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A handle that releases this lease from elsewhere.
@@ -209,6 +251,17 @@ impl LeaseReleaser {
     /// The lease's name: its certificate type (or `members`).
     pub fn lease_name(&self) -> &str {
         self.shared.certificate_type.as_str()
+    }
+
+    /// Whether the work the lease protects is under way and not known to be undone
+    /// ([`KeptLease::set_in_flight`]): then do not release it.
+    pub fn in_flight(&self) -> bool {
+        self.shared.in_flight.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The lease's time-to-live.
+    pub fn ttl(&self) -> Duration {
+        self.shared.ttl
     }
 
     /// Releases the lease if this process still holds it; `None` when it was already released or

@@ -22,6 +22,9 @@ use crate::layout;
 use crate::records::{self, FORMAT_VERSION};
 use crate::store::TeamStore;
 
+/// The longest time-to-live a lease is taken to have, whatever it says.
+const MAX_TTL: Duration = Duration::from_secs(3600);
+
 /// How many times a take retries when other runners change the lease under it.
 const TAKE_ROUNDS: usize = 8;
 
@@ -386,28 +389,52 @@ impl TeamStore {
             ttl_ms: millis(lease.ttl),
             write: write.clone(),
         };
-        let sent = Instant::now();
-        let version = match self
-            .put(
-                &path,
-                records::to_json(&object),
-                PutMode::Update(lease.version.clone()),
-            )
-            .await
-        {
-            Ok(result) => result.into(),
-            Err(object_store::Error::Precondition { .. }) => match self.read_lease(&path).await? {
-                Some((current, version, _)) if current.write == write => version,
-                Some((current, _, _)) => {
-                    return Err(TeamError::Conflict {
-                        certificate_type: lease.certificate_type.to_string(),
-                        holder: current.holder,
-                        expires: current.expires,
-                    });
+        let mut expected = lease.version.clone();
+        let mut sent = Instant::now();
+        let mut version = None;
+        // Twice at most: the second time after finding that an earlier renewal of this holder landed
+        // though its answer was lost (the version held here is then behind the store's).
+        for _ in 0..2 {
+            sent = Instant::now();
+            match self
+                .put(
+                    &path,
+                    records::to_json(&object),
+                    PutMode::Update(expected.clone()),
+                )
+                .await
+            {
+                Ok(result) => {
+                    version = Some(result.into());
+                    break;
                 }
-                None => return Err(self.not_found(&format!("the lease for {}", lease.certificate_type))),
-            },
-            Err(e) => return Err(self.lease_error(&path, e)),
+                Err(object_store::Error::Precondition { .. }) => match self.read_lease(&path).await? {
+                    Some((current, now_there, _)) if current.write == write => {
+                        version = Some(now_there);
+                        break;
+                    }
+                    Some((current, now_there, _))
+                        if current.holder.id == lease.holder.id && current.state == State::Held =>
+                    {
+                        expected = now_there;
+                    }
+                    Some((current, _, _)) => {
+                        return Err(TeamError::Conflict {
+                            certificate_type: lease.certificate_type.to_string(),
+                            holder: current.holder,
+                            expires: current.expires,
+                        });
+                    }
+                    None => return Err(self.not_found(&format!("the lease for {}", lease.certificate_type))),
+                },
+                Err(e) => return Err(self.lease_error(&path, e)),
+            }
+        }
+        let Some(version) = version else {
+            return Err(TeamError::ConcurrentChange {
+                store: self.shown.clone(),
+                what: format!("the lease for {}", lease.certificate_type),
+            });
         };
         lease.version = version;
         lease.expires = object.expires;
@@ -436,20 +463,39 @@ impl TeamStore {
             ttl_ms: millis(lease.ttl),
             write: write.clone(),
         };
-        match self
-            .put(&path, records::to_json(&object), PutMode::Update(lease.version))
-            .await
-        {
-            Ok(_) => Ok(Release::Released),
-            Err(object_store::Error::Precondition { .. }) => match self.read_lease(&path).await? {
-                Some((current, _, _)) if current.write == write => Ok(Release::Released),
-                Some((current, _, _)) => Ok(Release::TakenOver {
-                    holder: current.holder,
-                }),
-                None => Ok(Release::Released),
-            },
-            Err(e) => Err(self.lease_error(&path, e)),
+        let mut expected = lease.version;
+        for _ in 0..2 {
+            match self
+                .put(
+                    &path,
+                    records::to_json(&object),
+                    PutMode::Update(expected.clone()),
+                )
+                .await
+            {
+                Ok(_) => return Ok(Release::Released),
+                Err(object_store::Error::Precondition { .. }) => match self.read_lease(&path).await? {
+                    Some((current, _, _)) if current.write == write => return Ok(Release::Released),
+                    // A renewal of this holder landed though its answer was lost: release that version.
+                    Some((current, now_there, _))
+                        if current.holder.id == lease.holder.id && current.state == State::Held =>
+                    {
+                        expected = now_there;
+                    }
+                    Some((current, _, _)) => {
+                        return Ok(Release::TakenOver {
+                            holder: current.holder,
+                        });
+                    }
+                    None => return Ok(Release::Released),
+                },
+                Err(e) => return Err(self.lease_error(&path, e)),
+            }
         }
+        Err(TeamError::ConcurrentChange {
+            store: self.shown.clone(),
+            what: format!("the lease for {}", lease.certificate_type),
+        })
     }
 
     /// Reads the lease object: its content, version and the store's Last-Modified.
@@ -496,7 +542,9 @@ impl TeamStore {
                 previous: current.holder.clone(),
             });
         }
-        let ttl = Duration::from_millis(current.ttl_ms);
+        // Whatever a lease says, no holder needs more than an hour: a lease written to last for ever
+        // (by someone who can write to the bucket) runs out like any other.
+        let ttl = Duration::from_millis(current.ttl_ms).min(MAX_TTL);
         let taken_over = || {
             Judgement::Free(Acquisition::TakenOver {
                 previous: current.holder.clone(),
@@ -602,6 +650,18 @@ impl TeamStore {
             })
             .await
             .copied()
+    }
+
+    /// Whether the lease `name` is held by someone and not expired, as this process judges it.
+    pub(crate) async fn lease_is_live(&self, name: &CertificateType) -> Result<bool> {
+        let path = self.layout.lease(name);
+        let Some((current, version, modified)) = self.read_lease(&path).await? else {
+            return Ok(false);
+        };
+        Ok(matches!(
+            self.judge(&path, &current, &version, modified),
+            Judgement::Live { .. }
+        ))
     }
 
     /// Every lease in the store, as it stands: for `ascert team status`.

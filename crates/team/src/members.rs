@@ -12,6 +12,7 @@
 //! Removing a member stops it from decrypting what the store holds from now on; it does not undo
 //! what it could read before (docs/team.md says what to revoke).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use ascert_models::CertificateType;
@@ -67,11 +68,56 @@ pub struct SkippedObject {
     pub reason: String,
 }
 
-/// One encrypted key object and the record that names its membership revision.
+/// One encrypted key object, the record that names its membership revision, and (for an
+/// identity) its certificate.
 struct KeyObject {
     key: Path,
     record: Path,
-    pending: bool,
+    certificate: Option<Path>,
+    e_tag: Option<String>,
+}
+
+/// What one membership change has done so far.
+struct Pass<'a> {
+    by: &'a MemberKey,
+    /// The header the change started from.
+    before: &'a crate::trust::Verified,
+    kept: Option<&'a crate::KeptLease>,
+    reencrypted: usize,
+    skipped: Vec<SkippedObject>,
+    /// The versions this change wrote, by object name.
+    written: HashMap<String, Option<String>>,
+}
+
+impl Pass<'_> {
+    fn finish(mut self, now: &crate::trust::Verified, changed: bool) -> MembershipChange {
+        self.skipped.sort_by(|a, b| a.object.cmp(&b.object));
+        self.skipped.dedup_by(|a, b| a.object == b.object);
+        MembershipChange {
+            revision: now.info.revision,
+            members: now.info.members.clone(),
+            members_sha256: now.digest,
+            reencrypted: self.reencrypted,
+            skipped: self.skipped,
+            changed,
+        }
+    }
+}
+
+/// What key objects are encrypted to and signed with.
+struct Target<'a> {
+    recipients: Recipients,
+    revision: u64,
+    signer: &'a crate::trust::TeamKey,
+    store_id: &'a str,
+}
+
+/// Keeps the members lease (a change stopped longer than it lasts must not go on writing).
+async fn hold(kept: Option<&crate::KeptLease>) -> Result<()> {
+    match kept {
+        Some(kept) => kept.hold(MEMBERS_LEASE_TTL / 2).await,
+        None => Ok(()),
+    }
 }
 
 /// What [`TeamStore::change_members`] should do with the member list.
@@ -81,6 +127,20 @@ enum Edit {
 }
 
 impl TeamStore {
+    /// The member list verified once no member change is under way: a key written while one runs
+    /// may have been encrypted to the list it is replacing, so writers (a push, a pending key) wait
+    /// for it (at most twice the members lease), then verify again and encrypt again if it moved.
+    pub(crate) async fn after_member_changes(&self) -> Result<std::sync::Arc<crate::trust::Verified>> {
+        if self.conditional_update {
+            let name = CertificateType::from(MEMBERS_LEASE);
+            let give_up = std::time::Instant::now() + 2 * MEMBERS_LEASE_TTL;
+            while self.lease_is_live(&name).await? && std::time::Instant::now() < give_up {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+        self.verified_now().await
+    }
+
     /// Adds members and encrypts every key object to the new member list. `by` is a current
     /// member's key: it decrypts the team key that signs the new list.
     ///
@@ -115,7 +175,7 @@ impl TeamStore {
         // under the lease, everything is checked again on the header as it is then.
         self.plan_edit(by, &edit).await?;
         let kept = self.take_members_lease().await?;
-        let outcome = self.change_members_held(by, edit).await;
+        let outcome = self.change_members_held(by, edit, kept.as_ref()).await;
         if let Some(kept) = kept {
             // A failed release leaves the lease to run out; the change itself is what matters.
             let _ = kept.release().await;
@@ -171,43 +231,49 @@ impl TeamStore {
         Ok((verified, members, changed))
     }
 
-    async fn change_members_held(&self, by: &MemberKey, edit: Edit) -> Result<MembershipChange> {
+    async fn change_members_held(
+        &self,
+        by: &MemberKey,
+        edit: Edit,
+        kept: Option<&crate::KeptLease>,
+    ) -> Result<MembershipChange> {
         let header_name = self.layout.name(&self.layout.header());
         let removing = matches!(edit, Edit::Remove(_));
         let (verified, members, changed) = self.plan_edit(by, &edit).await?;
-        let mut reencrypted = 0;
-        let mut skipped = Vec::new();
+        let team_key = verified.team_key(by, &header_name)?;
+        let mut pass = Pass {
+            by,
+            before: &verified,
+            kept,
+            reencrypted: 0,
+            skipped: Vec::new(),
+            written: HashMap::new(),
+        };
         if !changed {
             // Nothing to sign: finish what an interrupted change left stale.
-            let recipients = verified.recipients();
-            self.catch_up(
-                by,
-                &recipients,
-                verified.info.revision,
-                &mut reencrypted,
-                &mut skipped,
-            )
-            .await?;
-            return Ok(MembershipChange {
+            let target = Target {
+                recipients: verified.recipients(),
                 revision: verified.info.revision,
-                members_sha256: verified.digest,
-                members,
-                reencrypted,
-                skipped,
-                changed: false,
-            });
+                signer: &team_key,
+                store_id: &verified.info.store_id,
+            };
+            self.catch_up(&mut pass, &target).await?;
+            return Ok(pass.finish(&verified, false));
         }
-        let team_key = verified.team_key(by, &header_name)?;
         let next = trust::next_header(&verified.object, &team_key, members, &self.actor, records::now())?;
-        let recipients = next.recipients();
-        let revision = verified.info.revision + 1;
+        let target = Target {
+            recipients: next.recipients(),
+            revision: verified.info.revision + 1,
+            signer: next.signer(),
+            store_id: next.store_id(),
+        };
         if removing {
             // Before the new list is visible, nothing is left that the removed could read.
             for object in self.key_objects().await? {
-                self.reseal(&object, by, &recipients, revision, &mut reencrypted, &mut skipped)
-                    .await?;
+                self.reseal(&object, &mut pass, &target).await?;
             }
         }
+        hold(kept).await?;
         let header = self.layout.header();
         let mode = if self.conditional_update {
             PutMode::Update(verified.version.clone())
@@ -226,55 +292,47 @@ impl TeamStore {
             Err(e) => return Err(self.error(&header, "write", e)),
         }
         let now = self.verified_now().await?;
+        if now.info.revision != target.revision {
+            return Err(TeamError::ConcurrentChange {
+                store: self.shown.clone(),
+                what: "the member list (it changed again just after this change was written)".to_owned(),
+            });
+        }
         if !removing {
             for object in self.key_objects().await? {
-                self.reseal(&object, by, &recipients, revision, &mut reencrypted, &mut skipped)
-                    .await?;
+                self.reseal(&object, &mut pass, &target).await?;
             }
         }
-        self.catch_up(by, &recipients, revision, &mut reencrypted, &mut skipped)
-            .await?;
-        skipped.sort_by(|a, b| a.object.cmp(&b.object));
-        skipped.dedup_by(|a, b| a.object == b.object);
-        Ok(MembershipChange {
-            revision: now.info.revision,
-            members: now.info.members.clone(),
-            members_sha256: now.digest,
-            reencrypted,
-            skipped,
-            changed: true,
-        })
+        self.catch_up(&mut pass, &target).await?;
+        Ok(pass.finish(&now, true))
     }
 
-    /// Encrypts again the key objects whose records name an older revision: pushes and pending keys
-    /// that read the old member list while this change ran.
-    async fn catch_up(
-        &self,
-        by: &MemberKey,
-        recipients: &Recipients,
-        revision: u64,
-        reencrypted: &mut usize,
-        skipped: &mut Vec<SkippedObject>,
-    ) -> Result<()> {
+    /// Encrypts again the key objects this change did not write itself: pushes and pending keys that
+    /// read the old member list while it ran. Told by the objects' own versions, not by their
+    /// records, which anyone who can write to the bucket can change.
+    async fn catch_up(&self, pass: &mut Pass<'_>, target: &Target<'_>) -> Result<()> {
         for _ in 0..CATCH_UP_ROUNDS {
             let late: Vec<KeyObject> = self
-                .stale_objects(revision)
+                .key_objects()
                 .await?
                 .into_iter()
-                .filter(|o| !skipped.iter().any(|s| s.object == self.layout.name(&o.key)))
+                .filter(|o| {
+                    let name = self.layout.name(&o.key);
+                    pass.written.get(&name) != Some(&o.e_tag)
+                        && !pass.skipped.iter().any(|s| s.object == name)
+                })
                 .collect();
             if late.is_empty() {
                 break;
             }
             for object in &late {
-                self.reseal(object, by, recipients, revision, reencrypted, skipped)
-                    .await?;
+                self.reseal(object, pass, target).await?;
             }
         }
         Ok(())
     }
 
-    /// Every key object of the store: identities' and pending keys.
+    /// Every key object of the store: identities' and pending keys, with their versions.
     async fn key_objects(&self) -> Result<Vec<KeyObject>> {
         let mut out = Vec::new();
         for meta in self.list(&self.layout.identities()).await? {
@@ -282,8 +340,9 @@ impl TeamStore {
             if parts.len() == 3 && parts[2] == layout::KEY {
                 out.push(KeyObject {
                     record: self.layout.identity(&parts[1], layout::RECORD),
+                    certificate: Some(self.layout.identity(&parts[1], layout::CERTIFICATE)),
+                    e_tag: meta.e_tag.clone(),
                     key: meta.location,
-                    pending: false,
                 });
             }
         }
@@ -294,60 +353,35 @@ impl TeamStore {
                     meta.location.as_ref().trim_end_matches(".age")
                 ));
                 out.push(KeyObject {
-                    key: meta.location,
                     record,
-                    pending: true,
+                    certificate: None,
+                    e_tag: meta.e_tag.clone(),
+                    key: meta.location,
                 });
             }
         }
         Ok(out)
     }
 
-    /// Key objects whose records say they are encrypted for an older membership revision.
-    async fn stale_objects(&self, revision: u64) -> Result<Vec<KeyObject>> {
-        let mut out = Vec::new();
-        for object in self.key_objects().await? {
-            let Some((bytes, _)) = self.get(&object.record).await? else {
-                continue;
-            };
-            let name = self.layout.name(&object.record);
-            let old = if object.pending {
-                records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
-                    .map(|r| r.members_revision)
-            } else {
-                records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
-                    .map(|r| r.members_revision)
-            };
-            // A record that cannot be read is re-encrypted anyway: better once too often than never.
-            if old.is_ok_and(|old| old >= revision) {
-                continue;
-            }
-            out.push(object);
-        }
-        Ok(out)
-    }
-
-    /// Encrypts one key object again to `recipients`, as a compare-and-swap on the version read, then
-    /// its record's revision. An object `by` cannot read is listed in `skipped`.
-    async fn reseal(
-        &self,
-        object: &KeyObject,
-        by: &MemberKey,
-        recipients: &Recipients,
-        revision: u64,
-        reencrypted: &mut usize,
-        skipped: &mut Vec<SkippedObject>,
-    ) -> Result<()> {
+    /// Encrypts one key object again to the target's recipients, as a compare-and-swap on the
+    /// version read, then updates its record (revision, and for an identity the new team key's
+    /// signature). An object `by` cannot read is listed as skipped; one whose record names a later
+    /// revision was re-encrypted by a later change and is left alone.
+    async fn reseal(&self, object: &KeyObject, pass: &mut Pass<'_>, target: &Target<'_>) -> Result<()> {
         let name = self.layout.name(&object.key);
         for _ in 0..RESEAL_ROUNDS {
+            hold(pass.kept).await?;
             let Some((sealed, meta)) = self.get(&object.key).await? else {
                 // Removed meanwhile (pushed and pruned, or a pending key cleared).
                 return Ok(());
             };
-            let plaintext = match crypto::decrypt(&sealed, by, &name) {
+            if self.record_revision(object).await? > Some(target.revision) {
+                return Ok(());
+            }
+            let plaintext = match crypto::decrypt(&sealed, pass.by, &name) {
                 Ok(plaintext) => plaintext,
                 Err(err @ (TeamError::WrongIdentity { .. } | TeamError::Tampered { .. })) => {
-                    skipped.push(SkippedObject {
+                    pass.skipped.push(SkippedObject {
                         object: name.clone(),
                         reason: err.to_string(),
                     });
@@ -355,13 +389,14 @@ impl TeamStore {
                 }
                 Err(err) => return Err(err),
             };
-            let resealed = crypto::encrypt(&plaintext, recipients)?;
+            let resealed = crypto::encrypt(&plaintext, &target.recipients)?;
             drop(plaintext);
             let mode = self.update_mode(&meta);
             match self.put(&object.key, resealed, mode).await {
-                Ok(_) => {
-                    *reencrypted += 1;
-                    return self.stamp_record(object, revision).await;
+                Ok(result) => {
+                    pass.reencrypted += 1;
+                    pass.written.insert(name, result.e_tag);
+                    return self.stamp_record(object, pass, target).await;
                 }
                 // Changed since it was read: read it again.
                 Err(object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. }) => {}
@@ -374,26 +409,57 @@ impl TeamStore {
         })
     }
 
-    /// Sets the revision a key object's record names, as a compare-and-swap too.
-    async fn stamp_record(&self, object: &KeyObject, revision: u64) -> Result<()> {
+    /// The membership revision a key object's record names, if it can be read.
+    async fn record_revision(&self, object: &KeyObject) -> Result<Option<u64>> {
+        let Some((bytes, _)) = self.get(&object.record).await? else {
+            return Ok(None);
+        };
         let name = self.layout.name(&object.record);
+        Ok(if object.certificate.is_none() {
+            records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
+                .ok()
+                .map(|r| r.members_revision)
+        } else {
+            records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
+                .ok()
+                .map(|r| r.members_revision)
+        })
+    }
+
+    /// Sets the revision a key object's record names, and adds the target team key's signature to an
+    /// identity's record — only to a record the team key already signed for the certificate beside
+    /// it (the key before the change, or the new one), so that a record a writer changed is never
+    /// signed by a member. As a compare-and-swap too.
+    async fn stamp_record(&self, object: &KeyObject, pass: &Pass<'_>, target: &Target<'_>) -> Result<()> {
+        let name = self.layout.name(&object.record);
+        let certificate = match &object.certificate {
+            Some(path) => self.get(path).await?.map(|(bytes, _)| bytes),
+            None => None,
+        };
         for _ in 0..RESEAL_ROUNDS {
             let Some((bytes, meta)) = self.get(&object.record).await? else {
                 return Ok(());
             };
-            let updated = if object.pending {
+            let updated = if object.certificate.is_none() {
                 let Ok(mut record) = records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
                 else {
                     return Ok(());
                 };
-                record.members_revision = record.members_revision.max(revision);
+                record.members_revision = record.members_revision.max(target.revision);
                 records::to_json(&record)
             } else {
                 let Ok(mut record) = records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
                 else {
                     return Ok(());
                 };
-                record.members_revision = record.members_revision.max(revision);
+                record.members_revision = record.members_revision.max(target.revision);
+                let signed = certificate.as_deref().is_some_and(|der| {
+                    pass.before.check_identity(&record, der)
+                        || trust::signed_by(&target.signer.public_key(), target.store_id, &record, der)
+                });
+                if signed {
+                    target.signer.sign_identity(target.store_id, &mut record);
+                }
                 records::to_json(&record)
             };
             match self.put(&object.record, updated, self.update_mode(&meta)).await {

@@ -49,7 +49,14 @@ impl TeamStore {
         let mut written: Option<PendingKey> = None;
         // A few rounds at most: each one means another member change landed while this one wrote.
         for _ in 0..4 {
-            let (recipients, revision) = self.recipients_now().await?;
+            // After the first write, wait out a member change under way before the key is trusted
+            // to its list: the CSR leaves only once the key is encrypted to the list that stands.
+            let verified = if written.is_some() {
+                self.after_member_changes().await?
+            } else {
+                self.verified_now().await?
+            };
+            let (recipients, revision) = (verified.recipients(), verified.info.revision);
             if let Some(record) = written.take_if(|r| r.members_revision == revision) {
                 return Ok(record);
             }

@@ -105,6 +105,25 @@ pub struct IdentityRecord {
     pub pushed_at: OffsetDateTime,
     /// The membership revision the key object is encrypted for.
     pub members_revision: u64,
+    /// SHA-256 of the certificate's DER, in lower-case hex: what the signatures cover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_sha256: Option<String>,
+    /// Signatures by the team key over the store id, the certificate id and type, the certificate's
+    /// SHA-256 and the key id: only a member can make one, so only a member's push is used. A member
+    /// change that replaces the team key adds the new key's signature.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<RecordSignature>,
+}
+
+/// A team key's signature over an identity record ([`IdentityRecord::signatures`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RecordSignature {
+    /// The team key's public half (Ed25519, base64).
+    pub public_key: String,
+    /// The signature (base64).
+    pub signature: String,
 }
 
 /// A pending key: the key of a certificate being created, stored (encrypted) before the request
@@ -237,6 +256,11 @@ mod tests {
             pushed_by: "jane@laptop".into(),
             pushed_at: time::macros::datetime!(2026-01-01 00:00 UTC),
             members_revision: 3,
+            certificate_sha256: Some("ab".repeat(32)),
+            signatures: vec![RecordSignature {
+                public_key: "pk".into(),
+                signature: "sig".into(),
+            }],
         };
         let json: serde_json::Value = serde_json::from_slice(&to_json(&record)).unwrap();
         assert_eq!(json["certificateType"], "DISTRIBUTION");

@@ -19,7 +19,7 @@ use crate::crypto::{self, MemberKey};
 use crate::error::{self, Result, TeamError};
 use crate::layout::{self, Layout};
 use crate::records::{self, FORMAT_VERSION, IdentityRecord, Member, StoreInfo};
-use crate::trust::{self, Anchor, MembersDigest, Pins, Recipients, SeenHeader, Verified};
+use crate::trust::{self, Anchor, MembersDigest, Pins, SeenHeader, Verified};
 use crate::url::StoreUrl;
 
 /// How many objects are read at once when listing records.
@@ -419,12 +419,6 @@ impl TeamStore {
         Ok(verified)
     }
 
-    /// The recipients of the member list as verified now: what a key object written now is encrypted to.
-    pub(crate) async fn recipients_now(&self) -> Result<(Recipients, u64)> {
-        let verified = self.verified_now().await?;
-        Ok((verified.recipients(), verified.info.revision))
-    }
-
     /// Decrypts the team passphrase's identity, which then decrypts every key like any member key.
     ///
     /// # Errors
@@ -586,6 +580,15 @@ impl TeamStore {
             kind: "certificate",
             reason: e.to_string(),
         })?;
+        if !self.verified().check_identity(&record, certificate.der()) {
+            return Err(TeamError::Tampered {
+                object: self.layout.name(&self.layout.identity(id, layout::RECORD)),
+                reason:
+                    "it is not signed by the team key for this certificate: no member shared it (or a member \
+                         change that replaced the team key did not finish)"
+                        .to_owned(),
+            });
+        }
         let key = self.open_key(&sealed, &key_path, member)?;
         let what = format!("certificate {id}");
         check_key(&what, &key, certificate.key_id())?;
@@ -692,11 +695,16 @@ impl TeamStore {
                 recipients: member.describe(),
             });
         }
+        let header_name = self.layout.name(&self.layout.header());
+        // Only a member holds the team key: its signature on the record is what makes the identity
+        // one a member shared.
+        let team_key = verified.team_key(member, &header_name)?;
         let record_path = self.layout.identity(id, layout::RECORD);
         let key_path = self.layout.identity(id, layout::KEY);
         let certificate_path = self.layout.identity(id, layout::CERTIFICATE);
         let existing = self.existing_record(&record_path, id, key).await?;
         if let Some(existing) = &existing
+            && verified.check_identity(existing, certificate.der())
             && self.stored_copy_is_whole(id, certificate, key, member).await?
         {
             return Ok(Pushed {
@@ -723,7 +731,10 @@ impl TeamStore {
             pushed_by: self.actor.clone(),
             pushed_at: records::now(),
             members_revision: verified.info.revision,
+            certificate_sha256: Some(trust::certificate_digest(certificate.der())),
+            signatures: Vec::new(),
         };
+        team_key.sign_identity(&verified.info.store_id, &mut record);
         let outcome = if existing.is_some() {
             // The record is there and names this key: the key and certificate beside it are whole again.
             self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
@@ -746,18 +757,25 @@ impl TeamStore {
                         None => Err(self.already_exists(&format!("identity {id}"))),
                     };
                 }
+                Err(object_store::Error::Precondition { .. }) => {
+                    return Err(self.already_exists(&format!("identity {id}")));
+                }
                 Err(e) => return Err(self.error(&record_path, "write", e)),
             }
         };
         // Members may have changed while this key was encrypted: a member change re-encrypts only
-        // the records it can see, so check the member list again now that the record is visible.
-        let current = self.verified_now().await?;
+        // the records it can see, so check the member list again now that the record is visible
+        // (waiting out a member change under way), and encrypt and sign again if it moved.
+        let current = self.after_member_changes().await?;
         if current.info.revision != verified.info.revision {
             let sealed = crypto::encrypt(pem.as_bytes(), &current.recipients())?;
             self.put(&key_path, sealed, PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&key_path, "write", e))?;
             record.members_revision = current.info.revision;
+            current
+                .team_key(member, &header_name)?
+                .sign_identity(&current.info.store_id, &mut record);
             self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;

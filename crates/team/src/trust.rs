@@ -34,6 +34,7 @@ use crate::records::{self, FORMAT_VERSION, Member, StoreInfo};
 /// Domain separation for what the team key signs.
 const HEADER_CONTEXT: &[u8] = b"ascert-team header v2\n";
 const ENDORSEMENT_CONTEXT: &[u8] = b"ascert-team key endorsement v2\n";
+const IDENTITY_CONTEXT: &[u8] = b"ascert-team identity v2\n";
 /// The format of a trust-folder file.
 const SEEN_FORMAT: u32 = 1;
 
@@ -259,6 +260,52 @@ impl HeaderObject {
     }
 }
 
+/// What the team key signs of an identity record: `None` for a record without its certificate's digest.
+fn identity_message(store_id: &str, record: &crate::IdentityRecord) -> Option<Vec<u8>> {
+    let digest = record.certificate_sha256.as_deref()?;
+    let mut bytes = IDENTITY_CONTEXT.to_vec();
+    for part in [
+        store_id,
+        &record.certificate_id,
+        record.certificate_type.as_str(),
+        digest,
+        &record.public_key_sha256.to_string(),
+    ] {
+        bytes.extend_from_slice(part.as_bytes());
+        bytes.push(b'\n');
+    }
+    Some(bytes)
+}
+
+/// Whether `record` names `certificate_der` and carries a valid signature by `public_key`.
+pub(crate) fn signed_by(
+    public_key: &str,
+    store_id: &str,
+    record: &crate::IdentityRecord,
+    certificate_der: &[u8],
+) -> bool {
+    let Some(message) = identity_message(store_id, record) else {
+        return false;
+    };
+    record.certificate_sha256.as_deref() == Some(certificate_digest(certificate_der).as_str())
+        && record
+            .signatures
+            .iter()
+            .any(|s| s.public_key == public_key && check_signature(public_key, &message, &s.signature))
+}
+
+/// The lower-case hex SHA-256 of a certificate's DER, as identity records name it.
+pub(crate) fn certificate_digest(der: &[u8]) -> String {
+    use std::fmt::Write as _;
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der)
+        .as_ref()
+        .iter()
+        .fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
 fn endorsement_message(store_id: &str, revision: u64, public_key: &str) -> Vec<u8> {
     let mut bytes = ENDORSEMENT_CONTEXT.to_vec();
     bytes.extend_from_slice(store_id.as_bytes());
@@ -272,6 +319,15 @@ fn endorsement_message(store_id: &str, revision: u64, public_key: &str) -> Vec<u
 pub(crate) struct TeamKey {
     pair: Ed25519KeyPair,
     pkcs8: Zeroizing<Vec<u8>>,
+}
+
+impl Clone for TeamKey {
+    fn clone(&self) -> Self {
+        Self {
+            pair: Ed25519KeyPair::from_pkcs8(&self.pkcs8).expect("a team key reads back"),
+            pkcs8: self.pkcs8.clone(),
+        }
+    }
 }
 
 impl TeamKey {
@@ -294,7 +350,7 @@ impl TeamKey {
         Ok(Self { pair, pkcs8 })
     }
 
-    fn public_key(&self) -> String {
+    pub(crate) fn public_key(&self) -> String {
         BASE64.encode(self.pair.public_key().as_ref())
     }
 
@@ -306,6 +362,20 @@ impl TeamKey {
 
     fn sign(&self, message: &[u8]) -> String {
         BASE64.encode(self.pair.sign(message).as_ref())
+    }
+
+    /// Signs an identity record (as a member does when it shares the identity), keeping the
+    /// signatures already there: a member change adds the new team key's.
+    pub(crate) fn sign_identity(&self, store_id: &str, record: &mut crate::IdentityRecord) {
+        let public_key = self.public_key();
+        let Some(message) = identity_message(store_id, record) else {
+            return;
+        };
+        record.signatures.retain(|s| s.public_key != public_key);
+        record.signatures.push(crate::records::RecordSignature {
+            signature: self.sign(&message),
+            public_key,
+        });
     }
 
     fn seal(&self, recipients: &Recipients) -> Result<String> {
@@ -393,6 +463,19 @@ impl Verified {
         key.recipients().iter().any(|r| recipients.0.contains(r))
     }
 
+    /// Whether an identity record was signed by the current team key and names `certificate_der`:
+    /// so a member shared it, for this store, with this certificate.
+    pub(crate) fn check_identity(&self, record: &crate::IdentityRecord, certificate_der: &[u8]) -> bool {
+        self.object.current_key().is_some_and(|current| {
+            signed_by(
+                &current.public_key,
+                &self.object.store_id,
+                record,
+                certificate_der,
+            )
+        })
+    }
+
     /// Decrypts the team key with a member's key, to sign a new header.
     pub(crate) fn team_key(&self, by: &MemberKey, object: &str) -> Result<TeamKey> {
         let sealed = BASE64
@@ -419,7 +502,7 @@ fn tampered(object: &str, reason: &str) -> TeamError {
 
 /// A header this process made and signed ([`genesis`], [`next_header`]): trusted by construction,
 /// so it may give recipients before it is written.
-pub(crate) struct SignedHeader(HeaderObject);
+pub(crate) struct SignedHeader(HeaderObject, TeamKey);
 
 impl SignedHeader {
     /// The recipients of its member list.
@@ -429,6 +512,16 @@ impl SignedHeader {
 
     pub(crate) fn to_json(&self) -> Vec<u8> {
         self.0.to_json()
+    }
+
+    /// The team key that signed it (a new one after a removal).
+    pub(crate) fn signer(&self) -> &TeamKey {
+        &self.1
+    }
+
+    /// The store id it names.
+    pub(crate) fn store_id(&self) -> &str {
+        &self.0.store_id
     }
 }
 
@@ -461,7 +554,7 @@ pub(crate) fn genesis(
         signature: String::new(),
     };
     object.signature = key.sign(&object.signed_bytes());
-    Ok(SignedHeader(object))
+    Ok(SignedHeader(object, key))
 }
 
 /// The header after a member change, signed with `key` (the current team key, decrypted by the
@@ -480,9 +573,8 @@ pub(crate) fn next_header(
         .any(|old| !members.iter().any(|m| m.recipient == old.recipient));
     let revision = current.revision + 1;
     let mut team_keys = current.team_keys.clone();
-    let replacement;
     let signer = if removed {
-        replacement = TeamKey::generate()?;
+        let replacement = TeamKey::generate()?;
         let public_key = replacement.public_key();
         let endorsement = key.sign(&endorsement_message(&current.store_id, revision, &public_key));
         team_keys.push(KeyLink {
@@ -490,9 +582,9 @@ pub(crate) fn next_header(
             revision,
             endorsement: Some(endorsement),
         });
-        &replacement
+        replacement
     } else {
-        key
+        key.clone()
     };
     let recipients = Recipients::of(&members, current.passphrase_recipient.as_ref());
     let mut object = HeaderObject {
@@ -510,7 +602,7 @@ pub(crate) fn next_header(
         signature: String::new(),
     };
     object.signature = signer.sign(&object.signed_bytes());
-    Ok(SignedHeader(object))
+    Ok(SignedHeader(object, signer))
 }
 
 /// Where a store's [`SeenHeader`] is kept in a trust folder: one file per store URL.
@@ -627,6 +719,10 @@ pub(crate) fn verify(
 ) -> Result<Verified> {
     let object = parse(bytes, object_name)?;
     check_signatures(&object, object_name)?;
+    // The digest's lines are only unambiguous for names without control characters, each once
+    // (which is what `init` and member changes allow): a signed header is still checked.
+    crate::store::check_members(&object.members, object.passphrase_recipient.is_some())
+        .map_err(|e| tampered(object_name, &format!("its member list cannot be a team's: {e}")))?;
     let digest = object.digest();
     let anchor = check_pins(&object, digest, store, pins, seen)?;
     Ok(Verified {

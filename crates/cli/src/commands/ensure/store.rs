@@ -380,6 +380,17 @@ impl StoreRun<'_> {
         kept: KeptLease,
     ) -> Result<Made> {
         let outcome = self.under_lease(team, me, known, &kept).await;
+        if kept.in_flight() {
+            // The request's outcome is unknown: leave the lease to run out; the next holder adopts
+            // what the request made (its key is pending in the store) instead of repeating it.
+            self.ctx.out.warn(format!(
+                "kept the {} lease: the request to App Store Connect may have gone through; the next run adopts \
+                 its certificate once the lease runs out (in at most {} s)",
+                self.certificate_type(),
+                kept.ttl().as_secs()
+            ));
+            return outcome;
+        }
         let lost_to = kept.lost_to().await;
         match kept.release().await {
             Ok(Release::TakenOver { holder }) if lost_to.is_none() => self.ctx.out.warn(format!(
@@ -619,11 +630,17 @@ impl StoreRun<'_> {
             .ctx
             .out
             .spinner("Asking App Store Connect for the certificate…");
+        kept.set_in_flight(true);
         let result = request.send_reconciled().await;
         spinner.finish_and_clear();
         match result {
-            Ok(reconciled) => Ok((reconciled.certificate, reconciled.outcome)),
+            Ok(reconciled) => {
+                kept.set_in_flight(false);
+                Ok((reconciled.certificate, reconciled.outcome))
+            }
             Err(err) if err.is_conflict() => {
+                // Apple refused it: nothing was made, the lease may go.
+                kept.set_in_flight(false);
                 let shared: Vec<String> = team
                     .identities()
                     .await
@@ -631,9 +648,11 @@ impl StoreRun<'_> {
                     .unwrap_or_default();
                 Err(explain_conflict(api, Some(self.keystore), &shared, self.certificate_type(), err).await)
             }
+            // Whether the request went through is not known (the flag stays set: the lease is left to
+            // run out, and the next holder adopts what it made).
             Err(err) => Err(anyhow::Error::new(err).context(format!(
                 "cannot create the certificate (its key {} is kept on this machine and in the team store as \
-                 pending; the next run on this machine resumes it)",
+                 pending; the next run adopts a certificate App Store Connect made for it, or resumes it)",
                 key.id()
             ))),
         }
