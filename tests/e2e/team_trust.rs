@@ -4,7 +4,7 @@
 //! control characters into what runners print — or while the API key is another team's. Each test
 //! plays that part with public information only and checks what a user would see.
 
-use ascert_keystore::{CertificateInfo, PrivateKey};
+use ascert_keystore::CertificateInfo;
 use ascert_models::CertificateType;
 use ascert_sandbox::{Sandbox, Team as SandboxTeam};
 

@@ -60,6 +60,12 @@ impl TeamStore {
             if let Some(record) = written.take_if(|r| r.members_revision == revision) {
                 return Ok(record);
             }
+            if written.is_none()
+                && let Some(folder) = &self.pins.trust_folder
+            {
+                // Before the key leaves for the store: this machine made it, for this store and type.
+                crate::trust::note_own_pending(folder, &self.shown, key.id(), certificate_type, true)?;
+            }
             let sealed = crypto::encrypt(pem.as_bytes(), &recipients)?;
             let record = PendingKey {
                 format: FORMAT_VERSION,
@@ -165,6 +171,23 @@ impl TeamStore {
         Ok(key)
     }
 
+    /// Whether this machine wrote `pending` to this store (recorded in the trust folder of
+    /// [`StoreOptions::with_trust_folder`](crate::StoreOptions::with_trust_folder) by
+    /// [`TeamStore::write_pending`]): the only pending keys a runner may resume and send to Apple.
+    /// Without a trust folder, none is.
+    ///
+    /// # Errors
+    ///
+    /// A trust record that cannot be read.
+    pub fn made_here(&self, pending: &PendingKey) -> Result<bool> {
+        match &self.pins.trust_folder {
+            Some(folder) => {
+                crate::trust::is_own_pending(folder, &self.shown, pending.key_id, &pending.certificate_type)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Removes a pending key (its certificate was pushed, or it was never sent to Apple).
     ///
     /// # Errors
@@ -172,6 +195,15 @@ impl TeamStore {
     /// Storage errors; a key already removed is fine.
     pub async fn remove_pending(&self, pending: &PendingKey) -> Result<()> {
         layout::certificate_type(&pending.certificate_type)?;
+        if let Some(folder) = &self.pins.trust_folder {
+            crate::trust::note_own_pending(
+                folder,
+                &self.shown,
+                pending.key_id,
+                &pending.certificate_type,
+                false,
+            )?;
+        }
         for extension in ["json", "age"] {
             self.delete(
                 &self

@@ -78,7 +78,8 @@ pub struct PrunePlan {
     pub remove: Vec<PruneItem>,
     /// Candidates that are kept, each with why (another team's, or they need `force`).
     pub kept: Vec<PruneItem>,
-    /// Pending keys to remove: older than an hour, and no certificate Apple lists has their key.
+    /// Pending keys to remove: older than an hour, and of no use to a run (no certificate Apple lists
+    /// has their key, or it is shared already, or expired).
     pub pending: Vec<PendingKey>,
     /// Why nothing is removed at all without `force` (it would remove every identity).
     pub refused: Option<String>,
@@ -208,6 +209,29 @@ impl TeamStore {
                 plan.remove.len()
             ));
         }
+        plan.pending = self.stale_pending(facts, &listing.records, now).await?;
+        Ok(plan)
+    }
+
+    /// The pending keys of no use to any run, an hour old or more.
+    ///
+    /// A pending key is of use while a run may adopt it: its certificate is not issued yet (a run is
+    /// under way, or died before Apple answered), or is issued, valid and not shared yet.
+    async fn stale_pending(
+        &self,
+        facts: &AppleFacts,
+        stored: &[IdentityRecord],
+        now: OffsetDateTime,
+    ) -> Result<Vec<PendingKey>> {
+        let stored: BTreeSet<&str> = stored.iter().map(|r| r.certificate_id.as_str()).collect();
+        let adoptable: BTreeSet<_> = facts
+            .listed
+            .values()
+            .filter(|c| !stored.contains(c.id.as_str()))
+            .filter(|c| c.attributes.expiration_date.is_none_or(|expires| expires > now))
+            .filter_map(|c| CertificateInfo::from_model(c).ok())
+            .map(|c| c.key_id())
+            .collect();
         let certified: BTreeSet<_> = facts
             .listed
             .values()
@@ -215,12 +239,16 @@ impl TeamStore {
             .map(|c| c.key_id())
             .collect();
         let stale_before = now - STALE_PENDING;
-        for pending in self.all_pending().await? {
-            if pending.written_at < stale_before && !certified.contains(&pending.key_id) {
-                plan.pending.push(pending);
-            }
-        }
-        Ok(plan)
+        Ok(self
+            .all_pending()
+            .await?
+            .into_iter()
+            .filter(|pending| {
+                let of_use = adoptable.contains(&pending.key_id)
+                    || (!certified.contains(&pending.key_id) && pending.written_at >= stale_before);
+                !of_use && pending.written_at < stale_before
+            })
+            .collect())
     }
 
     /// Every pending key of every type, without decrypting them.

@@ -286,7 +286,7 @@ impl TeamStore {
             Err(e) => return Err(store.error(&header, "write", e)),
         }
         // What was written is read back and verified like any header, and becomes what this machine saw.
-        store.verified_now().await?;
+        store.verify_header(false).await?;
         Ok(store)
     }
 
@@ -367,6 +367,12 @@ impl TeamStore {
     /// Reads the header and verifies it against the pins and the newest header seen so far; what
     /// passes becomes the floor (kept in the trust folder when it changed).
     pub(crate) async fn verified_now(&self) -> Result<Arc<Verified>> {
+        self.verify_header(true).await
+    }
+
+    /// [`TeamStore::verified_now`]; `with_trust_folder` false for a store this process just made
+    /// (what the trust folder kept of an earlier store at the URL is replaced, not compared).
+    async fn verify_header(&self, with_trust_folder: bool) -> Result<Arc<Verified>> {
         let path = self.layout.header();
         let name = self.layout.name(&path);
         let (bytes, meta) = self.get(&path).await?.ok_or_else(|| TeamError::NoStore {
@@ -377,12 +383,22 @@ impl TeamStore {
             e_tag: meta.e_tag,
             version: meta.version,
         };
-        let floor = self
+        let in_memory = self
             .trust
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .floor
             .clone();
+        // Another process on this machine may have seen a newer header since this one opened the
+        // store: the higher of the two is the floor, so that neither can be rolled back past the other.
+        let on_disk = match &self.pins.trust_folder {
+            Some(folder) if with_trust_folder => trust::read_seen(folder, &self.shown)?,
+            _ => None,
+        };
+        let floor = match (in_memory, on_disk) {
+            (Some(a), Some(b)) => Some(if b.revision > a.revision { b } else { a }),
+            (a, b) => a.or(b),
+        };
         let verified = Arc::new(trust::verify(
             &bytes,
             &name,
@@ -735,8 +751,10 @@ impl TeamStore {
             signatures: Vec::new(),
         };
         team_key.sign_identity(&verified.info.store_id, &mut record);
-        let outcome = if existing.is_some() {
-            // The record is there and names this key: the key and certificate beside it are whole again.
+        let damaged = existing.is_none() && self.get(&record_path).await?.is_some();
+        let outcome = if existing.is_some() || damaged {
+            // The record is there and names this key, or cannot be read at all: the key and
+            // certificate beside it, and the record, are whole again.
             self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;
@@ -784,6 +802,7 @@ impl TeamStore {
     }
 
     /// The record at `path` if there is one: `Some` if it is for this key, an error if for another.
+    /// A record that cannot be read is `None`: the push writes it again.
     async fn existing_record(
         &self,
         path: &Path,
@@ -794,7 +813,6 @@ impl TeamStore {
             return Ok(None);
         };
         let Ok(record) = self.read_record(path, id, &bytes) else {
-            // A damaged record is replaced by the push.
             return Ok(None);
         };
         if record.public_key_sha256 == key.id() {

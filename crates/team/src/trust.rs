@@ -476,6 +476,15 @@ impl Verified {
         })
     }
 
+    /// The current team key's public half (base64), for tests that play a writer.
+    #[cfg(test)]
+    pub(crate) fn object_key(&self) -> String {
+        self.object
+            .current_key()
+            .map(|k| k.public_key.clone())
+            .unwrap_or_default()
+    }
+
     /// Decrypts the team key with a member's key, to sign a new header.
     pub(crate) fn team_key(&self, by: &MemberKey, object: &str) -> Result<TeamKey> {
         let sealed = BASE64
@@ -616,39 +625,39 @@ pub(crate) fn seen_path(folder: &Path, store: &str) -> PathBuf {
     folder.join(format!("{name}.json"))
 }
 
-/// Reads the [`SeenHeader`] of a store, if this machine kept one.
-pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>> {
-    /// A trust record is under a kilobyte per member; anything far larger is not one.
-    const MAX_SEEN: u64 = 64 * 1024;
-    let path = seen_path(folder, store);
+/// Reads a file of the trust folder, at most 64 KiB (a trust record is under a kilobyte per member).
+fn read_trust_file(path: &Path, store: &str) -> Result<Option<Vec<u8>>> {
+    const MAX: u64 = 64 * 1024;
     let read = || -> std::io::Result<Vec<u8>> {
         use std::io::Read as _;
         let mut bytes = Vec::new();
-        std::fs::File::open(&path)?
-            .take(MAX_SEEN + 1)
-            .read_to_end(&mut bytes)?;
+        std::fs::File::open(path)?.take(MAX + 1).read_to_end(&mut bytes)?;
         Ok(bytes)
     };
-    let bytes = match read() {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(TeamError::Config {
-                store: store.to_owned(),
-                reason: format!(
-                    "cannot read what this machine knew of it ({}): {e}",
-                    path.display()
-                ),
-            });
-        }
-    };
-    if bytes.len() as u64 > MAX_SEEN {
-        return Err(TeamError::Corrupt {
+    match read() {
+        Ok(bytes) if bytes.len() as u64 > MAX => Err(TeamError::Corrupt {
             object: path.display().to_string(),
             kind: "trust record",
-            reason: format!("it is larger than {MAX_SEEN} bytes"),
-        });
+            reason: format!("it is larger than {MAX} bytes"),
+        }),
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(TeamError::Config {
+            store: store.to_owned(),
+            reason: format!(
+                "cannot read what this machine knew of it ({}): {e}",
+                path.display()
+            ),
+        }),
     }
+}
+
+/// Reads the [`SeenHeader`] of a store, if this machine kept one.
+pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>> {
+    let path = seen_path(folder, store);
+    let Some(bytes) = read_trust_file(&path, store)? else {
+        return Ok(None);
+    };
     let seen: SeenHeader = serde_json::from_slice(&bytes).map_err(|e| TeamError::Corrupt {
         object: path.display().to_string(),
         kind: "trust record",
@@ -662,6 +671,94 @@ pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>
         });
     }
     Ok(Some(seen))
+}
+
+/// The pending keys this machine wrote to a store (what `write_pending` recorded in the trust
+/// folder): the only pending keys it may resume and send to Apple.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnPending {
+    format: u32,
+    store: String,
+    keys: Vec<OwnKey>,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnKey {
+    key_id: ascert_keystore::KeyId,
+    certificate_type: ascert_models::CertificateType,
+}
+
+fn own_path(folder: &Path, store: &str) -> PathBuf {
+    seen_path(folder, store).with_extension("own.json")
+}
+
+fn read_own(folder: &Path, store: &str) -> Result<OwnPending> {
+    let path = own_path(folder, store);
+    let Some(bytes) = read_trust_file(&path, store)? else {
+        return Ok(OwnPending {
+            format: SEEN_FORMAT,
+            store: store.to_owned(),
+            keys: Vec::new(),
+        });
+    };
+    serde_json::from_slice(&bytes).map_err(|e| TeamError::Corrupt {
+        object: path.display().to_string(),
+        kind: "trust record",
+        reason: e.to_string(),
+    })
+}
+
+/// Records (`made` true) or forgets a pending key this machine wrote to `store`.
+pub(crate) fn note_own_pending(
+    folder: &Path,
+    store: &str,
+    key_id: ascert_keystore::KeyId,
+    certificate_type: &ascert_models::CertificateType,
+    made: bool,
+) -> Result<()> {
+    let mut own = read_own(folder, store)?;
+    let key = OwnKey {
+        key_id,
+        certificate_type: certificate_type.clone(),
+    };
+    let had = own.keys.contains(&key);
+    if made == had {
+        return Ok(());
+    }
+    if made {
+        own.keys.push(key);
+    } else {
+        own.keys.retain(|k| *k != key);
+    }
+    ascert_keystore::ensure_private_folder(folder).map_err(|e| TeamError::Config {
+        store: store.to_owned(),
+        reason: format!(
+            "cannot keep what this machine knows of it in {}: {e}",
+            folder.display()
+        ),
+    })?;
+    let path = own_path(folder, store);
+    ascert_keystore::write_atomic(&path, &records::to_json(&own), ascert_keystore::FileMode::Secret).map_err(
+        |e| TeamError::Config {
+            store: store.to_owned(),
+            reason: format!("cannot write {}: {e}", path.display()),
+        },
+    )
+}
+
+/// Whether this machine recorded writing the pending key `key_id` of `certificate_type` to `store`.
+pub(crate) fn is_own_pending(
+    folder: &Path,
+    store: &str,
+    key_id: ascert_keystore::KeyId,
+    certificate_type: &ascert_models::CertificateType,
+) -> Result<bool> {
+    Ok(read_own(folder, store)?.keys.contains(&OwnKey {
+        key_id,
+        certificate_type: certificate_type.clone(),
+    }))
 }
 
 /// Keeps what this machine saw of a store (0600, written atomically).

@@ -440,6 +440,7 @@ async fn a_relabelled_record_or_a_swapped_identity_is_refused_before_anything_is
     }
     let mut relabelled = record("ID1");
     relabelled.public_key_sha256 = other_key.id();
+    relabelled.certificate_type = CertificateType::Development;
     let error = store
         .fetch_confirmed(
             relabelled,
@@ -450,9 +451,23 @@ async fn a_relabelled_record_or_a_swapped_identity_is_refused_before_anything_is
         .unwrap_err();
     assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
     assert!(
+        error.to_string().contains("not signed by the team key"),
+        "{error}"
+    );
+    // A member's own identity, but App Store Connect's certificate of that id is another one.
+    let error = store
+        .fetch_confirmed(
+            record("ID2"),
+            &apple("ID2", CertificateType::Development, certificate),
+            &alice,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    assert!(
         error
             .to_string()
-            .contains("not App Store Connect's certificate ID1"),
+            .contains("not App Store Connect's certificate ID2"),
         "{error}"
     );
     // A record moved under another folder names another certificate: it is not listed as that one.
@@ -664,4 +679,176 @@ async fn a_damaged_lease_or_pending_record_does_not_stop_runners() {
         listed[0].written_by, None,
         "what the damaged record said is not taken"
     );
+}
+
+#[tokio::test]
+async fn an_identity_planted_whole_by_a_bucket_writer_is_refused_even_without_apple() {
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let url = memory_url();
+    let store = team(&url, &alice, &bob, None).await;
+    // The writer's own key and certificate, sealed to the members' public keys, with a record that
+    // says what they like: everything a member's push writes, but the team key's signature.
+    let (key, certificate) = identity("Planted");
+    let recipients =
+        crate::trust::Recipients::for_tests(&[alice.recipients()[0].clone(), bob.recipients()[0].clone()]);
+    let sealed = crate::crypto::encrypt(key.to_pkcs8_pem().as_bytes(), &recipients).unwrap();
+    put_raw(
+        &store,
+        &store.layout.identity("PLANTED", crate::layout::KEY),
+        sealed,
+    )
+    .await;
+    put_raw(
+        &store,
+        &store.layout.identity("PLANTED", crate::layout::CERTIFICATE),
+        certificate.der().to_vec(),
+    )
+    .await;
+    let record = serde_json::json!({
+        "format": 2,
+        "certificateId": "PLANTED",
+        "certificateType": "DISTRIBUTION",
+        "serialNumber": certificate.serial(),
+        "expires": "2099-01-01T00:00:00Z",
+        "publicKeySha256": key.id().to_string(),
+        "pushedBy": "alice",
+        "pushedAt": "2026-12-01T00:00:00Z",
+        "membersRevision": 1,
+        "certificateSha256": crate::trust::certificate_digest(certificate.der()),
+        "signatures": [{"publicKey": store.verified().object_key(), "signature": "AAAA"}],
+    });
+    put_raw(
+        &store,
+        &store.layout.identity("PLANTED", crate::layout::RECORD),
+        serde_json::to_vec(&record).unwrap(),
+    )
+    .await;
+    let listing = store.identities().await.unwrap();
+    let planted = listing
+        .records
+        .into_iter()
+        .find(|r| r.certificate_id == "PLANTED")
+        .unwrap();
+    let error = store.fetch_listed(planted, &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    assert!(error.to_string().contains("no member shared it"), "{error}");
+    // A member's own push of the same pair is signed, and used.
+    store
+        .push("MINE", &CertificateType::Distribution, &certificate, &key, &alice)
+        .await
+        .unwrap();
+    assert_eq!(store.fetch("MINE", &bob).await.unwrap().key.id(), key.id());
+}
+
+#[tokio::test]
+async fn a_record_a_writer_changed_before_a_member_change_is_not_signed_by_it() {
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let url = memory_url();
+    let store = team(&url, &alice, &bob, None).await;
+    let path = store.layout.identity("ID1", crate::layout::RECORD);
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&store.get(&path).await.unwrap().unwrap().0).unwrap();
+    record["certificateType"] = serde_json::json!("DEVELOPMENT");
+    put_raw(&store, &path, serde_json::to_vec(&record).unwrap()).await;
+    // Removing bob replaces the team key and signs every record anew — but not this one.
+    store.remove_members(&["bob"], &alice).await.unwrap();
+    let error = store.fetch("ID1", &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    // Pushed again by a member, it is whole again.
+    let (key, certificate) = shared_identity();
+    let pushed = store
+        .push("ID1", &CertificateType::Distribution, certificate, key, &alice)
+        .await
+        .unwrap();
+    assert_eq!(pushed.outcome, crate::PushOutcome::Repaired);
+    assert!(store.fetch("ID1", &alice).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_damaged_record_is_repaired_by_a_push() {
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let url = memory_url();
+    let store = team(&url, &alice, &bob, None).await;
+    put_raw(
+        &store,
+        &store.layout.identity("ID1", crate::layout::RECORD),
+        b"{not json".to_vec(),
+    )
+    .await;
+    let (key, certificate) = shared_identity();
+    let pushed = store
+        .push("ID1", &CertificateType::Distribution, certificate, key, &alice)
+        .await
+        .unwrap();
+    assert_eq!(pushed.outcome, crate::PushOutcome::Repaired);
+    assert_eq!(store.fetch("ID1", &bob).await.unwrap().key.id(), key.id());
+}
+
+#[tokio::test]
+async fn a_renewal_whose_answer_was_lost_is_not_taken_for_a_takeover() {
+    let (objects, url) = TestObjects::register(Behaviour::Honest);
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let store = team(&url, &alice, &bob, None).await;
+    let LeaseAttempt::Acquired(mut lease) = store
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("no lease")
+    };
+    // The renewal lands, but its answer times out: the holder still has the version before it.
+    objects.set(Behaviour::TimesOutAfterNextWrite);
+    assert!(store.renew_lease(&mut lease).await.is_err());
+    // The next renewal finds its own earlier write, not another holder's.
+    store.renew_lease(&mut lease).await.unwrap();
+    objects.set(Behaviour::TimesOutAfterNextWrite);
+    assert!(store.renew_lease(&mut lease).await.is_err());
+    assert_eq!(
+        store.release_lease(lease).await.unwrap(),
+        crate::Release::Released
+    );
+    let LeaseAttempt::Acquired(_) = store
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("released, so free")
+    };
+}
+
+#[tokio::test]
+async fn only_pending_keys_this_machine_wrote_count_as_its_own() {
+    let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
+    let url = memory_url();
+    let trust = tempfile::tempdir().unwrap();
+    let folder = trust.path().join("trust");
+    let store = team(&url, &alice, &bob, Some(&folder)).await;
+    let LeaseAttempt::Acquired(lease) = store
+        .take_lease(&CertificateType::Distribution, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("no lease")
+    };
+    let (mine, _) = identity("Mine");
+    let written = store.write_pending(&lease, &mine).await.unwrap();
+    assert!(store.made_here(&written).unwrap());
+    // Another machine (another trust folder), or anyone writing the same objects: not theirs.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = TeamStore::open(
+        &url,
+        &options("other").with_trust_folder(elsewhere.path().join("trust")),
+    )
+    .await
+    .unwrap();
+    assert!(!other.made_here(&written).unwrap());
+    let (theirs, _) = identity("Theirs");
+    let planted = other.write_pending(&lease, &theirs).await.unwrap();
+    assert!(!store.made_here(&planted).unwrap());
+    // Of another type, the same key is not this machine's pending key of that type.
+    let mut as_development = written.clone();
+    as_development.certificate_type = CertificateType::Development;
+    assert!(!store.made_here(&as_development).unwrap());
+    store.remove_pending(&written).await.unwrap();
+    assert!(!store.made_here(&written).unwrap());
 }

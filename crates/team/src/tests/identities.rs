@@ -154,11 +154,15 @@ async fn identities_round_trip_for_x25519_ssh_and_passphrase_members() {
         assert_eq!(listed.key.pkcs8_der(), key.pkcs8_der());
         assert_eq!(listed.certificate.der(), certificate.der());
     }
-    // A record that names another key than the one stored is refused.
+    // A record that names another key than the one stored is refused: the team key did not sign it.
     let mut forged = pushed.clone();
     forged.public_key_sha256 = ascert_keystore::KeyId::of_spki(b"another key");
     let error = store.fetch_listed(forged, &alice).await.unwrap_err();
-    assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
+    assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("not signed by the team key"),
+        "{error}"
+    );
     // Pushing the same identity again is a no-op; the same id with another key is refused.
     let again = store
         .push(
@@ -276,8 +280,13 @@ async fn a_key_that_does_not_match_its_certificate_is_refused_both_ways() {
         .await
         .unwrap();
     let error = store.fetch("SWAPPED", &alice).await.unwrap_err();
-    assert!(matches!(error, TeamError::KeyMismatch { .. }), "{error:?}");
-    assert!(error.to_string().contains("the identity is refused"), "{error}");
+    assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("not signed by the team key for this certificate"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

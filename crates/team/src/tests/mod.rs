@@ -102,6 +102,9 @@ pub(crate) enum Behaviour {
     /// Applies the next conditional write, then answers as a retry of it would (the first answer
     /// lost): `AlreadyExists` for a create, `Precondition` for an update.
     LosesNextAnswer,
+    /// Applies the next conditional write, then fails as a request that timed out would: the
+    /// writer does not know it landed.
+    TimesOutAfterNextWrite,
 }
 
 /// A write to hold up: after the first put whose path contains `pattern` is applied, the store says
@@ -163,6 +166,15 @@ impl ObjectStore for TestObjects {
                 self.inner
                     .put_opts(location, payload, PutMode::Overwrite.into())
                     .await
+            }
+            (Behaviour::TimesOutAfterNextWrite, PutMode::Create | PutMode::Update(_)) => {
+                let result = self.inner.put_opts(location, payload, opts).await?;
+                drop(result);
+                self.set(Behaviour::Honest);
+                Err(object_store::Error::Generic {
+                    store: "TestObjects",
+                    source: "the request timed out after the service applied it".into(),
+                })
             }
             (Behaviour::LosesNextAnswer, PutMode::Create | PutMode::Update(_)) => {
                 let create = matches!(opts.mode, PutMode::Create);

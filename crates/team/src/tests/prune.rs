@@ -201,3 +201,63 @@ fn apples_answer_decides_whether_a_stored_identity_is_usable() {
         "expires first"
     );
 }
+
+#[tokio::test]
+async fn pending_keys_go_once_no_run_can_use_them() {
+    let alice = MemberKey::generate();
+    let store = TeamStore::init(
+        &memory_url(),
+        &options("alice"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
+    let (shared_key, shared) = certificate_of("TEAMA12345", 2031);
+    let (issued_key, issued) = certificate_of("TEAMA12345", 2031);
+    let (lost_key, _) = certificate_of("TEAMA12345", 2031);
+    store
+        .push(
+            "SHARED",
+            &CertificateType::Distribution,
+            &shared,
+            &shared_key,
+            &alice,
+        )
+        .await
+        .unwrap();
+    let crate::LeaseAttempt::Acquired(lease) = store
+        .take_lease(&CertificateType::Distribution, std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("no lease")
+    };
+    // Left behind: one whose certificate is shared already, one whose certificate Apple issued and
+    // nobody shared yet (a run adopts it), one Apple never certified.
+    for key in [&shared_key, &issued_key, &lost_key] {
+        store.write_pending(&lease, key).await.unwrap();
+    }
+    let facts = AppleFacts::new(
+        BTreeMap::from([
+            (
+                "SHARED".to_owned(),
+                apple("SHARED", CertificateType::Distribution, &shared),
+            ),
+            (
+                "ISSUED".to_owned(),
+                apple("ISSUED", CertificateType::Distribution, &issued),
+            ),
+        ]),
+        BTreeSet::new(),
+    );
+    let now = OffsetDateTime::now_utc();
+    let young = store.plan_prune(&facts, now, false).await.unwrap();
+    assert!(young.pending.is_empty(), "none is an hour old: {young:?}");
+    let later = now + time::Duration::hours(2);
+    let plan = store.plan_prune(&facts, later, false).await.unwrap();
+    let mut gone: Vec<_> = plan.pending.iter().map(|p| p.key_id).collect();
+    gone.sort();
+    let mut expected = vec![shared_key.id(), lost_key.id()];
+    expected.sort();
+    assert_eq!(gone, expected, "the adoptable one stays");
+}

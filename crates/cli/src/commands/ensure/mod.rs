@@ -6,6 +6,8 @@
 
 mod store;
 
+pub(crate) use store::unusable;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

@@ -187,17 +187,22 @@ impl StoreRun<'_> {
         let Some(api) = self.api else {
             return self.use_records_offline(team, me, records).await;
         };
+        // A record Apple did not list at the start may be a certificate made since (by the runner this
+        // one waited for): Apple's list of the type is read again, once — never a request per record,
+        // since anyone who can write to the bucket can write records by the thousand.
+        if records.iter().any(|r| !known.contains_key(&r.certificate_id)) {
+            for certificate in api
+                .list()
+                .certificate_type(self.certificate_type().clone())
+                .limit(200)?
+                .all()
+                .await?
+            {
+                known.insert(certificate.id.clone(), certificate);
+            }
+        }
         let mut candidates = Vec::new();
         for record in records {
-            if !known.contains_key(&record.certificate_id) {
-                match api.get(&record.certificate_id).send().await {
-                    Ok(certificate) => {
-                        known.insert(certificate.id.clone(), certificate);
-                    }
-                    Err(err) if err.status() == Some(404) => continue,
-                    Err(err) => return Err(err.into()),
-                }
-            }
             let Some(certificate) = known.get(&record.certificate_id) else {
                 continue;
             };
@@ -424,7 +429,7 @@ impl StoreRun<'_> {
                 key_origin: Some(KeyOrigin::Adopted),
             });
         }
-        let (key, key_origin) = self.choose_key(&pending)?;
+        let (key, key_origin) = self.choose_key(team, &pending)?;
         // The key is on this machine before the request goes: the local keystore keeps it, and it is
         // what proves, on a later run, that this machine made it.
         self.keystore
@@ -459,16 +464,19 @@ impl StoreRun<'_> {
         })
     }
 
-    /// The key to ask a certificate for: a pending key this machine made (its keystore holds it),
+    /// The key to ask a certificate for: a pending key this machine made for this store and type
+    /// (its trust folder recorded writing it, and its keystore holds it with no certificate yet),
     /// resumed from the keystore, or a new one. Any other pending key is left alone: it may have been
     /// planted by someone who can write to the bucket.
-    fn choose_key(&self, pending: &[PendingKey]) -> Result<(PrivateKey, KeyOrigin)> {
+    fn choose_key(&self, team: &TeamStore, pending: &[PendingKey]) -> Result<(PrivateKey, KeyOrigin)> {
         // Ours: the keystore holds the key, and it has no certificate yet (a key of an identity this
         // machine already has is not taken for a new certificate, whatever a pending object says).
         let is_own = |p: &&PendingKey| {
-            self.keystore
-                .record(&p.key_id)
-                .is_ok_and(|record| record.certificate_id.is_none())
+            team.made_here(p).unwrap_or(false)
+                && self
+                    .keystore
+                    .record(&p.key_id)
+                    .is_ok_and(|record| record.certificate_id.is_none())
         };
         let own = pending.iter().filter(is_own).max_by_key(|p| p.written_at);
         for other in pending.iter().filter(|p| !is_own(p)) {
@@ -516,9 +524,14 @@ impl StoreRun<'_> {
         team.push(&certificate.id, self.certificate_type(), &leaf, key, me)
             .await
             .map_err(|err| {
+                let exit = if matches!(err, TeamError::Timeout { .. }) {
+                    Exit::Timeout
+                } else {
+                    Exit::Failure
+                };
                 anyhow::Error::new(err).context(
                     UserError::new(
-                        Exit::Failure,
+                        exit,
                         format!(
                             "certificate {} was created at App Store Connect, but could not be shared through {}",
                             certificate.id,
@@ -533,6 +546,8 @@ impl StoreRun<'_> {
                 )
             })?;
         team.remove_pending(pending_key).await?;
+        // Asked of the store now, not of what the background renewal last found.
+        let _ = kept.confirm(Duration::ZERO).await;
         if let Some(holder) = kept.lost_to().await {
             return Err(UserError::new(
                 Exit::Conflict,
@@ -574,13 +589,27 @@ impl StoreRun<'_> {
             .all()
             .await?;
         for certificate in listed {
+            // Only a certificate that would do: an expiring or inactive one is no identity to adopt.
+            if !ascert_team::usable_at_apple(&certificate, self.certificate_type(), self.not_before) {
+                continue;
+            }
             let Ok(leaf) = CertificateInfo::from_model(&certificate) else {
                 continue;
             };
             let Some(pending) = pending.iter().find(|p| p.key_id == leaf.key_id()) else {
                 continue;
             };
-            let key = team.read_pending(pending, me).await?;
+            let key = match team.read_pending(pending, me).await {
+                Ok(key) => key,
+                Err(err) if unusable(&err) => {
+                    self.ctx.out.warn(format!(
+                        "did not adopt certificate {} with the pending key stored for it: {err}",
+                        certificate.id
+                    ));
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            };
             keep_locally(self.keystore, &key, &leaf, &format!("team {}", certificate.id))?;
             team.push(&certificate.id, self.certificate_type(), &leaf, &key, me)
                 .await?;
@@ -610,20 +639,30 @@ impl StoreRun<'_> {
         );
         let csr = create_csr(key, &subject)?;
         let margin = lease_ttl()? / 2;
-        if let Err(err) = kept.confirm(margin).await {
-            // Nothing was sent: the pending key of this run is this machine's, and the next run resumes it.
-            return Err(anyhow::Error::new(err).context(UserError::new(
-                Exit::Conflict,
-                format!(
-                    "this runner no longer holds the lease for {} certificates, so it did not ask App Store \
-                     Connect for one",
-                    self.certificate_type()
-                ),
-            )
-            .hint(
-                "another runner took the lease over (this one was stopped or slowed for longer than the lease \
-                 lasts) and creates the certificate; run again to fetch it",
-            )));
+        match kept.confirm(margin).await {
+            Ok(_) => {}
+            Err(err @ (TeamError::Conflict { .. } | TeamError::LeaseExpiring { .. })) => {
+                // Nothing was sent: the pending key of this run is this machine's, and a later run here
+                // resumes it.
+                return Err(anyhow::Error::new(err).context(
+                    UserError::new(
+                        Exit::Conflict,
+                        format!(
+                            "this runner no longer holds the lease for {} certificates, so it did not ask App \
+                             Store Connect for one",
+                            self.certificate_type()
+                        ),
+                    )
+                    .hint(
+                        "another runner took the lease over (this one was stopped or slowed for longer than the \
+                         lease lasts) and creates the certificate; run again to fetch it",
+                    ),
+                ));
+            }
+            Err(err) => {
+                return Err(anyhow::Error::new(err)
+                    .context("cannot renew the lease before asking App Store Connect; nothing was sent"));
+            }
         }
         let request = api.create(csr.pem().to_owned(), self.certificate_type().clone());
         let spinner = self
@@ -657,6 +696,23 @@ impl StoreRun<'_> {
             ))),
         }
     }
+}
+
+/// Whether a stored identity failed for a reason of its own (damaged, replaced, not a member's,
+/// missing a part), so that the next one is tried, rather than for one that stops the run (the
+/// store or the network).
+pub(crate) fn unusable(err: &TeamError) -> bool {
+    matches!(
+        err,
+        TeamError::Tampered { .. }
+            | TeamError::KeyMismatch { .. }
+            | TeamError::Corrupt { .. }
+            | TeamError::NotFound { .. }
+            | TeamError::WrongIdentity { .. }
+            | TeamError::WrongPassphrase { .. }
+            | TeamError::InvalidInput { .. }
+            | TeamError::NewerFormat { .. }
+    )
 }
 
 fn reused(found: Found) -> Made {

@@ -491,7 +491,7 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
     let mut pulled = Vec::new();
     for record in records {
         let id = record.certificate_id.clone();
-        let shared = if let Some(listed) = &listed {
+        let fetched = if let Some(listed) = &listed {
             let Some(apple) = listed.get(&id) else {
                 ctx.out.note(format!(
                     "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
@@ -500,20 +500,31 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
                 ));
                 continue;
             };
-            team.fetch_confirmed(record, apple, &me).await?
+            team.fetch_confirmed(record, apple, &me).await
         } else {
-            let shared = team.fetch_listed(record, &me).await?;
-            if shared.certificate.not_after() <= now {
-                ctx.out.note(format!(
-                    "Skipped {} ({}): its certificate expired on {}.",
-                    printable(&id),
-                    shared.record.certificate_type,
-                    shared.certificate.not_after().date()
+            team.fetch_listed(record, &me).await
+        };
+        let shared = match fetched {
+            Ok(shared) => shared,
+            Err(err) if crate::commands::ensure::unusable(&err) => {
+                // One identity that cannot be used (damaged, replaced, not a member's) stops no other.
+                ctx.out.warn(format!(
+                    "did not fetch {}: {err}; nothing of it was written here",
+                    printable(&id)
                 ));
                 continue;
             }
-            shared
+            Err(err) => return Err(err.into()),
         };
+        if listed.is_none() && shared.certificate.not_after() <= now {
+            ctx.out.note(format!(
+                "Skipped {} ({}): its certificate expired on {}.",
+                printable(&id),
+                shared.record.certificate_type,
+                shared.certificate.not_after().date()
+            ));
+            continue;
+        }
         keep_locally(&keystore, &shared.key, &shared.certificate, &format!("team {id}"))
             .with_context(|| format!("cannot keep identity {id} in the local keystore"))?;
         pulled.push(Moved {

@@ -39,8 +39,8 @@ struct PendingRow {
     written_by: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     written_at: OffsetDateTime,
-    /// `this-machine` when the key is in this machine's keystore (the only origin ascert can
-    /// confirm), else `elsewhere`.
+    /// `this-machine` when this machine wrote it (its trust folder says so, and its keystore holds
+    /// the key: the only origin ascert can confirm), else `elsewhere`.
     origin: &'static str,
 }
 
@@ -70,7 +70,7 @@ pub(super) async fn status(ctx: &Context, args: &StoreArgs) -> Result<()> {
         .await?
         .into_iter()
         .map(|p| PendingRow {
-            origin: if keystore.contains(&p.key_id) {
+            origin: if team.made_here(&p).unwrap_or(false) && keystore.contains(&p.key_id) {
                 "this-machine"
             } else {
                 "elsewhere"
