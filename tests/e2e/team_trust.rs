@@ -522,3 +522,58 @@ async fn an_encrypted_ssh_member_key_takes_its_passphrase_from_the_default_varia
         missing.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identities_a_writer_made_up_or_damaged_do_not_stop_the_fleet() {
+    let team = Team::start(Sandbox::builder()).await;
+    let home = runner_home(&team, "runner");
+    let made = run(team.ensure(&home, &["--type", "DISTRIBUTION"])).await;
+    made.ok();
+    let id = made.json()["certificateId"].as_str().unwrap().to_owned();
+    // Another certificate of the type at Apple, whose key is not in the store: the writer makes up
+    // identities for it, expiring last so that they are tried first — a record alone, and a key
+    // sealed to someone else.
+    let elsewhere = runner_home(&team, "elsewhere");
+    let other = team
+        .run(
+            &[("ASCERT_HOME", elsewhere.to_str().unwrap())],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DISTRIBUTION",
+                "--common-name",
+                "Elsewhere",
+                "--email",
+                "e@example.com",
+                "--json",
+            ],
+        )
+        .await;
+    other.ok();
+    let other_id = other.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    let record: serde_json::Value = serde_json::from_slice(
+        &team
+            .get_object(&format!("team-a/identities/{id}/record.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut made_up = record.clone();
+    made_up["certificateId"] = serde_json::json!(other_id);
+    made_up["expires"] = serde_json::json!("2099-01-01T00:00:00Z");
+    team.put_object(
+        &format!("team-a/identities/{other_id}/record.json"),
+        &serde_json::to_vec(&made_up).unwrap(),
+    );
+    let again = runner_home(&team, "again");
+    let ran = run(team.ensure(&again, &["--type", "DISTRIBUTION"])).await;
+    ran.ok();
+    assert_eq!(ran.json()["outcome"], "reused", "{}", ran.stderr);
+    assert_eq!(ran.json()["certificateId"], id.as_str());
+    assert!(
+        ran.stderr
+            .contains(&format!("did not use the stored identity {other_id}")),
+        "{}",
+        ran.stderr
+    );
+}

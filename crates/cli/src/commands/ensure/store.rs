@@ -228,11 +228,7 @@ impl StoreRun<'_> {
                         leaf: shared.certificate,
                     }));
                 }
-                Err(
-                    err @ (TeamError::Tampered { .. }
-                    | TeamError::KeyMismatch { .. }
-                    | TeamError::Corrupt { .. }),
-                ) => {
+                Err(err) if unusable(&err) => {
                     // Someone changed this identity in the store: nothing of it was written here.
                     self.ctx.out.warn(format!(
                         "did not use the stored identity {}: {err}; nothing of it was written to this machine",
@@ -257,11 +253,7 @@ impl StoreRun<'_> {
             let id = record.certificate_id.clone();
             let shared = match team.fetch_listed(record, me).await {
                 Ok(shared) => shared,
-                Err(
-                    err @ (TeamError::Tampered { .. }
-                    | TeamError::KeyMismatch { .. }
-                    | TeamError::Corrupt { .. }),
-                ) => {
+                Err(err) if unusable(&err) => {
                     self.ctx.out.warn(format!(
                         "did not use the stored identity {}: {err}",
                         printable(&id)

@@ -472,6 +472,14 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
 pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateType]) -> Result<()> {
     let team = open(ctx, args).await?;
     let me = member_key(ctx, &team, args).await?;
+    if !team.is_member(&me) {
+        let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
+        return Err(ascert_team::TeamError::WrongIdentity {
+            object: format!("the member list of {}", team.url()),
+            recipients: tried.join(", "),
+        }
+        .into());
+    }
     let keystore = ctx.keystore()?;
     let api = ctx.api_if_configured()?;
     let listing = team.identities().await?;
