@@ -142,30 +142,8 @@ impl StoreRun<'_> {
         known: &mut BTreeMap<String, Certificate>,
     ) -> Result<Option<Found>> {
         let listing = team.identities().await?;
-        self.use_records(team, me, known, self.readable(listing)?).await
-    }
-
-    /// The records of a listing, after saying which could not be read. A record of this type in a
-    /// newer format stops the run (a newer ascert shares it); others are skipped.
-    fn readable(&self, listing: ascert_team::IdentityListing) -> Result<Vec<IdentityRecord>> {
-        if let Some(newer) = listing.unreadable.iter().find(|u| {
-            matches!(u.error, TeamError::NewerFormat { .. })
-                && u.certificate_type.as_ref() == Some(self.certificate_type())
-        }) {
-            return Err(UserError::new(
-                Exit::Failure,
-                format!(
-                    "the stored {} identity {} was written by a newer ascert: {}",
-                    self.certificate_type(),
-                    printable(&newer.certificate_id),
-                    newer.error
-                ),
-            )
-            .hint("upgrade ascert on this runner")
-            .into());
-        }
-        warn_unreadable(self.ctx, &listing);
-        Ok(listing.records)
+        let records = readable(self.ctx, listing, self.certificate_type())?;
+        self.use_records(team, me, known, records).await
     }
 
     /// [`StoreRun::look_in_store`] over records already listed.
@@ -749,7 +727,17 @@ pub(super) async fn prepare(
             recipients: tried.join(", "),
         }));
     }
-    let listing = team.identities().await?;
+    let records = readable(ctx, team.identities().await?, certificate_type)?;
+    Ok(Prepared { team, me, records })
+}
+
+/// The records of a listing, after saying which could not be read. A record of this type in a newer
+/// format stops the run (a newer ascert shares it); the others are skipped with a warning.
+fn readable(
+    ctx: &Context,
+    listing: ascert_team::IdentityListing,
+    certificate_type: &CertificateType,
+) -> Result<Vec<IdentityRecord>> {
     if let Some(newer) = listing.unreadable.iter().find(|u| {
         matches!(u.error, TeamError::NewerFormat { .. })
             && u.certificate_type.as_ref() == Some(certificate_type)
@@ -766,11 +754,7 @@ pub(super) async fn prepare(
         .into());
     }
     warn_unreadable(ctx, &listing);
-    Ok(Prepared {
-        team,
-        me,
-        records: listing.records,
-    })
+    Ok(listing.records)
 }
 
 /// What waiting for the lease ended with.
