@@ -228,6 +228,36 @@ impl Team {
     }
 }
 
+/// Waits for runners started together (each `ensure --p12 dist.p12 --json` in its home), asserting
+/// that each succeeded and that its .p12 holds the certificate; each one's report and stderr.
+pub(crate) async fn finish_fleet(
+    children: Vec<(PathBuf, std::process::Child)>,
+) -> Vec<(serde_json::Value, String)> {
+    let mut reports = Vec::new();
+    for (home, child) in children {
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "a runner failed:\n{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        // Every runner can sign: its PKCS#12 holds the certificate.
+        let p12 = home.join("dist.p12");
+        let info = openssl(&[
+            "pkcs12",
+            "-in",
+            p12.to_str().unwrap(),
+            "-nokeys",
+            "-passin",
+            &format!("pass:{P12_PASSWORD}"),
+            "-legacy",
+        ]);
+        assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
+        reports.push((json, stderr));
+    }
+    reports
+}
+
 pub(crate) fn runner_home(team: &Team, name: &str) -> PathBuf {
     let home = team.env.path(name);
     std::fs::create_dir_all(&home).unwrap();
@@ -246,27 +276,7 @@ async fn sixteen_runners_starting_together_make_one_certificate() {
             (home, command.spawn().unwrap())
         })
         .collect();
-    let mut reports = Vec::new();
-    for (home, child) in children {
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "a runner failed:\n{stderr}");
-        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        let p12 = home.join("dist.p12");
-        let info = openssl(&[
-            "pkcs12",
-            "-in",
-            p12.to_str().unwrap(),
-            "-nokeys",
-            "-passin",
-            &format!("pass:{P12_PASSWORD}"),
-            "-legacy",
-        ]);
-        assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
-        reports.push((json, stderr));
-    }
+    let reports = finish_fleet(children).await;
     assert_eq!(
         team.env.sandbox.certificate_count(),
         1,

@@ -20,12 +20,12 @@ use std::time::Instant;
 
 use ascert_sandbox::Sandbox;
 
-use crate::support::{Env, Run, openssl, run};
+use crate::support::{Env, Run, run};
+use crate::team::P12_PASSWORD;
 use azurite::Azurite;
 
 const CONTAINER: &str = "signing";
 const STORE: &str = "az://signing/team-a";
-const P12_PASSWORD: &str = "team p12 password";
 /// Runners started at once: as many as a CI fleet's burst, and still reliable on a 2-core machine.
 const RUNNERS: usize = 16;
 
@@ -110,28 +110,11 @@ async fn sixteen_runners_on_an_azure_store_make_one_certificate() {
             (home, command.spawn().unwrap())
         })
         .collect();
-    let mut reports = Vec::new();
-    for (home, child) in children {
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "a runner failed:\n{stderr}");
-        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        // Every runner can sign: its PKCS#12 holds the certificate.
-        let p12 = home.join("dist.p12");
-        let info = openssl(&[
-            "pkcs12",
-            "-in",
-            p12.to_str().unwrap(),
-            "-nokeys",
-            "-passin",
-            &format!("pass:{P12_PASSWORD}"),
-            "-legacy",
-        ]);
-        assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
-        reports.push(json);
-    }
+    let reports: Vec<serde_json::Value> = crate::team::finish_fleet(children)
+        .await
+        .into_iter()
+        .map(|(json, _)| json)
+        .collect();
     let elapsed = started.elapsed();
     assert_eq!(
         team.env.sandbox.certificate_count(),
