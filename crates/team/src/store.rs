@@ -243,7 +243,9 @@ impl TeamStore {
         let members = stamp(init.members, &actor, now);
         check_members(&members, init.passphrase.is_some())?;
         let connection = backend::connect(url, options, true)?;
-        let store = Self::new(url, options, connection);
+        let mut store = Self::new(url, options, connection);
+        // The member list is being made here: a pinned one (of another store) does not apply.
+        store.pins.members = None;
         let header = store.layout.header();
         if store.get(&header).await?.is_some() {
             return Err(store.already_exists("a team store"));
