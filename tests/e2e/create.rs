@@ -131,7 +131,7 @@ async fn a_lost_create_response_is_adopted_not_repeated() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
+async fn a_full_slot_held_by_a_key_here_says_use_it_and_the_key_is_reused_after_a_revoke() {
     let limits = Limits {
         distribution_per_team: 1,
         ..Limits::default()
@@ -143,10 +143,27 @@ async fn a_full_slot_is_explained_and_the_key_is_reused_after_a_revoke() {
 
     let refused = create(&env, "DISTRIBUTION", &[]).await;
     let stderr = refused.fails_with(5);
-    assert!(stderr.contains(&format!("in use: {first_id}")), "{stderr}");
     assert!(
-        stderr.contains(&format!("ascert certificates revoke {first_id}")),
+        stderr.contains(&format!("in use: {first_id}"))
+            && stderr.contains("(its key is in the local keystore)"),
         "{stderr}"
+    );
+    // Its key is here: use it and share it, do not revoke it.
+    assert!(
+        stderr.contains(&format!(
+            "certificate {first_id} has its key in the local keystore"
+        )) && stderr.contains(&format!("`ascert team push {first_id}`")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("certificates revoke"), "{stderr}");
+    assert!(
+        stderr.contains("You already have a current"),
+        "Apple's words: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("You already have a current").count(),
+        1,
+        "said once: {stderr}"
     );
     assert_eq!(env.key_records().len(), 2, "the new key is kept");
 

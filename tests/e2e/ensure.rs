@@ -92,7 +92,7 @@ async fn a_revoked_or_soon_expiring_certificate_is_replaced() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_full_slot_names_the_holders_and_the_revoke_command() {
+async fn a_renewal_with_full_slots_names_the_runs_own_certificate() {
     let limits = Limits {
         distribution_per_team: 1,
         ..Limits::default()
@@ -108,15 +108,20 @@ async fn a_full_slot_names_the_holders_and_the_revoke_command() {
     let message = error["error"].as_str().unwrap();
     assert!(
         message.contains(&format!("in use: {id} (DISTRIBUTION"))
-            && message.contains("(its key is in the local keystore)"),
+            && message.contains("(its key is here: the certificate this run renews)"),
         "{message}"
     );
+    // A renewal: the hint names the run's own certificate, not someone else's.
+    let hint = error["hint"].as_str().unwrap();
     assert!(
-        error["hint"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("ascert certificates revoke {id}")),
+        hint.contains(&format!("its own, {id}, expires on"))
+            && hint.contains(&format!("within --min-days-left {renew}"))
+            && hint.contains(&format!("ascert certificates revoke {id}")),
         "{error}"
+    );
+    assert_eq!(
+        error["errors"][0]["code"], "ENTITY_ERROR",
+        "Apple's errors kept: {error}"
     );
     assert_eq!(env.sandbox.certificate_count(), 1);
 }

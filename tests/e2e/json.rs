@@ -158,3 +158,53 @@ async fn a_json_failure_is_one_camel_case_object_on_stderr() {
     not_camel_case(&error, "", &mut found);
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apples_documents_are_printed_as_apple_sends_them_nulls_included() {
+    let env = Env::start().await;
+    let created = env
+        .run(&["--json", "certificates", "create", "--type", "DEVELOPMENT"])
+        .await;
+    created.ok();
+    let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    // What App Store Connect (here the sandbox, which sends what Apple sends) answers, read raw.
+    let raw: serde_json::Value = {
+        let key = std::fs::read(&env.private_key).unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(env.sandbox.api_key().key_id.clone());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let claims = serde_json::json!({"iss": env.sandbox.issuer_id(), "aud": "appstoreconnect-v1", "iat": now, "exp": now + 600});
+        let token = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_ec_pem(&key).unwrap(),
+        )
+        .unwrap();
+        let url = format!("{}/v1/certificates/{id}", env.sandbox.base_url());
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let sent = &raw["data"]["attributes"];
+    assert!(
+        sent["platform"].is_null() && sent.get("platform").is_some(),
+        "{raw:#}"
+    );
+    assert!(sent.get("csrContent").is_some(), "{raw:#}");
+
+    let got = env.run(&["--json", "certificates", "get", &id]).await;
+    got.ok();
+    assert_eq!(&got.json()["attributes"], sent, "certificates get --json");
+    let listed = env.run(&["--json", "certificates", "list"]).await;
+    listed.ok();
+    assert_eq!(&listed.json()[0]["attributes"], sent, "certificates list --json");
+}

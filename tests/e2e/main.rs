@@ -7,6 +7,7 @@ mod apple_errors;
 mod auth;
 mod bad_input;
 mod certificates;
+mod conflicts;
 mod crash;
 mod create;
 mod deadlines;

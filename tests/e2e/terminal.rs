@@ -206,7 +206,7 @@ async fn keys_and_identities_lists_fit_80_columns() {
             "Jane Appleseed of Appleseed Software International",
             "IOS_DISTRIBUTION",
         ),
-        ("CI Box", "DEVELOPER_ID_APPLICATION_G2"),
+        ("CI Box", "MAC_INSTALLER_DISTRIBUTION"),
     ] {
         env.run(&[
             "certificates",
@@ -312,4 +312,30 @@ async fn an_error_prints_each_cause_once_and_its_label_in_red_on_a_terminal() {
         "{:?}",
         at_terminal.stdout
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_revoke_prompt_says_what_is_destroyed_and_no_keeps_it() {
+    let env = Env::start().await;
+    let created = env
+        .run(&["certificates", "create", "--type", "DISTRIBUTION", "--json"])
+        .await;
+    created.ok();
+    let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    let mut command: Command = env.bare();
+    command
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args(["certificates", "revoke", &id]);
+    let answered_no = run_in_terminal(&command, "n\n").await;
+    assert_eq!(answered_no.code, 2, "{}", answered_no.stdout);
+    let screen = strip_ansi(&answered_no.stdout);
+    assert!(
+        screen.contains(&format!("{id} (DISTRIBUTION"))
+            && screen.contains("expires")
+            && screen.contains("its key is in the local keystore")
+            && screen.contains("can no longer sign with it"),
+        "{screen}"
+    );
+    assert_eq!(env.sandbox.certificate_count(), 1, "nothing was revoked");
 }

@@ -34,10 +34,24 @@ impl Error {
         self.transport().and_then(ascert_transport::Error::status)
     }
 
-    /// Whether App Store Connect refused a create because the certificate type's slots are full
-    /// (409 `ENTITY_ERROR`: "You already have a current … certificate or a pending certificate request.").
+    /// Whether App Store Connect answered 409, for any reason: a full slot
+    /// ([`Error::is_certificate_limit`]), but also a CSR it refused, a missing pass type id or merchant
+    /// id, or a certificate in the wrong state. Apple's errors inside tell which.
     pub fn is_conflict(&self) -> bool {
         self.status() == Some(409)
+    }
+
+    /// Whether App Store Connect refused a create because the certificate type's slots are full:
+    /// 409 `ENTITY_ERROR` with "You already have a current … certificate or a pending certificate
+    /// request." A 409 without that detail (Apple leaves `detail` out at times) is not taken for one:
+    /// only Apple's words tell a full slot from a refused CSR.
+    pub fn is_certificate_limit(&self) -> bool {
+        self.status() == Some(409)
+            && self.transport().is_some_and(|t| {
+                t.api_errors().iter().any(|e| {
+                    e.code == "ENTITY_ERROR" && e.detail.to_lowercase().contains("already have a current")
+                })
+            })
     }
 
     /// Whether the request may have taken effect although it failed (see

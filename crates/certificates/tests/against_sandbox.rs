@@ -239,6 +239,7 @@ async fn a_full_slot_is_a_conflict_with_apples_words() {
         .await
         .unwrap_err();
     assert!(err.is_conflict(), "{err}");
+    assert!(err.is_certificate_limit(), "{err}");
     let apple = &err.transport().unwrap().api_errors()[0];
     assert_eq!(apple.code, "ENTITY_ERROR");
     assert!(
@@ -246,6 +247,21 @@ async fn a_full_slot_is_a_conflict_with_apples_words() {
         "{}",
         apple.detail
     );
+}
+
+#[tokio::test]
+async fn a_missing_pass_type_id_is_a_conflict_but_no_full_slot() {
+    let (sandbox, api) = start(Sandbox::builder()).await;
+    let err = api
+        .create(csr().0, CertificateType::PassTypeId)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_conflict(), "{err}");
+    assert!(!err.is_certificate_limit(), "{err}");
+    let apple = &err.transport().unwrap().api_errors()[0];
+    assert!(apple.code.starts_with("ENTITY_ERROR.RELATIONSHIP"), "{apple:?}");
+    assert_eq!(sandbox.certificate_count(), 0);
 }
 
 #[tokio::test]

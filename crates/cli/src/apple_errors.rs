@@ -110,8 +110,9 @@ pub(crate) static TABLE: &[Row] = &[
         exit: Exit::Conflict,
         why: "no free slot: the team already has as many certificates of this type as Apple allows, or a \
               request for one is pending",
-        action: "`ascert certificates list --type TYPE` shows which certificates fill the slots; revoke one you \
-                 no longer use (`ascert certificates revoke ID`) or reuse it, then run this again",
+        action: "`ascert certificates list --type TYPE` shows which certificates fill the slots: reuse one whose \
+                 key you have (`ascert identities list`) or ask whoever has a key to share it (`ascert team \
+                 push`); revoking one (`ascert certificates revoke ID`) breaks signing for whoever holds its key",
     },
     Row {
         status: 409,
@@ -120,7 +121,8 @@ pub(crate) static TABLE: &[Row] = &[
         exit: Exit::Conflict,
         why: "App Store Connect refused a value of the request, named in the error (for a create, usually the \
               CSR)",
-        action: "with --csr, make a new CSR with an RSA-2048 key and a SHA-256 signature; otherwise check the \
+        action: "with --csr, make a new CSR (`ascert keys csr --type TYPE` makes the right key): an EC P-256 key \
+                 for APPLE_PAY, an RSA-2048 key for every other type, signed with SHA-256; otherwise check the \
                  value the error names",
     },
     Row {

@@ -362,28 +362,32 @@ pub(crate) struct Pkcs12Args {
 /// `ascert certificates create`.
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
-    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, DEVELOPER_ID_APPLICATION_G2
+    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, APPLE_PAY (Developer ID types are made
+    /// on the developer website: see `ascert keys csr --type`)
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
     pub(crate) certificate_type: CertificateType,
     /// Use your own CSR (PEM) instead of a new key kept here
     #[arg(long, value_name = "FILE", conflicts_with_all = ["common_name", "email", "p12", "keychain"])]
     pub(crate) csr: Option<PathBuf>,
-    /// The CSR's common name (your name or your company's) [required without --csr]
-    #[arg(long, value_name = "CN", required_unless_present = "csr")]
+    /// The CSR's common name. Apple replaces the subject with the team's name and id: it does not
+    /// reach the certificate, and only tells keys apart here [default: ascert]
+    #[arg(long, value_name = "CN")]
     pub(crate) common_name: Option<String>,
-    /// The CSR's e-mail address [required without --csr]
-    #[arg(long, value_name = "EMAIL", required_unless_present = "csr")]
+    /// The CSR's e-mail address (Apple does not put it in the certificate) [default: none]
+    #[arg(long, value_name = "EMAIL")]
     pub(crate) email: Option<String>,
-    /// The CSR's two-letter country code
+    /// The CSR's two-letter country code (Apple does not keep it either)
     #[arg(long, value_name = "CC", default_value = "US")]
     pub(crate) country: String,
     /// A label for the new key [default: "<TYPE> <date>"]
     #[arg(long)]
     pub(crate) label: Option<String>,
-    /// The pass type ID a PASS_TYPE_ID certificate is for
-    #[arg(long, value_name = "ID")]
+    /// The pass type ID a PASS_TYPE_ID or PASS_TYPE_ID_WITH_NFC certificate is for (required for
+    /// those, refused for the others)
+    #[arg(long, value_name = "ID", conflicts_with = "merchant_id")]
     pub(crate) pass_type_id: Option<String>,
-    /// The merchant ID an Apple Pay certificate is for
+    /// The merchant ID an APPLE_PAY, APPLE_PAY_RSA, APPLE_PAY_MERCHANT_IDENTITY or
+    /// APPLE_PAY_PSP_IDENTITY certificate is for (required for those, refused for the others)
     #[arg(long, value_name = "ID")]
     pub(crate) merchant_id: Option<String>,
     /// Also export the new identity (key + certificate + intermediate) as a .p12
@@ -592,9 +596,21 @@ pub(crate) enum IdentitiesCommand {
     /// interrupted run reused. Then writes the .p12 or installs the identity, as asked. Safe to run
     /// in every CI job: it creates at most once.
     Ensure(EnsureArgs),
+    /// Pair a certificate downloaded from the developer website (.cer, DER or PEM) with its local key
+    ///
+    /// For the identities the API does not create: Developer ID Application and Kext certificates
+    /// (made by the Account Holder on the developer website from a CSR of `ascert keys csr --type
+    /// TYPE`) and Developer ID Installer certificates, which the API does not even list. The
+    /// certificate is recorded beside its key; then `identities export`, `identities install` and
+    /// (for those App Store Connect lists) `team push` take it as any identity.
+    Import {
+        /// The certificate file, as the developer website downloads it (developerID_application.cer)
+        file: PathBuf,
+    },
     /// Export a certificate with its local key (and the issuing intermediate) as a .p12
     Export {
-        /// The certificate's id
+        /// The certificate's id, or the key id (a unique prefix) of an identity App Store Connect
+        /// does not list (a Developer ID Installer certificate)
         cert_id: String,
         /// The .p12 file to write (0600)
         #[arg(long, value_name = "FILE")]
@@ -608,7 +624,8 @@ pub(crate) enum IdentitiesCommand {
     },
     /// Install a certificate with its local key in a macOS keychain, ready for codesign (macOS only)
     Install {
-        /// The certificate's id
+        /// The certificate's id, or the key id (a unique prefix) of an identity App Store Connect
+        /// does not list (a Developer ID Installer certificate)
         cert_id: String,
         /// The keychain: a path, or a name in ~/Library/Keychains [default: the login keychain]
         #[arg(long, value_name = "NAME")]

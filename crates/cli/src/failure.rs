@@ -39,6 +39,9 @@ pub(crate) struct UserError {
     pub(crate) exit: Exit,
     pub(crate) message: String,
     pub(crate) hint: Option<String>,
+    /// The message already says what its cause says (Apple's answer, quoted): the causes below it
+    /// are kept for `--json`'s `errors` but not printed again.
+    pub(crate) quotes_cause: bool,
 }
 
 impl UserError {
@@ -47,7 +50,14 @@ impl UserError {
             exit,
             message: message.into(),
             hint: None,
+            quotes_cause: false,
         }
+    }
+
+    /// Marks the message as one that already says what the error it is the context of says.
+    pub(crate) fn quoting_cause(mut self) -> Self {
+        self.quotes_cause = true;
+        self
     }
 
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -89,26 +99,23 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
         apple: &[],
     };
     // A `UserError` given as context (`.context(UserError::new(…))`) is not a link of the chain that
-    // `downcast_ref` on a link finds; anyhow finds it from the error itself.
-    if let Some(user) = err.downcast_ref::<UserError>() {
+    // `downcast_ref` on a link finds; anyhow finds it from the error itself. Its exit code and hint
+    // are ascert's own words; Apple's errors further down the chain are still reported with it.
+    let user = err
+        .downcast_ref::<UserError>()
+        .or_else(|| err.chain().find_map(|cause| cause.downcast_ref::<UserError>()));
+    if let Some(user) = user {
         diagnosis.exit = user.exit;
         diagnosis.hint.clone_from(&user.hint);
+        if let Some(transport) = err.chain().find_map(transport_of) {
+            diagnosis.status = transport.status();
+            diagnosis.apple = transport.api_errors();
+            diagnosis.see = crate::apple_errors::see_url(diagnosis.apple);
+        }
         return diagnosis;
     }
     for cause in err.chain() {
-        if let Some(user) = cause.downcast_ref::<UserError>() {
-            diagnosis.exit = user.exit;
-            diagnosis.hint.clone_from(&user.hint);
-            return diagnosis;
-        }
-        // `ascert_certificates::Error` is transparent over the transport's error, so the chain
-        // skips from one to the other's source: look inside it explicitly.
-        let transport = cause.downcast_ref::<ascert_transport::Error>().or_else(|| {
-            cause
-                .downcast_ref::<ascert_certificates::Error>()
-                .and_then(ascert_certificates::Error::transport)
-        });
-        if let Some(transport) = transport {
+        if let Some(transport) = transport_of(cause) {
             return transport_diagnosis(transport);
         }
         if cause.downcast_ref::<ascert_auth::AuthError>().is_some() {
@@ -134,6 +141,16 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
         }
     }
     diagnosis
+}
+
+/// The transport's error in a link of the chain: itself, or inside `ascert_certificates::Error`, which
+/// is transparent over it (so the chain skips from one to the other's source).
+fn transport_of<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e ascert_transport::Error> {
+    cause.downcast_ref::<ascert_transport::Error>().or_else(|| {
+        cause
+            .downcast_ref::<ascert_certificates::Error>()
+            .and_then(ascert_certificates::Error::transport)
+    })
 }
 
 /// The exit code of a team store's failure, and what to do about it.
@@ -293,8 +310,12 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// The error and its causes on one line, `: ` between them, each cause once: a wrapper that already
 /// quotes its source's message (`cannot read x: Not a directory`) is not followed by the source
-/// again.
+/// again, nor is a [`UserError`] marked [`UserError::quoting_cause`].
 fn chain_message(err: &anyhow::Error) -> String {
+    let quoting = err
+        .downcast_ref::<UserError>()
+        .or_else(|| err.chain().find_map(|cause| cause.downcast_ref::<UserError>()))
+        .filter(|user| user.quotes_cause);
     let mut message = String::new();
     let mut last = String::new();
     for cause in err.chain() {
@@ -306,6 +327,10 @@ fn chain_message(err: &anyhow::Error) -> String {
             message.push_str(": ");
         }
         message.push_str(&text);
+        // A `UserError` given as context is found from the error itself, not from its link.
+        if quoting.is_some_and(|user| user.message == text) {
+            break;
+        }
         last = text;
     }
     message

@@ -8,6 +8,7 @@ mod config;
 mod credentials;
 mod failure;
 mod input;
+mod issuer_expiry;
 mod logging;
 mod output;
 mod password;

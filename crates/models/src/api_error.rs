@@ -23,13 +23,19 @@ pub struct ApiError {
     /// Apple's unique id of this occurrence, useful when reporting a problem to Apple.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// The HTTP status, as a string (`"409"`).
+    /// The HTTP status, as a string (`"409"`). Empty when Apple left it out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status: String,
-    /// A machine-readable code such as `ENTITY_ERROR` or `PARAMETER_ERROR.INVALID`.
+    /// A machine-readable code such as `ENTITY_ERROR` or `PARAMETER_ERROR.INVALID`. Empty when Apple
+    /// left it out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
-    /// A short summary.
+    /// A short summary. Empty when Apple left it out.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub title: String,
-    /// A sentence about this occurrence.
+    /// A sentence about this occurrence. Apple leaves it out at times (a 409 without `detail`:
+    /// FB12292035); then it is empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
     /// The request parameter or body field at fault.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +103,19 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.title, self.code, self.detail)?;
+        // Whatever Apple sent, and nothing it did not: any of title, code and detail may be missing.
+        let title = if self.title.is_empty() {
+            "App Store Connect error"
+        } else {
+            self.title.as_str()
+        };
+        f.write_str(title)?;
+        if !self.code.is_empty() {
+            write!(f, " ({})", self.code)?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
         match &self.source {
             Some(ErrorSource::Parameter(p)) => write!(f, " [parameter {}]", p.parameter),
             Some(ErrorSource::Pointer(p)) => write!(f, " [at {}]", p.pointer),
@@ -256,5 +274,30 @@ mod tests {
             .collect();
         assert_eq!(associated, [("/v1/certificates", "ENTITY_ERROR.LIMIT")]);
         assert_eq!(err.meta.as_ref().unwrap().other["traceId"], "abc");
+    }
+
+    #[test]
+    fn a_conflict_without_detail_still_reads_and_says_what_apple_sent() {
+        // FB12292035: Apple's 409 does not always carry `detail`.
+        let doc: ErrorResponse = serde_json::from_str(
+            r#"{"errors":[{"status":"409","code":"ENTITY_ERROR","title":"There is a problem with the request entity"}]}"#,
+        )
+        .unwrap();
+        let err = &doc.errors[0];
+        assert_eq!(err.status_code(), Some(409));
+        assert_eq!(err.detail, "");
+        assert_eq!(
+            err.to_string(),
+            "There is a problem with the request entity (ENTITY_ERROR)"
+        );
+        // Written back, it carries nothing Apple did not send.
+        let written = serde_json::to_value(err).unwrap();
+        assert_eq!(
+            written,
+            serde_json::json!({"status":"409","code":"ENTITY_ERROR","title":"There is a problem with the request entity"})
+        );
+
+        let bare: ErrorResponse = serde_json::from_str(r#"{"errors":[{"status":"409"}]}"#).unwrap();
+        assert_eq!(bare.errors[0].to_string(), "App Store Connect error");
     }
 }

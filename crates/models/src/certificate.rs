@@ -35,38 +35,181 @@ pub struct Certificate {
 }
 
 /// The attributes of a [`Certificate`]. Every one is optional in Apple's specification.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Written back as they were read: an attribute Apple sent as `null` (`"platform": null` for
+/// DEVELOPMENT certificates) is written as `null`, one it left out (a sparse fieldset) is left out,
+/// and attributes this type does not model (Apple's `"csrContent": null`, fields Apple adds later)
+/// are kept in [`other`](Self::other).
+///
+/// ```
+/// use ascert_models::CertificateAttributes;
+/// let json = r#"{"name":"Apple Development: Example","platform":null,"csrContent":null}"#;
+/// let attributes: CertificateAttributes = serde_json::from_str(json).unwrap();
+/// assert_eq!(attributes.platform, None);
+/// assert_eq!(serde_json::to_string(&attributes).unwrap(), json);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CertificateAttributes {
     /// The certificate's common name, such as `iOS Distribution: Example Ltd`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The kind of certificate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_type: Option<CertificateType>,
     /// The name shown in the developer portal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The serial number, upper-case hexadecimal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     /// The platform the certificate is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<BundleIdPlatform>,
     /// When the certificate expires.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::date::option"
-    )]
     pub expiration_date: Option<OffsetDateTime>,
     /// The DER certificate, base64-encoded. See [`Certificate::content_der`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_content: Option<String>,
     /// Whether the certificate is active.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated: Option<bool>,
+    /// Attributes this type does not model, as App Store Connect sent them.
+    pub other: serde_json::Map<String, serde_json::Value>,
+    /// The modelled attributes that were sent as `null`, written back as `null` while still `None`.
+    nulls: Nulls,
+}
+
+/// Which modelled attributes were `null` in the document read, one bit per attribute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Nulls(u8);
+
+/// The modelled attributes, in the order they are written.
+const NAME: u8 = 1;
+const CERTIFICATE_TYPE: u8 = 1 << 1;
+const DISPLAY_NAME: u8 = 1 << 2;
+const SERIAL_NUMBER: u8 = 1 << 3;
+const PLATFORM: u8 = 1 << 4;
+const EXPIRATION_DATE: u8 = 1 << 5;
+const CERTIFICATE_CONTENT: u8 = 1 << 6;
+const ACTIVATED: u8 = 1 << 7;
+
+impl Nulls {
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+impl Serialize for CertificateAttributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        /// An attribute's entry: its value, `null` if Apple sent null, nothing if it was absent.
+        fn entry<M: serde::ser::SerializeMap, T: Serialize>(
+            map: &mut M,
+            key: &str,
+            value: Option<&T>,
+            was_null: bool,
+        ) -> Result<(), M::Error> {
+            match value {
+                Some(value) => map.serialize_entry(key, value),
+                None if was_null => map.serialize_entry(key, &()),
+                None => Ok(()),
+            }
+        }
+        let n = self.nulls;
+        let mut map = serializer.serialize_map(None)?;
+        entry(&mut map, "name", self.name.as_ref(), n.has(NAME))?;
+        entry(
+            &mut map,
+            "certificateType",
+            self.certificate_type.as_ref(),
+            n.has(CERTIFICATE_TYPE),
+        )?;
+        entry(
+            &mut map,
+            "displayName",
+            self.display_name.as_ref(),
+            n.has(DISPLAY_NAME),
+        )?;
+        entry(
+            &mut map,
+            "serialNumber",
+            self.serial_number.as_ref(),
+            n.has(SERIAL_NUMBER),
+        )?;
+        entry(&mut map, "platform", self.platform.as_ref(), n.has(PLATFORM))?;
+        let expiration = self.expiration_date.map(crate::date::format);
+        entry(
+            &mut map,
+            "expirationDate",
+            expiration.as_ref(),
+            n.has(EXPIRATION_DATE),
+        )?;
+        entry(
+            &mut map,
+            "certificateContent",
+            self.certificate_content.as_ref(),
+            n.has(CERTIFICATE_CONTENT),
+        )?;
+        entry(&mut map, "activated", self.activated.as_ref(), n.has(ACTIVATED))?;
+        for (key, value) in &self.other {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for CertificateAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CertificateAttributes;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a certificate's attributes object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                use serde::de::Error as _;
+                /// Reads an attribute; a `null` sets its bit.
+                fn read<'de, A: serde::de::MapAccess<'de>, T: Deserialize<'de>>(
+                    map: &mut A,
+                    nulls: &mut Nulls,
+                    bit: u8,
+                ) -> Result<Option<T>, A::Error> {
+                    let value = map.next_value::<Option<T>>()?;
+                    if value.is_none() {
+                        nulls.0 |= bit;
+                    }
+                    Ok(value)
+                }
+                let mut a = CertificateAttributes::default();
+                let mut nulls = Nulls::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "name" => a.name = read(&mut map, &mut nulls, NAME)?,
+                        "certificateType" => {
+                            a.certificate_type = read(&mut map, &mut nulls, CERTIFICATE_TYPE)?;
+                        }
+                        "displayName" => a.display_name = read(&mut map, &mut nulls, DISPLAY_NAME)?,
+                        "serialNumber" => a.serial_number = read(&mut map, &mut nulls, SERIAL_NUMBER)?,
+                        "platform" => a.platform = read(&mut map, &mut nulls, PLATFORM)?,
+                        "expirationDate" => {
+                            let text: Option<std::borrow::Cow<'de, str>> =
+                                read(&mut map, &mut nulls, EXPIRATION_DATE)?;
+                            a.expiration_date = text
+                                .map(|t| crate::date::parse(&t).map_err(A::Error::custom))
+                                .transpose()?;
+                        }
+                        "certificateContent" => {
+                            a.certificate_content = read(&mut map, &mut nulls, CERTIFICATE_CONTENT)?;
+                        }
+                        "activated" => a.activated = read(&mut map, &mut nulls, ACTIVATED)?,
+                        _ => {
+                            let value = map.next_value::<serde_json::Value>()?;
+                            a.other.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                a.nulls = nulls;
+                Ok(a)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 impl CertificateAttributes {

@@ -134,6 +134,69 @@ apple_enum! {
     }
 }
 
+/// The relationship a create request of some certificate types must carry: the pass type id or
+/// merchant id the certificate belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequiredRelationship {
+    /// `passTypeId`: Wallet pass certificates (`PASS_TYPE_ID`, `PASS_TYPE_ID_WITH_NFC`).
+    PassTypeId,
+    /// `merchantId`: Apple Pay certificates (`APPLE_PAY`, `APPLE_PAY_RSA`,
+    /// `APPLE_PAY_MERCHANT_IDENTITY`, `APPLE_PAY_PSP_IDENTITY`).
+    MerchantId,
+}
+
+impl RequiredRelationship {
+    /// The relationship's name in the request document (`passTypeId`, `merchantId`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PassTypeId => "passTypeId",
+            Self::MerchantId => "merchantId",
+        }
+    }
+}
+
+impl CertificateType {
+    /// The relationship a create of this type needs, if any: a Wallet pass certificate belongs to one
+    /// pass type id, an Apple Pay certificate to one merchant id.
+    ///
+    /// ```
+    /// use ascert_models::{CertificateType, RequiredRelationship};
+    /// assert_eq!(CertificateType::PassTypeId.required_relationship(), Some(RequiredRelationship::PassTypeId));
+    /// assert_eq!(CertificateType::ApplePay.required_relationship(), Some(RequiredRelationship::MerchantId));
+    /// assert_eq!(CertificateType::Distribution.required_relationship(), None);
+    /// ```
+    pub fn required_relationship(&self) -> Option<RequiredRelationship> {
+        match self {
+            Self::PassTypeId | Self::PassTypeIdWithNfc => Some(RequiredRelationship::PassTypeId),
+            Self::ApplePay
+            | Self::ApplePayRsa
+            | Self::ApplePayMerchantIdentity
+            | Self::ApplePayPspIdentity => Some(RequiredRelationship::MerchantId),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a Developer ID type (`DEVELOPER_ID_APPLICATION`, `…_G2`, `DEVELOPER_ID_KEXT`,
+    /// `…_G2`). App Store Connect's API lists them but does not create them: the Account Holder makes
+    /// them on the developer website or in Xcode.
+    ///
+    /// ```
+    /// use ascert_models::CertificateType;
+    /// assert!(CertificateType::DeveloperIdApplicationG2.is_developer_id());
+    /// assert!(!CertificateType::MacInstallerDistribution.is_developer_id());
+    /// ```
+    pub fn is_developer_id(&self) -> bool {
+        matches!(
+            self,
+            Self::DeveloperIdApplication
+                | Self::DeveloperIdApplicationG2
+                | Self::DeveloperIdKext
+                | Self::DeveloperIdKextG2
+        )
+    }
+}
+
 apple_enum! {
     /// The platform a certificate or bundle ID is for (`platform`).
     BundleIdPlatform {

@@ -78,7 +78,7 @@ pub use certificate::{Certificate, CertificateAttributes, CertificateRelationshi
 pub use documents::{
     CertificatePassTypeIdLinkageResponse, CertificateResponse, CertificatesResponse, PassTypeIdResponse,
 };
-pub use enums::{BundleIdPlatform, CertificateType};
+pub use enums::{BundleIdPlatform, CertificateType, RequiredRelationship};
 pub use error::{BoxedSource, ModelError};
 pub use kind::{CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
 pub use links::{

@@ -9,7 +9,8 @@
 //!   `ErrorLinks` does not list (kept all the same);
 //! - the 400 Apple answers `filter[certificateType]=DEVELOPER_ID_APPLICATION_G2` with.
 //!
-//! Each must read without error, and what a user is shown must come out right.
+//! Each must read without error, what a user is shown must come out right, and a certificate's
+//! attributes must be written back as Apple sent them.
 
 use ascert_models::{
     BundleIdPlatform, CertificateType, CertificatesResponse, ErrorResponse, ErrorSource, Paged as _,
@@ -86,18 +87,32 @@ fn a_page_with_developer_portal_extras_and_null_platforms_reads() {
         Some("https://api.appstoreconnect.apple.com/v1/certificates?cursor=BQ.ANL6lKo&limit=5")
     );
 
-    // The extras are accepted and not kept: written back, the document has the documented keys.
+    // Written back, every certificate's attributes are what Apple sent: the extras kept, `null`
+    // where Apple wrote null, nothing added where Apple wrote nothing (the CLI's `--json` prints
+    // Apple's documents as Apple sends them).
     let written = serde_json::to_value(&page).unwrap();
-    let attributes = written["data"][0]["attributes"].as_object().unwrap();
-    for extra in [
-        "certificateTypeId",
-        "requesterEmail",
-        "status",
-        "machineName",
-        "csrContent",
-    ] {
-        assert!(!attributes.contains_key(extra), "{extra} was kept");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/certificates_page_with_portal_extras.json"),
+    )
+    .unwrap();
+    let sent: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for (i, certificate) in sent["data"].as_array().unwrap().iter().enumerate() {
+        let mut expected = certificate["attributes"].clone();
+        // Dates are written in Apple's one form, with milliseconds.
+        if let Some(date) = expected["expirationDate"].as_str() {
+            let parsed = ascert_models::date::parse(date).unwrap();
+            expected["expirationDate"] = ascert_models::date::format(parsed).into();
+        }
+        assert_eq!(written["data"][i]["attributes"], expected, "certificate {i}");
     }
+    assert!(written["data"][0]["attributes"]["platform"].is_null());
+    assert!(
+        written["data"][0]["attributes"]
+            .as_object()
+            .unwrap()
+            .contains_key("csrContent")
+    );
 }
 
 #[test]

@@ -144,6 +144,30 @@ async fn set_activated(ctx: &Context, id: &str, activated: bool) -> Result<()> {
     Ok(())
 }
 
+/// A certificate to revoke, with where its key is as far as ascert can tell and what revoking it
+/// breaks.
+fn what_revoke_destroys(certificate: &Certificate, store: Option<&ascert_keystore::Keystore>) -> String {
+    let described = view::describe(certificate);
+    if certificate.is_expired_at(OffsetDateTime::now_utc()) == Some(true) {
+        return format!("{described}: expired, nothing can sign with it any more");
+    }
+    let key_here = store
+        .zip(ascert_keystore::CertificateInfo::from_model(certificate).ok())
+        .and_then(|(store, info)| store.find_for_certificate(&info).ok().flatten());
+    match key_here {
+        Some(record) => format!(
+            "{described}: still valid; its key is in the local keystore (key {}, \"{}\"): this machine, and \
+             every machine it was shared with (.p12, keychain, team store), can no longer sign with it",
+            &record.key_id.to_string()[..16],
+            record.label.escape_debug()
+        ),
+        None => format!(
+            "{described}: still valid; its key is not in the local keystore (someone else's, in a keychain or a \
+             team store): whoever signs with it can no longer"
+        ),
+    }
+}
+
 async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
     let api = ctx.api()?;
     let targets: Vec<(String, String)> = if args.expired {
@@ -160,7 +184,19 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
             .map(|c| (c.id.clone(), view::describe(&c)))
             .collect()
     } else {
-        args.ids.iter().map(|id| (id.clone(), id.clone())).collect()
+        // What each revoke destroys, read before asking: a certificate still valid stops working
+        // for whoever signs with it.
+        let store = ctx.keystore().ok();
+        let mut targets = Vec::new();
+        for id in &args.ids {
+            let certificate = api
+                .get(id)
+                .send()
+                .await
+                .with_context(|| format!("cannot read certificate {id}; nothing was revoked"))?;
+            targets.push((id.clone(), what_revoke_destroys(&certificate, store.as_ref())));
+        }
+        targets
     };
     if targets.is_empty() {
         ctx.out.note("Nothing to revoke: no certificate matches.");
@@ -172,11 +208,11 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
         &targets,
     )?;
     let mut revoked = Vec::new();
-    for (id, what) in &targets {
+    for (id, _) in &targets {
         api.revoke(id)
             .await
-            .with_context(|| format!("cannot revoke {what}"))?;
-        ctx.out.note(format!("Revoked {what}."));
+            .with_context(|| format!("cannot revoke certificate {id}"))?;
+        ctx.out.note(format!("Revoked certificate {id}."));
         revoked.push(id.clone());
     }
     if ctx.out.json {

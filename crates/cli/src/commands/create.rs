@@ -13,9 +13,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cli::CreateArgs;
-use crate::commands::Context;
+use crate::commands::conflict::{Known, Renewal, explain_full_slot};
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
+use crate::commands::{Context, creatable};
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
 use crate::output::Output;
@@ -30,6 +31,8 @@ pub(crate) struct IdentityRequest {
     pub(crate) label: String,
     pub(crate) pass_type_id: Option<String>,
     pub(crate) merchant_id: Option<String>,
+    /// For `identities ensure`: the run renews its own certificates that expire before this.
+    pub(crate) renewal: Option<Renewal>,
 }
 
 /// The result of [`create_identity`].
@@ -60,6 +63,11 @@ pub(crate) struct CreatedIdentity {
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     // Everything that can be checked is checked before a key is made or a request sent.
+    creatable::check(
+        &args.certificate_type,
+        args.pass_type_id.as_deref(),
+        args.merchant_id.as_deref(),
+    )?;
     let keychain = KeychainOptions::requested(
         args.keychain.as_ref(),
         &args.keychain_password,
@@ -192,17 +200,26 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
     Ok(())
 }
 
+/// The CSR's common name when none is given: Apple replaces the subject, so it only tells keys
+/// apart here (and matches the key a stopped run left pending).
+pub(crate) const DEFAULT_COMMON_NAME: &str = "ascert";
+
 /// Checks the CSR subject and labels before any key is made.
 fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
-    let common_name = args.common_name.clone().unwrap_or_default();
+    let common_name = args
+        .common_name
+        .clone()
+        .unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
     let email = args.email.clone().unwrap_or_default();
     if common_name.trim().is_empty() {
         return Err(UserError::usage("--common-name is empty").into());
     }
-    if !email.contains('@') || !email.is_ascii() || email.chars().any(char::is_whitespace) {
+    if args.email.is_some()
+        && (!email.contains('@') || !email.is_ascii() || email.chars().any(char::is_whitespace))
+    {
         return Err(
             UserError::usage(format!("--email {email:?} is not an e-mail address"))
-                .hint("Apple puts it in the certificate; use the Apple account's address")
+                .hint("leave it out: Apple does not put it in the certificate")
                 .into(),
         );
     }
@@ -223,6 +240,7 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
         label,
         pass_type_id: args.pass_type_id.clone(),
         merchant_id: args.merchant_id.clone(),
+        renewal: None,
     })
 }
 
@@ -296,8 +314,21 @@ async fn obtain_identity(
     spinner.finish_and_clear();
     let reconciled = match reconciled {
         Ok(reconciled) => reconciled,
+        Err(err) if err.is_certificate_limit() => {
+            let known = Known {
+                keystore: Some(store),
+                shared: &[],
+                renew_before: request.renewal,
+            };
+            return Err(explain_full_slot(api, known, &request.certificate_type, err).await);
+        }
+        // Apple refused the request itself (its errors say why): this key's CSR is not the cause
+        // unless Apple names it.
         Err(err) if err.is_conflict() => {
-            return Err(explain_conflict(api, Some(store), &[], &request.certificate_type, err).await);
+            return Err(anyhow::Error::new(err).context(format!(
+                "App Store Connect refused to create the {} certificate (key {key_id} is kept)",
+                request.certificate_type
+            )));
         }
         Err(err) => {
             return Err(anyhow::Error::new(err).context(format!(
@@ -322,63 +353,6 @@ async fn obtain_identity(
     })
 }
 
-/// A 409: which certificates fill the slot (and which of them have their key in the local keystore
-/// `store`, or in the team store, whose identities are `shared`), and how to free one: the revoke
-/// command names a certificate whose key is nowhere here, if there is one, since revoking it loses
-/// nothing anyone can sign with.
-pub(crate) async fn explain_conflict(
-    api: &CertificatesApi,
-    store: Option<&Keystore>,
-    shared: &[String],
-    certificate_type: &CertificateType,
-    err: ascert_certificates::Error,
-) -> anyhow::Error {
-    let apple = err
-        .transport()
-        .and_then(|t| t.api_errors().first())
-        .map(|e| e.detail.clone())
-        .unwrap_or_default();
-    let now = OffsetDateTime::now_utc();
-    let holders = api
-        .list()
-        .certificate_type(certificate_type.clone())
-        .all()
-        .await
-        .unwrap_or_default();
-    let holders: Vec<&Certificate> = holders
-        .iter()
-        .filter(|c| c.is_expired_at(now) != Some(true))
-        .collect();
-    let mut message =
-        format!("App Store Connect has no free slot for another {certificate_type} certificate: {apple}");
-    let mut keyless = None;
-    for holder in &holders {
-        message.push_str("\n  in use: ");
-        message.push_str(&describe(holder));
-        let key_here = store
-            .zip(CertificateInfo::from_model(holder).ok())
-            .is_some_and(|(store, info)| store.find_for_certificate(&info).ok().flatten().is_some());
-        if key_here {
-            message.push_str(" (its key is in the local keystore)");
-        }
-        let in_team = shared.contains(&holder.id);
-        if in_team {
-            message.push_str(" (its key is in the team store)");
-        }
-        if !key_here && !in_team && keyless.is_none() {
-            keyless = Some(holder.id.as_str());
-        }
-    }
-    let example = keyless
-        .or_else(|| holders.first().map(|c| c.id.as_str()))
-        .unwrap_or("ID");
-    let hint = format!(
-        "revoke one with `ascert certificates revoke {example}` and run this command again; \
-         the key made for it is kept and will be reused"
-    );
-    anyhow::Error::new(UserError::new(Exit::Conflict, message).hint(hint))
-}
-
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
 async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs, path: &Path) -> Result<()> {
     // A CSR holds only the public key: no need to wipe it.
@@ -400,8 +374,15 @@ async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs
     }
     let reconciled = match create.send_reconciled().await {
         Ok(reconciled) => reconciled,
+        Err(err) if err.is_certificate_limit() => {
+            return Err(explain_full_slot(api, Known::default(), &args.certificate_type, err).await);
+        }
         Err(err) if err.is_conflict() => {
-            return Err(explain_conflict(api, None, &[], &args.certificate_type, err).await);
+            return Err(anyhow::Error::new(err).context(format!(
+                "App Store Connect refused to create the {} certificate from {}",
+                args.certificate_type,
+                path.display()
+            )));
         }
         Err(err) => return Err(err.into()),
     };

@@ -48,6 +48,7 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
         label: "ascert demo".into(),
         pass_type_id: None,
         merchant_id: None,
+        renewal: None,
     };
     let created = create_identity(&api, &store, &request, &ctx.out).await?;
     step(

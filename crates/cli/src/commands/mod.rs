@@ -2,6 +2,8 @@
 
 pub(crate) mod auth;
 pub(crate) mod certificates;
+pub(crate) mod conflict;
+pub(crate) mod creatable;
 pub(crate) mod create;
 pub(crate) mod demo;
 pub(crate) mod ensure;

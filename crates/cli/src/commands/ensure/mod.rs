@@ -20,9 +20,10 @@ use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
 use crate::cli::EnsureArgs;
+use crate::commands::conflict::Renewal;
 use crate::commands::create::{IdentityRequest, create_identity};
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
-use crate::commands::{Context, pkcs12};
+use crate::commands::{Context, creatable, pkcs12};
 use crate::failure::{Exit, UserError};
 use crate::password;
 
@@ -163,6 +164,11 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     } else {
         local(ctx, api.as_ref(), &store, &listed, &args, now).await?
     };
+    if let Some(warning) =
+        crate::issuer_expiry::warning(&found.leaf, &format!("certificate {}", found.certificate.id), now)
+    {
+        ctx.out.warn(warning);
+    }
     let mut ensured = Ensured {
         outcome,
         certificate_id: found.certificate.id.clone(),
@@ -220,6 +226,9 @@ async fn local(
         .hint("run without --readonly to create one, or fetch one with `ascert team pull`")
         .into());
     }
+    if args.certificate_type.is_developer_id() {
+        return Err(creatable::no_developer_id(&args.certificate_type, "this machine's keystore").into());
+    }
     let api = api.context("an API key is needed to create a certificate")?;
     create(ctx, api, store, args, now).await
 }
@@ -249,6 +258,10 @@ async fn create(
         label: format!("{} {} (ensure)", args.certificate_type, now.date()),
         pass_type_id: None,
         merchant_id: None,
+        renewal: Some(Renewal {
+            not_before: now + Duration::days(i64::from(args.min_days_left)),
+            min_days_left: args.min_days_left,
+        }),
     };
     let created = create_identity(api, store, &request, &ctx.out).await?;
     let origin = match (created.outcome, created.reused_key) {

@@ -28,9 +28,9 @@ use time::OffsetDateTime;
 
 use super::Found;
 use crate::cli::{EnsureArgs, StoreArgs, parse_duration};
-use crate::commands::Context;
-use crate::commands::create::explain_conflict;
+use crate::commands::conflict::{Known, Renewal, explain_full_slot};
 use crate::commands::team::{self, identities::warn_unreadable, keep_locally};
+use crate::commands::{Context, creatable};
 use crate::failure::{Exit, UserError};
 
 /// How long a lease lasts without renewal; the holder renews it at a third of that.
@@ -89,6 +89,15 @@ impl StoreRun<'_> {
         &self.args.certificate_type
     }
 
+    /// The renewal this run makes when it creates: certificates that expire before `not_before`
+    /// are no longer used.
+    fn renewal(&self) -> Renewal {
+        Renewal {
+            not_before: self.not_before,
+            min_days_left: self.args.min_days_left,
+        }
+    }
+
     fn api(&self) -> Result<&CertificatesApi> {
         self.api.ok_or_else(|| {
             UserError::new(
@@ -122,6 +131,9 @@ impl StoreRun<'_> {
                  member to), then this command finds it; `ascert team list` shows what is stored",
             )
             .into());
+        }
+        if self.certificate_type().is_developer_id() {
+            return Err(creatable::no_developer_id(self.certificate_type(), &team.url().to_string()).into());
         }
         self.api()?;
         team::note_unpinned(self.ctx, &team);
@@ -647,7 +659,7 @@ impl StoreRun<'_> {
                 kept.set_in_flight(false);
                 Ok((reconciled.certificate, reconciled.outcome))
             }
-            Err(err) if err.is_conflict() => {
+            Err(err) if err.is_certificate_limit() => {
                 // Apple refused it: nothing was made, the lease may go.
                 kept.set_in_flight(false);
                 let shared: Vec<String> = team
@@ -655,7 +667,22 @@ impl StoreRun<'_> {
                     .await
                     .map(|listing| listing.records.into_iter().map(|r| r.certificate_id).collect())
                     .unwrap_or_default();
-                Err(explain_conflict(api, Some(self.keystore), &shared, self.certificate_type(), err).await)
+                let known = Known {
+                    keystore: Some(self.keystore),
+                    shared: &shared,
+                    renew_before: Some(self.renewal()),
+                };
+                Err(explain_full_slot(api, known, self.certificate_type(), err).await)
+            }
+            // Any other answer of Apple's (a 4xx) is a refusal: nothing was made, the lease may go.
+            Err(err) if !err.is_ambiguous() && err.status().is_some() => {
+                kept.set_in_flight(false);
+                Err(anyhow::Error::new(err).context(format!(
+                    "App Store Connect refused to create the {} certificate (its key {} is kept on this machine \
+                     and in the team store as pending)",
+                    self.certificate_type(),
+                    key.id()
+                )))
             }
             // Whether the request went through is not known (the flag stays set: the lease is left to
             // run out, and the next holder adopts what it made).

@@ -1,0 +1,195 @@
+//! A full slot, explained: App Store Connect's 409 "You already have a current … certificate or a
+//! pending certificate request". Which certificates fill the slots, where each one's key is as far as
+//! ascert can tell, and the way out that breaks nobody's signing: renew the run's own certificate,
+//! reuse or share one whose key is here, and only then revoke one, saying that whoever holds its key
+//! can no longer sign with it. Every other 409 (a refused CSR, a missing pass type id) is Apple's own
+//! error, explained by its code in `apple_errors.rs`.
+
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::{CertificateInfo, Keystore};
+use ascert_models::{Certificate, CertificateType};
+use time::OffsetDateTime;
+
+use crate::failure::{Exit, UserError};
+use crate::view::describe;
+
+/// What the run knows of the certificates that may fill the slots.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Known<'a> {
+    /// The local keystore, to find which certificates have their key here.
+    pub(crate) keystore: Option<&'a Keystore>,
+    /// The certificate ids the team store holds identities for.
+    pub(crate) shared: &'a [String],
+    /// For a renewal (`identities ensure` with `--min-days-left`): a certificate of its own that
+    /// expires before this is the one the run is replacing.
+    pub(crate) renew_before: Option<Renewal>,
+}
+
+/// Why `identities ensure` asked for a new certificate although it has one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Renewal {
+    /// Its own certificates that expire before this are renewed.
+    pub(crate) not_before: OffsetDateTime,
+    /// The `--min-days-left` that set it.
+    pub(crate) min_days_left: u32,
+}
+
+/// Where a certificate's key is, as far as ascert can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Holder {
+    /// The run's own certificate, expiring within `--min-days-left`: the one being renewed.
+    Renewing,
+    /// Its key is in the local keystore.
+    Here,
+    /// Its key is in the team store.
+    Team,
+    /// Its key is nowhere ascert can see: someone else's, or lost.
+    Elsewhere,
+}
+
+/// The error for a create refused because the slots of `certificate_type` are full: `err` (Apple's
+/// answer, kept for `--json`'s `errors`) under a message that lists the certificates in the way.
+pub(crate) async fn explain_full_slot(
+    api: &CertificatesApi,
+    known: Known<'_>,
+    certificate_type: &CertificateType,
+    err: ascert_certificates::Error,
+) -> anyhow::Error {
+    let apple = err
+        .transport()
+        .and_then(|t| t.api_errors().first())
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    let listed = api
+        .list()
+        .certificate_type(certificate_type.clone())
+        .all()
+        .await
+        .unwrap_or_default();
+    let holders: Vec<(&Certificate, Holder)> = listed
+        .iter()
+        .filter(|c| c.is_expired_at(now) != Some(true))
+        .map(|c| (c, holder(c, known)))
+        .collect();
+    let mut message = format!(
+        "App Store Connect has no free slot for another {certificate_type} certificate (Apple: {apple})"
+    );
+    for (certificate, holder) in &holders {
+        message.push_str("\n  in use: ");
+        message.push_str(&describe(certificate));
+        message.push_str(match holder {
+            Holder::Renewing => " (its key is here: the certificate this run renews)",
+            Holder::Here => " (its key is in the local keystore)",
+            Holder::Team => " (its key is in the team store)",
+            Holder::Elsewhere => " (its key is not here nor in the team store)",
+        });
+    }
+    let hint = advice(&holders, known, certificate_type);
+    anyhow::Error::new(err).context(UserError::new(Exit::Conflict, message).hint(hint).quoting_cause())
+}
+
+/// Where the key of `certificate` is.
+fn holder(certificate: &Certificate, known: Known<'_>) -> Holder {
+    let here = known
+        .keystore
+        .zip(CertificateInfo::from_model(certificate).ok())
+        .is_some_and(|(store, info)| store.find_for_certificate(&info).ok().flatten().is_some());
+    let shared = known.shared.contains(&certificate.id);
+    let expiring = known.renew_before.is_some_and(|renewal| {
+        certificate
+            .attributes
+            .expiration_date
+            .is_some_and(|expires| expires < renewal.not_before)
+    });
+    match (here || shared, expiring, here) {
+        (true, true, _) => Holder::Renewing,
+        (true, false, true) => Holder::Here,
+        (true, false, false) => Holder::Team,
+        (false, _, _) => Holder::Elsewhere,
+    }
+}
+
+/// What to do: the first of renewing the run's own certificate, using one whose key is here or in
+/// the team store, and revoking one whose key is elsewhere (with what that breaks).
+fn advice(
+    holders: &[(&Certificate, Holder)],
+    known: Known<'_>,
+    certificate_type: &CertificateType,
+) -> String {
+    // Of several, the one that expires first: the one to renew, or the one with the least to lose.
+    let first = |wanted: Holder| {
+        holders
+            .iter()
+            .filter(|(_, holder)| *holder == wanted)
+            .min_by_key(|(c, _)| c.attributes.expiration_date)
+            .map(|(c, _)| *c)
+    };
+    if let (Some(own), Some(renewal)) = (first(Holder::Renewing), known.renew_before) {
+        let expires = own
+            .attributes
+            .expiration_date
+            .map_or_else(|| "soon".to_owned(), |d| format!("on {}", d.date()));
+        return format!(
+            "this run wanted a new certificate because its own, {id}, expires {expires}, within --min-days-left \
+             {days}; it is still valid, so a smaller --min-days-left keeps using it. To renew now, revoke it \
+             (`ascert certificates revoke {id}`) and run again: every machine that signs with it must then \
+             fetch the new identity (with a team store, the next run shares it)",
+            id = own.id,
+            days = renewal.min_days_left,
+        );
+    }
+    // Of several to use, the one that lasts longest.
+    let last = |wanted: Holder| {
+        holders
+            .iter()
+            .filter(|(_, holder)| *holder == wanted)
+            .max_by_key(|(c, _)| c.attributes.expiration_date)
+            .map(|(c, _)| *c)
+    };
+    if let Some(mine) = last(Holder::Here) {
+        return format!(
+            "certificate {id} has its key in the local keystore: use it instead of making another \
+             (`ascert identities ensure --type {certificate_type}` reuses it, `ascert identities export {id}` \
+             writes the .p12), and share it with the team with `ascert team push {id}`",
+            id = mine.id
+        );
+    }
+    if let Some(shared) = last(Holder::Team) {
+        return format!(
+            "certificate {id} is in the team store: fetch it (`ascert team pull --type {certificate_type}`, or \
+             `ascert identities ensure --store URL`) instead of making another",
+            id = shared.id
+        );
+    }
+    match first(Holder::Elsewhere) {
+        Some(other) => format!(
+            "none of them has its key on this machine or in the team store: each is someone else's ({whose}), \
+             or its key is lost. Ask who made it to share it (`ascert team push`); revoking one (`ascert \
+             certificates revoke {id}`) frees the slot but breaks signing for whoever holds its key. The key \
+             made for this run is kept and will be reused",
+            whose = whose(other),
+            id = other.id,
+        ),
+        // Apple counts a pending request too, which no listing shows.
+        None => "App Store Connect lists no current certificate of this type: a certificate request may be \
+                 pending (Apple counts it); wait a few minutes and run this again. The key made for this run \
+                 is kept and will be reused"
+            .to_owned(),
+    }
+}
+
+/// Who made `certificate`, as far as App Store Connect's names tell.
+fn whose(certificate: &Certificate) -> String {
+    let a = &certificate.attributes;
+    match a.display_name.as_deref().or(a.name.as_deref()) {
+        Some("Created via API") => {
+            format!(
+                "{} was made through the API, by a tool or a CI job",
+                certificate.id
+            )
+        }
+        Some(name) => format!("{} is named \"{}\"", certificate.id, name.escape_debug()),
+        None => format!("{} has no name", certificate.id),
+    }
+}
