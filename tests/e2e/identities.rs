@@ -127,3 +127,117 @@ async fn export_without_the_key_here_is_not_found() {
         result.stderr
     );
 }
+
+/// A CA of the test's own, as the developer website's "Developer ID" CA stands in for here: its
+/// PEM certificate in `dir/ca.pem`, and what signs with it.
+fn website_ca(dir: &std::path::Path) -> rcgen::Issuer<'static, rcgen::KeyPair> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Test Developer ID Certification Authority",
+    );
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "Example CA");
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let ca = params.self_signed(&key).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    rcgen::Issuer::new(params, key)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_certificate_from_the_website_is_imported_and_exported_by_its_key_id() {
+    // A Developer ID Installer certificate: the API neither makes nor lists it, so the website
+    // signs the CSR of a key kept here, and `identities import` pairs what it downloads.
+    let env = Env::start().await;
+    let generated = env
+        .run(&[
+            "keys",
+            "generate",
+            "--common-name",
+            "Installer",
+            "--email",
+            "i@example.com",
+            "--label",
+            "installer",
+            "--csr-out",
+            "installer.csr",
+            "--json",
+        ])
+        .await;
+    generated.ok();
+    let key_id = generated.json()["keyId"].as_str().unwrap().to_owned();
+    let ca_dir = env.path("ca");
+    let ca = website_ca(&ca_dir);
+    let csr = std::fs::read_to_string(env.path("installer.csr")).unwrap();
+    let mut request = rcgen::CertificateSigningRequestParams::from_pem(&csr).unwrap();
+    request.params.distinguished_name = rcgen::DistinguishedName::new();
+    request.params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Developer ID Installer: Example Ltd (Q4R7T2W9XZ)",
+    );
+    request.params.use_authority_key_identifier_extension = true;
+    let issued = request.signed_by(&ca).unwrap();
+    std::fs::write(env.path("developerID_installer.cer"), issued.der()).unwrap();
+
+    let imported = env
+        .run(&["identities", "import", "developerID_installer.cer", "--json"])
+        .await;
+    imported.ok();
+    let json = imported.json();
+    assert_eq!(json["keyId"], key_id.as_str());
+    assert_eq!(json["listed"], false, "App Store Connect does not list it");
+    assert_eq!(json["name"], "Developer ID Installer: Example Ltd (Q4R7T2W9XZ)");
+
+    let p12 = env.path("installer.p12");
+    env.run_with(
+        &[("P12_PASSWORD", "correct horse battery")],
+        &[
+            "identities",
+            "export",
+            &key_id[..12],
+            "--p12",
+            p12.to_str().unwrap(),
+            "--password-env",
+            "P12_PASSWORD",
+            "--ca-dir",
+            ca_dir.to_str().unwrap(),
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(mode(&p12), 0o600);
+    let info = openssl(&[
+        "pkcs12",
+        "-in",
+        p12.to_str().unwrap(),
+        "-nokeys",
+        "-passin",
+        "pass:correct horse battery",
+        "-legacy",
+    ]);
+    assert!(info.contains("Developer ID Installer: Example Ltd"), "{info}");
+    assert!(
+        info.contains("Test Developer ID Certification Authority"),
+        "the intermediate: {info}"
+    );
+
+    // A certificate for a key that is not here is refused, and nothing is recorded.
+    let stranger = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        "Developer ID Installer: Someone Else (ZZZZZZZZZZ)",
+    );
+    let foreign = params.signed_by(&stranger, &ca).unwrap();
+    std::fs::write(env.path("foreign.cer"), foreign.pem()).unwrap();
+    let refused = env.run(&["identities", "import", "foreign.cer"]).await;
+    let stderr = refused.fails_with(4);
+    assert!(
+        stderr.contains("no key in") && stderr.contains("keys import"),
+        "{stderr}"
+    );
+}
