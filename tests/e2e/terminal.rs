@@ -339,3 +339,29 @@ async fn the_revoke_prompt_says_what_is_destroyed_and_no_keeps_it() {
     );
     assert_eq!(env.sandbox.certificate_count(), 1, "nothing was revoked");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_delete_prompt_names_the_certificate_it_breaks_and_no_keeps_it() {
+    let env = Env::start().await;
+    let created = env
+        .run(&["certificates", "create", "--type", "DEVELOPMENT", "--json"])
+        .await;
+    created.ok();
+    let id = created.json()["certificate"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key_id = created.json()["keyId"].as_str().unwrap().to_owned();
+    let mut command: Command = env.bare();
+    command.args(["keys", "delete", &key_id[..12]]);
+    let answered_no = run_in_terminal(&command, "n\n").await;
+    assert_eq!(answered_no.code, 2, "{}", answered_no.stdout);
+    let screen = strip_ansi(&answered_no.stdout);
+    assert!(
+        screen.contains(&format!("the key of certificate {id}"))
+            && screen.contains("DEVELOPMENT, expires")
+            && screen.contains("still valid, it can no longer be used from here"),
+        "{screen}"
+    );
+    assert_eq!(env.key_records().len(), 1, "the key is kept");
+}

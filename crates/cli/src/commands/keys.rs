@@ -76,11 +76,11 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
         KeysCommand::Encrypt => encrypt(ctx, &store),
         KeysCommand::Delete { key, yes } => {
             let record = find(&store, &key)?;
-            let what = format!("{} ({})", record.key_id, record.label);
+            let what = format!("{} ({})", record.key_id, record.label.escape_debug());
             ctx.confirm(
                 yes,
-                "Delete this private key? A certificate issued for it can no longer be used from here",
-                &[(record.key_id.to_string(), what.clone())],
+                "Delete this private key? This cannot be undone",
+                &[(record.key_id.to_string(), what_delete_destroys(&store, &record))],
             )?;
             store.delete(&record.key_id)?;
             if ctx.out.json {
@@ -91,6 +91,42 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             ctx.out.note(format!("Deleted key {what}."));
             Ok(())
         }
+    }
+}
+
+/// A key to delete, with the certificate it signs for (if one is recorded) and what deleting it
+/// loses: a certificate still valid can no longer be used from here, and a pending key's certificate
+/// request can no longer be resumed.
+fn what_delete_destroys(store: &Keystore, record: &KeyRecord) -> String {
+    let key = format!("key {} (\"{}\")", record.key_id, record.label.escape_debug());
+    let certificate = store.certificate(&record.key_id).ok().flatten();
+    let now = time::OffsetDateTime::now_utc();
+    match certificate {
+        Some(leaf) if leaf.not_after() > now => format!(
+            "{key}, the key of certificate {} (\"{}\", {}expires {}): still valid, it can no longer be used \
+             from here; copies exported (.p12), installed in a keychain or pushed to a team store are not deleted",
+            record.certificate_id.as_deref().unwrap_or("(not listed by App Store Connect)"),
+            leaf.common_name().unwrap_or("unnamed").escape_debug(),
+            record
+                .certificate_type
+                .as_ref()
+                .map(|t| format!("{t}, "))
+                .unwrap_or_default(),
+            leaf.not_after().date()
+        ),
+        Some(leaf) => format!(
+            "{key}, the key of a certificate that expired on {}: nothing can sign with it any more",
+            leaf.not_after().date()
+        ),
+        None if record.pending_request.is_some() => format!(
+            "{key}, made for a {} certificate request that did not finish: a certificate Apple issued for it \
+             could no longer be used, and the next run makes a new key",
+            record
+                .certificate_type
+                .as_ref()
+                .map_or_else(|| "certificate".to_owned(), ToString::to_string)
+        ),
+        None => format!("{key}, with no certificate recorded beside it"),
     }
 }
 
