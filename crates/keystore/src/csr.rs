@@ -1,8 +1,10 @@
 //! Certificate signing requests as Keychain Access makes them for Apple: subject with
-//! `emailAddress` (`IA5String`), common name and country, RSA key, signed SHA-256 with RSA.
+//! `emailAddress` (`IA5String`), common name and country; an RSA key signed SHA-256 with RSA, or
+//! an EC P-256 key (Apple Pay payment processing) signed ECDSA with SHA-256.
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue};
 
+use crate::algorithm::KeyAlgorithm;
 use crate::error::{KeystoreError, Result};
 use crate::key::PrivateKey;
 
@@ -104,7 +106,8 @@ impl std::fmt::Debug for Csr {
     }
 }
 
-/// Makes a CSR for `key` with `subject`, signed SHA-256 with RSA.
+/// Makes a CSR for `key` with `subject`: signed `sha256WithRSAEncryption` for an RSA key,
+/// `ecdsa-with-SHA256` for an EC P-256 key.
 ///
 /// # Errors
 ///
@@ -130,6 +133,14 @@ pub fn create_csr(key: &PrivateKey, subject: &CsrSubject) -> Result<Csr> {
         pem,
         der: request.der().to_vec(),
     })
+}
+
+/// The algorithm of the public key in a PEM CSR, if it is one [`KeyAlgorithm`] names.
+pub(crate) fn public_key_algorithm(csr_pem: &str) -> Option<KeyAlgorithm> {
+    use x509_parser::prelude::FromDer as _;
+    let der = pem::parse(csr_pem).ok()?.into_contents();
+    let (_, request) = x509_parser::certification_request::X509CertificationRequest::from_der(&der).ok()?;
+    KeyAlgorithm::of_public_key(request.certification_request_info.subject_pki.raw)
 }
 
 #[cfg(test)]

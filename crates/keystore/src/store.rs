@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use ascert_models::CertificateType;
 use zeroize::Zeroizing;
 
+use crate::algorithm::KeyAlgorithm;
 use crate::atomic::{FileMode, ensure_private_folder, is_temp_name, remove_stale_temps, write_atomic};
 use crate::cert::CertificateInfo;
 use crate::csr::{Csr, CsrSubject, create_csr};
@@ -241,12 +242,14 @@ impl Keystore {
         write_atomic(&path, &json, FileMode::Secret)
     }
 
-    /// Generates an RSA-2048 key and its CSR, and stores both before returning, so the key is on
-    /// disk before the CSR can leave the machine.
+    /// Generates a key and its CSR, and stores both before returning, so the key is on disk before
+    /// the CSR can leave the machine. The key is the one `certificate_type` takes
+    /// ([`KeyAlgorithm::for_certificate_type`]: EC P-256 for `APPLE_PAY`, RSA-2048 for the other
+    /// types), RSA-2048 without a type.
     ///
     /// # Errors
     ///
-    /// Errors of [`PrivateKey::generate_rsa_2048`], [`create_csr`] and writing the files.
+    /// Errors of [`PrivateKey::generate`], [`create_csr`] and writing the files.
     ///
     /// ```no_run
     /// use ascert_keystore::{CsrSubject, Keystore};
@@ -288,7 +291,10 @@ impl Keystore {
         subject: &CsrSubject,
         pending: bool,
     ) -> Result<(KeyRecord, Csr)> {
-        let key = PrivateKey::generate_rsa_2048()?;
+        let algorithm = certificate_type
+            .as_ref()
+            .map_or(KeyAlgorithm::RSA_2048, KeyAlgorithm::for_certificate_type);
+        let key = PrivateKey::generate(algorithm)?;
         let csr = create_csr(&key, subject)?;
         let mut record = KeyRecord::new(key.id(), label);
         record.certificate_type = certificate_type;
@@ -404,6 +410,24 @@ impl Keystore {
             }
             Err(e) => Err(KeystoreError::io("read", path, e)),
         }
+    }
+
+    /// The algorithm of a stored key, found without decrypting anything: from its record
+    /// ([`KeyRecord::algorithm`]), else from the certificate kept beside it, else from the key file
+    /// if it is not encrypted. `None` for an encrypted key of an older record that holds neither.
+    pub fn key_algorithm(&self, record: &KeyRecord) -> Option<KeyAlgorithm> {
+        record
+            .algorithm()
+            .or_else(|| {
+                self.certificate(&record.key_id)
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.key_algorithm())
+            })
+            .or_else(|| {
+                let text = self.read_key_file(&record.key_id).ok()?;
+                PrivateKey::from_pem(&text).ok().map(|key| key.algorithm())
+            })
     }
 
     /// Deletes a key and its record, for good: a certificate issued for the key can no longer be
@@ -584,6 +608,7 @@ impl Keystore {
             None => key.to_pkcs8_pem(),
         };
         record.encrypted = self.passphrase.is_some();
+        record.key_algorithm = Some(key.algorithm());
         // The key goes first: a record without its key would promise what the store cannot keep.
         write_atomic(&self.key_path(&key.id()), text.as_bytes(), FileMode::Secret)?;
         self.write_record(record)
