@@ -190,6 +190,50 @@ mod tests {
     }
 
     #[test]
+    fn openssl_verifies_an_ec_keys_csr_signed_ecdsa_with_sha256() {
+        let key = crate::key::tests::test_ec_key();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com").with_country("US");
+        let csr = create_csr(key, &subject).unwrap();
+        let (ok, out, err) = openssl_req(&["-verify", "-noout", "-text"], csr.pem());
+        assert!(ok, "{err}");
+        assert!(format!("{out}{err}").contains("verify OK"), "{out}{err}");
+        assert!(out.contains("Public Key Algorithm: id-ecPublicKey"), "{out}");
+        assert!(out.contains("Public-Key: (256 bit)"), "{out}");
+        assert!(
+            out.contains("ASN1 OID: prime256v1") && out.contains("NIST CURVE: P-256"),
+            "{out}"
+        );
+        assert!(out.contains("Signature Algorithm: ecdsa-with-SHA256"), "{out}");
+        assert!(
+            out.contains("Subject: emailAddress = jane@example.com, CN = Jane Doe, C = US"),
+            "{out}"
+        );
+        assert_eq!(public_key_algorithm(csr.pem()), Some(KeyAlgorithm::EcP256));
+        assert_eq!(
+            public_key_algorithm(create_csr(test_key(), &subject).unwrap().pem()),
+            Some(KeyAlgorithm::RSA_2048)
+        );
+    }
+
+    #[test]
+    fn an_ec_csr_carries_the_keys_public_key_and_a_signature_it_verifies() {
+        use x509_parser::prelude::FromDer as _;
+        let key = crate::key::tests::test_ec_key();
+        let csr = create_csr(key, &CsrSubject::new("A", "a@b.c")).unwrap();
+        let (_, parsed) =
+            x509_parser::certification_request::X509CertificationRequest::from_der(csr.der()).unwrap();
+        assert_eq!(
+            parsed.certification_request_info.subject_pki.raw,
+            key.public_key_der()
+        );
+        parsed.verify_signature().unwrap();
+        assert_eq!(
+            parsed.signature_algorithm.algorithm,
+            x509_parser::oid_registry::OID_SIG_ECDSA_WITH_SHA256
+        );
+    }
+
+    #[test]
     fn the_email_address_is_an_ia5string_and_the_country_printable() {
         let subject = CsrSubject::new("Jane Doe", "jane@example.com").with_country("GB");
         let csr = create_csr(test_key(), &subject).unwrap();

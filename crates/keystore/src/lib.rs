@@ -61,6 +61,8 @@ mod csr;
 mod error;
 mod install;
 mod intermediates;
+#[cfg(test)]
+mod interop_tests;
 mod key;
 mod pairing;
 mod pbe;

@@ -687,6 +687,173 @@ mod tests {
     }
 
     #[test]
+    fn the_certificate_type_decides_the_key() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        for (certificate_type, expected) in [
+            (Some(CertificateType::ApplePay), KeyAlgorithm::EcP256),
+            (Some(CertificateType::ApplePayRsa), KeyAlgorithm::RSA_2048),
+            (
+                Some(CertificateType::ApplePayMerchantIdentity),
+                KeyAlgorithm::RSA_2048,
+            ),
+            (Some(CertificateType::Distribution), KeyAlgorithm::RSA_2048),
+            (None, KeyAlgorithm::RSA_2048),
+        ] {
+            let (record, csr) = store.generate("k", certificate_type.clone(), &subject).unwrap();
+            assert_eq!(record.key_algorithm, Some(expected), "{certificate_type:?}");
+            assert_eq!(store.load_key(&record.key_id).unwrap().algorithm(), expected);
+            assert_eq!(crate::csr::public_key_algorithm(csr.pem()), Some(expected));
+            assert_eq!(store.record(&record.key_id).unwrap().algorithm(), Some(expected));
+            assert_eq!(store.key_algorithm(&record), Some(expected));
+        }
+        let json: serde_json::Value = serde_json::from_slice(
+            &fs::read(store.record_path(&store.records().unwrap()[0].key_id)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["keyAlgorithm"], "EC P-256");
+    }
+
+    #[test]
+    fn ec_keys_are_encrypted_at_rest_like_rsa_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("keys");
+        let store = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(passphrase("correct horse battery"));
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (record, _) = store
+            .generate_pending("Apple Pay", CertificateType::ApplePay, &subject)
+            .unwrap();
+        assert!(record.encrypted);
+        assert!(store.encrypts_at_rest().unwrap());
+        let text = fs::read_to_string(store.key_path(&record.key_id)).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+            "{text}"
+        );
+        let key = store.load_key(&record.key_id).unwrap();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+        // The algorithm shows without the passphrase, from the record.
+        let without = Keystore::open(&folder).unwrap();
+        assert_eq!(without.key_algorithm(&record), Some(KeyAlgorithm::EcP256));
+        assert!(matches!(
+            without.load_key(&record.key_id).unwrap_err(),
+            KeystoreError::PassphraseRequired { .. }
+        ));
+        assert!(matches!(
+            Keystore::open(&folder)
+                .unwrap()
+                .with_passphrase(passphrase("nope"))
+                .load_key(&record.key_id)
+                .unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
+        // And OpenSSL opens the file with the passphrase: PBES2, PBKDF2-SHA256, AES-256-CBC.
+        let out = std::process::Command::new("openssl")
+            .args([
+                "pkey",
+                "-noout",
+                "-text",
+                "-passin",
+                "pass:correct horse battery",
+                "-in",
+            ])
+            .arg(store.key_path(&record.key_id))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("NIST CURVE: P-256"));
+        // A plaintext EC key written before the passphrase is encrypted by encrypt_all.
+        let (_dir2, plain) = self::store();
+        let added = plain.add(crate::key::tests::test_ec_key(), "ec").unwrap();
+        let encrypting = plain.clone().with_passphrase(passphrase("p"));
+        assert_eq!(encrypting.encrypt_all().unwrap(), vec![added.key_id]);
+        assert_eq!(
+            encrypting.load_key(&added.key_id).unwrap().algorithm(),
+            KeyAlgorithm::EcP256
+        );
+    }
+
+    #[test]
+    fn a_pending_key_is_taken_up_only_by_a_request_of_its_algorithm() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (ec, _) = store
+            .generate_pending("pay", CertificateType::ApplePay, &subject)
+            .unwrap();
+        assert!(ec.is_pending_for(&CertificateType::ApplePay, &subject));
+        assert!(!ec.is_pending_for(&CertificateType::ApplePayRsa, &subject));
+        // An RSA key an earlier version left pending for APPLE_PAY (its record has no
+        // keyAlgorithm: the CSR tells) is not taken for an EC request.
+        let (rsa, _) = store
+            .generate_pending("old", CertificateType::Development, &subject)
+            .unwrap();
+        let mut older = rsa.clone();
+        older.certificate_type = Some(CertificateType::ApplePay);
+        older.key_algorithm = None;
+        assert_eq!(older.algorithm(), Some(KeyAlgorithm::RSA_2048));
+        assert!(!older.is_pending_for(&CertificateType::ApplePay, &subject));
+        let mut older_rsa = rsa.clone();
+        older_rsa.key_algorithm = None;
+        assert!(older_rsa.is_pending_for(&CertificateType::Development, &subject));
+        // Nor an EC key for an RSA type.
+        let mut ec_for_rsa = ec.clone();
+        ec_for_rsa.certificate_type = Some(CertificateType::Development);
+        assert!(!ec_for_rsa.is_pending_for(&CertificateType::Development, &subject));
+    }
+
+    #[test]
+    fn an_older_records_algorithm_is_found_from_its_certificate_or_its_plain_key() {
+        let (_dir, store) = store();
+        let key = crate::key::tests::test_ec_key();
+        let record = store.add(key, "imported").unwrap();
+        assert_eq!(record.key_algorithm, Some(KeyAlgorithm::EcP256));
+        // An older record: no keyAlgorithm, no CSR.
+        let mut older = record.clone();
+        older.key_algorithm = None;
+        store.write_record(&older).unwrap();
+        let older = store.record(&record.key_id).unwrap();
+        assert_eq!(older.algorithm(), None);
+        assert_eq!(
+            store.key_algorithm(&older),
+            Some(KeyAlgorithm::EcP256),
+            "from the plain key"
+        );
+        let leaf = TestCa::new("Test CA").issue(key, "Apple Pay");
+        assert_eq!(leaf.key_algorithm(), Some(KeyAlgorithm::EcP256));
+        store.set_certificate(&record.key_id, &leaf).unwrap();
+        fs::write(store.key_path(&record.key_id), "damaged").unwrap();
+        assert_eq!(
+            store.key_algorithm(&store.record(&record.key_id).unwrap()),
+            Some(KeyAlgorithm::EcP256),
+            "from the certificate"
+        );
+    }
+
+    #[test]
+    fn an_ec_key_pairs_with_its_certificate() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (record, _) = store
+            .generate("pay", Some(CertificateType::ApplePay), &subject)
+            .unwrap();
+        let key = store.load_key(&record.key_id).unwrap();
+        let ca = TestCa::new("Test Apple Pay CA");
+        let leaf = ca.issue(&key, "Apple Pay Payment Processing: merchant.com.example");
+        assert_eq!(leaf.key_id(), record.key_id);
+        let other = ca.issue(test_key(), "RSA");
+        let lines = crate::pair(&store, &[leaf.clone(), other]).unwrap();
+        assert_eq!(lines[0].status(), crate::PairingStatus::Paired);
+        assert_eq!(lines[1].status(), crate::PairingStatus::CertificateOnly);
+        store.set_certificate(&record.key_id, &leaf).unwrap();
+        assert_eq!(
+            store.find_for_certificate(&leaf).unwrap().unwrap().key_id,
+            record.key_id
+        );
+    }
+
+    #[test]
     #[cfg(unix)]
     fn the_folder_is_0700_and_every_key_and_record_file_0600() {
         let (_dir, store) = store();
