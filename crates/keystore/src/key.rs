@@ -191,17 +191,16 @@ impl PrivateKey {
                         algorithm: format!("RSA-{bits}"),
                     });
                 }
-                if named.is_none()
-                    && EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).is_ok()
-                {
-                    return Self::from_ec_p256(der);
-                }
-                if named.is_none()
-                    && let Some(curve) = sec1_other_curve(der)
-                {
-                    return Err(KeystoreError::UnsupportedKey {
-                        algorithm: curve.to_owned(),
-                    });
+                if named.is_none() {
+                    // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
+                    if let Ok(key) = Self::from_ec_p256(der) {
+                        return Ok(key);
+                    }
+                    if let Some(curve) = sec1_other_curve(der) {
+                        return Err(KeystoreError::UnsupportedKey {
+                            algorithm: curve.to_owned(),
+                        });
+                    }
                 }
                 Err(KeystoreError::InvalidKey {
                     reason: format!(
@@ -214,22 +213,13 @@ impl PrivateKey {
     }
 
     fn from_rsa(pair: &RsaKeyPair) -> Result<Self> {
-        let pkcs8: Pkcs8V1Der<'static> = pair.as_der().map_err(|_| KeystoreError::InvalidKey {
-            reason: "the key cannot be encoded as PKCS#8".into(),
-        })?;
-        let spki: PublicKeyX509Der<'static> =
-            pair.public_key()
-                .as_der()
-                .map_err(|_| KeystoreError::InvalidKey {
-                    reason: "the public key cannot be encoded".into(),
-                })?;
-        Ok(Self {
-            pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
-            spki: spki.as_ref().to_vec(),
-            algorithm: KeyAlgorithm::Rsa {
+        Self::from_encodings(
+            AsDer::<Pkcs8V1Der<'static>>::as_der(pair).map(|der| Zeroizing::new(der.as_ref().to_vec())),
+            pair.public_key().as_der(),
+            KeyAlgorithm::Rsa {
                 bits: pair.public_modulus_len() * 8,
             },
-        })
+        )
     }
 
     /// An EC P-256 key from PKCS#8 or SEC1 DER, kept as PKCS#8 v1.
@@ -239,19 +229,30 @@ impl PrivateKey {
                 reason: format!("not a valid EC P-256 private key ({e})"),
             }
         })?;
-        let pkcs8 = pair.to_pkcs8v1().map_err(|_| KeystoreError::InvalidKey {
+        Self::from_encodings(
+            pair.to_pkcs8v1()
+                .map(|document| Zeroizing::new(document.as_ref().to_vec())),
+            pair.public_key().as_der(),
+            KeyAlgorithm::EcP256,
+        )
+    }
+
+    /// A key from the PKCS#8 and `SubjectPublicKeyInfo` encodings aws-lc-rs made of it.
+    fn from_encodings(
+        pkcs8: std::result::Result<Zeroizing<Vec<u8>>, aws_lc_rs::error::Unspecified>,
+        spki: std::result::Result<PublicKeyX509Der<'static>, aws_lc_rs::error::Unspecified>,
+        algorithm: KeyAlgorithm,
+    ) -> Result<Self> {
+        let pkcs8 = pkcs8.map_err(|_| KeystoreError::InvalidKey {
             reason: "the key cannot be encoded as PKCS#8".into(),
         })?;
-        let spki: PublicKeyX509Der<'static> =
-            pair.public_key()
-                .as_der()
-                .map_err(|_| KeystoreError::InvalidKey {
-                    reason: "the public key cannot be encoded".into(),
-                })?;
+        let spki = spki.map_err(|_| KeystoreError::InvalidKey {
+            reason: "the public key cannot be encoded".into(),
+        })?;
         Ok(Self {
-            pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
+            pkcs8,
             spki: spki.as_ref().to_vec(),
-            algorithm: KeyAlgorithm::EcP256,
+            algorithm,
         })
     }
 
