@@ -219,3 +219,276 @@ async fn a_p12_import_is_labelled_with_the_common_name_and_export_dash_is_stdout
     assert_eq!(imported.json()["label"], common_name, "{imported:?}");
     assert!(!imported.stdout.contains("jane.p12"), "{imported:?}");
 }
+
+/// The public key of a PEM key or CSR file, as OpenSSL writes it.
+fn public_key(kind: &str, file: &std::path::Path) -> String {
+    let file = file.to_str().unwrap();
+    match kind {
+        "req" => openssl(&["req", "-in", file, "-noout", "-pubkey"]),
+        _ => openssl(&["pkey", "-in", file, "-pubout"]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_certificate_type_decides_the_key_ec_p256_for_apple_pay() {
+    let env = Env::start().await;
+    let identity = ["--common-name", "CI", "--email", "ci@example.com"];
+    let pay_csr = env.path("pay.csr");
+    let mut args = vec![
+        "keys",
+        "generate",
+        "--type",
+        "APPLE_PAY",
+        "--csr-out",
+        pay_csr.to_str().unwrap(),
+    ];
+    args.extend(identity);
+    env.run(&args).await.ok();
+    let verified = openssl(&[
+        "req",
+        "-in",
+        pay_csr.to_str().unwrap(),
+        "-verify",
+        "-noout",
+        "-text",
+    ]);
+    assert!(verified.contains("verify OK"), "{verified}");
+    assert!(verified.contains("NIST CURVE: P-256"), "{verified}");
+    assert!(
+        verified.contains("Signature Algorithm: ecdsa-with-SHA256"),
+        "{verified}"
+    );
+    let mut args = vec!["keys", "generate", "--type", "APPLE_PAY_RSA"];
+    args.extend(identity);
+    assert!(
+        env.run(&args)
+            .await
+            .ok()
+            .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
+    );
+
+    // `keys csr --type` without a key makes one of the kind the type takes.
+    let csr = env.run(&["keys", "csr", "--type", "APPLE_PAY"]).await;
+    let csr_file = env.path("made.csr");
+    std::fs::write(&csr_file, csr.ok()).unwrap();
+    assert!(
+        openssl(&["req", "-in", csr_file.to_str().unwrap(), "-noout", "-text"]).contains("NIST CURVE: P-256")
+    );
+    let dist = env.path("dist.csr");
+    env.run(&[
+        "keys",
+        "csr",
+        "--type",
+        "DISTRIBUTION",
+        "--out",
+        dist.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert!(
+        openssl(&["req", "-in", dist.to_str().unwrap(), "-noout", "-text"])
+            .contains("Public-Key: (2048 bit)")
+    );
+
+    let list = env.run(&["keys", "list", "--json"]).await.json();
+    let algorithms: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["certificateType"].as_str().unwrap(),
+                k["keyAlgorithm"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        algorithms,
+        [
+            ("APPLE_PAY", "EC P-256"),
+            ("APPLE_PAY_RSA", "RSA-2048"),
+            ("APPLE_PAY", "EC P-256"),
+            ("DISTRIBUTION", "RSA-2048")
+        ]
+    );
+    let table = env.run(&["keys", "list"]).await;
+    let header = table.ok().lines().next().unwrap().to_owned();
+    assert!(header.contains("ALGORITHM"), "{header}");
+    assert_eq!(table.stdout.matches("EC P-256").count(), 2, "{}", table.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_keys_csr_for_a_type_that_takes_another_kind_of_key_is_refused() {
+    let env = Env::start().await;
+    let pay_csr = env.path("pay.csr");
+    env.run(&[
+        "keys",
+        "generate",
+        "--type",
+        "APPLE_PAY",
+        "--common-name",
+        "CI",
+        "--email",
+        "ci@example.com",
+        "--csr-out",
+        pay_csr.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    let list = env.run(&["keys", "list", "--json"]).await.json();
+    // A key's CSR is refused for a type that takes another kind of key, and given for its own.
+    let ec_key = list[0]["keyId"].as_str().unwrap();
+    let refused = env.run(&["keys", "csr", ec_key, "--type", "DEVELOPMENT"]).await;
+    let stderr = refused.fails_with(2);
+    assert!(
+        stderr.contains("is an EC P-256 key; DEVELOPMENT certificates take an RSA-2048 key"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ascert keys csr --type DEVELOPMENT"), "{stderr}");
+    let again_path = env.path("again.csr");
+    let again = env
+        .run(&[
+            "keys",
+            "csr",
+            ec_key,
+            "--type",
+            "APPLE_PAY",
+            "--out",
+            again_path.to_str().unwrap(),
+        ])
+        .await;
+    again.ok();
+    assert_eq!(public_key("req", &again_path), public_key("req", &pay_csr));
+    let neither = env.run(&["keys", "csr"]).await;
+    assert!(neither.fails_with(2).contains("--type"), "{}", neither.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ec_keys_are_encrypted_at_rest_and_still_listed_as_ec_without_the_passphrase() {
+    let env = Env::start().await;
+    let passphrase = [("ASCERT_KEY_PASSPHRASE", "a passphrase for the keys")];
+    let generated = env
+        .run_with(
+            &passphrase,
+            &[
+                "--json",
+                "keys",
+                "generate",
+                "--type",
+                "APPLE_PAY",
+                "--common-name",
+                "CI",
+                "--email",
+                "ci@example.com",
+            ],
+        )
+        .await;
+    generated.ok();
+    assert_eq!(generated.json()["encrypted"], true);
+    assert_eq!(generated.json()["keyAlgorithm"], "EC P-256");
+    let key_id = generated.json()["keyId"].as_str().unwrap().to_owned();
+    let file = env.home().join("keys").join(format!("{key_id}.key.pem"));
+    assert_eq!(mode(&file), 0o600);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    );
+    let text = openssl(&[
+        "pkey",
+        "-in",
+        file.to_str().unwrap(),
+        "-passin",
+        "pass:a passphrase for the keys",
+        "-noout",
+        "-text",
+    ]);
+    assert!(text.contains("NIST CURVE: P-256"), "{text}");
+    let listed = env.run(&["keys", "list", "--json"]).await.json();
+    assert_eq!(listed[0]["keyAlgorithm"], "EC P-256");
+    assert_eq!(listed[0]["encrypted"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ec_keys_import_from_openssl_sec1_pem_and_p12() {
+    let env = Env::start().await;
+    // `openssl ecparam -genkey` writes EC PARAMETERS, then the key as SEC1.
+    let sec1 = env.path("ec.pem");
+    openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-out",
+        sec1.to_str().unwrap(),
+    ]);
+    let imported = env
+        .run(&["--json", "keys", "import", sec1.to_str().unwrap()])
+        .await;
+    imported.ok();
+    assert_eq!(imported.json()["keyAlgorithm"], "EC P-256");
+    let key_id = imported.json()["keyId"].as_str().unwrap().to_owned();
+    let exported = env.path("exported.pem");
+    env.run(&["keys", "export", &key_id, "--out", exported.to_str().unwrap()])
+        .await
+        .ok();
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----"),
+        "kept and exported as PKCS#8"
+    );
+    assert_eq!(public_key("pkey", &exported), public_key("pkey", &sec1));
+
+    // A .p12 that OpenSSL made of another EC key and a certificate, in its default (modern) form
+    // and with -legacy.
+    let key = env.path("p12-key.pem");
+    let cert = env.path("p12-cert.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-subj",
+        "/CN=Apple Pay Test",
+        "-days",
+        "1",
+    ]);
+    for (name, legacy) in [("modern.p12", false), ("legacy.p12", true)] {
+        let p12 = env.path(name);
+        let mut args = vec![
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key.to_str().unwrap(),
+            "-in",
+            cert.to_str().unwrap(),
+            "-out",
+            p12.to_str().unwrap(),
+            "-passout",
+            "pass:a long enough password",
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        openssl(&args);
+        let home = env.path(&format!("home-{name}"));
+        let mut command = env.bare();
+        command
+            .env("ASCERT_HOME", &home)
+            .env("ASCERT_P12_PASSWORD", "a long enough password")
+            .args(["--json", "keys", "import", p12.to_str().unwrap()]);
+        let imported = crate::support::run(command).await;
+        imported.ok();
+        assert_eq!(imported.json()["keyAlgorithm"], "EC P-256", "{name}");
+        assert_eq!(imported.json()["label"], "Apple Pay Test", "{name}");
+        assert!(imported.json()["serialNumber"].is_string(), "{name}");
+    }
+}

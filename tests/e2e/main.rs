@@ -4,6 +4,7 @@
 //! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
 
 mod apple_errors;
+mod apple_pay;
 mod auth;
 mod bad_input;
 mod certificates;

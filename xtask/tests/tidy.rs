@@ -537,15 +537,17 @@ fn test_only_files(files: &[PathBuf]) -> Vec<PathBuf> {
     test_only
 }
 
-/// `text` without its inline test modules (from `#[cfg(test)]` before `mod … {` on) and without
+/// `text` without its inline test modules (from `#[cfg(test)]` before `mod … {`, or before the
+/// `pub(crate) mod … {` of a test module whose helpers other test modules share, on) and without
 /// comments, line by line with line numbers.
 fn production_lines(text: &str) -> Vec<(usize, &str)> {
     let lines: Vec<&str> = text.lines().collect();
     let end = lines
         .windows(2)
         .position(|pair| {
+            let module = pair[1].trim_start();
             pair[0].trim() == "#[cfg(test)]"
-                && pair[1].trim_start().starts_with("mod ")
+                && (module.starts_with("mod ") || module.starts_with("pub(crate) mod "))
                 && pair[1].trim_end().ends_with('{')
         })
         .unwrap_or(lines.len());

@@ -362,8 +362,9 @@ pub(crate) struct Pkcs12Args {
 /// `ascert certificates create`.
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
-    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, APPLE_PAY (Developer ID types are made
-    /// on the developer website: see `ascert keys csr --type`)
+    /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, APPLE_PAY; it decides the new key: EC
+    /// P-256 for APPLE_PAY (Apple Pay payment processing), RSA-2048 for the others (Developer ID
+    /// types are made on the developer website: see `ascert keys csr --type`)
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
     pub(crate) certificate_type: CertificateType,
     /// Use your own CSR (PEM) instead of a new key kept here
@@ -501,21 +502,23 @@ pub(crate) struct RevokeArgs {
 /// `ascert keys ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeysCommand {
-    /// Generate an RSA-2048 key (kept here, 0600) and its CSR
+    /// Generate a key (kept here, 0600) and its CSR: RSA-2048, or EC P-256 for --type APPLE_PAY
     Generate {
-        /// A label for the key
+        /// A label for the key [default: "key for CN" with --common-name, else "<TYPE> <date>"]
         #[arg(long)]
         label: Option<String>,
-        /// The certificate type the key is meant for
+        /// The certificate type the key is meant for; it decides the key: EC P-256 for APPLE_PAY
+        /// (Apple Pay payment processing), RSA-2048 for every other type and without --type
         #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
         certificate_type: Option<CertificateType>,
-        /// The CSR's common name
+        /// The CSR's common name. Apple replaces the subject with the team's name and id: it does
+        /// not reach the certificate [default: ascert]
         #[arg(long, value_name = "CN")]
-        common_name: String,
-        /// The CSR's e-mail address
+        common_name: Option<String>,
+        /// The CSR's e-mail address (Apple does not put it in the certificate) [default: none]
         #[arg(long, value_name = "EMAIL")]
-        email: String,
-        /// The CSR's two-letter country code
+        email: Option<String>,
+        /// The CSR's two-letter country code (Apple does not keep it either)
         #[arg(long, value_name = "CC", default_value = "US")]
         country: String,
         /// Also write the CSR to FILE
@@ -527,10 +530,21 @@ pub(crate) enum KeysCommand {
     },
     /// List the keys kept here
     List,
-    /// Print (or save) the CSR made with a key
+    /// Print (or save) the CSR made with a key; with --type and no key, make the key first
+    #[command(group(
+        clap::ArgGroup::new("key_or_type")
+            .required(true)
+            .multiple(true)
+            .args(["key", "certificate_type"])
+    ))]
     Csr {
-        /// The key's id (or a unique prefix of it)
-        key: String,
+        /// The key's id (or a unique prefix of it) [required without --type]
+        key: Option<String>,
+        /// The certificate type the CSR is for. With KEY, the key must be the kind the type takes
+        /// (EC P-256 for APPLE_PAY, RSA-2048 for the others); without KEY, a new key of that kind is
+        /// made (kept here, 0600) for a CSR to upload on the developer website
+        #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+        certificate_type: Option<CertificateType>,
         /// Write the CSR to FILE instead of stdout
         #[arg(long, short, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -538,7 +552,7 @@ pub(crate) enum KeysCommand {
         #[arg(long, requires = "out")]
         force: bool,
     },
-    /// Import a private key (PKCS#1 or PKCS#8 PEM, or a .p12)
+    /// Import a private key (RSA or EC P-256: PKCS#1, SEC1 or PKCS#8 PEM, or a .p12)
     Import {
         /// The key file
         file: PathBuf,

@@ -8,6 +8,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
 use x509_parser::prelude::{FromDer as _, X509Certificate};
 
+use crate::algorithm::KeyAlgorithm;
 use crate::error::{KeystoreError, Result};
 use crate::key::{KeyId, hex};
 
@@ -21,6 +22,7 @@ pub struct CertificateInfo {
     issuer: String,
     serial: String,
     key_id: KeyId,
+    key_algorithm: Option<KeyAlgorithm>,
     subject_key_id: Option<Vec<u8>>,
     authority_key_id: Option<Vec<u8>>,
     ca_issuers_urls: Vec<String>,
@@ -49,6 +51,7 @@ impl CertificateInfo {
             issuer: cert.issuer().to_string(),
             serial: serial_hex(cert.raw_serial()),
             key_id: KeyId::of_spki(cert.public_key().raw),
+            key_algorithm: KeyAlgorithm::of_public_key(cert.public_key().raw),
             subject_key_id: None,
             authority_key_id: None,
             ca_issuers_urls: Vec::new(),
@@ -143,6 +146,12 @@ impl CertificateInfo {
     /// The [`KeyId`] of the certificate's public key: equal to the id of its private key.
     pub fn key_id(&self) -> KeyId {
         self.key_id
+    }
+
+    /// The algorithm of the certificate's public key (`RSA-2048`, `EC P-256`), or `None` for a key
+    /// of another kind (an Apple CA's P-384 key, say).
+    pub fn key_algorithm(&self) -> Option<KeyAlgorithm> {
+        self.key_algorithm
     }
 
     /// The SHA-1 fingerprint, as macOS `security find-identity` and codesign show it.

@@ -1,8 +1,10 @@
 //! Certificate signing requests as Keychain Access makes them for Apple: subject with
-//! `emailAddress` (`IA5String`), common name and country, RSA key, signed SHA-256 with RSA.
+//! `emailAddress` (`IA5String`), common name and country; an RSA key signed SHA-256 with RSA, or
+//! an EC P-256 key (Apple Pay payment processing) signed ECDSA with SHA-256.
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue};
 
+use crate::algorithm::KeyAlgorithm;
 use crate::error::{KeystoreError, Result};
 use crate::key::PrivateKey;
 
@@ -104,7 +106,8 @@ impl std::fmt::Debug for Csr {
     }
 }
 
-/// Makes a CSR for `key` with `subject`, signed SHA-256 with RSA.
+/// Makes a CSR for `key` with `subject`: signed `sha256WithRSAEncryption` for an RSA key,
+/// `ecdsa-with-SHA256` for an EC P-256 key.
 ///
 /// # Errors
 ///
@@ -130,6 +133,14 @@ pub fn create_csr(key: &PrivateKey, subject: &CsrSubject) -> Result<Csr> {
         pem,
         der: request.der().to_vec(),
     })
+}
+
+/// The algorithm of the public key in a PEM CSR, if it is one [`KeyAlgorithm`] names.
+pub(crate) fn public_key_algorithm(csr_pem: &str) -> Option<KeyAlgorithm> {
+    use x509_parser::prelude::FromDer as _;
+    let der = pem::parse(csr_pem).ok()?.into_contents();
+    let (_, request) = x509_parser::certification_request::X509CertificationRequest::from_der(&der).ok()?;
+    KeyAlgorithm::of_public_key(request.certification_request_info.subject_pki.raw)
 }
 
 #[cfg(test)]
@@ -175,6 +186,50 @@ mod tests {
         assert!(
             out.contains("Subject: emailAddress = jane@example.com, CN = Jane Doe, C = US"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn openssl_verifies_an_ec_keys_csr_signed_ecdsa_with_sha256() {
+        let key = crate::key::tests::test_ec_key();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com").with_country("US");
+        let csr = create_csr(key, &subject).unwrap();
+        let (ok, out, err) = openssl_req(&["-verify", "-noout", "-text"], csr.pem());
+        assert!(ok, "{err}");
+        assert!(format!("{out}{err}").contains("verify OK"), "{out}{err}");
+        assert!(out.contains("Public Key Algorithm: id-ecPublicKey"), "{out}");
+        assert!(out.contains("Public-Key: (256 bit)"), "{out}");
+        assert!(
+            out.contains("ASN1 OID: prime256v1") && out.contains("NIST CURVE: P-256"),
+            "{out}"
+        );
+        assert!(out.contains("Signature Algorithm: ecdsa-with-SHA256"), "{out}");
+        assert!(
+            out.contains("Subject: emailAddress = jane@example.com, CN = Jane Doe, C = US"),
+            "{out}"
+        );
+        assert_eq!(public_key_algorithm(csr.pem()), Some(KeyAlgorithm::EcP256));
+        assert_eq!(
+            public_key_algorithm(create_csr(test_key(), &subject).unwrap().pem()),
+            Some(KeyAlgorithm::RSA_2048)
+        );
+    }
+
+    #[test]
+    fn an_ec_csr_carries_the_keys_public_key_and_a_signature_it_verifies() {
+        use x509_parser::prelude::FromDer as _;
+        let key = crate::key::tests::test_ec_key();
+        let csr = create_csr(key, &CsrSubject::new("A", "a@b.c")).unwrap();
+        let (_, parsed) =
+            x509_parser::certification_request::X509CertificationRequest::from_der(csr.der()).unwrap();
+        assert_eq!(
+            parsed.certification_request_info.subject_pki.raw,
+            key.public_key_der()
+        );
+        parsed.verify_signature().unwrap();
+        assert_eq!(
+            parsed.signature_algorithm.algorithm,
+            x509_parser::oid_registry::OID_SIG_ECDSA_WITH_SHA256
         );
     }
 

@@ -70,6 +70,16 @@ pub enum KeystoreError {
         /// Why, without any key material.
         reason: String,
     },
+    /// A key of an algorithm, curve or size that Apple's certificates do not take: EC on a curve
+    /// other than P-256, Ed25519, RSA smaller than 2048 bits, …
+    #[error(
+        "{algorithm} keys cannot be used for Apple certificates: Apple takes RSA-2048 keys, and EC P-256 keys \
+         for Apple Pay payment processing (APPLE_PAY)"
+    )]
+    UnsupportedKey {
+        /// What the key is, such as "EC P-384", "Ed25519" or "RSA-1024"; never any of its material.
+        algorithm: String,
+    },
     /// A key stored encrypted, with no passphrase given.
     #[error("the key {key_id} is encrypted: set ASCERT_KEY_PASSPHRASE to its passphrase")]
     PassphraseRequired {

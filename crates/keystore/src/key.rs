@@ -1,19 +1,17 @@
-//! [`PrivateKey`]: an RSA private key held in zeroizing memory, its [`KeyId`], generation, and
-//! PEM import and export (PKCS#1, PKCS#8 and encrypted PKCS#8).
+//! [`PrivateKey`]: an RSA or EC P-256 private key held in zeroizing memory, its [`KeyId`],
+//! generation, and PEM import and export (PKCS#1, SEC1, PKCS#8 and encrypted PKCS#8).
 
 use std::fmt;
 use std::str::FromStr;
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
-use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
 use pkcs8::der::Decode as _;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
+use crate::algorithm::{KeyAlgorithm, Kind, rsa_private_modulus_bits};
 use crate::error::{KeystoreError, Result};
-
-/// The RSA key size Apple requires for signing-certificate requests.
-pub const RSA_BITS: usize = 2048;
 
 /// PBKDF2-SHA256 iterations for keys encrypted at rest (OWASP's 2023 figure).
 ///
@@ -88,18 +86,43 @@ impl<'de> serde::Deserialize<'de> for KeyId {
     }
 }
 
-/// An RSA private key.
+/// A private key: RSA (Apple's signing certificates) or EC P-256 (Apple Pay payment processing).
 ///
 /// The key is held as PKCS#8 DER in memory that is wiped when dropped; `Debug` shows only the
-/// key id and size.
+/// key id and algorithm.
 #[derive(Clone)]
 pub struct PrivateKey {
     pkcs8: Zeroizing<Vec<u8>>,
     spki: Vec<u8>,
-    bits: usize,
+    algorithm: KeyAlgorithm,
 }
 
 impl PrivateKey {
+    /// Generates a new key of `algorithm`: [`KeyAlgorithm::RSA_2048`] or [`KeyAlgorithm::EcP256`]
+    /// ([`KeyAlgorithm::for_certificate_type`] says which a certificate type takes).
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::UnsupportedKey`] for RSA of another size, [`KeystoreError::Crypto`] if the
+    /// system random generator or the crypto library fails.
+    ///
+    /// ```no_run
+    /// use ascert_keystore::{KeyAlgorithm, PrivateKey};
+    /// use ascert_models::CertificateType;
+    /// let key = PrivateKey::generate(KeyAlgorithm::for_certificate_type(&CertificateType::ApplePay))?;
+    /// assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+    /// # Ok::<(), ascert_keystore::KeystoreError>(())
+    /// ```
+    pub fn generate(algorithm: KeyAlgorithm) -> Result<Self> {
+        match algorithm {
+            KeyAlgorithm::EcP256 => Self::generate_ec_p256(),
+            KeyAlgorithm::Rsa { bits } if bits == crate::RSA_BITS => Self::generate_rsa_2048(),
+            other => Err(KeystoreError::UnsupportedKey {
+                algorithm: other.to_string(),
+            }),
+        }
+    }
+
     /// Generates a new RSA-2048 key, the kind Apple requires in a signing-certificate request.
     ///
     /// # Errors
@@ -111,40 +134,136 @@ impl PrivateKey {
         Self::from_der(pair.serialized_der())
     }
 
-    /// Reads a private key from DER: PKCS#8 `PrivateKeyInfo` or PKCS#1 `RSAPrivateKey`.
+    /// Generates a new EC P-256 key, the kind Apple requires for an Apple Pay payment processing
+    /// certificate (`APPLE_PAY`).
     ///
     /// # Errors
     ///
-    /// [`KeystoreError::InvalidKey`] if the bytes are neither, or the key is not RSA.
+    /// [`KeystoreError::Crypto`] if the system random generator or the crypto library fails.
+    pub fn generate_ec_p256() -> Result<Self> {
+        let failed = |_| KeystoreError::Crypto {
+            what: "EC P-256 key generation",
+            source: "the crypto library could not make the key".into(),
+        };
+        // aws-lc-rs makes the key and writes it as PKCS#8 v1 (a `Document`, wiped when dropped),
+        // the form `from_der` reads and keeps, and the form OpenSSL writes.
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).map_err(failed)?;
+        let pkcs8 = pair.to_pkcs8v1().map_err(failed)?;
+        Self::from_der(pkcs8.as_ref())
+    }
+
+    /// Reads a private key from DER: PKCS#8 `PrivateKeyInfo` (RSA or EC P-256), PKCS#1
+    /// `RSAPrivateKey`, or SEC1 `ECPrivateKey` (P-256). Every key is kept as PKCS#8.
+    ///
+    /// # Errors
+    ///
+    /// [`KeystoreError::UnsupportedKey`] for a key Apple's certificates do not take (EC on another
+    /// curve, Ed25519, RSA smaller than 2048 bits, …), [`KeystoreError::InvalidKey`] if the bytes
+    /// are no private key this crate reads.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        let pair = RsaKeyPair::from_pkcs8(der)
-            .or_else(|_| RsaKeyPair::from_der(der))
-            .map_err(|e| KeystoreError::InvalidKey {
-                reason: format!(
-                    "not an RSA private key in PKCS#8 or PKCS#1 form ({e}); Apple signing keys are RSA"
-                ),
-            })?;
-        let pkcs8: Pkcs8V1Der<'static> = pair.as_der().map_err(|_| KeystoreError::InvalidKey {
+        // A PKCS#8 key names its algorithm (and an EC key its curve): a key of another kind is
+        // refused by name before any of it is decoded.
+        let named = pkcs8::PrivateKeyInfoRef::from_der(der).ok().map(|info| {
+            (
+                Kind::of(info.algorithm.oid, info.algorithm.parameters_oid().ok()),
+                info,
+            )
+        });
+        match &named {
+            Some((Kind::Other(name), _)) => {
+                return Err(KeystoreError::UnsupportedKey {
+                    algorithm: name.clone(),
+                });
+            }
+            Some((Kind::EcP256, _)) => return Self::from_ec_p256(der),
+            Some((Kind::Rsa, _)) | None => {}
+        }
+        let rsa = RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der));
+        match rsa {
+            Ok(pair) => Self::from_rsa(&pair),
+            Err(e) => {
+                // The PKCS#1 structure inside a PKCS#8 RSA key, or the bytes as they are.
+                let pkcs1 = named
+                    .as_ref()
+                    .map_or(der, |(_, info)| info.private_key.as_bytes());
+                if let Some(bits) = rsa_private_modulus_bits(pkcs1).filter(|bits| *bits < crate::RSA_BITS) {
+                    return Err(KeystoreError::UnsupportedKey {
+                        algorithm: format!("RSA-{bits}"),
+                    });
+                }
+                if named.is_none() {
+                    // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
+                    if let Ok(key) = Self::from_ec_p256(der) {
+                        return Ok(key);
+                    }
+                    if let Some(curve) = sec1_other_curve(der) {
+                        return Err(KeystoreError::UnsupportedKey {
+                            algorithm: curve.to_owned(),
+                        });
+                    }
+                }
+                Err(KeystoreError::InvalidKey {
+                    reason: format!(
+                        "not an RSA or EC P-256 private key in PKCS#8, PKCS#1 or SEC1 form ({e}); Apple's \
+                         certificates take RSA-2048 keys, and EC P-256 keys for Apple Pay payment processing"
+                    ),
+                })
+            }
+        }
+    }
+
+    fn from_rsa(pair: &RsaKeyPair) -> Result<Self> {
+        Self::from_encodings(
+            AsDer::<Pkcs8V1Der<'static>>::as_der(pair).map(|der| Zeroizing::new(der.as_ref().to_vec())),
+            pair.public_key().as_der(),
+            KeyAlgorithm::Rsa {
+                bits: pair.public_modulus_len() * 8,
+            },
+        )
+    }
+
+    /// An EC P-256 key from PKCS#8 or SEC1 DER, kept as PKCS#8 v1.
+    fn from_ec_p256(der: &[u8]) -> Result<Self> {
+        let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|e| {
+            KeystoreError::InvalidKey {
+                reason: format!("not a valid EC P-256 private key ({e})"),
+            }
+        })?;
+        Self::from_encodings(
+            pair.to_pkcs8v1()
+                .map(|document| Zeroizing::new(document.as_ref().to_vec())),
+            pair.public_key().as_der(),
+            KeyAlgorithm::EcP256,
+        )
+    }
+
+    /// A key from the PKCS#8 and `SubjectPublicKeyInfo` encodings aws-lc-rs made of it.
+    fn from_encodings(
+        pkcs8: std::result::Result<Zeroizing<Vec<u8>>, aws_lc_rs::error::Unspecified>,
+        spki: std::result::Result<PublicKeyX509Der<'static>, aws_lc_rs::error::Unspecified>,
+        algorithm: KeyAlgorithm,
+    ) -> Result<Self> {
+        let pkcs8 = pkcs8.map_err(|_| KeystoreError::InvalidKey {
             reason: "the key cannot be encoded as PKCS#8".into(),
         })?;
-        let spki: PublicKeyX509Der<'static> =
-            pair.public_key()
-                .as_der()
-                .map_err(|_| KeystoreError::InvalidKey {
-                    reason: "the public key cannot be encoded".into(),
-                })?;
+        let spki = spki.map_err(|_| KeystoreError::InvalidKey {
+            reason: "the public key cannot be encoded".into(),
+        })?;
         Ok(Self {
-            pkcs8: Zeroizing::new(pkcs8.as_ref().to_vec()),
+            pkcs8,
             spki: spki.as_ref().to_vec(),
-            bits: pair.public_modulus_len() * 8,
+            algorithm,
         })
     }
 
-    /// Reads an unencrypted PEM key: `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1).
+    /// Reads an unencrypted PEM key: `PRIVATE KEY` (PKCS#8, RSA or EC P-256), `RSA PRIVATE KEY`
+    /// (PKCS#1) or `EC PRIVATE KEY` (SEC1, as `openssl ecparam -genkey` writes it, after its
+    /// `EC PARAMETERS` block if there is one).
     ///
     /// # Errors
     ///
-    /// [`KeystoreError::InvalidKey`] for other PEM labels or bad content, and
+    /// [`KeystoreError::UnsupportedKey`] for a key Apple's certificates do not take (see
+    /// [`PrivateKey::from_der`]), [`KeystoreError::InvalidKey`] for other PEM labels or bad content, and
     /// [`KeystoreError::PassphraseRequired`] for `ENCRYPTED PRIVATE KEY` (use
     /// [`PrivateKey::from_pem_with_passphrase`]).
     ///
@@ -170,14 +289,25 @@ impl PrivateKey {
     }
 
     fn from_pem_inner(pem_text: &str, passphrase: Option<&str>) -> Result<Self> {
-        let block = pem::parse(pem_text).map_err(|e| KeystoreError::InvalidKey {
+        let pem_failed = |e: pem::PemError| KeystoreError::InvalidKey {
             reason: pem_error_reason(&e),
-        })?;
+        };
+        let mut block = pem::parse(pem_text).map_err(pem_failed)?;
+        if block.tag() == "EC PARAMETERS" {
+            // `openssl ecparam -genkey` writes the curve's parameters before the key.
+            block = pem::parse_many(pem_text)
+                .map_err(pem_failed)?
+                .into_iter()
+                .find(|b| b.tag() != "EC PARAMETERS")
+                .ok_or_else(|| KeystoreError::InvalidKey {
+                    reason: "its PEM text holds EC parameters but no key".into(),
+                })?;
+        }
         let tag = block.tag().to_owned();
         // Taking the bytes out of the `Pem` (not copying them) leaves no unwiped copy behind.
         let contents = Zeroizing::new(block.into_contents());
         match tag.as_str() {
-            "PRIVATE KEY" | "RSA PRIVATE KEY" => Self::from_der(&contents),
+            "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => Self::from_der(&contents),
             "ENCRYPTED PRIVATE KEY" => {
                 let Some(passphrase) = passphrase else {
                     return Err(KeystoreError::PassphraseRequired {
@@ -204,7 +334,7 @@ impl PrivateKey {
             }
             other => Err(KeystoreError::InvalidKey {
                 reason: format!(
-                    "PEM block {} is not a private key (expected PRIVATE KEY or RSA PRIVATE KEY)",
+                    "PEM block {} is not a private key (expected PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)",
                     shown_label(other)
                 ),
             }),
@@ -266,15 +396,32 @@ impl PrivateKey {
         KeyId::of_spki(&self.spki)
     }
 
-    /// The RSA modulus size in bits.
+    /// The key size in bits: the RSA modulus size, or 256 for EC P-256.
     pub fn bits(&self) -> usize {
-        self.bits
+        self.algorithm.bits()
     }
 
-    /// The key as an rcgen signing key, for CSRs and test certificates.
+    /// The key's algorithm: RSA (with its size) or EC P-256.
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        self.algorithm
+    }
+
+    /// The key as an rcgen signing key, for CSRs and test certificates: signing SHA-256 with RSA
+    /// (PKCS#1 v1.5) for an RSA key, ECDSA with SHA-256 for an EC P-256 key.
     pub(crate) fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair> {
-        rcgen::KeyPair::try_from(self.pkcs8.as_slice())
-            .map_err(KeystoreError::crypto("loading the key for signing"))
+        let pair = rcgen::KeyPair::try_from(self.pkcs8.as_slice())
+            .map_err(KeystoreError::crypto("loading the key for signing"))?;
+        let expected = match self.algorithm {
+            KeyAlgorithm::EcP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            KeyAlgorithm::Rsa { .. } => &rcgen::PKCS_RSA_SHA256,
+        };
+        if pair.algorithm() != expected {
+            return Err(KeystoreError::Crypto {
+                what: "loading the key for signing",
+                source: format!("the key would sign with {:?}", pair.algorithm()).into(),
+            });
+        }
+        Ok(pair)
     }
 }
 
@@ -282,9 +429,24 @@ impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PrivateKey")
             .field("id", &self.id())
-            .field("bits", &self.bits)
+            .field("algorithm", &self.algorithm)
             .finish_non_exhaustive()
     }
+}
+
+/// The curve of a SEC1 `ECPrivateKey` that is not on P-256, for a refusal that names it.
+fn sec1_other_curve(der: &[u8]) -> Option<&'static str> {
+    use aws_lc_rs::signature::{
+        ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING,
+    };
+    [
+        (&ECDSA_P384_SHA384_ASN1_SIGNING, "EC P-384"),
+        (&ECDSA_P521_SHA512_ASN1_SIGNING, "EC P-521"),
+        (&ECDSA_P256K1_SHA256_ASN1_SIGNING, "EC secp256k1"),
+    ]
+    .into_iter()
+    .find(|(algorithm, _)| EcdsaKeyPair::from_private_key_der(algorithm, der).is_ok())
+    .map(|(_, name)| name)
 }
 
 /// PEM text of secret DER, built in one pre-sized zeroizing buffer so no copy is left unwiped
@@ -375,6 +537,26 @@ pub(crate) mod tests {
         KEY.get_or_init(|| PrivateKey::generate_rsa_2048().unwrap())
     }
 
+    /// One generated EC P-256 key shared by the tests of this crate.
+    pub(crate) fn test_ec_key() -> &'static PrivateKey {
+        static KEY: OnceLock<PrivateKey> = OnceLock::new();
+        KEY.get_or_init(|| PrivateKey::generate_ec_p256().unwrap())
+    }
+
+    /// Asserts that `err`, shown or debugged, holds no 12-character run of the base64 body of
+    /// `pem` (every line of an EC or Ed25519 key, and of a small RSA key, is secret).
+    fn assert_quotes_nothing_of(pem: &str, err: &KeystoreError) {
+        let secret: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        for text in [err.to_string(), format!("{err:?}")] {
+            let compact: String = text
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '\\')
+                .collect();
+            let leaked = (0..=secret.len() - 12).find(|&at| compact.contains(&secret[at..at + 12]));
+            assert!(leaked.is_none(), "the error quotes the key: {text}");
+        }
+    }
+
     fn openssl(args: &[&str], input: &[u8]) -> String {
         use std::io::Write as _;
         let mut child = Command::new("openssl")
@@ -452,10 +634,204 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn non_rsa_and_non_key_pem_are_refused_with_a_reason() {
-        let ec = rcgen::KeyPair::generate().unwrap().serialize_pem();
-        let err = PrivateKey::from_pem(&ec).unwrap_err();
-        assert!(err.to_string().contains("Apple signing keys are RSA"), "{err}");
+    fn generated_ec_keys_are_p256_and_openssl_reads_them() {
+        let key = test_ec_key();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+        assert_eq!(key.bits(), 256);
+        let text = openssl(&["pkey", "-noout", "-text"], key.to_pkcs8_pem().as_bytes());
+        assert!(text.contains("Private-Key: (256 bit)"), "{text}");
+        assert!(
+            text.contains("ASN1 OID: prime256v1") && text.contains("NIST CURVE: P-256"),
+            "{text}"
+        );
+        assert_eq!(
+            PrivateKey::generate(KeyAlgorithm::EcP256).unwrap().algorithm(),
+            KeyAlgorithm::EcP256
+        );
+        assert_ne!(
+            PrivateKey::generate_ec_p256().unwrap().id(),
+            key.id(),
+            "a new key each time"
+        );
+    }
+
+    #[test]
+    fn an_ec_keys_id_is_the_sha256_of_its_public_key_as_openssl_encodes_it() {
+        let key = test_ec_key();
+        let pub_pem = openssl(&["pkey", "-pubout"], key.to_pkcs8_pem().as_bytes());
+        let der = pem::parse(&pub_pem).unwrap().into_contents();
+        assert_eq!(der, key.public_key_der());
+        assert_eq!(key.id(), KeyId::of_spki(&der));
+        assert_eq!(KeyAlgorithm::of_public_key(&der), Some(KeyAlgorithm::EcP256));
+        assert_eq!(
+            KeyAlgorithm::of_public_key(test_key().public_key_der()),
+            Some(KeyAlgorithm::RSA_2048)
+        );
+    }
+
+    #[test]
+    fn ec_pkcs8_pem_is_what_openssl_writes() {
+        let ours = test_ec_key().to_pkcs8_pem();
+        assert_eq!(openssl(&["pkey"], ours.as_bytes()), *ours);
+    }
+
+    #[test]
+    fn sec1_and_pkcs8_pem_of_an_ec_key_import_to_the_same_key() {
+        let key = test_ec_key();
+        // `openssl ec` writes SEC1 (`EC PRIVATE KEY`), as `openssl ecparam -genkey` does.
+        let sec1 = openssl(&["ec"], key.to_pkcs8_pem().as_bytes());
+        assert!(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"), "{sec1}");
+        let from_sec1 = PrivateKey::from_pem(&sec1).unwrap();
+        assert_eq!(from_sec1.id(), key.id());
+        assert_eq!(from_sec1.pkcs8_der(), key.pkcs8_der(), "kept as the same PKCS#8");
+        let sec1_der = pem::parse(&sec1).unwrap().into_contents();
+        assert_eq!(PrivateKey::from_der(&sec1_der).unwrap().id(), key.id());
+        assert_eq!(
+            PrivateKey::from_pem(&key.to_pkcs8_pem()).unwrap().pkcs8_der(),
+            key.pkcs8_der()
+        );
+    }
+
+    #[test]
+    fn a_key_from_openssl_ecparam_genkey_imports_after_its_parameters() {
+        let both = openssl(&["ecparam", "-name", "prime256v1", "-genkey"], b"");
+        assert!(both.starts_with("-----BEGIN EC PARAMETERS-----"), "{both}");
+        let key = PrivateKey::from_pem(&both).unwrap();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+        let pub_pem = openssl(&["pkey", "-pubout"], both.as_bytes());
+        assert_eq!(
+            pem::parse(&pub_pem).unwrap().into_contents(),
+            key.public_key_der()
+        );
+        let only_parameters = openssl(&["ecparam", "-name", "prime256v1"], b"");
+        let err = PrivateKey::from_pem(&only_parameters).unwrap_err();
+        assert!(err.to_string().contains("EC parameters but no key"), "{err}");
+    }
+
+    #[test]
+    fn an_encrypted_ec_key_round_trips_and_openssl_decrypts_it() {
+        let key = test_ec_key();
+        let encrypted = key.to_encrypted_pem("correct horse").unwrap();
+        assert!(encrypted.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        let back = PrivateKey::from_pem_with_passphrase(&encrypted, "correct horse").unwrap();
+        assert_eq!(back.id(), key.id());
+        assert_eq!(back.algorithm(), KeyAlgorithm::EcP256);
+        assert!(matches!(
+            PrivateKey::from_pem_with_passphrase(&encrypted, "wrong").unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
+        let text = openssl(
+            &["pkey", "-passin", "pass:correct horse", "-noout", "-text"],
+            encrypted.as_bytes(),
+        );
+        assert!(text.contains("NIST CURVE: P-256"), "{text}");
+        let info = openssl(&["asn1parse"], encrypted.as_bytes());
+        assert!(
+            info.contains("PBES2") && info.contains("PBKDF2") && info.contains("aes-256-cbc"),
+            "{info}"
+        );
+    }
+
+    #[test]
+    fn other_curves_ed25519_and_small_rsa_keys_are_refused_by_name_without_quoting_them() {
+        let p384_pkcs8 = openssl(
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-384",
+            ],
+            b"",
+        );
+        let p384_sec1 = openssl(&["ec"], p384_pkcs8.as_bytes());
+        let k1_sec1 = openssl(&["ecparam", "-name", "secp256k1", "-genkey", "-noout"], b"");
+        let ed25519 = openssl(&["genpkey", "-algorithm", "ED25519"], b"");
+        let rsa_1024 = openssl(
+            &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+            b"",
+        );
+        let rsa_1024_pkcs1 = openssl(&["rsa", "-traditional"], rsa_1024.as_bytes());
+        for (pem, algorithm) in [
+            (&p384_pkcs8, "EC P-384"),
+            (&p384_sec1, "EC P-384"),
+            (&k1_sec1, "EC secp256k1"),
+            (&ed25519, "Ed25519"),
+            (&rsa_1024, "RSA-1024"),
+            (&rsa_1024_pkcs1, "RSA-1024"),
+        ] {
+            let err = PrivateKey::from_pem(pem).unwrap_err();
+            assert!(
+                matches!(&err, KeystoreError::UnsupportedKey { algorithm: a } if a == algorithm),
+                "{algorithm}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("{algorithm} keys cannot be used for Apple certificates")),
+                "{err}"
+            );
+            assert_quotes_nothing_of(pem, &err);
+            // Encrypted, the same key is refused the same way once decrypted.
+            if pem.contains("BEGIN PRIVATE KEY") {
+                let encrypted = openssl(
+                    &["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:pw"],
+                    pem.as_bytes(),
+                );
+                let err = PrivateKey::from_pem_with_passphrase(&encrypted, "pw").unwrap_err();
+                assert!(matches!(err, KeystoreError::UnsupportedKey { .. }), "{err:?}");
+            }
+        }
+        // Nor is one generated.
+        let err = PrivateKey::generate(KeyAlgorithm::Rsa { bits: 4096 }).unwrap_err();
+        assert!(matches!(err, KeystoreError::UnsupportedKey { algorithm } if algorithm == "RSA-4096"));
+    }
+
+    #[test]
+    fn a_damaged_ec_key_is_refused_without_quoting_it() {
+        let pem = test_ec_key().to_pkcs8_pem();
+        let body: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let mut cut = body.clone();
+        cut.truncate(body.len() - 1);
+        let mut flipped = body[0].to_owned().into_bytes();
+        flipped[40] = if flipped[40] == b'A' { b'B' } else { b'A' };
+        let flipped = String::from_utf8(flipped).unwrap();
+        let variants = [
+            format!(
+                "-----BEGIN EC PRIVATE KEY-----\n{}\n-----END EC PRIVATE KEY-----\n",
+                cut.join("\n")
+            ),
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                cut.join("\n")
+            ),
+            format!(
+                "-----BEGIN PRIVATE KEY-----\n{flipped}\n{}\n-----END PRIVATE KEY-----\n",
+                body[1..].join("\n")
+            ),
+            pem.replace("-----BEGIN PRIVATE KEY-----", "-----BEGIN PRIVATE KEY"),
+        ];
+        for variant in &variants {
+            if let Err(err) = PrivateKey::from_pem(variant) {
+                assert_quotes_nothing_of(&pem, &err);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_apple_does_not_take_and_non_key_pem_are_refused_with_a_reason() {
+        let p384 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)
+            .unwrap()
+            .serialize_pem();
+        let err = PrivateKey::from_pem(&p384).unwrap_err();
+        assert!(
+            matches!(&err, KeystoreError::UnsupportedKey { algorithm } if algorithm == "EC P-384"),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "EC P-384 keys cannot be used for Apple certificates: Apple takes RSA-2048 keys, and EC P-256 \
+             keys for Apple Pay payment processing (APPLE_PAY)"
+        );
         let cert = pem::encode(&pem::Pem::new("CERTIFICATE", vec![1, 2, 3]));
         let err = PrivateKey::from_pem(&cert).unwrap_err();
         assert!(
@@ -498,13 +874,16 @@ pub(crate) mod tests {
 
     #[test]
     fn debug_never_shows_key_material() {
-        let key = test_key();
-        let debug = format!("{key:?}");
-        assert!(
-            debug.starts_with("PrivateKey { id: KeyId(") && debug.ends_with(", .. }"),
-            "{debug}"
-        );
-        assert!(!debug.contains(&hex(&key.pkcs8_der()[..16])));
+        for key in [test_key(), test_ec_key()] {
+            let debug = format!("{key:?}");
+            assert!(
+                debug.starts_with("PrivateKey { id: KeyId(") && debug.ends_with(", .. }"),
+                "{debug}"
+            );
+            assert!(!debug.contains(&hex(&key.pkcs8_der()[..16])));
+            assert!(!debug.contains(&hex(&key.pkcs8_der()[key.pkcs8_der().len() - 16..])));
+        }
+        assert!(format!("{:?}", test_ec_key()).contains("algorithm: EcP256"));
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Private keys, CSRs, key/certificate pairing and PKCS#12 export for Apple code-signing identities.
 //!
-//! - [`PrivateKey`] and [`KeyId`]: RSA-2048 generation, PEM import (PKCS#1, PKCS#8, encrypted
-//!   PKCS#8) and export; a key is identified by the SHA-256 of its public key.
-//! - [`create_csr`]: the certificate signing request Apple expects (Keychain Access's form).
+//! - [`PrivateKey`] and [`KeyId`]: RSA-2048 and EC P-256 generation, PEM import (PKCS#1, SEC1,
+//!   PKCS#8, encrypted PKCS#8) and export; a key is identified by the SHA-256 of its public key.
+//! - [`KeyAlgorithm`]: which key a certificate type takes (EC P-256 for Apple Pay payment
+//!   processing, `APPLE_PAY`; RSA-2048 for every other type).
+//! - [`create_csr`]: the certificate signing request Apple expects (Keychain Access's form), signed
+//!   SHA-256 with RSA or ECDSA with SHA-256.
 //! - [`Keystore`] and [`KeyRecord`]: the key folder (0700), one 0600 file per key plus its
 //!   metadata record, optionally encrypted at rest with `ASCERT_KEY_PASSPHRASE`.
 //! - [`CertificateInfo`] and [`pair`]: which certificates have their key here.
@@ -35,6 +38,7 @@
 //! };
 //! let store = Keystore::open_default()?;
 //! // 1. Key and CSR; the key is on disk before the CSR is returned.
+//! // (With a certificate type, the key is the one that type takes: EC P-256 for APPLE_PAY.)
 //! let (record, csr) = store.generate("CI", None, &CsrSubject::new("Jane Doe", "jane@example.com"))?;
 //! // 2. Send csr.pem() to App Store Connect; it answers with the certificate.
 //! # let der: Vec<u8> = Vec::new();
@@ -49,6 +53,7 @@
 //! # Ok::<(), ascert_keystore::KeystoreError>(())
 //! ```
 
+mod algorithm;
 mod atomic;
 mod bounded;
 mod cert;
@@ -56,6 +61,8 @@ mod csr;
 mod error;
 mod install;
 mod intermediates;
+#[cfg(test)]
+mod interop_tests;
 mod key;
 mod pairing;
 mod pbe;
@@ -66,6 +73,7 @@ mod store;
 pub use time;
 pub use zeroize;
 
+pub use algorithm::{KeyAlgorithm, RSA_BITS};
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};
 pub use bounded::MAX_CERTIFICATE_FILE;
 pub use cert::CertificateInfo;
@@ -75,7 +83,7 @@ pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_i
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };
-pub use key::{KeyId, PrivateKey, RSA_BITS};
+pub use key::{KeyId, PrivateKey};
 pub use pairing::{KeyOnlyState, Pairing, PairingStatus, pair};
 pub use pbe::{MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY, MAX_SCRYPT_PARALLELISM};
 pub use pkcs12::{

@@ -73,8 +73,8 @@ impl Pkcs12Options {
     }
 }
 
-/// Builds a PKCS#12 file holding `key`, its certificate `leaf`, and `chain` (the issuing
-/// intermediate first, then any further CA certificates).
+/// Builds a PKCS#12 file holding `key` (RSA or EC P-256, as a PKCS#8 key bag), its certificate
+/// `leaf`, and `chain` (the issuing intermediate first, then any further CA certificates).
 ///
 /// The key bag's friendlyName is the leaf's common name (what Keychain Access shows) and
 /// localKeyId is the SHA-1 of the leaf's DER on both the key and the leaf bag.
@@ -182,8 +182,8 @@ pub struct Pkcs12Contents {
 /// [`KeystoreError::Pkcs12`] if the file is damaged or the password wrong,
 /// [`KeystoreError::EncryptionCost`] if its encryption parameters ask for unbounded work (checked
 /// before any derivation), [`KeystoreError::Pkcs12Malformed`] if the PKCS#12 library fails on it,
-/// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::InvalidKey`] if the key
-/// is not RSA.
+/// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::UnsupportedKey`] if
+/// its key is neither RSA nor EC P-256 (see [`PrivateKey::from_der`]).
 pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
     crate::pbe::check_nested(p12).map_err(|reason| KeystoreError::EncryptionCost {
         what: "PKCS#12 file",
@@ -211,33 +211,29 @@ pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::cert::tests::TestCa;
     use crate::key::tests::test_key;
     use std::process::{Command, Stdio};
 
-    struct Fixture {
+    pub(crate) struct Fixture {
         _dir: tempfile::TempDir,
-        p12: std::path::PathBuf,
-        leaf: CertificateInfo,
-        ca: TestCa,
+        pub(crate) p12: std::path::PathBuf,
+        pub(crate) leaf: CertificateInfo,
+        pub(crate) ca: TestCa,
     }
 
     fn fixture(options: Pkcs12Options) -> Fixture {
+        fixture_of(test_key(), "Apple Distribution: Jane Doe (TEAM123)", options)
+    }
+
+    pub(crate) fn fixture_of(key: &PrivateKey, common_name: &str, options: Pkcs12Options) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let ca = TestCa::new("Test Worldwide Developer Relations CA");
-        let leaf = ca.issue(test_key(), "Apple Distribution: Jane Doe (TEAM123)");
+        let leaf = ca.issue(key, common_name);
         let p12 = dir.path().join("identity.p12");
-        export_pkcs12(
-            &p12,
-            test_key(),
-            &leaf,
-            std::slice::from_ref(&ca.cert),
-            "pa ss",
-            options,
-        )
-        .unwrap();
+        export_pkcs12(&p12, key, &leaf, std::slice::from_ref(&ca.cert), "pa ss", options).unwrap();
         Fixture {
             _dir: dir,
             p12,
@@ -295,7 +291,7 @@ mod tests {
         );
         assert!(out.contains("-----BEGIN PRIVATE KEY-----"), "{out}");
         assert!(
-            out.contains("friendlyName: Apple Distribution: Jane Doe (TEAM123)"),
+            out.contains(&format!("friendlyName: {}", f.leaf.common_name().unwrap())),
             "{out}"
         );
         let sha1 = f.leaf.sha1_hex();
@@ -380,6 +376,154 @@ mod tests {
         );
         assert!(!out.contains("3-KeyTripleDES"), "{out}");
         assert_holds_key_leaf_and_intermediate(&f);
+    }
+
+    /// The private key `openssl pkcs12` takes out of the file (with or without `-legacy`), as
+    /// `openssl pkey -text` describes it.
+    fn openssl_key_text(p12: &Path, legacy: bool) -> String {
+        let key_pem = p12.with_extension(if legacy { "legacy.key.pem" } else { "key.pem" });
+        let mut args = vec![
+            "pkcs12",
+            "-in",
+            p12.to_str().unwrap(),
+            "-passin",
+            "pass:pa ss",
+            "-nocerts",
+            "-nodes",
+            "-out",
+            key_pem.to_str().unwrap(),
+        ];
+        if legacy {
+            args.push("-legacy");
+        }
+        let (ok, out) = openssl(&args);
+        assert!(ok, "{out}");
+        let (ok, text) = openssl(&["pkey", "-in", key_pem.to_str().unwrap(), "-noout", "-text"]);
+        assert!(ok, "{text}");
+        text
+    }
+
+    #[test]
+    fn both_forms_hold_an_ec_key_that_openssl_reads_as_p256() {
+        let key = crate::key::tests::test_ec_key();
+        for (options, bags) in [
+            (
+                Pkcs12Options::compatible(),
+                "pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048",
+            ),
+            (
+                Pkcs12Options::modern(),
+                "PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256",
+            ),
+        ] {
+            let f = fixture_of(key, "Apple Pay Payment Processing: merchant.com.example", options);
+            let out = info(&f.p12, &["-nokeys"]);
+            assert!(out.contains(&format!("Shrouded Keybag: {bags}")), "{out}");
+            assert!(out.contains(&format!("PKCS7 Encrypted data: {bags}")), "{out}");
+            // Key, leaf, intermediate; the key's public key is the leaf's.
+            assert_holds_key_leaf_and_intermediate(&f);
+            for legacy in [false, true] {
+                let text = openssl_key_text(&f.p12, legacy);
+                assert!(text.contains("Private-Key: (256 bit)"), "{text}");
+                assert!(text.contains("NIST CURVE: P-256"), "{text}");
+            }
+            // And read back here: the same EC key, the chain in order.
+            let contents = read_pkcs12(&std::fs::read(&f.p12).unwrap(), "pa ss").unwrap();
+            assert_eq!(contents.key.id(), key.id());
+            assert_eq!(contents.key.algorithm(), crate::KeyAlgorithm::EcP256);
+            assert_eq!(contents.key.pkcs8_der(), key.pkcs8_der());
+            let subjects: Vec<_> = contents
+                .certificates
+                .iter()
+                .map(CertificateInfo::subject)
+                .collect();
+            assert_eq!(subjects, [f.leaf.subject(), f.ca.cert.subject()]);
+        }
+    }
+
+    #[test]
+    fn an_ec_p12_made_by_openssl_imports_in_both_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = crate::key::tests::test_ec_key();
+        let leaf = TestCa::new("CA").issue(key, "Apple Pay");
+        let key_pem = dir.path().join("k.pem");
+        let cert_pem = dir.path().join("c.pem");
+        std::fs::write(&key_pem, key.to_pkcs8_pem().as_bytes()).unwrap();
+        std::fs::write(&cert_pem, leaf.to_pem()).unwrap();
+        for (name, extra) in [("modern.p12", &[][..]), ("legacy.p12", &["-legacy"][..])] {
+            let p12 = dir.path().join(name);
+            let mut args = vec![
+                "pkcs12",
+                "-export",
+                "-inkey",
+                key_pem.to_str().unwrap(),
+                "-in",
+                cert_pem.to_str().unwrap(),
+                "-passout",
+                "pass:x",
+                "-out",
+                p12.to_str().unwrap(),
+            ];
+            args.extend_from_slice(extra);
+            let (ok, out) = openssl(&args);
+            assert!(ok, "{out}");
+            let store = crate::Keystore::open(dir.path().join(format!("keys-{name}"))).unwrap();
+            let record = store
+                .import_pkcs12(&std::fs::read(&p12).unwrap(), "x", None)
+                .unwrap();
+            assert_eq!(record.key_id, key.id(), "{name}");
+            assert_eq!(record.key_algorithm, Some(crate::KeyAlgorithm::EcP256));
+            assert_eq!(record.label, "Apple Pay");
+            assert_eq!(record.serial_number.as_deref(), Some(leaf.serial()));
+            assert_eq!(
+                store.load_key(&record.key_id).unwrap().pkcs8_der(),
+                key.pkcs8_der()
+            );
+        }
+    }
+
+    #[test]
+    fn a_p12_whose_key_apple_does_not_take_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_pem = dir.path().join("p384.pem");
+        let cert_pem = dir.path().join("c.pem");
+        let p12 = dir.path().join("p384.p12");
+        let (ok, out) = openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-nodes",
+            "-keyout",
+            key_pem.to_str().unwrap(),
+            "-out",
+            cert_pem.to_str().unwrap(),
+            "-subj",
+            "/CN=P384",
+            "-days",
+            "1",
+        ]);
+        assert!(ok, "{out}");
+        let (ok, out) = openssl(&[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            key_pem.to_str().unwrap(),
+            "-in",
+            cert_pem.to_str().unwrap(),
+            "-passout",
+            "pass:x",
+            "-out",
+            p12.to_str().unwrap(),
+        ]);
+        assert!(ok, "{out}");
+        let err = read_pkcs12(&std::fs::read(&p12).unwrap(), "x").unwrap_err();
+        assert!(
+            matches!(&err, KeystoreError::UnsupportedKey { algorithm } if algorithm == "EC P-384"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use ascert_models::CertificateType;
 use zeroize::Zeroizing;
 
+use crate::algorithm::KeyAlgorithm;
 use crate::atomic::{FileMode, ensure_private_folder, is_temp_name, remove_stale_temps, write_atomic};
 use crate::cert::CertificateInfo;
 use crate::csr::{Csr, CsrSubject, create_csr};
@@ -241,12 +242,14 @@ impl Keystore {
         write_atomic(&path, &json, FileMode::Secret)
     }
 
-    /// Generates an RSA-2048 key and its CSR, and stores both before returning, so the key is on
-    /// disk before the CSR can leave the machine.
+    /// Generates a key and its CSR, and stores both before returning, so the key is on disk before
+    /// the CSR can leave the machine. The key is the one `certificate_type` takes
+    /// ([`KeyAlgorithm::for_certificate_type`]: EC P-256 for `APPLE_PAY`, RSA-2048 for the other
+    /// types), RSA-2048 without a type.
     ///
     /// # Errors
     ///
-    /// Errors of [`PrivateKey::generate_rsa_2048`], [`create_csr`] and writing the files.
+    /// Errors of [`PrivateKey::generate`], [`create_csr`] and writing the files.
     ///
     /// ```no_run
     /// use ascert_keystore::{CsrSubject, Keystore};
@@ -288,7 +291,10 @@ impl Keystore {
         subject: &CsrSubject,
         pending: bool,
     ) -> Result<(KeyRecord, Csr)> {
-        let key = PrivateKey::generate_rsa_2048()?;
+        let algorithm = certificate_type
+            .as_ref()
+            .map_or(KeyAlgorithm::RSA_2048, KeyAlgorithm::for_certificate_type);
+        let key = PrivateKey::generate(algorithm)?;
         let csr = create_csr(&key, subject)?;
         let mut record = KeyRecord::new(key.id(), label);
         record.certificate_type = certificate_type;
@@ -404,6 +410,24 @@ impl Keystore {
             }
             Err(e) => Err(KeystoreError::io("read", path, e)),
         }
+    }
+
+    /// The algorithm of a stored key, found without decrypting anything: from its record
+    /// ([`KeyRecord::algorithm`]), else from the certificate kept beside it, else from the key file
+    /// if it is not encrypted. `None` for an encrypted key of an older record that holds neither.
+    pub fn key_algorithm(&self, record: &KeyRecord) -> Option<KeyAlgorithm> {
+        record
+            .algorithm()
+            .or_else(|| {
+                self.certificate(&record.key_id)
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.key_algorithm())
+            })
+            .or_else(|| {
+                let text = self.read_key_file(&record.key_id).ok()?;
+                PrivateKey::from_pem(&text).ok().map(|key| key.algorithm())
+            })
     }
 
     /// Deletes a key and its record, for good: a certificate issued for the key can no longer be
@@ -584,6 +608,7 @@ impl Keystore {
             None => key.to_pkcs8_pem(),
         };
         record.encrypted = self.passphrase.is_some();
+        record.key_algorithm = Some(key.algorithm());
         // The key goes first: a record without its key would promise what the store cannot keep.
         write_atomic(&self.key_path(&key.id()), text.as_bytes(), FileMode::Secret)?;
         self.write_record(record)
@@ -659,6 +684,173 @@ mod tests {
         let key = store.load_key(&record.key_id).unwrap();
         assert_eq!(key.bits(), 2048);
         assert_eq!(store.records().unwrap(), vec![record]);
+    }
+
+    #[test]
+    fn the_certificate_type_decides_the_key() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        for (certificate_type, expected) in [
+            (Some(CertificateType::ApplePay), KeyAlgorithm::EcP256),
+            (Some(CertificateType::ApplePayRsa), KeyAlgorithm::RSA_2048),
+            (
+                Some(CertificateType::ApplePayMerchantIdentity),
+                KeyAlgorithm::RSA_2048,
+            ),
+            (Some(CertificateType::Distribution), KeyAlgorithm::RSA_2048),
+            (None, KeyAlgorithm::RSA_2048),
+        ] {
+            let (record, csr) = store.generate("k", certificate_type.clone(), &subject).unwrap();
+            assert_eq!(record.key_algorithm, Some(expected), "{certificate_type:?}");
+            assert_eq!(store.load_key(&record.key_id).unwrap().algorithm(), expected);
+            assert_eq!(crate::csr::public_key_algorithm(csr.pem()), Some(expected));
+            assert_eq!(store.record(&record.key_id).unwrap().algorithm(), Some(expected));
+            assert_eq!(store.key_algorithm(&record), Some(expected));
+        }
+        let json: serde_json::Value = serde_json::from_slice(
+            &fs::read(store.record_path(&store.records().unwrap()[0].key_id)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["keyAlgorithm"], "EC P-256");
+    }
+
+    #[test]
+    fn ec_keys_are_encrypted_at_rest_like_rsa_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("keys");
+        let store = Keystore::open(&folder)
+            .unwrap()
+            .with_passphrase(passphrase("correct horse battery"));
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (record, _) = store
+            .generate_pending("Apple Pay", CertificateType::ApplePay, &subject)
+            .unwrap();
+        assert!(record.encrypted);
+        assert!(store.encrypts_at_rest().unwrap());
+        let text = fs::read_to_string(store.key_path(&record.key_id)).unwrap();
+        assert!(
+            text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+            "{text}"
+        );
+        let key = store.load_key(&record.key_id).unwrap();
+        assert_eq!(key.algorithm(), KeyAlgorithm::EcP256);
+        // The algorithm shows without the passphrase, from the record.
+        let without = Keystore::open(&folder).unwrap();
+        assert_eq!(without.key_algorithm(&record), Some(KeyAlgorithm::EcP256));
+        assert!(matches!(
+            without.load_key(&record.key_id).unwrap_err(),
+            KeystoreError::PassphraseRequired { .. }
+        ));
+        assert!(matches!(
+            Keystore::open(&folder)
+                .unwrap()
+                .with_passphrase(passphrase("nope"))
+                .load_key(&record.key_id)
+                .unwrap_err(),
+            KeystoreError::WrongPassphrase { .. }
+        ));
+        // And OpenSSL opens the file with the passphrase: PBES2, PBKDF2-SHA256, AES-256-CBC.
+        let out = std::process::Command::new("openssl")
+            .args([
+                "pkey",
+                "-noout",
+                "-text",
+                "-passin",
+                "pass:correct horse battery",
+                "-in",
+            ])
+            .arg(store.key_path(&record.key_id))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("NIST CURVE: P-256"));
+        // A plaintext EC key written before the passphrase is encrypted by encrypt_all.
+        let (_dir2, plain) = self::store();
+        let added = plain.add(crate::key::tests::test_ec_key(), "ec").unwrap();
+        let encrypting = plain.clone().with_passphrase(passphrase("p"));
+        assert_eq!(encrypting.encrypt_all().unwrap(), vec![added.key_id]);
+        assert_eq!(
+            encrypting.load_key(&added.key_id).unwrap().algorithm(),
+            KeyAlgorithm::EcP256
+        );
+    }
+
+    #[test]
+    fn a_pending_key_is_taken_up_only_by_a_request_of_its_algorithm() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (ec, _) = store
+            .generate_pending("pay", CertificateType::ApplePay, &subject)
+            .unwrap();
+        assert!(ec.is_pending_for(&CertificateType::ApplePay, &subject));
+        assert!(!ec.is_pending_for(&CertificateType::ApplePayRsa, &subject));
+        // An RSA key an earlier version left pending for APPLE_PAY (its record has no
+        // keyAlgorithm: the CSR tells) is not taken for an EC request.
+        let (rsa, _) = store
+            .generate_pending("old", CertificateType::Development, &subject)
+            .unwrap();
+        let mut older = rsa.clone();
+        older.certificate_type = Some(CertificateType::ApplePay);
+        older.key_algorithm = None;
+        assert_eq!(older.algorithm(), Some(KeyAlgorithm::RSA_2048));
+        assert!(!older.is_pending_for(&CertificateType::ApplePay, &subject));
+        let mut older_rsa = rsa.clone();
+        older_rsa.key_algorithm = None;
+        assert!(older_rsa.is_pending_for(&CertificateType::Development, &subject));
+        // Nor an EC key for an RSA type.
+        let mut ec_for_rsa = ec.clone();
+        ec_for_rsa.certificate_type = Some(CertificateType::Development);
+        assert!(!ec_for_rsa.is_pending_for(&CertificateType::Development, &subject));
+    }
+
+    #[test]
+    fn an_older_records_algorithm_is_found_from_its_certificate_or_its_plain_key() {
+        let (_dir, store) = store();
+        let key = crate::key::tests::test_ec_key();
+        let record = store.add(key, "imported").unwrap();
+        assert_eq!(record.key_algorithm, Some(KeyAlgorithm::EcP256));
+        // An older record: no keyAlgorithm, no CSR.
+        let mut older = record.clone();
+        older.key_algorithm = None;
+        store.write_record(&older).unwrap();
+        let older = store.record(&record.key_id).unwrap();
+        assert_eq!(older.algorithm(), None);
+        assert_eq!(
+            store.key_algorithm(&older),
+            Some(KeyAlgorithm::EcP256),
+            "from the plain key"
+        );
+        let leaf = TestCa::new("Test CA").issue(key, "Apple Pay");
+        assert_eq!(leaf.key_algorithm(), Some(KeyAlgorithm::EcP256));
+        store.set_certificate(&record.key_id, &leaf).unwrap();
+        fs::write(store.key_path(&record.key_id), "damaged").unwrap();
+        assert_eq!(
+            store.key_algorithm(&store.record(&record.key_id).unwrap()),
+            Some(KeyAlgorithm::EcP256),
+            "from the certificate"
+        );
+    }
+
+    #[test]
+    fn an_ec_key_pairs_with_its_certificate() {
+        let (_dir, store) = store();
+        let subject = CsrSubject::new("Jane Doe", "jane@example.com");
+        let (record, _) = store
+            .generate("pay", Some(CertificateType::ApplePay), &subject)
+            .unwrap();
+        let key = store.load_key(&record.key_id).unwrap();
+        let ca = TestCa::new("Test Apple Pay CA");
+        let leaf = ca.issue(&key, "Apple Pay Payment Processing: merchant.com.example");
+        assert_eq!(leaf.key_id(), record.key_id);
+        let other = ca.issue(test_key(), "RSA");
+        let lines = crate::pair(&store, &[leaf.clone(), other]).unwrap();
+        assert_eq!(lines[0].status(), crate::PairingStatus::Paired);
+        assert_eq!(lines[1].status(), crate::PairingStatus::CertificateOnly);
+        store.set_certificate(&record.key_id, &leaf).unwrap();
+        assert_eq!(
+            store.find_for_certificate(&leaf).unwrap().unwrap().key_id,
+            record.key_id
+        );
     }
 
     #[test]

@@ -166,6 +166,10 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
     let path = |name: &str| dir.join(name);
     let rsa = rsa_key(&path("rsa.key"), 2048);
     let ec = ec_key(&path("ec.key"), "P-256", &[]);
+    // EC P-256 keys import (Apple Pay payment processing); other curves and algorithms do not.
+    let p384 = ec_key(&path("p384.key"), "P-384", &[]);
+    let ed25519 = path("ed25519.key");
+    openssl(&["genpkey", "-algorithm", "ED25519", "-out", s(&ed25519)]);
     let cert = self_signed(&rsa, &path("self.pem"));
     let p12 = path("good.p12");
     openssl(&[
@@ -255,7 +259,8 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
             "an import of random bytes",
             &stocked.file("random.pem", random_bytes(4096)),
         ),
-        import("an import of an EC key", &ec),
+        import("an import of an EC P-384 key", &p384).says("EC P-384 keys cannot be used"),
+        import("an import of an Ed25519 key", &ed25519).says("Ed25519 keys cannot be used"),
         import("an import of a certificate", &cert),
         import(
             "an import of a PEM with a bad body",
@@ -298,6 +303,7 @@ async fn broken_imports_csrs_and_bundles_fail_cleanly() {
                 "-----BEGIN CERTIFICATE REQUEST-----\nAAAA!!!!\n-----END CERTIFICATE REQUEST-----\n",
             ),
         ),
+        import("an import of an RSA-1024 key", &small_key).says("RSA-1024 keys cannot be used"),
         csr("a CSR with an EC key", &ec_csr).exit(5),
         csr("a CSR with an RSA-1024 key", &small_csr).exit(5),
         csr(

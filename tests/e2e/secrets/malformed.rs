@@ -5,9 +5,9 @@
 //!
 //! The inputs: the API key as a .p8 (`--api-key`, `--private-key`), in fastlane's and rcodesign's
 //! JSON, in each family of environment variables, in the config file, and pasted where a path is
-//! expected; private keys for `keys import` (plain, PKCS#1, encrypted with a wrong passphrase); .p12
-//! files (damaged, or with a wrong password from each password source); a private key given as
-//! a CSR; and every team input: an age secret key or an SSH private key given where a member's
+//! expected; private keys for `keys import` (plain, PKCS#1, EC P-256 as PKCS#8 and SEC1, encrypted
+//! with a wrong passphrase); .p12 files (damaged, or with a wrong password from each password
+//! source); a private key given as a CSR; and every team input: an age secret key or an SSH private key given where a member's
 //! public key belongs (inline or as a file), damaged member keys given as `--identity`, and the team
 //! passphrase from each source, wrong or pasted where a variable's name belongs.
 
@@ -356,6 +356,36 @@ fn keystore_inputs(env: &Env, dir: &Path) -> Vec<Input> {
         )
         .secrets(&secrets),
     );
+    // EC P-256 keys (Apple Pay payment processing), as PKCS#8 and as the SEC1 that openssl writes.
+    let ec = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+    ]);
+    let ec_path = write(dir, "ec.pem", &ec);
+    let sec1 = openssl(&["pkey", "-in", path(&ec_path), "-traditional"]);
+    assert!(sec1.starts_with("-----BEGIN EC PRIVATE KEY-----"), "{sec1}");
+    let mut ec_secrets = pem_body_lines(&ec);
+    ec_secrets.extend(pem_body_lines(&sec1));
+    assert!(ec_secrets.len() >= 4, "the EC key has secret lines");
+    for (form, text) in [("EC PKCS#8", &ec), ("EC SEC1", &sec1)] {
+        for (i, (variant, damaged_text)) in damaged(text).into_iter().enumerate() {
+            let file = write(
+                dir,
+                &format!("import-{form}-{i}.pem").replace([' ', '#'], "-"),
+                &damaged_text,
+            );
+            inputs.push(
+                Input::new(
+                    format!("keys import, {form}: {variant}"),
+                    ["keys", "import", path(&file)],
+                )
+                .secrets(&ec_secrets),
+            );
+        }
+    }
 
     // An encrypted key and a wrong passphrase.
     let encrypted = openssl(&[

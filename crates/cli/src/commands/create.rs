@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_certificates::{CertificatesApi, Outcome};
-use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, KeyRecord, Keystore};
+use ascert_keystore::{CertificateInfo, CsrSubject, KeyAlgorithm, KeyId, KeyRecord, Keystore};
 use ascert_models::{Certificate, CertificateType};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -246,7 +246,8 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
 
 /// The newest key that an earlier run made for the same request (type and subject) and whose
 /// certificate never arrived: that run stopped after persisting the key. A key made with `keys
-/// generate`, or for another subject, is not one.
+/// generate`, for another subject, or of another algorithm than the type takes (an RSA key left
+/// pending for `APPLE_PAY` by an earlier version: `KeyRecord::is_pending_for` checks) is not one.
 fn pending_key(store: &Keystore, request: &IdentityRequest) -> Result<Option<KeyRecord>> {
     let mut pending: Vec<KeyRecord> = store
         .records()?
@@ -295,7 +296,8 @@ async fn obtain_identity(
         let csr = record.csr_pem.clone().unwrap_or_default();
         (record.key_id, csr, true)
     } else {
-        let spinner = out.spinner("Generating an RSA-2048 key…");
+        let algorithm = KeyAlgorithm::for_certificate_type(&request.certificate_type);
+        let spinner = out.spinner(&format!("Generating an {algorithm} key…"));
         let (record, csr) = store
             .generate_pending(&request.label, request.certificate_type.clone(), &request.subject)
             .context("cannot make and store a new key")?;

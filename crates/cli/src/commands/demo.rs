@@ -54,7 +54,8 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     step(
         ctx,
         &format!(
-            "2. Generated an RSA-2048 key (kept 0600 before the CSR left), sent its CSR, and got certificate\n   {}",
+            "2. Generated an {} key (kept 0600 before the CSR left), sent its CSR, and got certificate\n   {}",
+            ascert_keystore::KeyAlgorithm::for_certificate_type(&args.certificate_type),
             view::describe(&created.certificate)
         ),
     )?;

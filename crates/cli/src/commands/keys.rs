@@ -4,12 +4,14 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use ascert_keystore::{CsrSubject, FileMode, KeyRecord, Keystore, write_atomic};
+use ascert_keystore::{CsrSubject, FileMode, KeyAlgorithm, KeyRecord, Keystore, write_atomic};
 use ascert_models::CertificateType;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::cli::{KeysCommand, PassphraseArgs, PasswordArgs};
 use crate::commands::Context;
+use crate::commands::create::DEFAULT_COMMON_NAME;
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
 use crate::output::{Column, Row, Table};
@@ -32,8 +34,15 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             if let Some(path) = &csr_out {
                 check_new(path, force)?;
             }
-            let label = label.unwrap_or_else(|| format!("key for {common_name}"));
-            let subject = CsrSubject::new(common_name, email).with_country(country.to_ascii_uppercase());
+            let today = OffsetDateTime::now_utc().date();
+            let label = label.unwrap_or_else(|| match (&common_name, &certificate_type) {
+                (Some(name), _) => format!("key for {name}"),
+                (None, Some(certificate_type)) => format!("{certificate_type} {today}"),
+                (None, None) => format!("key {today}"),
+            });
+            let common_name = common_name.unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
+            let subject = CsrSubject::new(common_name, email.unwrap_or_default())
+                .with_country(country.to_ascii_uppercase());
             generate(
                 ctx,
                 &store,
@@ -44,11 +53,36 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             )
         }
         KeysCommand::List => list(ctx, &store),
-        KeysCommand::Csr { key, out, force } => {
+        KeysCommand::Csr {
+            key,
+            certificate_type,
+            out,
+            force,
+        } => {
             if let Some(path) = &out {
                 check_new(path, force)?;
             }
+            let Some(key) = key else {
+                // Without a key, --type asks for a new one (clap requires one of the two).
+                let certificate_type = certificate_type
+                    .ok_or_else(|| UserError::usage("give the KEY whose CSR to print, or --type TYPE"))?;
+                let label = format!("{certificate_type} {}", OffsetDateTime::now_utc().date());
+                // Apple replaces the CSR's subject with its own (the team's name and id), as
+                // `identities ensure` assumes too.
+                let subject = CsrSubject::new(DEFAULT_COMMON_NAME, "");
+                return generate(
+                    ctx,
+                    &store,
+                    &label,
+                    Some(certificate_type),
+                    &subject,
+                    out.as_deref(),
+                );
+            };
             let record = find(&store, &key)?;
+            if let Some(certificate_type) = &certificate_type {
+                check_key_fits(&store, &record, certificate_type)?;
+            }
             let csr = record.csr_pem.ok_or_else(|| {
                 UserError::new(
                     Exit::NotFound,
@@ -207,7 +241,13 @@ fn generate(
     subject: &CsrSubject,
     csr_out: Option<&Path>,
 ) -> Result<()> {
-    let (record, csr) = store.generate(label, certificate_type, subject)?;
+    let algorithm = certificate_type
+        .as_ref()
+        .map_or(KeyAlgorithm::RSA_2048, KeyAlgorithm::for_certificate_type);
+    let spinner = ctx.out.spinner(&format!("Generating an {algorithm} key…"));
+    let made = store.generate(label, certificate_type, subject);
+    spinner.finish_and_clear();
+    let (record, csr) = made?;
     if let Some(path) = csr_out {
         write_atomic(path, csr.pem().as_bytes(), FileMode::Public)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -216,7 +256,7 @@ fn generate(
         return ctx.out.json(&Summary::of(store, &record));
     }
     ctx.out.note(format!(
-        "Generated key {} ({label}), kept in {}.",
+        "Generated key {} ({label}, {algorithm}), kept in {}.",
         record.key_id,
         store.folder().display()
     ));
@@ -224,6 +264,23 @@ fn generate(
         ctx.out.text(csr.pem())?;
     }
     Ok(())
+}
+
+/// Refuses a key that is not the kind `certificate_type` takes (EC P-256 for Apple Pay payment
+/// processing, RSA-2048 for the other types): Apple would refuse its CSR.
+fn check_key_fits(store: &Keystore, record: &KeyRecord, certificate_type: &CertificateType) -> Result<()> {
+    let wanted = KeyAlgorithm::for_certificate_type(certificate_type);
+    match store.key_algorithm(record) {
+        Some(algorithm) if algorithm != wanted => Err(UserError::usage(format!(
+            "key {} is an {algorithm} key; {certificate_type} certificates take an {wanted} key",
+            record.key_id
+        ))
+        .hint(format!(
+            "`ascert keys csr --type {certificate_type}` makes a key of that kind and prints its CSR"
+        ))
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 /// `keys encrypt`: every plaintext key encrypted, the store marked as encrypting at rest.
@@ -263,6 +320,7 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
     let mut table = Table::new(&[
         Column::prefix("KEY", 12),
         Column::shorten("LABEL"),
+        Column::keep("ALGORITHM"),
         Column::keep("FOR TYPE"),
         Column::keep("CERTIFICATE"),
         Column::drop("CREATED", 0),
@@ -272,6 +330,7 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
         table.push(Row::new(vec![
             r.key_id.to_string(),
             r.label.clone(),
+            summary.key_algorithm.clone().unwrap_or_default(),
             r.certificate_type
                 .as_ref()
                 .map(ToString::to_string)
@@ -350,6 +409,8 @@ pub(crate) fn find(store: &Keystore, text: &str) -> Result<KeyRecord> {
 struct Summary {
     key_id: String,
     label: String,
+    /// `RSA-2048`, `EC P-256`; `null` for an encrypted key whose record and certificate do not say.
+    key_algorithm: Option<String>,
     certificate_type: Option<String>,
     certificate_id: Option<String>,
     serial_number: Option<String>,
@@ -363,6 +424,7 @@ impl Summary {
         Self {
             key_id: record.key_id.to_string(),
             label: record.label.clone(),
+            key_algorithm: store.key_algorithm(record).map(|a| a.to_string()),
             certificate_type: record.certificate_type.as_ref().map(ToString::to_string),
             certificate_id: record.certificate_id.clone(),
             serial_number: record.serial_number.clone(),

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use ascert_certificates::{CertificatesApi, Outcome};
-use ascert_keystore::{CertificateInfo, Keystore, PrivateKey, create_csr};
+use ascert_keystore::{CertificateInfo, KeyAlgorithm, Keystore, PrivateKey, create_csr};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
     IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError,
@@ -453,12 +453,15 @@ impl StoreRun<'_> {
     fn choose_key(&self, team: &TeamStore, pending: &[PendingKey]) -> Result<(PrivateKey, KeyOrigin)> {
         // Ours: the keystore holds the key, and it has no certificate yet (a key of an identity this
         // machine already has is not taken for a new certificate, whatever a pending object says).
+        // Nor is a key of another algorithm than the type takes; a record that cannot tell (written
+        // before records kept the algorithm) is of the RSA-2048 keys ensure made then.
+        let wanted = KeyAlgorithm::for_certificate_type(self.certificate_type());
         let is_own = |p: &&PendingKey| {
             team.made_here(p).unwrap_or(false)
-                && self
-                    .keystore
-                    .record(&p.key_id)
-                    .is_ok_and(|record| record.certificate_id.is_none())
+                && self.keystore.record(&p.key_id).is_ok_and(|record| {
+                    record.certificate_id.is_none()
+                        && record.algorithm().is_none_or(|algorithm| algorithm == wanted)
+                })
         };
         let own = pending.iter().filter(is_own).max_by_key(|p| p.written_at);
         for other in pending.iter().filter(|p| !is_own(p)) {
@@ -484,8 +487,9 @@ impl StoreRun<'_> {
                 .context("cannot read this machine's pending key from the local keystore")?;
             return Ok((key, KeyOrigin::LocalPending));
         }
-        let spinner = self.ctx.out.spinner("Generating an RSA-2048 key…");
-        let key = PrivateKey::generate_rsa_2048().context("cannot make a new key")?;
+        let algorithm = KeyAlgorithm::for_certificate_type(self.certificate_type());
+        let spinner = self.ctx.out.spinner(&format!("Generating an {algorithm} key…"));
+        let key = PrivateKey::generate(algorithm).context("cannot make a new key")?;
         spinner.finish_and_clear();
         Ok((key, KeyOrigin::New))
     }
