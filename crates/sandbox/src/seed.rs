@@ -31,8 +31,9 @@ const SEED_NAMES: &[&str] = &["Jane Appleseed", "John Appleseed", "CI Runner", "
 
 /// `count` certificates: every 7th expired, every 5th deactivated, the rest current, with validity
 /// spread over the past and next year. Seeded certificates count toward the limits as Apple's all
-/// do, so the current ones stay one below each limit (`limits`): a certificate that would fill its
-/// type's last slot is seeded expired instead, and a client can always create one of each type.
+/// do, deactivated ones too, so the unexpired ones stay one below each limit (`limits`): a
+/// certificate that would fill its type's last slot is seeded expired instead, and a client can
+/// always create one of each type.
 pub(crate) fn certificates(
     count: usize,
     team: &Team,
@@ -46,7 +47,7 @@ pub(crate) fn certificates(
             let certificate_type = SEED_TYPES[i % SEED_TYPES.len()].clone();
             let activated = i % 5 != 4;
             let mut expired = i % 7 == 6;
-            if activated && !expired {
+            if !expired {
                 expired = !below_limit_after_one_more(&certificate_type, limits, &mut current_per_slot);
             }
             let offset_days = i64::try_from(i % 300).unwrap_or_default();
