@@ -1,5 +1,6 @@
 //! What the sandbox knows about each certificate type: the common-name prefix Apple prints, the label
-//! of its 409 message, its platform and which per-type limit applies.
+//! of its 409 message, its platform, which per-type limit applies, and whether the API may create
+//! it at all.
 
 use ascert_models::{BundleIdPlatform, CertificateType};
 
@@ -90,6 +91,18 @@ pub(crate) fn limit_group(certificate_type: &CertificateType) -> LimitGroup {
         }
         _ => LimitGroup::None,
     }
+}
+
+/// Whether the type is a Developer ID type, which Apple makes only for the Account Holder on the
+/// developer website or in Xcode, never through the API.
+pub(crate) fn is_developer_id(certificate_type: &CertificateType) -> bool {
+    matches!(
+        certificate_type,
+        CertificateType::DeveloperIdApplication
+            | CertificateType::DeveloperIdApplicationG2
+            | CertificateType::DeveloperIdKext
+            | CertificateType::DeveloperIdKextG2
+    )
 }
 
 /// Whether the type needs a `passTypeId` relationship when created.

@@ -1,4 +1,5 @@
-//! `POST /v1/certificates`: checks the request, the CSR and the limits, then issues a certificate.
+//! `POST /v1/certificates`: checks the request, refuses Developer ID types as Apple does, checks the
+//! CSR and the limits, then issues a certificate.
 
 use std::sync::Arc;
 
@@ -41,6 +42,11 @@ pub(super) async fn create_certificate(
             format!("'{certificate_type}' is not a valid certificate type"),
             "/data/attributes/certificateType",
         ));
+    }
+    // Apple refuses every API key here, whatever its role: only the Account Holder makes Developer
+    // ID certificates, on the developer website or in Xcode.
+    if types::is_developer_id(&certificate_type) {
+        return Err(ApiFailure::account_holder_only());
     }
     let pass_type_id = request
         .data

@@ -157,3 +157,32 @@ async fn csrs_with_other_keys_are_refused() {
     );
     assert_eq!(sandbox.certificate_count(), 0);
 }
+
+#[tokio::test]
+async fn developer_id_certificates_are_refused_as_apple_refuses_them() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let client = Client::new(&sandbox);
+    for certificate_type in [
+        "DEVELOPER_ID_APPLICATION",
+        "DEVELOPER_ID_APPLICATION_G2",
+        "DEVELOPER_ID_KEXT",
+        "DEVELOPER_ID_KEXT_G2",
+    ] {
+        let reply = client
+            .send(
+                Method::POST,
+                "/v1/certificates",
+                Some(&create_body(certificate_type, &rsa_key().1)),
+            )
+            .await;
+        crate::common::assert_error(&reply, 403, "FORBIDDEN_ERROR");
+        let error = &reply.body["errors"][0];
+        assert_eq!(error["title"], "This request is forbidden for security reasons");
+        assert_eq!(
+            error["detail"],
+            "This operation can only be performed by the Account Holder."
+        );
+        assert!(error.get("source").is_none(), "{error}");
+    }
+    assert_eq!(sandbox.certificate_count(), 0);
+}
