@@ -15,8 +15,6 @@ const RSA_BITS: usize = 2048;
 pub(crate) struct CheckedCsr {
     /// The `RSAPublicKey` DER (the subject public key bit string's content).
     pub(crate) rsa_public_key: Vec<u8>,
-    /// The subject's common name, if any.
-    pub(crate) common_name: Option<String>,
 }
 
 /// Why a CSR was refused; the text becomes the `detail` of the error Apple-style.
@@ -48,15 +46,8 @@ pub(crate) fn check(csr_content: &str) -> Result<CheckedCsr, CsrProblem> {
             ));
         }
     }
-    let common_name = info
-        .subject
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .map(str::to_owned);
     Ok(CheckedCsr {
         rsa_public_key: info.subject_pki.subject_public_key.data.to_vec(),
-        common_name,
     })
 }
 
@@ -89,10 +80,9 @@ mod tests {
     }
 
     #[test]
-    fn accepts_rsa_2048_and_keeps_the_common_name() {
+    fn accepts_rsa_2048() {
         let key = KeyPair::generate_for(&PKCS_RSA_SHA256).unwrap();
-        let checked = check(&csr_for(&key)).unwrap();
-        assert_eq!(checked.common_name.as_deref(), Some("Jane Appleseed"));
+        assert!(check(&csr_for(&key)).is_ok());
         // Bare base64 (no PEM armour) is accepted too.
         let pem = csr_for(&key);
         let bare: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();

@@ -1,5 +1,6 @@
 //! `POST /v1/certificates`: checks the request, refuses Developer ID types as Apple does, checks the
-//! CSR and the limits, then issues a certificate.
+//! CSR and the limits, then issues a certificate, valid as long as its type is, with Apple's
+//! `displayName` for certificates made through the API.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::apple_error::ApiFailure;
 use crate::auth::Caller;
@@ -24,8 +25,9 @@ use crate::types;
 
 use super::{Reply, certificate_document, internal, parse_body, request_body};
 
-/// How long issued certificates are valid.
-const VALIDITY_DAYS: i64 = 365;
+/// The `displayName` Apple gives a certificate made through the API, whatever the CSR's subject
+/// says (codemagic-cli-tools' live tests assert it; see docs/sandbox.md).
+pub(crate) const CREATED_VIA_API: &str = "Created via API";
 
 pub(super) async fn create_certificate(
     State(shared): State<Arc<Shared>>,
@@ -71,7 +73,7 @@ pub(super) async fn create_certificate(
     let serial = crate::ids::serial_bytes();
     let prefix = types::common_name_prefix(&certificate_type);
     let common_name = format!("{prefix}: {} ({})", shared.team.name, shared.team.id);
-    let not_after = now + Duration::days(VALIDITY_DAYS);
+    let not_after = types::expiry(&certificate_type, now);
     let der = shared
         .ca
         .issue(
@@ -90,7 +92,7 @@ pub(super) async fn create_certificate(
     store.certificates.push(StoredCertificate {
         id: crate::ids::apple_id(),
         name: common_name,
-        display_name: csr.common_name.unwrap_or_else(|| shared.team.name.clone()),
+        display_name: CREATED_VIA_API.to_owned(),
         serial_number: crate::ids::hex_upper(&serial),
         certificate_type,
         not_before: now,
