@@ -30,10 +30,10 @@ const SEED_TYPES: &[CertificateType] = &[
 const SEED_NAMES: &[&str] = &["Jane Appleseed", "John Appleseed", "CI Runner", "Build Server"];
 
 /// `count` certificates: every 7th expired, every 5th deactivated, the rest current, each valid as
-/// long as its type is (see `types::expiry`), with their dates spread over the past year. Seeded certificates count toward the limits as Apple's all
-/// do, deactivated ones too, so the unexpired ones stay one below each limit (`limits`): a
-/// certificate that would fill its type's last slot is seeded expired instead, and a client can
-/// always create one of each type.
+/// long as its type is (see `types::expiry`), with their dates spread over the past year. Seeded
+/// certificates count toward the limits as Apple's all do, deactivated ones too, so the unexpired
+/// ones stay one below each limit (`limits`): a certificate that would fill its type's last slot is
+/// seeded expired instead, and a client can always create one of each type.
 pub(crate) fn certificates(
     count: usize,
     team: &Team,

@@ -88,13 +88,14 @@ impl Store {
         used >= max
     }
 
-    /// Issues the content of the certificate at `index` if it has none yet (seeded certificates).
+    /// Issues the content of the certificate at `index` if it has none yet (seeded certificates),
+    /// under its type's intermediate, for the seed key its type takes.
     pub(crate) fn ensure_content(
         &mut self,
         index: usize,
         ca: &SandboxCa,
         team: &Team,
-        ca_issuers_url: &str,
+        base_url: &str,
     ) -> Result<(), SandboxError> {
         let Some(cert) = self.certificates.get_mut(index) else {
             return Ok(());
@@ -103,8 +104,10 @@ impl Store {
             return Ok(());
         }
         let serial = hex_to_bytes(&cert.serial_number);
+        let key = crate::ca::seed_public_key(crate::csr::required_key(&cert.certificate_type))?;
         let der = ca.issue(
-            crate::ca::seed_public_key()?,
+            &cert.certificate_type,
+            key,
             &LeafSpec {
                 common_name: &cert.name,
                 team_id: &team.id,
@@ -112,7 +115,7 @@ impl Store {
                 serial: &serial,
                 not_before: cert.not_before,
                 not_after: cert.expiration_date,
-                ca_issuers_url,
+                base_url,
             },
         )?;
         cert.content = Some(STANDARD.encode(der));

@@ -1,6 +1,6 @@
 //! `POST /v1/certificates`: checks the request, refuses Developer ID types as Apple does, checks the
-//! CSR and the limits, then issues a certificate, valid as long as its type is, with Apple's
-//! `displayName` for certificates made through the API.
+//! CSR (its key by type) and the limits, then issues a certificate under the type's intermediate,
+//! valid as long as its type is, with Apple's `displayName` for certificates made through the API.
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use crate::apple_error::ApiFailure;
 use crate::auth::Caller;
-use crate::ca::LeafSpec;
+use crate::ca::{Intermediate, LeafSpec};
 use crate::query::{Endpoint, Query};
 use crate::state::{Shared, lock};
 use crate::store::StoredCertificate;
@@ -58,11 +58,16 @@ pub(super) async fn create_certificate(
     if types::needs_pass_type_id(&certificate_type) && pass_type_id.is_none() {
         return Err(ApiFailure::missing_relationship("passTypeId"));
     }
-    let csr = crate::csr::check(&attributes.csr_content)
+    let csr = crate::csr::check(&attributes.csr_content, &certificate_type)
         .map_err(|p| ApiFailure::invalid_attribute(p.0, "/data/attributes/csrContent"))?;
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    // Made before the store is locked: a first RSA intermediate key takes a while to generate.
+    shared
+        .ca
+        .intermediate(Intermediate::for_type(&certificate_type))
+        .map_err(internal)?;
     let limits = lock(&shared.settings).limits;
     let mut store = lock(&shared.store);
     if store.limit_reached(&certificate_type, &caller.key_id, &limits, now) {
@@ -77,7 +82,8 @@ pub(super) async fn create_certificate(
     let der = shared
         .ca
         .issue(
-            &csr.rsa_public_key,
+            &certificate_type,
+            &csr.spki_der,
             &LeafSpec {
                 common_name: &common_name,
                 team_id: &shared.team.id,
@@ -85,7 +91,7 @@ pub(super) async fn create_certificate(
                 serial: &serial,
                 not_before: now,
                 not_after,
-                ca_issuers_url: &shared.ca_issuers_url(),
+                base_url: &shared.base_url,
             },
         )
         .map_err(internal)?;

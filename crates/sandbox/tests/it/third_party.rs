@@ -208,7 +208,7 @@ async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_appl
     assert_eq!(
         summary["issuer"],
         json!({"CN": "Apple Worldwide Developer Relations Certification Authority",
-               "OU": "G3 (ascert Sandbox)", "O": "Apple Inc. (ascert Sandbox)", "C": "US"})
+               "OU": "G3", "O": "Apple Inc. (ascert Sandbox)", "C": "US"})
     );
     assert_eq!(sandbox.certificate_count(), SEEDED);
 
