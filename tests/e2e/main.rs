@@ -23,6 +23,7 @@ mod json;
 mod keychain;
 mod keys;
 mod overwrite;
+mod sandbox_ca;
 mod sandbox_serve;
 mod secrets;
 mod signals;

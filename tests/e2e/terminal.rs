@@ -206,6 +206,7 @@ async fn keys_and_identities_lists_fit_80_columns() {
             "Jane Appleseed of Appleseed Software International",
             "IOS_DISTRIBUTION",
         ),
+        // The longest type name the API creates (Developer ID certificates it refuses, as Apple does).
         ("CI Box", "MAC_INSTALLER_DISTRIBUTION"),
     ] {
         env.run(&[

@@ -61,8 +61,11 @@ async fn make(dir: &Path) -> Result<()> {
         .await
         .context("the sandbox refused the certificate")?;
     let leaf = CertificateInfo::from_der(&api.download(&created.id).await?)?;
-    let ca = sandbox.ca_certificates();
-    let intermediate = CertificateInfo::from_der(&ca.intermediate_der)?;
+    let ca = sandbox.ca_certificates()?;
+    let issuing = ca
+        .issuer_of(&CertificateType::Development)
+        .context("the sandbox has no intermediate for development certificates")?;
+    let intermediate = CertificateInfo::from_der(&issuing.der)?;
     // A test value, written beside the bundle for the test to read: nothing real is protected.
     let password = format!("keychain-test-{}", std::process::id());
     let p12 = build_pkcs12(
@@ -80,11 +83,7 @@ async fn make(dir: &Path) -> Result<()> {
     write_atomic(&dir.join("identity.p12"), &p12, FileMode::Secret)?;
     write_atomic(&dir.join("password.txt"), password.as_bytes(), FileMode::Secret)?;
     write_atomic(&dir.join("leaf.der"), leaf.der(), FileMode::Public)?;
-    write_atomic(
-        &dir.join("intermediate.der"),
-        &ca.intermediate_der,
-        FileMode::Public,
-    )?;
+    write_atomic(&dir.join("intermediate.der"), &issuing.der, FileMode::Public)?;
     write_atomic(&dir.join("root.pem"), ca.root_pem.as_bytes(), FileMode::Public)?;
     write_atomic(&dir.join("name.txt"), name.as_bytes(), FileMode::Public)?;
     sandbox.shutdown().await;

@@ -63,6 +63,19 @@ impl ApiFailure {
         )
     }
 
+    /// `403 FORBIDDEN_ERROR` for creating a Developer ID certificate: whatever the key's role, Apple
+    /// answers that only the Account Holder may (on the developer website or in Xcode). The detail is
+    /// Apple's as its users quote it (fastlane issue 27149; see docs/sandbox.md); the error has no
+    /// `source`.
+    pub(crate) fn account_holder_only() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "This request is forbidden for security reasons",
+            "This operation can only be performed by the Account Holder.",
+        )
+    }
+
     /// `404 NOT_FOUND` for a resource id that does not exist.
     pub(crate) fn not_found(kind: &str, id: &str) -> Self {
         Self::new(
@@ -281,6 +294,22 @@ mod tests {
             "You already have a current iOS Distribution certificate or a pending certificate request."
         );
         assert_eq!(error["source"]["pointer"], "/data/attributes/certificateType");
+    }
+
+    #[test]
+    fn developer_id_creation_is_answered_as_apple_answers_it() {
+        let failure = ApiFailure::account_holder_only();
+        assert_eq!(failure.status, StatusCode::FORBIDDEN);
+        let json = serde_json::to_value(failure.document()).unwrap();
+        let error = &json["errors"][0];
+        assert_eq!(error["status"], "403");
+        assert_eq!(error["code"], "FORBIDDEN_ERROR");
+        assert_eq!(error["title"], "This request is forbidden for security reasons");
+        assert_eq!(
+            error["detail"],
+            "This operation can only be performed by the Account Holder."
+        );
+        assert!(error.get("source").is_none());
     }
 
     #[test]

@@ -1,31 +1,36 @@
-//! The sandbox certificate authority: a root, an intermediate named like Apple's Worldwide Developer
-//! Relations CA (its `O` and `OU` marked sandbox), and the issuing of leaf certificates from CSR
-//! public keys. Every name attribute the CA writes is within X.520's bounds except, like Apple's,
-//! the common name of a leaf whose type prefix and team name are long.
+//! The sandbox certificate authority: a root, and one intermediate for each of Apple's issuing CAs
+//! (WWDR G2, G3 and G4, Developer ID and Developer ID G2), each named as Apple names it but for its
+//! `O`, which says sandbox, and with Apple's key algorithm; and the issuing of leaf certificates for
+//! the RSA or EC public keys of CSRs. Intermediates are made the first time they are needed (an
+//! RSA 2048 key takes a noticeable fraction of a second), so a sandbox that issues development
+//! certificates only never pays for the others. Every name attribute the CA writes is within
+//! X.520's bounds except, like Apple's, the common name of a leaf whose type prefix and team name
+//! are long.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ascert_models::CertificateType;
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
     IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256, PublicKeyData,
     SerialNumber, SignatureAlgorithm,
 };
 use time::{Duration, OffsetDateTime};
+use x509_parser::prelude::FromDer as _;
+use x509_parser::public_key::PublicKey;
+use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::SandboxError;
 
 /// Common name of the sandbox root.
 pub const ROOT_COMMON_NAME: &str = "Apple Root CA (ascert Sandbox)";
-/// Common name of the sandbox intermediate: exactly Apple's WWDR intermediate's (59 characters,
-/// within X.520's 64). The subject says "sandbox" in its `OU` ([`INTERMEDIATE_UNIT`]) and `O`
-/// ([`CA_ORGANIZATION`]); the latter also keeps it from passing for one of Apple's pinned CAs,
-/// which all have `O=Apple Inc.`.
-pub const INTERMEDIATE_COMMON_NAME: &str = "Apple Worldwide Developer Relations Certification Authority";
-/// The `OU` of the sandbox intermediate; Apple's G3 intermediate has `OU=G3`.
-pub const INTERMEDIATE_UNIT: &str = "G3 (ascert Sandbox)";
-/// The `O` of the sandbox root and intermediate; Apple's have `O=Apple Inc.`.
+/// The `O` of the sandbox root and intermediates, where Apple's say `O=Apple Inc.`: the one
+/// attribute in which the sandbox's CA names differ from Apple's. It keeps a sandbox CA from
+/// passing for one of Apple's pinned CAs, which all have `O=Apple Inc.`.
 pub const CA_ORGANIZATION: &str = "Apple Inc. (ascert Sandbox)";
-/// The path at which the sandbox serves its intermediate (DER), named in every issued certificate's
-/// Authority Information Access extension.
-pub const INTERMEDIATE_PATH: &str = "/sandbox/ca/intermediate.cer";
+/// The folder under which the sandbox serves its CA certificates (DER), without authentication.
+pub const CA_FOLDER: &str = "/sandbox/ca/";
 /// The path at which the sandbox serves its root (DER).
 pub const ROOT_PATH: &str = "/sandbox/ca/root.cer";
 
@@ -34,30 +39,199 @@ const UID_OID: &[u64] = &[0, 9, 2342, 19_200_300, 100, 1, 1];
 /// OID of the Authority Information Access extension.
 const AIA_OID: &[u64] = &[1, 3, 6, 1, 5, 5, 7, 1, 1];
 
-/// The public certificates of the sandbox CA, for building and checking chains.
+/// A key algorithm of a CA or of a CSR, as far as Apple's certificates use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyAlgorithm {
+    /// RSA with a 2048-bit modulus.
+    Rsa2048,
+    /// ECDSA on the NIST P-256 curve (`prime256v1`).
+    EcdsaP256,
+}
+
+impl KeyAlgorithm {
+    fn rcgen(self) -> &'static SignatureAlgorithm {
+        match self {
+            Self::Rsa2048 => &PKCS_RSA_SHA256,
+            Self::EcdsaP256 => &PKCS_ECDSA_P256_SHA256,
+        }
+    }
+}
+
+/// One of Apple's intermediate CAs that issue the certificates of the Certificates API, as the
+/// sandbox imitates it. Apple's "WWDR intermediate certificates" page says which issues what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Intermediate {
+    /// "Apple Worldwide Developer Relations CA - G2" (ECDSA P-256): Apple Pay payment processing
+    /// (`APPLE_PAY`).
+    WwdrG2,
+    /// "Apple Worldwide Developer Relations Certification Authority", `OU=G3` (RSA 2048): the
+    /// development and distribution types, Mac installer, Apple Pay merchant identity, and every
+    /// type no other intermediate is named for.
+    WwdrG3,
+    /// "Apple Worldwide Developer Relations Certification Authority", `OU=G4` (RSA 2048): pass
+    /// type ids (`PASS_TYPE_ID`, `PASS_TYPE_ID_WITH_NFC`).
+    WwdrG4,
+    /// "Developer ID Certification Authority", `OU=Apple Certification Authority` (RSA 2048), the
+    /// original Developer ID CA, Apple's "previous Sub-CA" (`DEVELOPER_ID_APPLICATION`,
+    /// `DEVELOPER_ID_KEXT`). Apple's ends on 2027-02-01; the sandbox's does not (see docs/sandbox.md).
+    DeveloperId,
+    /// "Developer ID Certification Authority", `OU=G2` (RSA 2048), the "G2 Sub-CA"
+    /// (`DEVELOPER_ID_APPLICATION_G2`, `DEVELOPER_ID_KEXT_G2`).
+    DeveloperIdG2,
+}
+
+impl Intermediate {
+    /// Every intermediate, in this order wherever the sandbox lists them.
+    pub const ALL: [Self; 5] = [
+        Self::WwdrG2,
+        Self::WwdrG3,
+        Self::WwdrG4,
+        Self::DeveloperId,
+        Self::DeveloperIdG2,
+    ];
+
+    /// The intermediate that issues certificates of `certificate_type`.
+    pub fn for_type(certificate_type: &CertificateType) -> Self {
+        match certificate_type {
+            CertificateType::ApplePay => Self::WwdrG2,
+            CertificateType::PassTypeId | CertificateType::PassTypeIdWithNfc => Self::WwdrG4,
+            CertificateType::DeveloperIdApplication | CertificateType::DeveloperIdKext => Self::DeveloperId,
+            CertificateType::DeveloperIdApplicationG2 | CertificateType::DeveloperIdKextG2 => {
+                Self::DeveloperIdG2
+            }
+            _ => Self::WwdrG3,
+        }
+    }
+
+    /// Apple's common name (`CN`) of this intermediate.
+    pub fn common_name(self) -> &'static str {
+        match self {
+            Self::WwdrG2 => "Apple Worldwide Developer Relations CA - G2",
+            Self::WwdrG3 | Self::WwdrG4 => "Apple Worldwide Developer Relations Certification Authority",
+            Self::DeveloperId | Self::DeveloperIdG2 => "Developer ID Certification Authority",
+        }
+    }
+
+    /// Apple's organizational unit (`OU`) of this intermediate.
+    pub fn organizational_unit(self) -> &'static str {
+        match self {
+            Self::WwdrG2 | Self::DeveloperId => "Apple Certification Authority",
+            Self::WwdrG3 => "G3",
+            Self::WwdrG4 => "G4",
+            Self::DeveloperIdG2 => "G2",
+        }
+    }
+
+    /// The algorithm of this intermediate's key, Apple's.
+    pub fn key_algorithm(self) -> KeyAlgorithm {
+        match self {
+            Self::WwdrG2 => KeyAlgorithm::EcdsaP256,
+            Self::WwdrG3 | Self::WwdrG4 | Self::DeveloperId | Self::DeveloperIdG2 => KeyAlgorithm::Rsa2048,
+        }
+    }
+
+    /// The file name Apple publishes this intermediate under at apple.com/certificateauthority,
+    /// such as `AppleWWDRCAG3.cer`; the sandbox serves it under [`CA_FOLDER`] by the same name.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::WwdrG2 => "AppleWWDRCAG2.cer",
+            Self::WwdrG3 => "AppleWWDRCAG3.cer",
+            Self::WwdrG4 => "AppleWWDRCAG4.cer",
+            Self::DeveloperId => "DeveloperIDCA.cer",
+            Self::DeveloperIdG2 => "DeveloperIDG2CA.cer",
+        }
+    }
+
+    /// The path at which the sandbox serves this intermediate (DER), named in the Authority
+    /// Information Access extension of every certificate it issues: [`CA_FOLDER`] and
+    /// [`Self::file_name`].
+    pub fn path(self) -> String {
+        format!("{CA_FOLDER}{}", self.file_name())
+    }
+
+    /// The intermediate served under `file_name` (see [`Self::file_name`]).
+    pub fn from_file_name(file_name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.file_name() == file_name)
+    }
+}
+
+/// The public certificate of one sandbox intermediate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IntermediateCertificate {
+    /// Which of Apple's intermediates it stands for.
+    pub intermediate: Intermediate,
+    /// The certificate, PEM.
+    pub pem: String,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+}
+
+/// The public certificates of the sandbox CA, for building and checking chains: the root, and
+/// every intermediate (each one chains to the root).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaCertificates {
     /// The root, PEM.
     pub root_pem: String,
     /// The root, DER.
     pub root_der: Vec<u8>,
-    /// The intermediate that signs issued certificates, PEM.
-    pub intermediate_pem: String,
-    /// The intermediate, DER.
-    pub intermediate_der: Vec<u8>,
+    /// Every intermediate, in the order of [`Intermediate::ALL`].
+    intermediates: Vec<IntermediateCertificate>,
 }
 
 impl CaCertificates {
-    /// The intermediate then the root, PEM, as `openssl verify -untrusted`/`-CAfile` want them.
+    /// Every intermediate, in the order of [`Intermediate::ALL`].
+    pub fn intermediates(&self) -> &[IntermediateCertificate] {
+        &self.intermediates
+    }
+
+    /// The sandbox's certificate of `which`.
+    pub fn intermediate(&self, which: Intermediate) -> Option<&IntermediateCertificate> {
+        self.intermediates.iter().find(|i| i.intermediate == which)
+    }
+
+    /// The intermediate that issues certificates of `certificate_type`.
+    pub fn issuer_of(&self, certificate_type: &CertificateType) -> Option<&IntermediateCertificate> {
+        self.intermediate(Intermediate::for_type(certificate_type))
+    }
+
+    /// Every intermediate, PEM, one after the other: what `openssl verify -untrusted` wants.
+    pub fn intermediates_pem(&self) -> String {
+        self.intermediates.iter().map(|i| i.pem.as_str()).collect()
+    }
+
+    /// Every intermediate then the root, PEM.
     pub fn chain_pem(&self) -> String {
-        format!("{}{}", self.intermediate_pem, self.root_pem)
+        format!("{}{}", self.intermediates_pem(), self.root_pem)
     }
 }
 
-/// The CA: public certificates plus the intermediate's signing key.
-pub(crate) struct SandboxCa {
-    certificates: CaCertificates,
+/// One intermediate with its signing key.
+pub(crate) struct IssuingCa {
+    certificate: IntermediateCertificate,
     issuer: Issuer<'static, KeyPair>,
+}
+
+impl IssuingCa {
+    /// The public certificate.
+    pub(crate) fn certificate(&self) -> &IntermediateCertificate {
+        &self.certificate
+    }
+
+    /// The private key, PKCS#8 PEM, for saving state.
+    pub(crate) fn key_pem(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(self.issuer.key().serialize_pem())
+    }
+}
+
+/// The CA: the root with its key, and the intermediates made so far with theirs.
+pub(crate) struct SandboxCa {
+    root_pem: String,
+    root_der: Vec<u8>,
+    root: Issuer<'static, KeyPair>,
+    intermediates: Mutex<BTreeMap<Intermediate, Arc<IssuingCa>>>,
 }
 
 /// What a leaf certificate says about its owner.
@@ -74,20 +248,46 @@ pub(crate) struct LeafSpec<'a> {
     pub(crate) not_before: OffsetDateTime,
     /// End of validity.
     pub(crate) not_after: OffsetDateTime,
-    /// The absolute URL of the intermediate (AIA caIssuers).
-    pub(crate) ca_issuers_url: &'a str,
+    /// The sandbox's base URL, for the AIA caIssuers URL of the issuing intermediate.
+    pub(crate) base_url: &'a str,
 }
 
-/// An RSA public key taken from a CSR, in the shape rcgen signs for.
-pub(crate) struct RsaPublicKey<'a>(pub(crate) &'a [u8]);
+/// The public key of a leaf, read from a `SubjectPublicKeyInfo`: the algorithm rcgen writes into the
+/// certificate and the key's bits.
+struct LeafPublicKey {
+    algorithm: &'static SignatureAlgorithm,
+    key: Vec<u8>,
+}
 
-impl PublicKeyData for RsaPublicKey<'_> {
+impl LeafPublicKey {
+    /// Reads an RSA or P-256 `SubjectPublicKeyInfo` (DER). The algorithm identifier is written
+    /// anew from the key kind, so a CSR's unusual but valid encoding of it cannot fail issuance.
+    fn from_spki(spki_der: &[u8]) -> Result<Self, SandboxError> {
+        let unsupported = |what: &str| SandboxError::Crypto {
+            action: "read the public key to certify",
+            source: what.to_owned().into(),
+        };
+        let (_, spki) = SubjectPublicKeyInfo::from_der(spki_der)
+            .map_err(|_| unsupported("not a SubjectPublicKeyInfo"))?;
+        let algorithm = match spki.parsed() {
+            Ok(PublicKey::RSA(_)) => KeyAlgorithm::Rsa2048,
+            Ok(PublicKey::EC(_)) if crate::csr::is_p256(&spki) => KeyAlgorithm::EcdsaP256,
+            _ => return Err(unsupported("neither RSA nor EC P-256")),
+        };
+        Ok(Self {
+            algorithm: algorithm.rcgen(),
+            key: spki.subject_public_key.data.to_vec(),
+        })
+    }
+}
+
+impl PublicKeyData for LeafPublicKey {
     fn der_bytes(&self) -> &[u8] {
-        self.0
+        &self.key
     }
 
     fn algorithm(&self) -> &'static SignatureAlgorithm {
-        &PKCS_RSA_SHA256
+        self.algorithm
     }
 }
 
@@ -119,66 +319,136 @@ fn ca_params(name: DistinguishedName, path_len: u8, now: OffsetDateTime, years: 
     params
 }
 
+fn now_seconds() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc())
+}
+
 impl SandboxCa {
-    /// Generates a fresh root and intermediate (P-256 keys, which are quick to make).
+    /// Generates a fresh root (a P-256 key, which is quick to make); the intermediates follow when
+    /// first needed.
     pub(crate) fn generate() -> Result<Self, SandboxError> {
-        let now = OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| OffsetDateTime::now_utc());
         let root_key =
             KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(crypto("generate the root key"))?;
-        let root_params = ca_params(
+        let params = ca_params(
             ca_name(ROOT_COMMON_NAME, "Apple Certification Authority"),
             1,
-            now,
+            now_seconds(),
             20,
         );
-        let root_cert = root_params
-            .self_signed(&root_key)
-            .map_err(crypto("sign the root"))?;
-        let root_issuer = Issuer::new(root_params, root_key);
-
-        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
-            .map_err(crypto("generate the intermediate key"))?;
-        let params = ca_params(ca_name(INTERMEDIATE_COMMON_NAME, INTERMEDIATE_UNIT), 0, now, 10);
-        let cert = params
-            .signed_by(&key, &root_issuer)
-            .map_err(crypto("sign the intermediate"))?;
+        let cert = params.self_signed(&root_key).map_err(crypto("sign the root"))?;
         Ok(Self {
-            certificates: CaCertificates {
-                root_pem: root_cert.pem(),
-                root_der: root_cert.der().to_vec(),
-                intermediate_pem: cert.pem(),
-                intermediate_der: cert.der().to_vec(),
-            },
-            issuer: Issuer::new(params, key),
+            root_pem: cert.pem(),
+            root_der: cert.der().to_vec(),
+            root: Issuer::new(params, root_key),
+            intermediates: Mutex::new(BTreeMap::new()),
         })
     }
 
-    /// Rebuilds the CA from saved certificates and the intermediate's PKCS#8 PEM key.
+    /// Rebuilds the CA from a saved root (certificate and PKCS#8 PEM key) and the intermediates made
+    /// under it, each with its key.
     pub(crate) fn restore(
-        certificates: CaCertificates,
-        intermediate_key_pem: &str,
+        root_der: Vec<u8>,
+        root_key_pem: &str,
+        intermediates: Vec<(Intermediate, Vec<u8>, zeroize::Zeroizing<String>)>,
     ) -> Result<Self, SandboxError> {
-        let key =
-            KeyPair::from_pem(intermediate_key_pem).map_err(crypto("read the saved intermediate key"))?;
-        let issuer = Issuer::from_ca_cert_der(&certificates.intermediate_der.as_slice().into(), key)
-            .map_err(crypto("read the saved intermediate certificate"))?;
-        Ok(Self { certificates, issuer })
+        let root_key = KeyPair::from_pem(root_key_pem).map_err(crypto("read the saved root key"))?;
+        let root = Issuer::from_ca_cert_der(&root_der.as_slice().into(), root_key)
+            .map_err(crypto("read the saved root certificate"))?;
+        let mut restored = BTreeMap::new();
+        for (which, der, key_pem) in intermediates {
+            let key = KeyPair::from_pem(&key_pem).map_err(crypto("read a saved intermediate key"))?;
+            let issuer = Issuer::from_ca_cert_der(&der.as_slice().into(), key)
+                .map_err(crypto("read a saved intermediate certificate"))?;
+            let certificate = IntermediateCertificate {
+                intermediate: which,
+                pem: crate::state::pem_of(&der),
+                der,
+            };
+            restored.insert(which, Arc::new(IssuingCa { certificate, issuer }));
+        }
+        Ok(Self {
+            root_pem: crate::state::pem_of(&root_der),
+            root_der,
+            root,
+            intermediates: Mutex::new(restored),
+        })
     }
 
-    /// The public certificates.
-    pub(crate) fn certificates(&self) -> &CaCertificates {
-        &self.certificates
+    /// The root, DER.
+    pub(crate) fn root_der(&self) -> &[u8] {
+        &self.root_der
     }
 
-    /// The intermediate's private key, PKCS#8 PEM, for saving state.
-    pub(crate) fn intermediate_key_pem(&self) -> zeroize::Zeroizing<String> {
-        zeroize::Zeroizing::new(self.issuer.key().serialize_pem())
+    /// The root's private key, PKCS#8 PEM, for saving state.
+    pub(crate) fn root_key_pem(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(self.root.key().serialize_pem())
     }
 
-    /// Issues a code-signing certificate for `public_key` (an `RSAPublicKey` DER) as `spec` says.
-    pub(crate) fn issue(&self, public_key: &[u8], spec: &LeafSpec<'_>) -> Result<Vec<u8>, SandboxError> {
+    /// The intermediates made so far, for saving state.
+    pub(crate) fn made_intermediates(&self) -> Vec<Arc<IssuingCa>> {
+        self.intermediates
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// The intermediate `which`, made (and signed by the root) the first time it is asked for.
+    pub(crate) fn intermediate(&self, which: Intermediate) -> Result<Arc<IssuingCa>, SandboxError> {
+        // Held while a first key is generated, so two requests never make two intermediates.
+        let mut made = self.intermediates.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = made.get(&which) {
+            return Ok(found.clone());
+        }
+        let key = KeyPair::generate_for(which.key_algorithm().rcgen())
+            .map_err(crypto("generate an intermediate key"))?;
+        let params = ca_params(
+            ca_name(which.common_name(), which.organizational_unit()),
+            0,
+            now_seconds(),
+            10,
+        );
+        let cert = params
+            .signed_by(&key, &self.root)
+            .map_err(crypto("sign an intermediate"))?;
+        let issuing = Arc::new(IssuingCa {
+            certificate: IntermediateCertificate {
+                intermediate: which,
+                pem: cert.pem(),
+                der: cert.der().to_vec(),
+            },
+            issuer: Issuer::new(params, key),
+        });
+        made.insert(which, issuing.clone());
+        Ok(issuing)
+    }
+
+    /// The public certificates, every intermediate made if it was not yet.
+    pub(crate) fn certificates(&self) -> Result<CaCertificates, SandboxError> {
+        let intermediates = Intermediate::ALL
+            .into_iter()
+            .map(|which| Ok(self.intermediate(which)?.certificate.clone()))
+            .collect::<Result<_, SandboxError>>()?;
+        Ok(CaCertificates {
+            root_pem: self.root_pem.clone(),
+            root_der: self.root_der.clone(),
+            intermediates,
+        })
+    }
+
+    /// Issues a code-signing certificate of `certificate_type` for `spki_der` (an RSA or P-256
+    /// `SubjectPublicKeyInfo`, DER) as `spec` says, under the type's intermediate.
+    pub(crate) fn issue(
+        &self,
+        certificate_type: &CertificateType,
+        spki_der: &[u8],
+        spec: &LeafSpec<'_>,
+    ) -> Result<Vec<u8>, SandboxError> {
+        let which = Intermediate::for_type(certificate_type);
+        let issuing = self.intermediate(which)?;
         let mut params = CertificateParams::default();
         let mut name = DistinguishedName::new();
         name.push(DnType::CustomDnType(UID_OID.to_vec()), spec.team_id);
@@ -194,11 +464,12 @@ impl SandboxCa {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
         params.use_authority_key_identifier_extension = true;
-        let mut aia = CustomExtension::from_oid_content(AIA_OID, aia_ca_issuers(spec.ca_issuers_url));
+        let url = format!("{}{}", spec.base_url, which.path());
+        let mut aia = CustomExtension::from_oid_content(AIA_OID, aia_ca_issuers(&url));
         aia.set_criticality(false);
         params.custom_extensions = vec![aia];
         let cert = params
-            .signed_by(&RsaPublicKey(public_key), &self.issuer)
+            .signed_by(&LeafPublicKey::from_spki(spki_der)?, &issuing.issuer)
             .map_err(crypto("issue a certificate"))?;
         Ok(cert.der().to_vec())
     }
@@ -228,16 +499,22 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A process-wide RSA 2048 public key for seeded certificates, generated once: seeding thousands of
-/// certificates must not cost an RSA key generation each. Nobody holds its private key, just as
-/// nobody on this machine holds the keys of certificates created elsewhere.
-pub(crate) fn seed_public_key() -> Result<&'static [u8], SandboxError> {
-    static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    if let Some(key) = KEY.get() {
+/// A process-wide public key (`SubjectPublicKeyInfo` DER) of `algorithm` for seeded certificates,
+/// generated once: seeding thousands of certificates must not cost a key generation each. Nobody
+/// holds its private key, just as nobody on this machine holds the keys of certificates created
+/// elsewhere.
+pub(crate) fn seed_public_key(algorithm: KeyAlgorithm) -> Result<&'static [u8], SandboxError> {
+    static RSA: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    static EC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let cell = match algorithm {
+        KeyAlgorithm::Rsa2048 => &RSA,
+        KeyAlgorithm::EcdsaP256 => &EC,
+    };
+    if let Some(key) = cell.get() {
         return Ok(key);
     }
-    let pair = KeyPair::generate_for(&PKCS_RSA_SHA256).map_err(crypto("generate the seed key"))?;
-    Ok(KEY.get_or_init(|| pair.public_key_raw().to_vec()))
+    let pair = KeyPair::generate_for(algorithm.rcgen()).map_err(crypto("generate the seed key"))?;
+    Ok(cell.get_or_init(|| pair.subject_public_key_info()))
 }
 
 #[cfg(test)]
@@ -246,24 +523,43 @@ pub(crate) mod tests {
 
     use super::*;
 
+    fn leaf(ca: &SandboxCa, certificate_type: &CertificateType, algorithm: KeyAlgorithm) -> Vec<u8> {
+        let now = now_seconds();
+        ca.issue(
+            certificate_type,
+            seed_public_key(algorithm).unwrap(),
+            &LeafSpec {
+                common_name: "Apple Distribution: Sandbox Team (SBXTEAM001)",
+                team_id: "SBXTEAM001",
+                team_name: "Sandbox Team",
+                serial: &[0x12, 0x34, 0x56],
+                not_before: now,
+                not_after: now + Duration::days(365),
+                base_url: "http://127.0.0.1:1",
+            },
+        )
+        .unwrap()
+    }
+
+    fn aia_uri(cert: &X509Certificate<'_>) -> String {
+        let aia = cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => Some(aia),
+                _ => None,
+            })
+            .unwrap();
+        match &aia.accessdescs[0].access_location {
+            GeneralName::URI(uri) => (*uri).to_owned(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn issued_certificate_has_apples_shape() {
         let ca = SandboxCa::generate().unwrap();
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-        let der = ca
-            .issue(
-                seed_public_key().unwrap(),
-                &LeafSpec {
-                    common_name: "Apple Distribution: Sandbox Team (SBXTEAM001)",
-                    team_id: "SBXTEAM001",
-                    team_name: "Sandbox Team",
-                    serial: &[0x12, 0x34, 0x56],
-                    not_before: now,
-                    not_after: now + Duration::days(365),
-                    ca_issuers_url: "http://127.0.0.1:1/sandbox/ca/intermediate.cer",
-                },
-            )
-            .unwrap();
+        let der = leaf(&ca, &CertificateType::Distribution, KeyAlgorithm::Rsa2048);
         let (_, cert) = X509Certificate::from_der(&der).unwrap();
         assert_eq!(cert.raw_serial(), &[0x12, 0x34, 0x56]);
         assert_eq!(
@@ -275,26 +571,74 @@ pub(crate) mod tests {
                 .unwrap(),
             "Apple Distribution: Sandbox Team (SBXTEAM001)"
         );
-        assert_eq!(
-            cert.issuer().iter_common_name().next().unwrap().as_str().unwrap(),
-            INTERMEDIATE_COMMON_NAME
-        );
         assert!(cert.extended_key_usage().unwrap().unwrap().value.code_signing);
-        let aia = cert
-            .extensions()
-            .iter()
-            .find_map(|e| match e.parsed_extension() {
-                ParsedExtension::AuthorityInfoAccess(aia) => Some(aia),
-                _ => None,
-            })
-            .unwrap();
-        let uri = match &aia.accessdescs[0].access_location {
-            GeneralName::URI(uri) => *uri,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(uri, "http://127.0.0.1:1/sandbox/ca/intermediate.cer");
-        let (_, intermediate) = X509Certificate::from_der(&ca.certificates().intermediate_der).unwrap();
+        assert_eq!(aia_uri(&cert), "http://127.0.0.1:1/sandbox/ca/AppleWWDRCAG3.cer");
+        let g3 = ca.intermediate(Intermediate::WwdrG3).unwrap();
+        let (_, intermediate) = X509Certificate::from_der(&g3.certificate().der).unwrap();
+        assert_eq!(cert.issuer(), intermediate.subject());
         cert.verify_signature(Some(intermediate.public_key())).unwrap();
+    }
+
+    #[test]
+    fn each_type_is_issued_by_its_intermediate_with_apples_key_algorithm() {
+        let ca = SandboxCa::generate().unwrap();
+        for (certificate_type, which, key) in [
+            (
+                CertificateType::Development,
+                Intermediate::WwdrG3,
+                KeyAlgorithm::Rsa2048,
+            ),
+            (
+                CertificateType::ApplePay,
+                Intermediate::WwdrG2,
+                KeyAlgorithm::EcdsaP256,
+            ),
+            (
+                CertificateType::PassTypeId,
+                Intermediate::WwdrG4,
+                KeyAlgorithm::Rsa2048,
+            ),
+            (
+                CertificateType::DeveloperIdApplication,
+                Intermediate::DeveloperId,
+                KeyAlgorithm::Rsa2048,
+            ),
+            (
+                CertificateType::DeveloperIdApplicationG2,
+                Intermediate::DeveloperIdG2,
+                KeyAlgorithm::Rsa2048,
+            ),
+        ] {
+            assert_eq!(Intermediate::for_type(&certificate_type), which);
+            let der = leaf(&ca, &certificate_type, key);
+            let (_, cert) = X509Certificate::from_der(&der).unwrap();
+            let issuing = ca.intermediate(which).unwrap();
+            let (_, intermediate) = X509Certificate::from_der(&issuing.certificate().der).unwrap();
+            assert_eq!(cert.issuer(), intermediate.subject(), "{certificate_type}");
+            cert.verify_signature(Some(intermediate.public_key())).unwrap();
+            assert_eq!(aia_uri(&cert), format!("http://127.0.0.1:1{}", which.path()));
+            let expected_key = match which.key_algorithm() {
+                KeyAlgorithm::Rsa2048 => "RSA",
+                KeyAlgorithm::EcdsaP256 => "EC",
+            };
+            let found_key = match intermediate.public_key().parsed().unwrap() {
+                PublicKey::RSA(rsa) => {
+                    assert_eq!(rsa.key_size(), 2048);
+                    "RSA"
+                }
+                PublicKey::EC(_) => {
+                    assert!(crate::csr::is_p256(intermediate.public_key()));
+                    "EC"
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(found_key, expected_key, "{which:?}");
+        }
+        // Only the intermediates asked for were made.
+        assert_eq!(ca.made_intermediates().len(), 5);
+        let fresh = SandboxCa::generate().unwrap();
+        leaf(&fresh, &CertificateType::Development, KeyAlgorithm::Rsa2048);
+        assert_eq!(fresh.made_intermediates().len(), 1);
     }
 
     /// X.520's upper bounds (RFC 5280 appendix A.1) of the attributes the sandbox writes, in
@@ -326,20 +670,25 @@ pub(crate) mod tests {
     #[test]
     fn every_name_the_ca_writes_is_within_x520_bounds() {
         let ca = SandboxCa::generate().unwrap();
-        let certificates = ca.certificates();
-        for (der, what) in [
-            (&certificates.root_der, "root"),
-            (&certificates.intermediate_der, "intermediate"),
-        ] {
+        let certificates = ca.certificates().unwrap();
+        let mut ders = vec![(certificates.root_der.clone(), "root".to_owned())];
+        ders.extend(
+            certificates
+                .intermediates()
+                .iter()
+                .map(|i| (i.der.clone(), format!("{:?}", i.intermediate))),
+        );
+        for (der, what) in &ders {
             let (_, cert) = X509Certificate::from_der(der).unwrap();
             assert_name_within_bounds(cert.subject(), what);
             assert_name_within_bounds(cert.issuer(), what);
         }
         let team = crate::Team::default();
-        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let now = now_seconds();
         let leaf = ca
             .issue(
-                seed_public_key().unwrap(),
+                &CertificateType::Distribution,
+                seed_public_key(KeyAlgorithm::Rsa2048).unwrap(),
                 &LeafSpec {
                     common_name: "Apple Distribution: ascert Sandbox Team (SBXTEAM001)",
                     team_id: &team.id,
@@ -347,7 +696,7 @@ pub(crate) mod tests {
                     serial: &[1],
                     not_before: now,
                     not_after: now + Duration::days(1),
-                    ca_issuers_url: "http://127.0.0.1:1/sandbox/ca/intermediate.cer",
+                    base_url: "http://127.0.0.1:1",
                 },
             )
             .unwrap();
@@ -357,29 +706,49 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_intermediate_is_named_like_apples_and_marked_sandbox() {
+    fn intermediates_are_named_like_apples_and_marked_sandbox_in_o() {
         let ca = SandboxCa::generate().unwrap();
-        let (_, cert) = X509Certificate::from_der(&ca.certificates().intermediate_der).unwrap();
-        let value = |oid: &[u64]| {
-            let oid = x509_parser::oid_registry::Oid::from(oid).unwrap();
-            cert.subject()
-                .iter_by_oid(&oid)
-                .map(|a| a.as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        };
+        let certificates = ca.certificates().unwrap();
+        for which in Intermediate::ALL {
+            let der = &certificates.intermediate(which).unwrap().der;
+            let (_, cert) = X509Certificate::from_der(der).unwrap();
+            let value = |oid: &[u64]| {
+                let oid = x509_parser::oid_registry::Oid::from(oid).unwrap();
+                cert.subject()
+                    .iter_by_oid(&oid)
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(value(&[2, 5, 4, 3]), [which.common_name()]);
+            assert_eq!(value(&[2, 5, 4, 11]), [which.organizational_unit()]);
+            assert_eq!(value(&[2, 5, 4, 10]), ["Apple Inc. (ascert Sandbox)"]);
+            assert_eq!(value(&[2, 5, 4, 6]), ["US"]);
+            assert_eq!(Intermediate::from_file_name(which.file_name()), Some(which));
+        }
         assert_eq!(
-            value(&[2, 5, 4, 3]),
-            ["Apple Worldwide Developer Relations Certification Authority"]
+            Intermediate::WwdrG3.common_name(),
+            "Apple Worldwide Developer Relations Certification Authority"
         );
-        assert_eq!(value(&[2, 5, 4, 11]), ["G3 (ascert Sandbox)"]);
-        assert_eq!(value(&[2, 5, 4, 10]), ["Apple Inc. (ascert Sandbox)"]);
-        assert_eq!(value(&[2, 5, 4, 6]), ["US"]);
     }
 
     #[test]
-    fn a_restored_ca_issues_under_the_same_intermediate() {
+    fn a_restored_ca_issues_under_the_same_intermediates_and_makes_the_missing_ones() {
         let ca = SandboxCa::generate().unwrap();
-        let restored = SandboxCa::restore(ca.certificates().clone(), &ca.intermediate_key_pem()).unwrap();
-        assert_eq!(restored.certificates(), ca.certificates());
+        let g3 = ca.intermediate(Intermediate::WwdrG3).unwrap();
+        let restored = SandboxCa::restore(
+            ca.root_der().to_vec(),
+            &ca.root_key_pem(),
+            vec![(Intermediate::WwdrG3, g3.certificate().der.clone(), g3.key_pem())],
+        )
+        .unwrap();
+        assert_eq!(
+            restored.intermediate(Intermediate::WwdrG3).unwrap().certificate(),
+            g3.certificate()
+        );
+        // An intermediate made after the restore chains to the same root.
+        let g2 = restored.intermediate(Intermediate::WwdrG2).unwrap();
+        let (_, g2) = X509Certificate::from_der(&g2.certificate().der).unwrap();
+        let (_, root) = X509Certificate::from_der(ca.root_der()).unwrap();
+        g2.verify_signature(Some(root.public_key())).unwrap();
     }
 }

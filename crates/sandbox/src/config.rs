@@ -22,10 +22,12 @@ impl Default for Team {
     }
 }
 
-/// How many current (active and unexpired) certificates of a kind may exist, like Apple's limits.
+/// How many unexpired certificates of a kind may exist, like Apple's limits. Deactivated ones count
+/// (only revoking or expiry frees a slot), and so do seeded ones, as every certificate of a team does
+/// at Apple.
 ///
 /// Creating one more answers `409 ENTITY_ERROR` "You already have a current … certificate or a
-/// pending certificate request." Seeded certificates do not count: they stand for history.
+/// pending certificate request."
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Development certificates of one type per key owner (Apple: 2).

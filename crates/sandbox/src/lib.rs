@@ -11,9 +11,11 @@
 //! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window after `iat`, or
 //!   after now for a token without `iat`, the signature), answered with `401 NOT_AUTHORIZED`, and
 //!   `403 FORBIDDEN_ERROR` for keys that may only read;
-//! - real X.509 certificates issued from the submitted CSR under a sandbox root and a
-//!   "Worldwide Developer Relations" intermediate (its `O` and `OU` say sandbox), and per-type
-//!   limits answered with 409;
+//! - real X.509 certificates issued from the submitted CSR (RSA 2048, or EC P-256 for `APPLE_PAY`)
+//!   under a sandbox root and the intermediate Apple issues the type under (WWDR G2, G3 or G4,
+//!   Developer ID or Developer ID G2, each named as Apple's but for an `O` that says sandbox),
+//!   `displayName` "Created via API", validity by type, per-type limits answered with 409, and
+//!   Developer ID creation refused with Apple's 403;
 //! - `X-Rate-Limit` on every answer and `429 RATE_LIMIT_EXCEEDED` past the hourly quota;
 //! - seeded, reproducible faults: 429 with `Retry-After`, 500, 503, resets, delays, and dropped
 //!   responses after successful creates;
@@ -61,7 +63,7 @@ mod types;
 pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
 pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
 pub use ca::{
-    CA_ORGANIZATION, CaCertificates, INTERMEDIATE_COMMON_NAME, INTERMEDIATE_PATH, INTERMEDIATE_UNIT,
+    CA_FOLDER, CA_ORGANIZATION, CaCertificates, Intermediate, IntermediateCertificate, KeyAlgorithm,
     ROOT_COMMON_NAME, ROOT_PATH,
 };
 pub use config::{FaultConfig, Limits, Team};

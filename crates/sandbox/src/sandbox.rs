@@ -8,7 +8,7 @@ use ascert_models::CertificateType;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::ca::CaCertificates;
+use crate::ca::{CaCertificates, Intermediate, IntermediateCertificate};
 use crate::state::{Shared, lock};
 use crate::{Exchange, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, SandboxError, Team};
 
@@ -79,9 +79,30 @@ impl Sandbox {
         &self.shared.team
     }
 
-    /// The root and intermediate that sign issued certificates.
-    pub fn ca_certificates(&self) -> &CaCertificates {
+    /// The root and every intermediate that signs issued certificates. An intermediate the sandbox
+    /// has not needed yet is made now (an RSA 2048 key each, a fraction of a second); for the one
+    /// intermediate of a type, [`Sandbox::intermediate_for`] makes only that one.
+    ///
+    /// # Errors
+    /// [`SandboxError::Crypto`] when making an intermediate fails.
+    pub fn ca_certificates(&self) -> Result<CaCertificates, SandboxError> {
         self.shared.ca.certificates()
+    }
+
+    /// The intermediate that issues certificates of `certificate_type` (see
+    /// [`Intermediate::for_type`]), made now if the sandbox has not needed it yet.
+    ///
+    /// # Errors
+    /// [`SandboxError::Crypto`] when making the intermediate fails.
+    pub fn intermediate_for(
+        &self,
+        certificate_type: &CertificateType,
+    ) -> Result<IntermediateCertificate, SandboxError> {
+        let issuing = self
+            .shared
+            .ca
+            .intermediate(Intermediate::for_type(certificate_type))?;
+        Ok(issuing.certificate().clone())
     }
 
     /// With TLS on, the PEM of the CA that signed the server's certificate.

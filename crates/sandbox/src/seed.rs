@@ -29,10 +29,11 @@ const SEED_TYPES: &[CertificateType] = &[
 /// The display names seeded certificates cycle through.
 const SEED_NAMES: &[&str] = &["Jane Appleseed", "John Appleseed", "CI Runner", "Build Server"];
 
-/// `count` certificates: every 7th expired, every 5th deactivated, the rest current, with validity
-/// spread over the past and next year. Seeded certificates count toward the limits as Apple's all
-/// do, so the current ones stay one below each limit (`limits`): a certificate that would fill its
-/// type's last slot is seeded expired instead, and a client can always create one of each type.
+/// `count` certificates: every 7th expired, every 5th deactivated, the rest current, each valid as
+/// long as its type is (see `types::expiry`), with their dates spread over the past year. Seeded
+/// certificates count toward the limits as Apple's all do, deactivated ones too, so the unexpired
+/// ones stay one below each limit (`limits`): a certificate that would fill its type's last slot is
+/// seeded expired instead, and a client can always create one of each type.
 pub(crate) fn certificates(
     count: usize,
     team: &Team,
@@ -46,14 +47,19 @@ pub(crate) fn certificates(
             let certificate_type = SEED_TYPES[i % SEED_TYPES.len()].clone();
             let activated = i % 5 != 4;
             let mut expired = i % 7 == 6;
-            if activated && !expired {
+            if !expired {
                 expired = !below_limit_after_one_more(&certificate_type, limits, &mut current_per_slot);
             }
             let offset_days = i64::try_from(i % 300).unwrap_or_default();
-            let not_before = if expired {
-                now - Duration::days(400 + offset_days)
+            // A current certificate started up to 299 days ago, within the shortest validity (365
+            // days); an expired one ended 1 to 300 days ago, its start one validity earlier.
+            let (not_before, expiration_date) = if expired {
+                let ended = now - Duration::days(1 + offset_days);
+                let start = types::start_for_expiry(&certificate_type, ended);
+                (start, ended)
             } else {
-                now - Duration::days(offset_days)
+                let start = now - Duration::days(offset_days);
+                (start, types::expiry(&certificate_type, start))
             };
             let display_name = SEED_NAMES[i % SEED_NAMES.len()];
             let holder = if types::limit_group(&certificate_type) == types::LimitGroup::Development {
@@ -74,7 +80,7 @@ pub(crate) fn certificates(
                 display_name: display_name.to_owned(),
                 serial_number: crate::ids::hex_upper(&crate::ids::serial_bytes()),
                 not_before,
-                expiration_date: not_before + Duration::days(365),
+                expiration_date,
                 activated,
                 content: None,
                 pass_type_id,

@@ -9,12 +9,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::ca::{CaCertificates, SandboxCa};
+use crate::ca::{Intermediate, SandboxCa};
 use crate::config::{Settings, Team};
 use crate::faults::Faults;
 use crate::rate_limit::RateLimiter;
 use crate::store::Store;
-use crate::{SandboxApiKey, SandboxError};
+use crate::{BoxedSource, SandboxApiKey, SandboxError};
 
 /// Locks a mutex, carrying on after a panic elsewhere: the data is plain and stays consistent.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -38,11 +38,6 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// The absolute URL of the intermediate, for the AIA extension.
-    pub(crate) fn ca_issuers_url(&self) -> String {
-        format!("{}{}", self.base_url, crate::ca::INTERMEDIATE_PATH)
-    }
-
     /// Writes the state file, if there is one, atomically.
     pub(crate) fn save(&self, store: &Store) -> Result<(), SandboxError> {
         let Some(path) = &self.state_file else {
@@ -51,22 +46,37 @@ impl Shared {
         let mut saved = SavedState {
             version: STATE_VERSION,
             ca: SavedCa {
-                root_der: STANDARD.encode(&self.ca.certificates().root_der),
-                intermediate_der: STANDARD.encode(&self.ca.certificates().intermediate_der),
-                intermediate_key_pem: self.ca.intermediate_key_pem().to_string(),
+                root_der: STANDARD.encode(self.ca.root_der()),
+                root_key_pem: self.ca.root_key_pem().to_string(),
+                intermediates: self
+                    .ca
+                    .made_intermediates()
+                    .iter()
+                    .map(|issuing| SavedIntermediate {
+                        file: issuing.certificate().intermediate.file_name().to_owned(),
+                        der: STANDARD.encode(&issuing.certificate().der),
+                        key_pem: issuing.key_pem().to_string(),
+                    })
+                    .collect(),
             },
             certificates: store.clone(),
         };
         let json = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&saved).unwrap_or_default());
-        // The copy of the CA key made for serializing is wiped like the rest.
-        zeroize::Zeroize::zeroize(&mut saved.ca.intermediate_key_pem);
+        // The copies of the CA keys made for serializing are wiped like the rest.
+        zeroize::Zeroize::zeroize(&mut saved.ca.root_key_pem);
+        for intermediate in &mut saved.ca.intermediates {
+            zeroize::Zeroize::zeroize(&mut intermediate.key_pem);
+        }
         crate::fs::write_private(path, &json)
     }
 }
 
-const STATE_VERSION: u32 = 1;
+/// The version of the state file's layout. Version 1 (one intermediate, no root key) is not read:
+/// without the root's key no other intermediate can be made under its root.
+const STATE_VERSION: u32 = 2;
 
-/// The state file: the CA (so saved certificates keep verifying) and the certificates.
+/// The state file: the CA (so saved certificates keep verifying, and intermediates made later chain
+/// to the same root) and the certificates.
 #[derive(Serialize, Deserialize)]
 struct SavedState {
     version: u32,
@@ -74,11 +84,25 @@ struct SavedState {
     certificates: Store,
 }
 
+/// Just the version, read first so an older layout is named as such rather than as a parse error.
+#[derive(Deserialize)]
+struct SavedVersion {
+    version: u32,
+}
+
 #[derive(Serialize, Deserialize)]
 struct SavedCa {
     root_der: String,
-    intermediate_der: String,
-    intermediate_key_pem: String,
+    root_key_pem: String,
+    /// The intermediates made so far, each under Apple's file name (`AppleWWDRCAG3.cer`).
+    intermediates: Vec<SavedIntermediate>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedIntermediate {
+    file: String,
+    der: String,
+    key_pem: String,
 }
 
 /// Reads a state file written by [`Shared::save`]; `None` when the file does not exist.
@@ -94,26 +118,37 @@ pub(crate) fn load(path: &Path) -> Result<Option<(SandboxCa, Store)>, SandboxErr
             });
         }
     };
-    let invalid = |source: serde_json::Error| SandboxError::InvalidState {
+    let invalid = |source: BoxedSource| SandboxError::InvalidState {
         path: path.to_path_buf(),
-        source: Box::new(source),
+        source,
     };
-    let saved: SavedState = serde_json::from_slice(&bytes).map_err(invalid)?;
+    let version: SavedVersion = serde_json::from_slice(&bytes).map_err(|e| invalid(Box::new(e)))?;
+    if version.version != STATE_VERSION {
+        return Err(invalid(
+            format!(
+                "it was written by another version of the sandbox (state version {}, this one reads {}); \
+                 remove it to start afresh",
+                version.version, STATE_VERSION
+            )
+            .into(),
+        ));
+    }
+    let saved: SavedState = serde_json::from_slice(&bytes).map_err(|e| invalid(Box::new(e)))?;
     let decode = |text: &str| {
         STANDARD
             .decode(text)
-            .map_err(|e| invalid(serde::de::Error::custom(format!("bad base64 in the CA: {e}"))))
+            .map_err(|e| invalid(format!("bad base64 in the CA: {e}").into()))
     };
     let root_der = decode(&saved.ca.root_der)?;
-    let intermediate_der = decode(&saved.ca.intermediate_der)?;
-    let certificates = CaCertificates {
-        root_pem: pem_of(&root_der),
-        root_der,
-        intermediate_pem: pem_of(&intermediate_der),
-        intermediate_der,
-    };
-    let key_pem = zeroize::Zeroizing::new(saved.ca.intermediate_key_pem);
-    let ca = SandboxCa::restore(certificates, &key_pem)?;
+    let root_key_pem = zeroize::Zeroizing::new(saved.ca.root_key_pem);
+    let mut intermediates = Vec::new();
+    for saved in saved.ca.intermediates {
+        let key_pem = zeroize::Zeroizing::new(saved.key_pem);
+        let which = Intermediate::from_file_name(&saved.file)
+            .ok_or_else(|| invalid(format!("unknown intermediate {:?}", saved.file).into()))?;
+        intermediates.push((which, decode(&saved.der)?, key_pem));
+    }
+    let ca = SandboxCa::restore(root_der, &root_key_pem, intermediates)?;
     Ok(Some((ca, saved.certificates)))
 }
 

@@ -35,10 +35,11 @@ pub(crate) struct StoredCertificate {
 }
 
 impl StoredCertificate {
-    /// Whether the certificate fills a slot of its type's limit at `now`: seeded ones too, as every
-    /// certificate of the team does at Apple.
-    fn is_current(&self, now: OffsetDateTime) -> bool {
-        self.activated && self.expiration_date > now
+    /// Whether the certificate fills a slot of its type's limit at `now`: every unexpired one,
+    /// deactivated or not, seeded or not, as at Apple. A deactivated certificate still fills its
+    /// slot: only revoking (or expiry) frees one (see docs/sandbox.md for the evidence).
+    fn fills_a_slot(&self, now: OffsetDateTime) -> bool {
+        self.expiration_date > now
     }
 }
 
@@ -82,18 +83,19 @@ impl Store {
         let used = self
             .certificates
             .iter()
-            .filter(|c| c.is_current(now) && same_slot(c))
+            .filter(|c| c.fills_a_slot(now) && same_slot(c))
             .count();
         used >= max
     }
 
-    /// Issues the content of the certificate at `index` if it has none yet (seeded certificates).
+    /// Issues the content of the certificate at `index` if it has none yet (seeded certificates),
+    /// under its type's intermediate, for the seed key its type takes.
     pub(crate) fn ensure_content(
         &mut self,
         index: usize,
         ca: &SandboxCa,
         team: &Team,
-        ca_issuers_url: &str,
+        base_url: &str,
     ) -> Result<(), SandboxError> {
         let Some(cert) = self.certificates.get_mut(index) else {
             return Ok(());
@@ -102,8 +104,10 @@ impl Store {
             return Ok(());
         }
         let serial = hex_to_bytes(&cert.serial_number);
+        let key = crate::ca::seed_public_key(crate::csr::required_key(&cert.certificate_type))?;
         let der = ca.issue(
-            crate::ca::seed_public_key()?,
+            &cert.certificate_type,
+            key,
             &LeafSpec {
                 common_name: &cert.name,
                 team_id: &team.id,
@@ -111,7 +115,7 @@ impl Store {
                 serial: &serial,
                 not_before: cert.not_before,
                 not_after: cert.expiration_date,
-                ca_issuers_url,
+                base_url,
             },
         )?;
         cert.content = Some(STANDARD.encode(der));
@@ -161,11 +165,17 @@ mod tests {
         let mut store = Store::default();
         let dev = CertificateType::Development;
         store.certificates.push(cert(dev.clone(), "K1", true));
-        store.certificates.push(cert(dev.clone(), "K1", false));
         store.certificates.push(cert(dev.clone(), SEED_OWNER, true));
         assert!(!store.limit_reached(&dev, "K1", &limits, now));
-        store.certificates.push(cert(dev.clone(), "K1", true));
+        // A deactivated certificate still fills its slot.
+        store.certificates.push(cert(dev.clone(), "K1", false));
         assert!(store.limit_reached(&dev, "K1", &limits, now));
+        // An expired one does not.
+        let mut expired = cert(dev.clone(), "K2", true);
+        expired.expiration_date = now - Duration::days(1);
+        store.certificates.push(expired.clone());
+        store.certificates.push(expired);
+        assert!(!store.limit_reached(&dev, "K2", &limits, now));
         assert!(!store.limit_reached(&dev, "K2", &limits, now));
         assert!(!store.limit_reached(&CertificateType::PassTypeId, "K1", &limits, now));
         for _ in 0..5 {

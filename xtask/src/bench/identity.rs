@@ -53,7 +53,8 @@ pub(crate) async fn create(
     dir: &Path,
     count: usize,
 ) -> Result<IdentityRuns> {
-    let intermediate = CertificateInfo::from_der(&sandbox.ca_certificates().intermediate_der)?;
+    let intermediate =
+        CertificateInfo::from_der(&sandbox.intermediate_for(&CertificateType::Development)?.der)?;
     let mut runs = IdentityRuns {
         steps: vec![Samples::default(); STEPS.len()],
         total: Samples::default(),

@@ -99,7 +99,8 @@ async fn make_with(sandbox: &Sandbox) -> Result<Vec<Seed>> {
     let csr = create_csr(&key, &CsrSubject::new("ascert fuzz seed", "fuzz@example.com"))?;
     let certificate = api.create(csr.pem(), CertificateType::Development).send().await?;
     let leaf = CertificateInfo::from_model(&certificate)?;
-    let intermediate = CertificateInfo::from_der(&sandbox.ca_certificates().intermediate_der)?;
+    let intermediate =
+        CertificateInfo::from_der(&sandbox.intermediate_for(&CertificateType::Development)?.der)?;
 
     let token = tokens.token()?;
     let [list, one, not_found, bad_filter] = documents(sandbox, token.expose(), &certificate.id).await?;

@@ -72,11 +72,14 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
 
     let password = zeroize::Zeroizing::new(Alphanumeric.sample_string(&mut rand::rng(), 20));
     let path = args.out_dir.join("ascert-demo.p12");
-    let ca = sandbox.ca_certificates();
-    let intermediate = CertificateInfo::from_der(&ca.intermediate_der)?;
+    // The sandbox issues each type under its own intermediate, as Apple does.
+    let issuing = sandbox
+        .intermediate_for(&args.certificate_type)
+        .context("cannot make the sandbox's intermediate")?;
+    let intermediate = CertificateInfo::from_der(&issuing.der)?;
     let ca_dir = home.path().join("ca");
     std::fs::create_dir_all(&ca_dir)?;
-    std::fs::write(ca_dir.join("sandbox-intermediate.pem"), &ca.intermediate_pem)?;
+    std::fs::write(ca_dir.join("sandbox-intermediate.pem"), &issuing.pem)?;
     let sources = CaSources {
         ca_dir: Some(ca_dir),
         cache: None,

@@ -1,4 +1,6 @@
-//! `POST /v1/certificates`: checks the request, the CSR and the limits, then issues a certificate.
+//! `POST /v1/certificates`: checks the request, refuses Developer ID types as Apple does, checks the
+//! CSR (its key by type) and the limits, then issues a certificate under the type's intermediate,
+//! valid as long as its type is, with Apple's `displayName` for certificates made through the API.
 
 use std::sync::Arc;
 
@@ -11,11 +13,11 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::apple_error::ApiFailure;
 use crate::auth::Caller;
-use crate::ca::LeafSpec;
+use crate::ca::{Intermediate, LeafSpec};
 use crate::query::{Endpoint, Query};
 use crate::state::{Shared, lock};
 use crate::store::StoredCertificate;
@@ -23,8 +25,9 @@ use crate::types;
 
 use super::{Reply, certificate_document, internal, parse_body, request_body};
 
-/// How long issued certificates are valid.
-const VALIDITY_DAYS: i64 = 365;
+/// The `displayName` Apple gives a certificate made through the API, whatever the CSR's subject
+/// says (codemagic-cli-tools' live tests assert it; see docs/sandbox.md).
+pub(crate) const CREATED_VIA_API: &str = "Created via API";
 
 pub(super) async fn create_certificate(
     State(shared): State<Arc<Shared>>,
@@ -42,6 +45,11 @@ pub(super) async fn create_certificate(
             "/data/attributes/certificateType",
         ));
     }
+    // Apple refuses every API key here, whatever its role: only the Account Holder makes Developer
+    // ID certificates, on the developer website or in Xcode.
+    if types::is_developer_id(&certificate_type) {
+        return Err(ApiFailure::account_holder_only());
+    }
     let pass_type_id = request
         .data
         .relationships
@@ -50,11 +58,16 @@ pub(super) async fn create_certificate(
     if types::needs_pass_type_id(&certificate_type) && pass_type_id.is_none() {
         return Err(ApiFailure::missing_relationship("passTypeId"));
     }
-    let csr = crate::csr::check(&attributes.csr_content)
+    let csr = crate::csr::check(&attributes.csr_content, &certificate_type)
         .map_err(|p| ApiFailure::invalid_attribute(p.0, "/data/attributes/csrContent"))?;
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc());
+    // Made before the store is locked: a first RSA intermediate key takes a while to generate.
+    shared
+        .ca
+        .intermediate(Intermediate::for_type(&certificate_type))
+        .map_err(internal)?;
     let limits = lock(&shared.settings).limits;
     let mut store = lock(&shared.store);
     if store.limit_reached(&certificate_type, &caller.key_id, &limits, now) {
@@ -65,11 +78,12 @@ pub(super) async fn create_certificate(
     let serial = crate::ids::serial_bytes();
     let prefix = types::common_name_prefix(&certificate_type);
     let common_name = format!("{prefix}: {} ({})", shared.team.name, shared.team.id);
-    let not_after = now + Duration::days(VALIDITY_DAYS);
+    let not_after = types::expiry(&certificate_type, now);
     let der = shared
         .ca
         .issue(
-            &csr.rsa_public_key,
+            &certificate_type,
+            &csr.spki_der,
             &LeafSpec {
                 common_name: &common_name,
                 team_id: &shared.team.id,
@@ -77,14 +91,14 @@ pub(super) async fn create_certificate(
                 serial: &serial,
                 not_before: now,
                 not_after,
-                ca_issuers_url: &shared.ca_issuers_url(),
+                base_url: &shared.base_url,
             },
         )
         .map_err(internal)?;
     store.certificates.push(StoredCertificate {
         id: crate::ids::apple_id(),
         name: common_name,
-        display_name: csr.common_name.unwrap_or_else(|| shared.team.name.clone()),
+        display_name: CREATED_VIA_API.to_owned(),
         serial_number: crate::ids::hex_upper(&serial),
         certificate_type,
         not_before: now,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ascert_models::CertificateField;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::apple_error::ApiFailure;
-use crate::ca::{INTERMEDIATE_PATH, ROOT_PATH};
+use crate::ca::{CA_FOLDER, Intermediate, ROOT_PATH};
 use crate::query::Query;
 use crate::render::{self, CERTIFICATES_PATH};
 use crate::state::Shared;
@@ -61,8 +61,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/certificates/{id}/relationships/passTypeId",
             get(pass_type_id::pass_type_id_linkage).fallback(method_not_allowed),
         )
-        .route(INTERMEDIATE_PATH, get(intermediate_certificate))
         .route(ROOT_PATH, get(root_certificate))
+        .route(&format!("{CA_FOLDER}{{file}}"), get(intermediate_certificate))
         .fallback(path_not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -86,12 +86,19 @@ async fn path_not_found(uri: axum::http::Uri) -> ApiFailure {
     ApiFailure::path_not_found(uri.path())
 }
 
-async fn intermediate_certificate(State(shared): State<Arc<Shared>>) -> Response {
-    der_response(shared.ca.certificates().intermediate_der.clone())
+/// An intermediate by Apple's file name, such as `AppleWWDRCAG3.cer`; made now if it was not yet.
+async fn intermediate_certificate(
+    State(shared): State<Arc<Shared>>,
+    Path(file): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiFailure> {
+    let which = Intermediate::from_file_name(&file).ok_or_else(|| ApiFailure::path_not_found(uri.path()))?;
+    let issuing = shared.ca.intermediate(which).map_err(internal)?;
+    Ok(der_response(issuing.certificate().der.clone()))
 }
 
 async fn root_certificate(State(shared): State<Arc<Shared>>) -> Response {
-    der_response(shared.ca.certificates().root_der.clone())
+    der_response(shared.ca.root_der().to_vec())
 }
 
 fn der_response(der: Vec<u8>) -> Response {
@@ -123,10 +130,9 @@ fn ensure_contents(
     if fields.is_some_and(|f| !f.contains(&CertificateField::CertificateContent)) {
         return Ok(());
     }
-    let url = shared.ca_issuers_url();
     for &index in indices {
         store
-            .ensure_content(index, &shared.ca, &shared.team, &url)
+            .ensure_content(index, &shared.ca, &shared.team, &shared.base_url)
             .map_err(internal)?;
     }
     Ok(())

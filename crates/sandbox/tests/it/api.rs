@@ -187,7 +187,8 @@ async fn create_get_update_and_delete_a_certificate() {
     let id = certificate.data.id.clone();
     let attributes = &certificate.data.attributes;
     assert_eq!(attributes.certificate_type, Some(CertificateType::Distribution));
-    assert_eq!(attributes.display_name.as_deref(), Some("Jane Appleseed"));
+    // Apple's display name for certificates made through the API, whatever the CSR's subject says.
+    assert_eq!(attributes.display_name.as_deref(), Some("Created via API"));
     assert_eq!(
         attributes.name.as_deref(),
         Some("Apple Distribution: ascert Sandbox Team (SBXTEAM001)")
@@ -406,23 +407,54 @@ async fn per_type_limits_answer_409_with_apples_text() {
                 &time::format_description::well_known::Rfc3339,
             )
             .unwrap();
-            a["activated"] == true && expires > now
+            // Deactivated certificates fill their slots too.
+            expires > now
         })
         .count();
     assert!(
         (1..3).contains(&current),
-        "seeded current DISTRIBUTION certificates: {current}"
+        "seeded unexpired DISTRIBUTION certificates: {current}"
     );
     let body = create_body("DISTRIBUTION", &rsa_key().1);
+    let mut created = Vec::new();
     for _ in current..3 {
         let reply = client.send(Method::POST, "/v1/certificates", Some(&body)).await;
         assert_eq!(reply.status, 201);
+        created.push(reply.body["data"]["id"].as_str().unwrap().to_owned());
     }
     let refused = client.send(Method::POST, "/v1/certificates", Some(&body)).await;
     assert_error(&refused, 409, "ENTITY_ERROR");
     assert_eq!(
         refused.body["errors"][0]["detail"],
         "You already have a current Distribution certificate or a pending certificate request."
+    );
+    // Deactivating a certificate does not free its slot; revoking it does.
+    let last = created.last().unwrap();
+    let deactivate =
+        json!({"data": {"type": "certificates", "id": last, "attributes": {"activated": false}}});
+    let patched = client
+        .send(
+            Method::PATCH,
+            &format!("/v1/certificates/{last}"),
+            Some(&deactivate),
+        )
+        .await;
+    assert_eq!(patched.status, 200);
+    assert_error(
+        &client.send(Method::POST, "/v1/certificates", Some(&body)).await,
+        409,
+        "ENTITY_ERROR",
+    );
+    let revoked = client
+        .send(Method::DELETE, &format!("/v1/certificates/{last}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    assert_eq!(
+        client
+            .send(Method::POST, "/v1/certificates", Some(&body))
+            .await
+            .status,
+        201
     );
     // Development certificates are counted per key owner: two per key.
     let dev = create_body("DEVELOPMENT", &rsa_key().1);

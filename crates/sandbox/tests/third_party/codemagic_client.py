@@ -101,6 +101,7 @@ def main():
         "read": read.id,
         "created": created.id,
         "created_name": created.attributes.name,
+        "created_display_name": created.attributes.displayName,
         "issuer": summary["issuer"],
         "revoked": created.id,
     }))
