@@ -16,6 +16,7 @@ mod demo;
 mod encryption;
 mod ensure;
 mod errors;
+mod every_type;
 mod help;
 mod hostile_server;
 mod identities;

@@ -348,10 +348,7 @@ async fn the_key_delete_prompt_names_the_certificate_it_breaks_and_no_keeps_it()
         .run(&["certificates", "create", "--type", "DEVELOPMENT", "--json"])
         .await;
     created.ok();
-    let id = created.json()["certificate"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
     let key_id = created.json()["keyId"].as_str().unwrap().to_owned();
     let mut command: Command = env.bare();
     command.args(["keys", "delete", &key_id[..12]]);

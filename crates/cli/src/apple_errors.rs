@@ -78,6 +78,17 @@ pub(crate) static TABLE: &[Row] = &[
     Row {
         status: 403,
         code: "FORBIDDEN_ERROR",
+        detail_has: Some("account holder"),
+        exit: Exit::Auth,
+        why: "only the team's Account Holder may do this, on the developer website or in Xcode: App Store \
+              Connect refuses it to every API key, whatever its role (it answers so for creating Developer ID \
+              certificates)",
+        action: "for a Developer ID certificate: `ascert keys csr --type TYPE --out FILE`, the Account Holder \
+                 uploads it at developer.apple.com, then `ascert identities import FILE.cer`",
+    },
+    Row {
+        status: 403,
+        code: "FORBIDDEN_ERROR",
         detail_has: None,
         exit: Exit::Auth,
         why: "the API key may not do this: its role has no access to certificates, or it is an individual key, \
@@ -288,6 +299,12 @@ mod tests {
                 "FORBIDDEN_ERROR",
                 "Team ID: 'X' is not associated with an active membership. To check your teams membership \
                  status, sign in your account on the developer website.",
+            ),
+            // Apple's answer to creating a Developer ID certificate with any API key (fastlane #27149).
+            (
+                403,
+                "FORBIDDEN_ERROR",
+                "This operation can only be performed by the Account Holder.",
             ),
             (
                 403,

@@ -63,4 +63,8 @@ pub enum SandboxError {
     /// A builder setting is out of range.
     #[error("invalid sandbox setting: {0}")]
     InvalidSetting(String),
+    /// The developer website refused a certificate (a CSR with the wrong key, a full slot), with the
+    /// reason the API would give.
+    #[error("the developer website refused the certificate: {0}")]
+    Refused(String),
 }

@@ -124,6 +124,32 @@ impl Sandbox {
         Ok(key)
     }
 
+    /// What the developer website does for the Account Holder: issues a certificate of any type for
+    /// `csr_pem`, Developer ID types included (which the API refuses to create), under the type's
+    /// intermediate and within the team's limits. It is then listed by the API like any other,
+    /// under the team's name rather than "Created via API". Returns its id.
+    ///
+    /// # Errors
+    /// [`SandboxError::Refused`] for a CSR the website would refuse (a key of the wrong kind for the
+    /// type) or a full slot.
+    pub fn issue_on_developer_website(
+        &self,
+        csr_pem: &str,
+        certificate_type: CertificateType,
+    ) -> Result<String, SandboxError> {
+        let csr = crate::csr::check(csr_pem, &certificate_type).map_err(|p| SandboxError::Refused(p.0))?;
+        let issued = crate::routes::create::Issue {
+            certificate_type,
+            spki_der: &csr.spki_der,
+            pass_type_id: None,
+            owner: "developer website".to_owned(),
+            display_name: self.shared.team.name.clone(),
+        };
+        let (store, index) = crate::routes::create::issue(&self.shared, issued)
+            .map_err(|failure| SandboxError::Refused(failure.error.to_string()))?;
+        Ok(store.certificates[index].id.clone())
+    }
+
     /// How many certificates the sandbox holds.
     pub fn certificate_count(&self) -> usize {
         lock(&self.shared.store).certificates.len()

@@ -78,6 +78,10 @@ pub(crate) async fn explain_full_slot(
     for (certificate, holder) in &holders {
         message.push_str("\n  in use: ");
         message.push_str(&describe(certificate));
+        // Apple counts a deactivated certificate until it is revoked or expires.
+        if certificate.attributes.activated == Some(false) {
+            message.push_str(" (deactivated, and still filling its slot until revoked)");
+        }
         message.push_str(match holder {
             Holder::Renewing => " (its key is here: the certificate this run renews)",
             Holder::Here => " (its key is in the local keystore)",

@@ -139,7 +139,10 @@ fn what_delete_destroys(store: &Keystore, record: &KeyRecord) -> String {
         Some(leaf) if leaf.not_after() > now => format!(
             "{key}, the key of certificate {} (\"{}\", {}expires {}): still valid, it can no longer be used \
              from here; copies exported (.p12), installed in a keychain or pushed to a team store are not deleted",
-            record.certificate_id.as_deref().unwrap_or("(not listed by App Store Connect)"),
+            record
+                .certificate_id
+                .as_deref()
+                .unwrap_or("(not listed by App Store Connect)"),
             leaf.common_name().unwrap_or("unnamed").escape_debug(),
             record
                 .certificate_type

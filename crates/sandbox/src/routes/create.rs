@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ascert_models::CertificateCreateRequest;
+use ascert_models::{CertificateCreateRequest, CertificateType};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -60,6 +60,43 @@ pub(super) async fn create_certificate(
     }
     let csr = crate::csr::check(&attributes.csr_content, &certificate_type)
         .map_err(|p| ApiFailure::invalid_attribute(p.0, "/data/attributes/csrContent"))?;
+    let issued = Issue {
+        certificate_type,
+        spki_der: &csr.spki_der,
+        pass_type_id,
+        owner: caller.key_id,
+        display_name: CREATED_VIA_API.to_owned(),
+    };
+    let (store, index) = issue(&shared, issued)?;
+    let document = certificate_document(&shared, &store, index, &Query::default(), None);
+    Ok((StatusCode::CREATED, Json(document)).into_response())
+}
+
+/// A certificate to issue: what the API's create and the developer website have in common.
+pub(crate) struct Issue<'a> {
+    pub(crate) certificate_type: CertificateType,
+    /// The key it certifies (the CSR's `SubjectPublicKeyInfo`, checked).
+    pub(crate) spki_der: &'a [u8],
+    pub(crate) pass_type_id: Option<String>,
+    /// Who counts as making it, for the per-owner development limit.
+    pub(crate) owner: String,
+    /// The `displayName` it is listed with.
+    pub(crate) display_name: String,
+}
+
+/// Issues `issued` under its type's intermediate within the team's limits, stores it, and returns
+/// the store (still locked) with the new certificate's index.
+pub(crate) fn issue<'s>(
+    shared: &'s Shared,
+    issued: Issue<'_>,
+) -> Result<(std::sync::MutexGuard<'s, crate::store::Store>, usize), ApiFailure> {
+    let Issue {
+        certificate_type,
+        spki_der,
+        pass_type_id,
+        owner,
+        display_name,
+    } = issued;
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc());
@@ -70,7 +107,7 @@ pub(super) async fn create_certificate(
         .map_err(internal)?;
     let limits = lock(&shared.settings).limits;
     let mut store = lock(&shared.store);
-    if store.limit_reached(&certificate_type, &caller.key_id, &limits, now) {
+    if store.limit_reached(&certificate_type, &owner, &limits, now) {
         return Err(ApiFailure::limit_reached(types::conflict_label(
             &certificate_type,
         )));
@@ -83,7 +120,7 @@ pub(super) async fn create_certificate(
         .ca
         .issue(
             &certificate_type,
-            &csr.spki_der,
+            spki_der,
             &LeafSpec {
                 common_name: &common_name,
                 team_id: &shared.team.id,
@@ -98,7 +135,7 @@ pub(super) async fn create_certificate(
     store.certificates.push(StoredCertificate {
         id: crate::ids::apple_id(),
         name: common_name,
-        display_name: CREATED_VIA_API.to_owned(),
+        display_name,
         serial_number: crate::ids::hex_upper(&serial),
         certificate_type,
         not_before: now,
@@ -106,10 +143,9 @@ pub(super) async fn create_certificate(
         activated: true,
         content: Some(STANDARD.encode(der)),
         pass_type_id,
-        owner: caller.key_id,
+        owner,
     });
     shared.save(&store).map_err(internal)?;
     let index = store.certificates.len() - 1;
-    let document = certificate_document(&shared, &store, index, &Query::default(), None);
-    Ok((StatusCode::CREATED, Json(document)).into_response())
+    Ok((store, index))
 }

@@ -2,7 +2,7 @@
 //! operations, and what they share: the router, error answers, links and body parsing.
 
 mod certificate;
-mod create;
+pub(crate) mod create;
 mod list;
 mod pass_type_id;
 

@@ -416,6 +416,41 @@ async fn developer_id_certificates_are_refused_as_apple_refuses_them() {
 }
 
 #[tokio::test]
+async fn the_developer_website_issues_developer_id_and_the_api_lists_it() {
+    let sandbox = Sandbox::builder().seed_certificates(0).start().await.unwrap();
+    let client = Client::new(&sandbox);
+    let id = sandbox
+        .issue_on_developer_website(&rsa_key().1, CertificateType::DeveloperIdApplicationG2)
+        .unwrap();
+    let reply = client.get(&format!("/v1/certificates/{id}")).await;
+    let document: CertificateResponse = serde_json::from_value(reply.body).unwrap();
+    let attributes = &document.data.attributes;
+    assert_eq!(
+        attributes.certificate_type,
+        Some(CertificateType::DeveloperIdApplicationG2)
+    );
+    assert_ne!(attributes.display_name.as_deref(), Some("Created via API"));
+    let der = document.data.content_der().unwrap();
+    let (_, leaf) = X509Certificate::from_der(&der).unwrap();
+    assert_eq!(
+        leaf.public_key().raw,
+        rsa_key().0.subject_public_key_info().as_slice(),
+        "the CSR's key"
+    );
+    assert_verifies(
+        &document.data.content_pem().unwrap(),
+        &sandbox.ca_certificates().unwrap(),
+    );
+    // The website refuses what the API would: a key of the wrong kind.
+    let ec = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let refused = sandbox
+        .issue_on_developer_website(&csr_for(&ec, "x"), CertificateType::DeveloperIdApplicationG2)
+        .unwrap_err();
+    assert!(refused.to_string().contains("RSA"), "{refused}");
+    assert_eq!(sandbox.certificate_count(), 1);
+}
+
+#[tokio::test]
 async fn seeded_certificates_of_every_type_verify_under_their_intermediates() {
     let sandbox = Sandbox::builder().seed_certificates(24).start().await.unwrap();
     let client = Client::new(&sandbox);
