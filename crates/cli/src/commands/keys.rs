@@ -34,15 +34,8 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             if let Some(path) = &csr_out {
                 check_new(path, force)?;
             }
-            let today = OffsetDateTime::now_utc().date();
-            let label = label.unwrap_or_else(|| match (&common_name, &certificate_type) {
-                (Some(name), _) => format!("key for {name}"),
-                (None, Some(certificate_type)) => format!("{certificate_type} {today}"),
-                (None, None) => format!("key {today}"),
-            });
-            let common_name = common_name.unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
-            let subject = CsrSubject::new(common_name, email.unwrap_or_default())
-                .with_country(country.to_ascii_uppercase());
+            let (label, subject) =
+                label_and_subject(label, certificate_type.as_ref(), common_name, email, &country);
             generate(
                 ctx,
                 &store,
@@ -126,6 +119,27 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `keys generate`'s label and CSR subject: the label given, else one from the common name or the
+/// type; the common name given, else ascert's default (Apple replaces the subject anyway).
+fn label_and_subject(
+    label: Option<String>,
+    certificate_type: Option<&CertificateType>,
+    common_name: Option<String>,
+    email: Option<String>,
+    country: &str,
+) -> (String, CsrSubject) {
+    let today = OffsetDateTime::now_utc().date();
+    let label = label.unwrap_or_else(|| match (&common_name, certificate_type) {
+        (Some(name), _) => format!("key for {name}"),
+        (None, Some(certificate_type)) => format!("{certificate_type} {today}"),
+        (None, None) => format!("key {today}"),
+    });
+    let common_name = common_name.unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
+    let subject =
+        CsrSubject::new(common_name, email.unwrap_or_default()).with_country(country.to_ascii_uppercase());
+    (label, subject)
 }
 
 /// A key to delete, with the certificate it signs for (if one is recorded) and what deleting it
