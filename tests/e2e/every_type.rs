@@ -2,7 +2,8 @@
 //! are created with `certificates create` (the pass type or merchant id each needs, the key each
 //! takes), the Developer ID types, which only the Account Holder makes on the developer website,
 //! go the way ascert offers (`keys csr --type`, the website, `identities import`), and each ends in
-//! a .p12 that OpenSSL opens with the certificate's own key.
+//! a .p12 that OpenSSL opens with the certificate's own key. Those issued under the Developer ID CA
+//! that ends on 2027-02-01 are warned about.
 
 use ascert_models::CertificateType;
 
@@ -88,6 +89,20 @@ async fn every_type_goes_from_key_to_certificate_to_p12() {
                 .await;
             imported.ok();
             assert_eq!(imported.json()["certificateId"], id.as_str(), "{name}");
+            // Issued under the original Developer ID CA (the types without _G2), which ends on
+            // 2027-02-01: said at once, as a JSON warning with --json.
+            let old_ca = matches!(
+                certificate_type,
+                CertificateType::DeveloperIdApplication | CertificateType::DeveloperIdKext
+            );
+            assert_eq!(
+                imported
+                    .stderr
+                    .contains("Developer ID Certification Authority, which end"),
+                old_ca,
+                "{name}: {}",
+                imported.stderr
+            );
             assert_eq!(imported.json()["listed"], true, "{name}");
             // `ensure` now finds it, and makes nothing.
             let ensured = env.run(&["identities", "ensure", "--type", name, "--json"]).await;

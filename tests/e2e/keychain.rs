@@ -268,7 +268,9 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
             "-T",
             "/usr/bin/productbuild",
             "-T",
-            "/usr/bin/productsign"
+            "/usr/bin/productsign",
+            "-T",
+            "/usr/bin/pkgbuild"
         ]
     );
     assert!(!Path::new(&import[1]).exists(), "the temporary .p12 is gone");

@@ -12,6 +12,8 @@ use time::{Duration, OffsetDateTime};
 struct Ending {
     /// Its name, as its subject's common name says.
     name: &'static str,
+    /// Its subject's organizational unit, which tells it from its successor of the same name.
+    unit: &'static str,
     /// Its subject key identifier, which the certificates it issued carry as their authority key
     /// identifier.
     subject_key_id: [u8; 20],
@@ -25,6 +27,7 @@ struct Ending {
 /// successor is the G2 CA (`DEVELOPER_ID_APPLICATION_G2`, `DEVELOPER_ID_KEXT_G2`).
 const ENDING: &[Ending] = &[Ending {
     name: "Developer ID Certification Authority",
+    unit: "Apple Certification Authority",
     subject_key_id: [
         0x57, 0x17, 0xED, 0xA2, 0xCF, 0xDC, 0x7C, 0x98, 0xA1, 0x10, 0xE0, 0xFC, 0xBE, 0x87, 0x2D, 0x2C, 0xF2,
         0xE3, 0x17, 0x54,
@@ -34,15 +37,30 @@ const ENDING: &[Ending] = &[Ending {
                 website: see `ascert keys csr --help`)",
 }];
 
+/// Whether `leaf` was issued under `ending`: by its key identifier, or by its name (common name and
+/// unit), which a leaf without the identifier, or the sandbox's stand-in for the CA, still carries.
+fn issued_by(leaf: &CertificateInfo, ending: &Ending) -> bool {
+    if let Some(id) = leaf.authority_key_id() {
+        if id == ending.subject_key_id.as_slice() {
+            return true;
+        }
+    }
+    let issuer = leaf.issuer();
+    issuer
+        .split(", ")
+        .any(|part| part == format!("CN={}", ending.name))
+        && issuer
+            .split(", ")
+            .any(|part| part == format!("OU={}", ending.unit))
+}
+
 /// How long before the end a warning is given: a year, as Developer ID certificates last five.
 const WARN_WITHIN: Duration = Duration::days(365);
 
 /// A warning about `leaf` (named `what`, such as "certificate 8HN7RB3U9Z") when its issuing CA ends
 /// within a year of `now`, or has ended, before the leaf itself expires.
 pub(crate) fn warning(leaf: &CertificateInfo, what: &str, now: OffsetDateTime) -> Option<String> {
-    let ending = ENDING
-        .iter()
-        .find(|e| leaf.authority_key_id() == Some(e.subject_key_id.as_slice()))?;
+    let ending = ENDING.iter().find(|e| issued_by(leaf, e))?;
     if leaf.not_after() <= ending.ends || now + WARN_WITHIN < ending.ends {
         return None;
     }
@@ -74,8 +92,20 @@ mod tests {
 
     /// A leaf "issued" by a CA with `authority_key_id`, valid until `not_after`, made with rcgen.
     fn leaf(authority_key_id: &[u8], not_after: OffsetDateTime) -> CertificateInfo {
+        named_leaf(authority_key_id, &[], not_after)
+    }
+
+    /// The same, by a CA whose subject has the (type, value) attributes `name`.
+    fn named_leaf(
+        authority_key_id: &[u8],
+        name: &[(rcgen::DnType, &str)],
+        not_after: OffsetDateTime,
+    ) -> CertificateInfo {
         let ca_key = rcgen::KeyPair::generate().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        for (kind, value) in name {
+            ca_params.distinguished_name.push(kind.clone(), *value);
+        }
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         ca_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(authority_key_id.to_vec());
         let ca = ca_params.self_signed(&ca_key).unwrap();
@@ -131,5 +161,29 @@ mod tests {
             None,
             "it expires before its CA ends"
         );
+    }
+
+    #[test]
+    fn the_ending_ca_is_known_by_its_name_too_and_its_successor_is_not() {
+        let other_id = [0x11; 20];
+        let cn = (rcgen::DnType::CommonName, "Developer ID Certification Authority");
+        let old = named_leaf(
+            &other_id,
+            &[
+                cn.clone(),
+                (
+                    rcgen::DnType::OrganizationalUnitName,
+                    "Apple Certification Authority",
+                ),
+            ],
+            datetime!(2030-06-01 0:00 UTC),
+        );
+        assert!(warning(&old, "c", datetime!(2026-12-07 0:00 UTC)).is_some());
+        let g2 = named_leaf(
+            &other_id,
+            &[cn, (rcgen::DnType::OrganizationalUnitName, "G2")],
+            datetime!(2030-06-01 0:00 UTC),
+        );
+        assert_eq!(warning(&g2, "c", datetime!(2026-12-07 0:00 UTC)), None);
     }
 }

@@ -16,13 +16,15 @@ use zeroize::Zeroizing;
 /// and `codesign:` (codesign itself). fastlane sets exactly this list.
 pub const CODESIGN_PARTITIONS: &str = "apple-tool:,apple:,codesign:";
 
-/// The programs trusted (`security import -T`) to use an imported key without asking, as
-/// fastlane's keychain importer names them.
-pub const TRUSTED_APPLICATIONS: [&str; 4] = [
+/// The programs trusted (`security import -T`) to use an imported key without asking: fastlane's
+/// keychain importer's four, and `pkgbuild` (as Apple-Actions/import-codesign-certs trusts it), which
+/// signs installer packages with a Developer ID Installer identity.
+pub const TRUSTED_APPLICATIONS: [&str; 5] = [
     "/usr/bin/codesign",
     "/usr/bin/security",
     "/usr/bin/productbuild",
     "/usr/bin/productsign",
+    "/usr/bin/pkgbuild",
 ];
 
 /// The label macOS 15 and later give a private key imported from a PKCS#12 file: the new importer
@@ -305,6 +307,8 @@ mod tests {
                 "/usr/bin/productbuild",
                 "-T",
                 "/usr/bin/productsign",
+                "-T",
+                "/usr/bin/pkgbuild",
             ]
         );
         let argv: Vec<&OsStr> = inv.argv().collect();

@@ -348,7 +348,7 @@ mod tests {
                 "security unlock-keychain -p ******** /k.keychain-db",
                 "security add-certificates -k /k.keychain-db /t/intermediate.cer",
                 "security import /t/identity.p12 -k /k.keychain-db -P ******** -T /usr/bin/codesign \
-                 -T /usr/bin/security -T /usr/bin/productbuild -T /usr/bin/productsign",
+                 -T /usr/bin/security -T /usr/bin/productbuild -T /usr/bin/productsign -T /usr/bin/pkgbuild",
                 "security set-key-partition-list -S apple-tool:,apple:,codesign: -s \
                  -l 'Apple Distribution: Jane (TEAM)' -k ******** /k.keychain-db",
                 "security set-key-partition-list -S apple-tool:,apple:,codesign: -s \

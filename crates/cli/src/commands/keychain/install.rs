@@ -154,7 +154,7 @@ impl KeychainInstall {
         ));
         match (&self.partition_label, &self.partition_command) {
             (Some(label), _) => notes.push(format!(
-                "codesign, productsign and Xcode may use the key without a prompt (partition list set on the key \
+                "codesign, productsign, pkgbuild and Xcode may use the key without a prompt (partition list set on the key \
                  labelled \"{label}\")."
             )),
             (None, Some(command)) => notes.push(format!(
