@@ -40,10 +40,8 @@ const ENDING: &[Ending] = &[Ending {
 /// Whether `leaf` was issued under `ending`: by its key identifier, or by its name (common name and
 /// unit), which a leaf without the identifier, or the sandbox's stand-in for the CA, still carries.
 fn issued_by(leaf: &CertificateInfo, ending: &Ending) -> bool {
-    if let Some(id) = leaf.authority_key_id() {
-        if id == ending.subject_key_id.as_slice() {
-            return true;
-        }
+    if leaf.authority_key_id() == Some(ending.subject_key_id.as_slice()) {
+        return true;
     }
     let issuer = leaf.issuer();
     issuer
