@@ -52,6 +52,77 @@ fn key_kind(env: &Env, p12: &str) -> &'static str {
     }
 }
 
+/// A Developer ID type the way ascert offers: refused by `certificates create` before a key is made,
+/// then `keys csr --type`, the Account Holder on the website, `identities import`, `ensure`, and the
+/// export to `p12`. The certificate's id.
+async fn by_the_website(env: &Env, certificate_type: &CertificateType, p12: &str) -> String {
+    let name = certificate_type.as_str();
+    let env_vars = [("P12_PASSWORD", PASSWORD)];
+    // Refused before a key is made, with the way that works.
+    let keys_before = env.key_records().len();
+    let refused = env.run(&["certificates", "create", "--type", name]).await;
+    let stderr = refused.fails_with(2);
+    assert!(
+        stderr.contains("does not create") && stderr.contains(&format!("keys csr --type {name}")),
+        "{name}: {stderr}"
+    );
+    assert_eq!(env.key_records().len(), keys_before, "{name}: no key made");
+    // The way: a key and CSR here, the website, the import.
+    let csr_path = env.path(&format!("{name}.csr"));
+    env.run(&["keys", "csr", "--type", name, "--out", csr_path.to_str().unwrap()])
+        .await
+        .ok();
+    let csr = std::fs::read_to_string(&csr_path).unwrap();
+    let id = env
+        .sandbox
+        .issue_on_developer_website(&csr, certificate_type.clone())
+        .unwrap();
+    let cer = env.path(&format!("{name}.cer"));
+    env.run(&["certificates", "get", &id, "--out", cer.to_str().unwrap()])
+        .await
+        .ok();
+    let imported = env
+        .run(&["identities", "import", cer.to_str().unwrap(), "--json"])
+        .await;
+    imported.ok();
+    assert_eq!(imported.json()["certificateId"], id.as_str(), "{name}");
+    // Issued under the original Developer ID CA (the types without _G2), which ends on
+    // 2027-02-01: said at once, as a JSON warning with --json.
+    let old_ca = matches!(
+        certificate_type,
+        CertificateType::DeveloperIdApplication | CertificateType::DeveloperIdKext
+    );
+    assert_eq!(
+        imported
+            .stderr
+            .contains("Developer ID Certification Authority, which end"),
+        old_ca,
+        "{name}: {}",
+        imported.stderr
+    );
+    assert_eq!(imported.json()["listed"], true, "{name}");
+    // `ensure` now finds it, and makes nothing.
+    let ensured = env.run(&["identities", "ensure", "--type", name, "--json"]).await;
+    ensured.ok();
+    assert_eq!(ensured.json()["outcome"], "reused", "{name}");
+    assert_eq!(ensured.json()["certificateId"], id.as_str(), "{name}");
+    env.run_with(
+        &env_vars,
+        &[
+            "identities",
+            "export",
+            &id,
+            "--p12",
+            p12,
+            "--password-env",
+            "P12_PASSWORD",
+        ],
+    )
+    .await
+    .ok();
+    id
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_type_goes_from_key_to_certificate_to_p12() {
     let env = Env::start().await;
@@ -61,69 +132,7 @@ async fn every_type_goes_from_key_to_certificate_to_p12() {
         let p12 = env.path(&format!("{name}.p12"));
         let p12 = p12.to_str().unwrap();
         let certificate_id = if certificate_type.is_developer_id() {
-            // Refused before a key is made, with the way that works.
-            let keys_before = env.key_records().len();
-            let refused = env.run(&["certificates", "create", "--type", name]).await;
-            let stderr = refused.fails_with(2);
-            assert!(
-                stderr.contains("does not create") && stderr.contains(&format!("keys csr --type {name}")),
-                "{name}: {stderr}"
-            );
-            assert_eq!(env.key_records().len(), keys_before, "{name}: no key made");
-            // The way: a key and CSR here, the website, the import.
-            let csr_path = env.path(&format!("{name}.csr"));
-            env.run(&["keys", "csr", "--type", name, "--out", csr_path.to_str().unwrap()])
-                .await
-                .ok();
-            let csr = std::fs::read_to_string(&csr_path).unwrap();
-            let id = env
-                .sandbox
-                .issue_on_developer_website(&csr, certificate_type.clone())
-                .unwrap();
-            let cer = env.path(&format!("{name}.cer"));
-            env.run(&["certificates", "get", &id, "--out", cer.to_str().unwrap()])
-                .await
-                .ok();
-            let imported = env
-                .run(&["identities", "import", cer.to_str().unwrap(), "--json"])
-                .await;
-            imported.ok();
-            assert_eq!(imported.json()["certificateId"], id.as_str(), "{name}");
-            // Issued under the original Developer ID CA (the types without _G2), which ends on
-            // 2027-02-01: said at once, as a JSON warning with --json.
-            let old_ca = matches!(
-                certificate_type,
-                CertificateType::DeveloperIdApplication | CertificateType::DeveloperIdKext
-            );
-            assert_eq!(
-                imported
-                    .stderr
-                    .contains("Developer ID Certification Authority, which end"),
-                old_ca,
-                "{name}: {}",
-                imported.stderr
-            );
-            assert_eq!(imported.json()["listed"], true, "{name}");
-            // `ensure` now finds it, and makes nothing.
-            let ensured = env.run(&["identities", "ensure", "--type", name, "--json"]).await;
-            ensured.ok();
-            assert_eq!(ensured.json()["outcome"], "reused", "{name}");
-            assert_eq!(ensured.json()["certificateId"], id.as_str(), "{name}");
-            env.run_with(
-                &env_vars,
-                &[
-                    "identities",
-                    "export",
-                    &id,
-                    "--p12",
-                    p12,
-                    "--password-env",
-                    "P12_PASSWORD",
-                ],
-            )
-            .await
-            .ok();
-            id
+            by_the_website(&env, certificate_type, p12).await
         } else {
             let mut args = vec![
                 "certificates",
