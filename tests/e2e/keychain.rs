@@ -394,6 +394,53 @@ async fn on_macos_15_the_key_is_found_under_the_imported_label_and_checked_by_it
     fake.assert_every_call_was_clean();
 }
 
+/// An Apple Pay identity (an EC P-256 key) installs as an RSA one does: the key found under its label
+/// is checked by the SHA-1 of its public point, the hash the keychain gives an EC key.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apple_pay_identity_with_an_ec_key_is_installed_and_checked_by_its_hash() {
+    let env = Env::start().await;
+    let fake = Fake::new(&env, "imported");
+    let pw = "chosen keychain password";
+    fake.run(
+        &env,
+        &[("KC_PW", pw)],
+        &[
+            "keychain",
+            "create",
+            "pay.keychain",
+            "--password-env",
+            "KC_PW",
+            "--json",
+        ],
+    )
+    .await
+    .ok();
+    let kc = env
+        .path("Library/Keychains/pay.keychain-db")
+        .display()
+        .to_string();
+    let run = fake
+        .run(
+            &env,
+            &[("ASCERT_KEYCHAIN_PASSWORD", pw)],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "APPLE_PAY",
+                "--merchant-id",
+                "merchant.com.example",
+                "--keychain",
+                &kc,
+                "--json",
+            ],
+        )
+        .await;
+    run.ok();
+    assert_eq!(run.json()["keychain"]["partitionLabel"], "Imported Private Key");
+    fake.assert_every_call_was_clean();
+}
+
 /// Another key already carries the macOS 15 label: the partition list output shows a hash that is
 /// not the identity's, so ascert does not claim success.
 #[tokio::test(flavor = "multi_thread")]

@@ -15,7 +15,8 @@ pub struct Identity {
     pub sha1: [u8; 20],
     /// Whether the certificate allows code signing (extended key usage codeSigning).
     pub code_signing: bool,
-    /// The SHA-1 of the certificate's public key (the PKCS#1 `RSAPublicKey` for RSA): the hash the
+    /// The SHA-1 of the certificate's public key (the PKCS#1 `RSAPublicKey` for RSA, the uncompressed
+    /// point `04 || X || Y` for EC P-256): the hash the
     /// keychain stores as the private key's `Label` attribute and pairs identities by.
     pub public_key_hash: [u8; 20],
     /// The certificate, DER.
