@@ -121,14 +121,16 @@ fn advice(
     known: Known<'_>,
     certificate_type: &CertificateType,
 ) -> String {
-    // Of several, the one that expires first: the one to renew, or the one with the least to lose.
-    let first = |wanted: Holder| {
+    let of = |wanted: Holder| {
         holders
             .iter()
-            .filter(|(_, holder)| *holder == wanted)
-            .min_by_key(|(c, _)| c.attributes.expiration_date)
+            .filter(move |(_, holder)| *holder == wanted)
             .map(|(c, _)| *c)
     };
+    // Of several, the one that expires first (the one to renew, or the one with the least to lose),
+    // or the one that lasts longest (the one to use).
+    let first = |wanted: Holder| of(wanted).min_by_key(|c| c.attributes.expiration_date);
+    let last = |wanted: Holder| of(wanted).max_by_key(|c| c.attributes.expiration_date);
     if let (Some(own), Some(renewal)) = (first(Holder::Renewing), known.renew_before) {
         let expires = own
             .attributes
@@ -143,14 +145,6 @@ fn advice(
             days = renewal.min_days_left,
         );
     }
-    // Of several to use, the one that lasts longest.
-    let last = |wanted: Holder| {
-        holders
-            .iter()
-            .filter(|(_, holder)| *holder == wanted)
-            .max_by_key(|(c, _)| c.attributes.expiration_date)
-            .map(|(c, _)| *c)
-    };
     if let Some(mine) = last(Holder::Here) {
         return format!(
             "certificate {id} has its key in the local keystore: use it instead of making another \
