@@ -124,7 +124,12 @@ async fn paired_certificate(
 fn local_identity(store: &Keystore, id: &str) -> Result<Option<(KeyRecord, CertificateInfo)>> {
     let key_like = id.len() >= 8 && id.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
     // An id of Apple's made of digits only looks like a key id too: it is one only if a key has it.
-    if !key_like || !store.records()?.iter().any(|r| r.key_id.to_string().starts_with(id)) {
+    if !key_like
+        || !store
+            .records()?
+            .iter()
+            .any(|r| r.key_id.to_string().starts_with(id))
+    {
         return Ok(None);
     }
     let record = crate::commands::keys::find(store, id)?;
