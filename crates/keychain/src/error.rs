@@ -84,6 +84,15 @@ pub enum KeychainError {
         /// The keychain.
         path: PathBuf,
     },
+    /// A keychain ascert never deletes: the login keychain, the System keychain, anything under
+    /// `/Library/Keychains` or `/System`.
+    #[error("ascert never deletes {} ({what})", path.display())]
+    Protected {
+        /// The keychain.
+        path: PathBuf,
+        /// What it is: "the login keychain" or "a keychain of the system".
+        what: &'static str,
+    },
     /// Neither `login.keychain-db` nor `login.keychain` is in `~/Library/Keychains`.
     #[error("no login keychain in {}", folder.display())]
     NoLoginKeychain {
@@ -134,6 +143,15 @@ pub enum KeychainError {
     TempFile {
         /// Which file.
         what: &'static str,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The new keychain file's mode could not be set to 0600.
+    #[error("cannot make {} private (chmod 600): {source}", path.display())]
+    Permissions {
+        /// The keychain.
+        path: PathBuf,
         /// What the system said.
         #[source]
         source: std::io::Error,

@@ -1,7 +1,9 @@
-//! Signing identities in the macOS keychain, installed so that `codesign` uses them headless on
-//! macOS 13, 14 and 15: keychains for CI jobs (create with no auto-lock, unlock, search list,
-//! delete and restore), import with Apple's tools trusted, the key partition list, the issuing
-//! intermediate, and listing, finding and deleting code-signing identities.
+//! Signing identities in the macOS keychain, installed so that `codesign` uses them headless:
+//! keychains for CI jobs (create with a lock timeout or none, unlock, search list, delete taking
+//! out only what was added), import with Apple's tools trusted, the key partition list, the
+//! issuing intermediate, and listing, finding and deleting code-signing identities. The commands
+//! are those of Apple's `security` sources for macOS 13 to 26; the macOS workflow runs them on
+//! macOS 15 and 26 (Apple silicon and Intel), and macOS 13 and 14 are not run in CI.
 //!
 //! Everything runs through `/usr/bin/security` — the same commands fastlane and codemagic run on
 //! thousands of CI Macs — because the Security framework has no safe public call for partition
@@ -46,10 +48,10 @@ pub use identity::{Identity, parse_sha1, sha1_hex};
 pub use install::{
     CertificateOutcome, InstallRequest, Installed, PartitionOutcome, install_pkcs12, install_sequence,
 };
-pub use keychain::{Keychain, keychains_folder, new_keychain_path};
+pub use keychain::{Keychain, is_system_keychain, keychains_folder, new_keychain_path};
 pub use lifecycle::{
-    SearchState, UsedLogin, add_to_search_list, create_keychain, delete_keychain, restore_search_state,
-    search_state, set_default_keychain, use_login,
+    SearchState, TakenOut, UsedLogin, add_to_search_list, create_keychain, delete_keychain, discard,
+    refuse_protected, search_state, set_default_keychain, take_out_of_search_list, use_login,
 };
 pub use parse::ListedIdentity;
 pub use runner::{
@@ -118,7 +120,7 @@ mod tests {
         let errors = [
             list_codesigning_identities(&tool, &kc).unwrap_err(),
             delete_identity(&tool, &kc, &[0; 20]).unwrap_err(),
-            create_keychain(&tool, "/tmp/x.keychain-db".as_ref(), &Secret::new("p")).unwrap_err(),
+            create_keychain(&tool, "/tmp/x.keychain-db".as_ref(), &Secret::new("p"), None).unwrap_err(),
             delete_keychain(&tool, "/tmp/x.keychain-db".as_ref()).unwrap_err(),
             use_login(&tool).unwrap_err(),
         ];

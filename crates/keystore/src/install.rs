@@ -19,7 +19,7 @@ pub use ascert_keychain::{Identity, Installed, Keychain, Secret, SecurityTool};
 ///
 /// The PKCS#12 bundle is protected by a random one-time password and lives only in a private
 /// temporary folder for the moment `security import` reads it. Its key bag's friendlyName is the
-/// leaf's common name, the label macOS 13 and 14 give the key.
+/// leaf's common name, the label `security import` (no `-f`) gives the key.
 ///
 /// # Errors
 ///
