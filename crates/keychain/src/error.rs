@@ -168,6 +168,23 @@ pub enum KeychainError {
         /// The text given, cut to 80 characters.
         value: String,
     },
+    /// A Security framework call failed (the macOS `framework` module): its `OSStatus`, a number
+    /// that, unlike `security`'s localized messages, means the same on every Mac.
+    #[error(
+        "could not {operation}{}: OSStatus {code}{}",
+        path.as_ref().map(|p| format!(" the keychain {}", p.display())).unwrap_or_default(),
+        name.map(|n| format!(" ({n})")).unwrap_or_default()
+    )]
+    Status {
+        /// What was being done, as a verb phrase ("unlock", "search for identities in").
+        operation: &'static str,
+        /// The keychain, when the call was about one.
+        path: Option<PathBuf>,
+        /// The `OSStatus` (`errSecErrnoBase` 100000 plus the errno for a failed system call).
+        code: i32,
+        /// Its name in Apple's `SecBase.h`, for the codes ascert knows.
+        name: Option<&'static str>,
+    },
 }
 
 /// Result alias for this crate.

@@ -35,6 +35,10 @@
 
 pub mod command;
 mod error;
+/// The same keychain steps through Security.framework (macOS only): no password on a command line,
+/// errors by `OSStatus` number.
+#[cfg(target_os = "macos")]
+pub mod framework;
 mod identity;
 mod install;
 mod keychain;
