@@ -174,6 +174,11 @@ pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
 /// failure is a password the keychain refused (errSecAuthFailed): `security`'s message says so
 /// in the Mac's language, and is not read.
 pub(crate) fn unlock(tool: &SecurityTool, keychain: &Path, password: &Secret) -> Result<()> {
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecKeychainUnlock: the password on no command line, errSecAuthFailed by number.
+        return crate::framework::unlock_keychain(keychain, password);
+    }
     let output = tool.run(&command::unlock_keychain(keychain, password))?;
     if output.status.success() {
         return Ok(());
@@ -226,6 +231,11 @@ fn add_certificate(
 /// Whether the keychain holds an identity (certificate and key) whose certificate has this SHA-1:
 /// `security find-identity KEYCHAIN`, every identity whatever its use.
 fn has_identity(tool: &SecurityTool, keychain: &Path, sha1: &[u8; 20]) -> Result<bool> {
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecItemCopyMatching for identities of this keychain, compared by SHA-1.
+        return crate::framework::has_identity(keychain, sha1);
+    }
     let output = tool.run_ok(&command::find_all_identities(keychain))?;
     Ok(parse::identities(output.raw_stdout()).iter().any(|i| &i.sha1 == sha1))
 }

@@ -5,13 +5,19 @@
 //! are those of Apple's `security` sources for macOS 13 to 26; the macOS workflow runs them on
 //! macOS 15 and 26 (Apple silicon and Intel), and macOS 13 and 14 are not run in CI.
 //!
-//! Everything runs through `/usr/bin/security` — the same commands fastlane and codemagic run on
-//! thousands of CI Macs — because the Security framework has no safe public call for partition
-//! lists or search lists and the workspace forbids `unsafe`. The commands are built by pure
-//! functions ([`command`]) and run by one runner ([`SecurityTool`]) that closes stdin, clears the
-//! environment, bounds the runtime and never shows a password. The crate builds and runs on every
-//! Unix: where `/usr/bin/security` is missing each call returns [`KeychainError::OnlyOnMacos`],
-//! and tests point `ASCERT_SECURITY_TOOL` at a fake. docs/keychain.md explains each step.
+//! Two ways in, behind one seam ([`SecurityTool`]). On macOS the steps that have a safe
+//! Security.framework call take it ([`framework`]: keychain create, unlock and settings with the
+//! password in memory, never on a command line; identity lookup by SHA-1 with
+//! `SecItemCopyMatching`; errors by `OSStatus` number, never by localized text). Everything else —
+//! the key partition list, the search list, the default keychain, import with trusted tools — runs
+//! `/usr/bin/security`, the same commands fastlane and codemagic run on thousands of CI Macs,
+//! because the framework has no safe public call for them and the workspace forbids `unsafe`. Those
+//! commands are built by pure functions ([`command`]) and run by one runner that closes stdin,
+//! clears the environment, bounds the runtime and never shows a password. The crate builds and
+//! runs on every Unix: where `/usr/bin/security` is missing each call returns
+//! [`KeychainError::OnlyOnMacos`]. Tests point `ASCERT_SECURITY_TOOL` at a fake, which then does
+//! every step (the framework is not used), so the whole sequence is seen. docs/keychain.md
+//! explains each step.
 //!
 //! ```no_run
 //! use ascert_keychain::{InstallRequest, Keychain, Secret, SecurityTool, install_pkcs12};

@@ -6,6 +6,7 @@
 //! the caller keeps it (the CLI in a 0600 file) between `create` and `delete`. Other jobs of the
 //! same user may change the search list in between: `delete` never puts back an old snapshot.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use crate::command::{self, Secret};
@@ -55,7 +56,7 @@ pub fn create_keychain(
     tool: &SecurityTool,
     path: &Path,
     password: &Secret,
-    lock_after: Option<u32>,
+    lock_after: Option<NonZeroU32>,
 ) -> Result<()> {
     tool.check_available()?;
     if path.exists() {
@@ -63,9 +64,18 @@ pub fn create_keychain(
             path: path.to_path_buf(),
         });
     }
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecKeychainCreate and friends: the password on no command line.
+        return crate::framework::create_keychain(path, password, lock_after).inspect_err(|err| {
+            if !matches!(err, KeychainError::KeychainExists { .. }) && path.exists() {
+                discard(tool, path);
+            }
+        });
+    }
     tool.run_ok(&command::create_keychain(path, password))?;
     let settings = match lock_after {
-        Some(seconds) => command::set_keychain_lock_after(path, seconds),
+        Some(seconds) => command::set_keychain_lock_after(path, seconds.get()),
         None => command::set_keychain_no_autolock(path),
     };
     let finish = tool

@@ -87,6 +87,14 @@ impl Default for SecurityTool {
 }
 
 impl SecurityTool {
+    /// Whether the keychain steps that have a safe Security.framework call (create, unlock and
+    /// settings without a password on any command line; looking an identity up by SHA-1) take it:
+    /// on macOS, unless `ASCERT_SECURITY_TOOL` replaced `security` (tests), which then does every
+    /// step, so a fake sees the whole sequence.
+    pub fn uses_framework(&self) -> bool {
+        cfg!(target_os = "macos") && !self.overridden
+    }
+
     /// `/usr/bin/security` with the default timeout.
     pub fn system() -> Self {
         Self {

@@ -18,7 +18,7 @@ use ascert_keychain::framework::{
     TrustPolicy, TrustProblem, codesigning_trust, create_keychain, has_identity, set_lock_after,
     unlock_keychain,
 };
-use ascert_keychain::{KeychainError, SearchState, Secret, SecurityTool, restore_search_state, search_state};
+use ascert_keychain::{KeychainError, SearchState, Secret, SecurityTool, search_state, take_out_of_search_list};
 
 const SECURITY: &str = "/usr/bin/security";
 const OPENSSL: &str = "/usr/bin/openssl";
@@ -97,7 +97,8 @@ impl Drop for TempKeychain {
         }
         let _ = std::fs::remove_file(&self.path);
         if let (Some(before), Ok(tool)) = (&self.before, SecurityTool::from_env()) {
-            let _ = restore_search_state(&tool, before, &self.path);
+            // SecKeychainCreate added it to the search list (and may have made it the default).
+            let _ = take_out_of_search_list(&tool, &self.path, before.default.as_deref());
         }
     }
 }

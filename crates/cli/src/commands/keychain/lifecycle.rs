@@ -70,7 +70,8 @@ pub(super) fn create(ctx: &Context, args: &KeychainCreateArgs) -> Result<()> {
         previous_default: previous.default.clone(),
         made_default: args.default,
     })?;
-    if let Err(err) = create_keychain(&tool, &path, password.secret(), args.lock_after) {
+    let lock_after = args.lock_after.and_then(std::num::NonZeroU32::new);
+    if let Err(err) = create_keychain(&tool, &path, password.secret(), lock_after) {
         records.remove(&path)?;
         return Err(explain(err));
     }
