@@ -9,14 +9,17 @@
 //! `identity.p12`, `password.txt` (the .p12's password, a test value), `leaf.der`,
 //! `intermediate.der` (the sandbox's WWDR G3 stand-in, which issued the leaf and which the install
 //! adds on its own), `root.pem` (the sandbox root: not trusted by the Mac, which is what the tests
-//! show codesign with) and `name.txt` (the leaf's common name).
+//! show codesign with), `name.txt` (the leaf's common name) and `authorities.txt` (the common names
+//! of leaf, intermediate and root, one a line: the `Authority=` lines of `codesign -dvv`).
 
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use ascert_auth::{ApiKey, TokenProvider};
 use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, CsrSubject, FileMode, PrivateKey, create_csr, keychain_bundle, write_atomic};
+use ascert_keystore::{
+    CertificateInfo, CsrSubject, FileMode, PrivateKey, create_csr, keychain_bundle, write_atomic,
+};
 use ascert_models::CertificateType;
 use ascert_sandbox::Sandbox;
 use ascert_transport::Client;
@@ -76,6 +79,15 @@ async fn make(dir: &Path) -> Result<()> {
         .common_name()
         .context("the sandbox's certificate has no common name")?
         .to_owned();
+    let root = CertificateInfo::from_der(&ca.root_der)?;
+    let authorities = [&leaf, &intermediate, &root]
+        .iter()
+        .map(|c| {
+            c.common_name()
+                .context("a certificate of the sandbox's chain has no common name")
+        })
+        .collect::<Result<Vec<_>>>()?
+        .join("\n");
 
     write_atomic(&dir.join("identity.p12"), &p12, FileMode::Secret)?;
     write_atomic(&dir.join("password.txt"), password.as_bytes(), FileMode::Secret)?;
@@ -83,6 +95,11 @@ async fn make(dir: &Path) -> Result<()> {
     write_atomic(&dir.join("intermediate.der"), &issuing.der, FileMode::Public)?;
     write_atomic(&dir.join("root.pem"), ca.root_pem.as_bytes(), FileMode::Public)?;
     write_atomic(&dir.join("name.txt"), name.as_bytes(), FileMode::Public)?;
+    write_atomic(
+        &dir.join("authorities.txt"),
+        authorities.as_bytes(),
+        FileMode::Public,
+    )?;
     sandbox.shutdown().await;
     Ok(())
 }
