@@ -50,7 +50,7 @@ use std::time::{Duration, Instant};
 use ascert_keychain::{
     InstallRequest, Installed, Keychain, KeychainError, PartitionOutcome, SearchState, Secret, SecurityTool,
     add_to_search_list, create_keychain, delete_keychain, install_pkcs12, list_codesigning_identities,
-    restore_search_state, search_state,
+    search_state, take_out_of_search_list,
 };
 
 const OPENSSL: &str = "/usr/bin/openssl";
@@ -291,8 +291,8 @@ impl TempKeychain {
         let path = dir.path().join("ascert-test.keychain-db");
         let password = Secret::new(format!("kc-{}", std::process::id()));
         let before = search_state(&tool).unwrap();
-        create_keychain(&tool, &path, &password).unwrap();
-        add_to_search_list(&tool, &path, &before.search_list).unwrap();
+        create_keychain(&tool, &path, &password, None).unwrap();
+        add_to_search_list(&tool, &path, &before.search_list, false).unwrap();
         Self {
             tool,
             path,
@@ -346,7 +346,7 @@ impl TempKeychain {
     /// Deletes it and checks that the search list is what it was.
     fn delete_and_check_restore(&self) {
         assert!(delete_keychain(&self.tool, &self.path).unwrap());
-        restore_search_state(&self.tool, &self.before, &self.path).unwrap();
+        take_out_of_search_list(&self.tool, &self.path, self.before.default.as_deref()).unwrap();
         assert_eq!(
             search_state(&self.tool).unwrap().search_list,
             self.before.search_list
@@ -365,7 +365,7 @@ impl Drop for TempKeychain {
         if let Err(err) = delete_keychain(&self.tool, &self.path) {
             eprintln!("clean-up: cannot delete {}: {err}", self.path.display());
         }
-        if let Err(err) = restore_search_state(&self.tool, &self.before, &self.path) {
+        if let Err(err) = take_out_of_search_list(&self.tool, &self.path, self.before.default.as_deref()) {
             eprintln!("clean-up: cannot put the keychain search list back: {err}");
         }
     }
