@@ -189,7 +189,7 @@ pub(crate) enum Command {
     /// Certificates paired with their private keys: list, export as .p12, install in a keychain
     #[command(subcommand)]
     Identities(IdentitiesCommand),
-    /// macOS keychains for CI jobs: create, delete (search list restored), back to the login keychain
+    /// macOS keychains for CI jobs: create, delete, back to the login keychain
     #[command(subcommand)]
     Keychain(KeychainCommand),
     /// Save, check and remove API keys; print a token for curl
@@ -432,7 +432,8 @@ pub(crate) struct KeychainPasswordArgs {
 /// `ascert keychain ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeychainCommand {
-    /// Create a keychain for a CI job: unlocked, private (0600), added to the search list
+    /// Create a keychain for a CI job: unlocked, private (0600), never locking by itself unless
+    /// --lock-after, added to the search list
     Create(KeychainCreateArgs),
     /// Delete a keychain made by `keychain create`, take it out of the search list, and make the
     /// previous default keychain the default again if it made itself the default

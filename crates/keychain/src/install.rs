@@ -237,7 +237,9 @@ fn has_identity(tool: &SecurityTool, keychain: &Path, sha1: &[u8; 20]) -> Result
         return crate::framework::has_identity(keychain, sha1);
     }
     let output = tool.run_ok(&command::find_all_identities(keychain))?;
-    Ok(parse::identities(output.raw_stdout()).iter().any(|i| &i.sha1 == sha1))
+    Ok(parse::identities(output.raw_stdout())
+        .iter()
+        .any(|i| &i.sha1 == sha1))
 }
 
 /// Imports the bundle (the keychain does not have it: [`has_identity`] looked first).

@@ -198,7 +198,10 @@ mod tests {
         // What is missing is named as the file `keychain create` would have made.
         assert_eq!(
             err.to_string(),
-            format!("there is no keychain {}", dir.path().join("none.keychain-db").display())
+            format!(
+                "there is no keychain {}",
+                dir.path().join("none.keychain-db").display()
+            )
         );
     }
 
@@ -227,7 +230,9 @@ mod tests {
 
     #[test]
     fn system_keychains_are_recognised() {
-        assert!(is_system_keychain(Path::new("/Library/Keychains/System.keychain")));
+        assert!(is_system_keychain(Path::new(
+            "/Library/Keychains/System.keychain"
+        )));
         assert!(is_system_keychain(Path::new("/Library/Keychains/apsd.keychain")));
         assert!(is_system_keychain(Path::new(
             "/System/Library/Keychains/SystemRootCertificates.keychain"

@@ -78,10 +78,11 @@ pub fn create_keychain(
         Some(seconds) => command::set_keychain_lock_after(path, seconds.get()),
         None => command::set_keychain_no_autolock(path),
     };
+    // The mode last: a step that writes the keychain may replace its file.
     let finish = tool
         .run_ok(&settings)
-        .and_then(|_| make_private(path))
-        .and_then(|()| unlock(tool, path, password));
+        .and_then(|_| unlock(tool, path, password))
+        .and_then(|()| make_private(path));
     if let Err(err) = finish {
         discard(tool, path);
         return Err(err);
@@ -94,7 +95,9 @@ pub fn create_keychain(
 pub fn discard(tool: &SecurityTool, path: &Path) {
     match tool.run_ok(&command::delete_keychain(path)) {
         Ok(_) => tracing::debug!(keychain = %path.display(), "deleted the half-made keychain"),
-        Err(err) => tracing::warn!(keychain = %path.display(), %err, "could not delete the half-made keychain"),
+        Err(err) => {
+            tracing::warn!(keychain = %path.display(), %err, "could not delete the half-made keychain");
+        }
     }
 }
 
@@ -225,7 +228,10 @@ pub fn take_out_of_search_list(
         tool.run_ok(&command::set_search_list(&list))?;
         taken.removed_from_search_list = true;
     }
-    let default_is_ours = now.default.as_deref().is_none_or(|d| same_file(d, removed) || !d.exists());
+    let default_is_ours = now
+        .default
+        .as_deref()
+        .is_none_or(|d| same_file(d, removed) || !d.exists());
     if let Some(before) = default_before.filter(|b| default_is_ours && !same_file(b, removed) && b.exists()) {
         set_default_keychain(tool, before)?;
         taken.default_restored = Some(before.to_path_buf());

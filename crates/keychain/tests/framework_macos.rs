@@ -18,7 +18,9 @@ use ascert_keychain::framework::{
     TrustPolicy, TrustProblem, codesigning_trust, create_keychain, has_identity, set_lock_after,
     unlock_keychain,
 };
-use ascert_keychain::{KeychainError, SearchState, Secret, SecurityTool, search_state, take_out_of_search_list};
+use ascert_keychain::{
+    KeychainError, SearchState, Secret, SecurityTool, search_state, take_out_of_search_list,
+};
 
 const SECURITY: &str = "/usr/bin/security";
 const OPENSSL: &str = "/usr/bin/openssl";

@@ -73,7 +73,11 @@ pub fn install_identity(
 /// # Errors
 ///
 /// As [`build_pkcs12`]: [`KeystoreError::KeyCertificateMismatch`] if the key is not the leaf's.
-pub fn keychain_bundle(key: &PrivateKey, leaf: &CertificateInfo, password: &str) -> Result<Zeroizing<Vec<u8>>> {
+pub fn keychain_bundle(
+    key: &PrivateKey,
+    leaf: &CertificateInfo,
+    password: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
     build_pkcs12(key, leaf, &[], password, Pkcs12Options::compatible())
 }
 

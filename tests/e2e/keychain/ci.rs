@@ -18,7 +18,7 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The first ```sh block after the marker in `page`, if the page shows the recipe.
+/// The first fenced `sh` block after the marker in `page`, if the page shows the recipe.
 fn recipe_in(page: &str) -> Option<String> {
     let after = page.split_once(MARKER)?.1;
     let body = after.trim_start().strip_prefix("```sh\n")?;
@@ -143,7 +143,10 @@ async fn the_recipe_runs_as_written_signs_and_leaves_nothing_behind() {
         let log = std::fs::read_to_string(env.path("bin/codesign.log")).unwrap();
         let signed = std::fs::read_to_string(env.path("MyApp.app.signed")).unwrap();
         assert!(
-            log.contains(&format!("--force --sign {} --timestamp=none MyApp.app", signed.trim())),
+            log.contains(&format!(
+                "--force --sign {} --timestamp=none MyApp.app",
+                signed.trim()
+            )),
             "{log}"
         );
         assert!(log.contains("--verify --strict --verbose=2 MyApp.app"), "{log}");
@@ -160,7 +163,11 @@ async fn the_recipe_runs_as_written_signs_and_leaves_nothing_behind() {
         assert!(!ran.stdout.contains(password.as_str()) && !ran.stderr.contains(password.as_str()));
         std::fs::remove_file(env.path("MyApp.app.signed")).unwrap();
     }
-    assert_eq!(env.sandbox.certificate_count(), 1, "ensure made the identity once");
+    assert_eq!(
+        env.sandbox.certificate_count(),
+        1,
+        "ensure made the identity once"
+    );
     // create, settings, then `--lock-after 3600` and `--default` as written.
     let settings = fake.args_of("set-keychain-settings");
     assert_eq!(settings[0][1..5], ["-l", "-u", "-t", "3600"]);
@@ -173,7 +180,11 @@ async fn when_a_step_of_the_recipe_fails_the_trap_still_cleans_up() {
     let fake = Fake::new(&env, "friendly");
     let ran = run_recipe(&env, &fake, &[("FAIL_CODESIGN", "1")]).await;
     assert_ne!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stderr.contains("codesign failed on purpose"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("codesign failed on purpose"),
+        "{}",
+        ran.stderr
+    );
     assert!(!env.path("Library/Keychains/ascert-ci.keychain-db").exists());
     assert_eq!(fake.search_list(), [fake.login.display().to_string()]);
     assert_eq!(default_keychain(&fake), fake.login.display().to_string());
@@ -184,15 +195,27 @@ async fn create_prints_a_new_password_even_when_the_variable_is_set() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "friendly");
     let created = fake
-        .run(&env, &[("ASCERT_KEYCHAIN_PASSWORD", "inherited")], &["keychain", "create", "job"])
+        .run(
+            &env,
+            &[("ASCERT_KEYCHAIN_PASSWORD", "inherited")],
+            &["keychain", "create", "job"],
+        )
         .await;
     let printed = created.ok().trim().to_owned();
     assert_eq!(printed.len(), 32, "a new password, printed: {}", created.stdout);
-    assert!(created.stderr.contains("ASCERT_KEYCHAIN_PASSWORD is set"), "{}", created.stderr);
+    assert!(
+        created.stderr.contains("ASCERT_KEYCHAIN_PASSWORD is set"),
+        "{}",
+        created.stderr
+    );
     assert_eq!(fake.args_of("create-keychain")[0][2], printed);
     // A source named on the command line is used, and nothing is printed.
     let named = fake
-        .run(&env, &[("MY_PW", "chosen")], &["keychain", "create", "other", "--password-env", "MY_PW"])
+        .run(
+            &env,
+            &[("MY_PW", "chosen")],
+            &["keychain", "create", "other", "--password-env", "MY_PW"],
+        )
         .await;
     assert_eq!(named.ok(), "", "nothing on stdout for a password the user has");
     assert_eq!(fake.args_of("create-keychain")[1][2], "chosen");
@@ -214,12 +237,19 @@ async fn a_name_is_one_file_for_every_command_and_deleting_nothing_fails_unless_
 
     let again = fake.run(&env, &[], &["keychain", "delete", "job"]).await;
     let err = again.fails_with(4);
-    assert!(err.contains(&format!("there is no keychain {}", file.display())), "{err}");
+    assert!(
+        err.contains(&format!("there is no keychain {}", file.display())),
+        "{err}"
+    );
     assert!(err.contains("--if-exists"), "{err}");
-    let tolerant = fake.run(&env, &[], &["keychain", "delete", "job", "--if-exists"]).await;
+    let tolerant = fake
+        .run(&env, &[], &["keychain", "delete", "job", "--if-exists"])
+        .await;
     assert!(tolerant.ok().is_empty());
     assert!(tolerant.stderr.contains("nothing to do"), "{}", tolerant.stderr);
-    fake.run(&env, &[], &["keychain", "delete", "--if-exists"]).await.ok();
+    fake.run(&env, &[], &["keychain", "delete", "--if-exists"])
+        .await
+        .ok();
     let nothing = fake.run(&env, &[], &["keychain", "delete"]).await;
     nothing.fails_with(4);
 }
@@ -229,27 +259,49 @@ async fn delete_takes_out_only_its_keychain_and_leaves_another_jobs_default() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "friendly");
     let login = fake.login.display().to_string();
-    fake.run(&env, &[], &["keychain", "create", "mine", "--default"]).await.ok();
-    let mine = env.path("Library/Keychains/mine.keychain-db").display().to_string();
+    fake.run(&env, &[], &["keychain", "create", "mine", "--default"])
+        .await
+        .ok();
+    let mine = env
+        .path("Library/Keychains/mine.keychain-db")
+        .display()
+        .to_string();
     // Another runner instance of the same user adds its keychain and makes it the default.
     let theirs = env.path("Library/Keychains/theirs.keychain-db");
     std::fs::write(&theirs, "password\tx\nlocked\t0\n").unwrap();
     let theirs = theirs.display().to_string();
-    std::fs::write(fake.dir.join("search-list"), format!("{login}\n{mine}\n{theirs}\n")).unwrap();
+    std::fs::write(
+        fake.dir.join("search-list"),
+        format!("{login}\n{mine}\n{theirs}\n"),
+    )
+    .unwrap();
     std::fs::write(fake.dir.join("default"), format!("{theirs}\n")).unwrap();
 
-    let deleted = fake.run(&env, &[], &["keychain", "delete", "mine", "--json"]).await;
+    let deleted = fake
+        .run(&env, &[], &["keychain", "delete", "mine", "--json"])
+        .await;
     deleted.ok();
-    assert_eq!(fake.search_list(), [login.clone(), theirs.clone()], "theirs is kept");
+    assert_eq!(
+        fake.search_list(),
+        [login.clone(), theirs.clone()],
+        "theirs is kept"
+    );
     assert_eq!(default_keychain(&fake), theirs, "their default is kept");
     assert_eq!(deleted.json()["defaultRestored"], serde_json::Value::Null);
 
     // Alone, a keychain made the default hands the default back when it goes.
     std::fs::write(fake.dir.join("default"), format!("{login}\n")).unwrap();
-    fake.run(&env, &[], &["keychain", "create", "solo", "--default"]).await.ok();
-    let solo = env.path("Library/Keychains/solo.keychain-db").display().to_string();
+    fake.run(&env, &[], &["keychain", "create", "solo", "--default"])
+        .await
+        .ok();
+    let solo = env
+        .path("Library/Keychains/solo.keychain-db")
+        .display()
+        .to_string();
     assert_eq!(default_keychain(&fake), solo);
-    let deleted = fake.run(&env, &[], &["keychain", "delete", "solo", "--json"]).await;
+    let deleted = fake
+        .run(&env, &[], &["keychain", "delete", "solo", "--json"])
+        .await;
     deleted.ok();
     assert_eq!(default_keychain(&fake), login);
     assert_eq!(deleted.json()["defaultRestored"], login.as_str());
@@ -261,7 +313,11 @@ async fn lock_after_first_and_a_private_file() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "friendly");
     let created = fake
-        .run(&env, &[], &["keychain", "create", "job", "--lock-after", "3600", "--first"])
+        .run(
+            &env,
+            &[],
+            &["keychain", "create", "job", "--lock-after", "3600", "--first"],
+        )
         .await;
     created.ok();
     let file = env.path("Library/Keychains/job.keychain-db");
@@ -279,8 +335,16 @@ async fn lock_after_first_and_a_private_file() {
     );
     assert!(std::fs::read_to_string(&file).unwrap().contains("autolock\t3600"));
     assert_eq!(mode(&file), 0o600);
-    assert_eq!(fake.search_list(), [kc, fake.login.display().to_string()], "first");
-    assert!(created.stderr.contains("locks after 3600 s"), "{}", created.stderr);
+    assert_eq!(
+        fake.search_list(),
+        [kc, fake.login.display().to_string()],
+        "first"
+    );
+    assert!(
+        created.stderr.contains("locks after 3600 s"),
+        "{}",
+        created.stderr
+    );
     let zero = fake
         .run(&env, &[], &["keychain", "create", "z", "--lock-after", "0"])
         .await;
@@ -295,9 +359,14 @@ async fn a_failed_step_of_create_takes_back_what_it_did() {
     let file = env.path("Library/Keychains/job.keychain-db");
     for step in ["set-keychain-settings", "unlock-keychain", "list-keychains -s"] {
         std::fs::write(fake.dir.join("fail-on"), format!("{step}\n")).unwrap();
-        let failed = fake.run(&env, &[], &["keychain", "create", "job", "--default"]).await;
+        let failed = fake
+            .run(&env, &[], &["keychain", "create", "job", "--default"])
+            .await;
         assert_eq!(failed.code, 1, "{step}: {}", failed.stderr);
-        assert!(failed.stdout.is_empty(), "no password for a keychain that is gone");
+        assert!(
+            failed.stdout.is_empty(),
+            "no password for a keychain that is gone"
+        );
         assert!(!file.exists(), "{step}: the half-made keychain is deleted");
         assert_eq!(fake.search_list(), std::slice::from_ref(&login), "{step}");
         assert_eq!(default_keychain(&fake), login, "{step}");
@@ -316,14 +385,30 @@ async fn a_german_mac_installs_reinstalls_and_reports_like_an_english_one() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "imported");
     std::fs::write(fake.dir.join("language"), "de").unwrap();
-    let password = fake.run(&env, &[], &["keychain", "create", "job"]).await.ok().trim().to_owned();
-    let ensure = ["identities", "ensure", "--type", "DEVELOPMENT", "--keychain", "job", "--json"];
+    let password = fake
+        .run(&env, &[], &["keychain", "create", "job"])
+        .await
+        .ok()
+        .trim()
+        .to_owned();
+    let ensure = [
+        "identities",
+        "ensure",
+        "--type",
+        "DEVELOPMENT",
+        "--keychain",
+        "job",
+        "--json",
+    ];
     let vars = [("ASCERT_KEYCHAIN_PASSWORD", password.as_str())];
     let first = fake.run(&env, &vars, &ensure).await;
     first.ok();
     let first = first.json();
     assert_eq!(first["keychain"]["imported"], true, "{first}");
-    assert_eq!(first["keychain"]["partitionLabel"], "Imported Private Key", "{first}");
+    assert_eq!(
+        first["keychain"]["partitionLabel"], "Imported Private Key",
+        "{first}"
+    );
     let second = fake.run(&env, &vars, &ensure).await;
     second.ok();
     let second = second.json();
@@ -336,16 +421,32 @@ async fn a_german_mac_installs_reinstalls_and_reports_like_an_english_one() {
         .run(&env, &[("ASCERT_KEYCHAIN_PASSWORD", "falsch")], &ensure)
         .await;
     let err = wrong.fails_with(1);
-    assert!(err.contains("keychain") && err.contains("is not correct"), "{err}");
+    assert!(
+        err.contains("keychain") && err.contains("is not correct"),
+        "{err}"
+    );
 
     // Locked, no password: said as such, in English, whatever the Mac's language.
     fake.run(&env, &[], &["keychain", "delete", "job"]).await.ok();
     fake.run(&env, &[], &["keychain", "create", "job2"]).await.ok();
     let file = env.path("Library/Keychains/job2.keychain-db");
-    let text = std::fs::read_to_string(&file).unwrap().replace("locked\t0", "locked\t1");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("locked\t0", "locked\t1");
     std::fs::write(&file, text).unwrap();
     let locked = fake
-        .run(&env, &[], &["identities", "ensure", "--type", "DEVELOPMENT", "--keychain", "job2"])
+        .run(
+            &env,
+            &[],
+            &[
+                "identities",
+                "ensure",
+                "--type",
+                "DEVELOPMENT",
+                "--keychain",
+                "job2",
+            ],
+        )
         .await;
     let err = locked.fails_with(1);
     assert!(err.contains("is locked"), "{err}");
@@ -358,14 +459,35 @@ async fn a_one_character_keychain_password_still_sets_the_partition_list() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "friendly");
     let vars = [("KC_PW", "0"), ("ASCERT_KEYCHAIN_PASSWORD", "0")];
-    fake.run(&env, &vars, &["keychain", "create", "job", "--password-env", "KC_PW"])
-        .await
-        .ok();
+    fake.run(
+        &env,
+        &vars,
+        &["keychain", "create", "job", "--password-env", "KC_PW"],
+    )
+    .await
+    .ok();
     let ensured = fake
-        .run(&env, &vars, &["identities", "ensure", "--type", "DEVELOPMENT", "--keychain", "job", "--json"])
+        .run(
+            &env,
+            &vars,
+            &[
+                "identities",
+                "ensure",
+                "--type",
+                "DEVELOPMENT",
+                "--keychain",
+                "job",
+                "--json",
+            ],
+        )
         .await;
     ensured.ok();
-    assert_eq!(ensured.json()["keychain"]["partitionList"], "set", "{}", ensured.stdout);
+    assert_eq!(
+        ensured.json()["keychain"]["partitionList"],
+        "set",
+        "{}",
+        ensured.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -376,11 +498,15 @@ async fn system_keychains_and_keychains_ascert_did_not_make_are_not_deleted() {
         "/Library/Keychains/System.keychain",
         "/System/Library/Keychains/SystemRootCertificates.keychain",
     ] {
-        let refused = fake.run(&env, &[], &["keychain", "delete", system, "--force"]).await;
+        let refused = fake
+            .run(&env, &[], &["keychain", "delete", system, "--force"])
+            .await;
         let err = refused.fails_with(2);
         assert!(err.contains("a keychain of the system"), "{err}");
     }
-    let refused = fake.run(&env, &[], &["keychain", "create", "/Library/Keychains/x"]).await;
+    let refused = fake
+        .run(&env, &[], &["keychain", "create", "/Library/Keychains/x"])
+        .await;
     refused.fails_with(2);
 
     let other = env.path("Library/Keychains/someone.keychain-db");
@@ -390,7 +516,9 @@ async fn system_keychains_and_keychains_ascert_did_not_make_are_not_deleted() {
     assert!(err.contains("was not made by `ascert keychain create`"), "{err}");
     assert!(err.contains("--force"), "{err}");
     assert!(other.exists());
-    fake.run(&env, &[], &["keychain", "delete", "someone", "--force"]).await.ok();
+    fake.run(&env, &[], &["keychain", "delete", "someone", "--force"])
+        .await
+        .ok();
     assert!(!other.exists());
 }
 
@@ -400,7 +528,14 @@ async fn a_p12_password_beyond_ascii_is_warned_about() {
     let run = env
         .run_with(
             &[("ASCERT_P12_PASSWORD", "Kennwort-für-den-Schlüssel")],
-            &["certificates", "create", "--type", "DEVELOPMENT", "--p12", "dev.p12"],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DEVELOPMENT",
+                "--p12",
+                "dev.p12",
+            ],
         )
         .await;
     run.ok();
@@ -409,7 +544,14 @@ async fn a_p12_password_beyond_ascii_is_warned_about() {
     let plain = env
         .run_with(
             &[("ASCERT_P12_PASSWORD", "an ascii password")],
-            &["certificates", "create", "--type", "DEVELOPMENT", "--p12", "dev2.p12"],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DEVELOPMENT",
+                "--p12",
+                "dev2.p12",
+            ],
         )
         .await;
     plain.ok();

@@ -22,7 +22,7 @@ pub(super) struct Call {
 }
 
 /// Secrets put in ascert's own environment: none may reach `security`.
-pub(super) const P12_PASSWORD: &str = "p12-secret-Zq81x";
+const P12_PASSWORD: &str = "p12-secret-Zq81x";
 const KEY_PASSPHRASE: &str = "passphrase-secret-Wm40";
 const ASC_KEY: &str = "asc-private-key-secret-Hr77";
 
@@ -159,4 +159,3 @@ impl Fake {
         }
     }
 }
-

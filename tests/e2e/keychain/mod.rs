@@ -9,7 +9,7 @@ mod fake;
 
 use std::path::Path;
 
-use self::fake::{Fake, P12_PASSWORD};
+use self::fake::Fake;
 use crate::support::{Env, Run, mode};
 
 /// `certificates create` of a DISTRIBUTION identity, with extra arguments; returns its id.

@@ -232,7 +232,7 @@ impl KeychainInstall {
     }
 }
 
-/// Whether this run is unattended: `CI` set (GitHub Actions, GitLab, Bitrise, CircleCI and
+/// Whether this run is unattended: `CI` set (GitHub Actions, GitLab, Bitrise, `CircleCI` and
 /// Codemagic all set it) or no terminal on stderr, where a warning is easily missed.
 fn running_in_ci() -> bool {
     use std::io::IsTerminal as _;
@@ -273,7 +273,11 @@ pub(crate) fn install_paired_identity(
         other => anyhow::Error::new(other),
     })
     .context("cannot install the identity in the keychain")?;
-    let report = KeychainInstall::new(&installed, &intermediate.certificate, intermediate.apple_name.is_some());
+    let report = KeychainInstall::new(
+        &installed,
+        &intermediate.certificate,
+        intermediate.apple_name.is_some(),
+    );
     if let Some(err) = report.not_valid_in_ci(running_in_ci()) {
         return Err(err.into());
     }
@@ -337,15 +341,32 @@ mod tests {
         let untrusted = report(false, true, Some("CSSMERR_TP_NOT_TRUSTED"));
         let err = untrusted.not_valid_in_ci(true).expect("an error in CI");
         assert!(err.message.contains("CSSMERR_TP_NOT_TRUSTED"), "{}", err.message);
-        assert!(err.message.contains("does not reach a root this Mac trusts"), "{}", err.message);
-        assert!(untrusted.not_valid_in_ci(false).is_none(), "a warning at a terminal");
-        assert!(untrusted.notes().iter().any(|n| n.starts_with("warning: security does not count")));
+        assert!(
+            err.message.contains("does not reach a root this Mac trusts"),
+            "{}",
+            err.message
+        );
+        assert!(
+            untrusted.not_valid_in_ci(false).is_none(),
+            "a warning at a terminal"
+        );
+        assert!(
+            untrusted
+                .notes()
+                .iter()
+                .any(|n| n.starts_with("warning: security does not count"))
+        );
         let expired = report(false, true, Some("CSSMERR_TP_CERT_EXPIRED"));
         let text = expired.not_valid_in_ci(true).unwrap().message;
         assert!(text.contains("out of date"), "{text}");
         let sandbox = report(false, false, Some("CSSMERR_TP_NOT_TRUSTED"));
         assert!(sandbox.not_valid_in_ci(true).is_none());
-        assert!(sandbox.notes().iter().any(|n| n.contains("not one of Apple's CAs")));
+        assert!(
+            sandbox
+                .notes()
+                .iter()
+                .any(|n| n.contains("not one of Apple's CAs"))
+        );
         assert!(report(true, true, None).not_valid_in_ci(true).is_none());
     }
 

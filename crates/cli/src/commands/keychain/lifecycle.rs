@@ -6,6 +6,7 @@
 //! theirs meanwhile) and makes the previous default the default again only if the default is still
 //! the deleted keychain.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -104,7 +105,11 @@ pub(super) fn create(ctx: &Context, args: &KeychainCreateArgs) -> Result<()> {
             None => "never locks by itself".to_owned(),
         },
         if args.first { "first" } else { "last" },
-        if args.default { ", the default keychain" } else { "" }
+        if args.default {
+            ", the default keychain"
+        } else {
+            ""
+        }
     ));
     if let Some(shown) = password.shown() {
         ctx.out.note(format!(
@@ -203,9 +208,11 @@ pub(super) fn delete(ctx: &Context, args: &KeychainDeleteArgs) -> Result<()> {
         if args.if_exists {
             return nothing_to_do(ctx, Some(path));
         }
-        return Err(UserError::new(Exit::NotFound, format!("there is no keychain {}", path.display()))
-            .hint("a clean-up step that runs whatever happened adds --if-exists")
-            .into());
+        return Err(
+            UserError::new(Exit::NotFound, format!("there is no keychain {}", path.display()))
+                .hint("a clean-up step that runs whatever happened adds --if-exists")
+                .into(),
+        );
     }
     if exists && record.is_none() && !args.force {
         return Err(UserError::usage(format!(
@@ -240,7 +247,7 @@ pub(super) fn delete(ctx: &Context, args: &KeychainDeleteArgs) -> Result<()> {
         format!("{} was already gone", path.display())
     };
     if let Some(default) = &taken.default_restored {
-        note.push_str(&format!("; {} is the default keychain again", default.display()));
+        let _ = write!(note, "; {} is the default keychain again", default.display());
     }
     note.push('.');
     ctx.out.note(note);
@@ -249,7 +256,10 @@ pub(super) fn delete(ctx: &Context, args: &KeychainDeleteArgs) -> Result<()> {
 
 /// The keychain to delete and ascert's record of it; `None` when none is named and ascert
 /// recorded none, which `--if-exists` accepts.
-fn which_keychain(records: &Records, args: &KeychainDeleteArgs) -> Result<Option<(PathBuf, Option<Created>)>> {
+fn which_keychain(
+    records: &Records,
+    args: &KeychainDeleteArgs,
+) -> Result<Option<(PathBuf, Option<Created>)>> {
     if let Some(name) = &args.keychain {
         let named = Keychain::named(name)?;
         if named == Keychain::Login {
@@ -269,9 +279,12 @@ fn which_keychain(records: &Records, args: &KeychainDeleteArgs) -> Result<Option
             Ok(Some((record.path.clone(), Some(record))))
         }
         0 if args.if_exists => Ok(None),
-        0 => Err(UserError::new(Exit::NotFound, "no keychain made by `ascert keychain create` is recorded")
-            .hint("name the keychain to delete: ascert keychain delete NAME (--if-exists for a clean-up step)")
-            .into()),
+        0 => Err(UserError::new(
+            Exit::NotFound,
+            "no keychain made by `ascert keychain create` is recorded",
+        )
+        .hint("name the keychain to delete: ascert keychain delete NAME (--if-exists for a clean-up step)")
+        .into()),
         _ => {
             let paths: Vec<String> = all.iter().map(|c| c.path.display().to_string()).collect();
             Err(
@@ -285,7 +298,9 @@ fn which_keychain(records: &Records, args: &KeychainDeleteArgs) -> Result<Option
 
 fn nothing_to_do(ctx: &Context, path: Option<PathBuf>) -> Result<()> {
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({ "keychain": path, "deleted": false }));
+        return ctx
+            .out
+            .json(&serde_json::json!({ "keychain": path, "deleted": false }));
     }
     ctx.out.note(match path {
         Some(path) => format!("There is no keychain {}; nothing to do.", path.display()),
