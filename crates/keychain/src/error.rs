@@ -59,8 +59,8 @@ pub enum KeychainError {
     },
     /// The keychain is locked and no password was given to unlock it.
     #[error(
-        "the keychain {} is locked (security: \"User interaction is not allowed\"); give its password \
-         so ascert can unlock it", keychain.display()
+        "the keychain {} is locked, or refused the change, and ascert may not ask for its password \
+         (errSecInteractionNotAllowed); give its password so ascert can unlock it", keychain.display()
     )]
     Locked {
         /// The keychain.
