@@ -189,7 +189,7 @@ pub(crate) enum Command {
     /// Certificates paired with their private keys: list, export as .p12, install in a keychain
     #[command(subcommand)]
     Identities(IdentitiesCommand),
-    /// macOS keychains for CI jobs: create, delete (search list restored), back to the login keychain
+    /// macOS keychains for CI jobs: create, delete, back to the login keychain
     #[command(subcommand)]
     Keychain(KeychainCommand),
     /// Save, check and remove API keys; print a token for curl
@@ -338,8 +338,8 @@ pub(crate) struct PassphraseArgs {
     reason = "each bool is one command-line flag, not a state machine"
 )]
 pub(crate) struct Pkcs12Args {
-    /// AES-256 / PBKDF2 / SHA-256 MAC (macOS 15+, OpenSSL 3) instead of the 3DES / SHA-1 form every
-    /// macOS imports
+    /// AES-256 / PBKDF2 / SHA-256 MAC (OpenSSL 3, Java; on macOS 15+ only Keychain Access and
+    /// `security import -f pkcs12` read it) instead of the 3DES / SHA-1 form every tool imports
     #[arg(long)]
     pub(crate) modern: bool,
     /// Folder of CA certificates (.cer/.pem) to find the issuing intermediate in
@@ -432,13 +432,12 @@ pub(crate) struct KeychainPasswordArgs {
 /// `ascert keychain ...`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum KeychainCommand {
-    /// Create a keychain for a CI job: no auto-lock, unlocked, added to the search list
+    /// Create a keychain for a CI job: unlocked, private (0600), never locking by itself unless
+    /// --lock-after, added to the search list
     Create(KeychainCreateArgs),
-    /// Delete a keychain made by `keychain create` and put the search list back as it was
-    Delete {
-        /// The keychain [default: the one `keychain create` made, if it made exactly one]
-        keychain: Option<String>,
-    },
+    /// Delete a keychain made by `keychain create`, take it out of the search list, and make the
+    /// previous default keychain the default again if it made itself the default
+    Delete(KeychainDeleteArgs),
     /// Make the login keychain the default keychain again, and put it back in the search list
     UseLogin,
     /// The keychain search list, the default keychain and the keychains ascert created
@@ -453,14 +452,38 @@ pub(crate) enum KeychainCommand {
 /// `ascert keychain create`.
 #[derive(Debug, Args)]
 pub(crate) struct KeychainCreateArgs {
-    /// The new keychain: a path, or a name in ~/Library/Keychains [default: ascert.keychain-db]
+    /// The new keychain: a path, or a name in ~/Library/Keychains (`ci` is
+    /// ~/Library/Keychains/ci.keychain-db) [default: ascert.keychain-db]
     pub(crate) keychain: Option<String>,
-    /// Also make it the default keychain (`keychain delete` makes the previous one default again)
+    /// Also make it the default keychain, where Xcode and tools such as `notarytool
+    /// store-credentials` look first (`keychain delete` makes the previous one default again)
     #[arg(long)]
     pub(crate) default: bool,
-    /// The new keychain's password; without one, ascert makes one and prints it once on stdout
+    /// Put it first in the search list (searched before the login keychain) instead of last
+    #[arg(long)]
+    pub(crate) first: bool,
+    /// Lock it after SECONDS without use and when the Mac sleeps [default: never, for a job that
+    /// deletes it when done]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub(crate) lock_after: Option<u32>,
+    /// The new keychain's password; without a source named here, ascert makes one and prints it on
+    /// stdout (ASCERT_KEYCHAIN_PASSWORD is not read: capture the new one)
     #[command(flatten)]
     pub(crate) password: NewKeychainPasswordArgs,
+}
+
+/// `ascert keychain delete`.
+#[derive(Debug, Args)]
+pub(crate) struct KeychainDeleteArgs {
+    /// The keychain, named as for `keychain create` [default: the one `keychain create` made, if it
+    /// made exactly one]
+    pub(crate) keychain: Option<String>,
+    /// Succeed when there is no such keychain (for a clean-up step that runs whatever happened)
+    #[arg(long)]
+    pub(crate) if_exists: bool,
+    /// Also delete a keychain ascert did not create (never the login keychain or the system's)
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// Where a new keychain's password comes from; never from the command line itself.
@@ -470,8 +493,7 @@ pub(crate) struct KeychainCreateArgs {
     reason = "the fields are the options --password-env, --password-file, --password-stdin"
 )]
 pub(crate) struct NewKeychainPasswordArgs {
-    /// Read the password from this environment variable [default: ASCERT_KEYCHAIN_PASSWORD if
-    /// set, else a new one is printed on stdout]
+    /// Read the password from this environment variable [default: a new one, printed on stdout]
     #[arg(long, value_name = "VAR")]
     pub(crate) password_env: Option<String>,
     /// Read the password from the first line of FILE

@@ -50,7 +50,23 @@ pub(crate) fn for_new_p12(
         )
         .into());
     }
+    if !password.is_ascii() {
+        output.note(non_ascii_warning(target));
+    }
     Ok(password)
+}
+
+/// The warning for a .p12 password with characters beyond ASCII: `security import -P` converts the
+/// password with `CFStringCreateWithCString(…, kCFStringEncodingASCII)` (Apple's
+/// `keychain_import.c`), which fails for them, so the file opens in Keychain Access but not in a
+/// CI script.
+fn non_ascii_warning(target: &Path) -> String {
+    format!(
+        "warning: the password of {} has characters beyond ASCII: `security import -P` (fastlane's, \
+         codemagic's and most CI scripts' way in) cannot pass it, so that import fails; Keychain Access \
+         and `ascert identities install` are not affected",
+        target.display()
+    )
 }
 
 /// A new random password, shown once on a terminal or written to `--password-out` (0600).

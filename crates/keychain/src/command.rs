@@ -27,10 +27,12 @@ pub const TRUSTED_APPLICATIONS: [&str; 5] = [
     "/usr/bin/pkgbuild",
 ];
 
-/// The label macOS 15 and later give a private key imported from a PKCS#12 file: the new importer
-/// (`SecPKCS12Import`, which `security import` uses since Security-61439) re-imports the key
-/// without its bag's friendlyName, and `SecKeychainItemImport` then names it so
-/// (`SEC_PRIVKEY_PRINT_NAME_ATTR_VALUE` in Apple's SecImportExportCrypto.cpp).
+/// The label a private key gets on macOS 15 and later when its PKCS#12 goes through the new importer:
+/// `SecPKCS12Import` (Keychain Access, `security import -f pkcs12`, programs that call it)
+/// re-imports the bare key without its bag's friendlyName, and `SecKeychainItemImport` then names
+/// it so (`SEC_PRIVKEY_PRINT_NAME_ATTR_VALUE` in Apple's SecImportExportCrypto.cpp). ascert's own
+/// `security import` (no `-f`, as fastlane's) keeps the classic importer and the friendlyName; the
+/// install still tries this label second, for a key an earlier import put there.
 pub const IMPORTED_KEY_LABEL: &str = "Imported Private Key";
 
 /// What replaces a secret wherever an invocation is shown.
@@ -166,6 +168,20 @@ pub fn set_keychain_no_autolock(keychain: &Path) -> Invocation {
     Invocation::new("set-keychain-settings").arg(keychain)
 }
 
+/// `security set-keychain-settings -l -u -t SECONDS KEYCHAIN`: the keychain locks itself after
+/// `seconds` without use and when the Mac sleeps (fastlane's `create_keychain(timeout: 3600,
+/// lock_when_sleeps: true, lock_after_timeout: true)`; `-u` is what makes `-t` count, Apple's
+/// `keychain_set_settings.c`), so a job that dies before its clean-up leaves no signing keychain
+/// open for long on a self-hosted runner.
+pub fn set_keychain_lock_after(keychain: &Path, seconds: u32) -> Invocation {
+    Invocation::new("set-keychain-settings")
+        .arg("-l")
+        .arg("-u")
+        .arg("-t")
+        .arg(seconds.to_string())
+        .arg(keychain)
+}
+
 /// `security unlock-keychain -p PASSWORD KEYCHAIN`.
 pub fn unlock_keychain(keychain: &Path, password: &Secret) -> Invocation {
     Invocation::new("unlock-keychain")
@@ -221,7 +237,9 @@ pub fn add_certificate(keychain: &Path, certificate_file: &Path) -> Invocation {
 
 /// `security import FILE.p12 -k KEYCHAIN -P PASSWORD -T codesign -T security -T productbuild -T
 /// productsign`: fastlane's import, which trusts Apple's signing tools in the key's access list.
-/// No `-f`: the format comes from the `.p12` name, as in fastlane.
+/// No `-f`: the format comes from the `.p12` name, as in fastlane, and the classic importer keeps
+/// the bag's friendlyName as the key's label (with `-f pkcs12` macOS 15 and later take the new
+/// importer, which labels it "Imported Private Key").
 pub fn import_pkcs12(p12_file: &Path, keychain: &Path, password: &Secret) -> Invocation {
     TRUSTED_APPLICATIONS.iter().fold(
         Invocation::new("import")
@@ -263,6 +281,22 @@ pub fn find_identities(keychain: &Path) -> Invocation {
     Invocation::new("find-identity")
         .arg("-p")
         .arg("codesigning")
+        .arg(keychain)
+}
+
+/// `security find-identity KEYCHAIN`: every identity of the keychain, whatever it is for (no
+/// policy), so that an install can see the identity is there before importing it again.
+pub fn find_all_identities(keychain: &Path) -> Invocation {
+    Invocation::new("find-identity").arg(keychain)
+}
+
+/// `security find-certificate -a -Z KEYCHAIN`: every certificate of the keychain, each with a
+/// `SHA-1 hash:` line (Apple's `keychain_find.c`), so that an install adds an intermediate only
+/// when it is not there.
+pub fn find_certificates(keychain: &Path) -> Invocation {
+    Invocation::new("find-certificate")
+        .arg("-a")
+        .arg("-Z")
         .arg(keychain)
 }
 
@@ -345,12 +379,15 @@ mod tests {
             default_keychain(),
             create_keychain(kc(), &pw()),
             set_keychain_no_autolock(kc()),
+            set_keychain_lock_after(kc(), 3600),
             unlock_keychain(kc(), &pw()),
             set_search_list(&[Path::new("/Users/ci/Library/Keychains/login.keychain-db"), kc()]),
             set_default_keychain(kc()),
             delete_keychain(kc()),
             add_certificate(kc(), Path::new("/tmp/x/intermediate.cer")),
             find_identities(kc()),
+            find_all_identities(kc()),
+            find_certificates(kc()),
             delete_identity(kc(), "AB12"),
             lock_keychain(kc()),
         ]
@@ -365,6 +402,7 @@ mod tests {
                 "security default-keychain -d user".to_owned(),
                 format!("security create-keychain -p ******** {k}"),
                 format!("security set-keychain-settings {k}"),
+                format!("security set-keychain-settings -l -u -t 3600 {k}"),
                 format!("security unlock-keychain -p ******** {k}"),
                 format!(
                     "security list-keychains -d user -s /Users/ci/Library/Keychains/login.keychain-db {k}"
@@ -373,6 +411,8 @@ mod tests {
                 format!("security delete-keychain {k}"),
                 format!("security add-certificates -k {k} /tmp/x/intermediate.cer"),
                 format!("security find-identity -p codesigning {k}"),
+                format!("security find-identity {k}"),
+                format!("security find-certificate -a -Z {k}"),
                 format!("security delete-identity -Z AB12 {k}"),
                 format!("security lock-keychain {k}"),
             ]

@@ -59,8 +59,8 @@ pub enum KeychainError {
     },
     /// The keychain is locked and no password was given to unlock it.
     #[error(
-        "the keychain {} is locked (security: \"User interaction is not allowed\"); give its password \
-         so ascert can unlock it", keychain.display()
+        "the keychain {} is locked, or refused the change, and ascert may not ask for its password \
+         (errSecInteractionNotAllowed); give its password so ascert can unlock it", keychain.display()
     )]
     Locked {
         /// The keychain.
@@ -83,6 +83,15 @@ pub enum KeychainError {
     KeychainExists {
         /// The keychain.
         path: PathBuf,
+    },
+    /// A keychain ascert never deletes: the login keychain, the System keychain, anything under
+    /// `/Library/Keychains` or `/System`.
+    #[error("ascert never deletes {} ({what})", path.display())]
+    Protected {
+        /// The keychain.
+        path: PathBuf,
+        /// What it is: "the login keychain" or "a keychain of the system".
+        what: &'static str,
     },
     /// Neither `login.keychain-db` nor `login.keychain` is in `~/Library/Keychains`.
     #[error("no login keychain in {}", folder.display())]
@@ -138,6 +147,15 @@ pub enum KeychainError {
         #[source]
         source: std::io::Error,
     },
+    /// The new keychain file's mode could not be set to 0600.
+    #[error("cannot make {} private (chmod 600): {source}", path.display())]
+    Permissions {
+        /// The keychain.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// Bytes that are not an X.509 certificate.
     #[error("not a valid X.509 certificate: {reason}")]
     InvalidCertificate {
@@ -149,6 +167,23 @@ pub enum KeychainError {
     InvalidSha1 {
         /// The text given, cut to 80 characters.
         value: String,
+    },
+    /// A Security framework call failed (the macOS `framework` module): its `OSStatus`, a number
+    /// that, unlike `security`'s localized messages, means the same on every Mac.
+    #[error(
+        "could not {operation}{}: OSStatus {code}{}",
+        path.as_ref().map(|p| format!(" the keychain {}", p.display())).unwrap_or_default(),
+        name.map(|n| format!(" ({n})")).unwrap_or_default()
+    )]
+    Status {
+        /// What was being done, as a verb phrase ("unlock", "search for identities in").
+        operation: &'static str,
+        /// The keychain, when the call was about one.
+        path: Option<PathBuf>,
+        /// The `OSStatus` (`errSecErrnoBase` 100000 plus the errno for a failed system call).
+        code: i32,
+        /// Its name in Apple's `SecBase.h`, for the codes ascert knows.
+        name: Option<&'static str>,
     },
 }
 

@@ -2,6 +2,12 @@
 //! intermediate, import the PKCS#12 with Apple's tools trusted, set the key's partition list
 //! (matched by the label the importer really gave, checked by the key's public key hash), and
 //! check that `security find-identity` lists it. docs/keychain.md says why each step is there.
+//!
+//! Nothing here reads `security`'s error messages to decide what happened: they are localized
+//! (`sec_perror` prints the framework's translated text, without the status number), so on a
+//! German or Japanese Mac any English phrase would never match. What is already in the keychain is
+//! looked up by SHA-1 before adding it (`find-certificate -Z`, `find-identity`: fixed, untranslated
+//! formats), and a partition-list run that printed no key found none. The text is only shown.
 
 use std::path::{Path, PathBuf};
 
@@ -68,7 +74,7 @@ pub struct Installed {
     pub identity: Identity,
     /// The keychain file.
     pub keychain: PathBuf,
-    /// False when the keychain already had the identity (`security import` said it exists).
+    /// False when the keychain already had the identity (found by its SHA-1 before importing).
     pub imported: bool,
     /// The intermediate certificate.
     pub intermediate: CertificateOutcome,
@@ -117,13 +123,19 @@ pub fn install_pkcs12(tool: &SecurityTool, request: &InstallRequest<'_>) -> Resu
     if let Some(password) = request.keychain_password {
         unlock(tool, &keychain, password)?;
     }
+    let locked_hint = request.keychain_password.is_none();
     let scratch = Scratch::new()?;
     let intermediate = match request.intermediate_der {
-        Some(der) => add_certificate(tool, &keychain, &scratch.write("intermediate.cer", der)?)?,
+        Some(der) => add_certificate(tool, &keychain, der, &scratch, locked_hint)?,
         None => CertificateOutcome::NotGiven,
     };
-    let p12_file = scratch.write("identity.p12", request.p12)?;
-    let imported = import(tool, &keychain, &p12_file, request.p12_password)?;
+    let imported = if has_identity(tool, &keychain, &identity.sha1)? {
+        false
+    } else {
+        let p12_file = scratch.write("identity.p12", request.p12)?;
+        import(tool, &keychain, &p12_file, request.p12_password, locked_hint)?;
+        true
+    };
     drop(scratch);
     let partition = match request.keychain_password {
         Some(password) => PartitionOutcome::Set {
@@ -158,72 +170,105 @@ pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
-/// `security unlock-keychain -p PASSWORD KEYCHAIN`.
+/// `security unlock-keychain -p PASSWORD KEYCHAIN`. The keychain file exists (callers check), so a
+/// failure is a password the keychain refused (errSecAuthFailed): `security`'s message says so
+/// in the Mac's language, and is not read.
 pub(crate) fn unlock(tool: &SecurityTool, keychain: &Path, password: &Secret) -> Result<()> {
-    let invocation = command::unlock_keychain(keychain, password);
-    let output = tool.run(&invocation)?;
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecKeychainUnlock: the password on no command line, errSecAuthFailed by number.
+        return crate::framework::unlock_keychain(keychain, password);
+    }
+    let output = tool.run(&command::unlock_keychain(keychain, password))?;
     if output.status.success() {
         return Ok(());
     }
-    if is_wrong_password(&output) {
-        return Err(KeychainError::WrongPassword {
+    tracing::debug!(stderr = %output.stderr.trim(), "unlock-keychain failed");
+    Err(KeychainError::WrongPassword {
+        keychain: keychain.to_path_buf(),
+    })
+}
+
+/// A failed add or import. Without a keychain password the likely cause is a locked keychain
+/// (errSecInteractionNotAllowed: `security` may not ask): that is the error then, with what
+/// `security` said kept in the log; with a password the keychain was unlocked first, so the
+/// failure is shown as it is.
+fn add_failed(invocation: &Invocation, output: &Output, keychain: &Path, locked_hint: bool) -> KeychainError {
+    if locked_hint {
+        tracing::debug!(command = %invocation, stderr = %output.stderr.trim(), "failed without a keychain password");
+        KeychainError::Locked {
             keychain: keychain.to_path_buf(),
-        });
+        }
+    } else {
+        failed(invocation, output)
     }
-    Err(failed(&invocation, &output))
 }
 
-/// `SecKeychainUnlock: The user name or passphrase you entered is not correct.`
-fn is_wrong_password(output: &Output) -> bool {
-    output.stderr.contains("passphrase you entered is not correct") || output.stderr.contains("-25293")
-}
-
-/// `errSecInteractionNotAllowed` (-25308): the keychain is locked and `security` may not ask.
-fn is_locked(output: &Output) -> bool {
-    output.stderr.contains("User interaction is not allowed") || output.stderr.contains("-25308")
-}
-
-fn add_certificate(tool: &SecurityTool, keychain: &Path, file: &Path) -> Result<CertificateOutcome> {
-    let invocation = command::add_certificate(keychain, file);
+/// Adds the CA certificate `der` unless the keychain has it (looked up by SHA-1 first, rather
+/// than by reading `security`'s localized "already in").
+fn add_certificate(
+    tool: &SecurityTool,
+    keychain: &Path,
+    der: &[u8],
+    scratch: &Scratch,
+    locked_hint: bool,
+) -> Result<CertificateOutcome> {
+    use sha1::Digest as _;
+    let sha1: [u8; 20] = sha1::Sha1::digest(der).into();
+    let listed = tool.run_ok(&command::find_certificates(keychain))?;
+    if parse::certificate_sha1s(listed.raw_stdout()).contains(&sha1) {
+        return Ok(CertificateOutcome::AlreadyPresent);
+    }
+    let invocation = command::add_certificate(keychain, &scratch.write("intermediate.cer", der)?);
     let output = tool.run(&invocation)?;
     if output.status.success() {
         Ok(CertificateOutcome::Added)
-    } else if output.stderr.contains("already in") {
-        // keychain_add.c: "FILE: already in KEYCHAIN" for errSecDuplicateItem.
-        Ok(CertificateOutcome::AlreadyPresent)
-    } else if is_locked(&output) {
-        Err(KeychainError::Locked {
-            keychain: keychain.to_path_buf(),
-        })
     } else {
-        Err(failed(&invocation, &output))
+        Err(add_failed(&invocation, &output, keychain, locked_hint))
     }
 }
 
-/// Imports the bundle; false if the keychain already had it (fastlane and codemagic both treat
-/// "already exists" as installed).
-fn import(tool: &SecurityTool, keychain: &Path, p12_file: &Path, password: &Secret) -> Result<bool> {
+/// Whether the keychain holds an identity (certificate and key) whose certificate has this SHA-1:
+/// `security find-identity KEYCHAIN`, every identity whatever its use.
+fn has_identity(tool: &SecurityTool, keychain: &Path, sha1: &[u8; 20]) -> Result<bool> {
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecItemCopyMatching for identities of this keychain, compared by SHA-1.
+        return crate::framework::has_identity(keychain, sha1);
+    }
+    let output = tool.run_ok(&command::find_all_identities(keychain))?;
+    Ok(parse::identities(output.raw_stdout())
+        .iter()
+        .any(|i| &i.sha1 == sha1))
+}
+
+/// Imports the bundle (the keychain does not have it: [`has_identity`] looked first).
+fn import(
+    tool: &SecurityTool,
+    keychain: &Path,
+    p12_file: &Path,
+    password: &Secret,
+    locked_hint: bool,
+) -> Result<()> {
     let invocation = command::import_pkcs12(p12_file, keychain, password);
     let output = tool.run(&invocation)?;
     if output.status.success() {
-        Ok(true)
-    } else if output.stderr.contains("already exists in the keychain") {
-        Ok(false)
-    } else if is_locked(&output) {
-        Err(KeychainError::Locked {
-            keychain: keychain.to_path_buf(),
-        })
+        Ok(())
     } else {
-        Err(failed(&invocation, &output))
+        Err(add_failed(&invocation, &output, keychain, locked_hint))
     }
 }
 
 /// Sets the partition list of the identity's key and returns the label that found it.
 ///
 /// `set-key-partition-list` selects keys by attributes; the hash attribute (`-a`) takes a string
-/// and cannot hold a binary SHA-1, so the key is selected by label — the friendlyName on macOS 13
-/// and 14, "Imported Private Key" on 15 and later — and the keys it printed are checked for the
-/// identity's public key hash before a label counts as the right one.
+/// and cannot hold a binary SHA-1, so the key is selected by label — the friendlyName, which
+/// `security import` without `-f` gives it; "Imported Private Key" for a key the new importer put
+/// there (macOS 15 and later, `-f pkcs12`, Keychain Access) — and the keys it printed are checked
+/// for the identity's public key hash before a label counts as the right one. A run that fails
+/// without printing a key found none under that label (`SecItemCopyMatching` →
+/// errSecItemNotFound, said in the Mac's language): the next label is tried. The output is read
+/// raw: scrubbing the password out of it could cut into a hash.
 fn set_partition_list(
     tool: &SecurityTool,
     keychain: &Path,
@@ -238,25 +283,23 @@ fn set_partition_list(
     for label in &labels {
         let invocation = command::set_key_partition_list(keychain, label, password);
         let output = tool.run(&invocation)?;
-        if output.status.success() {
-            let hashes = parse::key_hashes(&output.stdout);
-            if hashes.contains(&identity.public_key_hash) {
-                return Ok((*label).to_owned());
+        let hashes = parse::key_hashes(output.raw_stdout());
+        if hashes.contains(&identity.public_key_hash) {
+            if !output.status.success() {
+                // The key was printed (found), then changing its access failed.
+                return Err(failed(&invocation, &output));
             }
-            tracing::debug!(
-                label,
-                found = hashes.len(),
-                "no key with the identity's hash under this label"
-            );
-        } else if is_wrong_password(&output) {
-            return Err(KeychainError::WrongPassword {
-                keychain: keychain.to_path_buf(),
-            });
-        } else if !output.stderr.contains("could not be found") {
-            // keychain_find.c: SecItemCopyMatching fails with errSecItemNotFound when no key has
-            // the label; anything else is a real failure.
+            return Ok((*label).to_owned());
+        }
+        if !output.status.success() && !output.raw_stdout().trim().is_empty() {
+            // Keys were found and something failed on them: not "none under this label".
             return Err(failed(&invocation, &output));
         }
+        tracing::debug!(
+            label,
+            found = hashes.len(),
+            "no key with the identity's hash under this label"
+        );
     }
     Err(KeychainError::PartitionKeyNotFound {
         keychain: keychain.to_path_buf(),
@@ -309,7 +352,9 @@ pub fn install_sequence(
 ) -> Vec<Invocation> {
     let mut sequence = vec![
         command::unlock_keychain(keychain, keychain_password),
+        command::find_certificates(keychain),
         command::add_certificate(keychain, intermediate_file),
+        command::find_all_identities(keychain),
         command::import_pkcs12(p12_file, keychain, p12_password),
     ];
     sequence.extend(
@@ -327,10 +372,10 @@ pub fn install_sequence(
 mod tests {
     use super::*;
 
-    /// Golden: the whole install as ascert runs it on macOS 15, where the friendlyName label
-    /// finds nothing and "Imported Private Key" does.
+    /// Golden: the whole install as ascert runs it for a key that the friendlyName label does not
+    /// find and "Imported Private Key" does (one the new importer put there).
     #[test]
-    fn the_install_sequence_on_macos_15() {
+    fn the_install_sequence_when_the_key_has_the_new_importers_label() {
         let lines: Vec<String> = install_sequence(
             Path::new("/k.keychain-db"),
             Path::new("/t/identity.p12"),
@@ -346,7 +391,9 @@ mod tests {
             lines,
             [
                 "security unlock-keychain -p ******** /k.keychain-db",
+                "security find-certificate -a -Z /k.keychain-db",
                 "security add-certificates -k /k.keychain-db /t/intermediate.cer",
+                "security find-identity /k.keychain-db",
                 "security import /t/identity.p12 -k /k.keychain-db -P ******** -T /usr/bin/codesign \
                  -T /usr/bin/security -T /usr/bin/productbuild -T /usr/bin/productsign -T /usr/bin/pkgbuild",
                 "security set-key-partition-list -S apple-tool:,apple:,codesign: -s \

@@ -46,10 +46,14 @@ impl Keychain {
         Ok(Self::Path(keychains_folder()?.join(name)))
     }
 
-    /// The path of the keychain file. For [`Keychain::Login`], `login.keychain-db` unless only
-    /// the old `login.keychain` exists (codemagic's `use-login` looks for both). For a path whose
-    /// file is missing, the same path with `-db` appended if that exists: `security
-    /// create-keychain NAME.keychain` makes `NAME.keychain-db` since macOS 10.12.
+    /// The path of the keychain file, the one resolver of every command (so `keychain create ci`,
+    /// `--keychain ci` and `keychain delete ci` name one file). For [`Keychain::Login`],
+    /// `login.keychain-db` unless only the old `login.keychain` exists (codemagic's `use-login`
+    /// looks for both). For a path, the first that exists of: the path itself, the path with
+    /// `-db` appended (`security create-keychain NAME.keychain` makes `NAME.keychain-db` since
+    /// macOS 10.12), with `.keychain-db` appended (what `keychain create NAME` makes), with
+    /// `.keychain` appended (an older keychain); when none exists, the file `keychain create` would
+    /// make ([`new_keychain_path`]), so an error names the file a user expects.
     ///
     /// # Errors
     ///
@@ -67,14 +71,16 @@ impl Keychain {
                 })
             }
             Self::Path(path) => {
-                let mut with_db = path.clone().into_os_string();
-                with_db.push("-db");
-                let with_db = PathBuf::from(with_db);
-                Ok(if !path.exists() && with_db.exists() {
-                    with_db
-                } else {
-                    path.clone()
-                })
+                let with = |suffix: &str| {
+                    let mut name = path.clone().into_os_string();
+                    name.push(suffix);
+                    PathBuf::from(name)
+                };
+                let candidates = [path.clone(), with("-db"), with(".keychain-db"), with(".keychain")];
+                Ok(candidates
+                    .into_iter()
+                    .find(|p| p.is_file())
+                    .unwrap_or_else(|| with_keychain_suffix(path.clone())))
             }
         }
     }
@@ -99,6 +105,18 @@ impl Keychain {
     }
 }
 
+/// Whether `path` is a keychain of the system rather than of a user: the System keychain and
+/// anything under `/Library/Keychains` or `/System` (the system roots, `FileVault`'s). ascert never
+/// deletes one of those, whatever it is asked.
+pub fn is_system_keychain(path: &Path) -> bool {
+    let path = absolute(path);
+    path.starts_with("/Library/Keychains")
+        || path.starts_with("/System")
+        || path
+            .file_name()
+            .is_some_and(|n| n.eq_ignore_ascii_case("System.keychain"))
+}
+
 /// The file a new keychain named `name` gets: as [`Keychain::named`], with the `.keychain-db`
 /// suffix macOS gives new keychains (`ci` → `ci.keychain-db`, `ci.keychain` → `ci.keychain-db`),
 /// so the path ascert records is the file `security` creates.
@@ -112,14 +130,19 @@ pub fn new_keychain_path(name: &str) -> Result<PathBuf> {
     } else {
         keychains_folder()?.join(name)
     };
+    Ok(with_keychain_suffix(base))
+}
+
+/// `base` with the `.keychain-db` suffix macOS gives keychain files.
+fn with_keychain_suffix(base: PathBuf) -> PathBuf {
     let text = base.to_string_lossy();
-    Ok(if text.ends_with(".keychain-db") {
+    if text.ends_with(".keychain-db") {
         base
     } else if text.ends_with(".keychain") {
         PathBuf::from(format!("{text}-db"))
     } else {
         PathBuf::from(format!("{text}.keychain-db"))
-    })
+    }
 }
 
 /// `path` made absolute against the current folder (`security` would resolve a relative path
@@ -172,5 +195,52 @@ mod tests {
             .existing_path()
             .unwrap_err();
         assert!(matches!(err, KeychainError::NoSuchKeychain { .. }), "{err}");
+        // What is missing is named as the file `keychain create` would have made.
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "there is no keychain {}",
+                dir.path().join("none.keychain-db").display()
+            )
+        );
+    }
+
+    /// `keychain create ci` makes `ci.keychain-db`; `--keychain ci` and `keychain delete ci` must
+    /// find that file, and an older `ci.keychain` or a file named exactly `ci` too.
+    #[test]
+    fn one_name_finds_the_file_create_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let bare = Keychain::Path(dir.path().join("ci"));
+        std::fs::write(dir.path().join("ci.keychain-db"), b"").unwrap();
+        assert_eq!(bare.existing_path().unwrap(), dir.path().join("ci.keychain-db"));
+        assert_eq!(
+            new_keychain_path(&dir.path().join("ci").to_string_lossy()).unwrap(),
+            bare.path().unwrap(),
+            "create and every other command agree"
+        );
+        let old = Keychain::Path(dir.path().join("old"));
+        std::fs::write(dir.path().join("old.keychain"), b"").unwrap();
+        assert_eq!(old.existing_path().unwrap(), dir.path().join("old.keychain"));
+        std::fs::write(dir.path().join("exact"), b"").unwrap();
+        assert_eq!(
+            Keychain::Path(dir.path().join("exact")).existing_path().unwrap(),
+            dir.path().join("exact")
+        );
+    }
+
+    #[test]
+    fn system_keychains_are_recognised() {
+        assert!(is_system_keychain(Path::new(
+            "/Library/Keychains/System.keychain"
+        )));
+        assert!(is_system_keychain(Path::new("/Library/Keychains/apsd.keychain")));
+        assert!(is_system_keychain(Path::new(
+            "/System/Library/Keychains/SystemRootCertificates.keychain"
+        )));
+        assert!(is_system_keychain(Path::new("/tmp/x/System.keychain")));
+        assert!(!is_system_keychain(Path::new(
+            "/Users/ci/Library/Keychains/ascert-ci.keychain-db"
+        )));
+        assert!(!is_system_keychain(Path::new("/Library/Keychainsx/a")));
     }
 }

@@ -1,15 +1,23 @@
-//! Signing identities in the macOS keychain, installed so that `codesign` uses them headless on
-//! macOS 13, 14 and 15: keychains for CI jobs (create with no auto-lock, unlock, search list,
-//! delete and restore), import with Apple's tools trusted, the key partition list, the issuing
-//! intermediate, and listing, finding and deleting code-signing identities.
+//! Signing identities in the macOS keychain, installed so that `codesign` uses them headless:
+//! keychains for CI jobs (create with a lock timeout or none, unlock, search list, delete taking
+//! out only what was added), import with Apple's tools trusted, the key partition list, the
+//! issuing intermediate, and listing, finding and deleting code-signing identities. The commands
+//! are those of Apple's `security` sources for macOS 13 to 26; the macOS workflow runs them on
+//! macOS 15 and 26 (Apple silicon and Intel), and macOS 13 and 14 are not run in CI.
 //!
-//! Everything runs through `/usr/bin/security` — the same commands fastlane and codemagic run on
-//! thousands of CI Macs — because the Security framework has no safe public call for partition
-//! lists or search lists and the workspace forbids `unsafe`. The commands are built by pure
-//! functions ([`command`]) and run by one runner ([`SecurityTool`]) that closes stdin, clears the
-//! environment, bounds the runtime and never shows a password. The crate builds and runs on every
-//! Unix: where `/usr/bin/security` is missing each call returns [`KeychainError::OnlyOnMacos`],
-//! and tests point `ASCERT_SECURITY_TOOL` at a fake. docs/keychain.md explains each step.
+//! Two ways in, behind one seam ([`SecurityTool`]). On macOS the steps that have a safe
+//! Security.framework call take it ([`framework`]: keychain create, unlock and settings with the
+//! password in memory, never on a command line; identity lookup by SHA-1 with
+//! `SecItemCopyMatching`; errors by `OSStatus` number, never by localized text). Everything else —
+//! the key partition list, the search list, the default keychain, import with trusted tools — runs
+//! `/usr/bin/security`, the same commands fastlane and codemagic run on thousands of CI Macs,
+//! because the framework has no safe public call for them and the workspace forbids `unsafe`. Those
+//! commands are built by pure functions ([`command`]) and run by one runner that closes stdin,
+//! clears the environment, bounds the runtime and never shows a password. The crate builds and
+//! runs on every Unix: where `/usr/bin/security` is missing each call returns
+//! [`KeychainError::OnlyOnMacos`]. Tests point `ASCERT_SECURITY_TOOL` at a fake, which then does
+//! every step (the framework is not used), so the whole sequence is seen. docs/keychain.md
+//! explains each step.
 //!
 //! ```no_run
 //! use ascert_keychain::{InstallRequest, Keychain, Secret, SecurityTool, install_pkcs12};
@@ -33,6 +41,10 @@
 
 pub mod command;
 mod error;
+/// The same keychain steps through Security.framework (macOS only): no password on a command line,
+/// errors by `OSStatus` number.
+#[cfg(target_os = "macos")]
+pub mod framework;
 mod identity;
 mod install;
 mod keychain;
@@ -46,10 +58,10 @@ pub use identity::{Identity, parse_sha1, sha1_hex};
 pub use install::{
     CertificateOutcome, InstallRequest, Installed, PartitionOutcome, install_pkcs12, install_sequence,
 };
-pub use keychain::{Keychain, keychains_folder, new_keychain_path};
+pub use keychain::{Keychain, is_system_keychain, keychains_folder, new_keychain_path};
 pub use lifecycle::{
-    SearchState, UsedLogin, add_to_search_list, create_keychain, delete_keychain, restore_search_state,
-    search_state, set_default_keychain, use_login,
+    SearchState, TakenOut, UsedLogin, add_to_search_list, create_keychain, delete_keychain, discard,
+    refuse_protected, search_state, set_default_keychain, take_out_of_search_list, use_login,
 };
 pub use parse::ListedIdentity;
 pub use runner::{
@@ -118,7 +130,7 @@ mod tests {
         let errors = [
             list_codesigning_identities(&tool, &kc).unwrap_err(),
             delete_identity(&tool, &kc, &[0; 20]).unwrap_err(),
-            create_keychain(&tool, "/tmp/x.keychain-db".as_ref(), &Secret::new("p")).unwrap_err(),
+            create_keychain(&tool, "/tmp/x.keychain-db".as_ref(), &Secret::new("p"), None).unwrap_err(),
             delete_keychain(&tool, "/tmp/x.keychain-db".as_ref()).unwrap_err(),
             use_login(&tool).unwrap_err(),
         ];

@@ -1,15 +1,18 @@
-//! A keychain for a CI job: create it (no auto-lock, unlocked, in the user's search list), and
-//! delete it afterwards with the search list put back; or go back to the login keychain.
+//! A keychain for a CI job: create it (locking after a while or never, unlocked, 0600, in the
+//! user's search list), and delete it afterwards, taking only it out of the search list; or go
+//! back to the login keychain.
 //!
-//! The functions are stateless: [`search_state`] reads what to restore later, and the caller keeps
-//! it (the CLI in a 0600 file) between `create` and `delete`.
+//! The functions are stateless: [`search_state`] reads the default keychain to put back later, and
+//! the caller keeps it (the CLI in a 0600 file) between `create` and `delete`. Other jobs of the
+//! same user may change the search list in between: `delete` never puts back an old snapshot.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use crate::command::{self, Secret};
 use crate::error::{KeychainError, Result};
 use crate::install::{same_file, unlock};
-use crate::keychain::Keychain;
+use crate::keychain::{Keychain, is_system_keychain};
 use crate::parse;
 use crate::runner::{SecurityTool, failed};
 
@@ -40,36 +43,103 @@ pub fn search_state(tool: &SecurityTool) -> Result<SearchState> {
     Ok(SearchState { search_list, default })
 }
 
-/// Creates the keychain `path` with `password`, removes its auto-lock (no timeout, no lock on
-/// sleep) and unlocks it. It is not yet in the search list: see [`add_to_search_list`].
+/// Creates the keychain `path` with `password`, sets when it locks itself (`lock_after` seconds
+/// without use and on sleep; never with `None`), makes the file 0600 (codemagic does; the
+/// keychain's secrets are encrypted, but nobody else needs to read even that) and unlocks it. It
+/// is not yet in the search list: see [`add_to_search_list`]. If any step after the creation
+/// fails, the new keychain is deleted again, so a retry does not meet "already exists".
 ///
 /// # Errors
 ///
 /// [`KeychainError::KeychainExists`] if the file exists; the run errors of [`SecurityTool::run`].
-pub fn create_keychain(tool: &SecurityTool, path: &Path, password: &Secret) -> Result<()> {
+pub fn create_keychain(
+    tool: &SecurityTool,
+    path: &Path,
+    password: &Secret,
+    lock_after: Option<NonZeroU32>,
+) -> Result<()> {
     tool.check_available()?;
     if path.exists() {
         return Err(KeychainError::KeychainExists {
             path: path.to_path_buf(),
         });
     }
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecKeychainCreate and friends: the password on no command line.
+        return crate::framework::create_keychain(path, password, lock_after).inspect_err(|err| {
+            if !matches!(err, KeychainError::KeychainExists { .. }) && path.exists() {
+                discard(tool, path);
+            }
+        });
+    }
     tool.run_ok(&command::create_keychain(path, password))?;
-    tool.run_ok(&command::set_keychain_no_autolock(path))?;
-    unlock(tool, path, password)
+    let settings = match lock_after {
+        Some(seconds) => command::set_keychain_lock_after(path, seconds.get()),
+        None => command::set_keychain_no_autolock(path),
+    };
+    // The mode last: a step that writes the keychain may replace its file.
+    let finish = tool
+        .run_ok(&settings)
+        .and_then(|_| unlock(tool, path, password))
+        .and_then(|()| make_private(path));
+    if let Err(err) = finish {
+        discard(tool, path);
+        return Err(err);
+    }
+    Ok(())
 }
 
-/// Appends `path` to the user's search list `current` (kept as it is otherwise) and returns the
-/// new list; does nothing when it is there already.
+/// Deletes a keychain this process just made, after a later step failed; the first error is the
+/// one reported, so a failure here is only logged.
+pub fn discard(tool: &SecurityTool, path: &Path) {
+    match tool.run_ok(&command::delete_keychain(path)) {
+        Ok(_) => tracing::debug!(keychain = %path.display(), "deleted the half-made keychain"),
+        Err(err) => {
+            tracing::warn!(keychain = %path.display(), %err, "could not delete the half-made keychain");
+        }
+    }
+}
+
+/// `chmod 600`: only the user reads the keychain file.
+fn make_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+            KeychainError::Permissions {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Puts `path` into the user's search list `current` (kept as it is otherwise) — last, or first
+/// with `first` (then it is searched before the login keychain) — and returns the new list; does
+/// nothing when it is there already.
 ///
 /// # Errors
 ///
 /// The run errors of [`SecurityTool::run`].
-pub fn add_to_search_list(tool: &SecurityTool, path: &Path, current: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn add_to_search_list(
+    tool: &SecurityTool,
+    path: &Path,
+    current: &[PathBuf],
+    first: bool,
+) -> Result<Vec<PathBuf>> {
     if current.iter().any(|k| same_file(k, path)) {
         return Ok(current.to_vec());
     }
     let mut list = current.to_vec();
-    list.push(path.to_path_buf());
+    if first {
+        list.insert(0, path.to_path_buf());
+    } else {
+        list.push(path.to_path_buf());
+    }
     tool.run_ok(&command::set_search_list(&list))?;
     Ok(list)
 }
@@ -88,9 +158,11 @@ pub fn set_default_keychain(tool: &SecurityTool, path: &Path) -> Result<()> {
 ///
 /// # Errors
 ///
-/// The run errors of [`SecurityTool::run`].
+/// [`KeychainError::Protected`] for the login keychain or a keychain of the system (never
+/// deleted, whatever the caller says); the run errors of [`SecurityTool::run`].
 pub fn delete_keychain(tool: &SecurityTool, path: &Path) -> Result<bool> {
     tool.check_available()?;
+    refuse_protected(path)?;
     if !path.exists() {
         return Ok(false);
     }
@@ -98,23 +170,73 @@ pub fn delete_keychain(tool: &SecurityTool, path: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// Puts back the search list of `previous` (without `removed`, the keychain just deleted) and its
-/// default keychain, if it had one.
+/// [`KeychainError::Protected`] for the login keychain and the system's keychains, which
+/// [`delete_keychain`] refuses: for a caller that checks before doing anything else.
+///
+/// # Errors
+///
+/// [`KeychainError::Protected`].
+pub fn refuse_protected(path: &Path) -> Result<()> {
+    let what = if is_system_keychain(path) {
+        "a keychain of the system"
+    } else if Keychain::Login.path().is_ok_and(|login| same_file(&login, path))
+        || path
+            .file_name()
+            .is_some_and(|n| n == "login.keychain-db" || n == "login.keychain")
+    {
+        "the login keychain"
+    } else {
+        return Ok(());
+    };
+    Err(KeychainError::Protected {
+        path: path.to_path_buf(),
+        what,
+    })
+}
+
+/// What [`take_out_of_search_list`] changed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct TakenOut {
+    /// The keychain was still in the search list and was taken out.
+    pub removed_from_search_list: bool,
+    /// The default keychain that was made the default again.
+    pub default_restored: Option<PathBuf>,
+}
+
+/// After `removed` was deleted: takes it (only it) out of the user's current search list, keeping
+/// every keychain other jobs added since, and makes `default_before` the default again only if the
+/// default is still `removed` (or there is none left) — another job may have made its own keychain
+/// the default meanwhile, and that one stays.
 ///
 /// # Errors
 ///
 /// The run errors of [`SecurityTool::run`].
-pub fn restore_search_state(tool: &SecurityTool, previous: &SearchState, removed: &Path) -> Result<()> {
-    let list: Vec<&PathBuf> = previous
-        .search_list
-        .iter()
-        .filter(|k| !same_file(k, removed))
-        .collect();
-    tool.run_ok(&command::set_search_list(&list))?;
-    if let Some(default) = previous.default.as_deref().filter(|d| !same_file(d, removed)) {
-        set_default_keychain(tool, default)?;
+pub fn take_out_of_search_list(
+    tool: &SecurityTool,
+    removed: &Path,
+    default_before: Option<&Path>,
+) -> Result<TakenOut> {
+    let now = search_state(tool)?;
+    let mut taken = TakenOut::default();
+    if now.search_list.iter().any(|k| same_file(k, removed)) {
+        let list: Vec<&PathBuf> = now
+            .search_list
+            .iter()
+            .filter(|k| !same_file(k, removed))
+            .collect();
+        tool.run_ok(&command::set_search_list(&list))?;
+        taken.removed_from_search_list = true;
     }
-    Ok(())
+    let default_is_ours = now
+        .default
+        .as_deref()
+        .is_none_or(|d| same_file(d, removed) || !d.exists());
+    if let Some(before) = default_before.filter(|b| default_is_ours && !same_file(b, removed) && b.exists()) {
+        set_default_keychain(tool, before)?;
+        taken.default_restored = Some(before.to_path_buf());
+    }
+    Ok(taken)
 }
 
 /// What [`use_login`] did.

@@ -106,6 +106,17 @@ pub(crate) fn key_hashes(stdout: &str) -> Vec<[u8; 20]> {
         .collect()
 }
 
+/// The certificates' SHA-1s that `security find-certificate -a -Z` printed: a `SHA-1 hash: HEX`
+/// line before each certificate's attributes (`keychain_find.c`, `do_keychain_find_certificate`;
+/// a fixed English label, never translated, beside `SHA-256 hash:` on recent macOS).
+pub(crate) fn certificate_sha1s(stdout: &str) -> Vec<[u8; 20]> {
+    stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("SHA-1 hash:"))
+        .filter_map(|hex| crate::identity::parse_sha1(hex.trim()).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +159,24 @@ mod tests {
             identities(&format!("  Valid identities only\n{only_valid}")).len(),
             1
         );
+    }
+
+    #[test]
+    fn find_certificate_gives_each_certificates_sha1() {
+        let out = format!(
+            "SHA-256 hash: 0011223344556677889900112233445566778899001122334455667788990011\n\
+             SHA-1 hash: {A}\nkeychain: \"/k.keychain-db\"\nversion: 512\nclass: 0x80001000 \n\
+             SHA-1 hash: {B}\nkeychain: \"/k.keychain-db\"\n"
+        );
+        let found = certificate_sha1s(&out);
+        assert_eq!(
+            found,
+            [
+                crate::identity::parse_sha1(A).unwrap(),
+                crate::identity::parse_sha1(B).unwrap()
+            ]
+        );
+        assert!(certificate_sha1s("").is_empty());
     }
 
     /// The item dump `set-key-partition-list` prints for each key it changes (fastlane's logs

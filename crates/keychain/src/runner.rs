@@ -49,7 +49,7 @@ pub struct SecurityTool {
 }
 
 /// What one run printed.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Output {
     /// The exit status.
     pub status: ExitStatus,
@@ -57,6 +57,27 @@ pub struct Output {
     pub stdout: String,
     /// Standard error, secrets scrubbed.
     pub stderr: String,
+    /// Standard output as printed, for parsing only: scrubbing replaces any text equal to a
+    /// secret, and a short password (`0`, `12`, hex-looking) can be part of a hash `security`
+    /// printed. Never shown, never in `Debug`.
+    raw_stdout: zeroize::Zeroizing<String>,
+}
+
+impl Output {
+    /// Standard output as `security` printed it, to read values from (never to show).
+    pub(crate) fn raw_stdout(&self) -> &str {
+        &self.raw_stdout
+    }
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field("status", &self.status)
+            .field("stdout", &self.stdout)
+            .field("stderr", &self.stderr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SecurityTool {
@@ -66,6 +87,14 @@ impl Default for SecurityTool {
 }
 
 impl SecurityTool {
+    /// Whether the keychain steps that have a safe Security.framework call (create, unlock and
+    /// settings without a password on any command line; looking an identity up by SHA-1) take it:
+    /// on macOS, unless `ASCERT_SECURITY_TOOL` replaced `security` (tests), which then does every
+    /// step, so a fake sees the whole sequence.
+    pub fn uses_framework(&self) -> bool {
+        cfg!(target_os = "macos") && !self.overridden
+    }
+
     /// `/usr/bin/security` with the default timeout.
     pub fn system() -> Self {
         Self {
@@ -197,11 +226,12 @@ impl SecurityTool {
                 seconds: self.timeout.as_secs(),
             });
         };
-        let scrub = |text: Vec<u8>| scrub(&String::from_utf8_lossy(&text), invocation);
+        let raw_stdout = zeroize::Zeroizing::new(String::from_utf8_lossy(&join(stdout)).into_owned());
         Ok(Output {
             status,
-            stdout: scrub(join(stdout)),
-            stderr: scrub(join(stderr)),
+            stdout: scrub(&raw_stdout, invocation),
+            stderr: scrub(&String::from_utf8_lossy(&join(stderr)), invocation),
+            raw_stdout,
         })
     }
 

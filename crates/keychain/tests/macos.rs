@@ -1,20 +1,48 @@
-//! On a real Mac: an identity installed by ascert-keychain signs with codesign, headless.
+//! On a real Mac: an identity installed by ascert-keychain signs with codesign, headless, and
+//! nobody has to trust its root for that.
 //!
 //! Each test makes its own keychain in a temporary folder (added to the search list, which is put
 //! back afterwards) and a code-signing identity: with /usr/bin/openssl, a self-made root CA and a
 //! leaf with the codeSigning extended key usage; or made by the sandbox (`cargo xtask
 //! keychain-identity`, in another process, because this crate's tests must build for macOS without
 //! C code), a DEVELOPMENT certificate with the sandbox's intermediate. Neither chains to an Apple
-//! root, which is honest about what codesign needs: the identity is listed but not valid until its
-//! root is trusted for code signing, which the test does with `sudo -n security add-trusted-cert
-//! -d` (GitHub's macOS runners allow password-less sudo; on your own Mac run `sudo -v` first) and
-//! undoes at the end.
+//! root, and the tests trust neither: since macOS 15 changing admin trust settings takes an
+//! entitlement or an administrator's password (Security-61439, the fix of CVE-2024-44123;
+//! actions/runner-images #11893 and #12438 show `sudo security add-trusted-cert -d` failing on
+//! GitHub's runners, #12116 its removal hanging). What the tests assert instead is what codesign
+//! does with an identity whose root is not trusted, which is also what a developer sees with a
+//! sandbox-made identity:
 //!
-//! `.github/workflows/macos.yml` runs these on macos-14 and macos-15; CI on Linux type-checks them
-//! for both macOS targets (`cargo xtask ci`).
+//! - signing by SHA-1 works: codesign's identity search does not ask for valid identities
+//!   (`SecIdentitySearchCreateWithPolicy(…, returnOnlyValidIdentities = false)` in `findIdentity`,
+//!   security_systemkeychain-55202 `src/cs_utils.cpp`, the last published codesign), but the
+//!   signature must carry the chain up to a self-signed root (`kCMSCertificateChainWithRootOrFail`,
+//!   Security `OSX/libsecurity_codesigning/lib/signer.cpp`; `CERT_CertChainFromCert` fails with
+//!   errSecCreateChainFailed without one, `OSX/libsecurity_smime/lib/cert.c`), so the root is added
+//!   to the keychain as a plain certificate, as Apple's root sits in the System Roots keychain;
+//! - `codesign --verify --strict` passes: `SecStaticCode::verifySignature` evaluates the chain with
+//!   no anchors and `CSSM_TP_ACTION_IMPLICIT_ANCHORS` unless `kSecCSCheckTrustedAnchors` is set
+//!   (`OSX/libsecurity_codesigning/lib/StaticCode.cpp`), which `SecTrustSetOptions` turns into an
+//!   exception for `kSecPolicyCheckAnchorTrusted` (`OSX/sec/Security/SecTrust.c`);
+//!   `SecStaticCodeCheckValidityWithErrors` does not even accept that flag (`SecStaticCode.cpp`),
+//!   codesign passes `kSecCSCheckAllArchitectures | kSecCSStrictValidate` and no requirement
+//!   (security_systemkeychain-55202 `src/codesign.cpp`, `src/cs_verify.cpp`), and the designated
+//!   requirement made for a non-Apple anchor names certificates by hash (`DRMaker::nonAppleAnchor`,
+//!   `drmaker.cpp`). Anchor trust is for requirements such as `anchor apple generic` and for
+//!   Gatekeeper, not for `--verify`;
+//! - `security find-identity -v` does not count it valid, and the listing without `-v` says
+//!   `CSSMERR_TP_NOT_TRUSTED` (the `AnchorTrusted` check fails with 0x8001212A, that error, in
+//!   `OSX/sec/Security/SecPolicyChecks.list`; printed by `SecurityTool/macOS/identity_find.m`).
+//!
+//! Nothing needs sudo, and nothing a test leaves behind when it fails can outlive it but its
+//! temporary keychain, which the guard deletes (a guard's `Drop` logs a failure and goes on: a panic
+//! there while unwinding would abort the test binary).
+//!
+//! `.github/workflows/macos.yml` runs these on macos-15 and macos-26, Apple silicon and Intel; CI
+//! on Linux type-checks them for both macOS targets (`cargo xtask ci`).
 #![cfg(target_os = "macos")]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -22,7 +50,7 @@ use std::time::{Duration, Instant};
 use ascert_keychain::{
     InstallRequest, Installed, Keychain, KeychainError, PartitionOutcome, SearchState, Secret, SecurityTool,
     add_to_search_list, create_keychain, delete_keychain, install_pkcs12, list_codesigning_identities,
-    restore_search_state, search_state,
+    search_state, take_out_of_search_list,
 };
 
 const OPENSSL: &str = "/usr/bin/openssl";
@@ -70,6 +98,9 @@ struct TestIdentity {
     leaf_der: Vec<u8>,
     /// The certificate that issued the leaf: the self-made root, or the sandbox's intermediate.
     issuer_der: Vec<u8>,
+    /// The common names of the chain, leaf first and root last: the `Authority=` lines of
+    /// `codesign -dvv` for a signature made with it.
+    authorities: Vec<String>,
 }
 
 impl TestIdentity {
@@ -192,6 +223,7 @@ impl TestIdentity {
             leaf_der: std::fs::read(p("leaf.der")).unwrap(),
             issuer_der: std::fs::read(p("root.der")).unwrap(),
             p12_password: Secret::new(password),
+            authorities: vec![name.clone(), format!("{name} CA")],
             name,
             dir,
         }
@@ -229,12 +261,14 @@ impl TestIdentity {
             p12_password: Secret::new(text("password.txt")),
             leaf_der: read("leaf.der"),
             issuer_der: read("intermediate.der"),
+            authorities: text("authorities.txt").lines().map(str::to_owned).collect(),
             dir,
         }
     }
 
-    fn root_pem(&self) -> String {
-        self.dir.path().join("root.pem").display().to_string()
+    /// The root the chain ends in (self-signed, not trusted by this Mac).
+    fn root_pem(&self) -> PathBuf {
+        self.dir.path().join("root.pem")
     }
 }
 
@@ -257,8 +291,8 @@ impl TempKeychain {
         let path = dir.path().join("ascert-test.keychain-db");
         let password = Secret::new(format!("kc-{}", std::process::id()));
         let before = search_state(&tool).unwrap();
-        create_keychain(&tool, &path, &password).unwrap();
-        add_to_search_list(&tool, &path, &before.search_list).unwrap();
+        create_keychain(&tool, &path, &password, None).unwrap();
+        add_to_search_list(&tool, &path, &before.search_list, false).unwrap();
         Self {
             tool,
             path,
@@ -292,10 +326,27 @@ impl TempKeychain {
         )
     }
 
+    /// Adds the identity's root as a plain certificate, trusted for nothing. codesign puts the
+    /// whole chain, root included, into a signature and fails without a self-signed root
+    /// (`kCMSCertificateChainWithRootOrFail`): the root must be in a keychain of the search list,
+    /// as Apple's is in the System Roots keychain. Adding a certificate needs no administrator;
+    /// trusting it would.
+    fn add_root(&self, identity: &TestIdentity) {
+        ok(
+            "/usr/bin/security",
+            &[
+                "add-certificates",
+                "-k",
+                &self.path.display().to_string(),
+                &identity.root_pem().display().to_string(),
+            ],
+        );
+    }
+
     /// Deletes it and checks that the search list is what it was.
     fn delete_and_check_restore(&self) {
         assert!(delete_keychain(&self.tool, &self.path).unwrap());
-        restore_search_state(&self.tool, &self.before, &self.path).unwrap();
+        take_out_of_search_list(&self.tool, &self.path, self.before.default.as_deref()).unwrap();
         assert_eq!(
             search_state(&self.tool).unwrap().search_list,
             self.before.search_list
@@ -304,51 +355,19 @@ impl TempKeychain {
 }
 
 impl Drop for TempKeychain {
+    /// Runs after a failed assertion too, while the test unwinds: a panic here would abort the whole
+    /// test binary and leave the search list changed, so a failure is logged and the rest goes on.
+    #[allow(
+        clippy::print_stderr,
+        reason = "a clean-up that failed is said in the test's log, never by a panic"
+    )]
     fn drop(&mut self) {
-        let _ = delete_keychain(&self.tool, &self.path);
-        let _ = restore_search_state(&self.tool, &self.before, &self.path);
-    }
-}
-
-/// The test root trusted for code signing (admin trust settings, with password-less sudo); the
-/// trust is removed when dropped.
-struct TrustedRoot(String);
-
-impl TrustedRoot {
-    fn new(root_pem: String, keychain: &Path) -> Self {
-        let (success, text) = run(
-            "/usr/bin/sudo",
-            &[
-                "-n",
-                "/usr/bin/security",
-                "add-trusted-cert",
-                "-d",
-                "-r",
-                "trustRoot",
-                "-p",
-                "codeSign",
-                "-k",
-                &keychain.display().to_string(),
-                &root_pem,
-            ],
-            Duration::from_secs(60),
-        );
-        assert!(
-            success,
-            "trusting the test CA needs password-less sudo (GitHub's macOS runners have it; run `sudo -v` \
-             first on your Mac):\n{text}"
-        );
-        Self(root_pem)
-    }
-}
-
-impl Drop for TrustedRoot {
-    fn drop(&mut self) {
-        let _ = run(
-            "/usr/bin/sudo",
-            &["-n", "/usr/bin/security", "remove-trusted-cert", "-d", &self.0],
-            Duration::from_secs(60),
-        );
+        if let Err(err) = delete_keychain(&self.tool, &self.path) {
+            eprintln!("clean-up: cannot delete {}: {err}", self.path.display());
+        }
+        if let Err(err) = take_out_of_search_list(&self.tool, &self.path, self.before.default.as_deref()) {
+            eprintln!("clean-up: cannot put the keychain search list back: {err}");
+        }
     }
 }
 
@@ -376,51 +395,27 @@ fn an_installed_identity_signs_with_codesign_without_a_prompt() {
     assert!(installed.in_search_list);
     assert!(
         !installed.listed.valid,
-        "a self-made CA is not trusted yet: {:?}",
+        "a self-made CA is not trusted: {:?}",
         installed.listed
     );
 
-    let _trust = TrustedRoot::new(identity.root_pem(), &kc.path);
-    let listed = list_codesigning_identities(&kc.tool, &kc.keychain()).unwrap();
-    let ours = listed.iter().find(|l| l.sha1 == installed.identity.sha1).unwrap();
-    assert!(ours.valid, "trusted for code signing now: {ours:?}");
-
-    codesign_with(&kc, &installed, &identity.name);
+    kc.add_root(&identity);
+    codesign_untrusted(&kc, &installed, &identity);
     kc.delete_and_check_restore();
 }
 
-/// Signs a copy of /usr/bin/true with the installed identity (by SHA-1), stdin closed, under a
-/// timeout: a prompt (or an "Allow" dialog) would hang it and fail the test. Then checks who signed.
-fn codesign_with(kc: &TempKeychain, installed: &Installed, name: &str) {
-    let work = tempfile::tempdir().unwrap();
-    let binary = work.path().join("true");
-    std::fs::copy("/usr/bin/true", &binary).unwrap();
-    let sha1 = installed.identity.sha1_hex();
-    let (success, text) = run(
-        "/usr/bin/codesign",
-        &[
-            "--force",
-            "--sign",
-            &sha1,
-            "--keychain",
-            &kc.path.display().to_string(),
-            &binary.display().to_string(),
-        ],
-        Duration::from_secs(120),
-    );
-    assert!(success, "codesign failed:\n{text}");
-    let shown = ok(
-        "/usr/bin/codesign",
-        &["--display", "--verbose=2", &binary.display().to_string()],
-    );
-    assert!(shown.contains(&format!("Authority={name}")), "{shown}");
-}
-
 /// The identity a user gets from ascert, issued by a WWDR-like intermediate: imported with that
-/// intermediate, found by its SHA-1, and signing with codesign once the sandbox root is trusted.
+/// intermediate, found by its SHA-1, and signing with codesign although the sandbox root is trusted
+/// by nobody.
 #[test]
 fn a_sandbox_identity_with_its_intermediate_signs_with_codesign() {
     let identity = TestIdentity::from_sandbox();
+    assert_eq!(
+        identity.authorities.len(),
+        3,
+        "leaf, intermediate, root: {:?}",
+        identity.authorities
+    );
     let kc = TempKeychain::new();
     let installed = kc.install(&identity, Some(&kc.password)).unwrap();
     assert!(
@@ -429,16 +424,83 @@ fn a_sandbox_identity_with_its_intermediate_signs_with_codesign() {
     );
     assert!(installed.imported);
 
-    let _trust = TrustedRoot::new(identity.root_pem(), &kc.path);
+    kc.add_root(&identity);
     let listed = list_codesigning_identities(&kc.tool, &kc.keychain()).unwrap();
     let ours = listed
         .iter()
         .find(|l| l.sha1 == installed.identity.sha1)
         .unwrap_or_else(|| panic!("no identity with the leaf's SHA-1 among {listed:?}"));
-    assert!(ours.valid, "valid once the sandbox root is trusted: {ours:?}");
+    assert!(!ours.valid, "the sandbox root is trusted by nobody: {ours:?}");
 
-    codesign_with(&kc, &installed, &identity.name);
+    codesign_untrusted(&kc, &installed, &identity);
     kc.delete_and_check_restore();
+}
+
+/// What codesign does with an identity whose chain ends in a root this Mac does not trust (the
+/// sources behind each assertion are in this file's header): it signs a copy of /usr/bin/true by
+/// SHA-1, stdin closed, under a timeout (a prompt or an "Allow" dialog would hang it and fail the
+/// test); the signature names the whole chain; `--verify --strict` passes; `find-identity -v`
+/// does not count the identity valid, and the full listing says why.
+fn codesign_untrusted(kc: &TempKeychain, installed: &Installed, identity: &TestIdentity) {
+    let work = tempfile::tempdir().unwrap();
+    let binary = work.path().join("true");
+    std::fs::copy("/usr/bin/true", &binary).unwrap();
+    let binary = binary.display().to_string();
+    let keychain = kc.path.display().to_string();
+    let sha1 = installed.identity.sha1_hex();
+    let (success, text) = run(
+        "/usr/bin/codesign",
+        &[
+            "--force",
+            "--sign",
+            &sha1,
+            "--keychain",
+            &keychain,
+            // No request to Apple's timestamp server: the test proves the keychain, not the network.
+            "--timestamp=none",
+            &binary,
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(success, "codesign failed:\n{text}");
+
+    // The chain in the signature, leaf first; the root is there because codesign requires it.
+    let shown = ok("/usr/bin/codesign", &["-dvv", &binary]);
+    let authorities: Vec<&str> = shown
+        .lines()
+        .filter_map(|l| l.strip_prefix("Authority="))
+        .collect();
+    assert_eq!(authorities, identity.authorities, "{shown}");
+
+    let (verified, text) = run(
+        "/usr/bin/codesign",
+        &["--verify", "--strict", "--verbose=2", &binary],
+        Duration::from_secs(60),
+    );
+    assert!(
+        verified,
+        "codesign --verify does not ask for a trusted anchor without a requirement:\n{text}"
+    );
+    assert!(text.contains("valid on disk"), "{text}");
+    assert!(text.contains("satisfies its Designated Requirement"), "{text}");
+
+    let valid_only = ok(
+        "/usr/bin/security",
+        &["find-identity", "-v", "-p", "codesigning", &keychain],
+    );
+    assert!(
+        !valid_only.contains(&sha1),
+        "an untrusted root makes no valid identity:\n{valid_only}"
+    );
+    let all = ok(
+        "/usr/bin/security",
+        &["find-identity", "-p", "codesigning", &keychain],
+    );
+    let line = all
+        .lines()
+        .find(|l| l.contains(&sha1))
+        .unwrap_or_else(|| panic!("the identity is not listed at all:\n{all}"));
+    assert!(line.contains("CSSMERR_TP_NOT_TRUSTED"), "{line}");
 }
 
 #[test]

@@ -19,7 +19,7 @@ pub use ascert_keychain::{Identity, Installed, Keychain, Secret, SecurityTool};
 ///
 /// The PKCS#12 bundle is protected by a random one-time password and lives only in a private
 /// temporary folder for the moment `security import` reads it. Its key bag's friendlyName is the
-/// leaf's common name, the label macOS 13 and 14 give the key.
+/// leaf's common name, the label `security import` (no `-f`) gives the key.
 ///
 /// # Errors
 ///
@@ -50,9 +50,7 @@ pub fn install_identity(
         what: "the one-time PKCS#12 password",
     })?;
     let password = Secret::new(hex(random.as_ref()));
-    // The intermediate is added to the keychain on its own (`security add-certificates`), so the
-    // bundle holds only the key and the leaf.
-    let p12 = build_pkcs12(key, leaf, &[], password.expose(), Pkcs12Options::compatible())?;
+    let p12 = keychain_bundle(key, leaf, password.expose())?;
     Ok(ascert_keychain::install_pkcs12(
         tool,
         &ascert_keychain::InstallRequest {
@@ -65,6 +63,22 @@ pub fn install_identity(
             keychain_password,
         },
     )?)
+}
+
+/// The PKCS#12 bundle [`install_identity`] hands to `security import`: the key and the leaf only
+/// (the intermediate is added to the keychain on its own, `security add-certificates`), in the
+/// compatible form every macOS reads, the key bag named after the leaf's common name. Tests that
+/// prove the install on a Mac import exactly this bundle.
+///
+/// # Errors
+///
+/// As [`build_pkcs12`]: [`KeystoreError::KeyCertificateMismatch`] if the key is not the leaf's.
+pub fn keychain_bundle(
+    key: &PrivateKey,
+    leaf: &CertificateInfo,
+    password: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
+    build_pkcs12(key, leaf, &[], password, Pkcs12Options::compatible())
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ pub use bounded::MAX_CERTIFICATE_FILE;
 pub use cert::CertificateInfo;
 pub use csr::{Csr, CsrSubject, create_csr};
 pub use error::{BoxedSource, KeystoreError, Result};
-pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_identity};
+pub use install::{Identity, Installed, Keychain, Secret, SecurityTool, install_identity, keychain_bundle};
 pub use intermediates::{
     APPLE_CA_SHA256, FoundIntermediate, IntermediateFinder, IntermediateSource, IssuerFetcher, apple_ca_name,
 };

@@ -4,8 +4,10 @@
 //! Two forms: [`Pkcs12Format::Compatible`] (PBE-SHA1-3DES for the key and certificate bags,
 //! HMAC-SHA1 MAC), which `security import` and Keychain Access accept, and
 //! [`Pkcs12Format::Modern`] (PBES2: PBKDF2-SHA256 + AES-256-CBC, HMAC-SHA256 MAC), OpenSSL 3's
-//! default, which macOS 13 and 14 reject with "MAC verification failed during PKCS12 import"
-//! (macOS 15's importer reads it).
+//! default, which `security import FILE.p12` — the way ascert, fastlane and most CI scripts import
+//! — refuses with "MAC verification failed during PKCS12 import" on every macOS up to 26; only
+//! the new importer of macOS 15 and later (`SecPKCS12Import`, Keychain Access, `security import -f
+//! pkcs12`) reads it.
 
 use std::path::Path;
 
@@ -35,8 +37,9 @@ pub enum Pkcs12Format {
     /// PBE-SHA1-3DES key and certificate bags, HMAC-SHA1 MAC: what macOS imports.
     #[default]
     Compatible,
-    /// AES-256-CBC with PBKDF2-SHA256 bags, HMAC-SHA256 MAC: OpenSSL 3's default; macOS 13 and 14
-    /// refuse it (macOS 15 reads it).
+    /// AES-256-CBC with PBKDF2-SHA256 bags, HMAC-SHA256 MAC: OpenSSL 3's default. `security import`
+    /// without `-f pkcs12` refuses it on every macOS (13 to 26); Keychain Access and `security
+    /// import -f pkcs12` read it on macOS 15 and later.
     Modern,
 }
 

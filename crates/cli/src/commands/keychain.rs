@@ -6,23 +6,20 @@
 //! bounded in time); passwords come from a variable, a file or stdin, never from ascert's argv.
 
 mod install;
+mod lifecycle;
 mod state;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_keychain::{
-    Keychain, KeychainError, Secret, SecurityTool, add_to_search_list, create_keychain, delete_keychain,
-    list_codesigning_identities, new_keychain_path, restore_search_state, search_state, set_default_keychain,
-    use_login,
+    Keychain, KeychainError, Secret, SecurityTool, list_codesigning_identities, search_state, use_login,
 };
 use ascert_keystore::Keystore;
-use rand::distr::{Alphanumeric, SampleString as _};
-use serde::Serialize;
 
 pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
-use self::state::{Created, Records};
-use crate::cli::{KeychainCommand, KeychainCreateArgs, KeychainPasswordArgs, NewKeychainPasswordArgs};
+use self::state::Records;
+use crate::cli::{KeychainCommand, KeychainPasswordArgs};
 use crate::commands::Context;
 use crate::failure::{Exit, UserError};
 use crate::output::{Column, Output, Row, Table, Tone};
@@ -30,16 +27,10 @@ use crate::output::{Column, Output, Row, Table, Tone};
 /// The variable read for a keychain password when no other source is named.
 pub(crate) const PASSWORD_ENV: &str = "ASCERT_KEYCHAIN_PASSWORD";
 
-/// The keychain `keychain create` makes without a name.
-const DEFAULT_NAME: &str = "ascert.keychain-db";
-
-/// Characters of a generated keychain password (letters and digits: safe in any shell).
-const GENERATED_LENGTH: usize = 32;
-
 pub(crate) fn run(ctx: &Context, command: KeychainCommand) -> Result<()> {
     match command {
-        KeychainCommand::Create(args) => create(ctx, &args),
-        KeychainCommand::Delete { keychain } => delete(ctx, keychain.as_deref()),
+        KeychainCommand::Create(args) => lifecycle::create(ctx, &args),
+        KeychainCommand::Delete(args) => lifecycle::delete(ctx, &args),
         KeychainCommand::UseLogin => {
             let tool = security_tool(&ctx.out)?;
             let used = use_login(&tool).map_err(explain)?;
@@ -94,14 +85,26 @@ pub(crate) fn explain(err: KeychainError) -> anyhow::Error {
         }
         KeychainError::KeychainExists { path } => Some(format!(
             "delete it with `ascert keychain delete {}`, or choose another path",
-            path.display()
+            ascert_keychain::command::shell_quote(&path.to_string_lossy())
+        )),
+        KeychainError::Protected { .. } => {
+            Some("name a keychain made by `ascert keychain create`".to_owned())
+        }
+        KeychainError::WrongPassword { .. } => Some(format!(
+            "give the password the keychain was created with (--keychain-password-env VAR, {PASSWORD_ENV}, \
+             --keychain-password-file or --keychain-password-stdin)"
         )),
         _ => None,
+    };
+    let exit = if matches!(err, KeychainError::Protected { .. }) {
+        Exit::Usage
+    } else {
+        Exit::Failure
     };
     match hint {
         // The message is the keychain error's own; as the root of the chain, the hint is found
         // by the exit-code logic and by callers that pass it on.
-        Some(hint) => anyhow::Error::new(UserError::new(Exit::Failure, err.to_string()).hint(hint)),
+        Some(hint) => anyhow::Error::new(UserError::new(exit, err.to_string()).hint(hint)),
         None => anyhow::Error::new(err),
     }
 }
@@ -122,15 +125,16 @@ fn records(ctx: &Context) -> Result<Records> {
 /// The keychain password for installing: the named source, else `ASCERT_KEYCHAIN_PASSWORD`, else
 /// none (the partition list is then skipped, with the command to run).
 pub(crate) fn keychain_password(args: &KeychainPasswordArgs) -> Result<Option<Secret>> {
-    read_password(
+    Ok(read_password(
         args.keychain_password_env.as_deref(),
         args.keychain_password_file.as_deref(),
         args.keychain_password_stdin,
         "--keychain-password-env",
-    )
+    )?
+    .or_else(|| std::env::var(PASSWORD_ENV).ok().map(Secret::new)))
 }
 
-/// Reads a password from a variable, a file or stdin (first line), else `ASCERT_KEYCHAIN_PASSWORD`.
+/// Reads a password from the source named: a variable, a file or stdin (first line).
 fn read_password(
     env: Option<&str>,
     file: Option<&Path>,
@@ -153,146 +157,7 @@ fn read_password(
         })?;
         return Ok(Some(Secret::new(value)));
     }
-    Ok(std::env::var(PASSWORD_ENV).ok().map(Secret::new))
-}
-
-/// What `keychain create` reports.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CreatedReport {
-    keychain: PathBuf,
-    /// Only when ascert made the password: the one time it is shown.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    password: Option<String>,
-    password_generated: bool,
-    search_list: Vec<PathBuf>,
-    default: bool,
-}
-
-fn create(ctx: &Context, args: &KeychainCreateArgs) -> Result<()> {
-    let tool = security_tool(&ctx.out)?;
-    let path = new_keychain_path(args.keychain.as_deref().unwrap_or(DEFAULT_NAME))?;
-    let NewKeychainPasswordArgs {
-        password_env,
-        password_file,
-        password_stdin,
-    } = &args.password;
-    let given = read_password(
-        password_env.as_deref(),
-        password_file.as_deref(),
-        *password_stdin,
-        "--password-env",
-    )?;
-    let generated = given.is_none();
-    let password =
-        given.unwrap_or_else(|| Secret::new(Alphanumeric.sample_string(&mut rand::rng(), GENERATED_LENGTH)));
-    let records = records(ctx)?;
-    let previous = search_state(&tool).map_err(explain)?;
-    create_keychain(&tool, &path, &password).map_err(explain)?;
-    // Remembered before the search list changes: if ascert stops right after, `keychain delete`
-    // still knows what to put back.
-    records.add(Created {
-        path: path.clone(),
-        previous_search_list: previous.search_list.clone(),
-        previous_default: previous.default.clone(),
-        made_default: args.default,
-    })?;
-    let search_list = add_to_search_list(&tool, &path, &previous.search_list).map_err(explain)?;
-    if args.default {
-        set_default_keychain(&tool, &path).map_err(explain)?;
-    }
-    let report = CreatedReport {
-        keychain: path.clone(),
-        password: generated.then(|| password.expose().to_owned()),
-        password_generated: generated,
-        search_list,
-        default: args.default,
-    };
-    if ctx.out.json {
-        return ctx.out.json(&report);
-    }
-    ctx.out.note(format!(
-        "Created {} (no auto-lock, unlocked, added to the search list{}).",
-        path.display(),
-        if args.default { ", default keychain" } else { "" }
-    ));
-    if generated {
-        ctx.out.note(format!(
-            "Its password is on stdout, shown this once (ascert does not keep it). Capture it, e.g. \
-             export {PASSWORD_ENV}=\"$(ascert keychain create …)\"; `identities install` reads it from there."
-        ));
-        ctx.out.text(&format!("{}\n", password.expose()))?;
-    }
-    ctx.out.note(format!(
-        "When the job is done: ascert keychain delete {}",
-        ascert_keychain::command::shell_quote(&path.to_string_lossy())
-    ));
-    Ok(())
-}
-
-fn delete(ctx: &Context, keychain: Option<&str>) -> Result<()> {
-    let tool = security_tool(&ctx.out)?;
-    let records = records(ctx)?;
-    let (path, record) = if let Some(name) = keychain {
-        let named = Keychain::named(name)?;
-        let path = named.path()?;
-        if named == Keychain::Login || Keychain::Login.path().is_ok_and(|login| login == path) {
-            return Err(UserError::usage("ascert never deletes the login keychain")
-                .hint("name a keychain made by `ascert keychain create`")
-                .into());
-        }
-        let record = records.find(&path)?;
-        (path, record)
-    } else {
-        let mut all = records.all()?;
-        match all.len() {
-            1 => {
-                let record = all.remove(0);
-                (record.path.clone(), Some(record))
-            }
-            0 => {
-                return Err(
-                    UserError::usage("no keychain made by `ascert keychain create` is recorded")
-                        .hint("name the keychain to delete: ascert keychain delete PATH")
-                        .into(),
-                );
-            }
-            _ => {
-                let paths: Vec<String> = all.iter().map(|c| c.path.display().to_string()).collect();
-                return Err(UserError::usage(format!(
-                    "ascert created several keychains: {}",
-                    paths.join(", ")
-                ))
-                .hint("name the one to delete: ascert keychain delete PATH")
-                .into());
-            }
-        }
-    };
-    let deleted = delete_keychain(&tool, &path).map_err(explain)?;
-    if let Some(record) = &record {
-        restore_search_state(&tool, &record.previous(), &path).map_err(explain)?;
-        records.remove(&path)?;
-    }
-    if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "keychain": path,
-            "deleted": deleted,
-            "searchListRestored": record.is_some(),
-        }));
-    }
-    ctx.out.note(match (deleted, record.is_some()) {
-        (true, true) => format!("Deleted {} and restored the search list.", path.display()),
-        (true, false) => format!(
-            "Deleted {} (it was not made by `ascert keychain create`, so no earlier search list was restored).",
-            path.display()
-        ),
-        (false, true) => format!(
-            "{} was already gone; restored the search list it had changed.",
-            path.display()
-        ),
-        (false, false) => format!("There is no keychain {}; nothing to do.", path.display()),
-    });
-    Ok(())
+    Ok(None)
 }
 
 fn list(ctx: &Context) -> Result<()> {

@@ -85,8 +85,9 @@ pub(crate) struct KeychainInstall {
     pub(crate) intermediate_name: String,
     /// `set` or `skipped`.
     pub(crate) partition_list: &'static str,
-    /// The key label the partition list matched (the certificate's name on macOS 13 and 14,
-    /// "Imported Private Key" on 15 and later).
+    /// The key label the partition list matched: the certificate's name (what `security import`
+    /// without `-f` gives the key), or "Imported Private Key" for a key the new importer of macOS
+    /// 15 and later labelled (`-f pkcs12`, Keychain Access).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) partition_label: Option<String>,
     /// When skipped: the command that sets it.
@@ -94,6 +95,8 @@ pub(crate) struct KeychainInstall {
     pub(crate) partition_command: Option<String>,
     /// Whether `security find-identity -v` counts it valid (trusted chain, in date).
     pub(crate) valid: bool,
+    /// Whether the issuing intermediate is one of Apple's (pinned): only then should macOS trust it.
+    pub(crate) issued_by_apple: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) problem: Option<String>,
     pub(crate) in_search_list: bool,
@@ -103,7 +106,7 @@ pub(crate) struct KeychainInstall {
 }
 
 impl KeychainInstall {
-    fn new(installed: &Installed, intermediate: &CertificateInfo) -> Self {
+    fn new(installed: &Installed, intermediate: &CertificateInfo, issued_by_apple: bool) -> Self {
         let (partition_list, partition_label, partition_command) = match &installed.partition {
             PartitionOutcome::Set { label } => ("set", Some(label.clone()), None),
             PartitionOutcome::Skipped { command } => ("skipped", None, Some(command.clone())),
@@ -126,6 +129,7 @@ impl KeychainInstall {
             partition_label,
             partition_command,
             valid: installed.listed.valid,
+            issued_by_apple,
             problem: installed.listed.problem.clone(),
             in_search_list: installed.in_search_list,
             default_keychain: installed.is_default,
@@ -165,11 +169,17 @@ impl KeychainInstall {
             (None, None) => {}
         }
         if !self.valid {
-            notes.push(format!(
-                "warning: security does not count it valid for code signing ({}); the certificate's chain to \
-                 Apple's root may be incomplete or it may have expired",
-                self.problem.as_deref().unwrap_or("no reason given")
-            ));
+            notes.push(if self.issued_by_apple {
+                format!("warning: {}", self.why_not_valid())
+            } else {
+                format!(
+                    "warning: security does not count it valid for code signing ({}): its intermediate \"{}\" is \
+                     not one of Apple's CAs (a sandbox's?), so no Mac trusts its chain; codesign still signs with it \
+                     by SHA-1",
+                    self.problem.as_deref().unwrap_or("no reason given"),
+                    self.intermediate_name
+                )
+            });
         }
         if !self.in_search_list {
             notes.push(format!(
@@ -182,6 +192,51 @@ impl KeychainInstall {
         notes.push(format!("Sign with: {}", self.codesign));
         notes
     }
+
+    /// Why `security` does not count an Apple-issued identity valid, from its problem code (a
+    /// CSSM error name, which `security` prints untranslated).
+    fn why_not_valid(&self) -> String {
+        let problem = self.problem.as_deref().unwrap_or("no reason given");
+        let why = if problem.contains("NOT_TRUSTED") {
+            format!(
+                "its chain does not reach a root this Mac trusts, although the intermediate \"{}\" is in the \
+                 keychain: Apple's root may be missing from the System Roots, or the Mac's clock may be wrong",
+                self.intermediate_name
+            )
+        } else if problem.contains("EXPIRED") || problem.contains("NOT_VALID_YET") {
+            "the certificate or its intermediate is out of date: check the Mac's clock, or make a new certificate \
+             (`ascert identities ensure` renews it)"
+                .to_owned()
+        } else if problem.contains("REVOKED") {
+            "Apple revoked the certificate: make a new one (`ascert identities ensure`)".to_owned()
+        } else {
+            "the chain to Apple's root may be incomplete or the certificate may have expired".to_owned()
+        };
+        format!(
+            "security does not count \"{}\" (SHA-1 {}) valid for code signing ({problem}): {why}",
+            self.name, self.sha1
+        )
+    }
+
+    /// An Apple-issued identity that `security` does not count valid, in CI (`CI` set, or no
+    /// terminal to read a warning on): codesign would fail later with a vaguer message, so the
+    /// install fails now, saying why. Elsewhere, and for certificates of other CAs, a warning.
+    fn not_valid_in_ci(&self, in_ci: bool) -> Option<UserError> {
+        (in_ci && self.issued_by_apple && !self.valid).then(|| {
+            UserError::new(Exit::Failure, self.why_not_valid()).hint(format!(
+                "the identity is installed in {}; `ascert keychain identities {}` lists it with the problem",
+                self.keychain,
+                ascert_keychain::command::shell_quote(&self.keychain)
+            ))
+        })
+    }
+}
+
+/// Whether this run is unattended: `CI` set (GitHub Actions, GitLab, Bitrise, `CircleCI` and
+/// Codemagic all set it) or no terminal on stderr, where a warning is easily missed.
+fn running_in_ci() -> bool {
+    use std::io::IsTerminal as _;
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") || !std::io::stderr().is_terminal()
 }
 
 /// Installs the identity of `key` and its certificate `leaf` into the keychain of `options`,
@@ -218,7 +273,15 @@ pub(crate) fn install_paired_identity(
         other => anyhow::Error::new(other),
     })
     .context("cannot install the identity in the keychain")?;
-    Ok(KeychainInstall::new(&installed, &intermediate.certificate))
+    let report = KeychainInstall::new(
+        &installed,
+        &intermediate.certificate,
+        intermediate.apple_name.is_some(),
+    );
+    if let Some(err) = report.not_valid_in_ci(running_in_ci()) {
+        return Err(err.into());
+    }
+    Ok(report)
 }
 
 /// Two options that would both read standard input.
@@ -249,6 +312,62 @@ mod tests {
             PrivateKey::from_pem(&std::fs::read_to_string(key).unwrap()).unwrap(),
             CertificateInfo::from_der_or_pem(&std::fs::read(cert).unwrap()).unwrap(),
         )
+    }
+
+    fn report(valid: bool, issued_by_apple: bool, problem: Option<&str>) -> KeychainInstall {
+        KeychainInstall {
+            keychain: "/Users/ci/Library/Keychains/ascert-ci.keychain-db".into(),
+            sha1: "AB".repeat(20),
+            name: "Apple Distribution: Jane Doe (TEAM123)".into(),
+            imported: true,
+            intermediate: "added",
+            intermediate_name: "Apple Worldwide Developer Relations Certification Authority".into(),
+            partition_list: "set",
+            partition_label: Some("Apple Distribution: Jane Doe (TEAM123)".into()),
+            partition_command: None,
+            valid,
+            issued_by_apple,
+            problem: problem.map(str::to_owned),
+            in_search_list: true,
+            default_keychain: true,
+            codesign: "codesign --sign AB… FILE".into(),
+        }
+    }
+
+    /// An Apple identity that macOS does not count valid fails the install in CI, saying why; on a
+    /// terminal it is a warning; a sandbox's (not Apple's CA) never fails.
+    #[test]
+    fn an_invalid_apple_identity_fails_in_ci_and_says_why() {
+        let untrusted = report(false, true, Some("CSSMERR_TP_NOT_TRUSTED"));
+        let err = untrusted.not_valid_in_ci(true).expect("an error in CI");
+        assert!(err.message.contains("CSSMERR_TP_NOT_TRUSTED"), "{}", err.message);
+        assert!(
+            err.message.contains("does not reach a root this Mac trusts"),
+            "{}",
+            err.message
+        );
+        assert!(
+            untrusted.not_valid_in_ci(false).is_none(),
+            "a warning at a terminal"
+        );
+        assert!(
+            untrusted
+                .notes()
+                .iter()
+                .any(|n| n.starts_with("warning: security does not count"))
+        );
+        let expired = report(false, true, Some("CSSMERR_TP_CERT_EXPIRED"));
+        let text = expired.not_valid_in_ci(true).unwrap().message;
+        assert!(text.contains("out of date"), "{text}");
+        let sandbox = report(false, false, Some("CSSMERR_TP_NOT_TRUSTED"));
+        assert!(sandbox.not_valid_in_ci(true).is_none());
+        assert!(
+            sandbox
+                .notes()
+                .iter()
+                .any(|n| n.contains("not one of Apple's CAs"))
+        );
+        assert!(report(true, true, None).not_valid_in_ci(true).is_none());
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! What `ascert keychain create` remembers for `keychain delete`: the search list and default
-//! keychain before the new keychain went in. One JSON file, `<ascert home>/keychains.json`,
+//! What `ascert keychain create` remembers for `keychain delete`: that the keychain is ascert's,
+//! and the default keychain before it (and, for the record, the search list before it: `delete`
+//! does not put that snapshot back, since other jobs may have changed the list since). One JSON file, `<ascert home>/keychains.json`,
 //! written 0600 and atomically (temp file, fsync, rename) like the keystore's files.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use ascert_keychain::SearchState;
 use ascert_keystore::{FileMode, ensure_private_folder, write_atomic};
 use serde::{Deserialize, Serialize};
 
@@ -23,20 +23,6 @@ pub(crate) struct Created {
     pub(crate) previous_default: Option<PathBuf>,
     /// Whether `--default` made it the default keychain.
     pub(crate) made_default: bool,
-}
-
-impl Created {
-    /// The search state to restore.
-    pub(crate) fn previous(&self) -> SearchState {
-        SearchState {
-            search_list: self.previous_search_list.clone(),
-            default: if self.made_default {
-                self.previous_default.clone()
-            } else {
-                None
-            },
-        }
-    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -127,7 +113,6 @@ mod tests {
         records.add(created.clone()).unwrap();
         records.add(created.clone()).unwrap();
         assert_eq!(records.all().unwrap(), std::slice::from_ref(&created));
-        assert_eq!(created.previous().default, None, "the default was not changed");
         let mode = std::fs::metadata(dir.path().join("home").join(FILE))
             .unwrap()
             .permissions()

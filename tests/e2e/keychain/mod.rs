@@ -4,163 +4,13 @@
 //! on Linux. The fake blocks forever where the real tool would ask for a password, so a prompt
 //! shows up as a timeout failure; `ASCERT_SECURITY_TIMEOUT` keeps that short.
 
-use std::path::{Path, PathBuf};
+mod ci;
+mod fake;
 
+use std::path::Path;
+
+use self::fake::Fake;
 use crate::support::{Env, Run, mode};
-
-/// The fake `security` and its state, in the test's folder.
-struct Fake {
-    dir: PathBuf,
-    login: PathBuf,
-    /// Whether runs get `ASCERT_KEY_PASSPHRASE` too.
-    passphrase: bool,
-}
-
-/// One recorded call.
-#[derive(Debug)]
-struct Call {
-    args: Vec<String>,
-    stdin_null: bool,
-    env: Vec<(String, String)>,
-}
-
-/// Secrets put in ascert's own environment: none may reach `security`.
-const P12_PASSWORD: &str = "p12-secret-Zq81x";
-const KEY_PASSPHRASE: &str = "passphrase-secret-Wm40";
-const ASC_KEY: &str = "asc-private-key-secret-Hr77";
-
-impl Fake {
-    /// A fake whose importer labels keys as macOS 13/14 do (`friendly`) or as 15 does (`imported`).
-    fn new(env: &Env, label_mode: &str) -> Fake {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = env.path("fake-security");
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = dir.join("security");
-        std::fs::write(&script, include_str!("fixtures/fake_security.sh")).unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(dir.join("label-mode"), label_mode).unwrap();
-        // HOME is the test folder (support.rs): a login keychain there, first in the search list.
-        let keychains = env.path("Library/Keychains");
-        std::fs::create_dir_all(&keychains).unwrap();
-        let login = keychains.join("login.keychain-db");
-        std::fs::write(&login, "password\tlogin-pw\nlocked\t0\n").unwrap();
-        std::fs::write(dir.join("search-list"), format!("{}\n", login.display())).unwrap();
-        std::fs::write(dir.join("default"), format!("{}\n", login.display())).unwrap();
-        Fake {
-            dir,
-            login,
-            passphrase: false,
-        }
-    }
-
-    fn vars(&self) -> Vec<(String, String)> {
-        let mut vars = vec![
-            (
-                "ASCERT_SECURITY_TOOL".into(),
-                self.dir.join("security").display().to_string(),
-            ),
-            ("ASCERT_SECURITY_TIMEOUT".into(), "20".into()),
-            ("ASCERT_P12_PASSWORD".into(), P12_PASSWORD.into()),
-            ("ASC_PRIVATE_KEY".into(), ASC_KEY.into()),
-        ];
-        if self.passphrase {
-            // Keys encrypted at rest cost a slow key derivation per run: only where it is checked.
-            vars.push(("ASCERT_KEY_PASSPHRASE".into(), KEY_PASSPHRASE.into()));
-        }
-        vars
-    }
-
-    async fn run(&self, env: &Env, extra: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut vars = self.vars();
-        vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        env.run_with(&vars, args).await
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
-    }
-
-    fn calls(&self) -> Vec<Call> {
-        let mut calls = Vec::new();
-        let mut current: Option<Call> = None;
-        for line in self.log().lines() {
-            match line {
-                "call" => {
-                    current = Some(Call {
-                        args: Vec::new(),
-                        stdin_null: false,
-                        env: Vec::new(),
-                    });
-                }
-                "end" => calls.extend(current.take()),
-                "stdin null" => current.as_mut().unwrap().stdin_null = true,
-                _ => {
-                    if let Some(call) = current.as_mut() {
-                        if let Some(arg) = line.strip_prefix("arg ") {
-                            call.args.push(arg.to_owned());
-                        } else if let Some((name, value)) =
-                            line.strip_prefix("env ").and_then(|e| e.split_once('='))
-                        {
-                            call.env.push((name.to_owned(), value.to_owned()));
-                        }
-                    }
-                }
-            }
-        }
-        calls
-    }
-
-    /// The calls of one sub-command, as their argument lists.
-    fn args_of(&self, subcommand: &str) -> Vec<Vec<String>> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.args.first().is_some_and(|a| a == subcommand))
-            .map(|c| c.args)
-            .collect()
-    }
-
-    fn search_list(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join("search-list"))
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// Every call: stdin was /dev/null, no prompt, and the environment held only what `security`
-    /// needs — none of ascert's secrets.
-    fn assert_every_call_was_clean(&self) {
-        let calls = self.calls();
-        assert!(!calls.is_empty(), "security was never run");
-        assert!(
-            !self.log().lines().any(|l| l == "prompt"),
-            "security was made to ask for a password:\n{}",
-            self.log()
-        );
-        let allowed = ["PATH", "HOME", "USER", "LOGNAME", "TMPDIR"];
-        let added_by_sh = ["PWD", "SHLVL", "_", "OLDPWD"];
-        for call in &calls {
-            assert!(call.stdin_null, "stdin was not /dev/null for {:?}", call.args);
-            for (name, value) in &call.env {
-                assert!(
-                    allowed.contains(&name.as_str()) || added_by_sh.contains(&name.as_str()),
-                    "{name} reached security in {:?}",
-                    call.args
-                );
-                for secret in [P12_PASSWORD, KEY_PASSPHRASE, ASC_KEY] {
-                    assert!(!value.contains(secret), "{name} carried a secret to security");
-                }
-            }
-            let path = call
-                .env
-                .iter()
-                .find(|(n, _)| n == "PATH")
-                .map(|(_, v)| v.as_str());
-            assert_eq!(path, Some("/usr/bin:/bin:/usr/sbin:/sbin"), "{:?}", call.args);
-        }
-    }
-}
 
 /// `certificates create` of a DISTRIBUTION identity, with extra arguments; returns its id.
 async fn create_certificate(env: &Env, fake: &Fake, vars: &[(&str, &str)], extra: &[&str]) -> (Run, String) {
@@ -238,7 +88,7 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
     assert_eq!(
         report["partitionLabel"],
         name.as_str(),
-        "macOS 13/14: the friendlyName: {report}"
+        "security import without -f: the friendlyName: {report}"
     );
     assert_eq!(report["intermediate"], "added");
     assert_eq!(report["valid"], true);
@@ -335,7 +185,7 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
     let deleted = fake.run(&env, &[], &["keychain", "delete"]).await;
     deleted.ok();
     assert!(
-        deleted.stderr.contains("restored the search list"),
+        deleted.stderr.contains(&format!("Deleted {kc}.")),
         "{}",
         deleted.stderr
     );
@@ -350,10 +200,11 @@ async fn the_ci_flow_creates_installs_allows_codesign_and_restores_the_search_li
     }
 }
 
-/// macOS 15's importer labels the key "Imported Private Key": the certificate's name finds
-/// nothing, the second label finds the key, and its public key hash proves it is the right one.
+/// A key the new importer put there (macOS 15 and later with `-f pkcs12`, Keychain Access) is
+/// labelled "Imported Private Key": the certificate's name finds nothing, the second label finds
+/// the key, and its public key hash proves it is the right one.
 #[tokio::test(flavor = "multi_thread")]
-async fn on_macos_15_the_key_is_found_under_the_imported_label_and_checked_by_its_hash() {
+async fn a_key_under_the_new_importers_label_is_found_and_checked_by_its_hash() {
     let env = Env::start().await;
     let fake = Fake::new(&env, "imported");
     let pw = "chosen keychain password";
@@ -441,7 +292,7 @@ async fn an_apple_pay_identity_with_an_ec_key_is_installed_and_checked_by_its_ha
     fake.assert_every_call_was_clean();
 }
 
-/// Another key already carries the macOS 15 label: the partition list output shows a hash that is
+/// Another key already carries the new importer's label: the partition list output shows a hash that is
 /// not the identity's, so ascert does not claim success.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_label_that_finds_only_other_keys_is_not_taken_for_success() {
@@ -603,7 +454,7 @@ async fn create_refuses_an_existing_keychain_and_use_login_restores_the_login_ke
     for name in ["login", fake.login.to_str().unwrap()] {
         let refused = fake.run(&env, &[], &["keychain", "delete", name]).await;
         assert!(
-            refused.fails_with(2).contains("never deletes the login keychain"),
+            refused.fails_with(2).contains("(the login keychain)"),
             "{}",
             refused.stderr
         );
@@ -708,7 +559,7 @@ async fn ensure_installs_the_same_identity_on_every_run() {
     assert_eq!(first["keychain"]["imported"], true, "{first}");
     assert_eq!(
         first["keychain"]["partitionLabel"], "Imported Private Key",
-        "macOS 15: {first}"
+        "the new importer's label: {first}"
     );
 
     let second = fake.run(&env, &vars, &ensure).await;
