@@ -6,15 +6,15 @@
 //! macOS 15 and 26 (Apple silicon and Intel), and macOS 13 and 14 are not run in CI.
 //!
 //! Two ways in, behind one seam ([`SecurityTool`]). On macOS the steps that have a safe
-//! Security.framework call take it ([`framework`]: keychain create, unlock and settings with the
-//! password in memory, never on a command line; identity lookup by SHA-1 with
-//! `SecItemCopyMatching`; errors by `OSStatus` number, never by localized text). Everything else —
-//! the key partition list, the search list, the default keychain, import with trusted tools — runs
-//! `/usr/bin/security`, the same commands fastlane and codemagic run on thousands of CI Macs,
-//! because the framework has no safe public call for them and the workspace forbids `unsafe`. Those
-//! commands are built by pure functions ([`command`]) and run by one runner that closes stdin,
-//! clears the environment, bounds the runtime and never shows a password. The crate builds and
-//! runs on every Unix: where `/usr/bin/security` is missing each call returns
+//! Security.framework call take it (the macOS-only `framework` module: keychain create, unlock
+//! and settings with the password in memory, never on a command line; identity lookup by SHA-1
+//! with `SecItemCopyMatching`; errors by `OSStatus` number, never by localized text). Everything
+//! else — the key partition list, the search list, the default keychain, import with trusted
+//! tools — runs `/usr/bin/security`, the same commands fastlane and codemagic run on thousands of
+//! CI Macs, because the framework has no safe public call for them and the workspace forbids
+//! `unsafe`. Those commands are built by pure functions ([`command`]) and run by one runner that
+//! closes stdin, clears the environment, bounds the runtime and never shows a password. The crate
+//! builds and runs on every Unix: where `/usr/bin/security` is missing each call returns
 //! [`KeychainError::OnlyOnMacos`]. Tests point `ASCERT_SECURITY_TOOL` at a fake, which then does
 //! every step (the framework is not used), so the whole sequence is seen. docs/keychain.md
 //! explains each step.
