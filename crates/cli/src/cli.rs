@@ -712,11 +712,12 @@ pub(crate) struct IdentitiesListArgs {
 /// A row's state in `identities list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum IdentityState {
-    /// A certificate with its key here
+    // Plain comments, not doc comments: clap would show those in a long help of their own.
+    // A certificate with its key here.
     Paired,
-    /// A key here without a listed certificate (pending or orphaned)
+    // A key here without a listed certificate (pending or orphaned).
     KeyOnly,
-    /// A certificate whose key is not here
+    // A certificate whose key is not here.
     CertificateOnly,
 }
 
@@ -737,7 +738,7 @@ pub(crate) struct EnsureArgs {
     /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, DEVELOPER_ID_APPLICATION_G2
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
     pub(crate) certificate_type: CertificateType,
-    /// Renew when the certificate expires within N days
+    /// Renew when the certificate expires within N days (the run says which certificate it replaces)
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub(crate) min_days_left: u32,
     /// The CSR's common name, when a certificate is created (Apple names the certificate itself)
@@ -746,7 +747,8 @@ pub(crate) struct EnsureArgs {
     /// The CSR's e-mail address, when a certificate is created [default: none]
     #[arg(long, value_name = "EMAIL")]
     pub(crate) email: Option<String>,
-    /// Also export the identity (key + certificate + intermediate) as a .p12
+    /// Also export the identity (key + certificate + intermediate) as a .p12; a .p12 an earlier run
+    /// wrote (the password opens it, its identity is in the keystore) is rewritten without --force
     #[arg(long, value_name = "FILE")]
     pub(crate) p12: Option<PathBuf>,
     /// Also install the identity in a macOS keychain (the login keychain without NAME)
