@@ -94,12 +94,19 @@ fn expiries(json: &serde_json::Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn list_sorts_by_expiry_here_and_finds_what_expires_soon() {
+async fn list_sorts_by_expiry_here_after_every_page() {
     let env = Env::with(Sandbox::builder().seed_certificates(60).page_size(20)).await;
-    let all = env.run(&["certificates", "list", "--json"]).await.json();
     // Apple does not sort by expirationDate: every page is fetched, then sorted here.
     let soonest_first = env
-        .run(&["certificates", "list", "--json", "--sort", "expirationDate", "--limit", "20"])
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--sort",
+            "expirationDate",
+            "--limit",
+            "20",
+        ])
         .await;
     soonest_first.ok();
     let dates = expiries(&soonest_first.json());
@@ -112,7 +119,15 @@ async fn list_sorts_by_expiry_here_and_finds_what_expires_soon() {
     assert!(expiries(&latest_first).iter().rev().is_sorted());
     // With another field, the first decides and the next breaks ties.
     let by_type = env
-        .run(&["certificates", "list", "--json", "--sort", "certificateType", "--sort", "expirationDate"])
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--sort",
+            "certificateType",
+            "--sort",
+            "expirationDate",
+        ])
         .await
         .json();
     let keys: Vec<(String, String)> = by_type
@@ -131,7 +146,18 @@ async fn list_sorts_by_expiry_here_and_finds_what_expires_soon() {
         .run(&["certificates", "list", "--sort", "expirationDate"])
         .await;
     assert_eq!(table.ok().lines().count(), 61, "{}", table.stdout);
+    let unknown = env.run(&["certificates", "list", "--sort", "expiry"]).await;
+    assert!(
+        unknown.fails_with(2).contains("expirationDate"),
+        "{}",
+        unknown.stderr
+    );
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn list_finds_what_expires_within_days() {
+    let env = Env::with(Sandbox::builder().seed_certificates(60)).await;
+    let all = env.run(&["certificates", "list", "--json"]).await.json();
     // Expiring within DAYS: not expired, at most DAYS days left; as many as the full list says.
     let days_left: Vec<i64> = env
         .run(&["certificates", "list"])
@@ -143,23 +169,34 @@ async fn list_sorts_by_expiry_here_and_finds_what_expires_soon() {
         .collect();
     let days = days_left.iter().filter(|d| **d > 0).min().unwrap() + 30;
     let expiring = env
-        .run(&["certificates", "list", "--json", "--expiring-within", &days.to_string()])
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--expiring-within",
+            &days.to_string(),
+        ])
         .await
         .json();
     let now = time::OffsetDateTime::now_utc();
     let found = expiring.as_array().unwrap();
     assert!(!found.is_empty());
     for certificate in found {
-        let expires = ascert_models::date::parse(certificate["attributes"]["expirationDate"].as_str().unwrap())
-            .unwrap();
-        assert!(expires > now && expires <= now + time::Duration::days(days), "{certificate}");
+        let expires =
+            ascert_models::date::parse(certificate["attributes"]["expirationDate"].as_str().unwrap())
+                .unwrap();
+        assert!(
+            expires > now && expires <= now + time::Duration::days(days),
+            "{certificate}"
+        );
     }
     let within = all
         .as_array()
         .unwrap()
         .iter()
         .filter(|c| {
-            let expires = ascert_models::date::parse(c["attributes"]["expirationDate"].as_str().unwrap()).unwrap();
+            let expires =
+                ascert_models::date::parse(c["attributes"]["expirationDate"].as_str().unwrap()).unwrap();
             expires > now && expires <= now + time::Duration::days(days)
         })
         .count();
@@ -168,12 +205,6 @@ async fn list_sorts_by_expiry_here_and_finds_what_expires_soon() {
         .run(&["certificates", "list", "--expired", "--expiring-within", "30"])
         .await;
     refused.fails_with(2);
-    let unknown = env.run(&["certificates", "list", "--sort", "expiry"]).await;
-    assert!(
-        unknown.fails_with(2).contains("expirationDate"),
-        "{}",
-        unknown.stderr
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -220,7 +220,16 @@ async fn the_p12_an_earlier_run_wrote_is_rewritten_and_nothing_else_is() {
     let key = env.path("foreign.key");
     openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
     openssl(&[
-        "req", "-new", "-x509", "-key", key.to_str().unwrap(), "-subj", "/CN=Someone Else", "-days", "30", "-out",
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=Someone Else",
+        "-days",
+        "30",
+        "-out",
         env.path("foreign.pem").to_str().unwrap(),
     ]);
     openssl(&[
@@ -244,7 +253,12 @@ async fn the_p12_an_earlier_run_wrote_is_rewritten_and_nothing_else_is() {
     );
     assert_eq!(std::fs::read(&foreign).unwrap(), theirs, "left as it was");
     std::fs::write(env.path("notes.txt"), b"keep me").unwrap();
-    let notes = ensure(&env, "DISTRIBUTION", &["--p12", env.path("notes.txt").to_str().unwrap()]).await;
+    let notes = ensure(
+        &env,
+        "DISTRIBUTION",
+        &["--p12", env.path("notes.txt").to_str().unwrap()],
+    )
+    .await;
     notes.fails_with(2);
     assert_eq!(std::fs::read(env.path("notes.txt")).unwrap(), b"keep me");
 }
@@ -256,13 +270,26 @@ async fn a_renewal_says_which_certificate_it_replaces_and_how_to_revoke_it() {
     let old = first["certificateId"].as_str().unwrap().to_owned();
     let renew = (first["daysLeft"].as_i64().unwrap() + 1).to_string();
     let renewed = env
-        .run(&["identities", "ensure", "--type", "DISTRIBUTION", "--min-days-left", &renew])
+        .run(&[
+            "identities",
+            "ensure",
+            "--type",
+            "DISTRIBUTION",
+            "--min-days-left",
+            &renew,
+        ])
         .await;
     renewed.ok();
-    assert!(renewed.stdout.starts_with("created certificate "), "{}", renewed.stdout);
+    assert!(
+        renewed.stdout.starts_with("created certificate "),
+        "{}",
+        renewed.stdout
+    );
     assert!(
         renewed.stderr.contains(&format!("replaces {old}"))
-            && renewed.stderr.contains(&format!("`ascert certificates revoke {old}`"))
+            && renewed
+                .stderr
+                .contains(&format!("`ascert certificates revoke {old}`"))
             && renewed.stderr.contains("every machine"),
         "{}",
         renewed.stderr

@@ -244,9 +244,7 @@ async fn a_certificate_from_the_website_is_imported_and_exported_by_its_key_id()
 
 /// The rows of `identities list --json ARGS`.
 async fn listed(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
-    let run = env
-        .run(&[&["identities", "list", "--json"], args].concat())
-        .await;
+    let run = env.run(&[&["identities", "list", "--json"], args].concat()).await;
     run.ok();
     run.json().as_array().unwrap().clone()
 }
@@ -257,9 +255,16 @@ async fn list_finds_my_identity_among_the_teams_by_type_state_and_expiry() {
     env.run(&["identities", "ensure", "--type", "DISTRIBUTION"])
         .await
         .ok();
-    env.run(&["keys", "generate", "--common-name", "P", "--email", "p@example.com"])
-        .await
-        .ok();
+    env.run(&[
+        "keys",
+        "generate",
+        "--common-name",
+        "P",
+        "--email",
+        "p@example.com",
+    ])
+    .await
+    .ok();
     let all = listed(&env, &[]).await;
     assert!(all.len() > 30, "{all:?}");
 
@@ -298,10 +303,7 @@ async fn list_finds_my_identity_among_the_teams_by_type_state_and_expiry() {
         "RFC 3339 in UTC: {dated:?}"
     );
     let latest_first = listed(&env, &["--sort", "-expires"]).await;
-    let dated_down: Vec<&str> = latest_first
-        .iter()
-        .map_while(|r| r["expires"].as_str())
-        .collect();
+    let dated_down: Vec<&str> = latest_first.iter().map_while(|r| r["expires"].as_str()).collect();
     assert!(dated_down.iter().rev().is_sorted(), "{dated_down:?}");
 
     // Expiring within DAYS: not expired, at most DAYS days left; every row with fewer is there.
@@ -351,7 +353,9 @@ async fn name_is_the_display_name_as_in_certificates_list_and_the_label_has_its_
     let text = table.ok();
     let header = text.lines().next().unwrap();
     assert!(
-        header.starts_with("STATUS  CERTIFICATE  TYPE") && header.contains("NAME") && header.contains("LABEL"),
+        header.starts_with("STATUS  CERTIFICATE  TYPE")
+            && header.contains("NAME")
+            && header.contains("LABEL"),
         "{text}"
     );
     let certificates = env.run(&["certificates", "list"]).await;
@@ -416,7 +420,11 @@ async fn export_works_offline_from_the_cached_certificate_and_says_so() {
         .args(["identities", "export", &id, "--p12", "no-key.p12"]);
     let no_key = crate::support::run(bare).await;
     no_key.ok();
-    assert!(no_key.stderr.contains("no App Store Connect API key"), "{}", no_key.stderr);
+    assert!(
+        no_key.stderr.contains("no App Store Connect API key"),
+        "{}",
+        no_key.stderr
+    );
 
     // Online, Apple is asked, and a certificate it no longer lists is not exported from the cache.
     let online = env

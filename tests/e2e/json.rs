@@ -51,11 +51,7 @@ pub(crate) fn dates_not_utc_z(value: &serde_json::Value, path: &str, found: &mut
 /// `2026-12-07T…`: a date and a time.
 fn looks_like_a_date(text: &str) -> bool {
     let b = text.as_bytes();
-    b.len() > 11
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
+    b.len() > 11 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-' && b[10] == b'T'
 }
 
 /// `2026-12-07T00:22:30Z` or `2026-12-07T00:22:30.328Z`.

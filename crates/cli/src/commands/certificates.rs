@@ -147,11 +147,9 @@ fn compare(a: &Certificate, b: &Certificate, key: ListSort) -> Ordering {
         }
     }
     match key {
-        ListSort::ExpirationDate(order) => ordered(
-            a.attributes.expiration_date,
-            b.attributes.expiration_date,
-            order,
-        ),
+        ListSort::ExpirationDate(order) => {
+            ordered(a.attributes.expiration_date, b.attributes.expiration_date, order)
+        }
         ListSort::Apple(key) => ordered(text(a, key.field), text(b, key.field), key.order),
     }
 }

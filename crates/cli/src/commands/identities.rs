@@ -313,8 +313,14 @@ struct Row {
 }
 
 /// `expires` in ascert's JSON date form, or `null`.
-#[allow(clippy::ref_option, reason = "serde's `serialize_with` hands fields over by reference")]
-fn serialize_expires<S: serde::Serializer>(date: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
+#[allow(
+    clippy::ref_option,
+    reason = "serde's `serialize_with` hands fields over by reference"
+)]
+fn serialize_expires<S: serde::Serializer>(
+    date: &Option<OffsetDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match date {
         Some(date) => output::date::serialize(date, serializer),
         None => serializer.serialize_none(),
@@ -331,8 +337,9 @@ impl Row {
                 .any(|t| self.certificate_type.as_deref() == Some(t.as_str()));
         let in_state = args.state.is_empty() || args.state.iter().any(|s| s.as_str() == self.status);
         let expiring = args.expiring_within.is_none_or(|days| {
-            self.expires
-                .is_some_and(|expires| expires > now && expires <= now + time::Duration::days(i64::from(days)))
+            self.expires.is_some_and(|expires| {
+                expires > now && expires <= now + time::Duration::days(i64::from(days))
+            })
         });
         of_type && in_state && expiring
     }
@@ -522,7 +529,10 @@ mod tests {
         // At 100 columns only NAME goes; the label is shortened.
         let (lines, dropped) = render(&rows, 100);
         assert_eq!(dropped, ["NAME"]);
-        assert!(lines[2].contains(" a spare key for the mac min…  3f9a0c1d2e4b"), "{lines:?}");
+        assert!(
+            lines[2].contains(" a spare key for the mac min…  3f9a0c1d2e4b"),
+            "{lines:?}"
+        );
         // Shortening both names is tried before dropping either.
         let (_, dropped) = render(&rows, 120);
         assert!(dropped.is_empty(), "{dropped:?}");

@@ -186,7 +186,11 @@ impl Context {
             Err(err) => return Err(err),
         };
         let base_url = self.base_url(&credentials);
-        let client = self.client_with(&base_url, TokenProvider::new(credentials.key), RetryPolicy::never())?;
+        let client = self.client_with(
+            &base_url,
+            TokenProvider::new(credentials.key),
+            RetryPolicy::never(),
+        )?;
         Ok(Some(CertificatesApi::new(client)))
     }
 

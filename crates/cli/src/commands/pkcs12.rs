@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{
-    CertificateInfo, FoundIntermediate, IntermediateFinder, KeyId, Keystore, MAX_CERTIFICATE_FILE, Pkcs12Options,
-    export_pkcs12, read_pkcs12,
+    CertificateInfo, FoundIntermediate, IntermediateFinder, KeyId, Keystore, MAX_CERTIFICATE_FILE,
+    Pkcs12Options, export_pkcs12, read_pkcs12,
 };
 
 use crate::cli::Pkcs12Args;
@@ -147,7 +147,9 @@ pub(crate) fn earlier_export(path: &Path, password: &str, store: &Keystore) -> R
     let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
     let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_CERTIFICATE_FILE as u64);
     if !regular || !small {
-        return Err(refuse("is not a .p12 file (a folder, a link or something larger)"));
+        return Err(refuse(
+            "is not a .p12 file (a folder, a link or something larger)",
+        ));
     }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let Ok(contents) = read_pkcs12(&bytes, password) else {

@@ -19,7 +19,10 @@ pub(crate) fn format(date: OffsetDateTime) -> String {
     clippy::trivially_copy_pass_by_ref,
     reason = "serde's `serialize_with` hands fields over by reference"
 )]
-pub(crate) fn serialize<S: serde::Serializer>(date: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize<S: serde::Serializer>(
+    date: &OffsetDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format(*date))
 }
 
@@ -32,7 +35,10 @@ mod tests {
     #[test]
     fn every_offset_is_written_in_utc_with_z() {
         assert_eq!(format(datetime!(2026-12-07 00:22:30 UTC)), "2026-12-07T00:22:30Z");
-        assert_eq!(format(datetime!(2026-12-07 01:22:30.328 +01:00)), "2026-12-07T00:22:30.328Z");
+        assert_eq!(
+            format(datetime!(2026-12-07 01:22:30.328 +01:00)),
+            "2026-12-07T00:22:30.328Z"
+        );
         let apple = ascert_models::date::parse("2027-12-07T00:23:04.000+0000").unwrap();
         assert_eq!(format(apple), "2027-12-07T00:23:04Z");
     }
