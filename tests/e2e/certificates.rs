@@ -83,6 +83,130 @@ async fn list_filters_by_type_and_expiry_and_sorts() {
     assert_eq!(sorted, expected);
 }
 
+/// The `expirationDate`s of a `certificates list --json`, in its order (Apple's form: all `+0000`
+/// with milliseconds, so they sort as text).
+fn expiries(json: &serde_json::Value) -> Vec<String> {
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["attributes"]["expirationDate"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_sorts_by_expiry_here_after_every_page() {
+    let env = Env::with(Sandbox::builder().seed_certificates(60).page_size(20)).await;
+    // Apple does not sort by expirationDate: every page is fetched, then sorted here.
+    let soonest_first = env
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--sort",
+            "expirationDate",
+            "--limit",
+            "20",
+        ])
+        .await;
+    soonest_first.ok();
+    let dates = expiries(&soonest_first.json());
+    assert_eq!(dates.len(), 60, "every page");
+    assert!(dates.is_sorted(), "{dates:?}");
+    let latest_first = env
+        .run(&["certificates", "list", "--json", "--sort", "-expirationDate"])
+        .await
+        .json();
+    assert!(expiries(&latest_first).iter().rev().is_sorted());
+    // With another field, the first decides and the next breaks ties.
+    let by_type = env
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--sort",
+            "certificateType",
+            "--sort",
+            "expirationDate",
+        ])
+        .await
+        .json();
+    let keys: Vec<(String, String)> = by_type
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["attributes"]["certificateType"].as_str().unwrap().to_owned(),
+                c["attributes"]["expirationDate"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(keys.is_sorted(), "{keys:?}");
+    let table = env
+        .run(&["certificates", "list", "--sort", "expirationDate"])
+        .await;
+    assert_eq!(table.ok().lines().count(), 61, "{}", table.stdout);
+    let unknown = env.run(&["certificates", "list", "--sort", "expiry"]).await;
+    assert!(
+        unknown.fails_with(2).contains("expirationDate"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_finds_what_expires_within_days() {
+    let env = Env::with(Sandbox::builder().seed_certificates(60)).await;
+    let all = env.run(&["certificates", "list", "--json"]).await.json();
+    // Expiring within DAYS: not expired, at most DAYS days left; as many as the full list says.
+    let days_left: Vec<i64> = env
+        .run(&["certificates", "list"])
+        .await
+        .ok()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().rev().nth(1)?.parse().ok())
+        .collect();
+    let days = days_left.iter().filter(|d| **d > 0).min().unwrap() + 30;
+    let expiring = env
+        .run(&[
+            "certificates",
+            "list",
+            "--json",
+            "--expiring-within",
+            &days.to_string(),
+        ])
+        .await
+        .json();
+    let now = time::OffsetDateTime::now_utc();
+    let found = expiring.as_array().unwrap();
+    assert!(!found.is_empty());
+    for certificate in found {
+        let expires =
+            ascert_models::date::parse(certificate["attributes"]["expirationDate"].as_str().unwrap())
+                .unwrap();
+        assert!(
+            expires > now && expires <= now + time::Duration::days(days),
+            "{certificate}"
+        );
+    }
+    let within = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            let expires =
+                ascert_models::date::parse(c["attributes"]["expirationDate"].as_str().unwrap()).unwrap();
+            expires > now && expires <= now + time::Duration::days(days)
+        })
+        .count();
+    assert_eq!(found.len(), within);
+    let refused = env
+        .run(&["certificates", "list", "--expired", "--expiring-within", "30"])
+        .await;
+    refused.fails_with(2);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn list_returns_everything_exactly_once_under_faults() {
     let faults = FaultConfig {

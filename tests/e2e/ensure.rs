@@ -162,3 +162,145 @@ async fn two_options_reading_stdin_are_refused_before_any_request() {
     );
     assert_eq!(env.sandbox.certificate_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_p12_an_earlier_run_wrote_is_rewritten_and_nothing_else_is() {
+    let env = Env::start().await;
+    let p12 = env.path("ci.p12");
+    let path = p12.to_str().unwrap();
+    let first = ensure(&env, "DISTRIBUTION", &["--p12", path]).await;
+    first.ok();
+    // Every CI job runs the same line: the file the first run wrote is rewritten, without --force.
+    std::fs::write(env.path("marker"), b"").unwrap();
+    let before = std::fs::metadata(&p12).unwrap().modified().unwrap();
+    let second = ensure(&env, "DISTRIBUTION", &["--p12", path]).await;
+    second.ok();
+    assert_eq!(second.json()["outcome"], "reused");
+    assert_eq!(second.json()["p12"], path);
+    assert!(std::fs::metadata(&p12).unwrap().modified().unwrap() >= before);
+    assert_eq!(mode(&p12), 0o600);
+
+    // A renewal rewrites it with the new identity, which replaces the old one.
+    let days_left = first.json()["daysLeft"].as_i64().unwrap();
+    let renewed = ensure(
+        &env,
+        "DISTRIBUTION",
+        &["--p12", path, "--min-days-left", &(days_left + 1).to_string()],
+    )
+    .await;
+    renewed.ok();
+    assert_eq!(renewed.json()["outcome"], "created");
+    let info = openssl(&[
+        "pkcs12",
+        "-in",
+        path,
+        "-nokeys",
+        "-passin",
+        "pass:ensure-p12-password",
+        "-legacy",
+        "-clcerts",
+    ]);
+    assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
+
+    // A password that does not open it: not a file this ensure wrote, left alone.
+    let other_password = env
+        .run_with(
+            &[("ASCERT_P12_PASSWORD", "another long password")],
+            &["identities", "ensure", "--type", "DISTRIBUTION", "--p12", path],
+        )
+        .await;
+    let stderr = other_password.fails_with(2);
+    assert!(
+        stderr.contains(&format!("{path} already exists")) && stderr.contains("--force"),
+        "{stderr}"
+    );
+
+    // A .p12 whose key is not in the keystore (someone else's), and a file that is no .p12 at all.
+    let foreign = env.path("foreign.p12");
+    let key = env.path("foreign.key");
+    openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
+    openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=Someone Else",
+        "-days",
+        "30",
+        "-out",
+        env.path("foreign.pem").to_str().unwrap(),
+    ]);
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        key.to_str().unwrap(),
+        "-in",
+        env.path("foreign.pem").to_str().unwrap(),
+        "-passout",
+        "pass:ensure-p12-password",
+        "-out",
+        foreign.to_str().unwrap(),
+    ]);
+    let theirs = std::fs::read(&foreign).unwrap();
+    let refused = ensure(&env, "DISTRIBUTION", &["--p12", foreign.to_str().unwrap()]).await;
+    assert!(
+        refused.fails_with(2).contains("not in the local keystore"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(std::fs::read(&foreign).unwrap(), theirs, "left as it was");
+    std::fs::write(env.path("notes.txt"), b"keep me").unwrap();
+    let notes = ensure(
+        &env,
+        "DISTRIBUTION",
+        &["--p12", env.path("notes.txt").to_str().unwrap()],
+    )
+    .await;
+    notes.fails_with(2);
+    assert_eq!(std::fs::read(env.path("notes.txt")).unwrap(), b"keep me");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renewal_says_which_certificate_it_replaces_and_how_to_revoke_it() {
+    let env = Env::start().await;
+    let first = ensure(&env, "DISTRIBUTION", &[]).await.json();
+    let old = first["certificateId"].as_str().unwrap().to_owned();
+    let renew = (first["daysLeft"].as_i64().unwrap() + 1).to_string();
+    let renewed = env
+        .run(&[
+            "identities",
+            "ensure",
+            "--type",
+            "DISTRIBUTION",
+            "--min-days-left",
+            &renew,
+        ])
+        .await;
+    renewed.ok();
+    assert!(
+        renewed.stdout.starts_with("created certificate "),
+        "{}",
+        renewed.stdout
+    );
+    assert!(
+        renewed.stderr.contains(&format!("replaces {old}"))
+            && renewed
+                .stderr
+                .contains(&format!("`ascert certificates revoke {old}`"))
+            && renewed.stderr.contains("every machine"),
+        "{}",
+        renewed.stderr
+    );
+    // The renewed one is reused next; nothing is replaced then. With --json, `replaces` says it.
+    let again = ensure(&env, "DISTRIBUTION", &[]).await.json();
+    assert_eq!(again["outcome"], "reused");
+    assert!(again.get("replaces").is_none(), "{again}");
+    let json = ensure(&env, "DISTRIBUTION", &["--min-days-left", &renew]).await;
+    json.ok();
+    let replaces = json.json()["replaces"].clone();
+    assert_eq!(replaces.as_array().unwrap().len(), 2, "{replaces}");
+    assert!(replaces.as_array().unwrap().contains(&serde_json::json!(old)));
+}

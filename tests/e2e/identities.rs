@@ -241,3 +241,201 @@ async fn a_certificate_from_the_website_is_imported_and_exported_by_its_key_id()
         "{stderr}"
     );
 }
+
+/// The rows of `identities list --json ARGS`.
+async fn listed(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
+    let run = env.run(&[&["identities", "list", "--json"], args].concat()).await;
+    run.ok();
+    run.json().as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_finds_my_identity_among_the_teams_by_type_state_and_expiry() {
+    let env = Env::with(Sandbox::builder().seed_certificates(30)).await;
+    env.run(&["identities", "ensure", "--type", "DISTRIBUTION"])
+        .await
+        .ok();
+    env.run(&[
+        "keys",
+        "generate",
+        "--common-name",
+        "P",
+        "--email",
+        "p@example.com",
+    ])
+    .await
+    .ok();
+    let all = listed(&env, &[]).await;
+    assert!(all.len() > 30, "{all:?}");
+
+    // My one paired row, out of more than 30.
+    let paired = listed(&env, &["--state", "paired"]).await;
+    assert_eq!(paired.len(), 1, "{paired:?}");
+    assert_eq!(paired[0]["certificateType"], "DISTRIBUTION");
+    let mine = listed(&env, &["--state", "paired", "--state", "key-only"]).await;
+    assert_eq!(mine.len(), 2, "{mine:?}");
+
+    let distribution = listed(&env, &["--type", "DISTRIBUTION"]).await;
+    assert!(!distribution.is_empty());
+    assert!(
+        distribution
+            .iter()
+            .all(|r| r["certificateType"] == "DISTRIBUTION"),
+        "{distribution:?}"
+    );
+    let expected = all
+        .iter()
+        .filter(|r| r["certificateType"] == "DISTRIBUTION")
+        .count();
+    assert_eq!(distribution.len(), expected);
+
+    // Sorted by expiry: soonest first, rows without a certificate last; -expires the reverse.
+    let by_expiry = listed(&env, &["--sort", "expires"]).await;
+    let expires: Vec<Option<&str>> = by_expiry.iter().map(|r| r["expires"].as_str()).collect();
+    let dated: Vec<&str> = expires.iter().map_while(|e| *e).collect();
+    assert!(dated.is_sorted(), "{expires:?}");
+    assert!(
+        expires[dated.len()..].iter().all(Option::is_none),
+        "undated rows last: {expires:?}"
+    );
+    assert!(
+        dated.iter().all(|e| e.ends_with('Z')),
+        "RFC 3339 in UTC: {dated:?}"
+    );
+    let latest_first = listed(&env, &["--sort", "-expires"]).await;
+    let dated_down: Vec<&str> = latest_first.iter().map_while(|r| r["expires"].as_str()).collect();
+    assert!(dated_down.iter().rev().is_sorted(), "{dated_down:?}");
+
+    // Expiring within DAYS: not expired, at most DAYS days left; every row with fewer is there.
+    let soonest = all
+        .iter()
+        .filter_map(|r| r["daysLeft"].as_i64())
+        .filter(|d| *d > 0)
+        .min()
+        .unwrap();
+    let days = soonest + 10;
+    let expiring = listed(&env, &["--expiring-within", &days.to_string()]).await;
+    assert!(!expiring.is_empty());
+    for row in &expiring {
+        let left = row["daysLeft"].as_i64().unwrap();
+        assert!((0..=days).contains(&left), "{row}");
+    }
+    let fewer = all
+        .iter()
+        .filter(|r| r["daysLeft"].as_i64().is_some_and(|d| d > 0 && d < days))
+        .count();
+    assert!(expiring.len() >= fewer, "{expiring:?}");
+
+    let none = env
+        .run(&["identities", "list", "--state", "paired", "--type", "DEVELOPMENT"])
+        .await;
+    none.ok();
+    assert!(none.stderr.contains("matches the filters"), "{}", none.stderr);
+    let refused = env.run(&["identities", "list", "--state", "lost"]).await;
+    refused.fails_with(2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn name_is_the_display_name_as_in_certificates_list_and_the_label_has_its_own_column() {
+    let env = Env::start().await;
+    let ensured = env
+        .run(&["identities", "ensure", "--type", "DISTRIBUTION", "--json"])
+        .await;
+    ensured.ok();
+    let id = ensured.json()["certificateId"].as_str().unwrap().to_owned();
+    let certificate = env.run(&["certificates", "get", &id, "--json"]).await.json();
+    let display_name = certificate["attributes"]["displayName"].as_str().unwrap();
+    let rows = listed(&env, &[]).await;
+    assert_eq!(rows[0]["displayName"], display_name, "{rows:?}");
+
+    // Piped, the table is in full: NAME is the display name, LABEL the key's.
+    let table = env.run(&["identities", "list"]).await;
+    let text = table.ok();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("STATUS  CERTIFICATE  TYPE")
+            && header.contains("NAME")
+            && header.contains("LABEL"),
+        "{text}"
+    );
+    let certificates = env.run(&["certificates", "list"]).await;
+    assert!(certificates.ok().contains(display_name));
+    let row = text.lines().nth(1).unwrap();
+    assert!(row.contains(display_name), "{text}");
+    assert!(row.contains(rows[0]["keyLabel"].as_str().unwrap()), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_works_offline_from_the_cached_certificate_and_says_so() {
+    let env = Env::start().await;
+    let created = env
+        .run(&[
+            "certificates",
+            "create",
+            "--type",
+            "DISTRIBUTION",
+            "--common-name",
+            "J",
+            "--email",
+            "j@example.com",
+            "--json",
+        ])
+        .await;
+    created.ok();
+    let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    let password = [("ASCERT_P12_PASSWORD", "a long p12 password")];
+
+    // Nothing listens there: Apple cannot be asked, and the cached certificate is exported.
+    let offline = env
+        .run_with(
+            &[password[0], ("ASCERT_BASE_URL", "http://127.0.0.1:1")],
+            &["identities", "export", &id, "--p12", "offline.p12"],
+        )
+        .await;
+    offline.ok();
+    assert!(
+        offline.stderr.contains("offline") && offline.stderr.contains("cached in the local keystore"),
+        "{}",
+        offline.stderr
+    );
+    assert!(
+        !offline.stderr.contains("retry"),
+        "asked once, not retried: {}",
+        offline.stderr
+    );
+    let info = openssl(&[
+        "pkcs12",
+        "-in",
+        env.path("offline.p12").to_str().unwrap(),
+        "-nokeys",
+        "-passin",
+        "pass:a long p12 password",
+        "-legacy",
+    ]);
+    assert!(info.contains("BEGIN CERTIFICATE"), "{info}");
+
+    // Without an API key at all, the same.
+    let mut bare = env.bare();
+    bare.envs(password)
+        .args(["identities", "export", &id, "--p12", "no-key.p12"]);
+    let no_key = crate::support::run(bare).await;
+    no_key.ok();
+    assert!(
+        no_key.stderr.contains("no App Store Connect API key"),
+        "{}",
+        no_key.stderr
+    );
+
+    // Online, Apple is asked, and a certificate it no longer lists is not exported from the cache.
+    let online = env
+        .run_with(&password, &["identities", "export", &id, "--p12", "online.p12"])
+        .await;
+    online.ok();
+    assert!(!online.stderr.contains("offline"), "{}", online.stderr);
+    env.run(&["certificates", "revoke", &id, "--yes"]).await.ok();
+    let revoked = env
+        .run_with(&password, &["identities", "export", &id, "--p12", "revoked.p12"])
+        .await;
+    revoked.fails_with(4);
+    assert!(!env.path("revoked.p12").exists());
+}

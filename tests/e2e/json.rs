@@ -1,5 +1,6 @@
 //! `--json` is one convention: stdout holds one JSON document, every name in it is camelCase (as
-//! Apple's are), and stderr holds nothing on success.
+//! Apple's are), every date ascert writes is RFC 3339 in UTC with `Z` (Apple's documents keep
+//! Apple's `+0000`), and stderr holds nothing on success.
 
 use ascert_sandbox::Sandbox;
 
@@ -25,6 +26,50 @@ fn not_camel_case(value: &serde_json::Value, path: &str, found: &mut Vec<String>
     }
 }
 
+/// The dates in `value` outside Apple's documents (objects with `type` and `attributes`) that are
+/// not RFC 3339 in UTC with `Z`, with their path.
+pub(crate) fn dates_not_utc_z(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) if map.contains_key("type") && map.contains_key("attributes") => {}
+        serde_json::Value::Object(map) => {
+            for (name, inner) in map {
+                dates_not_utc_z(inner, &format!("{path}.{name}"), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                dates_not_utc_z(inner, &format!("{path}[{i}]"), found);
+            }
+        }
+        serde_json::Value::String(text) if looks_like_a_date(text) && !is_rfc3339_utc_z(text) => {
+            found.push(format!("{path} = {text}"));
+        }
+        _ => {}
+    }
+}
+
+/// `2026-12-07T…`: a date and a time.
+fn looks_like_a_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 11 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-' && b[10] == b'T'
+}
+
+/// `2026-12-07T00:22:30Z` or `2026-12-07T00:22:30.328Z`.
+fn is_rfc3339_utc_z(text: &str) -> bool {
+    let Some(rest) = text.strip_suffix('Z') else {
+        return false;
+    };
+    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, "1"));
+    let shape = "dddd-dd-ddTdd:dd:dd";
+    whole.len() == shape.len()
+        && whole
+            .bytes()
+            .zip(shape.bytes())
+            .all(|(c, s)| if s == b'd' { c.is_ascii_digit() } else { c == s })
+        && !fraction.is_empty()
+        && fraction.bytes().all(|c| c.is_ascii_digit())
+}
+
 /// Asserts the run succeeded with one camelCase JSON document on stdout and nothing on stderr.
 #[track_caller]
 fn one_convention(what: &str, run: &Run) -> serde_json::Value {
@@ -40,6 +85,11 @@ fn one_convention(what: &str, run: &Run) -> serde_json::Value {
     assert!(
         found.is_empty(),
         "{what}: names not in camelCase: {found:?}\n{value:#}"
+    );
+    dates_not_utc_z(&value, "", &mut found);
+    assert!(
+        found.is_empty(),
+        "{what}: dates not in RFC 3339 UTC with Z: {found:?}\n{value:#}"
     );
     value
 }

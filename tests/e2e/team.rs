@@ -508,6 +508,11 @@ async fn the_team_commands_share_list_fetch_prune_and_change_members() {
     listed.ok();
     assert_eq!(listed.json()[0]["certificateId"], id.as_str());
     assert_eq!(listed.json()[0]["state"], "valid");
+    // Apple's expiry (`+0000`) and the record's push time, both in ascert's one JSON date form.
+    let mut not_utc = Vec::new();
+    crate::json::dates_not_utc_z(&listed.json(), "", &mut not_utc);
+    assert!(not_utc.is_empty(), "{not_utc:?}");
+    assert!(listed.json()[0]["expires"].as_str().unwrap().ends_with('Z'));
 
     let runner = runner_home(&team, "runner");
     let runner_vars = [("ASCERT_HOME", runner.to_str().unwrap())];

@@ -248,6 +248,18 @@ async fn keys_and_identities_lists_fit_80_columns() {
         for line in &lines {
             assert!(line.chars().count() <= 80, "{args:?} wider than 80: {line:?}");
         }
+        if args[0] == "identities" {
+            // NAME goes first (it is the same for every certificate of a type); KEY and DAYS LEFT stay.
+            let header = table[0];
+            assert!(
+                header.contains("KEY") && header.contains("DAYS LEFT") && !header.contains("NAME"),
+                "{lines:#?}"
+            );
+            assert!(
+                lines.iter().any(|l| l.contains("NAME") && l.starts_with('(')),
+                "the note names what was left out: {lines:#?}"
+            );
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 
-use ascert_models::{CertificateType, SortKey};
+use ascert_models::{CertificateType, SortField, SortKey, SortOrder};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::color::ColorChoice;
@@ -260,9 +260,11 @@ pub(crate) struct ListArgs {
     /// Only the certificate with this id (repeatable)
     #[arg(long, value_name = "ID")]
     pub(crate) id: Vec<String>,
-    /// Sort by displayName, certificateType, serialNumber or id; a leading - sorts descending
-    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
-    pub(crate) sort: Vec<SortKey>,
+    /// Sort by displayName, certificateType, serialNumber, id or expirationDate; a leading - sorts
+    /// descending. Apple does not sort by expirationDate: with it, every page is fetched first and
+    /// the list sorted here
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true, value_parser = parse_list_sort)]
+    pub(crate) sort: Vec<ListSort>,
     /// Certificates per request, 1 to 200 (every page is fetched either way)
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=200))]
     pub(crate) limit: u32,
@@ -272,6 +274,19 @@ pub(crate) struct ListArgs {
     /// Only certificates that have not expired
     #[arg(long)]
     pub(crate) valid: bool,
+    /// Only certificates that have not expired and expire within DAYS days (those `identities
+    /// ensure --min-days-left DAYS` renews)
+    #[arg(long, value_name = "DAYS", conflicts_with = "expired", value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub(crate) expiring_within: Option<u32>,
+}
+
+/// One `certificates list --sort` criterion: one Apple sorts by, or the expiry, which Apple does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListSort {
+    /// A field App Store Connect sorts by.
+    Apple(SortKey),
+    /// `expirationDate` (`-expirationDate`: descending), sorted here.
+    ExpirationDate(SortOrder),
 }
 
 /// `ascert certificates get`.
@@ -623,7 +638,7 @@ pub(crate) enum KeysCommand {
 )]
 pub(crate) enum IdentitiesCommand {
     /// Local keys against App Store Connect's certificates: paired, key-only or certificate-only
-    List,
+    List(IdentitiesListArgs),
     /// Make sure a valid identity of a type is here: reuse one, or create one when there is none
     ///
     /// Reuses the local identity of --type whose certificate App Store Connect lists as active and
@@ -675,13 +690,55 @@ pub(crate) enum IdentitiesCommand {
     },
 }
 
+/// `ascert identities list`.
+#[derive(Debug, Args, Default)]
+pub(crate) struct IdentitiesListArgs {
+    /// Only this certificate type (repeat for several), e.g. DISTRIBUTION; a key-only row by the
+    /// type its key was made for
+    #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
+    pub(crate) types: Vec<CertificateType>,
+    /// Only rows in this state (repeat for several)
+    #[arg(long, value_name = "STATE", value_enum)]
+    pub(crate) state: Vec<IdentityState>,
+    /// Only certificates that have not expired and expire within DAYS days (those `identities
+    /// ensure --min-days-left DAYS` renews)
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub(crate) expiring_within: Option<u32>,
+    /// Sort by expiry: `expires` soonest first, `-expires` latest first (rows without a certificate last)
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true, value_parser = parse_expires_sort)]
+    pub(crate) sort: Option<SortOrder>,
+}
+
+/// A row's state in `identities list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IdentityState {
+    // Plain comments, not doc comments: clap would show those in a long help of their own.
+    // A certificate with its key here.
+    Paired,
+    // A key here without a listed certificate (pending or orphaned).
+    KeyOnly,
+    // A certificate whose key is not here.
+    CertificateOnly,
+}
+
+impl IdentityState {
+    /// The word `identities list` prints for the state.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            IdentityState::Paired => "paired",
+            IdentityState::KeyOnly => "key-only",
+            IdentityState::CertificateOnly => "certificate-only",
+        }
+    }
+}
+
 /// `ascert identities ensure`.
 #[derive(Debug, Args)]
 pub(crate) struct EnsureArgs {
     /// The certificate type, e.g. DISTRIBUTION, DEVELOPMENT, DEVELOPER_ID_APPLICATION_G2
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_certificate_type)]
     pub(crate) certificate_type: CertificateType,
-    /// Renew when the certificate expires within N days
+    /// Renew when the certificate expires within N days (the run says which certificate it replaces)
     #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub(crate) min_days_left: u32,
     /// The CSR's common name, when a certificate is created (Apple names the certificate itself)
@@ -690,7 +747,8 @@ pub(crate) struct EnsureArgs {
     /// The CSR's e-mail address, when a certificate is created [default: none]
     #[arg(long, value_name = "EMAIL")]
     pub(crate) email: Option<String>,
-    /// Also export the identity (key + certificate + intermediate) as a .p12
+    /// Also export the identity (key + certificate + intermediate) as a .p12; a .p12 an earlier run
+    /// wrote (the password opens it, its identity is in the keystore) is rewritten without --force
     #[arg(long, value_name = "FILE")]
     pub(crate) p12: Option<PathBuf>,
     /// Also install the identity in a macOS keychain (the login keychain without NAME)
@@ -993,6 +1051,38 @@ fn parse_members_sha256(text: &str) -> Result<ascert_team::MembersDigest, String
     text.parse().map_err(|e: ascert_team::TeamError| e.to_string())
 }
 
+/// Parses a `certificates list --sort` criterion: one of Apple's sort fields, or `expirationDate`;
+/// a leading `-` sorts descending.
+fn parse_list_sort(text: &str) -> Result<ListSort, String> {
+    let (field, order) = match text.strip_prefix('-') {
+        Some(field) => (field, SortOrder::Descending),
+        None => (text, SortOrder::Ascending),
+    };
+    if field == "expirationDate" {
+        return Ok(ListSort::ExpirationDate(order));
+    }
+    text.parse::<SortKey>().map(ListSort::Apple).map_err(|_| {
+        let known: Vec<&str> = SortField::ALL.iter().map(|f| f.as_str()).collect();
+        format!(
+            "\"{}\" is not a sort field; use one of: {}, expirationDate (a leading - sorts descending)",
+            field.escape_debug(),
+            known.join(", ")
+        )
+    })
+}
+
+/// Parses `identities list --sort`: `expires`, or `-expires` for the latest first.
+fn parse_expires_sort(text: &str) -> Result<SortOrder, String> {
+    match text {
+        "expires" => Ok(SortOrder::Ascending),
+        "-expires" => Ok(SortOrder::Descending),
+        other => Err(format!(
+            "\"{}\" is not a sort field; use expires (soonest first) or -expires (latest first)",
+            other.escape_debug()
+        )),
+    }
+}
+
 fn parse_certificate_type(text: &str) -> Result<CertificateType, String> {
     let upper = text.trim().to_ascii_uppercase().replace('-', "_");
     let parsed = CertificateType::from(upper.as_str());
@@ -1033,6 +1123,22 @@ mod tests {
         for bad in ["", "m", "10 min", "1d", "-5s", "99999999999999999999h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn certificates_sort_by_apples_fields_and_by_expiry_here() {
+        assert_eq!(
+            parse_list_sort("-expirationDate").unwrap(),
+            ListSort::ExpirationDate(SortOrder::Descending)
+        );
+        assert_eq!(
+            parse_list_sort("displayName").unwrap(),
+            ListSort::Apple(SortKey::new(SortField::DisplayName, SortOrder::Ascending))
+        );
+        let err = parse_list_sort("expiry").unwrap_err();
+        assert!(err.contains("id, expirationDate"), "{err}");
+        assert_eq!(parse_expires_sort("-expires").unwrap(), SortOrder::Descending);
+        assert!(parse_expires_sort("expirationDate").is_err());
     }
 
     #[test]

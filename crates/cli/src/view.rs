@@ -23,7 +23,7 @@ pub(crate) const CERTIFICATE_COLUMNS: [Column; 7] = [
 ];
 
 /// The name people know a certificate by: its display name, else Apple's longer `name`.
-fn name(certificate: &Certificate) -> Option<&str> {
+pub(crate) fn name(certificate: &Certificate) -> Option<&str> {
     let a = &certificate.attributes;
     a.display_name.as_deref().or(a.name.as_deref())
 }

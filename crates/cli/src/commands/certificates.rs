@@ -3,10 +3,14 @@
 use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
 use ascert_models::Certificate;
-use futures::TryStreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use time::OffsetDateTime;
 
-use crate::cli::{CertificatesCommand, GetArgs, ListArgs, RevokeArgs};
+use std::cmp::Ordering;
+
+use ascert_models::{SortField, SortOrder};
+
+use crate::cli::{CertificatesCommand, GetArgs, ListArgs, ListSort, RevokeArgs};
 use crate::commands::{Context, create};
 use crate::output::{JsonArray, Table};
 use crate::view;
@@ -38,16 +42,55 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     for id in args.id {
         request = request.id(id);
     }
-    for key in args.sort {
-        request = request.sort(key.field, key.order);
+    // Apple sorts by its fields; the expiry it does not sort by, so a list sorted by it is fetched
+    // whole and sorted here, by every --sort field in order.
+    let sorted_here = args
+        .sort
+        .iter()
+        .any(|key| matches!(key, ListSort::ExpirationDate(_)));
+    if !sorted_here {
+        for key in &args.sort {
+            if let ListSort::Apple(key) = key {
+                request = request.sort(key.field, key.order);
+            }
+        }
     }
     let now = OffsetDateTime::now_utc();
-    let keep = |c: &Certificate| match (args.expired, args.valid) {
-        (true, _) => c.is_expired_at(now) == Some(true),
-        (_, true) => c.is_expired_at(now) != Some(true),
-        _ => true,
+    let expiring_by = args
+        .expiring_within
+        .map(|days| now + time::Duration::days(i64::from(days)));
+    let keep = |c: &Certificate| {
+        let state = match (args.expired, args.valid) {
+            (true, _) => c.is_expired_at(now) == Some(true),
+            (_, true) => c.is_expired_at(now) != Some(true),
+            _ => true,
+        };
+        let expiring = expiring_by.is_none_or(|by| {
+            c.attributes
+                .expiration_date
+                .is_some_and(|expires| expires > now && expires <= by)
+        });
+        state && expiring
     };
-    let mut certificates = request.stream();
+    let mut certificates = if sorted_here {
+        let fetching = if ctx.out.json {
+            indicatif::ProgressBar::hidden()
+        } else {
+            ctx.out.spinner("Listing certificates…")
+        };
+        let mut all = request.all().await?;
+        fetching.finish_and_clear();
+        all.sort_by(|a, b| {
+            args.sort
+                .iter()
+                .map(|key| compare(a, b, *key))
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        });
+        futures::stream::iter(all.into_iter().map(Ok)).boxed()
+    } else {
+        request.stream()
+    };
     if ctx.out.json {
         // Streamed: each page is written as it arrives, so memory does not grow with the list. An
         // early stop (Ctrl-C, the deadline) drops the array after a whole certificate and without
@@ -82,6 +125,33 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         if count == 1 { "" } else { "s" }
     ));
     Ok(())
+}
+
+/// `a` against `b` on one `--sort` criterion; a certificate without the field comes last.
+fn compare(a: &Certificate, b: &Certificate, key: ListSort) -> Ordering {
+    fn text(c: &Certificate, field: SortField) -> Option<String> {
+        let a = &c.attributes;
+        match field {
+            SortField::DisplayName => a.display_name.clone(),
+            SortField::CertificateType => a.certificate_type.as_ref().map(ToString::to_string),
+            SortField::SerialNumber => a.serial_number.clone(),
+            _ => Some(c.id.clone()),
+        }
+    }
+    // Ascending with a missing value last; descending reverses the values, never where the missing go.
+    fn ordered<T: Ord>(a: Option<T>, b: Option<T>, order: SortOrder) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) if order == SortOrder::Descending => b.cmp(&a),
+            (Some(a), Some(b)) => a.cmp(&b),
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        }
+    }
+    match key {
+        ListSort::ExpirationDate(order) => {
+            ordered(a.attributes.expiration_date, b.attributes.expiration_date, order)
+        }
+        ListSort::Apple(key) => ordered(text(a, key.field), text(b, key.field), key.order),
+    }
 }
 
 async fn get(ctx: &Context, args: GetArgs) -> Result<()> {

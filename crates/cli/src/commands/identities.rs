@@ -5,11 +5,11 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{CertificateInfo, KeyId, KeyOnlyState, KeyRecord, Keystore, Pairing, pair};
-use ascert_models::Certificate;
+use ascert_models::{Certificate, SortOrder};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::cli::IdentitiesCommand;
+use crate::cli::{IdentitiesCommand, IdentitiesListArgs};
 use crate::commands::Context;
 use crate::commands::keychain::{KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12::{self, CaSources};
@@ -17,11 +17,11 @@ use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
 use crate::output::color::validity_tone;
 use crate::output::{self, Column, Table, Tone};
-use crate::password;
+use crate::{password, view};
 
 pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()> {
     match command {
-        IdentitiesCommand::List => list(ctx).await,
+        IdentitiesCommand::List(args) => list(ctx, &args).await,
         IdentitiesCommand::Import { file } => import(ctx, &file).await,
         IdentitiesCommand::Ensure(args) => crate::commands::ensure::run(ctx, args).await,
         IdentitiesCommand::Export {
@@ -33,7 +33,10 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             crate::target_file::check_new(&p12, options.force)?;
             let password = password::for_new_p12(&password, &options, &p12, &ctx.out)?;
             let store = ctx.keystore()?;
-            let (certificate_id, leaf, key_id) = paired_certificate(ctx, &store, &cert_id).await?;
+            let (certificate_id, leaf, key_id) = match cached_identity(ctx, &store, &cert_id).await? {
+                Some(cached) => cached,
+                None => paired_certificate(ctx, &store, &cert_id).await?,
+            };
             let sources = ctx.ca_sources(options.ca_dir.clone());
             let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
             if ctx.out.json {
@@ -107,6 +110,15 @@ async fn paired_certificate(
     }
     let api = ctx.api()?;
     let certificate = api.get(id).send().await?;
+    with_local_key(store, certificate, id)
+}
+
+/// Apple's certificate `id` with its key from the keystore: Apple's id, the certificate, its key.
+fn with_local_key(
+    store: &Keystore,
+    certificate: Certificate,
+    id: &str,
+) -> Result<(Option<String>, CertificateInfo, KeyId)> {
     let leaf =
         CertificateInfo::from_model(&certificate).context("the certificate's content cannot be read")?;
     let record = store.find_for_certificate(&leaf)?.ok_or_else(|| {
@@ -117,6 +129,49 @@ async fn paired_certificate(
         .hint("import it with `ascert keys import FILE` (a PEM key or a .p12), or create a new certificate")
     })?;
     Ok((Some(certificate.id), leaf, record.key_id))
+}
+
+/// For `identities export`: the certificate `id` as cached in the keystore beside its key (every
+/// identity ascert created, imported, adopted or pulled is), when App Store Connect cannot be asked
+/// whether it is still listed — no API key, or no answer — said on stderr. App Store Connect is
+/// asked once, without retries: the cached copy stands in for its answer, so retrying would only
+/// delay it. `None` when nothing is cached for `id`; Apple's certificate when Apple answered (and
+/// its error when Apple does not list it: then nothing is exported from the cache).
+async fn cached_identity(
+    ctx: &Context,
+    store: &Keystore,
+    id: &str,
+) -> Result<Option<(Option<String>, CertificateInfo, KeyId)>> {
+    let Some(record) = store
+        .records()?
+        .into_iter()
+        .find(|r| r.certificate_id.as_deref() == Some(id))
+    else {
+        return Ok(None);
+    };
+    let Some(leaf) = store.certificate(&record.key_id)? else {
+        return Ok(None);
+    };
+    let why = match ctx.api_once_if_configured()? {
+        None => "no App Store Connect API key is given".to_owned(),
+        Some(api) => match api.get(id).send().await {
+            Ok(certificate) => return with_local_key(store, certificate, id).map(Some),
+            Err(err)
+                if err
+                    .transport()
+                    .is_some_and(|t| t.is_transient() || t.is_deadline()) =>
+            {
+                format!("App Store Connect cannot be reached ({err})")
+            }
+            Err(err) => return Err(err.into()),
+        },
+    };
+    ctx.out.warn(format!(
+        "offline: {why}; exporting certificate {id} from the copy cached in the local keystore (expires {}), \
+         without knowing whether App Store Connect still lists it as active",
+        leaf.not_after().date()
+    ));
+    Ok(Some((Some(id.to_owned()), leaf, record.key_id)))
 }
 
 /// With `id` a key id (8 or more lower-case hex digits; Apple's ids are upper case), the local key
@@ -208,7 +263,7 @@ async fn import(ctx: &Context, file: &Path) -> Result<()> {
             "certificateId": listed.as_ref().map(|c| c.id.clone()),
             "certificateType": listed.as_ref().and_then(|c| c.attributes.certificate_type.clone()),
             "name": leaf.common_name(),
-            "expires": leaf.not_after().format(&time::format_description::well_known::Rfc3339)?,
+            "expires": crate::output::date::format(leaf.not_after()),
             "keyId": key_id,
             "listed": listed.is_some(),
         }));
@@ -246,10 +301,48 @@ struct Row {
     detail: Option<&'static str>,
     certificate_id: Option<String>,
     certificate_type: Option<String>,
+    /// Apple's display name, the NAME of `certificates list` (else Apple's longer name).
+    display_name: Option<String>,
+    /// The certificate's common name.
     name: Option<String>,
     key_id: Option<String>,
     key_label: Option<String>,
+    #[serde(serialize_with = "serialize_expires")]
+    expires: Option<OffsetDateTime>,
     days_left: Option<i64>,
+}
+
+/// `expires` in ascert's JSON date form, or `null`.
+#[allow(
+    clippy::ref_option,
+    reason = "serde's `serialize_with` hands fields over by reference"
+)]
+fn serialize_expires<S: serde::Serializer>(
+    date: &Option<OffsetDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(date) => output::date::serialize(date, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl Row {
+    /// Whether the row passes the filters of `args`, at `now`.
+    fn matches(&self, args: &IdentitiesListArgs, now: OffsetDateTime) -> bool {
+        let of_type = args.types.is_empty()
+            || args
+                .types
+                .iter()
+                .any(|t| self.certificate_type.as_deref() == Some(t.as_str()));
+        let in_state = args.state.is_empty() || args.state.iter().any(|s| s.as_str() == self.status);
+        let expiring = args.expiring_within.is_none_or(|days| {
+            self.expires.is_some_and(|expires| {
+                expires > now && expires <= now + time::Duration::days(i64::from(days))
+            })
+        });
+        of_type && in_state && expiring
+    }
 }
 
 /// Pairs the team's certificates with the local keys, one row each.
@@ -266,7 +359,13 @@ fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
         row.certificate_id = info.api_id().map(str::to_owned);
         row.certificate_type =
             model.and_then(|c| c.attributes.certificate_type.as_ref().map(ToString::to_string));
+        row.display_name = model.and_then(view::name).map(str::to_owned);
         row.name = info.common_name().map(str::to_owned);
+        row.expires = Some(
+            model
+                .and_then(|c| c.attributes.expiration_date)
+                .unwrap_or_else(|| info.not_after()),
+        );
         row.days_left = model.and_then(|c| c.days_left(now));
     };
     let rows = pair(store, &infos)?
@@ -298,14 +397,37 @@ fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-async fn list(ctx: &Context) -> Result<()> {
+/// The columns of `identities list`. On a narrow terminal key ids are cut to 12 characters and the
+/// names shortened; then NAME (the same for every certificate of a type), LABEL and TYPE are left
+/// out, in that order. KEY and DAYS LEFT stay.
+const IDENTITY_COLUMNS: [Column; 7] = [
+    Column::keep("STATUS"),
+    Column::keep("CERTIFICATE"),
+    Column::drop("TYPE", 2),
+    Column::shorten("NAME").or_drop(0),
+    Column::shorten("LABEL").or_drop(1),
+    Column::prefix("KEY", 12),
+    Column::keep("DAYS LEFT"),
+];
+
+async fn list(ctx: &Context, args: &IdentitiesListArgs) -> Result<()> {
     let api = ctx.api()?;
     let store = ctx.keystore()?;
     let spinner = ctx.out.spinner("Listing certificates…");
     let certificates = api.list().limit(200)?.all().await?;
     spinner.finish_and_clear();
-    let rows = rows(&store, &certificates)?;
     let now = OffsetDateTime::now_utc();
+    let all = rows(&store, &certificates)?;
+    let total = all.len();
+    let mut rows: Vec<Row> = all.into_iter().filter(|r| r.matches(args, now)).collect();
+    if let Some(order) = args.sort {
+        // Soonest (or latest) first; rows without a certificate last either way.
+        rows.sort_by(|a, b| match (a.expires, b.expires) {
+            (Some(a), Some(b)) if order == SortOrder::Descending => b.cmp(&a),
+            (Some(a), Some(b)) => a.cmp(&b),
+            (a, b) => a.is_none().cmp(&b.is_none()),
+        });
+    }
     for certificate in &certificates {
         if let Ok(leaf) = CertificateInfo::from_model(certificate)
             && let Some(warning) =
@@ -318,17 +440,14 @@ async fn list(ctx: &Context) -> Result<()> {
         return ctx.out.json(&rows);
     }
     if rows.is_empty() {
-        ctx.out.note("No certificates and no local keys.");
+        ctx.out.note(if total == 0 {
+            "No certificates and no local keys.".to_owned()
+        } else {
+            format!("None of the {total} rows matches the filters.")
+        });
         return Ok(());
     }
-    let mut table = Table::new(&[
-        Column::keep("STATUS"),
-        Column::keep("CERTIFICATE"),
-        Column::keep("TYPE"),
-        Column::shorten("NAME"),
-        Column::prefix("KEY", 12).or_drop(0),
-        Column::drop("DAYS LEFT", 1),
-    ]);
+    let mut table = Table::new(&IDENTITY_COLUMNS);
     for r in rows {
         let status = match r.detail {
             Some(detail) => format!("{} ({detail})", r.status),
@@ -343,7 +462,8 @@ async fn list(ctx: &Context) -> Result<()> {
                 status,
                 r.certificate_id.unwrap_or_default(),
                 r.certificate_type.unwrap_or_default(),
-                r.name.or(r.key_label).unwrap_or_default(),
+                r.display_name.unwrap_or_default(),
+                r.key_label.unwrap_or_default(),
                 r.key_id.unwrap_or_default(),
                 r.days_left.map(|d| d.to_string()).unwrap_or_default(),
             ])
@@ -351,4 +471,70 @@ async fn list(ctx: &Context) -> Result<()> {
         );
     }
     ctx.out.table(&table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Paint;
+
+    fn render(rows: &[[&str; 7]], width: usize) -> (Vec<String>, Vec<&'static str>) {
+        let mut table = Table::new(&IDENTITY_COLUMNS);
+        for row in rows {
+            table.push(output::Row::new(row.map(str::to_owned).to_vec()));
+        }
+        let rendered = table.render(Some(width), Paint::default());
+        (rendered.lines, rendered.dropped)
+    }
+
+    #[test]
+    fn at_80_columns_name_goes_first_and_key_and_days_left_stay() {
+        let key = "3f9a0c1d2e4b5a6978c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a";
+        let rows = [
+            [
+                "paired",
+                "8T4J5S2W9Q",
+                "DISTRIBUTION",
+                "Appleseed Software International Ltd",
+                "DISTRIBUTION 2026-12-07 (ensure)",
+                key,
+                "365",
+            ],
+            [
+                "key-only (pending)",
+                "",
+                "DEVELOPMENT",
+                "",
+                "a spare key for the mac mini in the server room",
+                key,
+                "",
+            ],
+        ];
+        let (lines, dropped) = render(&rows, 80);
+        assert_eq!(
+            lines,
+            [
+                "STATUS              CERTIFICATE  TYPE          KEY           DAYS LEFT",
+                "paired              8T4J5S2W9Q   DISTRIBUTION  3f9a0c1d2e4b  365",
+                "key-only (pending)               DEVELOPMENT   3f9a0c1d2e4b",
+            ]
+        );
+        assert_eq!(dropped, ["NAME", "LABEL"]);
+        // With the longest type names, TYPE goes too, and KEY and DAYS LEFT still stay.
+        let mut long = rows;
+        long[0][2] = "DEVELOPER_ID_APPLICATION_G2";
+        let (lines, dropped) = render(&long, 80);
+        assert_eq!(dropped, ["NAME", "LABEL", "TYPE"]);
+        assert!(lines[0].ends_with("KEY           DAYS LEFT"), "{lines:?}");
+        // At 100 columns only NAME goes; the label is shortened.
+        let (lines, dropped) = render(&rows, 100);
+        assert_eq!(dropped, ["NAME"]);
+        assert!(
+            lines[2].contains(" a spare key for the mac min…  3f9a0c1d2e4b"),
+            "{lines:?}"
+        );
+        // Shortening both names is tried before dropping either.
+        let (_, dropped) = render(&rows, 120);
+        assert!(dropped.is_empty(), "{dropped:?}");
+    }
 }

@@ -445,7 +445,7 @@ impl Summary {
             certificate_type: record.certificate_type.as_ref().map(ToString::to_string),
             certificate_id: record.certificate_id.clone(),
             serial_number: record.serial_number.clone(),
-            created: ascert_models::date::format(record.created),
+            created: crate::output::date::format(record.created),
             encrypted: store.is_key_encrypted(&record.key_id).unwrap_or(record.encrypted),
         }
     }

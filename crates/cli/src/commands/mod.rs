@@ -20,7 +20,7 @@ use anyhow::{Context as _, Result};
 use ascert_auth::TokenProvider;
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::Keystore;
-use ascert_transport::{APPLE_BASE_URL, Client, Deadline, ENTERPRISE_BASE_URL};
+use ascert_transport::{APPLE_BASE_URL, Client, Deadline, ENTERPRISE_BASE_URL, RetryPolicy};
 
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::credentials::{self, Credentials};
@@ -109,9 +109,15 @@ impl Context {
     /// included). Each attempt gets a quarter of the deadline (at most 30 s); retries are told on
     /// stderr at a terminal and with `-v`.
     pub(crate) fn client(&self, base_url: &str, tokens: TokenProvider) -> Result<Client> {
+        self.client_with(base_url, tokens, RetryPolicy::default())
+    }
+
+    /// [`Context::client`] with `retry` instead of the default retries.
+    fn client_with(&self, base_url: &str, tokens: TokenProvider, retry: RetryPolicy) -> Result<Client> {
         let attempt = crate::stop::attempt_timeout(&self.deadline);
         let mut builder = Client::builder(tokens)
             .base_url(base_url)
+            .retry(retry)
             .attempt_timeout(attempt)
             .stall_timeout(attempt);
         let tell = !self.global.quiet && (self.out.stderr_is_terminal() || self.global.verbose > 0);
@@ -168,6 +174,24 @@ impl Context {
         let base_url = self.base_url(&credentials);
         let client = self.client(&base_url, TokenProvider::new(credentials.key))?;
         Ok(CertificatesApi::new(client))
+    }
+
+    /// The Certificates API asking each question once, without retries, if an API key is given
+    /// anywhere: for a question a copy kept here can answer too, where retrying would only delay
+    /// falling back on it.
+    pub(crate) fn api_once_if_configured(&self) -> Result<Option<CertificatesApi>> {
+        let credentials = match self.credentials() {
+            Ok(credentials) => credentials,
+            Err(err) if crate::credentials::is_missing_key(&err) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let base_url = self.base_url(&credentials);
+        let client = self.client_with(
+            &base_url,
+            TokenProvider::new(credentials.key),
+            RetryPolicy::never(),
+        )?;
+        Ok(Some(CertificatesApi::new(client)))
     }
 
     /// The Certificates API if an API key is given anywhere, `None` if none is (for what works from

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{
-    CertificateInfo, FoundIntermediate, IntermediateFinder, KeyId, Keystore, Pkcs12Options, export_pkcs12,
+    CertificateInfo, FoundIntermediate, IntermediateFinder, KeyId, Keystore, MAX_CERTIFICATE_FILE,
+    Pkcs12Options, export_pkcs12, read_pkcs12,
 };
 
 use crate::cli::Pkcs12Args;
@@ -121,6 +122,61 @@ pub(crate) fn export(
     )
     .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(intermediate)
+}
+
+/// For `identities ensure --p12 FILE` without `--force`, with FILE already there: the certificate of
+/// the identity in it, when FILE is what an earlier run wrote — a regular .p12 file that `password`
+/// opens, whose key is in this keystore with that very certificate recorded beside it, so that
+/// rewriting it loses nothing the keystore does not keep. Anything else is refused as before, and
+/// nothing of it is shown (a password that does not open a file says nothing about the file).
+///
+/// The caller still checks, once it knows the identity it ensures, that the file's certificate is
+/// that identity's or an earlier one of its type ([`is_rewritable`]).
+pub(crate) fn earlier_export(path: &Path, password: &str, store: &Keystore) -> Result<CertificateInfo> {
+    let refuse = |why: &str| -> anyhow::Error {
+        UserError::usage(format!(
+            "{} already exists, and {why}",
+            crate::redact::shown_path(path)
+        ))
+        .hint(
+            "`identities ensure` rewrites a .p12 only when it holds an identity of this keystore and the .p12 \
+             password opens it; pass --force to replace it anyway, or choose another name",
+        )
+        .into()
+    };
+    let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_CERTIFICATE_FILE as u64);
+    if !regular || !small {
+        return Err(refuse(
+            "is not a .p12 file (a folder, a link or something larger)",
+        ));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let Ok(contents) = read_pkcs12(&bytes, password) else {
+        return Err(refuse("the .p12 password does not open it as a .p12"));
+    };
+    let key_id = contents.key.id();
+    let recorded = store.certificate(&key_id).ok().flatten();
+    match contents.certificates.into_iter().next() {
+        Some(leaf) if recorded.as_ref().is_some_and(|r| r.der() == leaf.der()) => Ok(leaf),
+        _ => Err(refuse(
+            "it holds an identity whose key and certificate are not in the local keystore",
+        )),
+    }
+}
+
+/// Whether a .p12 holding `earlier` may be rewritten with the identity of `now`: it is the same
+/// certificate, or one of `listed` (the certificates of the type the run ensures: a renewal
+/// replaces the identity of an earlier certificate).
+pub(crate) fn is_rewritable(
+    earlier: &CertificateInfo,
+    now: &CertificateInfo,
+    listed: &[ascert_models::Certificate],
+) -> bool {
+    earlier.der() == now.der()
+        || listed
+            .iter()
+            .any(|c| c.content_der().is_ok_and(|der| der == earlier.der()))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! progress on stderr, colour (`--color`, `NO_COLOR`) and spinners only on a terminal.
 
 pub(crate) mod color;
+pub(crate) mod date;
 pub(crate) mod table;
 
 use std::io::{self, BufWriter, IsTerminal as _, Write};

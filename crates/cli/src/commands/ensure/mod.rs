@@ -37,8 +37,8 @@ pub(crate) struct Ensured {
     pub(crate) certificate_id: String,
     /// The certificate type.
     pub(crate) certificate_type: String,
-    /// When the certificate expires (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
+    /// When the certificate expires (RFC 3339, UTC).
+    #[serde(serialize_with = "crate::output::date::serialize")]
     pub(crate) expires: OffsetDateTime,
     /// Whole days until then.
     pub(crate) days_left: i64,
@@ -61,6 +61,10 @@ pub(crate) struct Ensured {
     /// Apple had already issued).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) key_origin: Option<&'static str>,
+    /// For a certificate made because this machine's own expires within `--min-days-left`: the
+    /// certificates it replaces, still valid, to revoke once every machine has the new identity.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) replaces: Vec<String>,
 }
 
 /// A usable identity: the certificate as Apple lists it, parsed, and its key (in the local
@@ -72,8 +76,16 @@ struct Found {
 }
 
 /// The options read before anything is asked of Apple: the keychain to install into, and the
-/// password of the .p12 to write.
-type Checked = (Option<KeychainOptions>, Option<Zeroizing<String>>);
+/// .p12 to write.
+type Checked = (Option<KeychainOptions>, Option<P12Target>);
+
+/// The .p12 `--p12` names: its password, and when an earlier run wrote it, the certificate in it.
+struct P12Target {
+    password: Zeroizing<String>,
+    /// The identity an earlier run wrote there, rewritten without `--force` (see
+    /// [`pkcs12::earlier_export`]); `None` when there is no file, or `--force` replaces it.
+    earlier: Option<CertificateInfo>,
+}
 
 /// Checks every input that can be checked before Apple is asked anything.
 fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
@@ -90,23 +102,29 @@ fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
     if args.password.password_stdin && args.team.passphrase_stdin {
         return Err(stdin_twice("--password-stdin", "--passphrase-stdin").into());
     }
-    let p12_password = match &args.p12 {
+    let p12 = match &args.p12 {
         Some(p12) => {
-            crate::target_file::check_new(p12, args.pkcs12.force)?;
-            Some(password::for_new_p12(
-                &args.password,
-                &args.pkcs12,
-                p12,
-                &ctx.out,
-            )?)
+            // A file an earlier run wrote is rewritten without --force (ensure runs in every CI job);
+            // deciding that needs the password, which a generated one never is.
+            let exists = !args.pkcs12.force && std::fs::symlink_metadata(p12).is_ok();
+            if !exists || args.pkcs12.generate_password {
+                crate::target_file::check_new(p12, args.pkcs12.force)?;
+            }
+            let password = password::for_new_p12(&args.password, &args.pkcs12, p12, &ctx.out)?;
+            let earlier = if exists {
+                Some(pkcs12::earlier_export(p12, &password, &ctx.keystore()?)?)
+            } else {
+                None
+            };
+            Some(P12Target { password, earlier })
         }
         None => None,
     };
-    Ok((keychain, p12_password))
+    Ok((keychain, p12))
 }
 
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
-    let (keychain, p12_password) = check_inputs(ctx, &args)?;
+    let (keychain, p12_target) = check_inputs(ctx, &args)?;
     let with_store = args.team.store.is_some();
     if with_store {
         crate::commands::team::store_url(&args.team)?;
@@ -181,25 +199,102 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         store: shown_store(&args),
         waited_for,
         key_origin: key_origin.map(store::KeyOrigin::as_str),
+        replaces: Vec::new(),
     };
+    let replaced = if outcome == "reused" {
+        Vec::new()
+    } else {
+        replaced(&store, &listed, &found.certificate.id, now, not_before)
+    };
+    ensured.replaces = replaced.iter().map(|c| c.id.clone()).collect();
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
-    if let (Some(path), Some(password)) = (&args.p12, &p12_password) {
-        pkcs12::export(
-            &store,
-            &found.key,
-            &found.leaf,
-            path,
-            password,
-            &args.pkcs12,
-            &sources,
-        )?;
+    if let (Some(path), Some(target)) = (&args.p12, &p12_target) {
+        write_p12(&store, &found, path, target, &listed, &args, &sources)?;
         ensured.p12 = Some(path.clone());
     }
     if let Some(options) = &keychain {
         let key = store.load_key(&found.key)?;
         ensured.keychain = Some(install_paired_identity(&key, &found.leaf, &sources, options)?);
     }
-    report(ctx, &ensured)
+    report(ctx, &ensured)?;
+    for old in &replaced {
+        ctx.out.note(replaced_note(old, &ensured, args.min_days_left));
+    }
+    Ok(())
+}
+
+/// The certificates a new one replaces: listed (of the type), active, still valid at `now` but not at
+/// `not_before`, with their key in the local keystore — this machine's own, renewed by this run.
+fn replaced(
+    store: &Keystore,
+    listed: &[Certificate],
+    new_id: &str,
+    now: OffsetDateTime,
+    not_before: OffsetDateTime,
+) -> Vec<Certificate> {
+    listed
+        .iter()
+        .filter(|c| {
+            c.id != new_id
+                && c.attributes.activated != Some(false)
+                && c.attributes
+                    .expiration_date
+                    .is_some_and(|expires| expires > now && expires <= not_before)
+                && CertificateInfo::from_model(c)
+                    .ok()
+                    .and_then(|info| store.find_for_certificate(&info).ok().flatten())
+                    .is_some()
+        })
+        .cloned()
+        .collect()
+}
+
+/// What a renewal replaced, and how to retire the old certificate without breaking anyone's signing.
+fn replaced_note(old: &Certificate, ensured: &Ensured, min_days_left: u32) -> String {
+    format!(
+        "Certificate {new} replaces {old} (expiring within --min-days-left {min_days_left}), which stays valid \
+         until it expires. Once every machine that signs with it has the new identity (`ascert identities \
+         ensure` on each, or `ascert team pull`), revoke it: `ascert certificates revoke {id}`.",
+        new = ensured.certificate_id,
+        old = crate::view::describe(old),
+        id = old.id,
+    )
+}
+
+/// Writes the identity to `path`, replacing the identity an earlier run wrote there only when it is
+/// this one or an earlier certificate of the type.
+fn write_p12(
+    store: &Keystore,
+    found: &Found,
+    path: &std::path::Path,
+    target: &P12Target,
+    listed: &[Certificate],
+    args: &EnsureArgs,
+    sources: &pkcs12::CaSources,
+) -> Result<()> {
+    if let Some(earlier) = &target.earlier
+        && !pkcs12::is_rewritable(earlier, &found.leaf, listed)
+    {
+        return Err(UserError::usage(format!(
+            "{} already exists and holds certificate \"{}\", neither the identity this run ensures nor an \
+             earlier {} certificate App Store Connect lists; it was left as it was",
+            crate::redact::shown_path(path),
+            earlier.common_name().unwrap_or("(unnamed)").escape_debug(),
+            args.certificate_type
+        ))
+        .hint("pass --force to replace it, or choose another name")
+        .into());
+    }
+    pkcs12::export(
+        store,
+        &found.key,
+        &found.leaf,
+        path,
+        &target.password,
+        &args.pkcs12,
+        sources,
+    )?;
+    Ok(())
 }
 
 /// Without a team store: the local identity, or a new one (never with `--readonly`).

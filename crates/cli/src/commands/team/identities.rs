@@ -63,14 +63,14 @@ struct Row {
     certificate_id: String,
     certificate_type: String,
     name: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "crate::output::date::serialize")]
     expires: OffsetDateTime,
     days_left: i64,
     /// `valid`, `expiring`, `expired`, `inactive`, `missing` (revoked, or not this team's) or
     /// `unchecked` (no API key: Apple was not asked).
     state: &'static str,
     pushed_by: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "crate::output::date::serialize")]
     pushed_at: OffsetDateTime,
 }
 
@@ -361,7 +361,7 @@ pub(super) async fn purge(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<
 struct Moved {
     certificate_id: String,
     certificate_type: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "crate::output::date::serialize")]
     expires: OffsetDateTime,
     key_id: String,
     /// For `push`: `shared`, `already-shared` or `repaired`.

@@ -37,7 +37,7 @@ struct PendingRow {
     key_id: String,
     /// What its record says of who wrote it (anyone who can write to the bucket can write that).
     written_by: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(serialize_with = "crate::output::date::serialize")]
     written_at: OffsetDateTime,
     /// `this-machine` when this machine wrote it (its trust folder says so, and its keystore holds
     /// the key: the only origin ascert can confirm), else `elsewhere`.
