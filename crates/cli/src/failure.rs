@@ -220,7 +220,7 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
 }
 
 fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
-    use ascert_transport::Error;
+    use ascert_transport::{ConnectionFailure, Error};
     let status = err.status();
     let apple = err.api_errors();
     let mut diagnosis = Diagnosis {
@@ -281,6 +281,34 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
             "the server's certificate does not chain to a root this machine trusts: a sandbox served with \
              --tls needs ASCERT_CA_CERT=<its ca.pem>; behind a TLS-inspecting proxy, point SSL_CERT_FILE at a \
              bundle that holds the proxy's root (ascert reads the system's roots and SSL_CERT_FILE)",
+        ),
+        (_, Error::Connection { .. }) if err.is_plain_http() => (
+            Exit::Failure,
+            "the server answered in plain HTTP, not TLS: use an http:// base URL for it (a sandbox \
+             started without --tls speaks http://), or check the port",
+        ),
+        // Refused on this machine, so not retried (a remote refusal is, and gets the hint below).
+        (
+            _,
+            Error::Connection {
+                failure: ConnectionFailure::Refused,
+                ..
+            },
+        ) if !err.is_transient() => (
+            Exit::Failure,
+            "start the server there (for a sandbox: ascert sandbox serve --key-out DIR, then use the \
+             baseUrl it prints), or fix the base URL (--base-url, ASCERT_BASE_URL, the profile's base_url)",
+        ),
+        (
+            _,
+            Error::Connection {
+                failure: ConnectionFailure::UnknownHost,
+                ..
+            },
+        ) => (
+            Exit::Failure,
+            "check the host name of the base URL (--base-url, ASCERT_BASE_URL, the profile's base_url) \
+             and this machine's DNS settings",
         ),
         (_, Error::Connection { .. }) => (
             Exit::Failure,
