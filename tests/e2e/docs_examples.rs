@@ -34,6 +34,7 @@
 //! - `ascert sandbox serve` runs until it prints its ready line, then is stopped (as Ctrl-C would).
 //! - `auth login` saves under profiles of this test's own, which it removes again.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -97,21 +98,18 @@ fn examples(markdown: &str) -> Page {
                 } else {
                     raw
                 };
-                match &mut pending {
-                    Some(example) => {
-                        example.command.push('\n');
-                        example.command.push_str(text);
+                if let Some(example) = &mut pending {
+                    example.command.push('\n');
+                    example.command.push_str(text);
+                } else {
+                    let trimmed = text.trim();
+                    if trimmed.is_empty() || trimmed.starts_with('#') {
+                        continue;
                     }
-                    None => {
-                        let trimmed = text.trim();
-                        if trimmed.is_empty() || trimmed.starts_with('#') {
-                            continue;
-                        }
-                        pending = Some(Example {
-                            line: i + 1,
-                            command: text.to_owned(),
-                        });
-                    }
+                    pending = Some(Example {
+                        line: i + 1,
+                        command: text.to_owned(),
+                    });
                 }
                 if !text.trim_end().ends_with('\\')
                     && let Some(example) = pending.take()
@@ -155,7 +153,7 @@ struct Runner {
     profile: String,
     printed: String,
     /// The S3-protocol server of the pages that name a bucket; stops when dropped.
-    _bucket: Option<crate::team::moto::Moto>,
+    bucket: Option<crate::team::moto::Moto>,
 }
 
 impl Runner {
@@ -174,7 +172,7 @@ impl Runner {
             page: page.to_owned(),
             bin,
             printed: String::new(),
-            _bucket: None,
+            bucket: None,
         };
         let mut runner = runner;
         let mut vars = Vec::new();
@@ -182,7 +180,7 @@ impl Runner {
             let moto = crate::team::moto::Moto::start().await;
             moto.create_bucket(crate::team::BUCKET).await;
             vars = moto.env();
-            runner._bucket = Some(moto);
+            runner.bucket = Some(moto);
         }
         runner.given(&vars);
         runner
@@ -204,24 +202,7 @@ impl Runner {
         let vault = self.bin.join("vault");
         std::fs::write(&vault, "#!/bin/sh\ncat >/dev/null\n").unwrap();
         std::fs::set_permissions(&vault, std::fs::Permissions::from_mode(0o755)).unwrap();
-        // macOS's `security`, as the keychain tests fake it, with a login keychain and a build one.
-        let fake = env.path("fake-security");
-        std::fs::create_dir_all(&fake).unwrap();
-        let security = fake.join("security");
-        std::fs::write(&security, include_str!("fixtures/fake_security.sh")).unwrap();
-        std::fs::set_permissions(&security, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::write(fake.join("label-mode"), "friendly").unwrap();
-        let keychains = env.path("Library/Keychains");
-        std::fs::create_dir_all(&keychains).unwrap();
-        let login = keychains.join("login.keychain-db");
-        std::fs::write(&login, "password\tlogin-pw\nlocked\t0\n").unwrap();
-        std::fs::write(
-            keychains.join("build.keychain-db"),
-            "password\tbuild-keychain-pw\nlocked\t0\n",
-        )
-        .unwrap();
-        std::fs::write(fake.join("search-list"), format!("{}\n", login.display())).unwrap();
-        std::fs::write(fake.join("default"), format!("{}\n", login.display())).unwrap();
+        let security = self.fake_security();
         // The user's own key files.
         let dir = env.dir.path().to_str().unwrap();
         crate::support::openssl(&[
@@ -288,13 +269,40 @@ impl Runner {
             ("EXPORT_PASSPHRASE", "an export passphrase"),
             ("KC_PW", "build-keychain-pw"),
         ];
-        let exports: String = vars
+        let mut exports = String::new();
+        for (name, value) in vars
             .iter()
             .map(|(name, value)| (*name, *value))
             .chain(more.iter().map(|(name, value)| (*name, value.as_str())))
-            .map(|(name, value)| format!("export {name}={}\n", quote(value)))
-            .collect();
+        {
+            let _ = writeln!(exports, "export {name}={}", quote(value));
+        }
         std::fs::write(&self.state, exports).unwrap();
+    }
+
+    /// macOS's `security`, as the keychain tests fake it, with a login keychain and a build one;
+    /// returns the program's path.
+    fn fake_security(&self) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt as _;
+        let env = &self.env;
+        let fake = env.path("fake-security");
+        std::fs::create_dir_all(&fake).unwrap();
+        let security = fake.join("security");
+        std::fs::write(&security, include_str!("fixtures/fake_security.sh")).unwrap();
+        std::fs::set_permissions(&security, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(fake.join("label-mode"), "friendly").unwrap();
+        let keychains = env.path("Library/Keychains");
+        std::fs::create_dir_all(&keychains).unwrap();
+        let login = keychains.join("login.keychain-db");
+        std::fs::write(&login, "password\tlogin-pw\nlocked\t0\n").unwrap();
+        std::fs::write(
+            keychains.join("build.keychain-db"),
+            "password\tbuild-keychain-pw\nlocked\t0\n",
+        )
+        .unwrap();
+        std::fs::write(fake.join("search-list"), format!("{}\n", login.display())).unwrap();
+        std::fs::write(fake.join("default"), format!("{}\n", login.display())).unwrap();
+        security
     }
 
     /// The command with the page's placeholders read as the module's comment says.
@@ -336,7 +344,8 @@ impl Runner {
             .filter_map(|e| {
                 let path = e.ok()?.path();
                 let name = path.file_name()?.to_str()?;
-                if name.starts_with('.') || !name.ends_with(".json") || name == "keystore.json" {
+                let record = Path::new(name).extension().is_some_and(|x| x == "json");
+                if name.starts_with('.') || !record || name == "keystore.json" {
                     return None;
                 }
                 let modified = path.metadata().ok()?.modified().ok()?;
@@ -478,8 +487,7 @@ fn quote(text: &str) -> String {
 /// The last word of `text` that starts with `prefix`.
 fn last_word_starting(text: &str, prefix: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| w.starts_with(prefix) && w.len() > 20)
-        .last()
+        .rfind(|w| w.starts_with(prefix) && w.len() > 20)
         .map(str::to_owned)
 }
 
@@ -490,7 +498,7 @@ fn pages() -> Vec<(String, String)> {
     let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".md"))
+        .filter(|name| Path::new(name).extension().is_some_and(|x| x == "md"))
         .map(|name| format!("docs/{name}"))
         .collect();
     docs.sort();

@@ -116,7 +116,7 @@ pub(crate) fn usage_without_env_options(message: &str, args: &[String]) -> Strin
                     let Some(end) = line[at + start.len()..].find('>') else {
                         break;
                     };
-                    line.replace_range(at..at + start.len() + end + 1, "");
+                    line.replace_range(at..=at + start.len() + end, "");
                 }
             }
             line

@@ -51,7 +51,7 @@ impl ConnectionFailure {
     pub(crate) fn of(error: &reqwest::Error) -> Self {
         match (error.is_connect(), error.is_timeout()) {
             (true, true) => Self::ConnectTimeout,
-            (true, false) if causes(error).any(|c| is_refused(c)) => Self::Refused,
+            (true, false) if causes(error).any(is_refused) => Self::Refused,
             (true, false)
                 if causes(error).any(|c| {
                     let text = c.to_string();
@@ -299,7 +299,7 @@ fn connection_reason(failure: ConnectionFailure, source: &(dyn std::error::Error
 }
 
 /// [`connection_reason`], saying where for the failures that are about the address itself:
-/// "nothing is listening at http://127.0.0.1:1", "cannot resolve api.example.invalid".
+/// "nothing is listening at `http://127.0.0.1:1`", "cannot resolve api.example.invalid".
 fn connection_story(
     url: &str,
     failure: ConnectionFailure,

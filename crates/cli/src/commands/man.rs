@@ -1,4 +1,4 @@
-//! `ascert man`: the man pages. clap_mangen renders what the grammar says (synopsis, options,
+//! `ascert man`: the man pages. `clap_mangen` renders what the grammar says (synopsis, options,
 //! subcommands); the top page adds EXAMPLES, ENVIRONMENT, FILES and EXIT STATUS, taken from the
 //! guide (docs/cli.md) and the table of files (docs/security.md) wherever they say the same, so the
 //! man page and the guide cannot drift apart.
@@ -69,7 +69,7 @@ const VARIABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The top page (`ascert man`): clap_mangen's sections, then ascert's own.
+/// The top page (`ascert man`): `clap_mangen`'s sections, then ascert's own.
 pub(crate) fn top_page(command: clap::Command) -> Vec<u8> {
     // As `write_pages` has it: no `help` subcommand, which has no page of its own.
     let mut command = command.disable_help_subcommand(true);
@@ -85,8 +85,8 @@ pub(crate) fn top_page(command: clap::Command) -> Vec<u8> {
     page
 }
 
-/// A subcommand's page: clap_mangen's sections, with the text after the help under NOTES rather
-/// than clap_mangen's "EXTRA".
+/// A subcommand's page: `clap_mangen`'s sections, with the text after the help under NOTES rather
+/// than `clap_mangen`'s "EXTRA".
 fn sub_page(command: clap::Command) -> Vec<u8> {
     let mut page = sections(&command, true);
     page.extend(version(&Man::new(command)));
@@ -109,7 +109,7 @@ pub(crate) fn write_pages(command: clap::Command, dir: &Path) -> io::Result<Vec<
         names.push(name);
         Ok(())
     }
-    // As clap_mangen does: built, each subcommand knows its display name (`ascert-keys-list`).
+    // As `clap_mangen` does: built, each subcommand knows its display name (`ascert-keys-list`).
     let mut command = command.disable_help_subcommand(true);
     command.build();
     let mut names = Vec::new();
@@ -117,7 +117,7 @@ pub(crate) fn write_pages(command: clap::Command, dir: &Path) -> io::Result<Vec<
     Ok(names)
 }
 
-/// The title, NAME, SYNOPSIS, DESCRIPTION, OPTIONS and SUBCOMMANDS (each where clap_mangen's own
+/// The title, NAME, SYNOPSIS, DESCRIPTION, OPTIONS and SUBCOMMANDS (each where `clap_mangen`'s own
 /// `render` has it); with `notes`, the text after the help too.
 fn sections(command: &clap::Command, notes: bool) -> Vec<u8> {
     let man = Man::new(command.clone());
