@@ -68,8 +68,12 @@ async fn status_tells_a_server_that_does_not_answer_from_a_refused_key() {
             &["auth", "status", "--timeout", "2s"],
         )
         .await;
-    // Refused connections are retried until the deadline: the deadline's exit code.
-    let stderr = unreachable.fails_with(7);
+    // Nothing listening on this machine is not retried: it fails at once, and says so.
+    let stderr = unreachable.fails_with(1);
+    assert!(
+        stderr.contains("nothing is listening at http://127.0.0.1:9"),
+        "{stderr}"
+    );
     assert!(
         unreachable
             .stdout

@@ -76,9 +76,18 @@ async fn ascert_timeout_sets_the_deadline_and_json_reports_exit_code_7() {
     let (result, took) = timed(command).await;
     let stderr = result.fails_with(7);
     assert!(took < Duration::from_secs(2) + MARGIN, "took {took:?}");
-    // Not a terminal and no -v: the retries are not told, the error still says what was tried.
-    assert!(!stderr.contains("retrying"), "{stderr}");
-    let object: serde_json::Value = serde_json::from_str(stderr.trim()).unwrap();
+    // Each retry is told, with --json as a warning object on a line of its own; the error is the
+    // last line, and says what was tried.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let (error, retries) = lines.split_last().unwrap();
+    for retry in retries {
+        let warning: serde_json::Value = serde_json::from_str(retry).unwrap();
+        assert!(
+            warning["warning"].as_str().unwrap().contains("retrying in"),
+            "{retry}"
+        );
+    }
+    let object: serde_json::Value = serde_json::from_str(error).unwrap();
     assert_eq!(object["exitCode"], 7);
     assert!(
         object["error"]

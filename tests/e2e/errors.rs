@@ -6,6 +6,7 @@ use std::process::Stdio;
 
 use ascert_sandbox::Sandbox;
 
+use crate::hostile_server::{Answer, HostileServer};
 use crate::support::{Env, run};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,5 +141,149 @@ async fn a_closed_pipe_ends_quietly() {
         output.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writers_of_large_output_end_quietly_on_a_closed_pipe() {
+    let env = Env::start().await;
+    for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"]] {
+        // The reading end is closed before ascert writes a byte: every write gets EPIPE, as behind
+        // `| head -1` once head has its line.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut command = env.bare();
+        command.args(args).stdout(writer);
+        let result = run(command).await;
+        assert_eq!(result.code, 0, "{args:?}: {}", result.stderr);
+        assert_eq!(result.stderr, "", "{args:?}");
+    }
+}
+
+/// A loopback address where nothing listens: a port the system handed out, then closed.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    base
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_listening_on_this_machine_fails_at_once_and_says_so() {
+    let env = Env::start().await;
+    let base = closed_port();
+    let mut command = env.bare();
+    command
+        .env("ASCERT_BASE_URL", &base)
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args(["certificates", "list"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(1);
+    assert!(
+        stderr.starts_with(&format!(
+            "error: GET {base}/v1/certificates?limit=200 failed: nothing is listening at {base} ("
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: start the server there (for a sandbox: ascert sandbox serve"),
+        "{stderr}"
+    );
+    // Retries are told on stderr (below): none was made.
+    assert!(!stderr.contains("retrying"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_to_a_plain_http_server_says_it_speaks_plain_http() {
+    let env = Env::start().await;
+    let https = env.sandbox.base_url().replacen("http://", "https://", 1);
+    let mut command = env.bare();
+    command
+        .env("ASCERT_BASE_URL", &https)
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args(["certificates", "list"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(1);
+    assert!(
+        stderr.contains("hint: the server answered in plain HTTP, not TLS: use an http:// base URL for it"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("retrying"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retries_are_told_on_stderr_when_it_is_not_a_terminal() {
+    let env = Env::start().await;
+    // Every connection is closed without an answer: a transient failure, retried.
+    let closing = HostileServer::start(|_, _| Answer::Close).await;
+    let list = |extra: &[&str]| {
+        let mut command = env.bare();
+        command
+            .env("ASCERT_BASE_URL", closing.base_url())
+            .arg("--api-key")
+            .arg(&env.api_key_json)
+            .args(["--timeout", "2s", "certificates", "list"])
+            .args(extra);
+        command
+    };
+    let told = run(list(&[])).await;
+    assert!(told.code != 0, "{told:?}");
+    assert!(
+        told.stderr
+            .lines()
+            .any(|l| l.starts_with("the connection to 127.0.0.1 failed (") && l.contains("; retrying in ")),
+        "{}",
+        told.stderr
+    );
+    let json = run(list(&["--json"])).await;
+    let warning: serde_json::Value = serde_json::from_str(json.stderr.lines().next().unwrap()).unwrap();
+    assert!(
+        warning["warning"].as_str().unwrap().contains("; retrying in "),
+        "{}",
+        json.stderr
+    );
+    let quiet = run(list(&["--quiet"])).await;
+    assert!(!quiet.stderr.contains("retrying"), "{}", quiet.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_usage_line_shows_no_option_only_the_environment_gave() {
+    // `bare` sets ASCERT_HOME and ASCERT_BASE_URL, as a user's shell profile may.
+    let env = Env::start().await;
+    let mut command = env.bare();
+    command.args(["certificates", "create"]);
+    let result = run(command).await;
+    let stderr = result.fails_with(2);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "Usage: ascert certificates create --type <TYPE>"),
+        "{stderr}"
+    );
+    let mut command = env.bare();
+    command
+        .args(["keys", "export", "--home"])
+        .arg(env.home())
+        .arg("--json");
+    let stderr = run(command).await.fails_with(2).to_owned();
+    assert!(!stderr.contains("--base-url"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_list_says_whether_filters_left_everything_out() {
+    let env = Env::start().await;
+    let all = env.run(&["certificates", "list"]).await;
+    assert_eq!(all.ok(), "", "nothing on stdout for an empty list");
+    assert_eq!(
+        all.stderr,
+        "The team has no certificates yet; `ascert certificates create --type DISTRIBUTION` makes one.\n"
+    );
+    let filtered = env.run(&["certificates", "list", "--type", "DEVELOPMENT"]).await;
+    filtered.ok();
+    assert_eq!(
+        filtered.stderr,
+        "No certificates match these filters; `ascert certificates list` shows them all.\n"
     );
 }

@@ -191,3 +191,87 @@ fn every_option_in_help_is_in_the_cli_guide() {
         missing.join("\n")
     );
 }
+
+/// The variable names (`ASCERT_HOME`, `ASC_KEY_ID`, `APP_STORE_CONNECT_…`) a text mentions.
+fn variables(text: &str) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for prefix in ["ASCERT_", "ASC_", "APP_STORE_CONNECT_"] {
+        for (at, _) in text.match_indices(prefix) {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            found.insert(name.trim_end_matches('_').to_owned());
+        }
+    }
+    found
+}
+
+/// The text of a man page's section, from its `.SH` line to the next.
+fn man_section<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page
+        .find(&format!(".SH {title}\n"))
+        .unwrap_or_else(|| panic!("no {title} section:\n{page}"));
+    let rest = &page[start + 1..];
+    &rest[..rest.find("\n.SH ").unwrap_or(rest.len())]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_man_page_has_examples_environment_files_and_exit_status_from_the_guide() {
+    let env = Env::start().await;
+    let mut command = env.bare();
+    command.arg("man");
+    let man = run(command).await;
+    let page = man.ok();
+    assert!(!page.contains(".SH EXTRA"), "clap_mangen's default heading");
+    // One preamble (how to typeset an apostrophe), as in any man page.
+    assert_eq!(page.matches(".ie \\n(.g").count(), 1);
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md")).unwrap();
+
+    let examples = man_section(page, "EXAMPLES");
+    assert!(
+        examples.contains("ascert certificates list \\-\\-type DISTRIBUTION"),
+        "{examples}"
+    );
+    assert!(examples.contains(".SS Keys"), "{examples}");
+
+    // The man page and the guide name the same variables.
+    let environment = man_section(page, "ENVIRONMENT").replace("\\fB", " ");
+    assert_eq!(variables(&environment), variables(&guide), "{environment}");
+
+    let files = man_section(page, "FILES");
+    for path in [
+        "config.toml",
+        "private_keys",
+        "<home>/keys/",
+        "<home>/ca\\-cache/",
+    ] {
+        assert!(files.contains(path), "{path}: {files}");
+    }
+
+    let status = man_section(page, "\"EXIT STATUS\"");
+    for code in ["0", "1", "2", "3", "4", "5", "6", "7", "130", "143"] {
+        assert!(
+            status.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+            "{code}: {status}"
+        );
+    }
+    assert!(status.contains("timed out: the deadline"), "{status}");
+
+    // Pages of subcommands keep the text after their help, under NOTES.
+    let dir = env.path("man1");
+    let mut command = env.bare();
+    command.args(["man", "--out", dir.to_str().unwrap()]);
+    run(command).await.ok();
+    let man_page = std::fs::read_to_string(dir.join("ascert-man.1")).unwrap();
+    assert!(man_page.contains(".SH NOTES\nInstall them all"), "{man_page}");
+    let top = std::fs::read_to_string(dir.join("ascert.1")).unwrap();
+    assert_eq!(
+        top, page,
+        "ascert man and ascert man --out write the same top page"
+    );
+}

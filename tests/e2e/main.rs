@@ -13,6 +13,7 @@ mod crash;
 mod create;
 mod deadlines;
 mod demo;
+mod docs_examples;
 mod encryption;
 mod ensure;
 mod errors;

@@ -230,25 +230,47 @@ async fn options_reach_the_server() {
 #[test]
 fn bad_options_fail_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ascert"))
-        .args(["sandbox", "serve", "--key-out"])
-        .arg(dir.path())
-        .args(["--reject-type-filter", "NOT_A_TYPE"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    let serve = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ascert"))
+            .args(["sandbox", "serve", "--key-out"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A value the command line cannot use is a usage error (2), as an unknown option is.
+    let output = serve(&["--reject-type-filter", "NOT_A_TYPE"]);
+    assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.starts_with("error: --reject-type-filter \"NOT_A_TYPE\""),
         "{stderr}"
     );
+    let output = serve(&["--page-size", "500"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("500 is not in 1..=200"), "{stderr}");
+    let output = serve(&["--fault-rate", "1.5"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not a probability from 0 to 1"), "{stderr}");
+    let output = serve(&["--no-such-option"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_failure_to_start_exits_1() {
+    // The key folder's place is taken by a file: the server cannot write its key.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_ascert"))
         .args(["sandbox", "serve", "--key-out"])
-        .arg(dir.path())
-        .args(["--page-size", "500"])
+        .arg(&file)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("page size 500"));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
 }

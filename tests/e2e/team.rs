@@ -9,7 +9,7 @@
     reason = "the moto harness is shared with ascert-team's own tests; each binary uses part of it"
 )]
 #[path = "../../crates/team/tests/moto/server.rs"]
-mod moto;
+pub(crate) mod moto;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -41,34 +41,101 @@ const LOCAL_COMMANDS: &[&[&str]] = &[
     &["man"],
 ];
 
+/// Global options the `sandbox` commands never use, hidden from their help like the credential
+/// options of [`LOCAL_COMMANDS`] (and, like them, accepted and ignored): the sandbox keeps no
+/// keystore, and `sandbox serve` runs until it is stopped, with no deadline.
+const SANDBOX_UNUSED_OPTIONS: [&str; 2] = ["home", "timeout"];
+
 /// The whole command tree as people see it: clap's, with the credential options hidden from the
 /// help of the commands that never use them. Parsing, completions and man pages all start here.
 pub(crate) fn command() -> clap::Command {
     use clap::CommandFactory as _;
     let mut command = Cli::command();
-    // A global option is copied into a subcommand only where the subcommand has none of that
-    // name: a hidden copy put there first is what the subcommand and those below it get.
-    let hidden: Vec<clap::Arg> = command
-        .get_arguments()
-        .filter(|a| CREDENTIAL_OPTIONS.contains(&a.get_id().as_str()))
-        .map(|a| a.clone().hide(true))
-        .collect();
+    let hidden = |ids: &[&str]| -> Vec<clap::Arg> {
+        command
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect()
+    };
+    let credentials = hidden(&CREDENTIAL_OPTIONS);
+    let sandbox = hidden(&SANDBOX_UNUSED_OPTIONS);
     for path in LOCAL_COMMANDS {
-        let Some((last, parents)) = path.split_last() else {
-            continue;
-        };
-        let mut at = &mut command;
-        for name in parents {
-            at = at
-                .find_subcommand_mut(name)
-                .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {name}, a command that is not here"));
+        let mut args = credentials.clone();
+        if path == &["sandbox"] {
+            args.extend(sandbox.iter().cloned());
         }
-        let local = at
-            .find_subcommand_mut(last)
-            .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {last}, a command that is not here"));
-        *local = std::mem::take(local).args(hidden.iter().cloned());
+        hide_in(&mut command, path, &args);
     }
     command
+}
+
+/// Puts hidden copies of global options into the command at `path`. A global option is copied
+/// into a subcommand only where the subcommand has none of that name: a hidden copy put there
+/// first is what the subcommand and those below it get.
+fn hide_in(command: &mut clap::Command, path: &[&str], hidden: &[clap::Arg]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = command;
+    for name in parents {
+        at = at
+            .find_subcommand_mut(name)
+            .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {name}, a command that is not here"));
+    }
+    let local = at
+        .find_subcommand_mut(last)
+        .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {last}, a command that is not here"));
+    *local = std::mem::take(local).args(hidden.iter().cloned());
+}
+
+/// A usage error's text without the options that only the environment gave. clap counts an option
+/// filled from its variable (`ASCERT_HOME`, `ASCERT_BASE_URL`) as given, and puts it in the usage
+/// line of the error (`Usage: ascert certificates create --type <TYPE> --home <DIR>`), where it
+/// reads as one more required option. The usage line keeps the options `args` holds.
+pub(crate) fn usage_without_env_options(message: &str, args: &[String]) -> String {
+    let mut from_env: Vec<String> = Vec::new();
+    collect_env_options(&command(), &mut from_env);
+    from_env.retain(|long| {
+        let flag = format!("--{long}");
+        !args
+            .iter()
+            .any(|a| *a == flag || a.starts_with(&format!("{flag}=")))
+    });
+    message
+        .split_inclusive('\n')
+        .map(|line| {
+            if !line.starts_with("Usage: ") {
+                return line.to_owned();
+            }
+            let mut line = line.to_owned();
+            for option in &from_env {
+                // `--home <DIR>`: the option and its value name, as clap writes them.
+                let start = format!(" --{option} <");
+                while let Some(at) = line.find(&start) {
+                    let Some(end) = line[at + start.len()..].find('>') else {
+                        break;
+                    };
+                    line.replace_range(at..=at + start.len() + end, "");
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+/// The long names of the options of `command` and its subcommands that a variable can fill.
+fn collect_env_options(command: &clap::Command, found: &mut Vec<String>) {
+    for arg in command.get_arguments() {
+        if let (Some(_), Some(long)) = (arg.get_env(), arg.get_long())
+            && !found.iter().any(|f| f == long)
+        {
+            found.push(long.to_owned());
+        }
+    }
+    for sub in command.get_subcommands() {
+        collect_env_options(sub, found);
+    }
 }
 
 /// Manage Apple code-signing identities through the App Store Connect API.
@@ -985,10 +1052,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) seed_certificates: usize,
     /// The page size of lists that ask for none (1 to 200).
-    #[arg(long, value_name = "N", default_value_t = ascert_sandbox::DEFAULT_PAGE_SIZE)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = ascert_sandbox::DEFAULT_PAGE_SIZE,
+        value_parser = clap::value_parser!(u32).range(1..=200)
+    )]
     pub(crate) page_size: u32,
     /// Probability (0 to 1) that a request meets an injected fault.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(long, value_name = "F", default_value_t = 0.0, value_parser = parse_probability)]
     pub(crate) fault_rate: f64,
     /// Seed of the fault sequence; the same seed gives the same faults.
     #[arg(long, value_name = "S", default_value_t = 0)]
@@ -1024,6 +1096,14 @@ pub(crate) struct DemoArgs {
     /// The certificate type of the demo identity
     #[arg(long = "type", value_name = "TYPE", default_value = "DISTRIBUTION", value_parser = parse_certificate_type)]
     pub(crate) certificate_type: CertificateType,
+}
+
+/// Parses a probability, 0 to 1.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{text:?} is not a probability from 0 to 1")),
+    }
 }
 
 /// Parses a duration: a number with a unit, `s`, `m` or `h` (`90s`, `10m`, `1h`), or bare seconds.

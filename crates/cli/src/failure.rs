@@ -276,16 +276,7 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
             "the server accepted the connection but did not answer in time: check the network, any proxy, and \
              the base URL (--base-url, ASCERT_BASE_URL)",
         ),
-        (_, Error::Connection { .. }) if err.is_untrusted_certificate() => (
-            Exit::Failure,
-            "the server's certificate does not chain to a root this machine trusts: a sandbox served with \
-             --tls needs ASCERT_CA_CERT=<its ca.pem>; behind a TLS-inspecting proxy, point SSL_CERT_FILE at a \
-             bundle that holds the proxy's root (ascert reads the system's roots and SSL_CERT_FILE)",
-        ),
-        (_, Error::Connection { .. }) => (
-            Exit::Failure,
-            "check the network and the base URL (--base-url, ASCERT_BASE_URL)",
-        ),
+        (_, Error::Connection { .. }) => (Exit::Failure, connection_hint(err)),
         (_, Error::InvalidBaseUrl { .. }) => (Exit::Usage, "give an https:// URL"),
         (Some(500..), _) => (
             Exit::Failure,
@@ -296,6 +287,36 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
     diagnosis.exit = exit;
     diagnosis.hint = (!hint.is_empty()).then(|| hint.to_owned());
     diagnosis
+}
+
+/// What to do about a request that got no complete response: the certificate, the protocol, the
+/// address or the network.
+fn connection_hint(err: &ascert_transport::Error) -> &'static str {
+    use ascert_transport::{ConnectionFailure, Error};
+    let Error::Connection { failure, .. } = err else {
+        return "";
+    };
+    if err.is_untrusted_certificate() {
+        return "the server's certificate does not chain to a root this machine trusts: a sandbox served with \
+             --tls needs ASCERT_CA_CERT=<its ca.pem>; behind a TLS-inspecting proxy, point SSL_CERT_FILE at a \
+             bundle that holds the proxy's root (ascert reads the system's roots and SSL_CERT_FILE)";
+    }
+    if err.is_plain_http() {
+        return "the server answered in plain HTTP, not TLS: use an http:// base URL for it (a sandbox \
+             started without --tls speaks http://), or check the port";
+    }
+    match failure {
+        // Refused on this machine, so not retried (a remote refusal is, and gets the general hint).
+        ConnectionFailure::Refused if !err.is_transient() => {
+            "start the server there (for a sandbox: ascert sandbox serve --key-out DIR, then use the \
+             baseUrl it prints), or fix the base URL (--base-url, ASCERT_BASE_URL, the profile's base_url)"
+        }
+        ConnectionFailure::UnknownHost => {
+            "check the host name of the base URL (--base-url, ASCERT_BASE_URL, the profile's base_url) \
+             and this machine's DNS settings"
+        }
+        _ => "check the network and the base URL (--base-url, ASCERT_BASE_URL)",
+    }
 }
 
 /// Whether the failure is a closed stdout (`ascert ... | head`), which ends quietly.

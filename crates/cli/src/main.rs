@@ -37,11 +37,11 @@ fn main() -> ExitCode {
                 return code;
             }
             // clap quotes the offending argument: a key pasted where an option belongs must not be.
-            let _ = write!(
-                std::io::stderr(),
-                "{}",
-                redact::redact_inputs(&err.render().to_string())
-            );
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let message = cli::usage_without_env_options(&err.render().to_string(), &args);
+            let _ = write!(std::io::stderr(), "{}", redact::redact_inputs(&message));
             return code;
         }
     };

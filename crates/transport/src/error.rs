@@ -17,9 +17,15 @@ pub type BoxedSource = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConnectionFailure {
-    /// No connection could be made (refused, unreachable, a name that does not resolve, a TLS
-    /// handshake that failed): the request was not sent.
+    /// No connection could be made (unreachable, a TLS handshake that failed): the request was
+    /// not sent.
     Connect,
+    /// The host answered, but nothing listens on the port (the connection was refused): the
+    /// request was not sent.
+    Refused,
+    /// The host name does not resolve: the name server says there is no such host (a temporary
+    /// failure of name resolution is [`ConnectionFailure::Connect`]). The request was not sent.
+    UnknownHost,
     /// Making the connection took too long: the request was not sent.
     ConnectTimeout,
     /// The connection was made, then the request or its response took too long.
@@ -30,11 +36,30 @@ pub enum ConnectionFailure {
     Other,
 }
 
+/// What the resolver says, on glibc, musl and macOS, of a name that does not exist (`EAI_NONAME`,
+/// `EAI_NODATA`); "Temporary failure in name resolution" (`EAI_AGAIN`) is not among them: it is
+/// a network that may come back.
+const NO_SUCH_HOST: [&str; 4] = [
+    "Name or service not known",
+    "nodename nor servname provided",
+    "No address associated with hostname",
+    "Name does not resolve",
+];
+
 impl ConnectionFailure {
     /// Classifies the HTTP client's error.
     pub(crate) fn of(error: &reqwest::Error) -> Self {
         match (error.is_connect(), error.is_timeout()) {
             (true, true) => Self::ConnectTimeout,
+            (true, false) if causes(error).any(is_refused) => Self::Refused,
+            (true, false)
+                if causes(error).any(|c| {
+                    let text = c.to_string();
+                    NO_SUCH_HOST.iter().any(|m| text.contains(m))
+                }) =>
+            {
+                Self::UnknownHost
+            }
             (true, false) => Self::Connect,
             (false, true) => Self::Timeout,
             _ if error.is_body() || error.is_decode() => Self::CutOff,
@@ -44,7 +69,10 @@ impl ConnectionFailure {
 
     /// Whether no connection was made, so the request cannot have reached the server.
     pub fn is_connect(self) -> bool {
-        matches!(self, Self::Connect | Self::ConnectTimeout)
+        matches!(
+            self,
+            Self::Connect | Self::Refused | Self::UnknownHost | Self::ConnectTimeout
+        )
     }
 
     /// A few words for a message: "timed out", "could not connect", "the response was cut off".
@@ -52,10 +80,25 @@ impl ConnectionFailure {
         match self {
             Self::Timeout | Self::ConnectTimeout => "timed out",
             Self::Connect => "could not connect",
+            Self::Refused => "nothing is listening",
+            Self::UnknownHost => "the host name does not resolve",
             Self::CutOff => "the response was cut off",
             Self::Other => "the connection failed",
         }
     }
+}
+
+/// `error` and its sources, outermost first.
+fn causes<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |c| c.source())
+}
+
+fn is_refused(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
 }
 
 /// How much of a body that is not JSON an error keeps.
@@ -80,7 +123,7 @@ pub enum Error {
     #[error("cannot authenticate with App Store Connect")]
     Auth(#[from] ascert_auth::AuthError),
     /// The request did not get a complete response: no connection, a timeout, a reset.
-    #[error("{method} {url} failed: {}", connection_reason(*.failure, .source.as_ref()))]
+    #[error("{method} {url} failed: {}", connection_story(.url, *.failure, .source.as_ref()))]
     Connection {
         /// The request's method.
         method: Method,
@@ -251,11 +294,39 @@ fn deadline_story(attempts: u32, last: Option<&Error>) -> String {
 fn connection_reason(failure: ConnectionFailure, source: &(dyn std::error::Error + 'static)) -> String {
     let kind = failure.as_str();
     // The innermost cause says most (e.g. "connection refused"), and holds no secret.
-    let mut cause: &dyn std::error::Error = source;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
+    let cause = causes(source).last().unwrap_or(source);
     format!("{kind} ({cause})")
+}
+
+/// [`connection_reason`], saying where for the failures that are about the address itself:
+/// "nothing is listening at `http://127.0.0.1:1`", "cannot resolve api.example.invalid".
+fn connection_story(
+    url: &str,
+    failure: ConnectionFailure,
+    source: &(dyn std::error::Error + 'static),
+) -> String {
+    let cause = causes(source).last().unwrap_or(source);
+    let parsed = url::Url::parse(url).ok();
+    match (failure, parsed) {
+        (ConnectionFailure::Refused, Some(parsed)) => format!(
+            "nothing is listening at {} ({cause})",
+            parsed.origin().ascii_serialization()
+        ),
+        (ConnectionFailure::UnknownHost, Some(parsed)) => {
+            format!("cannot resolve {} ({cause})", parsed.host_str().unwrap_or(url))
+        }
+        _ => connection_reason(failure, source),
+    }
+}
+
+/// Whether `url`'s host is a loopback address (or `localhost`): a server on this machine.
+fn is_loopback_url(url: &str) -> bool {
+    match url::Url::parse(url).ok().as_ref().and_then(url::Url::host) {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 impl Error {
@@ -317,10 +388,19 @@ impl Error {
 
     /// Whether a retry could succeed: 429, 500, 502, 503, 504, a connection failure, no answer in
     /// time or a stalled body. A passed deadline is not: nothing may be tried after it.
+    ///
+    /// Some failures to connect are not, because they fail the same way every time: a server
+    /// certificate that chains to no trusted root, a plain-HTTP server asked for TLS, a host name
+    /// that does not exist, and a refused connection on this machine (a local server that is not
+    /// running does not start by itself; a refused connection to a remote host may be a load
+    /// balancer's moment and is retried).
     pub fn is_transient(&self) -> bool {
         match self {
-            // A server certificate that chains to no trusted root fails the same way every time.
-            Self::Connection { .. } => !self.is_untrusted_certificate(),
+            Self::Connection { failure, url, .. } => match failure {
+                ConnectionFailure::UnknownHost => false,
+                ConnectionFailure::Refused => !is_loopback_url(url),
+                _ => !self.is_untrusted_certificate() && !self.is_plain_http(),
+            },
             Self::NoAnswer { .. } | Self::Stalled { .. } => true,
             Self::Api { status, .. } | Self::UnexpectedResponse { status, .. } => {
                 matches!(status, 429 | 500 | 502 | 503 | 504)
@@ -337,14 +417,19 @@ impl Error {
             return false;
         };
         // rustls's errors reach us only as the HTTP client's sources: read their messages.
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
-        while let Some(c) = cause {
-            if c.to_string().contains("invalid peer certificate") {
-                return true;
-            }
-            cause = c.source();
-        }
-        false
+        causes(source.as_ref()).any(|c| c.to_string().contains("invalid peer certificate"))
+    }
+
+    /// Whether a TLS connection failed because the server answered in plain HTTP: an `https://`
+    /// base URL for a server (such as `ascert sandbox serve` without `--tls`) that speaks `http://`.
+    /// Never transient.
+    pub fn is_plain_http(&self) -> bool {
+        let Self::Connection { source, .. } = self else {
+            return false;
+        };
+        // rustls reads an HTTP answer as a TLS record of an invalid content type; it reaches us only
+        // as the HTTP client's sources' messages.
+        causes(source.as_ref()).any(|c| c.to_string().contains("InvalidContentType"))
     }
 
     /// Whether the operation's deadline passed ([`Error::DeadlineExceeded`]).
@@ -382,4 +467,72 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         cut.push('…');
     }
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(url: &str, failure: ConnectionFailure, cause: &str) -> Error {
+        Error::Connection {
+            method: Method::GET,
+            url: url.to_owned(),
+            failure,
+            source: Box::new(std::io::Error::other(cause.to_owned())),
+        }
+    }
+
+    #[test]
+    fn failures_that_repeat_themselves_are_not_retried() {
+        let local = "http://127.0.0.1:1/v1/certificates";
+        let apple = "https://api.appstoreconnect.apple.com/v1/certificates";
+        let refused = "Connection refused (os error 111)";
+        assert!(!connection(local, ConnectionFailure::Refused, refused).is_transient());
+        assert!(!connection("http://localhost:9/v1/x", ConnectionFailure::Refused, refused).is_transient());
+        // Apple's load balancer refusing for a moment is worth another try.
+        assert!(connection(apple, ConnectionFailure::Refused, refused).is_transient());
+        let unknown = "failed to lookup address information: Name or service not known";
+        assert!(!connection(apple, ConnectionFailure::UnknownHost, unknown).is_transient());
+        assert!(
+            connection(
+                apple,
+                ConnectionFailure::Connect,
+                "Temporary failure in name resolution"
+            )
+            .is_transient()
+        );
+        let plain = "received corrupt message of type InvalidContentType";
+        let err = connection("https://127.0.0.1:8/v1/x", ConnectionFailure::Connect, plain);
+        assert!(err.is_plain_http());
+        assert!(!err.is_transient());
+    }
+
+    #[test]
+    fn address_failures_say_where() {
+        let err = connection(
+            "http://127.0.0.1:1/v1/certificates",
+            ConnectionFailure::Refused,
+            "Connection refused (os error 111)",
+        );
+        assert_eq!(
+            err.to_string(),
+            "GET http://127.0.0.1:1/v1/certificates failed: nothing is listening at http://127.0.0.1:1 \
+             (Connection refused (os error 111))"
+        );
+        let err = connection(
+            "https://api.example.invalid/v1/certificates",
+            ConnectionFailure::UnknownHost,
+            "failed to lookup address information: Name or service not known",
+        );
+        assert_eq!(
+            err.to_string(),
+            "GET https://api.example.invalid/v1/certificates failed: cannot resolve api.example.invalid \
+             (failed to lookup address information: Name or service not known)"
+        );
+        assert!(
+            NO_SUCH_HOST
+                .iter()
+                .any(|m| "failed to lookup address information: Name or service not known".contains(m))
+        );
+    }
 }

@@ -200,15 +200,26 @@ fn judge(case: &Case, run: &Run, before: &Snapshot, after: &Snapshot) -> Result<
     if run.stderr.contains("panicked") || run.stderr.contains("RUST_BACKTRACE") {
         return Err("it panicked".into());
     }
-    // Text (`error: …`, after any notes and warnings), or with `--json` one JSON object with an
-    // `error` field.
+    // Text (`error: …`, after any notes, warnings and retries told), or with `--json` one JSON
+    // object with an `error` field, after any warning objects (retries told are warnings).
     let first = run
         .stderr
         .lines()
-        .find(|l| !l.starts_with("note: ") && !l.starts_with("warning: "))
+        .find(|l| !l.starts_with("note: ") && !l.starts_with("warning: ") && !l.contains("; retrying in "))
         .unwrap_or_default();
-    let json_error = serde_json::from_str::<serde_json::Value>(run.stderr.trim())
-        .is_ok_and(|v| v["error"].as_str().is_some_and(|e| !e.is_empty()));
+    let json_lines: Vec<Option<serde_json::Value>> = run
+        .stderr
+        .trim()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    let json_error = json_lines.split_last().is_some_and(|(last, before)| {
+        last.as_ref()
+            .is_some_and(|v| v["error"].as_str().is_some_and(|e| !e.is_empty()))
+            && before
+                .iter()
+                .all(|v| v.as_ref().is_some_and(|v| v["warning"].is_string()))
+    });
     if !first.starts_with("error") && !json_error {
         return Err("stderr has no error line".into());
     }

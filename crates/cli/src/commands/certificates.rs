@@ -28,6 +28,7 @@ pub(crate) async fn run(ctx: &Context, command: CertificatesCommand) -> Result<(
 
 async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     let api = ctx.api()?;
+    let filtered = is_filtered(&args);
     // One page ahead: the next page comes over the network while this one is written out.
     let mut request = api.list().limit(args.limit)?.prefetch(true);
     for certificate_type in args.types {
@@ -116,7 +117,11 @@ async fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     }
     spinner.finish_and_clear();
     if table.is_empty() {
-        ctx.out.note("No certificates match.");
+        ctx.out.note(if filtered {
+            "No certificates match these filters; `ascert certificates list` shows them all."
+        } else {
+            "The team has no certificates yet; `ascert certificates create --type DISTRIBUTION` makes one."
+        });
         return Ok(());
     }
     ctx.out.table(&table)?;
@@ -152,6 +157,15 @@ fn compare(a: &Certificate, b: &Certificate, key: ListSort) -> Ordering {
         }
         ListSort::Apple(key) => ordered(text(a, key.field), text(b, key.field), key.order),
     }
+}
+
+/// Whether the list asks for less than every certificate: an empty answer then means "none of
+/// these", not "none at all".
+fn is_filtered(args: &ListArgs) -> bool {
+    !(args.types.is_empty() && args.name.is_empty() && args.serial.is_empty() && args.id.is_empty())
+        || args.expired
+        || args.valid
+        || args.expiring_within.is_some()
 }
 
 async fn get(ctx: &Context, args: GetArgs) -> Result<()> {

@@ -10,6 +10,7 @@ pub(crate) mod ensure;
 pub(crate) mod identities;
 pub(crate) mod keychain;
 pub(crate) mod keys;
+pub(crate) mod man;
 pub(crate) mod pkcs12;
 pub(crate) mod sandbox;
 pub(crate) mod team;
@@ -107,7 +108,7 @@ impl Context {
     /// A client over `tokens` for `base_url`, under the command's deadline, trusting `ASCERT_CA_CERT`
     /// too when it is set (and saying so: an extra root is trusted for every host, Apple's
     /// included). Each attempt gets a quarter of the deadline (at most 30 s); retries are told on
-    /// stderr at a terminal and with `-v`.
+    /// stderr (one line each, a JSON warning with `--json`), unless `--quiet`.
     pub(crate) fn client(&self, base_url: &str, tokens: TokenProvider) -> Result<Client> {
         self.client_with(base_url, tokens, RetryPolicy::default())
     }
@@ -120,10 +121,16 @@ impl Context {
             .retry(retry)
             .attempt_timeout(attempt)
             .stall_timeout(attempt);
-        let tell = !self.global.quiet && (self.out.stderr_is_terminal() || self.global.verbose > 0);
-        if tell {
-            builder = builder.on_retry(|notice| {
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{notice}\n").as_bytes());
+        // Told wherever stderr goes: a CI log that shows nothing for a minute of retries looks hung.
+        if !self.global.quiet {
+            let json = self.out.json;
+            builder = builder.on_retry(move |notice| {
+                let line = if json {
+                    serde_json::json!({ "warning": notice.to_string() }).to_string()
+                } else {
+                    notice.to_string()
+                };
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("{line}\n").as_bytes());
             });
         }
         Ok(client_with_roots(builder, base_url, &self.out)?.with_deadline(self.deadline.clone()))
@@ -275,16 +282,14 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Clea
         Command::Sandbox(command) => sandbox::run(command).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Completions { shell } => {
-            let mut stdout = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut crate::cli::command(), "ascert", &mut stdout);
-            Ok(())
+            // clap_complete panics when its writer fails: a closed pipe (`| head -1`) must instead
+            // end quietly, as every other output does, so the script is made first, then written.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::command(), "ascert", &mut script);
+            write_stdout(&script).context("cannot write the completion script")
         }
         Command::Man { out: None } => {
-            let mut stdout = std::io::stdout().lock();
-            clap_mangen::Man::new(crate::cli::command())
-                .render(&mut stdout)
-                .context("cannot write the man page")?;
-            Ok(())
+            write_stdout(&man::top_page(crate::cli::command())).context("cannot write the man page")
         }
         Command::Man { out: Some(dir) } => man_pages(&ctx, &dir),
     }
@@ -294,13 +299,8 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Clea
 /// them.
 fn man_pages(ctx: &Context, dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    clap_mangen::generate_to(crate::cli::command(), dir)
+    let mut pages = man::write_pages(crate::cli::command(), dir)
         .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
-    let mut pages: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| name.starts_with("ascert") && name.ends_with(".1"))
-        .collect();
     pages.sort();
     if ctx.out.json {
         return ctx
@@ -316,4 +316,13 @@ fn man_pages(ctx: &Context, dir: &std::path::Path) -> Result<()> {
             .map_or_else(|| dir.display().to_string(), |p| p.display().to_string())
     ));
     Ok(())
+}
+
+/// Writes `bytes` to stdout and flushes; a closed pipe comes back as the error it is, which
+/// `failure::report` treats as success.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()
 }

@@ -10,6 +10,7 @@ use ascert_models::CertificateType;
 use ascert_sandbox::{FaultConfig, Sandbox};
 
 use crate::cli::{SandboxCommand, ServeArgs};
+use crate::failure::UserError;
 
 /// Runs a sandbox command.
 pub(crate) async fn run(command: SandboxCommand) -> anyhow::Result<()> {
@@ -34,15 +35,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
     if let Some(name) = &args.reject_type_filter {
         let certificate_type = CertificateType::from(name.as_str());
-        anyhow::ensure!(
-            certificate_type.is_known(),
-            "--reject-type-filter {name:?} is not a certificate type; expected one of: {}",
-            CertificateType::KNOWN
-                .iter()
-                .map(CertificateType::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        if !certificate_type.is_known() {
+            // A value the command line cannot use: the usage exit (2), as clap gives a bad option.
+            return Err(UserError::usage(format!(
+                "--reject-type-filter {name:?} is not a certificate type; expected one of: {}",
+                CertificateType::KNOWN
+                    .iter()
+                    .map(CertificateType::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
+        }
         builder = builder.reject_type_filter(certificate_type);
     }
     if let Some(state) = &args.state {
