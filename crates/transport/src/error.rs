@@ -409,6 +409,19 @@ impl Error {
         }
     }
 
+    /// Whether no answer came from the server: no connection could be made (a refused one, a host
+    /// that does not resolve, an untrusted certificate included), it timed out, no answer came in
+    /// time, or the deadline passed. A caller with a copy of what it asked for may use the copy then.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Connection { failure, .. } => {
+                failure.is_connect() || matches!(failure, ConnectionFailure::Timeout)
+            }
+            Self::NoAnswer { .. } | Self::DeadlineExceeded { .. } => true,
+            _ => false,
+        }
+    }
+
     /// Whether the connection failed because the server's certificate was refused (it chains to
     /// no trusted root, or does not name the host): a sandbox over TLS whose CA is not trusted, or a
     /// TLS-inspecting proxy. Never transient.

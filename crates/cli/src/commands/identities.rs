@@ -159,7 +159,7 @@ async fn cached_identity(
             Err(err)
                 if err
                     .transport()
-                    .is_some_and(|t| t.is_transient() || t.is_deadline()) =>
+                    .is_some_and(|t| t.is_transient() || t.is_unreachable()) =>
             {
                 format!("App Store Connect cannot be reached ({err})")
             }
