@@ -18,11 +18,12 @@ use crate::output::color::ColorChoice;
 
 /// The options that say which API key to use and where App Store Connect is: hidden from the help
 /// of the commands in [`LOCAL_COMMANDS`].
-const CREDENTIAL_OPTIONS: [&str; 6] = [
+const CREDENTIAL_OPTIONS: [&str; 7] = [
     "profile",
     "api_key",
     "key_id",
     "issuer_id",
+    "individual_key",
     "private_key",
     "base_url",
 ];
@@ -41,6 +42,10 @@ const LOCAL_COMMANDS: &[&[&str]] = &[
     &["man"],
 ];
 
+/// Commands under one of [`LOCAL_COMMANDS`] that do talk to App Store Connect: their help shows the
+/// credential options.
+const NETWORK_COMMANDS_UNDER_LOCAL: &[[&str; 2]] = &[["keys", "prune"]];
+
 /// The whole command tree as people see it: clap's, with the credential options hidden from the
 /// help of the commands that never use them. Parsing, completions and man pages all start here.
 pub(crate) fn command() -> clap::Command {
@@ -53,6 +58,18 @@ pub(crate) fn command() -> clap::Command {
         .filter(|a| CREDENTIAL_OPTIONS.contains(&a.get_id().as_str()))
         .map(|a| a.clone().hide(true))
         .collect();
+    let visible: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| CREDENTIAL_OPTIONS.contains(&a.get_id().as_str()))
+        .cloned()
+        .collect();
+    for [parent, name] in NETWORK_COMMANDS_UNDER_LOCAL {
+        let network = command
+            .find_subcommand_mut(parent)
+            .and_then(|p| p.find_subcommand_mut(name))
+            .unwrap_or_else(|| panic!("NETWORK_COMMANDS_UNDER_LOCAL names {parent} {name}, a command that is not here"));
+        *network = std::mem::take(network).args(visible.iter().cloned());
+    }
     for path in LOCAL_COMMANDS {
         let Some((last, parents)) = path.split_last() else {
             continue;
@@ -114,9 +131,20 @@ pub(crate) struct GlobalArgs {
     /// API key id (10 characters), for --private-key or a .p8 not named AuthKey_<KEY_ID>.p8
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) key_id: Option<String>,
-    /// Issuer id (a UUID) of a team key; leave out for an individual key
+    /// Issuer id (a UUID) of a team key
     #[arg(long, global = true, value_name = "UUID")]
     pub(crate) issuer_id: Option<String>,
+    /// The API key is an individual key, which has no issuer id (a .p8 given without --issuer-id
+    /// is refused otherwise)
+    #[arg(
+        long,
+        global = true,
+        env = "ASC_INDIVIDUAL_KEY",
+        conflicts_with = "issuer_id",
+        action = ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub(crate) individual_key: bool,
     /// The API key's private key, a .p8 (PKCS#8 PEM) file
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) private_key: Option<PathBuf>,
@@ -613,6 +641,19 @@ pub(crate) enum KeysCommand {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Remove the keys that can sign nothing any more and that no run can still use
+    ///
+    /// Asks App Store Connect, then lists each key it would remove with the evidence: its
+    /// certificate expired, or App Store Connect answers 404 for it (revoked; of the API key's
+    /// team only), or it is a pending key of an unfinished request that a newer pending key of the
+    /// same request replaces while no create or ensure is under way. Keeps, and says why, the
+    /// pending key a rerun resumes, keys written to a team store as pending, and keys made or
+    /// imported on purpose. Asks before removing anything.
+    Prune {
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short)]
+        yes: bool,
+    },
 }
 
 /// `ascert identities ...`.
@@ -874,6 +915,10 @@ pub(crate) enum MembersCommand {
         /// Names or public keys
         #[arg(required = true, value_name = "MEMBER")]
         members: Vec<String>,
+        /// Remove the member whose key this command opens the store with without asking (needed
+        /// when stdin is not a terminal): you lose access to the store
+        #[arg(long, short)]
+        yes: bool,
         /// The store and how to open it
         #[command(flatten)]
         store: StoreArgs,

@@ -320,8 +320,9 @@ impl StoreRun<'_> {
             };
             if announced.as_ref() != Some(&held.holder) {
                 self.ctx.out.note(format!(
-                    "Waiting for {}, who is creating the {} identity (if it stops, its lease is taken over in {} s)…",
-                    held.holder,
+                    "Waiting for {}, which is creating the {} identity (if it stops, its lease is taken over in \
+                     {} s)…",
+                    runner(&held.holder),
                     self.certificate_type(),
                     held.takeover_in.as_secs()
                 ));
@@ -418,9 +419,8 @@ impl StoreRun<'_> {
             .add(
                 &key,
                 &format!(
-                    "{} {} (team)",
-                    self.certificate_type(),
-                    OffsetDateTime::now_utc().date()
+                    "{} (team)",
+                    crate::commands::keys::default_label(self.certificate_type())
                 ),
             )
             .context("cannot keep the new key in the local keystore")?;
@@ -477,9 +477,10 @@ impl StoreRun<'_> {
         }
         if let Some(own) = own {
             self.ctx.out.note(format!(
-                "Resuming key {} that this machine made for a {} certificate in a run that did not finish.",
+                "Resuming key {} that this machine made for {} certificate in an earlier run that did not get \
+                 one (it stopped, or App Store Connect refused its request).",
                 own.key_id,
-                self.certificate_type()
+                crate::commands::creatable::with_article(self.certificate_type())
             ));
             let key = self
                 .keystore
@@ -539,9 +540,9 @@ impl StoreRun<'_> {
                 Exit::Conflict,
                 format!(
                     "the lease was taken over by {holder} while App Store Connect created certificate {}: another \
-                     runner may have created a {} certificate as well",
+                     runner may have created {} certificate as well",
                     certificate.id,
-                    self.certificate_type()
+                    crate::commands::creatable::with_article(self.certificate_type())
                 ),
             )
             .hint(format!(
@@ -696,6 +697,21 @@ impl StoreRun<'_> {
                 key.id()
             ))),
         }
+    }
+}
+
+/// Another runner as a person reads it: "the runner on HOST (pid N)", with its actor when that is
+/// not just the host's name again ("ci's runner on HOST (pid N)").
+fn runner(holder: &ascert_team::LeaseHolder) -> String {
+    let host = printable(&holder.host);
+    if holder.actor == holder.host || holder.actor.is_empty() {
+        format!("the runner on {host} (pid {})", holder.pid)
+    } else {
+        format!(
+            "the runner of {} on {host} (pid {})",
+            printable(&holder.actor),
+            holder.pid
+        )
     }
 }
 
