@@ -133,7 +133,7 @@ fn asc_family(
     // ASC_ISSUER_ID was forgotten is an error here, not a 401 at the first request.
     if issuer.is_none() && !flag(get, ASC_INDIVIDUAL_KEY)? {
         return Err(AuthError::IssuerIdOrIndividual {
-            origin: format!("the key of {ASC_KEY_ID}"),
+            origin: format!("the key of {ASC_KEY_ID} ({ASC_ISSUER_ID} is not set)"),
             declare: "set ASC_INDIVIDUAL_KEY=1",
         });
     }

@@ -830,3 +830,21 @@ fn lease_ttl() -> Result<Duration> {
         Err(_) => Ok(LEASE_TTL),
     }
 }
+
+#[cfg(test)]
+mod runner_tests {
+    #[test]
+    fn another_runner_is_named_once_by_its_host() {
+        let holder = |actor: &str| -> ascert_team::LeaseHolder {
+            serde_json::from_value(serde_json::json!({
+                "actor": actor, "host": "vm", "pid": 4242, "id": "0f3a9c1e55"
+            }))
+            .unwrap()
+        };
+        assert_eq!(super::runner(&holder("vm")), "the runner on vm (pid 4242)");
+        assert_eq!(
+            super::runner(&holder("ci")),
+            "the runner of ci on vm (pid 4242)"
+        );
+    }
+}
