@@ -140,6 +140,7 @@ pub(crate) struct GlobalArgs {
         long,
         global = true,
         env = "ASC_INDIVIDUAL_KEY",
+        hide_env_values = true,
         conflicts_with = "issuer_id",
         action = ArgAction::SetTrue,
         value_parser = clap::builder::BoolishValueParser::new()
