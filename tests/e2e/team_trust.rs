@@ -674,3 +674,35 @@ async fn a_gcs_store_without_credentials_says_so_in_words() {
     assert!(stderr.contains("GOOGLE_APPLICATION_CREDENTIALS"), "{stderr}");
     assert!(!stderr.contains("Error performing token request"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_store_that_cannot_arbitrate_gives_the_two_commands_that_work() {
+    let env = Env::start().await;
+    let (me, my_key) = keygen(&env, "me").await;
+    std::fs::create_dir(env.path("store")).unwrap();
+    let store = format!("file://{}", env.path("store").display());
+    let mut command = env.bare();
+    command.args(["team", "init", "--store", &store, "--member", &format!("me={my_key}")]);
+    run(command).await.ok();
+    let identity = me.to_str().unwrap();
+    let refused = env
+        .run(&[
+            "identities", "ensure", "--type", "DEVELOPMENT", "--store", &store, "--identity", identity,
+        ])
+        .await;
+    let stderr = refused.fails_with(1);
+    assert!(
+        stderr.contains("`ascert identities ensure --type DEVELOPMENT` (without --store)")
+            && stderr.contains(&format!("`ascert team push CERTIFICATE_ID --store {store}`")),
+        "{stderr}"
+    );
+    // The two commands do work.
+    let ensured = env
+        .run(&["--json", "identities", "ensure", "--type", "DEVELOPMENT"])
+        .await;
+    ensured.ok();
+    let id = ensured.json()["certificateId"].as_str().unwrap().to_owned();
+    env.run(&["team", "push", &id, "--store", &store, "--identity", identity])
+        .await
+        .ok();
+}

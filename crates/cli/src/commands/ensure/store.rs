@@ -309,11 +309,15 @@ impl StoreRun<'_> {
                             "this team store cannot arbitrate between runners, so ascert will not create a \
                              certificate through it",
                         )
-                        .hint(
-                            "create the identity once where only one job runs (`ascert identities ensure` \
-                             without --store, then `ascert team push`), or use a store that supports \
-                             conditional writes (S3, GCS, Azure)",
-                        ),
+                        .hint(format!(
+                            "create the identity where only one job runs, then share it: `ascert identities \
+                             ensure --type {certificate_type}` (without --store), then `ascert team push \
+                             CERTIFICATE_ID --store {store}` with the id it printed; runners then get it with \
+                             this command and --readonly. Or use a store that supports conditional writes \
+                             (S3, GCS, Azure)",
+                            certificate_type = self.certificate_type(),
+                            store = team.url(),
+                        )),
                     ));
                 }
                 Err(err) => return Err(err.into()),
