@@ -357,14 +357,18 @@ async fn an_individual_key_said_to_be_one_works_from_flags_and_the_environment()
     let env = Env::start().await;
     let individual = env
         .sandbox
-        .add_key(ascert_sandbox::KeyRole::Admin, ascert_sandbox::KeyKind::Individual)
+        .add_key(
+            ascert_sandbox::KeyRole::Admin,
+            ascert_sandbox::KeyKind::Individual,
+        )
         .unwrap();
     let files = individual.write_files(&env.path("individual")).unwrap();
     let mut command = env.bare();
-    command
-        .arg("--private-key")
-        .arg(&files.private_key_path)
-        .args(["--individual-key", "certificates", "list"]);
+    command.arg("--private-key").arg(&files.private_key_path).args([
+        "--individual-key",
+        "certificates",
+        "list",
+    ]);
     run(command).await.ok();
     let mut command = env.bare();
     command
@@ -398,7 +402,10 @@ async fn login_without_a_key_says_how_to_give_one_not_to_run_login() {
     command.args(["auth", "login"]);
     let result = run(command).await;
     let stderr = result.fails_with(3);
-    assert!(stderr.contains("auth login saves an API key given to it"), "{stderr}");
+    assert!(
+        stderr.contains("auth login saves an API key given to it"),
+        "{stderr}"
+    );
     assert!(stderr.contains("ascert auth login --api-key"), "{stderr}");
     assert!(!stderr.contains("save one with `ascert auth login`"), "{stderr}");
 }
@@ -409,10 +416,7 @@ async fn a_p12_given_as_the_api_key_is_not_told_about_file_permissions() {
     let p12 = env.path("identity.p12");
     std::fs::write(&p12, [0x30, 0x82, 0x0a, 0xff, 0xfe, 0x00, 0x9c]).unwrap();
     let mut command = env.bare();
-    command
-        .arg("--api-key")
-        .arg(&p12)
-        .args(["certificates", "list"]);
+    command.arg("--api-key").arg(&p12).args(["certificates", "list"]);
     let result = run(command).await;
     let stderr = result.fails_with(3);
     assert!(!stderr.contains("0600"), "{stderr}");

@@ -409,7 +409,9 @@ async fn a_key_left_by_a_refused_run_is_reused_with_words_that_say_so() {
     let retried = create(&env, "DISTRIBUTION", &[]).await;
     retried.ok();
     assert!(
-        retried.stderr.contains("for a DISTRIBUTION certificate that an earlier run did not get"),
+        retried
+            .stderr
+            .contains("for a DISTRIBUTION certificate that an earlier run did not get"),
         "{}",
         retried.stderr
     );

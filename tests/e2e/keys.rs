@@ -507,7 +507,15 @@ async fn imports_say_what_the_file_is_when_it_is_not_a_key_to_import() {
     };
     // An EC key encrypted in OpenSSL's old form: said so, not aws-lc's "UnexpectedError".
     let sec1 = env.path("ec.pem");
-    openssl(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", sec1.to_str().unwrap()]);
+    openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        sec1.to_str().unwrap(),
+    ]);
     let legacy = env.path("ec-legacy-encrypted.pem");
     openssl(&[
         "ec",
@@ -531,7 +539,10 @@ async fn imports_say_what_the_file_is_when_it_is_not_a_key_to_import() {
     assert!(stderr.contains("--api-key"), "{stderr}");
     let refused = import(env.api_key_json.clone(), vec![]).await;
     let stderr = refused.fails_with(2);
-    assert!(stderr.contains("is JSON: an App Store Connect API key file"), "{stderr}");
+    assert!(
+        stderr.contains("is JSON: an App Store Connect API key file"),
+        "{stderr}"
+    );
 
     // Text that is not PEM at all.
     let text = env.path("notes.txt");
@@ -540,13 +551,34 @@ async fn imports_say_what_the_file_is_when_it_is_not_a_key_to_import() {
     let stderr = refused.fails_with(1);
     assert!(stderr.contains("no -----BEGIN line"), "{stderr}");
     assert!(!stderr.contains("damaged"), "{stderr}");
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_p12_password_is_said_in_words_and_a_key_only_p12_is_imported() {
+    let env = Env::start().await;
+    let import = |file: std::path::PathBuf, vars: Vec<(&'static str, &'static str)>| {
+        let mut command = env.bare();
+        command
+            .envs(vars)
+            .args(["keys", "import"])
+            .arg(file)
+            .args(["--password-env", "P12_PASSWORD"]);
+        crate::support::run(command)
+    };
     // A .p12 with a wrong password: what is likely, in words.
     let key = env.path("p12-key.pem");
     openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
     let cert = env.path("p12-cert.pem");
     openssl(&[
-        "req", "-x509", "-key", key.to_str().unwrap(), "-out", cert.to_str().unwrap(), "-subj", "/CN=Jane", "-days",
+        "req",
+        "-x509",
+        "-key",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-subj",
+        "/CN=Jane",
+        "-days",
         "1",
     ]);
     let p12 = env.path("jane.p12");
@@ -601,7 +633,9 @@ async fn a_passphrase_set_for_one_command_says_the_keystore_is_now_encrypted_onl
     generated.ok();
     assert!(
         generated.stderr.contains("now keeps its keys encrypted")
-            && generated.stderr.contains("refuses to write a key without that passphrase")
+            && generated
+                .stderr
+                .contains("refuses to write a key without that passphrase")
             && generated.stderr.contains("1 key written before is not encrypted"),
         "{}",
         generated.stderr
@@ -614,7 +648,11 @@ async fn a_passphrase_set_for_one_command_says_the_keystore_is_now_encrypted_onl
         )
         .await;
     again.ok();
-    assert!(!again.stderr.contains("now keeps its keys encrypted"), "{}", again.stderr);
+    assert!(
+        !again.stderr.contains("now keeps its keys encrypted"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,8 +25,18 @@ fn key_ids(env: &Env) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn prune_removes_revoked_and_superseded_pending_keys_and_keeps_what_a_run_can_use() {
+/// The keys of a prune: a paired key of a valid certificate, the key of a revoked one, the pending
+/// key a rerun resumes, an older pending key of the same request, and a key made on purpose.
+struct Keys {
+    development: String,
+    revoked: String,
+    revoked_id: String,
+    pending: String,
+    older: String,
+    on_purpose: String,
+}
+
+async fn keys_to_prune() -> (Env, Keys) {
     let limits = Limits {
         distribution_per_team: 1,
         ..Limits::default()
@@ -70,16 +80,36 @@ async fn prune_removes_revoked_and_superseded_pending_keys_and_keeps_what_a_run_
         .await
         .ok();
 
+    let keys = Keys {
+        development: development_key,
+        revoked: revoked_key,
+        revoked_id,
+        pending: pending_key,
+        older: older_key,
+        on_purpose: on_purpose_key,
+    };
+    (env, keys)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_removes_revoked_and_superseded_pending_keys_and_keeps_what_a_run_can_use() {
+    let (env, keys) = keys_to_prune().await;
+    let Keys {
+        development: development_key,
+        revoked: revoked_key,
+        revoked_id,
+        pending: pending_key,
+        older: older_key,
+        on_purpose: on_purpose_key,
+    } = keys;
     // Off a terminal, without --yes: the plan and its evidence, then a refusal; nothing removed.
     let refused = env.run(&["keys", "prune"]).await;
     let stderr = refused.fails_with(2).to_owned();
     assert!(
-        stderr.contains(&format!(
-            "{} (DISTRIBUTION",
-            &revoked_key[..12]
-        )) && stderr.contains(&format!(
-            "App Store Connect answers 404 for its certificate {revoked_id} (revoked or deleted)"
-        )),
+        stderr.contains(&format!("{} (DISTRIBUTION", &revoked_key[..12]))
+            && stderr.contains(&format!(
+                "App Store Connect answers 404 for its certificate {revoked_id} (revoked or deleted)"
+            )),
         "{stderr}"
     );
     assert!(
@@ -98,7 +128,10 @@ async fn prune_removes_revoked_and_superseded_pending_keys_and_keeps_what_a_run_
             && stderr.contains("made or imported on purpose"),
         "{stderr}"
     );
-    assert!(!stderr.contains(&development_key[..12]), "a valid identity is no candidate: {stderr}");
+    assert!(
+        !stderr.contains(&development_key[..12]),
+        "a valid identity is no candidate: {stderr}"
+    );
     assert!(stderr.contains("add --yes"), "{stderr}");
     assert_eq!(key_ids(&env).len(), 5);
 

@@ -682,12 +682,26 @@ async fn a_folder_store_that_cannot_arbitrate_gives_the_two_commands_that_work()
     std::fs::create_dir(env.path("store")).unwrap();
     let store = format!("file://{}", env.path("store").display());
     let mut command = env.bare();
-    command.args(["team", "init", "--store", &store, "--member", &format!("me={my_key}")]);
+    command.args([
+        "team",
+        "init",
+        "--store",
+        &store,
+        "--member",
+        &format!("me={my_key}"),
+    ]);
     run(command).await.ok();
     let identity = me.to_str().unwrap();
     let refused = env
         .run(&[
-            "identities", "ensure", "--type", "DEVELOPMENT", "--store", &store, "--identity", identity,
+            "identities",
+            "ensure",
+            "--type",
+            "DEVELOPMENT",
+            "--store",
+            &store,
+            "--identity",
+            identity,
         ])
         .await;
     let stderr = refused.fails_with(1);

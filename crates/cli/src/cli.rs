@@ -67,7 +67,9 @@ pub(crate) fn command() -> clap::Command {
         let network = command
             .find_subcommand_mut(parent)
             .and_then(|p| p.find_subcommand_mut(name))
-            .unwrap_or_else(|| panic!("NETWORK_COMMANDS_UNDER_LOCAL names {parent} {name}, a command that is not here"));
+            .unwrap_or_else(|| {
+                panic!("NETWORK_COMMANDS_UNDER_LOCAL names {parent} {name}, a command that is not here")
+            });
         *network = std::mem::take(network).args(visible.iter().cloned());
     }
     for path in LOCAL_COMMANDS {
@@ -113,6 +115,10 @@ pub(crate) struct Cli {
 }
 
 /// Options every command takes, listed under their own heading after the command's own.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is a command-line flag that clap fills; no two of them make a state"
+)]
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {

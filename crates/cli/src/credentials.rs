@@ -155,7 +155,11 @@ fn from_env(global: &GlobalArgs) -> Result<Option<ApiKey>> {
 /// The issuer id of a key whose source does not say whether it is a team key: a team key needs
 /// one, and only a key said to be an individual key (`individual`) goes without. Checked before
 /// any request, so that a forgotten issuer id is not a 401 from Apple.
-fn issuer_or_individual<'a>(issuer: Option<&'a str>, individual: bool, origin: &str) -> Result<Option<&'a str>> {
+fn issuer_or_individual<'a>(
+    issuer: Option<&'a str>,
+    individual: bool,
+    origin: &str,
+) -> Result<Option<&'a str>> {
     if issuer.is_none() && !individual {
         return Err(ascert_auth::AuthError::IssuerIdOrIndividual {
             origin: origin.to_owned(),

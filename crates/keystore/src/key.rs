@@ -179,37 +179,36 @@ impl PrivateKey {
             Some((Kind::Rsa, _)) | None => {}
         }
         let rsa = RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der));
-        match rsa {
-            Ok(pair) => Self::from_rsa(&pair),
-            Err(_) => {
-                // The PKCS#1 structure inside a PKCS#8 RSA key, or the bytes as they are.
-                let pkcs1 = named
-                    .as_ref()
-                    .map_or(der, |(_, info)| info.private_key.as_bytes());
-                if let Some(bits) = rsa_private_modulus_bits(pkcs1).filter(|bits| *bits < crate::RSA_BITS) {
-                    return Err(KeystoreError::UnsupportedKey {
-                        algorithm: format!("RSA-{bits}"),
-                    });
-                }
-                if named.is_none() {
-                    // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
-                    if let Ok(key) = Self::from_ec_p256(der) {
-                        return Ok(key);
-                    }
-                    if let Some(curve) = sec1_other_curve(der) {
-                        return Err(KeystoreError::UnsupportedKey {
-                            algorithm: curve.to_owned(),
-                        });
-                    }
-                }
-                Err(KeystoreError::InvalidKey {
-                    reason: "not an RSA or EC P-256 private key in PKCS#8, PKCS#1 or SEC1 form, or its content \
-                             is damaged; Apple's certificates take RSA-2048 keys, and EC P-256 keys for Apple Pay \
-                             payment processing"
-                        .into(),
-                })
+        // aws-lc-rs's reason ("UnexpectedError") tells a user nothing: it is not shown.
+        if let Ok(pair) = rsa {
+            return Self::from_rsa(&pair);
+        }
+        // The PKCS#1 structure inside a PKCS#8 RSA key, or the bytes as they are.
+        let pkcs1 = named
+            .as_ref()
+            .map_or(der, |(_, info)| info.private_key.as_bytes());
+        if let Some(bits) = rsa_private_modulus_bits(pkcs1).filter(|bits| *bits < crate::RSA_BITS) {
+            return Err(KeystoreError::UnsupportedKey {
+                algorithm: format!("RSA-{bits}"),
+            });
+        }
+        if named.is_none() {
+            // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
+            if let Ok(key) = Self::from_ec_p256(der) {
+                return Ok(key);
+            }
+            if let Some(curve) = sec1_other_curve(der) {
+                return Err(KeystoreError::UnsupportedKey {
+                    algorithm: curve.to_owned(),
+                });
             }
         }
+        Err(KeystoreError::InvalidKey {
+            reason: "not an RSA or EC P-256 private key in PKCS#8, PKCS#1 or SEC1 form, or its content \
+                     is damaged; Apple's certificates take RSA-2048 keys, and EC P-256 keys for Apple Pay \
+                     payment processing"
+                .into(),
+        })
     }
 
     fn from_rsa(pair: &RsaKeyPair) -> Result<Self> {
@@ -225,11 +224,12 @@ impl PrivateKey {
     /// An EC P-256 key from PKCS#8 or SEC1 DER, kept as PKCS#8 v1.
     fn from_ec_p256(der: &[u8]) -> Result<Self> {
         // aws-lc-rs says why only in its own words ("UnexpectedError"): they tell a user nothing.
-        let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|_| {
-            KeystoreError::InvalidKey {
-                reason: "not a valid EC P-256 private key: its content is damaged".into(),
-            }
-        })?;
+        let pair =
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|_| {
+                KeystoreError::InvalidKey {
+                    reason: "not a valid EC P-256 private key: its content is damaged".into(),
+                }
+            })?;
         Self::from_encodings(
             pair.to_pkcs8v1()
                 .map(|document| Zeroizing::new(document.as_ref().to_vec())),

@@ -201,22 +201,19 @@ pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
             .map_err(|_| KeystoreError::Pkcs12Malformed)?;
     let store = parsed.map_err(import_error)?;
     let mut certificates = Vec::new();
-    let key = match store.private_key_chain() {
-        Some((_, chain)) => {
-            for cert in chain.certs() {
-                certificates.push(CertificateInfo::from_der(cert.as_der())?);
-            }
-            PrivateKey::from_der(chain.key().as_der())?
+    let key = if let Some((_, chain)) = store.private_key_chain() {
+        for cert in chain.certs() {
+            certificates.push(CertificateInfo::from_der(cert.as_der())?);
         }
+        PrivateKey::from_der(chain.key().as_der())?
+    } else {
         // The keystore view keeps only keys with a certificate: a key-only file (`openssl pkcs12
         // -export -nocerts`) has its key in the bags all the same.
-        None => {
-            let archive = std::panic::catch_unwind(|| p12_keystore::Pkcs12Archive::from_pkcs12(p12, password))
-                .map_err(|_| KeystoreError::Pkcs12Malformed)?
-                .map_err(import_error)?;
-            let bag = archive.keys.first().ok_or(KeystoreError::Pkcs12WithoutKey)?;
-            PrivateKey::from_der(bag.key.as_der())?
-        }
+        let archive = std::panic::catch_unwind(|| p12_keystore::Pkcs12Archive::from_pkcs12(p12, password))
+            .map_err(|_| KeystoreError::Pkcs12Malformed)?
+            .map_err(import_error)?;
+        let bag = archive.keys.first().ok_or(KeystoreError::Pkcs12WithoutKey)?;
+        PrivateKey::from_der(bag.key.as_der())?
     };
     for (_, entry) in store.entries() {
         if let KeyStoreEntry::Certificate(cert) = entry {

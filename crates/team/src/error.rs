@@ -85,7 +85,7 @@ pub enum TeamError {
     },
     /// A Google Cloud Storage store without credentials: none is configured, and the cloud
     /// metadata server (which gives a Google Cloud machine its service account's token) gave none.
-    /// object_store's GCS client asks that server whenever nothing else is configured; it has no
+    /// `object_store`'s GCS client asks that server whenever nothing else is configured; it has no
     /// setting to leave it out.
     #[error(
         "no Google Cloud credentials for {store} (while trying to {operation}): none is set \
@@ -342,7 +342,8 @@ pub(crate) fn storage(store: &str, operation: impl fmt::Display, error: object_s
         }
         // GCS without credentials: its client fell back to the metadata server, which failed.
         object_store::Error::Generic { ref source, .. }
-            if store.starts_with("gs://") && source.to_string().contains("Error performing token request") =>
+            if store.starts_with("gs://")
+                && source.to_string().contains("Error performing token request") =>
         {
             TeamError::NoCloudCredentials {
                 store: store.to_owned(),

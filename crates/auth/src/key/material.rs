@@ -86,7 +86,10 @@ fn unescape_newlines(text: &str) -> Zeroizing<String> {
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
         let escape = &rest[at..];
-        if let Some(after) = escape.strip_prefix("\\r\\n").or_else(|| escape.strip_prefix("\\n")) {
+        if let Some(after) = escape
+            .strip_prefix("\\r\\n")
+            .or_else(|| escape.strip_prefix("\\n"))
+        {
             out.push('\n');
             rest = after;
         } else {

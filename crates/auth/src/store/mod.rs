@@ -130,7 +130,10 @@ impl CredentialStore {
             "the Linux kernel keyring".to_owned()
         } else if name.starts_with("Secret Service") {
             "the Secret Service (desktop keyring)".to_owned()
-        } else if name.to_ascii_lowercase().contains("keychain") || name.starts_with("Apple") || name.starts_with("macOS") {
+        } else if name.to_ascii_lowercase().contains("keychain")
+            || name.starts_with("Apple")
+            || name.starts_with("macOS")
+        {
             "the macOS keychain".to_owned()
         } else {
             name.to_owned()

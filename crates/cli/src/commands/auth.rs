@@ -133,8 +133,10 @@ fn logout(ctx: &Context, profile: &str) -> Result<()> {
         }));
     }
     if removed {
-        ctx.out
-            .note(format!("Removed profile {profile:?} from {}.", store.display_name()));
+        ctx.out.note(format!(
+            "Removed profile {profile:?} from {}.",
+            store.display_name()
+        ));
     } else {
         ctx.out.note(format!(
             "No API key was saved as profile {profile:?} in {}; nothing to remove.",

@@ -95,8 +95,8 @@ pub(crate) fn no_developer_id(certificate_type: &CertificateType, place: &str) -
 }
 
 /// A certificate type (or any word) with its indefinite article, as a sentence says it: "an
-/// IOS_DISTRIBUTION", "an APPLE_PAY", "a DISTRIBUTION". The types are read letter by letter or as
-/// words, so a vowel letter first takes "an".
+/// `IOS_DISTRIBUTION`", "an `APPLE_PAY`", "a `DISTRIBUTION`". The types are read letter by letter or
+/// as words, so a vowel letter first takes "an".
 pub(crate) fn with_article(word: impl std::fmt::Display) -> String {
     let word = word.to_string();
     let article = if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {

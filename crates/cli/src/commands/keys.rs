@@ -186,10 +186,10 @@ fn what_delete_destroys(store: &Keystore, record: &KeyRecord) -> String {
         None if record.pending_request.is_some() => format!(
             "{key}, made for {} certificate request that did not get its certificate: a certificate Apple \
              issued for it could no longer be used, and the next run makes a new key",
-            record.certificate_type.as_ref().map_or_else(
-                || "a".to_owned(),
-                crate::commands::creatable::with_article
-            )
+            record
+                .certificate_type
+                .as_ref()
+                .map_or_else(|| "a".to_owned(), crate::commands::creatable::with_article)
         ),
         None => format!("{key}, with no certificate recorded beside it"),
     }
@@ -467,7 +467,8 @@ fn import(
 /// requests to App Store Connect, never a certificate's CSR.
 fn check_not_api_key_name(path: &Path) -> Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    if name.starts_with("AuthKey_") && name.ends_with(".p8") {
+    let p8 = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("p8"));
+    if name.starts_with("AuthKey_") && p8 {
         return Err(UserError::usage(format!(
             "{} is an App Store Connect API key (named so by App Store Connect), not a certificate's private key",
             shown_path(path)

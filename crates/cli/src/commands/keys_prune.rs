@@ -67,11 +67,12 @@ pub(crate) async fn run(ctx: &Context, yes: bool) -> Result<()> {
     let listed = api.list().limit(200)?.all().await;
     spinner.finish_and_clear();
     let listed = listed?;
-    let own_pending: BTreeMap<KeyId, String> = ascert_team::own_pending_keys(&crate::commands::team::trust_folder(ctx)?)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(shown, key_id, _)| (key_id, shown))
-        .collect();
+    let own_pending: BTreeMap<KeyId, String> =
+        ascert_team::own_pending_keys(&crate::commands::team::trust_folder(ctx)?)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(shown, key_id, _)| (key_id, shown))
+            .collect();
     let runs_idle = store.try_exclusive_run_lock()?.is_some();
     let verdicts = decide(&api, &store, &listed, &own_pending, runs_idle).await?;
     let (remove, keep): (Vec<Verdict>, Vec<Verdict>) = verdicts.into_iter().partition(|v| v.remove);
@@ -88,9 +89,7 @@ pub(crate) async fn run(ctx: &Context, yes: bool) -> Result<()> {
     }
     if remove.is_empty() {
         if ctx.out.json {
-            return ctx
-                .out
-                .json(&serde_json::json!({ "removed": [], "kept": keep }));
+            return ctx.out.json(&serde_json::json!({ "removed": [], "kept": keep }));
         }
         ctx.out.note("Nothing to prune.");
         return Ok(());
@@ -213,8 +212,7 @@ async fn decide(
                     certificates
                         .iter()
                         .filter_map(CertificateInfo::api_id)
-                        .map(|id| format!(" {id}"))
-                        .collect::<String>(),
+                        .fold(String::new(), |ids, id| ids + " " + id),
                     last.date()
                 ),
             ));
@@ -243,7 +241,8 @@ fn newest_pending_by_request(key_only: &[(KeyRecord, KeyOnlyState)]) -> BTreeSet
             continue;
         }
         match newest.iter_mut().find(|n| {
-            n.certificate_type.as_ref() == Some(certificate_type) && n.pending_request.as_ref() == Some(subject)
+            n.certificate_type.as_ref() == Some(certificate_type)
+                && n.pending_request.as_ref() == Some(subject)
         }) {
             Some(n) if n.created < record.created => *n = record,
             Some(_) => {}
@@ -281,7 +280,10 @@ async fn orphaned(
             "orphaned",
             false,
             kept.map_or_else(
-                || "a certificate was recorded for it, but none is kept beside it to tell when it expires".to_owned(),
+                || {
+                    "a certificate was recorded for it, but none is kept beside it to tell when it expires"
+                        .to_owned()
+                },
                 |leaf| {
                     format!(
                         "its certificate, which App Store Connect does not list (a Developer ID Installer \
@@ -405,4 +407,3 @@ fn pending(
 fn short(key_id: &str) -> &str {
     &key_id[..12.min(key_id.len())]
 }
-

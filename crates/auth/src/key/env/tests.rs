@@ -88,10 +88,7 @@ fn an_asc_key_without_issuer_id_must_be_said_to_be_an_individual_key() {
     let key = test_keys::p256();
     let env = Env::new(&[(ASC_KEY_ID, KEY_ID), (ASC_PRIVATE_KEY, &key.pem)]);
     let err = env.load().unwrap_err();
-    assert!(
-        matches!(&err, AuthError::IssuerIdOrIndividual { .. }),
-        "{err:?}"
-    );
+    assert!(matches!(&err, AuthError::IssuerIdOrIndividual { .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("has no issuer id"), "{message}");
     assert!(message.contains("ASC_INDIVIDUAL_KEY=1"), "{message}");

@@ -846,9 +846,6 @@ mod runner_tests {
             .unwrap()
         };
         assert_eq!(super::runner(&holder("vm")), "the runner on vm (pid 4242)");
-        assert_eq!(
-            super::runner(&holder("ci")),
-            "the runner of ci on vm (pid 4242)"
-        );
+        assert_eq!(super::runner(&holder("ci")), "the runner of ci on vm (pid 4242)");
     }
 }
