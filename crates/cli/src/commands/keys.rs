@@ -335,6 +335,10 @@ fn encrypt(ctx: &Context, store: &Keystore) -> Result<()> {
         .into());
     }
     let encrypted = store.encrypt_all()?;
+    // Asked for by name: the note below says it, not the end-of-run warning of an implicit switch.
+    if let Ok(mut slot) = ctx.may_start_encrypting.lock() {
+        slot.take();
+    }
     if ctx.out.json {
         let ids: Vec<String> = encrypted.iter().map(ToString::to_string).collect();
         return ctx.out.json(&serde_json::json!({ "encrypted": ids }));
