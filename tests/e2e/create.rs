@@ -368,3 +368,52 @@ fn openssl_stdin(args: &[&str], input: &str) -> String {
     let output = child.wait_with_output().unwrap();
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_p12_in_a_missing_folder_is_refused_before_anything_is_made() {
+    let env = Env::start().await;
+    let p12 = env.path("no-such-folder").join("dist.p12");
+    let refused = env
+        .run_with(
+            &[("ASCERT_P12_PASSWORD", "a long enough password")],
+            &[
+                "certificates",
+                "create",
+                "--type",
+                "DEVELOPMENT",
+                "--p12",
+                p12.to_str().unwrap(),
+            ],
+        )
+        .await;
+    let stderr = refused.fails_with(2);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(env.key_records().is_empty(), "no key was made");
+    assert_eq!(env.sandbox.certificate_count(), 0, "no certificate was created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_left_by_a_refused_run_is_reused_with_words_that_say_so() {
+    let limits = Limits {
+        distribution_per_team: 1,
+        ..Limits::default()
+    };
+    let env = Env::with(Sandbox::builder().limits(limits)).await;
+    let first = create(&env, "DISTRIBUTION", &["--json"]).await;
+    first.ok();
+    let first_id = first.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    create(&env, "DISTRIBUTION", &[]).await.fails_with(5);
+    env.run(&["certificates", "revoke", &first_id, "--yes"])
+        .await
+        .ok();
+    let retried = create(&env, "DISTRIBUTION", &[]).await;
+    retried.ok();
+    assert!(
+        retried
+            .stderr
+            .contains("for a DISTRIBUTION certificate that an earlier run did not get"),
+        "{}",
+        retried.stderr
+    );
+    assert!(!retried.stderr.contains("did not finish"), "{}", retried.stderr);
+}

@@ -492,3 +492,204 @@ async fn ec_keys_import_from_openssl_sec1_pem_and_p12() {
         assert!(imported.json()["serialNumber"].is_string(), "{name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imports_say_what_the_file_is_when_it_is_not_a_key_to_import() {
+    let env = Env::start().await;
+    let import = |file: std::path::PathBuf, vars: Vec<(&'static str, &'static str)>| {
+        let mut command = env.bare();
+        command
+            .envs(vars)
+            .args(["keys", "import"])
+            .arg(file)
+            .args(["--password-env", "P12_PASSWORD"]);
+        crate::support::run(command)
+    };
+    // An EC key encrypted in OpenSSL's old form: said so, not aws-lc's "UnexpectedError".
+    let sec1 = env.path("ec.pem");
+    openssl(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        sec1.to_str().unwrap(),
+    ]);
+    let legacy = env.path("ec-legacy-encrypted.pem");
+    openssl(&[
+        "ec",
+        "-in",
+        sec1.to_str().unwrap(),
+        "-aes256",
+        "-passout",
+        "pass:a long enough password",
+        "-out",
+        legacy.to_str().unwrap(),
+    ]);
+    let refused = import(legacy, vec![]).await;
+    let stderr = refused.fails_with(1);
+    assert!(!stderr.contains("UnexpectedError"), "{stderr}");
+    assert!(stderr.contains("OpenSSL's old form"), "{stderr}");
+
+    // An App Store Connect API key, as a .p8 or as fastlane's JSON.
+    let refused = import(env.private_key.clone(), vec![]).await;
+    let stderr = refused.fails_with(2);
+    assert!(stderr.contains("is an App Store Connect API key"), "{stderr}");
+    assert!(stderr.contains("--api-key"), "{stderr}");
+    let refused = import(env.api_key_json.clone(), vec![]).await;
+    let stderr = refused.fails_with(2);
+    assert!(
+        stderr.contains("is JSON: an App Store Connect API key file"),
+        "{stderr}"
+    );
+
+    // Text that is not PEM at all.
+    let text = env.path("notes.txt");
+    std::fs::write(&text, "hello world\n").unwrap();
+    let refused = import(text, vec![]).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("no -----BEGIN line"), "{stderr}");
+    assert!(!stderr.contains("damaged"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_p12_password_is_said_in_words_and_a_key_only_p12_is_imported() {
+    let env = Env::start().await;
+    let import = |file: std::path::PathBuf, vars: Vec<(&'static str, &'static str)>| {
+        let mut command = env.bare();
+        command
+            .envs(vars)
+            .args(["keys", "import"])
+            .arg(file)
+            .args(["--password-env", "P12_PASSWORD"]);
+        crate::support::run(command)
+    };
+    // A .p12 with a wrong password: what is likely, in words.
+    let key = env.path("p12-key.pem");
+    openssl(&["genrsa", "-out", key.to_str().unwrap(), "2048"]);
+    let cert = env.path("p12-cert.pem");
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
+        "-subj",
+        "/CN=Jane",
+        "-days",
+        "1",
+    ]);
+    let p12 = env.path("jane.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        key.to_str().unwrap(),
+        "-in",
+        cert.to_str().unwrap(),
+        "-out",
+        p12.to_str().unwrap(),
+        "-passout",
+        "pass:a long enough password",
+    ]);
+    let refused = import(p12, vec![("P12_PASSWORD", "not the password")]).await;
+    let stderr = refused.fails_with(1);
+    assert!(
+        stderr.contains("wrong password, or the PKCS#12 file is damaged"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("MAC"), "{stderr}");
+
+    // A .p12 that holds the key alone: its key is imported.
+    let key_only = env.path("key-only.p12");
+    openssl(&[
+        "pkcs12",
+        "-export",
+        "-nocerts",
+        "-inkey",
+        key.to_str().unwrap(),
+        "-out",
+        key_only.to_str().unwrap(),
+        "-passout",
+        "pass:a long enough password",
+    ]);
+    let imported = import(key_only, vec![("P12_PASSWORD", "a long enough password")]).await;
+    imported.ok();
+    assert!(imported.stderr.contains("Imported key"), "{imported:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passphrase_set_for_one_command_says_the_keystore_is_now_encrypted_only() {
+    let env = Env::start().await;
+    env.run(&["keys", "generate", "--label", "plain"]).await.ok();
+    let generated = env
+        .run_with(
+            &[("ASCERT_KEY_PASSPHRASE", "a long enough passphrase")],
+            &["keys", "generate", "--label", "encrypted"],
+        )
+        .await;
+    generated.ok();
+    assert!(
+        generated.stderr.contains("now keeps its keys encrypted")
+            && generated
+                .stderr
+                .contains("refuses to write a key without that passphrase")
+            && generated.stderr.contains("1 key written before is not encrypted"),
+        "{}",
+        generated.stderr
+    );
+    // Said once, when it happens.
+    let again = env
+        .run_with(
+            &[("ASCERT_KEY_PASSPHRASE", "a long enough passphrase")],
+            &["keys", "generate", "--label", "another"],
+        )
+        .await;
+    again.ok();
+    assert!(
+        !again.stderr.contains("now keeps its keys encrypted"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exported_keys_passphrase_needs_12_characters_as_every_other() {
+    let env = Env::start().await;
+    let generated = env.run(&["--json", "keys", "generate"]).await;
+    generated.ok();
+    let key_id = generated.json()["keyId"].as_str().unwrap().to_owned();
+    let out = env.path("key.pem");
+    let refused = env
+        .run_with(
+            &[("EXPORT_PASSPHRASE", "abc")],
+            &[
+                "keys",
+                "export",
+                &key_id,
+                "--out",
+                out.to_str().unwrap(),
+                "--encrypt",
+                "--passphrase-env",
+                "EXPORT_PASSPHRASE",
+            ],
+        )
+        .await;
+    let stderr = refused.fails_with(2);
+    assert!(stderr.contains("shorter than 12 characters"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_csr_file_in_a_missing_folder_is_refused_before_a_key_is_made() {
+    let env = Env::start().await;
+    let out = env.path("no-such-folder").join("ci.csr");
+    let refused = env
+        .run(&["keys", "generate", "--csr-out", out.to_str().unwrap()])
+        .await;
+    let stderr = refused.fails_with(2);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(env.key_records().is_empty(), "no key was made");
+}

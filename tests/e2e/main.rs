@@ -24,6 +24,7 @@ mod identities;
 mod json;
 mod keychain;
 mod keys;
+mod keys_prune;
 mod overwrite;
 mod sandbox_ca;
 mod sandbox_serve;

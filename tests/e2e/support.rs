@@ -63,6 +63,8 @@ impl Env {
         let sandbox = builder.start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let files = sandbox.api_key().write_files(&dir.path().join("api")).unwrap();
+        // ASCERT_CONFIG names it: a missing file named there is an error.
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
         Env {
             sandbox,
             dir,

@@ -577,3 +577,146 @@ async fn identities_a_writer_made_up_or_damaged_do_not_stop_the_fleet() {
         ran.stderr
     );
 }
+
+/// `ascert team keygen` into `dir/NAME.key`; the member's public key.
+async fn keygen(env: &Env, name: &str) -> (std::path::PathBuf, String) {
+    let path = env.path(&format!("{name}.key"));
+    let mut command = env.bare();
+    command.args(["team", "keygen", "--out"]).arg(&path);
+    let made = run(command).await;
+    (path, made.ok().trim().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_the_member_you_act_as_warns_and_asks() {
+    let env = Env::start().await;
+    let (me, my_key) = keygen(&env, "me").await;
+    let (_, other_key) = keygen(&env, "other").await;
+    let store = format!("file://{}", env.path("store").display());
+    std::fs::create_dir(env.path("store")).unwrap();
+    let mut command = env.bare();
+    command.args([
+        "team",
+        "init",
+        "--store",
+        &store,
+        "--member",
+        &format!("me={my_key}"),
+        "--member",
+        &format!("other={other_key}"),
+    ]);
+    run(command).await.ok();
+    let remove = |yes: bool| {
+        let mut command = env.bare();
+        command
+            .args(["team", "members", "remove", "me", "--store", &store, "--identity"])
+            .arg(&me);
+        if yes {
+            command.arg("--yes");
+        }
+        run(command)
+    };
+    let refused = remove(false).await;
+    let stderr = refused.fails_with(2);
+    assert!(
+        stderr.contains("\"me\" is the member whose key opens the store in this command"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--yes"), "{stderr}");
+    let removed = remove(true).await;
+    removed.ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn team_init_checks_the_trust_folder_before_it_makes_the_store() {
+    let env = Env::start().await;
+    let (_, my_key) = keygen(&env, "me").await;
+    let trust = env.home().join("team-trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    std::fs::set_permissions(&trust, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::create_dir(env.path("store")).unwrap();
+    let mut command = env.bare();
+    command.args([
+        "team",
+        "init",
+        "--store",
+        &format!("file://{}", env.path("store").display()),
+        "--member",
+        &format!("me={my_key}"),
+    ]);
+    let refused = run(command).await;
+    let stderr = refused.fails_with(1);
+    assert!(stderr.contains("team-trust"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(env.path("store")).unwrap().count(),
+        0,
+        "no store was made"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gcs_store_without_credentials_says_so_in_words() {
+    let env = Env::start().await;
+    let (me, _) = keygen(&env, "me").await;
+    let mut command = env.bare();
+    // The metadata server, which object_store asks when nothing else is set, refuses at once.
+    command
+        .env("GCE_METADATA_HOST", "127.0.0.1:1")
+        .env("GCE_METADATA_IP", "127.0.0.1:1")
+        .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+        .env_remove("GOOGLE_SERVICE_ACCOUNT")
+        .env_remove("GOOGLE_SERVICE_ACCOUNT_KEY")
+        .args(["team", "list", "--store", "gs://no-bucket/team", "--identity"])
+        .arg(&me);
+    let refused = run(command).await;
+    let stderr = refused.fails_with(3);
+    assert!(stderr.contains("no Google Cloud credentials"), "{stderr}");
+    assert!(stderr.contains("GOOGLE_APPLICATION_CREDENTIALS"), "{stderr}");
+    assert!(!stderr.contains("Error performing token request"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_store_that_cannot_arbitrate_gives_the_two_commands_that_work() {
+    let env = Env::start().await;
+    let (me, my_key) = keygen(&env, "me").await;
+    std::fs::create_dir(env.path("store")).unwrap();
+    let store = format!("file://{}", env.path("store").display());
+    let mut command = env.bare();
+    command.args([
+        "team",
+        "init",
+        "--store",
+        &store,
+        "--member",
+        &format!("me={my_key}"),
+    ]);
+    run(command).await.ok();
+    let identity = me.to_str().unwrap();
+    let refused = env
+        .run(&[
+            "identities",
+            "ensure",
+            "--type",
+            "DEVELOPMENT",
+            "--store",
+            &store,
+            "--identity",
+            identity,
+        ])
+        .await;
+    let stderr = refused.fails_with(1);
+    assert!(
+        stderr.contains("`ascert identities ensure --type DEVELOPMENT` (without --store)")
+            && stderr.contains(&format!("`ascert team push CERTIFICATE_ID --store {store}`")),
+        "{stderr}"
+    );
+    // The two commands do work.
+    let ensured = env
+        .run(&["--json", "identities", "ensure", "--type", "DEVELOPMENT"])
+        .await;
+    ensured.ok();
+    let id = ensured.json()["certificateId"].as_str().unwrap().to_owned();
+    env.run(&["team", "push", &id, "--store", &store, "--identity", identity])
+        .await
+        .ok();
+}

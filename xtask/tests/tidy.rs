@@ -472,6 +472,10 @@ const UNBOUNDED_READS_ALLOWED: &[(&str, &str)] = &[
         "opens a folder to fsync it after a rename; reads nothing",
     ),
     (
+        "crates/keystore/src/runs.rs",
+        "opens the keystore's run lock file to flock it; reads nothing",
+    ),
+    (
         "crates/sandbox/src/fs.rs",
         "opens a folder to fsync it after a rename; reads nothing",
     ),

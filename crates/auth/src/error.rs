@@ -140,6 +140,19 @@ pub enum AuthError {
         /// Where the key came from.
         origin: String,
     },
+    /// A key given without an issuer id where leaving it out does not say the key is an individual
+    /// key (ascert's `ASC_*` variables, a bare `.p8`): a team key whose issuer id was forgotten
+    /// would otherwise fail with a 401 at the first request.
+    #[error(
+        "{origin} has no issuer id: give the issuer id of a team key (shown above the team keys in App Store \
+         Connect > Users and Access > Integrations), or {declare} if it is an individual key"
+    )]
+    IssuerIdOrIndividual {
+        /// Where the key came from.
+        origin: String,
+        /// How to say that the key is an individual key, such as `ASC_INDIVIDUAL_KEY=1`.
+        declare: &'static str,
+    },
     /// A token lifetime longer than Apple accepts.
     #[error("a token lifetime of {}s is too long: Apple rejects tokens that live more than {}s (20 minutes)",
         .requested.as_secs(), .max.as_secs())]

@@ -33,8 +33,9 @@
 //! variable set is used (a family with some of its variables missing is an error, not a reason to
 //! try the next one, so that a typo is not silently replaced by another key):
 //!
-//! 1. `ASC_KEY_ID`, `ASC_ISSUER_ID` (unset for an individual key), and the key from
-//!    `ASC_PRIVATE_KEY_PATH`, else `ASC_PRIVATE_KEY` (PEM), else `ASC_PRIVATE_KEY_B64`;
+//! 1. `ASC_KEY_ID`, `ASC_ISSUER_ID` (for an individual key, which has none: `ASC_INDIVIDUAL_KEY=1`),
+//!    and the key from `ASC_PRIVATE_KEY_PATH`, else `ASC_PRIVATE_KEY` (PEM), else
+//!    `ASC_PRIVATE_KEY_B64`;
 //! 2. fastlane's `APP_STORE_CONNECT_API_KEY_KEY_ID`, `..._ISSUER_ID`, the key from `..._KEY_FILEPATH`,
 //!    else `..._KEY` (base64 when `..._IS_KEY_CONTENT_BASE64` is true), with `..._IN_HOUSE` and
 //!    `..._DURATION`;
@@ -95,7 +96,7 @@ mod test_keys;
 
 pub use error::{AuthError, StoreSource};
 pub use key::ApiKey;
-pub use key::env::EnvLookup;
+pub use key::env::{ASC_INDIVIDUAL_KEY, EnvLookup};
 pub use key::files::{KeyFolders, MAX_KEY_FILE};
 #[cfg(feature = "credential-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "credential-store")))]

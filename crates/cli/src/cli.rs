@@ -18,11 +18,12 @@ use crate::output::color::ColorChoice;
 
 /// The options that say which API key to use and where App Store Connect is: hidden from the help
 /// of the commands in [`LOCAL_COMMANDS`].
-const CREDENTIAL_OPTIONS: [&str; 6] = [
+const CREDENTIAL_OPTIONS: [&str; 7] = [
     "profile",
     "api_key",
     "key_id",
     "issuer_id",
+    "individual_key",
     "private_key",
     "base_url",
 ];
@@ -46,6 +47,10 @@ const LOCAL_COMMANDS: &[&[&str]] = &[
 /// keystore, and `sandbox serve` runs until it is stopped, with no deadline.
 const SANDBOX_UNUSED_OPTIONS: [&str; 2] = ["home", "timeout"];
 
+/// Commands under one of [`LOCAL_COMMANDS`] that do talk to App Store Connect: their help shows the
+/// credential options.
+const NETWORK_COMMANDS_UNDER_LOCAL: &[&[&str]] = &[&["keys", "prune"]];
+
 /// The whole command tree as people see it: clap's, with the credential options hidden from the
 /// help of the commands that never use them. Parsing, completions and man pages all start here.
 pub(crate) fn command() -> clap::Command {
@@ -60,20 +65,30 @@ pub(crate) fn command() -> clap::Command {
     };
     let credentials = hidden(&CREDENTIAL_OPTIONS);
     let sandbox = hidden(&SANDBOX_UNUSED_OPTIONS);
+    let visible: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| CREDENTIAL_OPTIONS.contains(&a.get_id().as_str()))
+        .cloned()
+        .collect();
+    // A global option is copied into a subcommand only where the subcommand has none of that
+    // name: the visible copies put into these first are what they keep.
+    for path in NETWORK_COMMANDS_UNDER_LOCAL {
+        add_in(&mut command, path, &visible);
+    }
     for path in LOCAL_COMMANDS {
         let mut args = credentials.clone();
         if path == &["sandbox"] {
             args.extend(sandbox.iter().cloned());
         }
-        hide_in(&mut command, path, &args);
+        add_in(&mut command, path, &args);
     }
     command
 }
 
-/// Puts hidden copies of global options into the command at `path`. A global option is copied
-/// into a subcommand only where the subcommand has none of that name: a hidden copy put there
-/// first is what the subcommand and those below it get.
-fn hide_in(command: &mut clap::Command, path: &[&str], hidden: &[clap::Arg]) {
+/// Puts copies of global options (hidden ones, or visible ones) into the command at `path`. A
+/// global option is copied into a subcommand only where the subcommand has none of that name: a
+/// copy put there first is what the subcommand and those below it get.
+fn add_in(command: &mut clap::Command, path: &[&str], args: &[clap::Arg]) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -81,12 +96,12 @@ fn hide_in(command: &mut clap::Command, path: &[&str], hidden: &[clap::Arg]) {
     for name in parents {
         at = at
             .find_subcommand_mut(name)
-            .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {name}, a command that is not here"));
+            .unwrap_or_else(|| panic!("the command list names {name}, a command that is not here"));
     }
     let local = at
         .find_subcommand_mut(last)
-        .unwrap_or_else(|| panic!("LOCAL_COMMANDS names {last}, a command that is not here"));
-    *local = std::mem::take(local).args(hidden.iter().cloned());
+        .unwrap_or_else(|| panic!("the command list names {last}, a command that is not here"));
+    *local = std::mem::take(local).args(args.iter().cloned());
 }
 
 /// A usage error's text without the options that only the environment gave. clap counts an option
@@ -163,6 +178,10 @@ pub(crate) struct Cli {
 }
 
 /// Options every command takes, listed under their own heading after the command's own.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is a command-line flag that clap fills; no two of them make a state"
+)]
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
@@ -181,9 +200,21 @@ pub(crate) struct GlobalArgs {
     /// API key id (10 characters), for --private-key or a .p8 not named AuthKey_<KEY_ID>.p8
     #[arg(long, global = true, value_name = "ID")]
     pub(crate) key_id: Option<String>,
-    /// Issuer id (a UUID) of a team key; leave out for an individual key
+    /// Issuer id (a UUID) of a team key
     #[arg(long, global = true, value_name = "UUID")]
     pub(crate) issuer_id: Option<String>,
+    /// The API key is an individual key, which has no issuer id (a .p8 given without --issuer-id
+    /// is refused otherwise)
+    #[arg(
+        long,
+        global = true,
+        env = "ASC_INDIVIDUAL_KEY",
+        hide_env_values = true,
+        conflicts_with = "issuer_id",
+        action = ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub(crate) individual_key: bool,
     /// The API key's private key, a .p8 (PKCS#8 PEM) file
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) private_key: Option<PathBuf>,
@@ -695,6 +726,19 @@ pub(crate) enum KeysCommand {
         #[arg(long, short)]
         yes: bool,
     },
+    /// Remove the keys that can sign nothing any more and that no run can still use
+    ///
+    /// Asks App Store Connect, then lists each key it would remove with the evidence: its
+    /// certificate expired, or App Store Connect answers 404 for it (revoked; of the API key's
+    /// team only), or it is a pending key of an unfinished request that a newer pending key of the
+    /// same request replaces while no create or ensure is under way. Keeps, and says why, the
+    /// pending key a rerun resumes, keys written to a team store as pending, and keys made or
+    /// imported on purpose. Asks before removing anything.
+    Prune {
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short)]
+        yes: bool,
+    },
 }
 
 /// `ascert identities ...`.
@@ -999,6 +1043,10 @@ pub(crate) enum MembersCommand {
         /// Names or public keys
         #[arg(required = true, value_name = "MEMBER")]
         members: Vec<String>,
+        /// Remove the member whose key this command opens the store with without asking (needed
+        /// when stdin is not a terminal): you lose access to the store
+        #[arg(long, short)]
+        yes: bool,
         /// The store and how to open it
         #[command(flatten)]
         store: StoreArgs,

@@ -34,6 +34,9 @@ pub(crate) struct Profile {
     pub(crate) private_key: Option<PathBuf>,
     pub(crate) api_key: Option<PathBuf>,
     pub(crate) base_url: Option<String>,
+    /// The key is an individual key (no issuer id), as `--individual-key` says.
+    #[serde(default)]
+    pub(crate) individual_key: bool,
 }
 
 /// Where the config file is: `ASCERT_CONFIG`, else the platform's config folder.
@@ -44,13 +47,25 @@ pub(crate) fn path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "ascert").map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
-/// Reads the config file; a missing file is an empty config.
+/// Reads the config file; a missing file at the default place is an empty config, a missing file
+/// that `ASCERT_CONFIG` names is an error (a typo there would otherwise drop every profile silently).
 pub(crate) fn load() -> Result<(Option<PathBuf>, Config)> {
     let Some(path) = path() else {
         return Ok((None, Config::default()));
     };
     let text = match input::read_text(&path, Input::Config) {
         Ok(text) => text,
+        Err(err) if err.is_not_found() && std::env::var_os("ASCERT_CONFIG").is_some() => {
+            return Err(crate::failure::UserError::usage(format!(
+                "ASCERT_CONFIG names the config file {}, which does not exist",
+                path.display()
+            ))
+            .hint(
+                "check the path, or unset ASCERT_CONFIG to use the default config file; `ascert auth login` \
+                 creates the file",
+            )
+            .into());
+        }
         Err(err) if err.is_not_found() => return Ok((Some(path), Config::default())),
         Err(err) => return Err(err.explained(&format!("the config file {}", path.display()))),
     };

@@ -59,7 +59,11 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
             base_url: None,
         });
     }
-    if let Some(key) = ApiKey::from_env().context("the API key in the environment cannot be used")? {
+    // A profile asked for by name (--profile, ASCERT_PROFILE) is what the user chose: the
+    // environment's key variables do not replace it.
+    if global.profile.is_none()
+        && let Some(key) = from_env(global)?
+    {
         return Ok(Credentials {
             key,
             source: "environment variables".into(),
@@ -90,6 +94,11 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
     if let Some(key_id) = key_id {
         let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
         if let Some(path) = KeyFolders::system().find(key_id) {
+            let issuer = issuer_or_individual(
+                issuer,
+                global.individual_key || profile.individual_key,
+                &format!("the key {}", path.display()),
+            )?;
             let key = ApiKey::from_p8_file(key_id, issuer, &path)?;
             return Ok(Credentials {
                 key,
@@ -130,10 +139,47 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
         .into())
 }
 
+/// The key of the environment's variables; `--individual-key` says an `ASC_*` key without
+/// `ASC_ISSUER_ID` is an individual key, as `ASC_INDIVIDUAL_KEY=1` does.
+fn from_env(global: &GlobalArgs) -> Result<Option<ApiKey>> {
+    let lookup = |name: &str| {
+        if name == ascert_auth::ASC_INDIVIDUAL_KEY && global.individual_key {
+            return Some("1".to_owned());
+        }
+        std::env::var(name).ok()
+    };
+    ApiKey::from_env_with(&lookup, &KeyFolders::system())
+        .context("the API key in the environment cannot be used")
+}
+
+/// The issuer id of a key whose source does not say whether it is a team key: a team key needs
+/// one, and only a key said to be an individual key (`individual`) goes without. Checked before
+/// any request, so that a forgotten issuer id is not a 401 from Apple.
+fn issuer_or_individual<'a>(
+    issuer: Option<&'a str>,
+    individual: bool,
+    origin: &str,
+) -> Result<Option<&'a str>> {
+    if issuer.is_none() && !individual {
+        return Err(ascert_auth::AuthError::IssuerIdOrIndividual {
+            origin: origin.to_owned(),
+            declare: "pass --individual-key (or set individual_key = true in the profile)",
+        }
+        .into());
+    }
+    Ok(issuer)
+}
+
 /// `--api-key FILE` or `--private-key FILE` (with `--key-id`, `--issuer-id`).
 fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
     if let Some(path) = &global.api_key {
-        return load_key_file(path, global.key_id.as_deref(), global.issuer_id.as_deref()).map(Some);
+        return load_key_file(
+            path,
+            global.key_id.as_deref(),
+            global.issuer_id.as_deref(),
+            global.individual_key,
+        )
+        .map(Some);
     }
     if let Some(path) = &global.private_key {
         let key_id = global
@@ -143,11 +189,12 @@ fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
             .ok_or_else(|| {
                 UserError::usage("--private-key needs --key-id (or a file named AuthKey_<KEY_ID>.p8)")
             })?;
-        return Ok(Some(ApiKey::from_p8_file(
-            &key_id,
+        let issuer = issuer_or_individual(
             global.issuer_id.as_deref(),
-            path,
-        )?));
+            global.individual_key,
+            &format!("the key of --private-key {}", shown_path(path)),
+        )?;
+        return Ok(Some(ApiKey::from_p8_file(&key_id, issuer, path)?));
     }
     Ok(None)
 }
@@ -155,8 +202,15 @@ fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
 /// The profile's key: its `api_key` file, or its `private_key` with `key_id`.
 fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>> {
     let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
+    let individual = global.individual_key || profile.individual_key;
     if let Some(path) = &profile.api_key {
-        return load_key_file(&config::expand_home(path), profile.key_id.as_deref(), issuer).map(Some);
+        return load_key_file(
+            &config::expand_home(path),
+            profile.key_id.as_deref(),
+            issuer,
+            individual,
+        )
+        .map(Some);
     }
     if let Some(path) = &profile.private_key {
         let path = config::expand_home(path);
@@ -169,13 +223,24 @@ fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>
                     "the profile's private_key needs a key_id (or a file named AuthKey_<KEY_ID>.p8)",
                 )
             })?;
+        let issuer = issuer_or_individual(
+            issuer,
+            individual,
+            &format!("the profile's private_key {}", shown_path(&path)),
+        )?;
         return Ok(Some(ApiKey::from_p8_file(&key_id, issuer, &path)?));
     }
     Ok(None)
 }
 
-/// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8`.
-pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option<&str>) -> Result<ApiKey> {
+/// A key file of any format: fastlane JSON, rcodesign JSON, or a `.p8` (which takes `issuer_id`,
+/// or `individual` to say it is an individual key).
+pub(crate) fn load_key_file(
+    path: &Path,
+    key_id: Option<&str>,
+    issuer_id: Option<&str>,
+    individual: bool,
+) -> Result<ApiKey> {
     // The file holds the private key: keep it in a buffer that is wiped when dropped. An unreadable,
     // oversized or malformed key file is a bad API key (exit 3), as a bad .p8 is.
     let text = input::read_secret_text(path, Input::ApiKey).map_err(|err| match err {
@@ -186,6 +251,11 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
             let hint = if err.kind() == std::io::ErrorKind::NotFound {
                 "check the path; the file is the API key's AuthKey_<KEY_ID>.p8 as App Store Connect hands it \
                  out (Users and Access → Integrations), or fastlane's or rcodesign's JSON holding it"
+            } else if err.kind() == std::io::ErrorKind::InvalidData || is_pkcs12_name(path) {
+                // Binary content (a .p12, a .cer): no permission would make it an API key.
+                "an API key file is text: Apple's AuthKey_<KEY_ID>.p8 (a PEM), or fastlane's or rcodesign's \
+                 JSON holding it; a .p12 or .cer is a signing identity or certificate, which `ascert keys import` \
+                 and `ascert identities import` take"
             } else {
                 "the file must be readable by this user; it holds a private key, so mode 0600 is right"
             };
@@ -221,7 +291,14 @@ pub(crate) fn load_key_file(path: &Path, key_id: Option<&str>, issuer_id: Option
                 shown_path(path)
             ))
         })?;
+    let issuer_id = issuer_or_individual(issuer_id, individual, &format!("the key {}", shown_path(path)))?;
     Ok(ApiKey::from_pem(&key_id, issuer_id, &text)?)
+}
+
+/// Whether `path` is named as a PKCS#12 file (`.p12`, `.pfx`).
+fn is_pkcs12_name(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("p12") || e.eq_ignore_ascii_case("pfx"))
 }
 
 /// `ABC123DEFG` from `…/AuthKey_ABC123DEFG.p8`.

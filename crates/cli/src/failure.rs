@@ -137,6 +137,14 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
                 diagnosis.exit = Exit::NotFound;
                 diagnosis.hint = Some("`ascert keys list` shows the keys kept here".into());
             }
+            if matches!(keystore, ascert_keystore::KeystoreError::Pkcs12WrongPassword) {
+                diagnosis.hint = Some(
+                    "check the password given (of --password-file and --password-stdin the first line counts, of a \
+                     variable all of it, spaces included); if it is right, the file was changed or cut short on its \
+                     way: export or download it again"
+                        .into(),
+                );
+            }
             return diagnosis;
         }
     }
@@ -171,6 +179,13 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
             Exit::Auth,
             Some(
                 "check the storage credentials (AWS_*, GOOGLE_*, AZURE_*) and what they may do on the store's prefix",
+            ),
+        ),
+        E::NoCloudCredentials { .. } => (
+            Exit::Auth,
+            Some(
+                "set GOOGLE_APPLICATION_CREDENTIALS to a service account key file (or run `gcloud auth \
+                 application-default login`); on Google Cloud, give the machine a service account",
             ),
         ),
         E::NoStore { .. } => (

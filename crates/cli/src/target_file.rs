@@ -19,6 +19,25 @@ pub(crate) fn check_new(path: &Path, force: bool) -> Result<()> {
             .hint("pass --force to replace it, or choose another name")
             .into());
     }
+    check_folder(path)
+}
+
+/// Refuses `path` when the folder it goes into does not exist: found
+/// before a key is made or a certificate created, not when the file is written at the end.
+fn check_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(UserError::usage(format!(
+            "cannot write {}: the folder {} does not exist",
+            shown_path(path),
+            shown_path(folder)
+        ))
+        .hint("create the folder first, or choose another path")
+        .into());
+    }
     Ok(())
 }
 
@@ -36,6 +55,15 @@ pub(crate) fn check_new_or_rerun(path: &Path, force: bool, rerun_of: Option<Offs
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_in_a_folder_that_does_not_exist_is_refused_before_any_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("missing").join("dist.p12");
+        let err = check_new(&file, false).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        check_new(Path::new("relative.p12"), false).unwrap();
+    }
 
     #[test]
     fn an_existing_file_or_link_is_refused_without_force() {

@@ -172,6 +172,10 @@ pub enum KeystoreError {
     /// A PKCS#12 file so malformed that the PKCS#12 library failed on it instead of reporting it.
     #[error("the PKCS#12 file is malformed: the PKCS#12 reader failed on it")]
     Pkcs12Malformed,
+    /// A PKCS#12 file whose integrity check (its MAC) fails, or whose key does not decrypt: the
+    /// password is wrong, or the file was damaged (cut short, changed, or saved as text).
+    #[error("wrong password, or the PKCS#12 file is damaged (its integrity check failed)")]
+    Pkcs12WrongPassword,
     /// A PKCS#12 file with no private key in it.
     #[error("the PKCS#12 file holds no private key")]
     Pkcs12WithoutKey,

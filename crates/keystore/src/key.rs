@@ -179,37 +179,36 @@ impl PrivateKey {
             Some((Kind::Rsa, _)) | None => {}
         }
         let rsa = RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der));
-        match rsa {
-            Ok(pair) => Self::from_rsa(&pair),
-            Err(e) => {
-                // The PKCS#1 structure inside a PKCS#8 RSA key, or the bytes as they are.
-                let pkcs1 = named
-                    .as_ref()
-                    .map_or(der, |(_, info)| info.private_key.as_bytes());
-                if let Some(bits) = rsa_private_modulus_bits(pkcs1).filter(|bits| *bits < crate::RSA_BITS) {
-                    return Err(KeystoreError::UnsupportedKey {
-                        algorithm: format!("RSA-{bits}"),
-                    });
-                }
-                if named.is_none() {
-                    // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
-                    if let Ok(key) = Self::from_ec_p256(der) {
-                        return Ok(key);
-                    }
-                    if let Some(curve) = sec1_other_curve(der) {
-                        return Err(KeystoreError::UnsupportedKey {
-                            algorithm: curve.to_owned(),
-                        });
-                    }
-                }
-                Err(KeystoreError::InvalidKey {
-                    reason: format!(
-                        "not an RSA or EC P-256 private key in PKCS#8, PKCS#1 or SEC1 form ({e}); Apple's \
-                         certificates take RSA-2048 keys, and EC P-256 keys for Apple Pay payment processing"
-                    ),
-                })
+        // aws-lc-rs's reason ("UnexpectedError") tells a user nothing: it is not shown.
+        if let Ok(pair) = rsa {
+            return Self::from_rsa(&pair);
+        }
+        // The PKCS#1 structure inside a PKCS#8 RSA key, or the bytes as they are.
+        let pkcs1 = named
+            .as_ref()
+            .map_or(der, |(_, info)| info.private_key.as_bytes());
+        if let Some(bits) = rsa_private_modulus_bits(pkcs1).filter(|bits| *bits < crate::RSA_BITS) {
+            return Err(KeystoreError::UnsupportedKey {
+                algorithm: format!("RSA-{bits}"),
+            });
+        }
+        if named.is_none() {
+            // A SEC1 `ECPrivateKey`: on P-256, or on another curve, named in the refusal.
+            if let Ok(key) = Self::from_ec_p256(der) {
+                return Ok(key);
+            }
+            if let Some(curve) = sec1_other_curve(der) {
+                return Err(KeystoreError::UnsupportedKey {
+                    algorithm: curve.to_owned(),
+                });
             }
         }
+        Err(KeystoreError::InvalidKey {
+            reason: "not an RSA or EC P-256 private key in PKCS#8, PKCS#1 or SEC1 form, or its content \
+                     is damaged; Apple's certificates take RSA-2048 keys, and EC P-256 keys for Apple Pay \
+                     payment processing"
+                .into(),
+        })
     }
 
     fn from_rsa(pair: &RsaKeyPair) -> Result<Self> {
@@ -224,11 +223,13 @@ impl PrivateKey {
 
     /// An EC P-256 key from PKCS#8 or SEC1 DER, kept as PKCS#8 v1.
     fn from_ec_p256(der: &[u8]) -> Result<Self> {
-        let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|e| {
-            KeystoreError::InvalidKey {
-                reason: format!("not a valid EC P-256 private key ({e})"),
-            }
-        })?;
+        // aws-lc-rs says why only in its own words ("UnexpectedError"): they tell a user nothing.
+        let pair =
+            EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_ASN1_SIGNING, der).map_err(|_| {
+                KeystoreError::InvalidKey {
+                    reason: "not a valid EC P-256 private key: its content is damaged".into(),
+                }
+            })?;
         Self::from_encodings(
             pair.to_pkcs8v1()
                 .map(|document| Zeroizing::new(document.as_ref().to_vec())),
@@ -292,6 +293,14 @@ impl PrivateKey {
         let pem_failed = |e: pem::PemError| KeystoreError::InvalidKey {
             reason: pem_error_reason(&e),
         };
+        if !pem_text.contains("-----BEGIN") {
+            // The `pem` crate calls text without any BEGIN line a damaged frame.
+            return Err(KeystoreError::InvalidKey {
+                reason: "not PEM text: it has no -----BEGIN line (a PEM key starts with -----BEGIN PRIVATE KEY----- \
+                         or the like)"
+                    .into(),
+            });
+        }
         let mut block = pem::parse(pem_text).map_err(pem_failed)?;
         if block.tag() == "EC PARAMETERS" {
             // `openssl ecparam -genkey` writes the curve's parameters before the key.
@@ -302,6 +311,20 @@ impl PrivateKey {
                 .ok_or_else(|| KeystoreError::InvalidKey {
                     reason: "its PEM text holds EC parameters but no key".into(),
                 })?;
+        }
+        if block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|value| value.contains("ENCRYPTED"))
+        {
+            // OpenSSL's old form of an encrypted key (`openssl ec -aes256`, `openssl rsa -aes256`):
+            // its bytes are ciphertext, which no key parser would tell from damage.
+            return Err(KeystoreError::InvalidKey {
+                reason: "it is encrypted in OpenSSL's old form (Proc-Type: 4,ENCRYPTED), which is not read: \
+                         decrypt it with `openssl pkey -in KEY.pem -out plain.pem` (or convert it to encrypted \
+                         PKCS#8 with `openssl pkcs8 -topk8 -in KEY.pem -out key.p8`) and import that"
+                    .into(),
+            });
         }
         let tag = block.tag().to_owned();
         // Taking the bytes out of the `Pem` (not copying them) leaves no unwiped copy behind.

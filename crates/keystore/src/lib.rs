@@ -68,6 +68,7 @@ mod pairing;
 mod pbe;
 mod pkcs12;
 mod record;
+mod runs;
 mod store;
 
 pub use time;
@@ -91,4 +92,5 @@ pub use pkcs12::{
     export_pkcs12, read_pkcs12,
 };
 pub use record::KeyRecord;
+pub use runs::RunLock;
 pub use store::{HOME_ENV, Keystore, PASSPHRASE_ENV};

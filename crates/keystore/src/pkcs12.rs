@@ -182,7 +182,8 @@ pub struct Pkcs12Contents {
 ///
 /// # Errors
 ///
-/// [`KeystoreError::Pkcs12`] if the file is damaged or the password wrong,
+/// [`KeystoreError::Pkcs12WrongPassword`] if the password is wrong (or the file damaged so that its
+/// integrity check fails), [`KeystoreError::Pkcs12`] if it is otherwise damaged,
 /// [`KeystoreError::EncryptionCost`] if its encryption parameters ask for unbounded work (checked
 /// before any derivation), [`KeystoreError::Pkcs12Malformed`] if the PKCS#12 library fails on it,
 /// [`KeystoreError::Pkcs12WithoutKey`] if it holds no key, [`KeystoreError::UnsupportedKey`] if
@@ -198,19 +199,39 @@ pub fn read_pkcs12(p12: &[u8], password: &str) -> Result<Pkcs12Contents> {
     let parsed =
         std::panic::catch_unwind(|| KeyStore::from_pkcs12(p12, password, Pkcs12ImportPolicy::Relaxed))
             .map_err(|_| KeystoreError::Pkcs12Malformed)?;
-    let store = parsed.map_err(KeystoreError::pkcs12("import"))?;
-    let (_, chain) = store.private_key_chain().ok_or(KeystoreError::Pkcs12WithoutKey)?;
-    let key = PrivateKey::from_der(chain.key().as_der())?;
+    let store = parsed.map_err(import_error)?;
     let mut certificates = Vec::new();
-    for cert in chain.certs() {
-        certificates.push(CertificateInfo::from_der(cert.as_der())?);
-    }
+    let key = if let Some((_, chain)) = store.private_key_chain() {
+        for cert in chain.certs() {
+            certificates.push(CertificateInfo::from_der(cert.as_der())?);
+        }
+        PrivateKey::from_der(chain.key().as_der())?
+    } else {
+        // The keystore view keeps only keys with a certificate: a key-only file (`openssl pkcs12
+        // -export -nocerts`) has its key in the bags all the same.
+        let archive = std::panic::catch_unwind(|| p12_keystore::Pkcs12Archive::from_pkcs12(p12, password))
+            .map_err(|_| KeystoreError::Pkcs12Malformed)?
+            .map_err(import_error)?;
+        let bag = archive.keys.first().ok_or(KeystoreError::Pkcs12WithoutKey)?;
+        PrivateKey::from_der(bag.key.as_der())?
+    };
     for (_, entry) in store.entries() {
         if let KeyStoreEntry::Certificate(cert) = entry {
             certificates.push(CertificateInfo::from_der(cert.as_der())?);
         }
     }
     Ok(Pkcs12Contents { key, certificates })
+}
+
+/// The error of a PKCS#12 file that cannot be read: a failed integrity check (the MAC) or a bag
+/// that does not decrypt is what a wrong password gives, so it is said so.
+fn import_error(err: p12_keystore::error::Error) -> KeystoreError {
+    match err {
+        p12_keystore::error::Error::MacError(_) | p12_keystore::error::Error::UnpadError => {
+            KeystoreError::Pkcs12WrongPassword
+        }
+        other => KeystoreError::pkcs12("import")(other),
+    }
 }
 
 #[cfg(test)]
@@ -583,11 +604,33 @@ pub(crate) mod tests {
                 .map(CertificateInfo::subject)
                 .collect();
             assert_eq!(subjects, [f.leaf.subject(), f.ca.cert.subject()]);
-            assert!(matches!(
-                read_pkcs12(&bytes, "wrong").unwrap_err(),
-                KeystoreError::Pkcs12 { .. }
-            ));
+            let wrong = read_pkcs12(&bytes, "wrong").unwrap_err();
+            assert!(matches!(wrong, KeystoreError::Pkcs12WrongPassword), "{wrong:?}");
+            assert_eq!(
+                wrong.to_string(),
+                "wrong password, or the PKCS#12 file is damaged (its integrity check failed)"
+            );
         }
+    }
+
+    #[test]
+    fn a_key_only_p12_gives_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_pem = dir.path().join("k.pem");
+        let p12 = dir.path().join("key-only.p12");
+        std::fs::write(&key_pem, test_key().to_pkcs8_pem().as_bytes()).unwrap();
+        let status = Command::new("openssl")
+            .args(["pkcs12", "-export", "-nocerts", "-inkey"])
+            .arg(&key_pem)
+            .arg("-out")
+            .arg(&p12)
+            .args(["-passout", "pass:pa ss"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let contents = read_pkcs12(&std::fs::read(&p12).unwrap(), "pa ss").unwrap();
+        assert_eq!(contents.key.id(), test_key().id());
+        assert!(contents.certificates.is_empty());
     }
 
     #[test]

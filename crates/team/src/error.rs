@@ -83,6 +83,22 @@ pub enum TeamError {
         /// The service's error code, such as `AccessDenied` or `InvalidAccessKeyId`, when it sent one.
         code: Option<String>,
     },
+    /// A Google Cloud Storage store without credentials: none is configured, and the cloud
+    /// metadata server (which gives a Google Cloud machine its service account's token) gave none.
+    /// `object_store`'s GCS client asks that server whenever nothing else is configured; it has no
+    /// setting to leave it out.
+    #[error(
+        "no Google Cloud credentials for {store} (while trying to {operation}): none is set \
+         (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT naming a service account key file, \
+         GOOGLE_SERVICE_ACCOUNT_KEY holding one, or `gcloud auth application-default login`), and the cloud \
+         metadata server, which gives a machine on Google Cloud its service account, gave no token"
+    )]
+    NoCloudCredentials {
+        /// The store's URL.
+        store: String,
+        /// What was being done, such as "read ascert-team.json".
+        operation: String,
+    },
     /// None of the member keys given can decrypt the object: the key is not (or no longer) a member.
     #[error(
         "none of the given keys can decrypt {object}: the key ({recipients}) is not a recipient of it; \
@@ -322,6 +338,16 @@ pub(crate) fn storage(store: &str, operation: impl fmt::Display, error: object_s
         object_store::Error::NotFound { ref source, .. } if is_missing_bucket(&source.to_string()) => {
             TeamError::BucketNotFound {
                 store: store.to_owned(),
+            }
+        }
+        // GCS without credentials: its client fell back to the metadata server, which failed.
+        object_store::Error::Generic { ref source, .. }
+            if store.starts_with("gs://")
+                && source.to_string().contains("Error performing token request") =>
+        {
+            TeamError::NoCloudCredentials {
+                store: store.to_owned(),
+                operation,
             }
         }
         other if timed_out(&other) => TeamError::Timeout {

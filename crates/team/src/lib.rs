@@ -65,7 +65,7 @@ pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo}
 pub use store::{
     IdentityListing, InitOptions, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust, UnreadableRecord,
 };
-pub use trust::{Anchor, MembersDigest, SeenHeader, SeenMember};
+pub use trust::{Anchor, MembersDigest, SeenHeader, SeenMember, own_pending_keys};
 pub use url::{Backend, StoreUrl};
 
 /// age's secret string type, which passphrases are given in.

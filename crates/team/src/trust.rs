@@ -748,6 +748,47 @@ pub(crate) fn note_own_pending(
     )
 }
 
+/// The pending keys this machine recorded writing to any team store, from the trust folder `folder`:
+/// the store (as shown, without credentials), the key's id and its certificate type. An
+/// `identities ensure --store` run resumes such a key from the local keystore, so a local prune
+/// keeps it. A folder that does not exist holds none; a record that cannot be read is skipped.
+///
+/// # Errors
+///
+/// Errors reading the folder other than its absence.
+pub fn own_pending_keys(
+    folder: &Path,
+) -> Result<Vec<(String, ascert_keystore::KeyId, ascert_models::CertificateType)>> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(TeamError::Config {
+                store: folder.display().to_string(),
+                reason: format!("cannot read the trust folder: {e}"),
+            });
+        }
+    };
+    let mut keys = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.to_string_lossy().ends_with(".own.json") {
+            continue;
+        }
+        let Ok(Some(bytes)) = read_trust_file(&path, &path.display().to_string()) else {
+            continue;
+        };
+        if let Ok(own) = serde_json::from_slice::<OwnPending>(&bytes) {
+            keys.extend(
+                own.keys
+                    .into_iter()
+                    .map(|k| (own.store.clone(), k.key_id, k.certificate_type)),
+            );
+        }
+    }
+    Ok(keys)
+}
+
 /// Whether this machine recorded writing the pending key `key_id` of `certificate_type` to `store`.
 pub(crate) fn is_own_pending(
     folder: &Path,

@@ -3,8 +3,8 @@
 //! The families, in the order they are tried (the first family with any variable set wins, and a
 //! half-set family is an error rather than a reason to fall through to the next one):
 //!
-//! 1. ascert's own `ASC_KEY_ID`, `ASC_ISSUER_ID` and one of `ASC_PRIVATE_KEY_PATH`,
-//!    `ASC_PRIVATE_KEY` (PEM) or `ASC_PRIVATE_KEY_B64`;
+//! 1. ascert's own `ASC_KEY_ID`, `ASC_ISSUER_ID` (or `ASC_INDIVIDUAL_KEY=1` for an individual key)
+//!    and one of `ASC_PRIVATE_KEY_PATH`, `ASC_PRIVATE_KEY` (PEM) or `ASC_PRIVATE_KEY_B64`;
 //! 2. fastlane's `APP_STORE_CONNECT_API_KEY_KEY_ID`, `..._ISSUER_ID`, `..._KEY_FILEPATH` or `..._KEY`
 //!    (base64 when `..._IS_KEY_CONTENT_BASE64` is true), `..._IN_HOUSE` and `..._DURATION`;
 //! 3. fastlane's `APP_STORE_CONNECT_API_KEY_PATH`, a fastlane JSON key file;
@@ -32,6 +32,8 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub(crate) const ASC_KEY_ID: &str = "ASC_KEY_ID";
 /// ascert's issuer id variable (unset for an individual key).
 pub(crate) const ASC_ISSUER_ID: &str = "ASC_ISSUER_ID";
+/// Set to true to say that the `ASC_*` key is an individual key, which has no issuer id.
+pub const ASC_INDIVIDUAL_KEY: &str = "ASC_INDIVIDUAL_KEY";
 /// Path of the .p8 file.
 pub(crate) const ASC_PRIVATE_KEY_PATH: &str = "ASC_PRIVATE_KEY_PATH";
 /// The PEM text of the .p8 file.
@@ -127,6 +129,14 @@ fn asc_family(
     let key_id = require(get, "ASC_*", present, ASC_KEY_ID)?;
     let issuer = get(ASC_ISSUER_ID);
     let issuer = issuer.as_deref();
+    // Only a key said to be an individual key goes without an issuer id: a team key whose
+    // ASC_ISSUER_ID was forgotten is an error here, not a 401 at the first request.
+    if issuer.is_none() && !flag(get, ASC_INDIVIDUAL_KEY)? {
+        return Err(AuthError::IssuerIdOrIndividual {
+            origin: format!("the key of {ASC_KEY_ID} ({ASC_ISSUER_ID} is not set)"),
+            declare: "set ASC_INDIVIDUAL_KEY=1",
+        });
+    }
     let key = if let Some(path) = get(ASC_PRIVATE_KEY_PATH) {
         ApiKey::from_p8_file(&key_id, issuer, Path::new(&path))?
     } else if let Some(pem) = get(ASC_PRIVATE_KEY).map(Zeroizing::new) {

@@ -69,11 +69,36 @@ pub(crate) fn parse_base64_key(text: &str, origin: &str) -> Result<P256Key, Auth
 
 /// Parses key text that may be a PEM or base64 of one, for sources that do not say which.
 pub(crate) fn parse_key_text(text: &str, origin: &str) -> Result<P256Key, AuthError> {
-    if text.contains("-----BEGIN ") || text.trim().is_empty() {
+    if text.contains("-----BEGIN ") && text.contains("\\n") && !text.trim().contains('\n') {
+        // A PEM kept on one line with `\n` escapes, as CI secret stores and .env files keep it.
+        parse_key(unescape_newlines(text).as_bytes(), origin)
+    } else if text.contains("-----BEGIN ") || text.trim().is_empty() {
         parse_key(text.as_bytes(), origin)
     } else {
         parse_base64_key(text, origin)
     }
+}
+
+/// `text` with each `\n` (and `\r\n`) escape turned into a line break, in one wiped buffer.
+fn unescape_newlines(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        if let Some(after) = escape
+            .strip_prefix("\\r\\n")
+            .or_else(|| escape.strip_prefix("\\n"))
+        {
+            out.push('\n');
+            rest = after;
+        } else {
+            out.push('\\');
+            rest = &escape[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Decodes standard base64 with or without padding.

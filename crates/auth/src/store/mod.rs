@@ -120,6 +120,26 @@ impl CredentialStore {
         self.store.vendor()
     }
 
+    /// The store as people know it ("the macOS keychain", "the Secret Service (desktop keyring)",
+    /// "the Linux kernel keyring"), for messages; [`CredentialStore::vendor`] is keyring-core's
+    /// name, which ends in its crate's web address.
+    pub fn display_name(&self) -> String {
+        let vendor = self.vendor();
+        let name = vendor.split(", http").next().unwrap_or(&vendor);
+        if name.starts_with("Linux keyutils") {
+            "the Linux kernel keyring".to_owned()
+        } else if name.starts_with("Secret Service") {
+            "the Secret Service (desktop keyring)".to_owned()
+        } else if name.to_ascii_lowercase().contains("keychain")
+            || name.starts_with("Apple")
+            || name.starts_with("macOS")
+        {
+            "the macOS keychain".to_owned()
+        } else {
+            name.to_owned()
+        }
+    }
+
     /// Whether keys saved here do not last: the Linux kernel keyring (the fallback without a
     /// Secret Service) keeps them in the user's persistent keyring, which the kernel forgets after
     /// three days without use (`/proc/sys/kernel/keys/persistent_keyring_expiry`) and at a reboot.

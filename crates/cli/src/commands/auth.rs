@@ -34,7 +34,22 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
 /// `auth login`: the key in the OS credential store; a base URL given with it (`--base-url`,
 /// `ASCERT_BASE_URL`) in the config file's profile, so that the profile alone reaches that server.
 fn login(ctx: &Context, profile: &str) -> Result<()> {
-    let credentials = ctx.credentials()?;
+    let credentials = ctx.credentials().map_err(|err| {
+        if crate::credentials::is_missing_key(&err) {
+            // The general hint ends in "save one with `ascert auth login`": not what to say here.
+            UserError::new(
+                crate::failure::Exit::Auth,
+                "auth login saves an API key given to it, and none was given",
+            )
+            .hint(
+                "give the key as `ascert auth login --api-key AuthKey_<KEY_ID>.p8 --issuer-id UUID` (or a \
+                 fastlane or rcodesign JSON file), or with ASC_KEY_ID, ASC_ISSUER_ID and ASC_PRIVATE_KEY_PATH",
+            )
+            .into()
+        } else {
+            err
+        }
+    })?;
     if let Some(url) = &ctx.global.base_url {
         check_base_url(url)?;
     }
@@ -62,7 +77,7 @@ fn login(ctx: &Context, profile: &str) -> Result<()> {
         "Saved API key {} (from {}) as profile {profile:?} in {}.",
         credentials.key.key_id(),
         credentials.source,
-        store.vendor()
+        store.display_name()
     ));
     if let (Some(url), Some(path)) = (&ctx.global.base_url, &config) {
         ctx.out.note(format!(
@@ -118,12 +133,14 @@ fn logout(ctx: &Context, profile: &str) -> Result<()> {
         }));
     }
     if removed {
-        ctx.out
-            .note(format!("Removed profile {profile:?} from {}.", store.vendor()));
+        ctx.out.note(format!(
+            "Removed profile {profile:?} from {}.",
+            store.display_name()
+        ));
     } else {
         ctx.out.note(format!(
             "No API key was saved as profile {profile:?} in {}; nothing to remove.",
-            store.vendor()
+            store.display_name()
         ));
     }
     if let Some(path) = config {

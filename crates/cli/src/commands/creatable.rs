@@ -48,7 +48,8 @@ pub(crate) fn check(
                     _ => "it belongs to no pass type or merchant id",
                 };
                 return Err(UserError::usage(format!(
-                    "{option} does not apply to a {certificate_type} certificate: {takes}"
+                    "{option} does not apply to {} certificate: {takes}",
+                    with_article(certificate_type)
                 )));
             }
             _ => {}
@@ -91,4 +92,27 @@ pub(crate) fn no_developer_id(certificate_type: &CertificateType, place: &str) -
         "{}; with a team store, `ascert team push ID` then shares it and this command finds it",
         developer_id_path(certificate_type)
     ))
+}
+
+/// A certificate type (or any word) with its indefinite article, as a sentence says it: "an
+/// `IOS_DISTRIBUTION`", "an `APPLE_PAY`", "a `DISTRIBUTION`". The types are read letter by letter or
+/// as words, so a vowel letter first takes "an".
+pub(crate) fn with_article(word: impl std::fmt::Display) -> String {
+    let word = word.to_string();
+    let article = if word.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
+}
+
+#[cfg(test)]
+mod article_tests {
+    #[test]
+    fn types_take_the_article_they_are_read_with() {
+        assert_eq!(super::with_article("IOS_DISTRIBUTION"), "an IOS_DISTRIBUTION");
+        assert_eq!(super::with_article("APPLE_PAY"), "an APPLE_PAY");
+        assert_eq!(super::with_article("DISTRIBUTION"), "a DISTRIBUTION");
+    }
 }

@@ -10,7 +10,6 @@ use ascert_certificates::{CertificatesApi, Outcome};
 use ascert_keystore::{CertificateInfo, CsrSubject, KeyAlgorithm, KeyId, KeyRecord, Keystore};
 use ascert_models::{Certificate, CertificateType};
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use crate::cli::CreateArgs;
 use crate::commands::conflict::{Known, Renewal, explain_full_slot};
@@ -77,10 +76,14 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     // Without --csr, the request and the keystore are checked now; a key left pending by an
     // interrupted run of the same request also tells when that run began: a .p12 written since is
     // its unfinished output, which this rerun may replace.
+    let mut run_lock = None;
     let prepared = match &args.csr {
         None => {
             let request = identity_request(&args)?;
             let store = ctx.keystore()?;
+            // Held until the certificate is recorded with its key: `keys prune` removes no pending
+            // key while a run may be using one.
+            run_lock = Some(store.hold_run_lock().context("cannot lock the local keystore")?);
             let pending_since = pending_key(&store, &request)?.map(|record| record.created);
             Some((request, store, pending_since))
         }
@@ -117,6 +120,7 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
         &mut created,
     );
     record(&store, &created)?;
+    drop(run_lock);
     exported.map_err(|err| {
         let id = &created.certificate.id;
         let inner_hint = err
@@ -233,7 +237,7 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
     let label = args
         .label
         .clone()
-        .unwrap_or_else(|| format!("{} {}", args.certificate_type, OffsetDateTime::now_utc().date()));
+        .unwrap_or_else(|| crate::commands::keys::default_label(&args.certificate_type));
     Ok(IdentityRequest {
         certificate_type: args.certificate_type.clone(),
         subject: CsrSubject::new(common_name, email).with_country(args.country.to_ascii_uppercase()),
@@ -288,10 +292,11 @@ async fn obtain_identity(
 ) -> Result<CreatedIdentity> {
     let (key_id, csr_pem, reused_key) = if let Some(record) = pending_key(store, request)? {
         out.note(format!(
-            "Reusing key {} made for a {} certificate on {} by a run that did not finish.",
+            "Reusing key {} made on {} for {} certificate that an earlier run did not get (it stopped, or App \
+             Store Connect refused its request).",
             record.key_id,
-            request.certificate_type,
-            record.created.date()
+            record.created.date(),
+            crate::commands::creatable::with_article(&request.certificate_type)
         ));
         let csr = record.csr_pem.clone().unwrap_or_default();
         (record.key_id, csr, true)

@@ -368,7 +368,10 @@ fn rows(store: &Keystore, certificates: &[Certificate]) -> Result<Vec<Row>> {
         );
         row.days_left = model.and_then(|c| c.days_left(now));
     };
-    let rows = pair(store, &infos)?
+    let pairings = pair(store, &infos)?;
+    // Apple's ids of the keys' certificates, recorded so that `keys list` shows them too.
+    crate::commands::keys::record_apple_ids(store, &pairings);
+    let rows = pairings
         .into_iter()
         .map(|pairing| {
             let mut row = Row {

@@ -1,4 +1,5 @@
-//! `ascert keys generate | list | csr | import | export | delete`: the private keys kept here.
+//! `ascert keys generate | list | csr | import | export | delete | prune`: the private keys kept
+//! here (`keys prune` is in `keys_prune.rs`).
 
 use std::io::IsTerminal as _;
 use std::path::Path;
@@ -19,9 +20,10 @@ use crate::password;
 use crate::redact::shown_path;
 use crate::target_file::check_new;
 
-pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
+pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     let store = ctx.keystore()?;
     match command {
+        KeysCommand::Prune { yes } => crate::commands::keys_prune::run(ctx, yes).await,
         KeysCommand::Generate {
             label,
             certificate_type,
@@ -59,7 +61,7 @@ pub(crate) fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
                 // Without a key, --type asks for a new one (clap requires one of the two).
                 let certificate_type = certificate_type
                     .ok_or_else(|| UserError::usage("give the KEY whose CSR to print, or --type TYPE"))?;
-                let label = format!("{certificate_type} {}", OffsetDateTime::now_utc().date());
+                let label = default_label(&certificate_type);
                 // Apple replaces the CSR's subject with its own (the team's name and id), as
                 // `identities ensure` assumes too.
                 let subject = CsrSubject::new(DEFAULT_COMMON_NAME, "");
@@ -130,16 +132,28 @@ fn label_and_subject(
     email: Option<String>,
     country: &str,
 ) -> (String, CsrSubject) {
-    let today = OffsetDateTime::now_utc().date();
     let label = label.unwrap_or_else(|| match (&common_name, certificate_type) {
         (Some(name), _) => format!("key for {name}"),
-        (None, Some(certificate_type)) => format!("{certificate_type} {today}"),
-        (None, None) => format!("key {today}"),
+        (None, Some(certificate_type)) => default_label(certificate_type),
+        (None, None) => default_label("key"),
     });
     let common_name = common_name.unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
     let subject =
         CsrSubject::new(common_name, email.unwrap_or_default()).with_country(country.to_ascii_uppercase());
     (label, subject)
+}
+
+/// The label of a key made without `--label`: what it is for, and when it was made to the second
+/// (UTC), so that the keys made on one day for one type are told apart.
+pub(crate) fn default_label(what: impl std::fmt::Display) -> String {
+    let now = OffsetDateTime::now_utc();
+    format!(
+        "{what} {} {:02}:{:02}:{:02} UTC",
+        now.date(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
 }
 
 /// A key to delete, with the certificate it signs for (if one is recorded) and what deleting it
@@ -170,12 +184,12 @@ fn what_delete_destroys(store: &Keystore, record: &KeyRecord) -> String {
             leaf.not_after().date()
         ),
         None if record.pending_request.is_some() => format!(
-            "{key}, made for a {} certificate request that did not finish: a certificate Apple issued for it \
-             could no longer be used, and the next run makes a new key",
+            "{key}, made for {} certificate request that did not get its certificate: a certificate Apple \
+             issued for it could no longer be used, and the next run makes a new key",
             record
                 .certificate_type
                 .as_ref()
-                .map_or_else(|| "certificate".to_owned(), ToString::to_string)
+                .map_or_else(|| "a".to_owned(), crate::commands::creatable::with_article)
         ),
         None => format!("{key}, with no certificate recorded beside it"),
     }
@@ -214,7 +228,17 @@ fn export(
     let record = find(store, key)?;
     let passphrase = if encrypt {
         let secret = password::Secret::key_passphrase(passphrase);
-        Some(password::read(&secret, &ctx.out, true)?)
+        let passphrase = password::read(&secret, &ctx.out, true)?;
+        // The exported file can be guessed at offline as a .p12 or a team store can: the same rule.
+        if passphrase.chars().count() < password::MIN_LENGTH {
+            return Err(UserError::usage(format!(
+                "the passphrase is shorter than {} characters",
+                password::MIN_LENGTH
+            ))
+            .hint("whoever gets the exported file can guess at it offline: use a long random one")
+            .into());
+        }
+        Some(passphrase)
     } else {
         None
     };
@@ -311,6 +335,10 @@ fn encrypt(ctx: &Context, store: &Keystore) -> Result<()> {
         .into());
     }
     let encrypted = store.encrypt_all()?;
+    // Asked for by name: the note below says it, not the end-of-run warning of an implicit switch.
+    if let Ok(mut slot) = ctx.may_start_encrypting.lock() {
+        slot.take();
+    }
     if ctx.out.json {
         let ids: Vec<String> = encrypted.iter().map(ToString::to_string).collect();
         return ctx.out.json(&serde_json::json!({ "encrypted": ids }));
@@ -352,12 +380,40 @@ fn list(ctx: &Context, store: &Keystore) -> Result<()> {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            r.certificate_id.clone().unwrap_or_else(|| "(none yet)".into()),
+            certificate_column(r),
             r.created.date().to_string(),
             if summary.encrypted { "yes" } else { "no" }.to_owned(),
         ]));
     }
     ctx.out.table(&table)
+}
+
+/// What `keys list` says of a key's certificate: Apple's id when it is known; else whether one is
+/// recorded (imported with the key from a .p12: `identities list` learns its id from App Store
+/// Connect and records it), still awaited by a run's request, or none.
+fn certificate_column(record: &KeyRecord) -> String {
+    match (&record.certificate_id, record.has_certificate()) {
+        (Some(id), _) => id.clone(),
+        (None, true) => "(recorded, id unknown)".into(),
+        (None, false) if record.pending_request.is_some() => "(pending)".into(),
+        (None, false) => "(none yet)".into(),
+    }
+}
+
+/// Records the App Store Connect id of each certificate `pairings` found for a key whose record
+/// lacks it (a key imported from a .p12, a CSR's certificate made on the developer website), so that
+/// `keys list` shows what `identities list` shows. A key a run left pending is left as it is: a
+/// rerun of that run adopts its certificate. Failures are ignored: this only tidies records.
+pub(crate) fn record_apple_ids(store: &Keystore, pairings: &[ascert_keystore::Pairing]) {
+    for pairing in pairings {
+        if let ascert_keystore::Pairing::Paired { key, certificate } = pairing
+            && key.pending_request.is_none()
+            && certificate.api_id().is_some()
+            && key.certificate_id.is_none()
+        {
+            let _ = store.set_certificate(&key.key_id, certificate);
+        }
+    }
 }
 
 fn import(
@@ -373,8 +429,27 @@ fn import(
         // Without --label the keystore names the key after the certificate's common name.
         store.import_pkcs12(&bytes, &password, label.as_deref())?
     } else {
-        let text = input::read_secret_text(file, Input::PrivateKey)
-            .map_err(|err| err.explained(&shown_path(file)))?;
+        check_not_api_key_name(file)?;
+        let text = input::read_secret_text(file, Input::PrivateKey).map_err(|err| match err {
+            input::ReadError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => anyhow::Error::new(
+                UserError::usage(format!("{} is not text, so not a PEM key", shown_path(file))).hint(
+                    "give the key as PEM (-----BEGIN PRIVATE KEY-----…), or a PKCS#12 file named .p12 or .pfx",
+                ),
+            ),
+            err => err.explained(&shown_path(file)),
+        })?;
+        if text.trim_start().starts_with('{') {
+            return Err(UserError::usage(format!(
+                "{} is JSON: an App Store Connect API key file (fastlane's or rcodesign's), not a certificate's \
+                 private key",
+                shown_path(file)
+            ))
+            .hint(
+                "give an API key with --api-key FILE; `keys import` takes the private key of a signing \
+                 certificate (PEM, or a .p12)",
+            )
+            .into());
+        }
         // A PEM key names nothing: its file's name is the best label there is.
         let label = label.unwrap_or_else(|| {
             file.file_name().map_or_else(
@@ -389,6 +464,25 @@ fn import(
     }
     ctx.out
         .note(format!("Imported key {} ({}).", record.key_id, record.label));
+    Ok(())
+}
+
+/// Refuses `AuthKey_<KEY_ID>.p8`, the name App Store Connect gives API keys: an API key signs
+/// requests to App Store Connect, never a certificate's CSR.
+fn check_not_api_key_name(path: &Path) -> Result<()> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let p8 = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("p8"));
+    if name.starts_with("AuthKey_") && p8 {
+        return Err(UserError::usage(format!(
+            "{} is an App Store Connect API key (named so by App Store Connect), not a certificate's private key",
+            shown_path(path)
+        ))
+        .hint(
+            "give an API key with --api-key FILE; `keys import` takes the private key of a signing certificate \
+             (PEM, or a .p12)",
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod identities;
 pub(crate) mod keychain;
 pub(crate) mod keys;
 pub(crate) mod man;
+pub(crate) mod keys_prune;
 pub(crate) mod pkcs12;
 pub(crate) mod sandbox;
 pub(crate) mod team;
@@ -43,6 +44,9 @@ pub(crate) struct Context {
     pub(crate) deadline: Deadline,
     /// What must be undone however the run ends (the team-store leases it holds).
     pub(crate) cleanup: crate::stop::Cleanup,
+    /// The keystore opened with a passphrase into a store that did not encrypt at rest yet: the
+    /// first key written makes it encrypted-only, which the run says when it ends.
+    pub(crate) may_start_encrypting: std::sync::Mutex<Option<Keystore>>,
 }
 
 impl Context {
@@ -220,7 +224,46 @@ impl Context {
         .context("cannot open the local keystore")?;
         let store = store.with_passphrase_from_env();
         self.warn_of_plaintext_keys(&store);
+        if store.has_passphrase()
+            && !store.encrypts_at_rest().unwrap_or(true)
+            && let Ok(mut slot) = self.may_start_encrypting.lock()
+        {
+            *slot = Some(store.clone());
+        }
         Ok(store)
+    }
+
+    /// Says so when this run made the keystore encrypted-only: a passphrase set for one command
+    /// (`ASCERT_KEY_PASSPHRASE`) changes what every later command must be given.
+    fn tell_if_now_encrypting(&self) {
+        let Some(store) = self.may_start_encrypting.lock().ok().and_then(|mut s| s.take()) else {
+            return;
+        };
+        if !store.encrypts_at_rest().unwrap_or(false) {
+            return;
+        }
+        let plaintext = store.records().map_or(0, |records| {
+            records
+                .iter()
+                .filter(|r| !store.is_key_encrypted(&r.key_id).unwrap_or(true))
+                .count()
+        });
+        self.out.warn(format!(
+            "{} set: {} now keeps its keys encrypted, and from now on refuses to write a key without that \
+             passphrase{}",
+            ascert_keystore::PASSPHRASE_ENV,
+            store.folder().display(),
+            if plaintext == 0 {
+                String::new()
+            } else {
+                format!(
+                    "; {plaintext} key{} written before {} not encrypted: `ascert keys encrypt` encrypts {}",
+                    if plaintext == 1 { "" } else { "s" },
+                    if plaintext == 1 { "is" } else { "are" },
+                    if plaintext == 1 { "it" } else { "them" },
+                )
+            }
+        ));
     }
 
     /// A store that encrypts at rest but still holds plaintext keys (written before it did, or
@@ -271,16 +314,23 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Clea
         global: cli.global,
         deadline,
         cleanup,
+        may_start_encrypting: std::sync::Mutex::default(),
     };
-    match cli.command {
-        Command::Certificates(command) => certificates::run(&ctx, command).await,
-        Command::Keys(command) => keys::run(&ctx, command),
-        Command::Identities(command) => identities::run(&ctx, command).await,
-        Command::Keychain(command) => keychain::run(&ctx, command),
-        Command::Auth(command) => auth::run(&ctx, command).await,
-        Command::Team(command) => team::run(&ctx, command).await,
+    let result = run_command(&ctx, cli.command).await;
+    ctx.tell_if_now_encrypting();
+    result
+}
+
+async fn run_command(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Certificates(command) => certificates::run(ctx, command).await,
+        Command::Keys(command) => keys::run(ctx, command).await,
+        Command::Identities(command) => identities::run(ctx, command).await,
+        Command::Keychain(command) => keychain::run(ctx, command),
+        Command::Auth(command) => auth::run(ctx, command).await,
+        Command::Team(command) => team::run(ctx, command).await,
         Command::Sandbox(command) => sandbox::run(command).await,
-        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Demo(args) => demo::run(ctx, args).await,
         Command::Completions { shell } => {
             // clap_complete panics when its writer fails: a closed pipe (`| head -1`) must instead
             // end quietly, as every other output does, so the script is made first, then written.
@@ -291,7 +341,7 @@ pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Clea
         Command::Man { out: None } => {
             write_stdout(&man::top_page(crate::cli::command())).context("cannot write the man page")
         }
-        Command::Man { out: Some(dir) } => man_pages(&ctx, &dir),
+        Command::Man { out: Some(dir) } => man_pages(ctx, &dir),
     }
 }
 

@@ -74,8 +74,15 @@ pub(crate) fn store_url(args: &StoreArgs) -> Result<StoreUrl> {
 /// `ASCERT_TEAM_MEMBERS_SHA256`), the folder where this machine keeps what it saw of each store, and
 /// request limits taken from the command's deadline.
 pub(crate) fn store_options(ctx: &Context, args: &StoreArgs) -> Result<StoreOptions> {
+    let trust = trust_folder(ctx)?;
+    // Checked before the store is touched: `team init` would otherwise create the store and only
+    // then fail to keep its pin in a folder others can read.
+    if trust.exists() {
+        ascert_keystore::ensure_private_folder(&trust)
+            .context("cannot keep what this machine knows of team stores")?;
+    }
     let mut options = StoreOptions::new()
-        .with_trust_folder(trust_folder(ctx)?)
+        .with_trust_folder(trust)
         .with_request_timeout(crate::stop::attempt_timeout(&ctx.deadline))
         .with_retry_budget(ctx.deadline.remaining());
     if let Some(digest) = args.members_sha256 {
@@ -85,7 +92,7 @@ pub(crate) fn store_options(ctx: &Context, args: &StoreArgs) -> Result<StoreOpti
 }
 
 /// Where this machine keeps what it saw of each team store: beside the keystore.
-fn trust_folder(ctx: &Context) -> Result<std::path::PathBuf> {
+pub(crate) fn trust_folder(ctx: &Context) -> Result<std::path::PathBuf> {
     if let Some(home) = &ctx.global.home {
         return Ok(home.join("team-trust"));
     }

@@ -75,15 +75,58 @@ fn asc_family_with_path_pem_or_base64() {
     assert_same(&env.load().unwrap().unwrap(), &key, Some(ISSUER));
 
     let b64 = test_keys::b64(key.pem.as_bytes());
-    let env = Env::new(&[(ASC_KEY_ID, KEY_ID), (ASC_PRIVATE_KEY_B64, &b64)]);
+    let env = Env::new(&[
+        (ASC_KEY_ID, KEY_ID),
+        (ASC_INDIVIDUAL_KEY, "1"),
+        (ASC_PRIVATE_KEY_B64, &b64),
+    ]);
     assert_same(&env.load().unwrap().unwrap(), &key, None);
+}
+
+#[test]
+fn an_asc_key_without_issuer_id_must_be_said_to_be_an_individual_key() {
+    let key = test_keys::p256();
+    let env = Env::new(&[(ASC_KEY_ID, KEY_ID), (ASC_PRIVATE_KEY, &key.pem)]);
+    let err = env.load().unwrap_err();
+    assert!(matches!(&err, AuthError::IssuerIdOrIndividual { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("has no issuer id"), "{message}");
+    assert!(message.contains("ASC_INDIVIDUAL_KEY=1"), "{message}");
+    let env = Env::new(&[
+        (ASC_KEY_ID, KEY_ID),
+        (ASC_INDIVIDUAL_KEY, "true"),
+        (ASC_PRIVATE_KEY, &key.pem),
+    ]);
+    assert_same(&env.load().unwrap().unwrap(), &key, None);
+    // fastlane's variables leave the issuer id out for an individual key, as fastlane documents.
+    let env = Env::new(&[(FL_KEY_ID, KEY_ID), (FL_KEY, &key.pem)]);
+    assert_same(&env.load().unwrap().unwrap(), &key, None);
+}
+
+#[test]
+fn a_pem_with_escaped_line_breaks_is_accepted() {
+    let key = test_keys::p256();
+    for newline in ["\\n", "\\r\\n"] {
+        let one_line = key.pem.trim_end().replace('\n', newline);
+        assert!(!one_line.contains('\n'));
+        let env = Env::new(&[
+            (ASC_KEY_ID, KEY_ID),
+            (ASC_ISSUER_ID, ISSUER),
+            (ASC_PRIVATE_KEY, &one_line),
+        ]);
+        assert_same(&env.load().unwrap().unwrap(), &key, Some(ISSUER));
+    }
 }
 
 #[test]
 fn asc_family_path_beats_inline_key() {
     let key = test_keys::p256();
     let other = test_keys::p256();
-    let mut env = Env::new(&[(ASC_KEY_ID, KEY_ID), (ASC_PRIVATE_KEY, &other.pem)]);
+    let mut env = Env::new(&[
+        (ASC_KEY_ID, KEY_ID),
+        (ASC_INDIVIDUAL_KEY, "1"),
+        (ASC_PRIVATE_KEY, &other.pem),
+    ]);
     let path = env.file("k.p8", key.pem.as_bytes());
     env.vars
         .insert(ASC_PRIVATE_KEY_PATH.into(), path.display().to_string());
@@ -199,6 +242,7 @@ fn families_are_tried_in_documented_order() {
     ];
     let mut env = Env::new(&[
         (ASC_KEY_ID, KEY_ID),
+        (ASC_INDIVIDUAL_KEY, "1"),
         (ASC_PRIVATE_KEY, &asc.pem),
         (FL_KEY_ID, KEY_ID),
         (FL_KEY, &fl.pem),

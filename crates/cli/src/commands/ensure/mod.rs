@@ -136,6 +136,8 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
         Some(ctx.api()?)
     };
     let store = ctx.keystore()?;
+    // Held for the whole run: `keys prune` removes no pending key while a run may be using one.
+    let _run_lock = store.hold_run_lock().context("cannot lock the local keystore")?;
     let now = OffsetDateTime::now_utc();
     // Opening a team store may ask for its passphrase at the terminal: no spinner over the prompt.
     let spinner = if with_store && ctx.out.interactive() {
@@ -350,7 +352,10 @@ async fn create(
     let request = IdentityRequest {
         certificate_type: args.certificate_type.clone(),
         subject: CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
-        label: format!("{} {} (ensure)", args.certificate_type, now.date()),
+        label: format!(
+            "{} (ensure)",
+            crate::commands::keys::default_label(&args.certificate_type)
+        ),
         pass_type_id: None,
         merchant_id: None,
         renewal: Some(Renewal {

@@ -309,19 +309,24 @@ impl StoreRun<'_> {
                             "this team store cannot arbitrate between runners, so ascert will not create a \
                              certificate through it",
                         )
-                        .hint(
-                            "create the identity once where only one job runs (`ascert identities ensure` \
-                             without --store, then `ascert team push`), or use a store that supports \
-                             conditional writes (S3, GCS, Azure)",
-                        ),
+                        .hint(format!(
+                            "create the identity where only one job runs, then share it: `ascert identities \
+                             ensure --type {certificate_type}` (without --store), then `ascert team push \
+                             CERTIFICATE_ID --store {store}` with the id it printed; runners then get it with \
+                             this command and --readonly. Or use a store that supports conditional writes \
+                             (S3, GCS, Azure)",
+                            certificate_type = self.certificate_type(),
+                            store = team.url(),
+                        )),
                     ));
                 }
                 Err(err) => return Err(err.into()),
             };
             if announced.as_ref() != Some(&held.holder) {
                 self.ctx.out.note(format!(
-                    "Waiting for {}, who is creating the {} identity (if it stops, its lease is taken over in {} s)…",
-                    held.holder,
+                    "Waiting for {}, which is creating the {} identity (if it stops, its lease is taken over in \
+                     {} s)…",
+                    runner(&held.holder),
                     self.certificate_type(),
                     held.takeover_in.as_secs()
                 ));
@@ -418,9 +423,8 @@ impl StoreRun<'_> {
             .add(
                 &key,
                 &format!(
-                    "{} {} (team)",
-                    self.certificate_type(),
-                    OffsetDateTime::now_utc().date()
+                    "{} (team)",
+                    crate::commands::keys::default_label(self.certificate_type())
                 ),
             )
             .context("cannot keep the new key in the local keystore")?;
@@ -477,9 +481,10 @@ impl StoreRun<'_> {
         }
         if let Some(own) = own {
             self.ctx.out.note(format!(
-                "Resuming key {} that this machine made for a {} certificate in a run that did not finish.",
+                "Resuming key {} that this machine made for {} certificate in an earlier run that did not get \
+                 one (it stopped, or App Store Connect refused its request).",
                 own.key_id,
-                self.certificate_type()
+                crate::commands::creatable::with_article(self.certificate_type())
             ));
             let key = self
                 .keystore
@@ -539,9 +544,9 @@ impl StoreRun<'_> {
                 Exit::Conflict,
                 format!(
                     "the lease was taken over by {holder} while App Store Connect created certificate {}: another \
-                     runner may have created a {} certificate as well",
+                     runner may have created {} certificate as well",
                     certificate.id,
-                    self.certificate_type()
+                    crate::commands::creatable::with_article(self.certificate_type())
                 ),
             )
             .hint(format!(
@@ -699,6 +704,21 @@ impl StoreRun<'_> {
     }
 }
 
+/// Another runner as a person reads it: "the runner on HOST (pid N)", with its actor when that is
+/// not just the host's name again ("ci's runner on HOST (pid N)").
+fn runner(holder: &ascert_team::LeaseHolder) -> String {
+    let host = printable(&holder.host);
+    if holder.actor == holder.host || holder.actor.is_empty() {
+        format!("the runner on {host} (pid {})", holder.pid)
+    } else {
+        format!(
+            "the runner of {} on {host} (pid {})",
+            printable(&holder.actor),
+            holder.pid
+        )
+    }
+}
+
 /// Whether a stored identity failed for a reason of its own (damaged, replaced, not a member's,
 /// missing a part), so that the next one is tried, rather than for one that stops the run (the
 /// store or the network).
@@ -812,5 +832,20 @@ fn lease_ttl() -> Result<Duration> {
                 .into()
             }),
         Err(_) => Ok(LEASE_TTL),
+    }
+}
+
+#[cfg(test)]
+mod runner_tests {
+    #[test]
+    fn another_runner_is_named_once_by_its_host() {
+        let holder = |actor: &str| -> ascert_team::LeaseHolder {
+            serde_json::from_value(serde_json::json!({
+                "actor": actor, "host": "vm", "pid": 4242, "id": "0f3a9c1e55"
+            }))
+            .unwrap()
+        };
+        assert_eq!(super::runner(&holder("vm")), "the runner on vm (pid 4242)");
+        assert_eq!(super::runner(&holder("ci")), "the runner of ci on vm (pid 4242)");
     }
 }

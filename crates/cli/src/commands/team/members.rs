@@ -179,10 +179,11 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
                 },
             )
         }
-        MembersCommand::Remove { members, store } => {
+        MembersCommand::Remove { members, store, yes } => {
             let team = open(ctx, &store).await?;
             let me = member_key(ctx, &team, &store).await?;
             let which: Vec<&str> = members.iter().map(String::as_str).collect();
+            confirm_self_removal(ctx, &team, &me, &which, yes)?;
             let after: Vec<Member> = team
                 .info()
                 .members
@@ -207,6 +208,43 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Before `members remove` takes out the member whose key opens the store in this command: a
+/// warning, and a question (`--yes` off a terminal), since that key loses its access.
+fn confirm_self_removal(
+    ctx: &Context,
+    team: &TeamStore,
+    me: &MemberKey,
+    which: &[&str],
+    yes: bool,
+) -> Result<()> {
+    let mine: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
+    let myself: Vec<String> = team
+        .info()
+        .members
+        .into_iter()
+        .filter(|m| {
+            mine.contains(&m.recipient.to_string())
+                && which
+                    .iter()
+                    .any(|w| *w == m.name || *w == m.recipient.to_string())
+        })
+        .map(|m| m.name)
+        .collect();
+    if myself.is_empty() {
+        return Ok(());
+    }
+    ctx.out.warn(format!(
+        "{} the member whose key opens the store in this command: once removed, this key can no longer \
+         read the store's keys, and only another member can add it back",
+        myself
+            .iter()
+            .map(|n| format!("{:?} is", printable(n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    ctx.confirm(yes, "Remove yourself from the team store?", &[])
 }
 
 /// What a verified header's anchor is called in `--json`.
