@@ -261,8 +261,6 @@ impl Runner {
             ("ASC_KEY_ID", key.key_id.as_str()),
             ("ASC_ISSUER_ID", env.sandbox.issuer_id()),
             ("ASC_PRIVATE_KEY_PATH", env.private_key.to_str().unwrap()),
-            // `auth login` saves to the OS credential store: under a profile of this test's own.
-            ("ASCERT_PROFILE", self.profile.as_str()),
             ("ASCERT_SECURITY_TOOL", security.to_str().unwrap()),
             ("ASCERT_SECURITY_TIMEOUT", "20"),
             ("P12_PASSWORD", "an identity password"),
@@ -320,6 +318,15 @@ impl Runner {
                 "--profile sandbox",
                 &format!("--profile {}-sandbox", self.profile),
             );
+        // `auth login` saves to the OS credential store, and `auth logout` removes from it: under a
+        // profile of this test's own, never the machine's `default`. (Not through ASCERT_PROFILE: a
+        // profile named so must exist, and the other examples use the key of the environment.)
+        if (command.contains(" auth login") || command.contains(" auth logout"))
+            && !command.contains("--profile")
+            && let Some(rest) = command.strip_prefix("ascert ")
+        {
+            command = format!("ascert --profile {} {rest}", self.profile);
+        }
         // Before any recipient is printed, `age1…` is only a comment's word.
         if let Some(recipient) = last_word_starting(&self.printed, "age1") {
             command = command.replace("age1…", &recipient);

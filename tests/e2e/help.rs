@@ -205,7 +205,11 @@ fn variables(text: &str) -> std::collections::BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                 .collect();
-            found.insert(name.trim_end_matches('_').to_owned());
+            let name = name.trim_end_matches('_');
+            // `ASC_*`, `ASCERT_*`: a family of variables, not one.
+            if name != prefix.trim_end_matches('_') {
+                found.insert(name.to_owned());
+            }
         }
     }
     found

@@ -34,7 +34,6 @@ pub(crate) fn individual_key_in_use() -> bool {
     INDIVIDUAL_KEY.load(Ordering::Relaxed)
 }
 
-/// Resolves the API key in the documented order.
 /// The message of the error that says no API key was found anywhere.
 pub(crate) const NO_KEY: &str = "no App Store Connect API key found";
 
@@ -44,13 +43,29 @@ pub(crate) fn is_missing_key(err: &anyhow::Error) -> bool {
         .is_some_and(|e| e.message == NO_KEY)
 }
 
+/// Resolves the API key in the documented order.
 pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
-    let credentials = resolve_in_order(global)?;
+    let credentials = resolve_in_order(global, false)?;
     INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
     Ok(credentials)
 }
 
-fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
+/// The key `auth login` saves under its profile: resolved in the same order, except that the
+/// environment's key counts even when a profile is named — that profile is the one being made,
+/// so it cannot already be the source.
+pub(crate) fn resolve_to_save(global: &GlobalArgs) -> Result<Credentials> {
+    let credentials = resolve_in_order(global, true)?;
+    INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
+    Ok(credentials)
+}
+
+/// Whether `err` says that a profile asked for by name exists nowhere.
+pub(crate) fn is_missing_profile(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<UserError>()
+        .is_some_and(|e| e.message.starts_with("no profile "))
+}
+
+fn resolve_in_order(global: &GlobalArgs, saving: bool) -> Result<Credentials> {
     let profile_name = global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
     if let Some(key) = from_flags(global)? {
         return Ok(Credentials {
@@ -61,7 +76,7 @@ fn resolve_in_order(global: &GlobalArgs) -> Result<Credentials> {
     }
     // A profile asked for by name (--profile, ASCERT_PROFILE) is what the user chose: the
     // environment's key variables do not replace it.
-    if global.profile.is_none()
+    if (global.profile.is_none() || saving)
         && let Some(key) = from_env(global)?
     {
         return Ok(Credentials {
