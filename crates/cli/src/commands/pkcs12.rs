@@ -151,7 +151,8 @@ pub(crate) fn earlier_export(path: &Path, password: &str, store: &Keystore) -> R
             "is not a .p12 file (a folder, a link or something larger)",
         ));
     }
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = crate::input::read(path, crate::input::Input::Pkcs12)
+        .map_err(|err| err.explained(&crate::redact::shown_path(path)))?;
     let Ok(contents) = read_pkcs12(&bytes, password) else {
         return Err(refuse("the .p12 password does not open it as a .p12"));
     };
