@@ -17,13 +17,13 @@ pub(super) fn measure(out: &mut Figures, binary: &Path) -> Result<()> {
         .len();
     out.add(Figure {
         section: "The installed binary",
-        what: "size of `ascert` (release profile, symbol table kept)".to_owned(),
+        what: "size of `ascert` as `cargo install` builds it (symbols kept)".to_owned(),
         value: megabytes(bytes),
         baseline: "-".to_owned(),
         goal: format!("≤ {}", megabytes(LIMIT)),
         verdict: Verdict::of(bytes <= LIMIT),
-        command: "ls -l target/release/ascert (what `cargo install --locked --path crates/cli` copies)"
-            .to_owned(),
+        // The file `cargo install --locked --path crates/cli` copies: the same profile and build.
+        command: "ls -l target/release/ascert".to_owned(),
     });
     Ok(())
 }
