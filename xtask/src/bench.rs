@@ -14,12 +14,14 @@
 //!   floor;
 //! - identity creation step by step ([`identity`]);
 //! - `identities ensure --store` when the team store has the identity, beside one list call and one
-//!   store read ([`team`]).
+//!   store read ([`team`]);
+//! - the size of the binary `cargo install` installs, against issue 29's 25 MB ([`binary`]).
 //!
 //! It prints a table and rewrites the generated part of docs/benchmarks.md ([`report`]). Numbers
 //! on a shared machine are noisy: everything is a median, and goals are ratios to a baseline of the
 //! same run or limits far from the figure, never timing assertions in tests.
 
+mod binary;
 mod identity;
 mod list;
 mod process;
@@ -240,6 +242,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     .await?;
     identity_creation(&mut out, work.path(), (&small, &small_lister), plan).await?;
     team::measure(&mut out, &ascert, &small, work.path(), plan).await?;
+    binary::measure(&mut out, &ascert.binary)?;
     drop((big, middle, small));
     Ok(out)
 }

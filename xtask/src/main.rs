@@ -6,9 +6,13 @@
 //!   type-checked (tests included) and linted for both macOS targets (`rustup target add` is run
 //!   first). ascert-auth is linted without its default features too (the OS credential store
 //!   off), then the examples run against a sandbox ([`examples`]) and every library crate is
-//!   packaged and built from its package ([`package`]).
+//!   packaged and built from its package ([`package`]). Right after the formatting, actionlint
+//!   checks the workflows ([`actionlint`](mod@actionlint)); last, the README's install line runs
+//!   into a temporary root ([`install`](mod@install)).
 //! - `cargo xtask package`: only the packaging step of `ci`.
 //! - `cargo xtask examples`: only the examples step of `ci`.
+//! - `cargo xtask actionlint`: only the workflow check of `ci`.
+//! - `cargo xtask install`: only the install step of `ci` (a release build).
 //! - `cargo xtask keychain-identity DIR`: a sandbox-made code-signing identity for the macOS
 //!   keychain tests; see [`keychain_identity`].
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
@@ -17,8 +21,10 @@
 //! - `cargo xtask fuzz [SECONDS] [TARGET...]`: runs each cargo-fuzz target of fuzz/; see
 //!   [`fuzz`](mod@fuzz). Not in `ci`: `.ci/run` runs `cargo xtask fuzz 15` after it.
 
+mod actionlint;
 mod bench;
 mod fuzz;
+mod install;
 mod keychain_identity;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +52,8 @@ fn run() -> Result<()> {
         Some("ci") => ci(&root),
         Some("package") => package(&root),
         Some("examples") => examples(&root),
+        Some("actionlint") => actionlint::run(&root),
+        Some("install") => install::run(&root),
         Some("keychain-identity") => keychain_identity::run(&args[1..]),
         Some("demo") => demo(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
@@ -66,6 +74,8 @@ fn print_help() {
          ci       formatting, clippy (-D warnings), tests, docs, examples, packages: what CI runs\n  \
          package  `cargo package` of every library crate, each built from its package (part of ci)\n  \
          examples run the crates' examples against a sandbox (part of ci)\n  \
+         actionlint  check .github/workflows with actionlint and shellcheck (part of ci)\n  \
+         install  the README's `cargo install --path` into a temporary root, then run it (part of ci)\n  \
          keychain-identity DIR  a sandbox-made identity for the macOS keychain tests\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
          fuzz   [SECONDS] [TARGET...] run each cargo-fuzz target of fuzz/ (or those named) for\n         \
@@ -84,6 +94,7 @@ fn workspace_root() -> PathBuf {
 
 fn ci(root: &Path) -> Result<()> {
     step(root, "formatting", &["fmt", "--all", "--", "--check"], &[])?;
+    actionlint::run(root)?;
     step(
         root,
         "clippy",
@@ -145,6 +156,8 @@ fn ci(root: &Path) -> Result<()> {
     )?;
     examples(root)?;
     package(root)?;
+    // Last: on a fresh clone it is CI's one release build.
+    install::run(root)?;
     Ok(())
 }
 
