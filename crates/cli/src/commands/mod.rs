@@ -242,12 +242,7 @@ impl Context {
         if !store.encrypts_at_rest().unwrap_or(false) {
             return;
         }
-        let plaintext = store.records().map_or(0, |records| {
-            records
-                .iter()
-                .filter(|r| !store.is_key_encrypted(&r.key_id).unwrap_or(true))
-                .count()
-        });
+        let plaintext = plaintext_keys(&store);
         self.out.warn(format!(
             "{} set: {} now keeps its keys encrypted, and from now on refuses to write a key without that \
              passphrase{}",
@@ -272,12 +267,7 @@ impl Context {
         if !store.encrypts_at_rest().unwrap_or(false) {
             return;
         }
-        let plaintext = store.records().map_or(0, |records| {
-            records
-                .iter()
-                .filter(|r| !store.is_key_encrypted(&r.key_id).unwrap_or(true))
-                .count()
-        });
+        let plaintext = plaintext_keys(store);
         if plaintext > 0 {
             self.out.warn(format!(
                 "{plaintext} key{} in {} {} not encrypted, though the keystore encrypts its keys at rest; \
@@ -375,4 +365,15 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(bytes)?;
     stdout.flush()
+}
+
+/// How many keys of `store` are kept unencrypted (a key whose state cannot be read counts as
+/// encrypted: nothing is said of what is not known).
+fn plaintext_keys(store: &Keystore) -> usize {
+    store.records().map_or(0, |records| {
+        records
+            .iter()
+            .filter(|r| !store.is_key_encrypted(&r.key_id).unwrap_or(true))
+            .count()
+    })
 }
