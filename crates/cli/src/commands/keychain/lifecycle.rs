@@ -31,8 +31,8 @@ const DEFAULT_NAME: &str = "ascert.keychain-db";
 /// Characters of a generated keychain password (letters and digits: safe in any shell).
 const GENERATED_LENGTH: usize = 32;
 
-/// What `keychain create` reports.
-#[derive(Debug, Serialize)]
+/// What `keychain create` reports (for `--json` only: no `Debug`, it may hold the new password).
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreatedReport {
     keychain: PathBuf,
@@ -73,7 +73,11 @@ pub(super) fn create(ctx: &Context, args: &KeychainCreateArgs) -> Result<()> {
     })?;
     let lock_after = args.lock_after.and_then(std::num::NonZeroU32::new);
     if let Err(err) = create_keychain(&tool, &path, password.secret(), lock_after) {
-        records.remove(&path)?;
+        // The keychain's error is the one to report; a record left behind is only logged, and
+        // `keychain delete --if-exists` forgets it.
+        if let Err(forget) = records.remove(&path) {
+            tracing::warn!(%forget, "could not forget the record of the keychain that was not made");
+        }
         return Err(explain(err));
     }
     let search_list = match join_search_list(&tool, &path, &previous.search_list, args) {
