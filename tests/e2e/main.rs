@@ -3,6 +3,7 @@
 //! Each test starts its own in-process sandbox and runs the binary in a clean environment (its own
 //! HOME, keystore, config file and API key file), so tests never see the machine's keys or each other.
 
+mod action;
 mod apple_errors;
 mod apple_pay;
 mod auth;

@@ -120,6 +120,21 @@ impl Env {
         command
     }
 
+    /// `program` (a shell, node) with the environment of [`Env::bare`], in the test's folder, stdin
+    /// /dev/null: what it runs of ascert sees the same clean environment.
+    pub(crate) fn bare_program(&self, program: &str) -> Command {
+        let template = self.bare();
+        let mut command = Command::new(program);
+        for (name, value) in template.get_envs() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        command.current_dir(self.dir.path()).stdin(Stdio::null());
+        command
+    }
+
     /// `ascert --api-key <the sandbox's fastlane JSON> ARGS`.
     pub(crate) async fn run(&self, args: &[&str]) -> Run {
         self.run_with(&[], args).await

@@ -1,6 +1,10 @@
 //! `cargo xtask actionlint`: every workflow of `.github/workflows` checked by actionlint, with its
-//! shellcheck integration for the `run:` scripts. Part of `cargo xtask ci`: a workflow that GitHub
-//! would reject, or a script with a quoting bug, fails here instead of on a macOS runner.
+//! shellcheck integration for the `run:` scripts (and, through the workflows that use them, the
+//! metadata of the local actions: action.yml and `.github/actions`); then the scripts the
+//! workflows and the action run (`.github/scripts/*.sh`, `action/*.sh`) by shellcheck, and the
+//! action's JavaScript (`action/*.js`, `.github/actions/*/*.js`) by `node --check`. Part of
+//! `cargo xtask ci`: a workflow that GitHub would reject, or a script with a quoting bug, fails
+//! here instead of on a macOS runner.
 //!
 //! actionlint comes from the virtual environment `.ci/run` makes (`target/actionlint-venv`, a
 //! pinned package from the Python package index that ships the binary), or `$ASCERT_ACTIONLINT`. Without it the step fails
@@ -70,7 +74,83 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     if !status.success() {
         bail!("actionlint reported problems in the workflows ({status})");
     }
+    scripts(root, shellcheck.as_deref())
+}
+
+/// shellcheck on the shell scripts of `.github/scripts` and `action`, `node --check` on the
+/// action's JavaScript. Each tool is required in CI, like shellcheck above.
+fn scripts(root: &Path, shellcheck: Option<&Path>) -> Result<()> {
+    let shell = files(root, &[".github/scripts", "action"], "sh")?;
+    if let Some(shellcheck) = shellcheck {
+        progress(&format!("shellcheck on {} scripts", shell.len()));
+        let status = Command::new(shellcheck)
+            .args(&shell)
+            .current_dir(root)
+            .status()
+            .context("could not start shellcheck")?;
+        ensure!(
+            status.success(),
+            "shellcheck reported problems in the scripts ({status})"
+        );
+    }
+    let mut javascript = files(root, &["action"], "js")?;
+    let actions = root.join(".github/actions");
+    if actions.is_dir() {
+        for entry in
+            std::fs::read_dir(&actions).with_context(|| format!("cannot read {}", actions.display()))?
+        {
+            let dir = entry?.path();
+            if dir.is_dir() {
+                javascript.extend(files(
+                    root,
+                    &[dir.strip_prefix(root)?.to_str().context("path")?],
+                    "js",
+                )?);
+            }
+        }
+    }
+    let Some(node) = on_path("node") else {
+        ensure!(
+            std::env::var_os("CI").is_none(),
+            "node is not installed (apt-get install nodejs, or run .ci/run): the action's \
+             JavaScript is not checked"
+        );
+        progress("node is not installed: the action's JavaScript is not checked");
+        return Ok(());
+    };
+    progress(&format!("node --check on {} files", javascript.len()));
+    for file in &javascript {
+        let status = Command::new(&node)
+            .arg("--check")
+            .arg(file)
+            .current_dir(root)
+            .status()
+            .context("could not start node")?;
+        ensure!(
+            status.success(),
+            "node --check {} failed ({status})",
+            file.display()
+        );
+    }
     Ok(())
+}
+
+/// The files ending in `.extension` of each folder, sorted; a folder without any is an error (a
+/// moved folder would pass silently).
+fn files(root: &Path, folders: &[&str], extension: &str) -> Result<Vec<PathBuf>> {
+    let mut all = Vec::new();
+    for folder in folders {
+        let dir = root.join(folder);
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == extension))
+            .collect();
+        ensure!(!found.is_empty(), "{} holds no .{extension} file", dir.display());
+        found.sort();
+        all.extend(found);
+    }
+    Ok(all)
 }
 
 /// `$ASCERT_ACTIONLINT`, or the binary of the workspace's `target/actionlint-venv`.

@@ -5,7 +5,6 @@
 //! did, a Mac that speaks German, a short password, keychains never to delete.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::fake::Fake;
 use crate::support::{Env, Run, mode, run};
@@ -97,17 +96,8 @@ async fn run_recipe(env: &Env, fake: &Fake, extra: &[(&str, &str)]) -> Run {
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_ascert"), &ascert).unwrap();
     }
     std::fs::create_dir_all(env.path("MyApp.app/Contents/MacOS")).unwrap();
-    let template = env.bare();
-    let mut command = Command::new("bash");
-    for (name, value) in template.get_envs() {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
+    let mut command = env.bare_program("bash");
     command
-        .current_dir(env.dir.path())
-        .stdin(std::process::Stdio::null())
         .arg("-c")
         .arg(recipe)
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
@@ -120,13 +110,6 @@ async fn run_recipe(env: &Env, fake: &Fake, extra: &[(&str, &str)]) -> Run {
     }
     command.envs(extra.iter().copied());
     run(command).await
-}
-
-fn default_keychain(fake: &Fake) -> String {
-    std::fs::read_to_string(fake.dir.join("default"))
-        .unwrap()
-        .trim()
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -153,7 +136,7 @@ async fn the_recipe_runs_as_written_signs_and_leaves_nothing_behind() {
         // Cleaned up by the trap: the keychain, its place in the search list, the default, the record.
         assert!(!keychain.exists(), "{round}");
         assert_eq!(fake.search_list(), std::slice::from_ref(&login), "{round}");
-        assert_eq!(default_keychain(&fake), login, "{round}");
+        assert_eq!(fake.default_keychain(), login, "{round}");
         let records = std::fs::read_to_string(env.home().join("keychains.json")).unwrap();
         assert!(!records.contains("ascert-ci"), "{records}");
         // The keychain's password went only into the variable.
@@ -187,7 +170,7 @@ async fn when_a_step_of_the_recipe_fails_the_trap_still_cleans_up() {
     );
     assert!(!env.path("Library/Keychains/ascert-ci.keychain-db").exists());
     assert_eq!(fake.search_list(), [fake.login.display().to_string()]);
-    assert_eq!(default_keychain(&fake), fake.login.display().to_string());
+    assert_eq!(fake.default_keychain(), fake.login.display().to_string());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -286,7 +269,7 @@ async fn delete_takes_out_only_its_keychain_and_leaves_another_jobs_default() {
         [login.clone(), theirs.clone()],
         "theirs is kept"
     );
-    assert_eq!(default_keychain(&fake), theirs, "their default is kept");
+    assert_eq!(fake.default_keychain(), theirs, "their default is kept");
     assert_eq!(deleted.json()["defaultRestored"], serde_json::Value::Null);
 
     // Alone, a keychain made the default hands the default back when it goes.
@@ -298,12 +281,12 @@ async fn delete_takes_out_only_its_keychain_and_leaves_another_jobs_default() {
         .path("Library/Keychains/solo.keychain-db")
         .display()
         .to_string();
-    assert_eq!(default_keychain(&fake), solo);
+    assert_eq!(fake.default_keychain(), solo);
     let deleted = fake
         .run(&env, &[], &["keychain", "delete", "solo", "--json"])
         .await;
     deleted.ok();
-    assert_eq!(default_keychain(&fake), login);
+    assert_eq!(fake.default_keychain(), login);
     assert_eq!(deleted.json()["defaultRestored"], login.as_str());
     assert_eq!(fake.search_list(), [login, theirs]);
 }
@@ -369,7 +352,7 @@ async fn a_failed_step_of_create_takes_back_what_it_did() {
         );
         assert!(!file.exists(), "{step}: the half-made keychain is deleted");
         assert_eq!(fake.search_list(), std::slice::from_ref(&login), "{step}");
-        assert_eq!(default_keychain(&fake), login, "{step}");
+        assert_eq!(fake.default_keychain(), login, "{step}");
         let records = std::fs::read_to_string(env.home().join("keychains.json")).unwrap_or_default();
         assert!(!records.contains("job.keychain-db"), "{step}: {records}");
     }

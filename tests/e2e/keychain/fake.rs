@@ -6,17 +6,17 @@ use std::path::PathBuf;
 use crate::support::{Env, Run};
 
 /// The fake `security` and its state, in the test's folder.
-pub(super) struct Fake {
-    pub(super) dir: PathBuf,
-    pub(super) login: PathBuf,
+pub(crate) struct Fake {
+    pub(crate) dir: PathBuf,
+    pub(crate) login: PathBuf,
     /// Whether runs get `ASCERT_KEY_PASSPHRASE` too.
-    pub(super) passphrase: bool,
+    pub(crate) passphrase: bool,
 }
 
 /// One recorded call.
 #[derive(Debug)]
-pub(super) struct Call {
-    pub(super) args: Vec<String>,
+pub(crate) struct Call {
+    pub(crate) args: Vec<String>,
     stdin_null: bool,
     env: Vec<(String, String)>,
 }
@@ -29,7 +29,7 @@ const ASC_KEY: &str = "asc-private-key-secret-Hr77";
 impl Fake {
     /// A fake whose importer labels keys with the friendlyName (`friendly`, `security import`
     /// without `-f`) or "Imported Private Key" (`imported`, the new importer of macOS 15+).
-    pub(super) fn new(env: &Env, label_mode: &str) -> Fake {
+    pub(crate) fn new(env: &Env, label_mode: &str) -> Fake {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = env.path("fake-security");
         std::fs::create_dir_all(&dir).unwrap();
@@ -51,7 +51,7 @@ impl Fake {
         }
     }
 
-    pub(super) fn vars(&self) -> Vec<(String, String)> {
+    pub(crate) fn vars(&self) -> Vec<(String, String)> {
         let mut vars = vec![
             (
                 "ASCERT_SECURITY_TOOL".into(),
@@ -68,18 +68,18 @@ impl Fake {
         vars
     }
 
-    pub(super) async fn run(&self, env: &Env, extra: &[(&str, &str)], args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, env: &Env, extra: &[(&str, &str)], args: &[&str]) -> Run {
         let mut vars = self.vars();
         vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         env.run_with(&vars, args).await
     }
 
-    pub(super) fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
-    pub(super) fn calls(&self) -> Vec<Call> {
+    pub(crate) fn calls(&self) -> Vec<Call> {
         let mut calls = Vec::new();
         let mut current: Option<Call> = None;
         for line in self.log().lines() {
@@ -110,7 +110,7 @@ impl Fake {
     }
 
     /// The calls of one sub-command, as their argument lists.
-    pub(super) fn args_of(&self, subcommand: &str) -> Vec<Vec<String>> {
+    pub(crate) fn args_of(&self, subcommand: &str) -> Vec<Vec<String>> {
         self.calls()
             .into_iter()
             .filter(|c| c.args.first().is_some_and(|a| a == subcommand))
@@ -118,7 +118,15 @@ impl Fake {
             .collect()
     }
 
-    pub(super) fn search_list(&self) -> Vec<String> {
+    /// The fake's default keychain.
+    pub(crate) fn default_keychain(&self) -> String {
+        std::fs::read_to_string(self.dir.join("default"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    pub(crate) fn search_list(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.join("search-list"))
             .unwrap()
             .lines()
@@ -128,7 +136,7 @@ impl Fake {
 
     /// Every call: stdin was /dev/null, no prompt, and the environment held only what `security`
     /// needs — none of ascert's secrets.
-    pub(super) fn assert_every_call_was_clean(&self) {
+    pub(crate) fn assert_every_call_was_clean(&self) {
         let calls = self.calls();
         assert!(!calls.is_empty(), "security was never run");
         assert!(

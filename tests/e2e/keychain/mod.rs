@@ -5,7 +5,7 @@
 //! shows up as a timeout failure; `ASCERT_SECURITY_TIMEOUT` keeps that short.
 
 mod ci;
-mod fake;
+pub(crate) mod fake;
 
 use std::path::Path;
 
