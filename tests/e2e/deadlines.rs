@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::hostile_server::{Answer, HostileServer};
-use crate::support::{Env, Run, run};
+use crate::support::{Env, Run, run, run_in_terminal_typing};
 
 /// What a run of the binary left, and how long it took.
 async fn timed(command: std::process::Command) -> (Run, Duration) {
@@ -194,4 +194,39 @@ async fn a_create_cut_by_the_deadline_keeps_its_key_and_the_rerun_adopts_the_cer
     let records = env.key_records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["certificateId"], json["certificate"]["id"]);
+}
+
+/// The time a person takes at the .p12 password prompt is theirs, not the command's: a run whose
+/// `--timeout` passes while its password is typed still creates the certificate, and no timeout
+/// blames the network for the wait.
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_the_p12_password_does_not_count_against_the_timeout() {
+    let env = Env::start().await;
+    let p12 = env.path("slow-typist.p12");
+    let mut command = env.bare();
+    command
+        .arg("--api-key")
+        .arg(&env.api_key_json)
+        .args([
+            "certificates",
+            "create",
+            "--type",
+            "DEVELOPMENT",
+            "--timeout",
+            "3s",
+            "--p12",
+        ])
+        .arg(&p12);
+    let typed = "a long enough password\n";
+    let ran = run_in_terminal_typing(
+        &command,
+        &[
+            (Duration::from_secs(5), typed),
+            (Duration::from_millis(500), typed),
+        ],
+    )
+    .await;
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(p12.exists());
+    assert_eq!(env.sandbox.certificate_count(), 1);
 }

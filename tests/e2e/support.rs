@@ -188,6 +188,12 @@ pub(crate) fn openssl(args: &[&str]) -> String {
 /// would), typing `typed` into it; stdout and stderr both arrive in [`Run::stdout`], as a terminal
 /// shows them.
 pub(crate) async fn run_in_terminal(command: &Command, typed: &str) -> Run {
+    run_in_terminal_typing(command, &[(std::time::Duration::from_millis(500), typed)]).await
+}
+
+/// [`run_in_terminal`], typing each text after its pause, as a person answers prompt after prompt
+/// (a prompt that turns echo off discards what was typed ahead of it).
+pub(crate) async fn run_in_terminal_typing(command: &Command, typing: &[(std::time::Duration, &str)]) -> Run {
     use std::io::Write as _;
 
     let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
@@ -221,15 +227,19 @@ pub(crate) async fn run_in_terminal(command: &Command, typed: &str) -> Run {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let typed = typed.to_owned();
+    let typing: Vec<(std::time::Duration, String)> =
+        typing.iter().map(|(p, t)| (*p, (*t).to_owned())).collect();
     let output = tokio::task::spawn_blocking(move || {
         let mut child = script
             .spawn()
             .expect("util-linux `script` runs commands on a pseudo-terminal (apt-get install bsdutils)");
-        // Give the command time to ask before answering, as a person would.
-        std::thread::sleep(std::time::Duration::from_millis(500));
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(typed.as_bytes()).unwrap();
+        for (pause, typed) in typing {
+            // Give the command time to ask before answering, as a person would.
+            std::thread::sleep(pause);
+            stdin.write_all(typed.as_bytes()).unwrap();
+            stdin.flush().unwrap();
+        }
         drop(stdin);
         child.wait_with_output().unwrap()
     })

@@ -277,9 +277,21 @@ pub(crate) fn shown_id(text: &str, max: usize) -> String {
     }
 }
 
-/// Whether `text` looks like key material rather than a name or a path: it spans lines, holds a PEM
-/// armour line's dashes, or is a long run of base64 (mixed case and digits, no dot).
-pub(crate) fn looks_like_key_text(text: &str) -> bool {
+/// Whether `text` looks like key material rather than a name, an id or a path: it spans lines,
+/// holds a PEM armour line's dashes or an age secret key, or is a long run of base64 (mixed case
+/// and digits, no dot) or of bech32 (the body of an age secret key).
+///
+/// ascert never repeats such text in a message: a key pasted where a path or an id belongs is
+/// described ("a value of 64 characters") instead of quoted. Programs that show values their
+/// users typed can use the same test.
+///
+/// ```
+/// assert!(ascert_auth::looks_like_key_text("-----BEGIN PRIVATE KEY-----"));
+/// assert!(!ascert_auth::looks_like_key_text("/home/jane/keys/AuthKey_2X9R4HXF34.p8"));
+/// assert!(!ascert_auth::looks_like_key_text("57246542-96fe-1a63-e053-0824d011072a"));
+/// ```
+#[must_use]
+pub fn looks_like_key_text(text: &str) -> bool {
     let base64_run = text.len() >= 40
         && !text.contains('.')
         && text
@@ -288,7 +300,19 @@ pub(crate) fn looks_like_key_text(text: &str) -> bool {
         && text.bytes().any(|b| b.is_ascii_uppercase())
         && text.bytes().any(|b| b.is_ascii_lowercase())
         && text.bytes().any(|b| b.is_ascii_digit());
-    text.contains(['\n', '\r']) || text.contains("-----") || base64_run
+    // The bech32 body of an age secret key (its AGE-SECRET-KEY-1 prefix cut off): one case, letters
+    // and digits only, no path separator, and letters past F (so not a hex digest).
+    let bech32_run = text.len() >= 40
+        && text.bytes().all(|b| b.is_ascii_alphanumeric())
+        && (!text.bytes().any(|b| b.is_ascii_lowercase()) || !text.bytes().any(|b| b.is_ascii_uppercase()))
+        && text
+            .bytes()
+            .any(|b| matches!(b.to_ascii_uppercase(), b'G'..=b'Z'));
+    text.contains(['\n', '\r'])
+        || bech32_run
+        || text.contains("-----")
+        || text.to_ascii_uppercase().contains("AGE-SECRET-KEY-")
+        || base64_run
 }
 
 /// Shows a path in an error message, unless it looks like key text pasted where a path belongs.

@@ -94,7 +94,7 @@ mod redaction_tests;
 #[cfg(test)]
 mod test_keys;
 
-pub use error::{AuthError, StoreSource};
+pub use error::{AuthError, StoreSource, looks_like_key_text};
 pub use key::ApiKey;
 pub use key::env::{ASC_INDIVIDUAL_KEY, EnvLookup};
 pub use key::files::{KeyFolders, MAX_KEY_FILE};

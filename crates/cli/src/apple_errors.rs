@@ -9,7 +9,7 @@
 
 use ascert_models::ApiError;
 
-use crate::failure::Exit;
+use crate::exit::Exit;
 
 /// One row of the table.
 #[derive(Debug)]

@@ -266,9 +266,34 @@ pub(crate) struct GlobalArgs {
         env = "ASCERT_TIMEOUT",
         hide_env_values = true,
         value_name = "DURATION",
-        value_parser = crate::stop::parse_timeout
+        value_parser = crate::duration::parse_positive
     )]
     pub(crate) timeout: Option<std::time::Duration>,
+}
+
+impl GlobalArgs {
+    /// What the global options say about output and logging.
+    pub(crate) fn output_settings(&self) -> crate::output::Settings {
+        crate::output::Settings {
+            json: self.json,
+            quiet: self.quiet,
+            wide: self.wide,
+            verbose: self.verbose,
+            color: self.color,
+        }
+    }
+
+    /// The options that name an API key, for [`crate::credentials`].
+    pub(crate) fn key_flags(&self) -> crate::credentials::KeyFlags<'_> {
+        crate::credentials::KeyFlags {
+            profile: self.profile.as_deref(),
+            api_key: self.api_key.as_deref(),
+            key_id: self.key_id.as_deref(),
+            issuer_id: self.issuer_id.as_deref(),
+            private_key: self.private_key.as_deref(),
+            individual_key: self.individual_key,
+        }
+    }
 }
 
 /// The top-level commands.
@@ -879,7 +904,7 @@ pub(crate) struct EnsureArgs {
     pub(crate) team: StoreArgs,
     /// With --store: how long to wait for another runner that is creating the identity (the time spent
     /// waiting does not count against --timeout; the store's own answers do)
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::duration::parse)]
     pub(crate) wait: std::time::Duration,
     /// Never create a certificate: use what is stored or fail (for pull-request and fork builds);
     /// works without an App Store Connect API key, from the member key alone
@@ -1154,25 +1179,6 @@ fn parse_probability(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses a duration: a number with a unit, `s`, `m` or `h` (`90s`, `10m`, `1h`), or bare seconds.
-pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let (number, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, ""), |at| text.split_at(at));
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration such as 90s, 10m or 1h"))?;
-    let seconds = match unit {
-        "" | "s" => Some(value),
-        "m" => value.checked_mul(60),
-        "h" => value.checked_mul(3600),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{text:?} is not a duration such as 90s, 10m or 1h"))?;
-    Ok(std::time::Duration::from_secs(seconds))
-}
-
 /// Parses a certificate type by Apple's name (any case), refusing names Apple does not use.
 /// Parses `--members-sha256`: 64 hex digits, optionally after `sha256:`.
 fn parse_members_sha256(text: &str) -> Result<ascert_team::MembersDigest, String> {
@@ -1239,18 +1245,6 @@ mod tests {
         Cli::command().debug_assert();
         // The tree people see: every command LOCAL_COMMANDS names exists (or this panics).
         command().debug_assert();
-    }
-
-    #[test]
-    fn durations_take_seconds_minutes_and_hours() {
-        use std::time::Duration;
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
-        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
-        for bad in ["", "m", "10 min", "1d", "-5s", "99999999999999999999h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

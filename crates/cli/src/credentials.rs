@@ -2,9 +2,7 @@
 //! profile in the config file, then the OS credential store, then `AuthKey_<KEY_ID>.p8` lookup.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input, ReadError};
@@ -25,13 +23,24 @@ pub(crate) struct Credentials {
     pub(crate) base_url: Option<String>,
 }
 
-/// Whether the key resolved by this process has no issuer id (an individual key, or a team key
-/// given without its issuer id), for the hint of a 401.
-static INDIVIDUAL_KEY: AtomicBool = AtomicBool::new(false);
+/// The global options that name an API key (`--profile`, `--api-key`, `--key-id`, `--issuer-id`,
+/// `--private-key`, `--individual-key`), as the grammar parsed them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KeyFlags<'a> {
+    pub(crate) profile: Option<&'a str>,
+    pub(crate) api_key: Option<&'a Path>,
+    pub(crate) key_id: Option<&'a str>,
+    pub(crate) issuer_id: Option<&'a str>,
+    pub(crate) private_key: Option<&'a Path>,
+    pub(crate) individual_key: bool,
+}
 
-/// Whether the key this process resolved was used without an issuer id.
-pub(crate) fn individual_key_in_use() -> bool {
-    INDIVIDUAL_KEY.load(Ordering::Relaxed)
+impl Credentials {
+    /// Whether the key has no issuer id (an individual key, or a team key given without its
+    /// issuer id), for the hint of a 401.
+    pub(crate) fn is_individual(&self) -> bool {
+        self.key.issuer_id().is_none()
+    }
 }
 
 /// The message of the error that says no API key was found anywhere.
@@ -44,19 +53,15 @@ pub(crate) fn is_missing_key(err: &anyhow::Error) -> bool {
 }
 
 /// Resolves the API key in the documented order.
-pub(crate) fn resolve(global: &GlobalArgs) -> Result<Credentials> {
-    let credentials = resolve_in_order(global, false)?;
-    INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
-    Ok(credentials)
+pub(crate) fn resolve(global: &KeyFlags<'_>) -> Result<Credentials> {
+    resolve_in_order(global, false)
 }
 
 /// The key `auth login` saves under its profile: resolved in the same order, except that the
 /// environment's key counts even when a profile is named — that profile is the one being made,
 /// so it cannot already be the source.
-pub(crate) fn resolve_to_save(global: &GlobalArgs) -> Result<Credentials> {
-    let credentials = resolve_in_order(global, true)?;
-    INDIVIDUAL_KEY.store(credentials.key.issuer_id().is_none(), Ordering::Relaxed);
-    Ok(credentials)
+pub(crate) fn resolve_to_save(global: &KeyFlags<'_>) -> Result<Credentials> {
+    resolve_in_order(global, true)
 }
 
 /// Whether `err` says that a profile asked for by name exists nowhere.
@@ -65,8 +70,8 @@ pub(crate) fn is_missing_profile(err: &anyhow::Error) -> bool {
         .is_some_and(|e| e.message.starts_with("no profile "))
 }
 
-fn resolve_in_order(global: &GlobalArgs, saving: bool) -> Result<Credentials> {
-    let profile_name = global.profile.as_deref().unwrap_or(DEFAULT_PROFILE);
+fn resolve_in_order(global: &KeyFlags<'_>, saving: bool) -> Result<Credentials> {
+    let profile_name = global.profile.unwrap_or(DEFAULT_PROFILE);
     if let Some(key) = from_flags(global)? {
         return Ok(Credentials {
             key,
@@ -105,9 +110,9 @@ fn resolve_in_order(global: &GlobalArgs, saving: bool) -> Result<Credentials> {
         }
         Err(err) => tracing::debug!(error = %err, "no API key in the OS credential store"),
     }
-    let key_id = global.key_id.as_deref().or(profile.key_id.as_deref());
+    let key_id = global.key_id.or(profile.key_id.as_deref());
     if let Some(key_id) = key_id {
-        let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
+        let issuer = global.issuer_id.or(profile.issuer_id.as_deref());
         if let Some(path) = KeyFolders::system().find(key_id) {
             let issuer = issuer_or_individual(
                 issuer,
@@ -122,7 +127,7 @@ fn resolve_in_order(global: &GlobalArgs, saving: bool) -> Result<Credentials> {
             });
         }
     }
-    if let Some(named) = &global.profile
+    if let Some(named) = global.profile
         && !config.profiles.contains_key(named)
     {
         // A profile asked for by name and found nowhere is most often a typo: say so, not "no key".
@@ -156,7 +161,7 @@ fn resolve_in_order(global: &GlobalArgs, saving: bool) -> Result<Credentials> {
 
 /// The key of the environment's variables; `--individual-key` says an `ASC_*` key without
 /// `ASC_ISSUER_ID` is an individual key, as `ASC_INDIVIDUAL_KEY=1` does.
-fn from_env(global: &GlobalArgs) -> Result<Option<ApiKey>> {
+fn from_env(global: &KeyFlags<'_>) -> Result<Option<ApiKey>> {
     let lookup = |name: &str| {
         if name == ascert_auth::ASC_INDIVIDUAL_KEY && global.individual_key {
             return Some("1".to_owned());
@@ -186,26 +191,20 @@ fn issuer_or_individual<'a>(
 }
 
 /// `--api-key FILE` or `--private-key FILE` (with `--key-id`, `--issuer-id`).
-fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
-    if let Some(path) = &global.api_key {
-        return load_key_file(
-            path,
-            global.key_id.as_deref(),
-            global.issuer_id.as_deref(),
-            global.individual_key,
-        )
-        .map(Some);
+fn from_flags(global: &KeyFlags<'_>) -> Result<Option<ApiKey>> {
+    if let Some(path) = global.api_key {
+        return load_key_file(path, global.key_id, global.issuer_id, global.individual_key).map(Some);
     }
-    if let Some(path) = &global.private_key {
+    if let Some(path) = global.private_key {
         let key_id = global
             .key_id
-            .clone()
+            .map(str::to_owned)
             .or_else(|| key_id_from_file_name(path))
             .ok_or_else(|| {
                 UserError::usage("--private-key needs --key-id (or a file named AuthKey_<KEY_ID>.p8)")
             })?;
         let issuer = issuer_or_individual(
-            global.issuer_id.as_deref(),
+            global.issuer_id,
             global.individual_key,
             &format!("the key of --private-key {}", shown_path(path)),
         )?;
@@ -215,8 +214,8 @@ fn from_flags(global: &GlobalArgs) -> Result<Option<ApiKey>> {
 }
 
 /// The profile's key: its `api_key` file, or its `private_key` with `key_id`.
-fn from_profile(profile: &Profile, global: &GlobalArgs) -> Result<Option<ApiKey>> {
-    let issuer = global.issuer_id.as_deref().or(profile.issuer_id.as_deref());
+fn from_profile(profile: &Profile, global: &KeyFlags<'_>) -> Result<Option<ApiKey>> {
+    let issuer = global.issuer_id.or(profile.issuer_id.as_deref());
     let individual = global.individual_key || profile.individual_key;
     if let Some(path) = &profile.api_key {
         return load_key_file(

@@ -10,27 +10,27 @@ use ascert_models::ApiError;
 
 use crate::output::color::{ColorChoice, Paint, Tone};
 
-/// The documented exit codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// 1: any other failure.
-    Failure = 1,
-    /// 2: the command line is wrong.
-    Usage = 2,
-    /// 3: authentication: a missing or bad API key, a 401 or 403.
-    Auth = 3,
-    /// 4: something asked for does not exist.
-    NotFound = 4,
-    /// 5: a conflict or a limit (409).
-    Conflict = 5,
-    /// 6: rate limited (429).
-    RateLimited = 6,
-    /// 7: the deadline (`--timeout`) passed before the command was done.
-    Timeout = 7,
-    /// 130: interrupted by SIGINT (Ctrl-C), 128 + 2 as shells report it.
-    Interrupted = 130,
-    /// 143: terminated by SIGTERM, 128 + 15.
-    Terminated = 143,
+pub(crate) use crate::exit::Exit;
+
+/// What a run learned that its failure report needs: the run's own state, shared by `main` and
+/// the command's context (no process-wide flag).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunFacts {
+    /// The API key the run resolved has no issuer id (an individual key, or a team key given
+    /// without one), for the hint of a 401.
+    individual_key: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RunFacts {
+    /// Notes whether the key the run resolved is used without an issuer id.
+    pub(crate) fn note_key(&self, individual: bool) {
+        self.individual_key
+            .store(individual, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn individual_key(&self) -> bool {
+        self.individual_key.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// A failure the CLI describes itself, with its exit code and what to do about it.
@@ -373,12 +373,12 @@ fn chain_message(err: &anyhow::Error) -> String {
 }
 
 /// Prints the failure once and returns its exit code.
-pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice) -> ExitCode {
+pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice, facts: &RunFacts) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
     let mut diagnosis = diagnose(err);
-    if diagnosis.status == Some(401) && crate::credentials::individual_key_in_use() {
+    if diagnosis.status == Some(401) && facts.individual_key() {
         // The most common cause when no issuer id was given: a team key taken for an individual one.
         diagnosis.hint = Some(format!(
             "the key was used as an individual key, without an issuer id; if it is a team key, add \

@@ -3,9 +3,9 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::GlobalArgs;
+use crate::output::Settings;
 
-pub(crate) fn init(global: &GlobalArgs) {
+pub(crate) fn init(global: &Settings) {
     let level = match (global.quiet, global.verbose) {
         (true, _) => "error",
         // With `--json`, stderr carries errors and warnings as JSON objects, and no log lines.

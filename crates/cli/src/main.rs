@@ -6,6 +6,8 @@ mod cli;
 mod commands;
 mod config;
 mod credentials;
+mod duration;
+mod exit;
 mod failure;
 mod input;
 mod issuer_expiry;
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let color = cli.global.color;
-    logging::init(&cli.global);
+    logging::init(&cli.global.output_settings());
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     // A command needs one thread for the network (connections, the page fetched ahead, the signal
     // watchdog) beside the one that runs it and writes its output: with a worker per core, the two
@@ -63,17 +65,24 @@ fn main() -> ExitCode {
                 &anyhow::Error::new(err).context("cannot start the async runtime"),
                 json,
                 color,
+                &failure::RunFacts::default(),
             );
         }
     };
     let deadline = ascert_transport::Deadline::after(cli.global.timeout.unwrap_or(stop::DEFAULT_TIMEOUT));
     let cleanup = stop::Cleanup::default();
-    let outcome = if stop::applies_to(&cli.command) {
-        let activity = stop::Activity::of(&cli.command, json);
+    let facts = failure::RunFacts::default();
+    let outcome = if commands::stops_early(&cli.command) {
+        let activity = commands::activity(&cli.command, json);
         // Boxed: the future of the whole command is large, and lives once per process.
         runtime.block_on(async {
             stop::run(
-                Box::pin(commands::run(cli, deadline.clone(), cleanup.clone())),
+                Box::pin(commands::run(
+                    cli,
+                    deadline.clone(),
+                    cleanup.clone(),
+                    facts.clone(),
+                )),
                 &deadline,
                 activity,
                 &cleanup,
@@ -81,12 +90,12 @@ fn main() -> ExitCode {
             .await
         })
     } else {
-        runtime.block_on(Box::pin(commands::run(cli, deadline, cleanup)))
+        runtime.block_on(Box::pin(commands::run(cli, deadline, cleanup, facts.clone())))
     };
     // Background tasks (an embedded sandbox, idle connections) must not hold the exit up.
     runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => failure::report(&err, json, color),
+        Err(err) => failure::report(&err, json, color, &facts),
     }
 }

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use ascert_transport::Deadline;
 use zeroize::Zeroizing;
 
 use ascert_keystore::{FileMode, write_atomic};
@@ -35,11 +36,12 @@ pub(crate) fn for_new_p12(
     pkcs12: &Pkcs12Args,
     target: &Path,
     output: &Output,
+    deadline: &Deadline,
 ) -> Result<Zeroizing<String>> {
     if pkcs12.generate_password {
         return generated(pkcs12, target, output);
     }
-    let password = resolve(args, output, true)?;
+    let password = resolve(args, output, true, deadline)?;
     if password.chars().count() < MIN_LENGTH && !pkcs12.allow_weak_password {
         return Err(UserError::usage(format!(
             "the .p12 password is shorter than {MIN_LENGTH} characters"
@@ -151,40 +153,68 @@ impl<'a> Secret<'a> {
 }
 
 /// Reads the .p12 password from the source the user named.
-pub(crate) fn resolve(args: &PasswordArgs, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
-    read(&Secret::p12(args), output, confirm)
+pub(crate) fn resolve(
+    args: &PasswordArgs,
+    output: &Output,
+    confirm: bool,
+    deadline: &Deadline,
+) -> Result<Zeroizing<String>> {
+    read(&Secret::p12(args), output, confirm, deadline)
+}
+
+/// Reads a secret from the source the user named (`--…-file`, `--…-stdin`, `--…-env`), if one
+/// is named: the one set of rules for every secret of every command. A value given where a
+/// variable's name belongs (perhaps the secret itself) is refused and never repeated.
+pub(crate) fn from_named_source(secret: &Secret<'_>) -> Result<Option<Zeroizing<String>>> {
+    let (name, option) = (secret.name, secret.option);
+    if let Some(path) = secret.file {
+        return from_file(path, &format!("the file of the {name}")).map(Some);
+    }
+    if secret.stdin {
+        return from_stdin(&format!("the {name} from standard input")).map(Some);
+    }
+    let Some(var) = secret.env else {
+        return Ok(None);
+    };
+    if !is_variable_name(var) {
+        // Not a name: perhaps the secret itself, given in the name's place. Never repeat it.
+        return Err(UserError::usage(format!(
+            "--{option}-env takes the name of an environment variable (such as {}), and the value \
+             given is not one (not shown)",
+            secret.default_env
+        ))
+        .hint(format!(
+            "put the {name} in a variable and name the variable, or use --{option}-file or --{option}-stdin"
+        ))
+        .into());
+    }
+    let value = std::env::var(var).map_err(|_| {
+        UserError::usage(format!("--{option}-env names {var}, which is not set")).hint(format!(
+            "export {var}=... first, or use --{option}-file or --{option}-stdin"
+        ))
+    })?;
+    Ok(Some(Zeroizing::new(value)))
 }
 
 /// Reads a secret from the source the user named, else its default variable, else a prompt on a
-/// terminal; refuses an empty one.
-pub(crate) fn read(secret: &Secret<'_>, output: &Output, confirm: bool) -> Result<Zeroizing<String>> {
+/// terminal (the time a person takes to type does not count against `deadline`); refuses an empty
+/// one.
+pub(crate) fn read(
+    secret: &Secret<'_>,
+    output: &Output,
+    confirm: bool,
+    deadline: &Deadline,
+) -> Result<Zeroizing<String>> {
     let (name, option) = (secret.name, secret.option);
-    let value = if let Some(path) = secret.file {
-        from_file(path, &format!("the file of the {name}"))?
-    } else if secret.stdin {
-        from_stdin(&format!("the {name} from standard input"))?
-    } else if let Some(var) = secret.env {
-        if !is_variable_name(var) {
-            // Not a name: perhaps the secret itself, given in the name's place. Never repeat it.
-            return Err(UserError::usage(format!(
-                "--{option}-env takes the name of an environment variable (such as {}), and the value \
-                 given is not one (not shown)",
-                secret.default_env
-            ))
-            .hint(format!(
-                "put the {name} in a variable and name the variable, or use --{option}-file or --{option}-stdin"
-            ))
-            .into());
-        }
-        Zeroizing::new(std::env::var(var).map_err(|_| {
-            UserError::usage(format!("--{option}-env names {var}, which is not set")).hint(format!(
-                "export {var}=... first, or use --{option}-file or --{option}-stdin"
-            ))
-        })?)
+    let value = if let Some(value) = from_named_source(secret)? {
+        value
     } else if let Ok(value) = std::env::var(secret.default_env) {
         Zeroizing::new(value)
     } else if output.interactive() {
-        prompt(name, confirm)?
+        let asked = std::time::Instant::now();
+        let typed = prompt(name, confirm);
+        deadline.extend(asked.elapsed());
+        typed?
     } else {
         return Err(UserError::usage(format!("no {name} was given"))
             .hint(format!(

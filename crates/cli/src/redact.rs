@@ -6,32 +6,8 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-/// Whether `text` looks like key material rather than a name or a path: it spans lines, holds a PEM
-/// armour line's dashes or an age secret key, or is a long run of base64 (mixed case and digits, no
-/// dot).
-pub(crate) fn looks_like_key_text(text: &str) -> bool {
-    let base64_run = text.len() >= 40
-        && !text.contains('.')
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        && text.bytes().any(|b| b.is_ascii_uppercase())
-        && text.bytes().any(|b| b.is_ascii_lowercase())
-        && text.bytes().any(|b| b.is_ascii_digit());
-    // The bech32 body of an age secret key (its AGE-SECRET-KEY-1 prefix cut off): one case, letters
-    // and digits only, no path separator, and letters past F (so not a hex digest).
-    let bech32_run = text.len() >= 40
-        && text.bytes().all(|b| b.is_ascii_alphanumeric())
-        && (!text.bytes().any(|b| b.is_ascii_lowercase()) || !text.bytes().any(|b| b.is_ascii_uppercase()))
-        && text
-            .bytes()
-            .any(|b| matches!(b.to_ascii_uppercase(), b'G'..=b'Z'));
-    text.contains(['\n', '\r'])
-        || bech32_run
-        || text.contains("-----")
-        || text.to_ascii_uppercase().contains("AGE-SECRET-KEY-")
-        || base64_run
-}
+/// Whether `text` looks like key material: ascert-auth's test, the one every layer uses.
+pub(crate) use ascert_auth::looks_like_key_text;
 
 /// Shows a path in a message, unless it looks like key text pasted where a path belongs.
 pub(crate) fn shown_path(path: &Path) -> Cow<'_, str> {

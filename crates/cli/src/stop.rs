@@ -11,7 +11,6 @@ use anyhow::Result;
 use ascert_transport::Deadline;
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::cli::{CertificatesCommand, Command, IdentitiesCommand};
 use crate::failure::{Exit, UserError};
 
 /// What a run must undo however it ends: the team-store leases it holds. A lease left held makes
@@ -96,28 +95,6 @@ pub(crate) fn attempt_timeout(deadline: &Deadline) -> Duration {
 /// prompt) is given before the process exits anyway.
 const SIGNAL_GRACE: Duration = Duration::from_secs(2);
 
-/// Parses `--timeout`: a number with a unit (`500ms`, `90s`, `2m`, `1h`) or bare seconds; more than zero.
-pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a duration such as 90s, 2m or 1h");
-    let trimmed = text.trim();
-    let (number, unit) = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((trimmed, ""), |at| trimmed.split_at(at));
-    let value: u64 = number.parse().map_err(|_| bad())?;
-    let duration = match unit {
-        "ms" => Some(Duration::from_millis(value)),
-        "" | "s" => Some(Duration::from_secs(value)),
-        "m" => value.checked_mul(60).map(Duration::from_secs),
-        "h" => value.checked_mul(3600).map(Duration::from_secs),
-        _ => None,
-    }
-    .ok_or_else(bad)?;
-    if duration.is_zero() {
-        return Err(format!("{text:?}: the timeout must be more than zero"));
-    }
-    Ok(duration)
-}
-
 /// What a command does, for what an early stop means to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Activity {
@@ -131,15 +108,6 @@ pub(crate) enum Activity {
 }
 
 impl Activity {
-    pub(crate) fn of(command: &Command, json: bool) -> Self {
-        match command {
-            Command::Certificates(CertificatesCommand::Create(_))
-            | Command::Identities(IdentitiesCommand::Ensure(_)) => Self::Create,
-            Command::Certificates(CertificatesCommand::List(_)) if json => Self::JsonList,
-            _ => Self::Other,
-        }
-    }
-
     /// What the user should know after an early stop.
     fn hint(self) -> Option<&'static str> {
         match self {
@@ -155,12 +123,6 @@ impl Activity {
             Self::Other => None,
         }
     }
-}
-
-/// Whether a command runs under the deadline and stops on signals: all but `sandbox`, a server
-/// that runs until it is stopped and handles SIGINT and SIGTERM itself.
-pub(crate) fn applies_to(command: &Command) -> bool {
-    !matches!(command, Command::Sandbox(_))
 }
 
 /// The signals that stop a run.
@@ -275,28 +237,6 @@ pub(crate) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_take_milliseconds_seconds_minutes_and_hours() {
-        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_timeout("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_timeout("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_timeout("45"), Ok(Duration::from_secs(45)));
-        for bad in [
-            "",
-            "m",
-            "0",
-            "0s",
-            "10 min",
-            "1d",
-            "-5s",
-            "1.5s",
-            "99999999999999999999h",
-        ] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn attempts_get_a_quarter_of_the_deadline_at_most_thirty_seconds() {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::command::{self, IMPORTED_KEY_LABEL, Invocation, Secret};
 use crate::error::{KeychainError, Result};
 use crate::identity::Identity;
-use crate::keychain::Keychain;
+use crate::keychain::{Keychain, same_file, unlock};
 use crate::parse::{self, ListedIdentity};
 use crate::runner::{Output, SecurityTool, failed};
 
@@ -162,30 +162,6 @@ pub fn install_pkcs12(tool: &SecurityTool, request: &InstallRequest<'_>) -> Resu
         intermediate,
         partition,
         listed,
-    })
-}
-
-/// Whether two keychain paths name the same file (the search list may spell it differently).
-pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
-/// `security unlock-keychain -p PASSWORD KEYCHAIN`. The keychain file exists (callers check), so a
-/// failure is a password the keychain refused (errSecAuthFailed): `security`'s message says so
-/// in the Mac's language, and is not read.
-pub(crate) fn unlock(tool: &SecurityTool, keychain: &Path, password: &Secret) -> Result<()> {
-    #[cfg(target_os = "macos")]
-    if tool.uses_framework() {
-        // SecKeychainUnlock: the password on no command line, errSecAuthFailed by number.
-        return crate::framework::unlock_keychain(keychain, password);
-    }
-    let output = tool.run(&command::unlock_keychain(keychain, password))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    tracing::debug!(stderr = %output.stderr.trim(), "unlock-keychain failed");
-    Err(KeychainError::WrongPassword {
-        keychain: keychain.to_path_buf(),
     })
 }
 

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::command::{self, Secret};
 use crate::error::{KeychainError, Result};
+use crate::runner::SecurityTool;
 
 /// A macOS keychain.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -149,6 +151,30 @@ fn with_keychain_suffix(base: PathBuf) -> PathBuf {
 /// itself, but the search list and ascert's records need one spelling).
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Whether two keychain paths name the same file (the search list may spell it differently).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// `security unlock-keychain -p PASSWORD KEYCHAIN`. The keychain file exists (callers check), so a
+/// failure is a password the keychain refused (errSecAuthFailed): `security`'s message says so
+/// in the Mac's language, and is not read.
+pub(crate) fn unlock(tool: &SecurityTool, keychain: &Path, password: &Secret) -> Result<()> {
+    #[cfg(target_os = "macos")]
+    if tool.uses_framework() {
+        // SecKeychainUnlock: the password on no command line, errSecAuthFailed by number.
+        return crate::framework::unlock_keychain(keychain, password);
+    }
+    let output = tool.run(&command::unlock_keychain(keychain, password))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    tracing::debug!(stderr = %output.stderr.trim(), "unlock-keychain failed");
+    Err(KeychainError::WrongPassword {
+        keychain: keychain.to_path_buf(),
+    })
 }
 
 #[cfg(test)]

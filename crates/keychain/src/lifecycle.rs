@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::command::{self, Secret};
 use crate::error::{KeychainError, Result};
-use crate::install::{same_file, unlock};
 use crate::keychain::{Keychain, is_system_keychain};
+use crate::keychain::{same_file, unlock};
 use crate::parse;
 use crate::runner::{SecurityTool, failed};
 

@@ -540,3 +540,48 @@ async fn a_p12_password_beyond_ascii_is_warned_about() {
     plain.ok();
     assert!(!plain.stderr.contains("beyond ASCII"), "{}", plain.stderr);
 }
+
+/// A password pasted where `--password-env` / `--keychain-password-env` wants a variable's name is
+/// refused without being repeated, by every keychain command, as the .p12 password's reader does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_given_as_a_variable_name_is_refused_and_never_shown() {
+    let env = Env::start().await;
+    let fake = Fake::new(&env, "friendly");
+    let pasted = "hunter2-Very-Secret-Pass";
+    let keychain = env.path("ci.keychain-db");
+    let keychain = keychain.to_str().unwrap();
+    let cases: [&[&str]; 3] = [
+        &["keychain", "create", keychain, "--password-env", pasted],
+        &[
+            "identities",
+            "ensure",
+            "--type",
+            "DEVELOPMENT",
+            "--keychain",
+            keychain,
+            "--keychain-password-env",
+            pasted,
+        ],
+        &[
+            "certificates",
+            "create",
+            "--type",
+            "DEVELOPMENT",
+            "--keychain",
+            keychain,
+            "--keychain-password-env",
+            pasted,
+        ],
+    ];
+    for args in cases {
+        let ran = fake.run(&env, &[], args).await;
+        let stderr = ran.fails_with(2);
+        assert!(
+            !stderr.contains(pasted) && !ran.stdout.contains(pasted),
+            "{args:?} repeated it:\n{stderr}"
+        );
+        assert!(stderr.contains("is not one (not shown)"), "{args:?}:\n{stderr}");
+    }
+    assert!(fake.args_of("create-keychain").is_empty());
+    assert_eq!(env.sandbox.certificate_count(), 0, "nothing was created");
+}

@@ -34,7 +34,7 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
 /// `auth login`: the key in the OS credential store; a base URL given with it (`--base-url`,
 /// `ASCERT_BASE_URL`) in the config file's profile, so that the profile alone reaches that server.
 fn login(ctx: &Context, profile: &str) -> Result<()> {
-    let credentials = crate::credentials::resolve_to_save(&ctx.global).map_err(|err| {
+    let credentials = ctx.credentials_to_save().map_err(|err| {
         if crate::credentials::is_missing_key(&err) || crate::credentials::is_missing_profile(&err) {
             // The general hint ends in "save one with `ascert auth login`": not what to say here.
             UserError::new(

@@ -97,6 +97,7 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             &args.pkcs12,
             p12,
             &ctx.out,
+            &ctx.deadline,
         )?)
     } else {
         None

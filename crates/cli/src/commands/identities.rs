@@ -31,7 +31,7 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             password,
         } => {
             crate::target_file::check_new(&p12, options.force)?;
-            let password = password::for_new_p12(&password, &options, &p12, &ctx.out)?;
+            let password = password::for_new_p12(&password, &options, &p12, &ctx.out, &ctx.deadline)?;
             let store = ctx.keystore()?;
             let (certificate_id, leaf, key_id) = match cached_identity(ctx, &store, &cert_id).await? {
                 Some(cached) => cached,

@@ -129,35 +129,28 @@ pub(crate) fn keychain_password(args: &KeychainPasswordArgs) -> Result<Option<Se
         args.keychain_password_env.as_deref(),
         args.keychain_password_file.as_deref(),
         args.keychain_password_stdin,
-        "--keychain-password-env",
+        "keychain-password",
     )?
     .or_else(|| std::env::var(PASSWORD_ENV).ok().map(Secret::new)))
 }
 
-/// Reads a password from the source named: a variable, a file or stdin (first line).
+/// Reads a keychain password from the source named (`--OPTION-env`, `--OPTION-file`,
+/// `--OPTION-stdin`) by the rules every secret follows ([`crate::password::from_named_source`]).
 fn read_password(
     env: Option<&str>,
     file: Option<&Path>,
     stdin: bool,
-    env_flag: &str,
+    option: &'static str,
 ) -> Result<Option<Secret>> {
-    if let Some(path) = file {
-        let line = crate::password::from_file(path, "the password file")?;
-        return Ok(Some(Secret::new(line.as_str())));
-    }
-    if stdin {
-        let line = crate::password::from_stdin("the password from standard input")?;
-        return Ok(Some(Secret::new(line.as_str())));
-    }
-    if let Some(var) = env {
-        let value = std::env::var(var).map_err(|_| {
-            UserError::usage(format!("{env_flag} names {var}, which is not set")).hint(format!(
-                "export {var}=... first (passwords are never taken as arguments)"
-            ))
-        })?;
-        return Ok(Some(Secret::new(value)));
-    }
-    Ok(None)
+    let secret = crate::password::Secret {
+        name: "keychain password",
+        default_env: PASSWORD_ENV,
+        option,
+        env,
+        file,
+        stdin,
+    };
+    Ok(crate::password::from_named_source(&secret)?.map(|value| Secret::new(value.as_str())))
 }
 
 fn list(ctx: &Context) -> Result<()> {

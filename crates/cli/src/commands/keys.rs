@@ -228,7 +228,7 @@ fn export(
     let record = find(store, key)?;
     let passphrase = if encrypt {
         let secret = password::Secret::key_passphrase(passphrase);
-        let passphrase = password::read(&secret, &ctx.out, true)?;
+        let passphrase = password::read(&secret, &ctx.out, true, &ctx.deadline)?;
         // The exported file can be guessed at offline as a .p12 or a team store can: the same rule.
         if passphrase.chars().count() < password::MIN_LENGTH {
             return Err(UserError::usage(format!(
@@ -424,7 +424,7 @@ fn import(
     password_args: &PasswordArgs,
 ) -> Result<()> {
     let record = if is_pkcs12(file) {
-        let password = password::resolve(password_args, &ctx.out, false)?;
+        let password = password::resolve(password_args, &ctx.out, false, &ctx.deadline)?;
         let bytes = input::read(file, Input::Pkcs12).map_err(|err| err.explained(&shown_path(file)))?;
         // Without --label the keystore names the key after the certificate's common name.
         store.import_pkcs12(&bytes, &password, label.as_deref())?

@@ -44,6 +44,8 @@ pub(crate) struct Context {
     pub(crate) deadline: Deadline,
     /// What must be undone however the run ends (the team-store leases it holds).
     pub(crate) cleanup: crate::stop::Cleanup,
+    /// What the run learned that its failure report needs (whether its key is individual).
+    pub(crate) facts: crate::failure::RunFacts,
     /// The keystore opened with a passphrase into a store that did not encrypt at rest yet: the
     /// first key written makes it encrypted-only, which the run says when it ends.
     pub(crate) may_start_encrypting: std::sync::Mutex<Option<Keystore>>,
@@ -52,7 +54,17 @@ pub(crate) struct Context {
 impl Context {
     /// The API key, resolved in the documented order.
     pub(crate) fn credentials(&self) -> Result<Credentials> {
-        credentials::resolve(&self.global)
+        let credentials = credentials::resolve(&self.global.key_flags())?;
+        self.facts.note_key(credentials.is_individual());
+        Ok(credentials)
+    }
+
+    /// The API key `auth login` saves: resolved like [`Context::credentials`], except that the
+    /// environment's key counts even when a profile is named (the profile being made).
+    pub(crate) fn credentials_to_save(&self) -> Result<Credentials> {
+        let credentials = credentials::resolve_to_save(&self.global.key_flags())?;
+        self.facts.note_key(credentials.is_individual());
+        Ok(credentials)
     }
 
     /// The base URL: the flag (or `ASCERT_BASE_URL`), else the profile's, else Apple's (the
@@ -297,13 +309,37 @@ impl Context {
     }
 }
 
+/// Whether a command runs under the deadline and stops on signals: all but `sandbox`, a server
+/// that runs until it is stopped and handles SIGINT and SIGTERM itself.
+pub(crate) fn stops_early(command: &Command) -> bool {
+    !matches!(command, Command::Sandbox(_))
+}
+
+/// What a command does, for what an early stop means to the user.
+pub(crate) fn activity(command: &Command, json: bool) -> crate::stop::Activity {
+    use crate::cli::{CertificatesCommand, IdentitiesCommand};
+    use crate::stop::Activity;
+    match command {
+        Command::Certificates(CertificatesCommand::Create(_))
+        | Command::Identities(IdentitiesCommand::Ensure(_)) => Activity::Create,
+        Command::Certificates(CertificatesCommand::List(_)) if json => Activity::JsonList,
+        _ => Activity::Other,
+    }
+}
+
 /// Runs the command the user asked for, under `deadline`.
-pub(crate) async fn run(cli: Cli, deadline: Deadline, cleanup: crate::stop::Cleanup) -> Result<()> {
+pub(crate) async fn run(
+    cli: Cli,
+    deadline: Deadline,
+    cleanup: crate::stop::Cleanup,
+    facts: crate::failure::RunFacts,
+) -> Result<()> {
     let ctx = Context {
-        out: Output::new(&cli.global),
+        out: Output::new(&cli.global.output_settings()),
         global: cli.global,
         deadline,
         cleanup,
+        facts,
         may_start_encrypting: std::sync::Mutex::default(),
     };
     let result = run_command(&ctx, cli.command).await;

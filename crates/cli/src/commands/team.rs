@@ -176,7 +176,7 @@ fn passphrase_named(args: &StoreArgs) -> bool {
 
 /// Reads the team passphrase from its sources (`confirm`: ask twice at a prompt).
 fn read_passphrase(ctx: &Context, args: &StoreArgs, confirm: bool) -> Result<SecretString> {
-    let passphrase = password::read(&passphrase_secret(args), &ctx.out, confirm)?;
+    let passphrase = password::read(&passphrase_secret(args), &ctx.out, confirm, &ctx.deadline)?;
     Ok(SecretString::from(passphrase.as_str().to_owned()))
 }
 

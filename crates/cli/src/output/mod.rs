@@ -12,12 +12,22 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::cli::GlobalArgs;
-pub(crate) use color::{Paint, Tone};
+pub(crate) use color::{ColorChoice, Paint, Tone};
 pub(crate) use table::{Column, Row, Table};
 
 /// The width tables fit on a terminal whose width cannot be read.
 const FALLBACK_WIDTH: usize = 80;
+
+/// What the global options say about output (`--json`, `-q`, `--wide`, `-v`, `--color`); the
+/// grammar (`cli.rs`) makes it, and nothing here reads the command line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    pub(crate) json: bool,
+    pub(crate) quiet: bool,
+    pub(crate) wide: bool,
+    pub(crate) verbose: u8,
+    pub(crate) color: ColorChoice,
+}
 
 /// The output settings of one run.
 #[derive(Debug, Clone)]
@@ -43,7 +53,7 @@ struct Terminal {
 }
 
 impl Output {
-    pub(crate) fn new(global: &GlobalArgs) -> Self {
+    pub(crate) fn new(global: &Settings) -> Self {
         let terminal = Terminal {
             stdout: io::stdout().is_terminal(),
             stderr: io::stderr().is_terminal(),

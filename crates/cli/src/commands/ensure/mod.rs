@@ -110,7 +110,7 @@ fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
             if !exists || args.pkcs12.generate_password {
                 crate::target_file::check_new(p12, args.pkcs12.force)?;
             }
-            let password = password::for_new_p12(&args.password, &args.pkcs12, p12, &ctx.out)?;
+            let password = password::for_new_p12(&args.password, &args.pkcs12, p12, &ctx.out, &ctx.deadline)?;
             let earlier = if exists {
                 Some(pkcs12::earlier_export(p12, &password, &ctx.keystore()?)?)
             } else {

@@ -27,7 +27,7 @@ use ascert_team::{
 use time::OffsetDateTime;
 
 use super::Found;
-use crate::cli::{EnsureArgs, StoreArgs, parse_duration};
+use crate::cli::{EnsureArgs, StoreArgs};
 use crate::commands::conflict::{Known, Renewal, explain_full_slot};
 use crate::commands::team::{self, identities::warn_unreadable, keep_locally};
 use crate::commands::{Context, creatable};
@@ -822,7 +822,7 @@ enum Taken {
 /// The lease's time-to-live: [`LEASE_TTL`], or `ASCERT_TEAM_LEASE_TTL` (for tests).
 fn lease_ttl() -> Result<Duration> {
     match std::env::var(LEASE_TTL_ENV) {
-        Ok(text) => parse_duration(&text)
+        Ok(text) => crate::duration::parse(&text)
             .ok()
             .filter(|ttl| *ttl >= Duration::from_secs(1))
             .ok_or_else(|| {

@@ -159,7 +159,7 @@ fn new_password(ctx: &Context, args: &NewKeychainPasswordArgs) -> Result<NewPass
         args.password_env.as_deref(),
         args.password_file.as_deref(),
         args.password_stdin,
-        "--password-env",
+        "password",
     )?;
     if let Some(given) = given {
         return Ok(NewPassword::Given(given));
