@@ -705,3 +705,27 @@ async fn the_team_passphrase_opens_the_store_and_a_wrong_one_is_refused() {
     );
     assert_eq!(team.objects().await, before, "nothing written");
 }
+
+/// `ASCERT_TEAM_LEASE_TTL` is read with the rest of the command's inputs, before Apple or the store
+/// is asked anything: a bad value fails at once, not once the run reaches the lease.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_lease_ttl_is_refused_before_anything_is_asked() {
+    let team = Team::start(ascert_sandbox::Sandbox::builder()).await;
+    let asked_before = team.env.sandbox.exchanges().len();
+    let objects_before = team.objects().await;
+    let home = runner_home(&team, "runner");
+    let mut command = team.ensure(&home, &["--type", "DISTRIBUTION"]);
+    command.env("ASCERT_TEAM_LEASE_TTL", "soon");
+    let ran = run(command).await;
+    let stderr = ran.fails_with(2);
+    assert!(
+        stderr.contains("ASCERT_TEAM_LEASE_TTL must be a duration"),
+        "{stderr}"
+    );
+    assert_eq!(
+        team.env.sandbox.exchanges().len(),
+        asked_before,
+        "Apple was asked"
+    );
+    assert_eq!(team.objects().await, objects_before, "the store was written");
+}

@@ -1,6 +1,7 @@
 //! The module graph of every crate has no cycle: a crate's top-level modules (the files and
 //! folders of its `src/`) form layers, each using only the ones below it, so that a reader can
-//! take a module in without the rest of the crate, and a new module has a clear place.
+//! take a module in without the rest of the crate, and a new module has a clear place. And the
+//! code map of docs/architecture.md names every top-level module of the CLI, and only those.
 //!
 //! An edge is a `crate::NAME` path in a module's production code (inline `#[cfg(test)]` modules
 //! and files of modules declared under `#[cfg(test)]` do not count: a test may use anything). The
@@ -223,5 +224,47 @@ fn the_checker_sees_a_cycle_and_ignores_tests_and_other_crates() {
             "c".to_owned(),
             "a".to_owned()
         ])
+    );
+}
+
+/// The top-level modules of `src` (its files and folders, without the crate root).
+fn top_level_modules(src: &Path) -> BTreeSet<String> {
+    fs::read_dir(src)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|e| e == "rs"))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|name| !["lib.rs", "main.rs"].contains(&name.as_str()))
+        .map(|name| {
+            if name.ends_with(".rs") {
+                name
+            } else {
+                format!("{name}/")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_code_map_names_every_module_of_the_cli() {
+    let doc = fs::read_to_string(root().join("docs/architecture.md")).unwrap();
+    let map = doc
+        .split_once("<!-- code-map: crates/cli/src -->")
+        .and_then(|(_, rest)| rest.split_once("<!-- end code-map -->"))
+        .expect("docs/architecture.md has the CLI's code map between its markers")
+        .0;
+    // Each entry is a line `- `NAME`: …`.
+    let named: BTreeSet<String> = map
+        .lines()
+        .filter_map(|line| line.strip_prefix("- `")?.split_once('`'))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let modules = top_level_modules(&root().join("crates/cli/src"));
+    let missing: Vec<&String> = modules.difference(&named).collect();
+    let stale: Vec<&String> = named.difference(&modules).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "docs/architecture.md's code map of crates/cli/src lacks {missing:?} and names {stale:?}, \
+         which are not there"
     );
 }

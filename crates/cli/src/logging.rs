@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::output::Settings;
 
-pub(crate) fn init(global: &Settings) {
+pub(crate) fn init(global: Settings) {
     let level = match (global.quiet, global.verbose) {
         (true, _) => "error",
         // With `--json`, stderr carries errors and warnings as JSON objects, and no log lines.

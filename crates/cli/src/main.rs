@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     };
     let json = cli.global.json;
     let color = cli.global.color;
-    logging::init(&cli.global.output_settings());
+    logging::init(cli.global.output_settings());
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     // A command needs one thread for the network (connections, the page fetched ahead, the signal
     // watchdog) beside the one that runs it and writes its output: with a worker per core, the two

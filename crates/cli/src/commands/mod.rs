@@ -335,7 +335,7 @@ pub(crate) async fn run(
     facts: crate::failure::RunFacts,
 ) -> Result<()> {
     let ctx = Context {
-        out: Output::new(&cli.global.output_settings()),
+        out: Output::new(cli.global.output_settings()),
         global: cli.global,
         deadline,
         cleanup,

@@ -53,7 +53,7 @@ struct Terminal {
 }
 
 impl Output {
-    pub(crate) fn new(global: &Settings) -> Self {
+    pub(crate) fn new(global: Settings) -> Self {
         let terminal = Terminal {
             stdout: io::stdout().is_terminal(),
             stderr: io::stderr().is_terminal(),

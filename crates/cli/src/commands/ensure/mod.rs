@@ -123,12 +123,21 @@ fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
     Ok((keychain, p12))
 }
 
+/// What the store path needs from the command line and the environment, read before anything is
+/// asked of Apple or the store: the store URL checked, and the lease's time-to-live (`None`
+/// without `--store`).
+fn store_inputs(args: &EnsureArgs) -> Result<Option<std::time::Duration>> {
+    if args.team.store.is_none() {
+        return Ok(None);
+    }
+    crate::commands::team::store_url(&args.team)?;
+    Ok(Some(store::lease_ttl()?))
+}
+
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let (keychain, p12_target) = check_inputs(ctx, &args)?;
-    let with_store = args.team.store.is_some();
-    if with_store {
-        crate::commands::team::store_url(&args.team)?;
-    }
+    let lease_ttl = store_inputs(&args)?;
+    let with_store = lease_ttl.is_some();
     // Only a read-only run through a team store can do without Apple: the member key alone opens it.
     let api = if args.readonly && with_store {
         ctx.api_if_configured()?
@@ -177,6 +186,7 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
             listed: &listed,
             not_before,
             waited_for: std::sync::Mutex::default(),
+            lease_ttl: lease_ttl.unwrap_or_default(),
         };
         let made = run.ensure(prepared).await?;
         waited_for = run.waited_for.into_inner().unwrap_or_default();

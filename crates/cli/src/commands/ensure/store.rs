@@ -82,6 +82,8 @@ pub(super) struct StoreRun<'a> {
     pub(super) not_before: OffsetDateTime,
     /// The runners this one waited for (lease holders), in order, for the report.
     pub(super) waited_for: std::sync::Mutex<Vec<String>>,
+    /// The lease's time-to-live, read once before the run asks anything ([`lease_ttl`]).
+    pub(super) lease_ttl: Duration,
 }
 
 impl StoreRun<'_> {
@@ -284,7 +286,7 @@ impl StoreRun<'_> {
         me: &MemberKey,
         known: &mut BTreeMap<String, Certificate>,
     ) -> Result<Taken> {
-        let ttl = lease_ttl()?;
+        let ttl = self.lease_ttl;
         let started = Instant::now();
         let mut waited = Duration::ZERO;
         let mut backoff = Duration::from_millis(250);
@@ -629,7 +631,7 @@ impl StoreRun<'_> {
             self.args.email.clone().unwrap_or_default(),
         );
         let csr = create_csr(key, &subject)?;
-        let margin = lease_ttl()? / 2;
+        let margin = self.lease_ttl / 2;
         match kept.confirm(margin).await {
             Ok(_) => {}
             Err(err @ (TeamError::Conflict { .. } | TeamError::LeaseExpiring { .. })) => {
@@ -820,7 +822,7 @@ enum Taken {
 }
 
 /// The lease's time-to-live: [`LEASE_TTL`], or `ASCERT_TEAM_LEASE_TTL` (for tests).
-fn lease_ttl() -> Result<Duration> {
+pub(super) fn lease_ttl() -> Result<Duration> {
     match std::env::var(LEASE_TTL_ENV) {
         Ok(text) => crate::duration::parse(&text)
             .ok()
