@@ -41,7 +41,7 @@ fn declared_inputs() -> Vec<(String, String)> {
             inputs.push((name.to_owned(), String::new()));
         } else if let Some(value) = line.strip_prefix("    default: ") {
             let value = value.trim_matches('\'').trim_matches('"');
-            inputs.last_mut().unwrap().1 = value.to_owned();
+            value.clone_into(&mut inputs.last_mut().unwrap().1);
         }
     }
     assert!(
@@ -56,7 +56,7 @@ fn input_variable(name: &str) -> String {
     format!("INPUT_{}", name.replace(' ', "_").to_uppercase())
 }
 
-/// One job on a runner: its RUNNER_TEMP and the files the runner reads after each step.
+/// One job on a runner: its `RUNNER_TEMP` and the files the runner reads after each step.
 struct Job {
     temp: PathBuf,
     output: PathBuf,

@@ -7,12 +7,15 @@
 //!   first). ascert-auth is linted without its default features too (the OS credential store
 //!   off), then the examples run against a sandbox ([`examples`]) and every library crate is
 //!   packaged and built from its package ([`package`]). Right after the formatting, actionlint
-//!   checks the workflows ([`actionlint`](mod@actionlint)); last, the README's install line runs
-//!   into a temporary root ([`install`](mod@install)).
+//!   checks the workflows ([`actionlint`](mod@actionlint)); then the README's install line runs
+//!   into a temporary root ([`install`](mod@install)), and last, what of the release can be checked
+//!   here is checked against that release build ([`release`](mod@release)).
 //! - `cargo xtask package`: only the packaging step of `ci`.
 //! - `cargo xtask examples`: only the examples step of `ci`.
 //! - `cargo xtask actionlint`: only the workflow check of `ci`.
 //! - `cargo xtask install`: only the install step of `ci` (a release build).
+//! - `cargo xtask release-check`: only the release step of `ci`: package.sh, install.sh and the
+//!   Homebrew formula against a release build (it builds one if there is none).
 //! - `cargo xtask keychain-identity DIR`: a sandbox-made code-signing identity for the macOS
 //!   keychain tests; see [`keychain_identity`].
 //! - `cargo xtask demo`: runs `ascert demo` against the embedded sandbox.
@@ -26,6 +29,7 @@ mod bench;
 mod fuzz;
 mod install;
 mod keychain_identity;
+mod release;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -54,6 +58,7 @@ fn run() -> Result<()> {
         Some("examples") => examples(&root),
         Some("actionlint") => actionlint::run(&root),
         Some("install") => install::run(&root),
+        Some("release-check") => release::run(&root),
         Some("keychain-identity") => keychain_identity::run(&args[1..]),
         Some("demo") => demo(&root),
         Some("fuzz") => fuzz::fuzz(&root, &args[1..]),
@@ -76,6 +81,8 @@ fn print_help() {
          examples run the crates' examples against a sandbox (part of ci)\n  \
          actionlint  check .github/workflows with actionlint and shellcheck (part of ci)\n  \
          install  the README's `cargo install --path` into a temporary root, then run it (part of ci)\n  \
+         release-check  package.sh, install.sh (sh, dash) and the Homebrew formula against a\n         \
+         release build, shellcheck on the scripts (part of ci, after install)\n  \
          keychain-identity DIR  a sandbox-made identity for the macOS keychain tests\n  \
          demo   run `ascert demo` against the embedded sandbox\n  \
          fuzz   [SECONDS] [TARGET...] run each cargo-fuzz target of fuzz/ (or those named) for\n         \
@@ -156,8 +163,9 @@ fn ci(root: &Path) -> Result<()> {
     )?;
     examples(root)?;
     package(root)?;
-    // Last: on a fresh clone it is CI's one release build.
+    // Last: on a fresh clone it is CI's one release build, which the release check reuses.
     install::run(root)?;
+    release::run(root)?;
     Ok(())
 }
 
