@@ -635,7 +635,12 @@ fn user_input_is_read_through_the_bounded_readers() {
 /// folder (`routes/mod.rs`, `routes/list.rs`) is one module, `routes`.
 fn sandbox_module(src: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(src).unwrap();
-    let first = relative.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = relative
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_owned()
 }
 
@@ -654,7 +659,7 @@ fn crate_paths(text: &str, exports: &BTreeMap<String, String>) -> std::collectio
         match rest.strip_prefix('{') {
             Some(group) => {
                 let group = &group[..group.find('}').unwrap_or(group.len())];
-                names.extend(group.split(',').map(|item| ident(item)));
+                names.extend(group.split(',').map(&ident));
             }
             None => names.push(ident(rest)),
         }
@@ -664,6 +669,29 @@ fn crate_paths(text: &str, exports: &BTreeMap<String, String>) -> std::collectio
         .filter(|name| !name.is_empty())
         .map(|name| exports.get(&name).cloned().unwrap_or(name))
         .collect()
+}
+
+// Depth-first search; a module met again on the current path closes a cycle.
+fn visit<'a>(
+    module: &'a str,
+    edges: &'a BTreeMap<String, std::collections::BTreeSet<String>>,
+    path: &mut Vec<&'a str>,
+    done: &mut std::collections::BTreeSet<&'a str>,
+) {
+    if let Some(start) = path.iter().position(|m| *m == module) {
+        panic!(
+            "the sandbox's modules form a cycle: {} -> {module}",
+            path[start..].join(" -> ")
+        );
+    }
+    if !done.insert(module) {
+        return;
+    }
+    path.push(module);
+    for next in edges.get(module).into_iter().flatten() {
+        visit(next, edges, path, done);
+    }
+    path.pop();
 }
 
 /// Architecture Invariant: the sandbox's modules form no cycle (docs/sandbox.md, "Code map"): each
@@ -686,7 +714,10 @@ fn the_sandbox_modules_form_no_cycle() {
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let mut edges: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
-    for file in files.iter().filter(|f| f.file_name().is_some_and(|n| n != "lib.rs")) {
+    for file in files
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n != "lib.rs"))
+    {
         let module = sandbox_module(&src, file);
         let text = fs::read_to_string(file).unwrap();
         let production: Vec<&str> = production_lines(&text).into_iter().map(|(_, l)| l).collect();
@@ -694,33 +725,14 @@ fn the_sandbox_modules_form_no_cycle() {
         let entry = edges.entry(module.clone()).or_default();
         entry.extend(targets.into_iter().filter(|target| *target != module));
     }
-    assert!(edges.len() > 20, "the sandbox's modules were not found: {edges:?}");
+    assert!(
+        edges.len() > 20,
+        "the sandbox's modules were not found: {edges:?}"
+    );
     assert!(
         edges["app"].contains("routes") && edges["builder"].contains("sandbox"),
         "edges are not read: {edges:?}"
     );
-    // Depth-first search; a module met again on the current path closes a cycle.
-    fn visit<'a>(
-        module: &'a str,
-        edges: &'a BTreeMap<String, std::collections::BTreeSet<String>>,
-        path: &mut Vec<&'a str>,
-        done: &mut std::collections::BTreeSet<&'a str>,
-    ) {
-        if let Some(start) = path.iter().position(|m| *m == module) {
-            panic!(
-                "the sandbox's modules form a cycle: {} -> {module}",
-                path[start..].join(" -> ")
-            );
-        }
-        if !done.insert(module) {
-            return;
-        }
-        path.push(module);
-        for next in edges.get(module).into_iter().flatten() {
-            visit(next, edges, path, done);
-        }
-        path.pop();
-    }
     let mut done = std::collections::BTreeSet::new();
     for module in edges.keys() {
         visit(module, &edges, &mut Vec::new(), &mut done);
