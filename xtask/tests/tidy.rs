@@ -630,3 +630,111 @@ fn user_input_is_read_through_the_bounded_readers() {
         );
     }
 }
+
+/// The module a `crate::` path names from the sandbox's `src/` folder: `foo.rs` is `foo`, and a
+/// folder (`routes/mod.rs`, `routes/list.rs`) is one module, `routes`.
+fn sandbox_module(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).unwrap();
+    let first = relative
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
+    first.trim_end_matches(".rs").to_owned()
+}
+
+/// The modules named by `crate::…` paths in `text` (`crate::a::b`, `crate::{a, B}`), with names
+/// the crate root re-exports (`crate::Sandbox`) resolved to the module that defines them.
+fn crate_paths(text: &str, exports: &BTreeMap<String, String>) -> std::collections::BTreeSet<String> {
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        let rest = &text[i + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                names.extend(group.split(',').map(&ident));
+            }
+            None => names.push(ident(rest)),
+        }
+    }
+    names
+        .into_iter()
+        .filter(|name| !name.is_empty())
+        .map(|name| exports.get(&name).cloned().unwrap_or(name))
+        .collect()
+}
+
+// Depth-first search; a module met again on the current path closes a cycle.
+fn visit<'a>(
+    module: &'a str,
+    edges: &'a BTreeMap<String, std::collections::BTreeSet<String>>,
+    path: &mut Vec<&'a str>,
+    done: &mut std::collections::BTreeSet<&'a str>,
+) {
+    if let Some(start) = path.iter().position(|m| *m == module) {
+        panic!(
+            "the sandbox's modules form a cycle: {} -> {module}",
+            path[start..].join(" -> ")
+        );
+    }
+    if !done.insert(module) {
+        return;
+    }
+    path.push(module);
+    for next in edges.get(module).into_iter().flatten() {
+        visit(next, edges, path, done);
+    }
+    path.pop();
+}
+
+/// Architecture Invariant: the sandbox's modules form no cycle (docs/sandbox.md, "Code map"): each
+/// `crate::` path of production code is an edge, and following the edges never leads back.
+#[test]
+fn the_sandbox_modules_form_no_cycle() {
+    let src = root().join("crates/sandbox/src");
+    let lib = fs::read_to_string(src.join("lib.rs")).unwrap();
+    // `pub use module::{A, B};` and `pub use module::A;` at the crate root.
+    let mut exports = BTreeMap::new();
+    for statement in lib.split("pub use ").skip(1) {
+        let statement = &statement[..statement.find(';').unwrap()];
+        let (module, items) = statement.split_once("::").unwrap();
+        for item in items.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if !item.is_empty() {
+                exports.insert(item.to_owned(), module.trim().to_owned());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut edges: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for file in files
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n != "lib.rs"))
+    {
+        let module = sandbox_module(&src, file);
+        let text = fs::read_to_string(file).unwrap();
+        let production: Vec<&str> = production_lines(&text).into_iter().map(|(_, l)| l).collect();
+        let targets = crate_paths(&production.join(" "), &exports);
+        let entry = edges.entry(module.clone()).or_default();
+        entry.extend(targets.into_iter().filter(|target| *target != module));
+    }
+    assert!(
+        edges.len() > 20,
+        "the sandbox's modules were not found: {edges:?}"
+    );
+    assert!(
+        edges["app"].contains("routes") && edges["builder"].contains("sandbox"),
+        "edges are not read: {edges:?}"
+    );
+    let mut done = std::collections::BTreeSet::new();
+    for module in edges.keys() {
+        visit(module, &edges, &mut Vec::new(), &mut done);
+    }
+}

@@ -2,7 +2,9 @@
 //! wording App Store Connect uses.
 
 use ascert_models::{ApiError, ErrorResponse, ErrorSource, ErrorSourceParameter, ErrorSourcePointer};
-use axum::http::StatusCode;
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 /// The detail Apple gives with every `401 NOT_AUTHORIZED`, whatever was wrong with the token.
 pub(crate) const NOT_AUTHORIZED_DETAIL: &str = "Provide a properly configured and signed bearer token, and make \
@@ -276,6 +278,25 @@ impl ApiFailure {
 /// A fresh id for one error occurrence, shaped like Apple's (a UUID).
 fn error_id() -> String {
     crate::ids::uuid()
+}
+
+/// A failure inside the sandbox (issuing, saving state) answers Apple's generic 500: the client
+/// cannot act on the cause, and a library has nowhere to print it.
+#[allow(clippy::needless_pass_by_value, reason = "used as a `map_err` function")]
+pub(crate) fn internal(_: crate::SandboxError) -> ApiFailure {
+    ApiFailure::unexpected()
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.document())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
+        response
+    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,13 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::ca::SandboxCa;
-use crate::config::Settings;
+use crate::config::{SeededCertificate, Settings};
 use crate::faults::Faults;
 use crate::rate_limit::{DEFAULT_RATE_LIMIT, RateLimiter};
-use crate::state::{Shared, lock};
-use crate::store::Store;
+use crate::record::ExchangeLog;
+use crate::state::{Loaded, Shared};
+use crate::store::Resources;
+use crate::sync::lock;
 use crate::{FaultConfig, KeyKind, KeyRole, Limits, Sandbox, SandboxApiKey, SandboxError, Team};
 
 /// Apple's page size when a list asks for none.
@@ -34,6 +36,7 @@ pub struct SandboxBuilder {
     faults: FaultConfig,
     rejected_type_filter: Option<CertificateType>,
     seed_certificates: usize,
+    seeded: Vec<SeededCertificate>,
     state_file: Option<PathBuf>,
     tls: bool,
     record_exchanges: bool,
@@ -51,6 +54,7 @@ impl Default for SandboxBuilder {
             faults: FaultConfig::default(),
             rejected_type_filter: None,
             seed_certificates: 0,
+            seeded: Vec::new(),
             state_file: None,
             tls: false,
             record_exchanges: false,
@@ -109,8 +113,17 @@ impl SandboxBuilder {
         self
     }
 
-    /// Keeps the certificates (and the CA that issued them) in `path` across restarts; the file is
-    /// rewritten atomically after each change.
+    /// Also starts with `seeded`, a certificate whose expiry the test chooses (after the
+    /// [`seed_certificates`](Self::seed_certificates), when both are given). Ignored, like them,
+    /// when a state file is loaded.
+    pub fn seed_certificate(mut self, seeded: SeededCertificate) -> Self {
+        self.seeded.push(seeded);
+        self
+    }
+
+    /// Keeps the certificates, the CA that issued them and the API key in `path` across restarts;
+    /// the file is rewritten atomically (0600) after each change, and its folder is created (0700)
+    /// when missing.
     pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
         self
@@ -158,12 +171,21 @@ impl SandboxBuilder {
             &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
         );
         let loaded = match &self.state_file {
-            Some(path) => crate::state::load(path)?,
+            Some(path) => {
+                if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    crate::fs::create_missing_dir(folder)?;
+                }
+                crate::state::load(path)?
+            }
             None => None,
         };
-        let (ca, store, fresh) = match loaded {
-            Some((ca, store)) => (ca, store, false),
-            None => (SandboxCa::generate()?, Store::default(), true),
+        let (ca, api_key, resources) = match loaded {
+            Some(Loaded {
+                ca,
+                api_key,
+                resources,
+            }) => (ca, api_key, Some(resources)),
+            None => (SandboxCa::generate()?, None, None),
         };
         let address = SocketAddr::new(self.address, self.port);
         let listener = TcpListener::bind(address)
@@ -183,14 +205,28 @@ impl SandboxBuilder {
             (None, None)
         };
         let scheme = if self.tls { "https" } else { "http" };
-        let issuer_id = crate::ids::uuid();
-        let api_key = SandboxApiKey::generate(&issuer_id, KeyRole::Admin, KeyKind::Team)?;
+        // A key the state file kept (with its team's issuer id), else a new one.
+        let api_key = match api_key {
+            Some(key) => key,
+            None => SandboxApiKey::generate(&crate::ids::uuid(), KeyRole::Admin, KeyKind::Team)?,
+        };
+        let resources = resources.unwrap_or_else(|| {
+            let now = OffsetDateTime::now_utc();
+            let mut fresh = Resources::default();
+            let mixed = crate::seed::certificates(self.seed_certificates, &self.team, &self.limits, now);
+            let chosen = self.seeded.iter().map(|s| crate::seed::chosen(s, &self.team));
+            for certificate in mixed.into_iter().chain(chosen) {
+                fresh.add_certificate(certificate);
+            }
+            fresh
+        });
         let shared = Arc::new(Shared {
             base_url: format!("{scheme}://{local_addr}"),
             team: self.team.clone(),
             ca,
+            api_key: api_key.clone(),
             keys: RwLock::new(HashMap::from([(api_key.key_id.clone(), api_key.clone())])),
-            store: Mutex::new(store),
+            resources: Mutex::new(resources),
             settings: Mutex::new(Settings {
                 page_size: self.page_size,
                 limits: self.limits,
@@ -199,35 +235,30 @@ impl SandboxBuilder {
             faults: Mutex::new(Faults::new(self.faults)),
             rate: Mutex::new(RateLimiter::new(self.rate_limit)),
             state_file: self.state_file,
-            exchanges: self.record_exchanges.then(|| Mutex::new(Vec::new())),
         });
-        {
-            let mut store = lock(&shared.store);
-            if fresh {
-                store.certificates = crate::seed::certificates(
-                    self.seed_certificates,
-                    &shared.team,
-                    &self.limits,
-                    OffsetDateTime::now_utc(),
-                );
-            }
-            shared.save(&store)?;
-        }
+        shared.save(&lock(&shared.resources))?;
+        let exchanges = self.record_exchanges.then(|| Arc::new(ExchangeLog::default()));
         let (shutdown, receiver) = watch::channel(false);
         let task = tokio::spawn(crate::server::serve(
             listener,
-            crate::routes::router(shared.clone()),
+            crate::app::app(shared.clone(), exchanges.clone()),
             tls,
             receiver,
         ));
         Ok(Sandbox {
             shared,
-            api_key,
-            issuer_id,
+            exchanges,
             local_addr,
             tls_ca_pem,
             shutdown,
             task: Some(task),
         })
+    }
+}
+
+impl Sandbox {
+    /// A builder with Apple's defaults and no faults.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
     }
 }

@@ -17,6 +17,7 @@ use rcgen::{
     SerialNumber, SignatureAlgorithm,
 };
 use time::{Duration, OffsetDateTime};
+use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY};
 use x509_parser::prelude::FromDer as _;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
@@ -271,7 +272,7 @@ impl LeafPublicKey {
             .map_err(|_| unsupported("not a SubjectPublicKeyInfo"))?;
         let algorithm = match spki.parsed() {
             Ok(PublicKey::RSA(_)) => KeyAlgorithm::Rsa2048,
-            Ok(PublicKey::EC(_)) if crate::csr::is_p256(&spki) => KeyAlgorithm::EcdsaP256,
+            Ok(PublicKey::EC(_)) if is_p256(&spki) => KeyAlgorithm::EcdsaP256,
             _ => return Err(unsupported("neither RSA nor EC P-256")),
         };
         Ok(Self {
@@ -363,13 +364,13 @@ impl SandboxCa {
                 .map_err(crypto("read a saved intermediate certificate"))?;
             let certificate = IntermediateCertificate {
                 intermediate: which,
-                pem: crate::state::pem_of(&der),
+                pem: pem_of(&der),
                 der,
             };
             restored.insert(which, Arc::new(IssuingCa { certificate, issuer }));
         }
         Ok(Self {
-            root_pem: crate::state::pem_of(&root_der),
+            root_pem: pem_of(&root_der),
             root_der,
             root,
             intermediates: Mutex::new(restored),
@@ -517,6 +518,30 @@ pub(crate) fn seed_public_key(algorithm: KeyAlgorithm) -> Result<&'static [u8], 
     Ok(cell.get_or_init(|| pair.subject_public_key_info()))
 }
 
+/// Whether `spki` is an EC key on the P-256 curve (`prime256v1`).
+pub(crate) fn is_p256(spki: &SubjectPublicKeyInfo<'_>) -> bool {
+    spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY
+        && spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok())
+            .is_some_and(|curve| curve == OID_EC_P256)
+}
+
+/// A PEM `CERTIFICATE` block.
+pub(crate) fn pem_of(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use x509_parser::prelude::*;
@@ -627,7 +652,7 @@ pub(crate) mod tests {
                     "RSA"
                 }
                 PublicKey::EC(_) => {
-                    assert!(crate::csr::is_p256(intermediate.public_key()));
+                    assert!(is_p256(intermediate.public_key()));
                     "EC"
                 }
                 other => panic!("{other:?}"),

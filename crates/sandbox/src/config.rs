@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use ascert_models::CertificateType;
+use time::OffsetDateTime;
 
 /// The team every certificate of a sandbox belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,4 +98,60 @@ pub(crate) struct Settings {
     /// A `filter[certificateType]` value answered with 400, as Apple has done for
     /// `DEVELOPER_ID_APPLICATION_G2`.
     pub(crate) rejected_type_filter: Option<CertificateType>,
+}
+
+/// A certificate to start with whose expiry a test chooses, for checking a client's expiry logic
+/// (renewing what expires within a month, say). Like the mixed seeds it stands for a certificate
+/// made elsewhere: its content is issued the first time it is shown, its validity ends at
+/// `expiration_date` and begins one validity of its type earlier, and it counts toward the limits.
+///
+/// ```
+/// use ascert_models::CertificateType;
+/// use ascert_sandbox::SeededCertificate;
+/// use time::{Duration, OffsetDateTime};
+///
+/// let expiring = SeededCertificate::new(
+///     CertificateType::Distribution,
+///     OffsetDateTime::now_utc() + Duration::days(10),
+/// )
+/// .with_display_name("CI Runner");
+/// assert!(expiring.activated);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SeededCertificate {
+    /// Its type.
+    pub certificate_type: CertificateType,
+    /// When it expires (in the past for an expired one).
+    pub expiration_date: OffsetDateTime,
+    /// Its `displayName` (default "Jane Appleseed").
+    pub display_name: String,
+    /// Whether it is activated (default `true`).
+    pub activated: bool,
+}
+
+impl SeededCertificate {
+    /// An activated certificate of `certificate_type` expiring at `expiration_date`.
+    pub fn new(certificate_type: CertificateType, expiration_date: OffsetDateTime) -> Self {
+        Self {
+            certificate_type,
+            expiration_date,
+            display_name: "Jane Appleseed".to_owned(),
+            activated: true,
+        }
+    }
+
+    /// With `display_name` as its `displayName`.
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = display_name.into();
+        self
+    }
+
+    /// Activated or not.
+    #[must_use]
+    pub fn with_activated(mut self, activated: bool) -> Self {
+        self.activated = activated;
+        self
+    }
 }

@@ -6,12 +6,11 @@ use ascert_models::CertificateType;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use x509_parser::certification_request::X509CertificationRequest;
-use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY};
 use x509_parser::prelude::FromDer as _;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use crate::ca::KeyAlgorithm;
+use crate::ca::{KeyAlgorithm, is_p256};
 
 /// The RSA key size Apple accepts in a CSR.
 const RSA_BITS: usize = 2048;
@@ -33,17 +32,6 @@ pub(crate) fn required_key(certificate_type: &CertificateType) -> KeyAlgorithm {
         CertificateType::ApplePay => KeyAlgorithm::EcdsaP256,
         _ => KeyAlgorithm::Rsa2048,
     }
-}
-
-/// Whether `spki` is an EC key on the P-256 curve (`prime256v1`).
-pub(crate) fn is_p256(spki: &SubjectPublicKeyInfo<'_>) -> bool {
-    spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY
-        && spki
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok())
-            .is_some_and(|curve| curve == OID_EC_P256)
 }
 
 /// What the key of `spki` is, in words: "RSA 4096-bit", "EC P-256", "EC (curve 1.3.132.0.34)".

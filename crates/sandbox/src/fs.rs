@@ -53,6 +53,24 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// Creates `dir` (and its parents) with mode 0700 when it does not exist, for the state file. An
+/// existing folder is left as it is: a state file may go anywhere its user can write, as before it
+/// could be created there.
+pub(crate) fn create_missing_dir(dir: &Path) -> Result<(), SandboxError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| SandboxError::Io {
+            action: "create the folder",
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
 /// Writes `bytes` to `path` atomically with mode 0600.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
     let io_error = |action: &'static str, at: &Path| {

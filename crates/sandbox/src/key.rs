@@ -98,6 +98,49 @@ impl SandboxApiKey {
         })
     }
 
+    /// The key `key_id` of issuer `issuer_id` from its PKCS#8 DER, as a state file keeps it.
+    ///
+    /// # Errors
+    /// [`SandboxError::Crypto`] when the DER is not a P-256 private key.
+    pub(crate) fn restore(
+        key_id: String,
+        issuer_id: String,
+        pkcs8_der: &[u8],
+        role: KeyRole,
+        kind: KeyKind,
+    ) -> Result<Self, SandboxError> {
+        let pair = KeyPair::try_from(pkcs8_der).map_err(|source| SandboxError::Crypto {
+            action: "read the saved API key",
+            source: Box::new(source),
+        })?;
+        if !pair.is_compatible(&PKCS_ECDSA_P256_SHA256) {
+            return Err(SandboxError::Crypto {
+                action: "read the saved API key",
+                source: "it is not an EC P-256 key".into(),
+            });
+        }
+        Ok(Self {
+            key_id,
+            issuer_id,
+            private_key_pem: Zeroizing::new(pair.serialize_pem()),
+            role,
+            kind,
+            public_key: pair.public_key_raw().to_vec(),
+        })
+    }
+
+    /// The private key's PKCS#8 DER, what a state file keeps.
+    ///
+    /// # Errors
+    /// [`SandboxError::Crypto`] when the PEM does not parse (the sandbox made it, so it does).
+    pub(crate) fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, SandboxError> {
+        let pair = KeyPair::from_pem(&self.private_key_pem).map_err(|source| SandboxError::Crypto {
+            action: "encode the API key",
+            source: Box::new(source),
+        })?;
+        Ok(Zeroizing::new(pair.serialize_der()))
+    }
+
     /// The file name App Store Connect gives the key: `AuthKey_<KID>.p8`.
     pub fn file_name(&self) -> String {
         format!("AuthKey_{}.p8", self.key_id)
@@ -145,6 +188,25 @@ mod tests {
         assert!(debug.contains(&key.key_id));
         assert!(!debug.contains("PRIVATE KEY"), "{debug}");
         assert!(debug.ends_with(".. }"), "{debug}");
+    }
+
+    #[test]
+    fn a_restored_key_is_the_same_key() {
+        let key = SandboxApiKey::generate("issuer", KeyRole::Admin, KeyKind::Team).unwrap();
+        let restored = SandboxApiKey::restore(
+            key.key_id.clone(),
+            key.issuer_id.clone(),
+            &key.pkcs8_der().unwrap(),
+            KeyRole::Admin,
+            KeyKind::Team,
+        )
+        .unwrap();
+        assert_eq!(restored.public_key, key.public_key);
+        assert_eq!(restored.private_key_pem, key.private_key_pem);
+        assert_eq!(restored.fastlane_json(), key.fastlane_json());
+        assert!(
+            SandboxApiKey::restore("K".into(), "I".into(), b"nope", KeyRole::Admin, KeyKind::Team).is_err()
+        );
     }
 
     #[test]

@@ -35,8 +35,10 @@
 //! The sandbox never depends on ascert's client crates, so a client bug cannot hide behind the same
 //! mistake on both sides of the wire.
 
+mod app;
 mod apple_error;
 mod auth;
+mod body;
 mod builder;
 mod ca;
 mod config;
@@ -45,32 +47,36 @@ mod error;
 mod faults;
 mod fs;
 mod ids;
+mod issue;
 mod key;
 mod pipeline;
 mod query;
 mod rate_limit;
 mod record;
 mod render;
+mod resource;
 mod routes;
 mod sandbox;
 mod seed;
 mod server;
 mod state;
 mod store;
+mod sync;
+mod table;
 mod tls;
 mod types;
 
 pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
+pub use body::MAX_REQUEST_BODY;
 pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
 pub use ca::{
     CA_FOLDER, CA_ORGANIZATION, CaCertificates, Intermediate, IntermediateCertificate, KeyAlgorithm,
     ROOT_COMMON_NAME, ROOT_PATH,
 };
-pub use config::{FaultConfig, Limits, Team};
+pub use config::{FaultConfig, Limits, SeededCertificate, Team};
 pub use error::{BoxedSource, SandboxError};
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
 pub use rate_limit::DEFAULT_RATE_LIMIT;
 pub use record::Exchange;
-pub use routes::MAX_REQUEST_BODY;
 pub use sandbox::Sandbox;

@@ -1,6 +1,7 @@
 //! The path every `/v1/*` request takes before and after its handler: fixed latency, injected faults,
 //! the JWT check, the key's role, the hourly quota with its `X-Rate-Limit` header, and dropping the
-//! response of a successful create when asked to.
+//! response of a successful create (any `POST` answered `201 Created`) when asked to. It knows no
+//! route: the composition root (`app.rs`) puts it around them.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -14,7 +15,8 @@ use crate::apple_error::ApiFailure;
 use crate::faults::Fault;
 use crate::rate_limit::{self, Quota};
 use crate::server::ConnectionControl;
-use crate::state::{Shared, lock};
+use crate::state::Shared;
+use crate::sync::lock;
 
 /// The header Apple reports the hourly quota in.
 pub const RATE_LIMIT_HEADER: &str = "x-rate-limit";
@@ -119,8 +121,8 @@ pub(crate) async fn pipeline(
     if is_write(request.method()) && !caller.role.may_write() {
         return with_quota(ApiFailure::forbidden().into_response(), limit, remaining);
     }
-    let is_create =
-        request.method() == Method::POST && request.uri().path() == crate::render::CERTIFICATES_PATH;
+    // Whatever the resource: a `POST` that answers 201 has made something.
+    let is_create = request.method() == Method::POST;
     request.extensions_mut().insert(caller);
     let response = next.run(request).await;
     if is_create && response.status() == StatusCode::CREATED {

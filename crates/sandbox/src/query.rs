@@ -1,72 +1,124 @@
-//! Query parameters as Apple reads them: comma lists, filters, sort, sparse fieldsets, include,
-//! limit and the paging cursor, each checked with Apple's 400 answers.
+//! The one query parser: comma lists, filters, sort, sparse fieldsets, include, limits and the
+//! paging cursor, checked against the resource table (`table.rs`) with Apple's 400 answers, which
+//! are all here.
 
-use ascert_models::{
-    CertificateField, CertificateType, MAX_LIMIT, PassTypeIdField, SortField, SortKey, SortOrder,
-};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use percent_encoding::percent_decode_str;
 
 use crate::apple_error::ApiFailure;
-use crate::store::StoredCertificate;
+use crate::table::{Filter, FilterValues, ResourceSpec};
 
-/// The largest `limit[certificates]` of the related pass type ID endpoint.
-const MAX_RELATED_LIMIT: u32 = 50;
-
-/// Which endpoint a query belongs to; each accepts its own parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which endpoint a query belongs to; each accepts its own parameters, read from the table.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum Endpoint {
-    /// `GET /v1/certificates`.
-    List,
-    /// `GET /v1/certificates/{id}`.
-    Get,
-    /// `GET /v1/certificates/{id}/passTypeId`.
-    RelatedPassTypeId,
-    /// Endpoints without query parameters.
+    /// The list of a resource, such as `GET /v1/certificates`: its filters, `sort`, `fields[…]`,
+    /// `limit`, `include` and `cursor`.
+    List(&'static ResourceSpec),
+    /// One resource, such as `GET /v1/certificates/{id}`: `fields[…]` and `include`.
+    Get(&'static ResourceSpec),
+    /// The resource related to another, such as `GET /v1/certificates/{id}/passTypeId`: `fields[…]`,
+    /// `include`, and `limit[…]` of its to-many includes.
+    Related(&'static ResourceSpec),
+    /// Endpoints without query parameters (writes, relationship linkages).
     Bare,
 }
 
+/// What a query parameter is, once its name is known to the endpoint.
+enum Parameter {
+    Filter(&'static Filter),
+    Sort(&'static ResourceSpec),
+    Fields(&'static ResourceSpec),
+    Include(&'static ResourceSpec),
+    Limit(u32),
+    IncludeLimit(&'static str, u32),
+    Cursor,
+}
+
 impl Endpoint {
-    fn accepts(self, name: &str) -> bool {
-        match self {
-            Self::List => matches!(
-                name,
-                "filter[displayName]"
-                    | "filter[certificateType]"
-                    | "filter[serialNumber]"
-                    | "filter[id]"
-                    | "sort"
-                    | "fields[certificates]"
-                    | "fields[passTypeIds]"
-                    | "limit"
-                    | "include"
-                    | "cursor"
-            ),
-            Self::Get => matches!(name, "fields[certificates]" | "fields[passTypeIds]" | "include"),
-            Self::RelatedPassTypeId => matches!(
-                name,
-                "fields[certificates]" | "fields[passTypeIds]" | "include" | "limit[certificates]"
-            ),
-            Self::Bare => false,
+    /// The parameter `name` is on this endpoint; `None` when the endpoint does not take it.
+    fn parameter(self, name: &str) -> Option<Parameter> {
+        let (spec, list, related) = match self {
+            Self::List(spec) => (spec, true, false),
+            Self::Get(spec) => (spec, false, false),
+            Self::Related(spec) => (spec, false, true),
+            Self::Bare => return None,
+        };
+        if let Some(inner) = bracketed(name, "fields") {
+            let allowed = inner == spec.type_name || spec.includes.iter().any(|i| i.type_name == inner);
+            return allowed
+                .then(|| crate::table::by_type(inner))
+                .flatten()
+                .map(Parameter::Fields);
         }
+        if name == "include" && !spec.includes.is_empty() {
+            return Some(Parameter::Include(spec));
+        }
+        if list {
+            if let Some(inner) = bracketed(name, "filter") {
+                return spec
+                    .filters
+                    .iter()
+                    .find(|f| f.name == inner)
+                    .map(Parameter::Filter);
+            }
+            return match name {
+                "sort" if !spec.sort_keys.is_empty() => Some(Parameter::Sort(spec)),
+                "limit" => Some(Parameter::Limit(spec.max_limit)),
+                "cursor" => Some(Parameter::Cursor),
+                _ => None,
+            };
+        }
+        if related && let Some(inner) = bracketed(name, "limit") {
+            return spec
+                .includes
+                .iter()
+                .find(|i| i.name == inner)
+                .and_then(|include| {
+                    include
+                        .max_limit
+                        .map(|max| Parameter::IncludeLimit(include.name, max))
+                });
+        }
+        None
     }
 }
 
-/// A parsed, checked query.
+/// `inner` of `prefix[inner]`.
+fn bracketed<'n>(name: &'n str, prefix: &str) -> Option<&'n str> {
+    name.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')
+}
+
+/// One sort key: a field of the table's `sort_keys`, ascending or (written `-field`) descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SortKey {
+    pub(crate) field: &'static str,
+    pub(crate) descending: bool,
+}
+
+/// A filter value Apple refuses although it is valid, as Apple has refused
+/// `filter[certificateType]=DEVELOPER_ID_APPLICATION_G2`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refused<'a> {
+    /// The filter's name inside the brackets, such as `certificateType`.
+    pub(crate) filter: &'a str,
+    /// The refused value.
+    pub(crate) value: &'a str,
+}
+
+/// A parsed, checked query. Names are the table's, so they live as long as the program.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Query {
-    pub(crate) display_names: Vec<String>,
-    pub(crate) certificate_types: Vec<CertificateType>,
-    pub(crate) serial_numbers: Vec<String>,
-    pub(crate) ids: Vec<String>,
+    /// The values of each `filter[…]` given, by the filter's name.
+    filters: Vec<(&'static str, Vec<String>)>,
     pub(crate) sort: Vec<SortKey>,
-    /// `None` when no sparse fieldset was asked for.
-    pub(crate) certificate_fields: Option<Vec<CertificateField>>,
-    pub(crate) pass_type_id_fields: Option<Vec<PassTypeIdField>>,
-    /// `include=passTypeId` (or `include=certificates` on the related endpoint).
-    pub(crate) include: bool,
+    /// The sparse fieldsets asked for, by JSON:API type.
+    fields: Vec<(&'static str, Vec<&'static str>)>,
+    /// The relationships named by `include`.
+    includes: Vec<&'static str>,
     pub(crate) limit: Option<u32>,
+    /// `limit[…]` of to-many includes, by relationship.
+    include_limits: Vec<(&'static str, u32)>,
     pub(crate) offset: usize,
     /// The raw `name=value` pairs other than `cursor`, to rebuild links.
     raw_without_cursor: Vec<String>,
@@ -87,11 +139,13 @@ fn values(raw: &str) -> Vec<String> {
     decode(raw).split(',').map(str::to_owned).collect()
 }
 
-fn parse_words<T: std::str::FromStr>(name: &str, raw: &str) -> Result<Vec<T>, ApiFailure> {
-    values(raw)
+/// The table's word equal to `value`, or Apple's 400 naming `parameter`.
+fn word(words: &[&'static str], parameter: &str, value: &str) -> Result<&'static str, ApiFailure> {
+    words
         .iter()
-        .map(|v| v.parse().map_err(|_| ApiFailure::invalid_parameter(name, v)))
-        .collect()
+        .copied()
+        .find(|w| *w == value)
+        .ok_or_else(|| ApiFailure::invalid_parameter(parameter, value))
 }
 
 fn parse_limit(name: &str, raw: &str, max: u32) -> Result<u32, ApiFailure> {
@@ -100,16 +154,6 @@ fn parse_limit(name: &str, raw: &str, max: u32) -> Result<u32, ApiFailure> {
         Ok(limit) if (1..=max).contains(&limit) => Ok(limit),
         _ => Err(ApiFailure::invalid_limit(name, &value, max)),
     }
-}
-
-/// The `filter[certificateType]` values the sandbox takes, in the order Apple lists them in its 400
-/// answer (the order of the specification's `CertificateType`), without the rejected type.
-fn filter_types(rejected_type: Option<&CertificateType>) -> Vec<&'static str> {
-    CertificateType::KNOWN
-        .iter()
-        .filter(|t| Some(*t) != rejected_type)
-        .map(CertificateType::as_str)
-        .collect()
 }
 
 /// The cursor of the page starting at `offset`.
@@ -126,117 +170,117 @@ fn parse_cursor(raw: &str) -> Option<usize> {
 impl Query {
     /// Parses `raw` (the query string without `?`) for `endpoint`.
     ///
-    /// `rejected_type` is a `filter[certificateType]` value to refuse as Apple has refused
-    /// `DEVELOPER_ID_APPLICATION_G2`.
+    /// `refused` is a filter value to answer with 400 although it is valid.
     pub(crate) fn parse(
         raw: Option<&str>,
         endpoint: Endpoint,
-        rejected_type: Option<&CertificateType>,
+        refused: Option<Refused<'_>>,
     ) -> Result<Self, ApiFailure> {
         let mut query = Self::default();
         for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
             let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let name = decode(raw_name);
-            if !endpoint.accepts(&name) {
+            let Some(parameter) = endpoint.parameter(&name) else {
                 return Err(ApiFailure::illegal_parameter(&name));
-            }
-            if name != "cursor" {
+            };
+            if !matches!(parameter, Parameter::Cursor) {
                 query.raw_without_cursor.push(pair.to_owned());
             }
-            match name.as_str() {
-                "filter[displayName]" => query.display_names.extend(values(raw_value)),
-                "filter[serialNumber]" => query.serial_numbers.extend(values(raw_value)),
-                "filter[id]" => query.ids.extend(values(raw_value)),
-                "filter[certificateType]" => {
-                    for value in values(raw_value) {
-                        let certificate_type = CertificateType::from(value.as_str());
-                        if !certificate_type.is_known() || Some(&certificate_type) == rejected_type {
-                            return Err(ApiFailure::invalid_filter_value(
-                                &name,
-                                &value,
-                                &filter_types(rejected_type),
-                            ));
-                        }
-                        query.certificate_types.push(certificate_type);
+            match parameter {
+                Parameter::Filter(filter) => {
+                    let checked = values(raw_value)
+                        .into_iter()
+                        .map(|value| check_filter_value(filter, &name, value, refused))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    match query.filters.iter_mut().find(|(f, _)| *f == filter.name) {
+                        Some((_, given)) => given.extend(checked),
+                        None => query.filters.push((filter.name, checked)),
                     }
                 }
-                "sort" => query.sort.extend(parse_words::<SortKey>(&name, raw_value)?),
-                "fields[certificates]" => {
-                    query
-                        .certificate_fields
-                        .get_or_insert_with(Vec::new)
-                        .extend(parse_words::<CertificateField>(&name, raw_value)?);
-                }
-                "fields[passTypeIds]" => {
-                    query
-                        .pass_type_id_fields
-                        .get_or_insert_with(Vec::new)
-                        .extend(parse_words::<PassTypeIdField>(&name, raw_value)?);
-                }
-                "include" => {
-                    let expected = if endpoint == Endpoint::RelatedPassTypeId {
-                        "certificates"
-                    } else {
-                        "passTypeId"
-                    };
+                Parameter::Sort(spec) => {
                     for value in values(raw_value) {
-                        if value != expected {
-                            return Err(ApiFailure::invalid_parameter(&name, &value));
-                        }
-                        query.include = true;
+                        let (field, descending) = match value.strip_prefix('-') {
+                            Some(field) => (field, true),
+                            None => (value.as_str(), false),
+                        };
+                        let field = spec
+                            .sort_keys
+                            .iter()
+                            .copied()
+                            .find(|k| *k == field)
+                            .ok_or_else(|| ApiFailure::invalid_parameter(&name, &value))?;
+                        query.sort.push(SortKey { field, descending });
                     }
                 }
-                "limit" => query.limit = Some(parse_limit(&name, raw_value, MAX_LIMIT)?),
-                "limit[certificates]" => {
-                    query.limit = Some(parse_limit(&name, raw_value, MAX_RELATED_LIMIT)?);
+                Parameter::Fields(spec) => {
+                    let checked = values(raw_value)
+                        .iter()
+                        .map(|value| word(spec.fields, &name, value))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    match query.fields.iter_mut().find(|(t, _)| *t == spec.type_name) {
+                        Some((_, given)) => given.extend(checked),
+                        None => query.fields.push((spec.type_name, checked)),
+                    }
                 }
-                "cursor" => {
+                Parameter::Include(spec) => {
+                    let names: Vec<&'static str> = spec.includes.iter().map(|i| i.name).collect();
+                    for value in values(raw_value) {
+                        let include = word(&names, &name, &value)?;
+                        if !query.includes.contains(&include) {
+                            query.includes.push(include);
+                        }
+                    }
+                }
+                Parameter::Limit(max) => query.limit = Some(parse_limit(&name, raw_value, max)?),
+                Parameter::IncludeLimit(include, max) => {
+                    let limit = parse_limit(&name, raw_value, max)?;
+                    query.include_limits.retain(|(i, _)| *i != include);
+                    query.include_limits.push((include, limit));
+                }
+                Parameter::Cursor => {
                     query.offset = parse_cursor(raw_value)
                         .ok_or_else(|| ApiFailure::invalid_parameter(&name, &decode(raw_value)))?;
                 }
-                _ => return Err(ApiFailure::illegal_parameter(&name)),
             }
         }
         Ok(query)
     }
 
-    /// Whether `certificate` passes every filter.
-    pub(crate) fn matches(&self, certificate: &StoredCertificate) -> bool {
-        (self.display_names.is_empty() || self.display_names.contains(&certificate.display_name))
-            && (self.certificate_types.is_empty()
-                || self.certificate_types.contains(&certificate.certificate_type))
-            && (self.serial_numbers.is_empty()
-                || self
-                    .serial_numbers
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(&certificate.serial_number)))
-            && (self.ids.is_empty() || self.ids.contains(&certificate.id))
+    /// The values given for `filter[name]`; `None` when that filter was not given.
+    #[cfg(test)]
+    pub(crate) fn filter(&self, name: &str) -> Option<&[String]> {
+        self.filters
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, values)| values.as_slice())
     }
 
-    /// Orders two certificates by the sort keys, earlier keys first; `Equal` when no key tells them
-    /// apart, so a stable sort keeps creation order for ties.
-    pub(crate) fn compare(&self, a: &StoredCertificate, b: &StoredCertificate) -> std::cmp::Ordering {
-        self.sort
+    /// The filters given, each with its values.
+    pub(crate) fn filters(&self) -> impl Iterator<Item = (&'static str, &[String])> {
+        self.filters
             .iter()
-            .map(|key| {
-                let ordering = match key.field {
-                    SortField::DisplayName => a.display_name.cmp(&b.display_name),
-                    SortField::CertificateType => {
-                        a.certificate_type.as_str().cmp(b.certificate_type.as_str())
-                    }
-                    SortField::SerialNumber => a.serial_number.cmp(&b.serial_number),
-                    SortField::Id => a.id.cmp(&b.id),
-                    // A field added to the models later: the sandbox keeps creation order for it.
-                    _ => std::cmp::Ordering::Equal,
-                };
-                if key.order == SortOrder::Descending {
-                    ordering.reverse()
-                } else {
-                    ordering
-                }
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
+            .map(|(name, values)| (*name, values.as_slice()))
+    }
+
+    /// The sparse fieldset of JSON:API type `type_name`; `None` when none was asked for.
+    pub(crate) fn fields(&self, type_name: &str) -> Option<&[&'static str]> {
+        self.fields
+            .iter()
+            .find(|(t, _)| *t == type_name)
+            .map(|(_, fields)| fields.as_slice())
+    }
+
+    /// Whether `include` names the relationship `name`.
+    pub(crate) fn includes(&self, name: &str) -> bool {
+        self.includes.contains(&name)
+    }
+
+    /// `limit[name]` of a to-many include, when given.
+    pub(crate) fn include_limit(&self, name: &str) -> Option<u32> {
+        self.include_limits
+            .iter()
+            .find(|(i, _)| *i == name)
+            .map(|(_, limit)| *limit)
     }
 
     /// The query string of the page at `offset` with page size `limit`: the original parameters,
@@ -251,9 +295,35 @@ impl Query {
     }
 }
 
+/// Checks one value of `filter` against the values it takes and the refused one.
+fn check_filter_value(
+    filter: &Filter,
+    parameter: &str,
+    value: String,
+    refused: Option<Refused<'_>>,
+) -> Result<String, ApiFailure> {
+    let is_refused = |v: &str| refused.is_some_and(|r| r.filter == filter.name && r.value == v);
+    let FilterValues::OneOf(allowed) = &filter.values else {
+        if is_refused(&value) {
+            return Err(ApiFailure::invalid_filter_value(parameter, &value, &[]));
+        }
+        return Ok(value);
+    };
+    let allowed = allowed();
+    if allowed.contains(&value.as_str()) && !is_refused(&value) {
+        return Ok(value);
+    }
+    let expected: Vec<&str> = allowed.into_iter().filter(|v| !is_refused(v)).collect();
+    Err(ApiFailure::invalid_filter_value(parameter, &value, &expected))
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::table::{CERTIFICATES, PASS_TYPE_IDS};
+
     use super::*;
+
+    const LIST: Endpoint = Endpoint::List(&CERTIFICATES);
 
     fn failure_parameter(failure: &ApiFailure) -> String {
         serde_json::to_value(failure.document()).unwrap()["errors"][0]["source"]["parameter"]
@@ -262,25 +332,40 @@ mod tests {
             .to_owned()
     }
 
+    const G2: Refused<'static> = Refused {
+        filter: "certificateType",
+        value: "DEVELOPER_ID_APPLICATION_G2",
+    };
+
     #[test]
     fn parses_apples_comma_lists_and_escapes() {
         let query = Query::parse(
             Some("filter[displayName]=Jane%20Doe,CI%20macOS&filter%5BcertificateType%5D=DISTRIBUTION,IOS_DEVELOPMENT&sort=-id,displayName&fields[certificates]=serialNumber&include=passTypeId&limit=5"),
-            Endpoint::List,
+            LIST,
             None,
         )
         .unwrap();
-        assert_eq!(query.display_names, ["Jane Doe", "CI macOS"]);
+        assert_eq!(query.filter("displayName").unwrap(), ["Jane Doe", "CI macOS"]);
         assert_eq!(
-            query.certificate_types,
-            [CertificateType::Distribution, CertificateType::IosDevelopment]
+            query.filter("certificateType").unwrap(),
+            ["DISTRIBUTION", "IOS_DEVELOPMENT"]
         );
-        assert_eq!(query.sort.len(), 2);
         assert_eq!(
-            query.certificate_fields,
-            Some(vec![CertificateField::SerialNumber])
+            query.sort,
+            [
+                SortKey {
+                    field: "id",
+                    descending: true
+                },
+                SortKey {
+                    field: "displayName",
+                    descending: false
+                }
+            ]
         );
-        assert!(query.include);
+        assert_eq!(query.fields("certificates"), Some(&["serialNumber"][..]));
+        assert_eq!(query.fields("passTypeIds"), None);
+        assert!(query.includes("passTypeId"));
         assert_eq!(query.limit, Some(5));
         assert!(
             query
@@ -294,19 +379,29 @@ mod tests {
         // What Python's requests and Go's url.Values send for a comma list.
         let query = Query::parse(
             Some("filter%5BcertificateType%5D=IOS_DISTRIBUTION%2CDISTRIBUTION&fields%5Bcertificates%5D=name%2cserialNumber&sort=displayName%2C-id"),
-            Endpoint::List,
+            LIST,
             None,
         )
         .unwrap();
         assert_eq!(
-            query.certificate_types,
-            [CertificateType::IosDistribution, CertificateType::Distribution]
+            query.filter("certificateType").unwrap(),
+            ["IOS_DISTRIBUTION", "DISTRIBUTION"]
         );
-        assert_eq!(
-            query.certificate_fields,
-            Some(vec![CertificateField::Name, CertificateField::SerialNumber])
-        );
+        assert_eq!(query.fields("certificates"), Some(&["name", "serialNumber"][..]));
         assert_eq!(query.sort.len(), 2);
+    }
+
+    #[test]
+    fn repeated_parameters_add_up() {
+        let query = Query::parse(
+            Some("filter[id]=A&filter[id]=B,C&fields[passTypeIds]=name&fields[passTypeIds]=identifier"),
+            LIST,
+            None,
+        )
+        .unwrap();
+        assert_eq!(query.filter("id").unwrap(), ["A", "B", "C"]);
+        assert_eq!(query.filters().count(), 1);
+        assert_eq!(query.fields("passTypeIds"), Some(&["name", "identifier"][..]));
     }
 
     #[test]
@@ -314,14 +409,17 @@ mod tests {
         // `+` is a space, `%2B` a plus, hex digits in either case, and UTF-8 throughout.
         let query = Query::parse(
             Some("filter[displayName]=Jane+Doe,C%2B%2B+Team,J%C3%BCrgen&&filter[serialNumber]=%61bc"),
-            Endpoint::List,
+            LIST,
             None,
         )
         .unwrap();
-        assert_eq!(query.display_names, ["Jane Doe", "C++ Team", "Jürgen"]);
-        assert_eq!(query.serial_numbers, ["abc"]);
+        assert_eq!(
+            query.filter("displayName").unwrap(),
+            ["Jane Doe", "C++ Team", "Jürgen"]
+        );
+        assert_eq!(query.filter("serialNumber").unwrap(), ["abc"]);
         // An escaped name is the same parameter.
-        let failure = Query::parse(Some("fil%74er%5Bbogus%5D=1"), Endpoint::List, None).unwrap_err();
+        let failure = Query::parse(Some("fil%74er%5Bbogus%5D=1"), LIST, None).unwrap_err();
         assert_eq!(failure_parameter(&failure), "filter[bogus]");
     }
 
@@ -332,33 +430,85 @@ mod tests {
             ("limit=201", "limit"),
             ("limit=ten", "limit"),
             ("sort=expiry", "sort"),
+            ("sort=-", "sort"),
+            ("sort=--id", "sort"),
             ("filter[certificateType]=NOPE", "filter[certificateType]"),
             ("fields[certificates]=csr", "fields[certificates]"),
+            ("fields[profiles]=name", "fields[profiles]"),
             ("include=certificates", "include"),
+            ("include=", "include"),
             ("cursor=%%%", "cursor"),
+            ("limit[certificates]=5", "limit[certificates]"),
             ("bogus=1", "bogus"),
         ] {
-            let failure = Query::parse(Some(raw), Endpoint::List, None).unwrap_err();
+            let failure = Query::parse(Some(raw), LIST, None).unwrap_err();
             assert_eq!(failure_parameter(&failure), parameter, "{raw}");
         }
-        let rejected = CertificateType::DeveloperIdApplicationG2;
         let failure = Query::parse(
             Some("filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"),
-            Endpoint::List,
-            Some(&rejected),
+            LIST,
+            Some(G2),
         )
         .unwrap_err();
         assert_eq!(failure.error.code, "PARAMETER_ERROR.INVALID");
-        assert!(Query::parse(Some("limit=5"), Endpoint::Get, None).is_err());
+        let get = Endpoint::Get(&CERTIFICATES);
+        assert!(Query::parse(Some("limit=5"), get, None).is_err());
+        assert!(Query::parse(Some("include=passTypeId&fields[passTypeIds]=name"), get, None).is_ok());
+        assert!(Query::parse(Some("fields[certificates]=name"), Endpoint::Bare, None).is_err());
+    }
+
+    #[test]
+    fn each_endpoint_takes_its_own_parameters() {
+        let illegal = |endpoint: Endpoint, raw: &str| {
+            Query::parse(Some(raw), endpoint, None)
+                .is_err_and(|failure| failure.error.code == "PARAMETER_ERROR.ILLEGAL")
+        };
+        let related = Endpoint::Related(&PASS_TYPE_IDS);
+        let query = Query::parse(
+            Some("include=certificates&limit[certificates]=7&fields[certificates]=name&fields[passTypeIds]=identifier"),
+            related,
+            None,
+        )
+        .unwrap();
+        assert!(query.includes("certificates"));
+        assert_eq!(query.include_limit("certificates"), Some(7));
+        assert_eq!(query.limit, None);
+        let failure = Query::parse(Some("limit[certificates]=51"), related, None).unwrap_err();
+        assert!(
+            failure.error.detail.ends_with("it must be 1 to 50"),
+            "{}",
+            failure.error.detail
+        );
+        for raw in [
+            "limit=5",
+            "sort=id",
+            "cursor=x",
+            "filter[id]=1",
+            "include=passTypeId",
+        ] {
+            let failure = Query::parse(Some(raw), related, None).unwrap_err();
+            assert_eq!(
+                failure.error.code,
+                if raw.starts_with("include") {
+                    "PARAMETER_ERROR.INVALID"
+                } else {
+                    "PARAMETER_ERROR.ILLEGAL"
+                },
+                "{raw}"
+            );
+        }
+        for raw in ["sort=id", "cursor=x", "filter[id]=1", "limit[certificates]=5"] {
+            assert!(illegal(Endpoint::Get(&CERTIFICATES), raw), "{raw}");
+        }
+        assert!(illegal(Endpoint::Bare, "include=passTypeId"));
     }
 
     #[test]
     fn a_rejected_type_filter_gets_apples_400_text() {
-        let rejected = CertificateType::DeveloperIdApplicationG2;
         let failure = Query::parse(
             Some("filter[certificateType]=DEVELOPER_ID_APPLICATION_G2"),
-            Endpoint::List,
-            Some(&rejected),
+            LIST,
+            Some(G2),
         )
         .unwrap_err();
         // Apple's answer of June 2025 (codemagic-cli-tools PR 467), with one difference: Apple's list
@@ -373,6 +523,9 @@ mod tests {
         );
         assert_eq!(failure.error.title, "A parameter has an invalid value");
         assert_eq!(failure_parameter(&failure), "filter[certificateType]");
+        // Without the refusal the type is listed, and an unknown one names it among the rest.
+        let failure = Query::parse(Some("filter[certificateType]=NOPE"), LIST, None).unwrap_err();
+        assert!(failure.error.detail.contains("DEVELOPER_ID_APPLICATION_G2"));
     }
 
     #[test]

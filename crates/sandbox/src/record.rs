@@ -11,10 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::apple_error::ApiFailure;
-use crate::state::{Shared, lock};
+use crate::sync::lock;
 
 /// The largest answer the log keeps; the sandbox's own answers are far smaller. (Requests are
-/// bounded by the router, at [`crate::routes::MAX_REQUEST_BODY`].)
+/// bounded by the router, at [`crate::body::MAX_REQUEST_BODY`].)
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// One `/v1` request and the answer the sandbox sent, as recorded by the exchange log.
@@ -37,15 +37,20 @@ pub struct Exchange {
     pub response_body: Vec<u8>,
 }
 
-/// The log itself: `None` when recording is off.
-pub(crate) type ExchangeLog = Option<Mutex<Vec<Exchange>>>;
+/// The log itself, kept apart from the sandbox's state: only this middleware writes to it.
+#[derive(Debug, Default)]
+pub(crate) struct ExchangeLog(Mutex<Vec<Exchange>>);
 
-/// The middleware that records each `/v1` exchange when the log is on. Requests that get no answer
-/// (a reset or dropped connection) are not recorded.
-pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let Some(log) = &shared.exchanges else {
-        return next.run(request).await;
-    };
+impl ExchangeLog {
+    /// The exchanges so far, oldest first.
+    pub(crate) fn exchanges(&self) -> Vec<Exchange> {
+        lock(&self.0).clone()
+    }
+}
+
+/// The middleware that records each `/v1` exchange in `log`. Requests that get no answer (a reset
+/// or dropped connection) are not recorded.
+pub(crate) async fn record(State(log): State<Arc<ExchangeLog>>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/v1") {
         return next.run(request).await;
     }
@@ -57,7 +62,7 @@ pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, 
     let (parts, body) = request.into_parts();
     // Read as the handlers read it, within the router's `DefaultBodyLimit`.
     let read = Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await;
-    let request_body = match crate::routes::request_body(read) {
+    let request_body = match crate::body::request_body(read) {
         Ok(bytes) => bytes,
         Err(failure) => return failure.into_response(),
     };
@@ -68,7 +73,7 @@ pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, 
     let Ok(response_body) = to_bytes(body, MAX_BODY).await else {
         return ApiFailure::unexpected().into_response();
     };
-    lock(log).push(Exchange {
+    lock(&log.0).push(Exchange {
         method,
         path_and_query,
         request_body: request_body.to_vec(),

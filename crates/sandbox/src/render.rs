@@ -9,10 +9,8 @@ use ascert_models::{
 };
 use serde_json::{Value, json};
 
-use crate::store::StoredCertificate;
-
-/// The path of the certificate collection.
-pub(crate) const CERTIFICATES_PATH: &str = "/v1/certificates";
+use crate::store::{Resources, StoredCertificate, StoredPassTypeId};
+use crate::table::{CERTIFICATES, PASS_TYPE_IDS};
 
 /// The certificate resource, limited to `fields` when a sparse fieldset was asked for; with
 /// `linkage`, the `passTypeId` relationship carries its `data`.
@@ -23,7 +21,7 @@ pub(crate) fn certificate(
     linkage: bool,
 ) -> Value {
     let wants = |field: CertificateField| fields.is_none_or(|f| f.contains(&field));
-    let self_link = format!("{base_url}{CERTIFICATES_PATH}/{}", stored.id);
+    let self_link = format!("{base_url}{}/{}", CERTIFICATES.path, stored.id);
     let mut attributes = CertificateAttributes::default();
     attributes.name = wants(CertificateField::Name).then(|| stored.name.clone());
     attributes.certificate_type =
@@ -99,20 +97,20 @@ const ATTRIBUTES: [CertificateField; 8] = [
     CertificateField::Activated,
 ];
 
-/// The pass type ID resource `id`, limited to `fields` when a sparse fieldset was asked for.
+/// The pass type ID resource, limited to `fields` when a sparse fieldset was asked for; with
+/// `certificates`, its `certificates` relationship carries their `data`.
 pub(crate) fn pass_type_id(
     base_url: &str,
-    id: &str,
+    stored: &StoredPassTypeId,
     fields: Option<&[PassTypeIdField]>,
     certificates: Option<&[&StoredCertificate]>,
 ) -> Value {
     let wants = |field: PassTypeIdField| fields.is_none_or(|f| f.contains(&field));
-    let self_link = format!("{base_url}/v1/passTypeIds/{id}");
-    let suffix = id.to_ascii_lowercase();
+    let id = stored.id.as_str();
+    let self_link = format!("{base_url}{}/{id}", PASS_TYPE_IDS.path);
     let mut attributes = PassTypeIdAttributes::default();
-    attributes.name = wants(PassTypeIdField::Name).then(|| format!("Sandbox pass {id}"));
-    attributes.identifier =
-        wants(PassTypeIdField::Identifier).then(|| format!("pass.dev.ascert.sandbox.{suffix}"));
+    attributes.name = wants(PassTypeIdField::Name).then(|| stored.name.clone());
+    attributes.identifier = wants(PassTypeIdField::Identifier).then(|| stored.identifier.clone());
     let relationships = wants(PassTypeIdField::Certificates).then(|| {
         let mut linked = PassTypeIdCertificatesRelationship::default();
         linked.links = Some(RelationshipLinks::new(
@@ -138,6 +136,7 @@ pub(crate) fn pass_type_id(
 /// The distinct pass type IDs of `certificates`, in order of first appearance.
 pub(crate) fn included_pass_type_ids(
     base_url: &str,
+    resources: &Resources,
     certificates: &[&StoredCertificate],
     fields: Option<&[PassTypeIdField]>,
 ) -> Vec<Value> {
@@ -148,7 +147,14 @@ pub(crate) fn included_pass_type_ids(
         }
     }
     seen.into_iter()
-        .map(|id| pass_type_id(base_url, id, fields, None))
+        .map(|id| {
+            // Every named pass type ID is registered; the fallback only keeps this total.
+            let stored = resources
+                .pass_type_id(id)
+                .cloned()
+                .unwrap_or_else(|| StoredPassTypeId::named(id));
+            pass_type_id(base_url, &stored, fields, None)
+        })
         .collect()
 }
 

@@ -9,12 +9,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::ca::{CaCertificates, Intermediate, IntermediateCertificate};
-use crate::state::{Shared, lock};
-use crate::{Exchange, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, SandboxError, Team};
+use crate::config::SeededCertificate;
+use crate::record::ExchangeLog;
+use crate::state::Shared;
+use crate::sync::lock;
+use crate::{Exchange, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxError, Team};
 
 /// A running sandbox. Dropping it stops the server.
 ///
-/// The server runs on the Tokio runtime that called [`SandboxBuilder::start`]. Synchronous code
+/// The server runs on the Tokio runtime that called
+/// [`SandboxBuilder::start`](crate::SandboxBuilder::start). Synchronous code
 /// (a test that runs the `ascert` binary, say) can keep a multi-threaded runtime alive next to the
 /// sandbox: `let runtime = tokio::runtime::Runtime::new()?; let sandbox =
 /// runtime.block_on(Sandbox::builder().start())?;` serves from the runtime's worker threads until
@@ -31,8 +35,8 @@ use crate::{Exchange, KeyKind, KeyRole, Limits, SandboxApiKey, SandboxBuilder, S
 /// ```
 pub struct Sandbox {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) api_key: SandboxApiKey,
-    pub(crate) issuer_id: String,
+    /// The exchange log, when recording is on.
+    pub(crate) exchanges: Option<Arc<ExchangeLog>>,
     pub(crate) local_addr: SocketAddr,
     pub(crate) tls_ca_pem: Option<String>,
     pub(crate) shutdown: watch::Sender<bool>,
@@ -43,17 +47,12 @@ impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sandbox")
             .field("base_url", &self.shared.base_url)
-            .field("api_key", &self.api_key)
+            .field("api_key", &self.shared.api_key)
             .finish_non_exhaustive()
     }
 }
 
 impl Sandbox {
-    /// A builder with Apple's defaults and no faults.
-    pub fn builder() -> SandboxBuilder {
-        SandboxBuilder::default()
-    }
-
     /// The base URL to use instead of `https://api.appstoreconnect.apple.com`, without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
@@ -64,14 +63,14 @@ impl Sandbox {
         self.local_addr
     }
 
-    /// The admin API key registered at start.
+    /// The admin API key registered at start: a new one, or the one the state file kept.
     pub fn api_key(&self) -> &SandboxApiKey {
-        &self.api_key
+        &self.shared.api_key
     }
 
     /// The team's issuer id.
     pub fn issuer_id(&self) -> &str {
-        &self.issuer_id
+        &self.shared.api_key.issuer_id
     }
 
     /// The team certificates are issued for.
@@ -115,7 +114,7 @@ impl Sandbox {
     /// # Errors
     /// [`SandboxError::Crypto`] when key generation fails.
     pub fn add_key(&self, role: KeyRole, kind: KeyKind) -> Result<SandboxApiKey, SandboxError> {
-        let key = SandboxApiKey::generate(&self.issuer_id, role, kind)?;
+        let key = SandboxApiKey::generate(self.issuer_id(), role, kind)?;
         self.shared
             .keys
             .write()
@@ -138,21 +137,37 @@ impl Sandbox {
         certificate_type: CertificateType,
     ) -> Result<String, SandboxError> {
         let csr = crate::csr::check(csr_pem, &certificate_type).map_err(|p| SandboxError::Refused(p.0))?;
-        let issued = crate::routes::create::Issue {
+        let issued = crate::issue::Issue {
             certificate_type,
             spki_der: &csr.spki_der,
             pass_type_id: None,
             owner: "developer website".to_owned(),
             display_name: self.shared.team.name.clone(),
         };
-        let (store, index) = crate::routes::create::issue(&self.shared, issued)
+        let (resources, index) = crate::issue::issue(&self.shared, issued)
             .map_err(|failure| SandboxError::Refused(failure.error.to_string()))?;
-        Ok(store.certificates[index].id.clone())
+        Ok(resources.certificates[index].id.clone())
+    }
+
+    /// Adds `seeded`, a certificate whose expiry the test chooses, as
+    /// [`SandboxBuilder::seed_certificate`](crate::SandboxBuilder::seed_certificate) does at start
+    /// (whatever the limits: it stands for a certificate made elsewhere), and saves the state file.
+    /// Returns its id.
+    ///
+    /// # Errors
+    /// [`SandboxError::Io`] when the state file cannot be written.
+    pub fn seed_certificate(&self, seeded: &SeededCertificate) -> Result<String, SandboxError> {
+        let certificate = crate::seed::chosen(seeded, &self.shared.team);
+        let id = certificate.id.clone();
+        let mut resources = lock(&self.shared.resources);
+        resources.add_certificate(certificate);
+        self.shared.save(&resources)?;
+        Ok(id)
     }
 
     /// How many certificates the sandbox holds.
     pub fn certificate_count(&self) -> usize {
-        lock(&self.shared.store).certificates.len()
+        lock(&self.shared.resources).certificates.len()
     }
 
     /// Sets the fault rate (0 to 1, clamped) and restarts the fault sequence from `seed`.
@@ -188,12 +203,11 @@ impl Sandbox {
     }
 
     /// The `/v1` exchanges recorded so far, oldest first; empty unless the sandbox was built with
-    /// [`SandboxBuilder::record_exchanges`].
+    /// [`SandboxBuilder::record_exchanges`](crate::SandboxBuilder::record_exchanges).
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.shared
-            .exchanges
+        self.exchanges
             .as_ref()
-            .map(|log| lock(log).clone())
+            .map(|log| log.exchanges())
             .unwrap_or_default()
     }
 

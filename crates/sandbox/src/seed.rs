@@ -6,7 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use std::collections::HashMap;
 
-use crate::config::{Limits, Team};
+use crate::config::{Limits, SeededCertificate, Team};
 use crate::store::{SEED_OWNER, StoredCertificate};
 use crate::types::{self, LimitGroup};
 
@@ -90,6 +90,37 @@ pub(crate) fn certificates(
         .collect()
 }
 
+/// The certificate `seeded` asks for, issued (lazily) for `team`.
+pub(crate) fn chosen(seeded: &SeededCertificate, team: &Team) -> StoredCertificate {
+    let certificate_type = seeded.certificate_type.clone();
+    let expiration_date = seeded
+        .expiration_date
+        .replace_nanosecond(0)
+        .unwrap_or(seeded.expiration_date);
+    let holder = if types::limit_group(&certificate_type) == LimitGroup::Development {
+        seeded.display_name.as_str()
+    } else {
+        team.name.as_str()
+    };
+    StoredCertificate {
+        id: crate::ids::apple_id(),
+        name: format!(
+            "{}: {holder} ({})",
+            types::common_name_prefix(&certificate_type),
+            team.id
+        ),
+        not_before: types::start_for_expiry(&certificate_type, expiration_date),
+        pass_type_id: types::needs_pass_type_id(&certificate_type).then(|| "SEEDPASS00".to_owned()),
+        certificate_type,
+        display_name: seeded.display_name.clone(),
+        serial_number: crate::ids::hex_upper(&crate::ids::serial_bytes()),
+        expiration_date,
+        activated: seeded.activated,
+        content: None,
+        owner: SEED_OWNER.to_owned(),
+    }
+}
+
 /// Whether one more current certificate of `certificate_type` still leaves a free slot under
 /// `limits`; counts it if so. Development certificates are seeded for one owner, so their
 /// per-owner limit is a per-type one here.
@@ -143,7 +174,10 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let limits = Limits::default();
         let seeded = certificates(5000, &Team::default(), &limits, now);
-        let store = crate::store::Store { certificates: seeded };
+        let store = crate::store::Resources {
+            certificates: seeded,
+            pass_type_ids: Vec::new(),
+        };
         for certificate_type in SEED_TYPES {
             assert!(
                 !store.limit_reached(certificate_type, SEED_OWNER, &limits, now),
@@ -156,5 +190,21 @@ mod tests {
             ..limits
         };
         assert!(store.limit_reached(&CertificateType::Distribution, "anyone", &tight, now));
+    }
+
+    #[test]
+    fn a_chosen_expiry_is_kept_and_the_start_is_one_validity_earlier() {
+        let expiry = OffsetDateTime::now_utc() + Duration::days(10);
+        let seeded = SeededCertificate::new(CertificateType::PassTypeId, expiry).with_activated(false);
+        let stored = chosen(&seeded, &Team::default());
+        assert_eq!(stored.expiration_date, expiry.replace_nanosecond(0).unwrap());
+        assert_eq!(
+            types::expiry(&stored.certificate_type, stored.not_before),
+            stored.expiration_date
+        );
+        assert!(!stored.activated);
+        assert_eq!(stored.pass_type_id.as_deref(), Some("SEEDPASS00"));
+        assert_eq!(stored.name, "Pass Type ID: ascert Sandbox Team (SBXTEAM001)");
+        assert_eq!(stored.display_name, "Jane Appleseed");
     }
 }

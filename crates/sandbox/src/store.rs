@@ -1,4 +1,7 @@
-//! The certificates a sandbox holds, in creation order, with their issued content.
+//! The resources a sandbox holds, all in one [`Resources`] under one lock: certificates in creation
+//! order with their issued content, and the pass type IDs they name. One value for all of them lets
+//! a change to one resource reach the others in the same critical section (revoking a certificate
+//! will invalidate its provisioning profiles).
 
 use ascert_models::CertificateType;
 use base64::Engine as _;
@@ -43,19 +46,80 @@ impl StoredCertificate {
     }
 }
 
-/// All certificates, in creation order.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Store {
-    pub(crate) certificates: Vec<StoredCertificate>,
+/// One pass type ID as the sandbox keeps it: registered when a certificate first names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredPassTypeId {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    /// The reverse-DNS identifier, such as `pass.dev.ascert.sandbox.pass1`.
+    pub(crate) identifier: String,
 }
 
-impl Store {
-    pub(crate) fn position(&self, id: &str) -> Option<usize> {
-        self.certificates.iter().position(|c| c.id == id)
+impl StoredPassTypeId {
+    /// The pass type ID `id` as the sandbox makes it up when a certificate names one it does not know.
+    pub(crate) fn named(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: format!("Sandbox pass {id}"),
+            identifier: format!("pass.dev.ascert.sandbox.{}", id.to_ascii_lowercase()),
+        }
+    }
+}
+
+/// Every resource of the sandbox: what the state file keeps, and what one lock guards.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Resources {
+    /// The certificates, in creation order.
+    pub(crate) certificates: Vec<StoredCertificate>,
+    /// The pass type IDs certificates have named, in order of first appearance. (State files of
+    /// version 2 have none: [`Resources::register_pass_type_ids`] makes them up on load.)
+    #[serde(default)]
+    pub(crate) pass_type_ids: Vec<StoredPassTypeId>,
+}
+
+impl Resources {
+    /// The certificate `id`.
+    pub(crate) fn certificate(&self, id: &str) -> Option<&StoredCertificate> {
+        self.certificates.iter().find(|c| c.id == id)
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<&StoredCertificate> {
-        self.certificates.iter().find(|c| c.id == id)
+    /// The pass type ID `id`.
+    pub(crate) fn pass_type_id(&self, id: &str) -> Option<&StoredPassTypeId> {
+        self.pass_type_ids.iter().find(|p| p.id == id)
+    }
+
+    /// Adds `certificate`, registering the pass type ID it names if it is new; returns its index.
+    pub(crate) fn add_certificate(&mut self, certificate: StoredCertificate) -> usize {
+        if let Some(id) = &certificate.pass_type_id {
+            self.register_pass_type_id(id);
+        }
+        self.certificates.push(certificate);
+        self.certificates.len() - 1
+    }
+
+    /// Registers every pass type ID that a certificate names and that is not registered yet.
+    pub(crate) fn register_pass_type_ids(&mut self) {
+        let named: Vec<String> = self
+            .certificates
+            .iter()
+            .filter_map(|c| c.pass_type_id.clone())
+            .collect();
+        for id in named {
+            self.register_pass_type_id(&id);
+        }
+    }
+
+    fn register_pass_type_id(&mut self, id: &str) {
+        if self.pass_type_id(id).is_none() {
+            self.pass_type_ids.push(StoredPassTypeId::named(id));
+        }
+    }
+
+    /// Revokes the certificate at `index`: it is gone, and its slot is free. (When the sandbox
+    /// keeps provisioning profiles, the profiles that hold it become invalid here, under the same
+    /// lock.)
+    pub(crate) fn revoke_certificate(&mut self, index: usize) {
+        self.certificates.remove(index);
     }
 
     /// Whether creating one more `certificate_type` for `owner` would exceed `limits`.
@@ -162,7 +226,7 @@ mod tests {
     fn limits_count_current_certificates_per_slot() {
         let now = OffsetDateTime::now_utc();
         let limits = Limits::default();
-        let mut store = Store::default();
+        let mut store = Resources::default();
         let dev = CertificateType::Development;
         store.certificates.push(cert(dev.clone(), "K1", true));
         store.certificates.push(cert(dev.clone(), SEED_OWNER, true));
@@ -185,5 +249,32 @@ mod tests {
         }
         assert!(store.limit_reached(&CertificateType::DeveloperIdApplication, "K1", &limits, now));
         assert_eq!(hex_to_bytes("0A1B"), [0x0a, 0x1b]);
+    }
+
+    #[test]
+    fn certificates_register_the_pass_type_ids_they_name_once() {
+        let mut resources = Resources::default();
+        let mut pass = cert(CertificateType::PassTypeId, "K1", true);
+        pass.pass_type_id = Some("PASS1".into());
+        resources.add_certificate(pass.clone());
+        resources.add_certificate(cert(CertificateType::Development, "K1", true));
+        let index = resources.add_certificate(pass);
+        assert_eq!(index, 2);
+        assert_eq!(resources.pass_type_ids, [StoredPassTypeId::named("PASS1")]);
+        assert_eq!(
+            resources.pass_type_id("PASS1").unwrap().identifier,
+            "pass.dev.ascert.sandbox.pass1"
+        );
+        // Revoking a certificate leaves its pass type ID, as at Apple.
+        resources.revoke_certificate(0);
+        resources.revoke_certificate(0);
+        assert_eq!(resources.certificates.len(), 1);
+        assert_eq!(resources.pass_type_ids.len(), 1);
+        // A state file of version 2 has no pass type IDs: they are made up from the certificates.
+        let saved = serde_json::json!({"certificates": resources.certificates});
+        let mut loaded: Resources = serde_json::from_value(saved).unwrap();
+        assert!(loaded.pass_type_ids.is_empty());
+        loaded.register_pass_type_ids();
+        assert_eq!(loaded, resources);
     }
 }

@@ -9,24 +9,33 @@ use serde_json::json;
 
 use crate::apple_error::ApiFailure;
 use crate::query::{Endpoint, Query};
-use crate::render::{self, CERTIFICATES_PATH};
-use crate::state::{Shared, lock};
-use crate::store::StoredCertificate;
+use crate::render;
+use crate::resource::{certificate_fields, issue_contents, pass_type_id_fields};
+use crate::state::Shared;
+use crate::store::{Resources, StoredCertificate, StoredPassTypeId};
+use crate::sync::lock;
+use crate::table::{CERTIFICATES, PASS_TYPE_IDS};
 
-use super::{Reply, ensure_contents, self_link};
+use super::{Reply, self_link};
+
+/// How many related certificates are shown without `limit[certificates]`, as at Apple.
+const DEFAULT_RELATED_LIMIT: u32 = 50;
 
 /// The pass type ID of certificate `id`: 404 when the certificate does not exist or has none.
-fn pass_type_id_of(shared: &Shared, id: &str) -> Result<String, ApiFailure> {
-    let store = lock(&shared.store);
-    let certificate = store
-        .get(id)
-        .ok_or_else(|| ApiFailure::not_found("certificates", id))?;
-    certificate.pass_type_id.clone().ok_or_else(|| {
-        let mut failure = ApiFailure::not_found("passTypeIds", id);
+fn pass_type_id_of(resources: &Resources, id: &str) -> Result<StoredPassTypeId, ApiFailure> {
+    let certificate = resources
+        .certificate(id)
+        .ok_or_else(|| ApiFailure::not_found(CERTIFICATES.type_name, id))?;
+    let pass_type_id = certificate.pass_type_id.as_deref().ok_or_else(|| {
+        let mut failure = ApiFailure::not_found(PASS_TYPE_IDS.type_name, id);
         failure.error.detail =
             format!("The certificate '{id}' has no related resource of type 'passTypeIds'");
         failure
-    })
+    })?;
+    Ok(resources
+        .pass_type_id(pass_type_id)
+        .cloned()
+        .unwrap_or_else(|| StoredPassTypeId::named(pass_type_id)))
 }
 
 pub(super) async fn pass_type_id_linkage(
@@ -35,10 +44,10 @@ pub(super) async fn pass_type_id_linkage(
     RawQuery(raw): RawQuery,
 ) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
-    let pass_type_id = pass_type_id_of(&shared, &id)?;
-    let path = format!("{CERTIFICATES_PATH}/{id}/relationships/passTypeId");
+    let pass_type_id = pass_type_id_of(&lock(&shared.resources), &id)?;
+    let path = format!("{}/{id}/relationships/passTypeId", CERTIFICATES.path);
     Ok(Json(json!({
-        "data": { "type": "passTypeIds", "id": pass_type_id },
+        "data": { "type": PASS_TYPE_IDS.type_name, "id": pass_type_id.id },
         "links": { "self": self_link(&shared, &path, None) },
     }))
     .into_response())
@@ -49,38 +58,42 @@ pub(super) async fn related_pass_type_id(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Reply {
-    let query = Query::parse(raw.as_deref(), Endpoint::RelatedPassTypeId, None)?;
-    let pass_type_id = pass_type_id_of(&shared, &id)?;
-    let mut store = lock(&shared.store);
-    let limit = usize::try_from(query.limit.unwrap_or(50)).unwrap_or(usize::MAX);
-    let indices: Vec<usize> = store
+    let query = Query::parse(raw.as_deref(), Endpoint::Related(&PASS_TYPE_IDS), None)?;
+    let mut resources = lock(&shared.resources);
+    let pass_type_id = pass_type_id_of(&resources, &id)?;
+    let include = query.includes("certificates");
+    let limit = query
+        .include_limit("certificates")
+        .unwrap_or(DEFAULT_RELATED_LIMIT);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let indices: Vec<usize> = resources
         .certificates
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.pass_type_id.as_deref() == Some(pass_type_id.as_str()))
+        .filter(|(_, c)| c.pass_type_id.as_deref() == Some(pass_type_id.id.as_str()))
         .map(|(i, _)| i)
         .take(limit)
         .collect();
-    let fields = query.certificate_fields.as_deref();
-    if query.include {
-        ensure_contents(&shared, &mut store, &indices, fields)?;
+    let fields = certificate_fields(&query);
+    if include {
+        issue_contents(&mut resources, &indices, fields.as_deref(), &shared.context())?;
     }
-    let certificates: Vec<&StoredCertificate> = indices.iter().map(|&i| &store.certificates[i]).collect();
-    let path = format!("{CERTIFICATES_PATH}/{id}/passTypeId");
+    let certificates: Vec<&StoredCertificate> = indices.iter().map(|&i| &resources.certificates[i]).collect();
+    let path = format!("{}/{id}/passTypeId", CERTIFICATES.path);
     let mut document = json!({
         "data": render::pass_type_id(
             &shared.base_url,
             &pass_type_id,
-            query.pass_type_id_fields.as_deref(),
-            query.include.then_some(certificates.as_slice()),
+            pass_type_id_fields(&query).as_deref(),
+            include.then_some(certificates.as_slice()),
         ),
         "links": { "self": self_link(&shared, &path, raw.as_deref()) },
     });
-    if query.include {
+    if include {
         document["included"] = json!(
             certificates
                 .iter()
-                .map(|c| render::certificate(&shared.base_url, c, fields, false))
+                .map(|c| render::certificate(&shared.base_url, c, fields.as_deref(), false))
                 .collect::<Vec<_>>()
         );
     }
