@@ -3,9 +3,11 @@
 //! take a module in without the rest of the crate, and a new module has a clear place. And the
 //! code map of docs/architecture.md names every top-level module of the CLI, and only those.
 //!
-//! An edge is a `crate::NAME` path in a module's production code (inline `#[cfg(test)]` modules
-//! and files of modules declared under `#[cfg(test)]` do not count: a test may use anything). The
-//! crate root (`lib.rs`, `main.rs`) is not a node: it declares and re-exports every module.
+//! An edge is a `crate::NAME` path in a module's production code, where NAME is a module or an
+//! item the crate root re-exports from one (`pub use module::Item;`); inline `#[cfg(test)]`
+//! modules and files of modules declared under `#[cfg(test)]` do not count (a test may use
+//! anything). The crate root (`lib.rs`, `main.rs`) is not a node: it declares and re-exports
+//! every module.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -65,6 +67,36 @@ fn test_only_modules(src: &Path) -> BTreeSet<String> {
     names
 }
 
+/// The items the crate root re-exports (`pub use module::{A, B};`, `pub(crate) use module::A;`),
+/// each with the module it comes from.
+fn root_exports(src: &Path) -> BTreeMap<String, String> {
+    let mut exports = BTreeMap::new();
+    for root_file in ["lib.rs", "main.rs"] {
+        let Ok(text) = fs::read_to_string(src.join(root_file)) else {
+            continue;
+        };
+        let code = production_code(&text);
+        for line in code.split(';') {
+            let line = line.trim();
+            let Some(path) = line
+                .strip_prefix("pub use ")
+                .or_else(|| line.strip_prefix("pub(crate) use "))
+            else {
+                continue;
+            };
+            let Some((module, items)) = path.split_once("::") else {
+                continue;
+            };
+            for item in items.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !item.is_empty() && item != "self" {
+                    exports.insert(item.to_owned(), module.trim().to_owned());
+                }
+            }
+        }
+    }
+    exports
+}
+
 /// A file's production code: up to its first inline `#[cfg(test)] mod … {`, without comments.
 fn production_code(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -108,6 +140,7 @@ fn crate_paths(code: &str) -> BTreeSet<String> {
 /// Module → the modules it uses, for the crate in `src`.
 fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let test_only = test_only_modules(src);
+    let exports = root_exports(src);
     let mut files = Vec::new();
     rust_files(src, &mut files);
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -129,7 +162,10 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         }
         let code = production_code(&fs::read_to_string(&file).unwrap());
         let uses = graph.entry(module.clone()).or_default();
-        uses.extend(crate_paths(&code).into_iter().filter(|used| *used != module));
+        let used = crate_paths(&code)
+            .into_iter()
+            .map(|name| exports.get(&name).cloned().unwrap_or(name));
+        uses.extend(used.filter(|used| *used != module));
     }
     let modules: BTreeSet<String> = graph.keys().cloned().collect();
     for uses in graph.values_mut() {
@@ -211,6 +247,18 @@ fn the_checker_sees_a_cycle_and_ignores_tests_and_other_crates() {
     .unwrap();
     fs::write(src.join("helpers.rs"), "use crate::a;\n").unwrap();
     assert_eq!(find_cycle(&module_graph(src)), None);
+    // An item the root re-exports is an edge to its module.
+    fs::write(
+        src.join("lib.rs"),
+        "mod a;\nmod b;\n#[cfg(test)]\nmod helpers;\npub use a::{A, Other};\n",
+    )
+    .unwrap();
+    fs::write(src.join("b.rs"), "use crate::A;\n").unwrap();
+    assert_eq!(
+        find_cycle(&module_graph(src)),
+        Some(vec!["a".to_owned(), "b".to_owned(), "a".to_owned()])
+    );
+    fs::write(src.join("b.rs"), "").unwrap();
     fs::create_dir(src.join("c")).unwrap();
     fs::write(src.join("c/mod.rs"), "mod inner;\n").unwrap();
     fs::write(src.join("c/inner.rs"), "use crate::a::A;\n").unwrap();
