@@ -149,21 +149,28 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             "models is data only: no other ascert crate, no HTTP, crypto, clap or tokio",
         ),
         "ascert-auth" => (
-            [CLIENT, &["ascert-models", "ascert-sandbox"]].concat(),
+            [CLIENT, &["ascert-models", "ascert-keychain", "ascert-sandbox"]].concat(),
             "auth turns a key into a token and knows no other layer",
         ),
         "ascert-transport" => (
             vec![
                 "ascert-certificates",
                 "ascert-keystore",
+                "ascert-keychain",
                 "ascert-sandbox",
                 "ascert-team",
             ],
-            "transport never depends on the API layer",
+            "transport depends on auth and models only, never on the API layer",
         ),
         "ascert-certificates" => (
             [
-                &["ascert-auth", "ascert-keystore", "ascert-sandbox", "ascert-team"],
+                &[
+                    "ascert-auth",
+                    "ascert-keystore",
+                    "ascert-keychain",
+                    "ascert-sandbox",
+                    "ascert-team",
+                ],
                 HTTP,
             ]
             .concat(),
@@ -234,6 +241,61 @@ fn architecture_invariants_hold() {
             );
         }
     }
+}
+
+/// What does I/O in Rust source: files, sockets, processes, the environment, the standard streams,
+/// an async runtime.
+const IO: &[&str] = &[
+    "fs::",
+    "File::",
+    "OpenOptions",
+    "net::",
+    "TcpStream",
+    "UdpSocket",
+    "process::",
+    "Command::",
+    "env::",
+    "io::stdin",
+    "io::stdout",
+    "io::stderr",
+    "stdin()",
+    "stdout()",
+    "stderr()",
+    "print!",
+    "println!",
+    "eprint!",
+    "eprintln!",
+    "tokio",
+];
+
+/// "ascert-models … does no I/O" (docs/architecture.md): its manifest keeps tokio and HTTP out
+/// (`architecture_invariants_hold`), and its code outside tests names no file, socket, process,
+/// environment variable or standard stream.
+#[test]
+fn models_does_no_io() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/models/src"), &mut files);
+    assert!(!files.is_empty(), "no source files found in crates/models/src");
+    let test_only = test_only_files(&files);
+    let mut findings = Vec::new();
+    for file in &files {
+        if test_only.iter().any(|t| file == t || file.starts_with(t)) {
+            continue;
+        }
+        let text = fs::read_to_string(file).unwrap();
+        for (number, line) in production_lines(&text) {
+            if let Some(io) = IO.iter().find(|pattern| line.contains(*pattern)) {
+                let relative = file.strip_prefix(root()).unwrap().display().to_string();
+                findings.push(format!("{relative}:{number}: {line} ({io})"));
+            }
+        }
+    }
+    assert!(
+        findings.is_empty(),
+        "ascert-models does no I/O (docs/architecture.md): the caller reads and writes, the models \
+         only turn bytes into types and back:\n{}",
+        findings.join("\n")
+    );
 }
 
 #[test]

@@ -161,77 +161,68 @@ fn transport_of<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e 
     })
 }
 
-/// The exit code of a team store's failure, and what to do about it.
+/// The exit code of each category of a team store's failure: the one place that decides it.
+pub(crate) fn team_exit(kind: ascert_team::ErrorKind) -> Exit {
+    use ascert_team::ErrorKind as K;
+    match kind {
+        K::InvalidInput => Exit::Usage,
+        K::StorageAccess | K::MemberKey => Exit::Auth,
+        K::NotFound => Exit::NotFound,
+        K::Conflict | K::Lease => Exit::Conflict,
+        K::Timeout => Exit::Timeout,
+        // Untrusted content, an unreadable format, an unsupported store, any other storage or crypto
+        // failure, and categories added later.
+        _ => Exit::Failure,
+    }
+}
+
+/// The exit code of a team store's failure (from its category), and what to do about it: the
+/// library's message says what happened; the commands, flags and variables to reach for are ours.
 fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) {
     use ascert_team::TeamError as E;
-    match err {
-        E::WrongIdentity { .. } => (
-            Exit::Auth,
-            Some(
-                "check --identity (or ASCERT_TEAM_IDENTITY); `ascert team members list` shows whose keys open the store",
-            ),
+    let hint = match err {
+        E::WrongIdentity { .. } => Some(
+            "check --identity (or ASCERT_TEAM_IDENTITY); `ascert team members list` shows whose keys open the \
+             store, and a member adds yours with `ascert team members add NAME=KEY`",
         ),
-        E::WrongPassphrase { .. } | E::InvalidMemberKey { .. } => (
-            Exit::Auth,
-            Some("check the member key (--identity) or the team passphrase (--passphrase-env and the like)"),
-        ),
-        E::AccessDenied { .. } => (
-            Exit::Auth,
-            Some(
-                "check the storage credentials (AWS_*, GOOGLE_*, AZURE_*) and what they may do on the store's prefix",
-            ),
-        ),
-        E::NoCloudCredentials { .. } => (
-            Exit::Auth,
-            Some(
-                "set GOOGLE_APPLICATION_CREDENTIALS to a service account key file (or run `gcloud auth \
-                 application-default login`); on Google Cloud, give the machine a service account",
-            ),
-        ),
-        E::NoStore { .. } => (
-            Exit::NotFound,
-            Some("create the store with `ascert team init --store URL --member NAME=KEY`"),
-        ),
-        E::BucketNotFound { .. } | E::NotFound { .. } => (
-            Exit::NotFound,
-            Some("`ascert team list` shows what the store holds"),
-        ),
-        E::AlreadyExists { .. }
-        | E::Conflict { .. }
-        | E::ConcurrentChange { .. }
-        | E::LeaseExpiring { .. } => (Exit::Conflict, None),
-        E::UntrustedMembers { .. } => (
-            Exit::Failure,
-            Some(
-                "nothing was encrypted to it. If the change is one your team made, a member shows the list with \
-                 `ascert team members list`: update ASCERT_TEAM_MEMBERS_SHA256 to its digest; otherwise someone \
-                 with write access to the bucket changed it: restore the previous ascert-team.json and rotate the \
-                 bucket's credentials",
-            ),
-        ),
-        E::Timeout { .. } => (
-            Exit::Timeout,
-            Some(
-                "the team store did not answer in time: check the network and the endpoint, or give it more with --timeout",
-            ),
-        ),
-        E::InvalidUrl { .. } | E::Config { .. } | E::InvalidRecipient { .. } | E::InvalidInput { .. } => {
-            (Exit::Usage, None)
+        E::WrongPassphrase { .. } | E::InvalidMemberKey { .. } => {
+            Some("check the member key (--identity) or the team passphrase (--passphrase-env and the like)")
         }
-        E::Tampered { .. } | E::KeyMismatch { .. } => (
-            Exit::Failure,
-            Some(
-                "it was not used, and nothing of it was written here. A damaged identity is repaired by a member \
-                 who has it (`ascert team push ID`); a member list changed by someone who is not a member is put \
-                 back from the bucket's previous version of ascert-team.json; then rotate the bucket's credentials",
-            ),
+        E::AccessDenied { .. } => Some(
+            "check the storage credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a \
+             web identity or instance role; GOOGLE_*; AZURE_*) and that they may read and write under the \
+             store's prefix",
         ),
-        E::NewerFormat { .. } => (
-            Exit::Failure,
-            Some("a newer ascert wrote this store: upgrade ascert"),
+        E::NoCloudCredentials { .. } => Some(
+            "set GOOGLE_APPLICATION_CREDENTIALS (or GOOGLE_SERVICE_ACCOUNT) to a service account key file or \
+             GOOGLE_SERVICE_ACCOUNT_KEY to its contents, or run `gcloud auth application-default login`; on \
+             Google Cloud, give the machine a service account",
         ),
-        _ => (Exit::Failure, None),
-    }
+        E::NoStore { .. } => Some("create the store with `ascert team init --store URL --member NAME=KEY`"),
+        E::BucketNotFound { .. } => Some(
+            "check the store URL, or create the bucket (container, folder) first with the provider's tools: \
+             ascert creates the objects of a store, never where they go",
+        ),
+        E::NotFound { .. } => Some("`ascert team list` shows what the store holds"),
+        E::UntrustedMembers { .. } => Some(
+            "nothing was encrypted to it. If the change is one your team made, a member shows the list with \
+             `ascert team members list`: update ASCERT_TEAM_MEMBERS_SHA256 (or --members-sha256) to its digest; \
+             otherwise someone with write access to the bucket changed it: restore the previous \
+             ascert-team.json and rotate the bucket's credentials",
+        ),
+        E::Timeout { .. } => Some(
+            "the team store did not answer in time: check the network and the endpoint, or give it more with --timeout",
+        ),
+        E::Tampered { .. } | E::KeyMismatch { .. } => Some(
+            "nothing of it was written here. A damaged identity is repaired by a member who has it (`ascert team \
+             push ID`); a member list changed by someone who is not a member is put back from the bucket's \
+             previous version of ascert-team.json; then rotate the bucket's credentials",
+        ),
+        E::NewerFormat { .. } => Some("a newer ascert wrote this store: upgrade ascert"),
+        E::UnsupportedFormat { .. } => Some("`ascert team init` makes the store again"),
+        _ => None,
+    };
+    (team_exit(err.kind()), hint)
 }
 
 fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {

@@ -18,8 +18,10 @@ use crate::keychain::{Keychain, same_file, unlock};
 use crate::parse::{self, ListedIdentity};
 use crate::runner::{Output, SecurityTool, failed};
 
-/// What to install.
+/// What to install: [`InstallRequest::new`] with what every install needs, then `with_` methods for
+/// the rest.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct InstallRequest<'a> {
     /// The keychain; it must exist.
     pub keychain: &'a Keychain,
@@ -36,6 +38,45 @@ pub struct InstallRequest<'a> {
     /// The keychain's password: unlocks it and authorises the partition list. Without it the
     /// partition list is skipped (and reported with the command to run).
     pub keychain_password: Option<&'a Secret>,
+}
+
+impl<'a> InstallRequest<'a> {
+    /// A request to import `p12` (opened with `p12_password`), whose leaf certificate is
+    /// `leaf_der`, into `keychain`; without a friendly name, an intermediate or the keychain's
+    /// password until given.
+    pub fn new(keychain: &'a Keychain, p12: &'a [u8], p12_password: &'a Secret, leaf_der: &'a [u8]) -> Self {
+        Self {
+            keychain,
+            p12,
+            p12_password,
+            friendly_name: None,
+            leaf_der,
+            intermediate_der: None,
+            keychain_password: None,
+        }
+    }
+
+    /// The key bag's friendlyName (the label macOS 13 and 14 give the imported key).
+    #[must_use]
+    pub fn with_friendly_name(mut self, friendly_name: &'a str) -> Self {
+        self.friendly_name = Some(friendly_name);
+        self
+    }
+
+    /// The CA certificate that issued the leaf (DER), added to the keychain first.
+    #[must_use]
+    pub fn with_intermediate(mut self, intermediate_der: &'a [u8]) -> Self {
+        self.intermediate_der = Some(intermediate_der);
+        self
+    }
+
+    /// The keychain's password, or `None` to skip the partition list (reported with the command to
+    /// run).
+    #[must_use]
+    pub fn with_keychain_password(mut self, keychain_password: Option<&'a Secret>) -> Self {
+        self.keychain_password = keychain_password;
+        self
+    }
 }
 
 /// What happened to the intermediate certificate.

@@ -26,15 +26,12 @@
 //! let p12 = std::fs::read("identity.p12")?;
 //! let leaf = std::fs::read("identity.cer")?;
 //! let wwdr = std::fs::read("AppleWWDRCAG3.cer")?;
-//! let installed = install_pkcs12(&tool, &InstallRequest {
-//!     keychain: &keychain,
-//!     p12: &p12,
-//!     p12_password: &Secret::new("p12 password"),
-//!     friendly_name: Some("Apple Distribution: Jane Doe (TEAM123)"),
-//!     leaf_der: &leaf,
-//!     intermediate_der: Some(&wwdr),
-//!     keychain_password: Some(&Secret::new("keychain password")),
-//! })?;
+//! let (p12_password, keychain_password) = (Secret::new("p12 password"), Secret::new("keychain password"));
+//! let request = InstallRequest::new(&keychain, &p12, &p12_password, &leaf)
+//!     .with_friendly_name("Apple Distribution: Jane Doe (TEAM123)")
+//!     .with_intermediate(&wwdr)
+//!     .with_keychain_password(Some(&keychain_password));
+//! let installed = install_pkcs12(&tool, &request)?;
 //! println!("{}", installed.codesign_command());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -314,15 +314,15 @@ impl TempKeychain {
     ) -> Result<Installed, KeychainError> {
         install_pkcs12(
             &self.tool,
-            &InstallRequest {
-                keychain: &self.keychain(),
-                p12: &identity.p12,
-                p12_password: &identity.p12_password,
-                friendly_name: Some(&identity.name),
-                leaf_der: &identity.leaf_der,
-                intermediate_der: Some(&identity.issuer_der),
-                keychain_password: password,
-            },
+            &InstallRequest::new(
+                &self.keychain(),
+                &identity.p12,
+                &identity.p12_password,
+                &identity.leaf_der,
+            )
+            .with_friendly_name(&identity.name)
+            .with_intermediate(&identity.issuer_der)
+            .with_keychain_password(password),
         )
     }
 
@@ -521,15 +521,14 @@ fn reinstalling_is_idempotent_and_a_locked_keychain_is_a_clean_error() {
     let tool = SecurityTool::system().with_timeout(Duration::from_secs(30));
     let err = install_pkcs12(
         &tool,
-        &InstallRequest {
-            keychain: &kc.keychain(),
-            p12: &identity.p12,
-            p12_password: &identity.p12_password,
-            friendly_name: Some(&identity.name),
-            leaf_der: &identity.leaf_der,
-            intermediate_der: Some(&identity.issuer_der),
-            keychain_password: None,
-        },
+        &InstallRequest::new(
+            &kc.keychain(),
+            &identity.p12,
+            &identity.p12_password,
+            &identity.leaf_der,
+        )
+        .with_friendly_name(&identity.name)
+        .with_intermediate(&identity.issuer_der),
     );
     // Over SSH or in CI `security` answers "User interaction is not allowed"; in a GUI session it
     // may wait for the unlock dialog, which the timeout stops. Either way: an error, no hang.

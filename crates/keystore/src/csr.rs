@@ -11,9 +11,11 @@ use crate::key::PrivateKey;
 /// The OID of PKCS#9 emailAddress (1.2.840.113549.1.9.1), which Apple's CSR form uses.
 const EMAIL_ADDRESS_OID: [u64; 7] = [1, 2, 840, 113_549, 1, 9, 1];
 
-/// The subject of a CSR: who the certificate is for.
+/// The subject of a CSR: who the certificate is for. Made with [`CsrSubject::new`] and
+/// [`CsrSubject::with_country`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CsrSubject {
     /// The common name, usually the developer's or team's name.
     pub common_name: String,

@@ -53,15 +53,10 @@ pub fn install_identity(
     let p12 = keychain_bundle(key, leaf, password.expose())?;
     Ok(ascert_keychain::install_pkcs12(
         tool,
-        &ascert_keychain::InstallRequest {
-            keychain,
-            p12: &p12,
-            p12_password: &password,
-            friendly_name: Some(leaf.common_name().unwrap_or(leaf.subject())),
-            leaf_der: leaf.der(),
-            intermediate_der: Some(intermediate.der()),
-            keychain_password,
-        },
+        &ascert_keychain::InstallRequest::new(keychain, &p12, &password, leaf.der())
+            .with_friendly_name(leaf.common_name().unwrap_or(leaf.subject()))
+            .with_intermediate(intermediate.der())
+            .with_keychain_password(keychain_password),
     )?)
 }
 

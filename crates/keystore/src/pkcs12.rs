@@ -43,8 +43,10 @@ pub enum Pkcs12Format {
     Modern,
 }
 
-/// How to write a PKCS#12 file.
+/// How to write a PKCS#12 file: [`Pkcs12Options::compatible`], [`Pkcs12Options::modern`] or
+/// [`Pkcs12Options::new`], then [`Pkcs12Options::with_iterations`] to change the iterations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Pkcs12Options {
     /// The algorithms.
     pub format: Pkcs12Format,
@@ -73,6 +75,23 @@ impl Pkcs12Options {
             format: Pkcs12Format::Modern,
             iterations: MODERN_ITERATIONS,
         }
+    }
+
+    /// The form `format` with its default iterations: those of [`Pkcs12Options::compatible`] or
+    /// [`Pkcs12Options::modern`].
+    pub fn new(format: Pkcs12Format) -> Self {
+        match format {
+            Pkcs12Format::Compatible => Self::compatible(),
+            Pkcs12Format::Modern => Self::modern(),
+        }
+    }
+
+    /// The same options with `iterations` iterations of the key derivation, for the bags and the
+    /// MAC ([`build_pkcs12`] refuses fewer than [`MIN_ITERATIONS`]).
+    #[must_use]
+    pub fn with_iterations(mut self, iterations: u32) -> Self {
+        self.iterations = iterations;
+        self
     }
 }
 
@@ -567,10 +586,7 @@ pub(crate) mod tests {
         let leaf = ca.issue(test_key(), "Jane");
         let err = build_pkcs12(test_key(), &leaf, &[], "", Pkcs12Options::default()).unwrap_err();
         assert!(err.to_string().contains("must not be empty"), "{err}");
-        let few = Pkcs12Options {
-            iterations: 1000,
-            ..Pkcs12Options::default()
-        };
+        let few = Pkcs12Options::default().with_iterations(1000);
         assert!(matches!(
             build_pkcs12(test_key(), &leaf, &[], "pw", few).unwrap_err(),
             KeystoreError::TooFewIterations {

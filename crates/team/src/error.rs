@@ -1,4 +1,10 @@
-//! [`TeamError`]: everything that can go wrong with a team store, one variant per kind of failure.
+//! [`TeamError`]: everything that can go wrong with a team store, one variant per kind of failure,
+//! and [`ErrorKind`], the few categories those variants fall into (what a caller decides on: an
+//! exit code, a retry, whether to try the next identity).
+//!
+//! Messages say what happened, with the detail a reader needs (the store, the object, the service's
+//! code); they name no command of a program built on this crate: advice about its own commands,
+//! flags and variables is the program's to add (the `ascert` CLI adds it as a hint).
 //!
 //! No variant carries a credential, a passphrase or key material. Storage failures are described by
 //! the store's URL without credentials, the object's name and the service's error code; the raw
@@ -36,7 +42,7 @@ pub enum TeamError {
         reason: String,
     },
     /// No team store at this URL: its header object is missing.
-    #[error("no team store at {store}: {object} is missing (create one with `ascert team init`)")]
+    #[error("no team store at {store}: {object} is missing")]
     NoStore {
         /// The store's URL.
         store: String,
@@ -44,9 +50,7 @@ pub enum TeamError {
         object: String,
     },
     /// The bucket (S3, GCS) or container (Azure) or folder (`file://`) does not exist.
-    #[error(
-        "the bucket, container or folder of {store} does not exist; ascert never creates one: create it first"
-    )]
+    #[error("the bucket, container or folder of {store} does not exist (a team store never creates one)")]
     BucketNotFound {
         /// The store's URL.
         store: String,
@@ -70,9 +74,8 @@ pub enum TeamError {
     },
     /// The storage service refused the credentials or the operation (HTTP 401/403).
     #[error(
-        "access denied by {store} while trying to {operation}{}: check the credentials in the environment \
-         (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a web identity or instance role; GOOGLE_…; AZURE_…) \
-         and that they may read and write under this prefix",
+        "access denied by {store} while trying to {operation}{}: the storage credentials from the environment \
+         were refused, or may not do this under the store's prefix",
         code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
     )]
     AccessDenied {
@@ -88,9 +91,7 @@ pub enum TeamError {
     /// `object_store`'s GCS client asks that server whenever nothing else is configured; it has no
     /// setting to leave it out.
     #[error(
-        "no Google Cloud credentials for {store} (while trying to {operation}): none is set \
-         (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT naming a service account key file, \
-         GOOGLE_SERVICE_ACCOUNT_KEY holding one, or `gcloud auth application-default login`), and the cloud \
+        "no Google Cloud credentials for {store} (while trying to {operation}): none is set, and the cloud \
          metadata server, which gives a machine on Google Cloud its service account, gave no token"
     )]
     NoCloudCredentials {
@@ -101,8 +102,8 @@ pub enum TeamError {
     },
     /// None of the member keys given can decrypt the object: the key is not (or no longer) a member.
     #[error(
-        "none of the given keys can decrypt {object}: the key ({recipients}) is not a recipient of it; \
-         check `ascert team members` and ask a member to add it"
+        "none of the given keys can decrypt {object}: the key ({recipients}) is not a recipient of it \
+         (not a member of the team, or no longer)"
     )]
     WrongIdentity {
         /// The object's name.
@@ -145,6 +146,15 @@ pub enum TeamError {
         kind: &'static str,
         /// What is wrong with it.
         reason: String,
+    },
+    /// An object larger than any a store writes ([`MAX_OBJECT_SIZE`](crate::MAX_OBJECT_SIZE)):
+    /// refused unread, since only someone with write access to the bucket could have put it there.
+    #[error("{object} is larger than the {} MiB an object of a team store can be; it was not read", limit / (1024 * 1024))]
+    TooLarge {
+        /// The object's name.
+        object: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// The lease is held by someone else (or was taken over from this holder after it expired).
     #[error(
@@ -193,9 +203,7 @@ pub enum TeamError {
         reason: String,
     },
     /// An object written by a newer version of ascert.
-    #[error(
-        "{object} has format version {found}, newer than the {supported} this version of ascert reads: upgrade ascert"
-    )]
+    #[error("{object} has format version {found}, newer than the {supported} this version of ascert reads")]
     NewerFormat {
         /// The object's name.
         object: String,
@@ -288,6 +296,79 @@ pub enum TeamError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// The category of a [`TeamError`]: what a caller decides on (an exit code, a retry, whether to try
+/// the next identity), while the error itself keeps the detail.
+///
+/// Each variant of [`TeamError`] belongs to one category; [`TeamError::kind`] says which. New
+/// variants join an existing category where they fit, so a match on the kind stays meaningful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input cannot be used: a store URL, provider settings, a recipient, an argument.
+    InvalidInput,
+    /// The storage service refused the credentials or the operation, or there were none.
+    StorageAccess,
+    /// The member key or passphrase given does not open the store: not a recipient, a wrong
+    /// passphrase, a key that cannot be used.
+    MemberKey,
+    /// What was asked for is not there: the store, its bucket, an identity, a pending key, a member.
+    NotFound,
+    /// Something is already there, or changed while the operation ran.
+    Conflict,
+    /// A lease is held by someone else, was taken over, or has too little time left.
+    Lease,
+    /// What the store holds fails a check: tampered with, a key that is not its certificate's, a
+    /// member list this machine does not trust. Nothing of it was used.
+    Untrusted,
+    /// An object this version cannot read: damaged, larger than any a store writes, or of a newer
+    /// or retired format.
+    Format,
+    /// The store cannot do what was asked: no conditional writes, or a scheme this build lacks.
+    Unsupported,
+    /// The storage service did not answer in time.
+    Timeout,
+    /// Any other storage failure: the network, a server error.
+    Storage,
+    /// Encryption, the random generator, or a key or certificate operation of ascert-keystore failed.
+    Crypto,
+}
+
+impl TeamError {
+    /// The category of this error.
+    ///
+    /// ```
+    /// use ascert_team::{ErrorKind, TeamError};
+    /// let error = "ftp://bucket".parse::<ascert_team::StoreUrl>().unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidUrl { .. }
+            | Self::Config { .. }
+            | Self::InvalidRecipient { .. }
+            | Self::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Self::AccessDenied { .. } | Self::NoCloudCredentials { .. } => ErrorKind::StorageAccess,
+            Self::WrongIdentity { .. } | Self::WrongPassphrase { .. } | Self::InvalidMemberKey { .. } => {
+                ErrorKind::MemberKey
+            }
+            Self::NoStore { .. } | Self::BucketNotFound { .. } | Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::AlreadyExists { .. } | Self::ConcurrentChange { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::LeaseExpiring { .. } => ErrorKind::Lease,
+            Self::Tampered { .. } | Self::KeyMismatch { .. } | Self::UntrustedMembers { .. } => {
+                ErrorKind::Untrusted
+            }
+            Self::Corrupt { .. }
+            | Self::TooLarge { .. }
+            | Self::NewerFormat { .. }
+            | Self::UnsupportedFormat { .. } => ErrorKind::Format,
+            Self::UnsupportedBackend { .. } => ErrorKind::Unsupported,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Storage { .. } => ErrorKind::Storage,
+            Self::Keystore(_) | Self::Crypto { .. } => ErrorKind::Crypto,
+        }
+    }
 }
 
 /// Text read from a store (a member's name, a lease holder, who pushed), made safe to print: control

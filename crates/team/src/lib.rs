@@ -14,7 +14,8 @@
 //! - [`Recipient`] (a member's public key: `age1…`, `ssh-ed25519`, `ssh-rsa`) and [`MemberKey`] (a
 //!   member's private key: an age identity file, an SSH key, or the team passphrase through
 //!   [`TeamStore::unlock_passphrase`]).
-//! - [`TeamError`]: one error type, a variant per kind of failure.
+//! - [`TeamError`]: one error type, a variant per kind of failure, each in one [`ErrorKind`] (the
+//!   category a caller decides on).
 //!
 //! Keys leave this crate toward storage only age-encrypted; what comes back is a
 //! [`ascert_keystore::PrivateKey`] checked against its certificate. The layout, the encryption, the
@@ -56,14 +57,15 @@ mod url;
 
 pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
 pub use crypto::{MemberKey, Recipient};
-pub use error::{Result, TeamError, printable};
+pub use error::{ErrorKind, Result, TeamError, printable};
 pub use keeper::{KeptLease, LeaseReleaser};
 pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
 pub use members::{MembershipChange, SkippedObject};
 pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id, usable_at_apple};
 pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo};
 pub use store::{
-    IdentityListing, InitOptions, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust, UnreadableRecord,
+    IdentityListing, InitOptions, MAX_OBJECT_SIZE, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust,
+    UnreadableRecord,
 };
 pub use trust::{Anchor, MembersDigest, SeenHeader, SeenMember, own_pending_keys};
 pub use url::{Backend, StoreUrl};

@@ -117,7 +117,12 @@ impl TeamStore {
                     return Ok(None);
                 };
                 let record_path = self.layout.pending(certificate_type, &key_id, "json");
-                let record = self.get(&record_path).await?.and_then(|(bytes, _)| {
+                // A record too large to be one is as unreadable as a damaged one.
+                let read = match self.get(&record_path).await {
+                    Err(crate::TeamError::TooLarge { .. }) => None,
+                    other => other?,
+                };
+                let record = read.and_then(|(bytes, _)| {
                     records::from_json::<PendingKey>(
                         &bytes,
                         &self.layout.name(&record_path),

@@ -223,7 +223,11 @@ mod tests {
             ),
             "{error:?}"
         );
-        assert!(error.to_string().contains("upgrade ascert"), "{error}");
+        assert_eq!(error.kind(), crate::ErrorKind::Format);
+        assert!(
+            error.to_string().contains("newer than the 2 this version"),
+            "{error}"
+        );
         let error = from_json::<IdentityRecord>(b"{}", "r", "identity record").unwrap_err();
         assert!(error.to_string().contains("has no format version"), "{error}");
         let error = from_json::<IdentityRecord>(b"<html>", "r", "identity record").unwrap_err();

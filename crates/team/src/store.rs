@@ -25,6 +25,13 @@ use crate::url::StoreUrl;
 /// How many objects are read at once when listing records.
 pub(crate) const PARALLEL_READS: usize = 8;
 
+/// The most read of one object of a store (4 MiB). The largest a store writes are its header and
+/// its key objects, which grow with the members (an ssh-rsa member adds under 2 KiB to each): a team
+/// of a thousand stays under half of it. Anyone with write access to the bucket could plant a
+/// larger object; it is refused ([`TeamError::TooLarge`]) without being read, or read past the
+/// limit.
+pub const MAX_OBJECT_SIZE: u64 = 4 * 1024 * 1024;
+
 /// A team store: signing identities shared on object storage, keys encrypted to every member.
 ///
 /// Open one with [`TeamStore::open`] (or create one with [`TeamStore::init`]); it is `Send + Sync`, so
@@ -494,11 +501,21 @@ impl TeamStore {
         let read: Vec<Option<std::result::Result<IdentityRecord, Box<UnreadableRecord>>>> =
             futures::stream::iter(records)
                 .map(|path| async move {
-                    let Some((bytes, _)) = self.get(&path).await? else {
-                        // Pruned between the listing and the read.
-                        return Ok::<_, TeamError>(None);
-                    };
                     let folder = self.layout.parts(&path)[1].clone();
+                    let bytes = match self.get(&path).await {
+                        Ok(Some((bytes, _))) => bytes,
+                        // Pruned between the listing and the read.
+                        Ok(None) => return Ok::<_, TeamError>(None),
+                        // Planted by a bucket writer: one record, not the listing, is unreadable.
+                        Err(error @ TeamError::TooLarge { .. }) => {
+                            return Ok(Some(Err(Box::new(UnreadableRecord {
+                                certificate_id: folder,
+                                certificate_type: None,
+                                error,
+                            }))));
+                        }
+                        Err(error) => return Err(error),
+                    };
                     Ok(Some(self.read_record(&path, &folder, &bytes)))
                 })
                 .buffer_unordered(PARALLEL_READS)
@@ -869,7 +886,7 @@ impl TeamStore {
 
     // Storage helpers: every read and write of the crate goes through these.
 
-    /// Reads an object; `None` if it does not exist.
+    /// Reads an object, at most [`MAX_OBJECT_SIZE`] bytes of it; `None` if it does not exist.
     pub(crate) async fn get(&self, path: &Path) -> Result<Option<(Vec<u8>, ObjectMeta)>> {
         let result = match self
             .objects
@@ -885,8 +902,26 @@ impl TeamStore {
             Err(e) => return Err(self.error(path, "read", e)),
         };
         let meta = result.meta.clone();
-        let bytes = result.bytes().await.map_err(|e| self.error(path, "read", e))?;
-        Ok(Some((bytes.to_vec(), meta)))
+        let too_large = || TeamError::TooLarge {
+            object: self.layout.name(path),
+            limit: MAX_OBJECT_SIZE,
+        };
+        // The size the service announces is checked first (object_store's own `bytes()` would
+        // allocate all of it up front), and the stream is cut one chunk past the limit in case the
+        // answer runs longer than announced.
+        if meta.size > MAX_OBJECT_SIZE {
+            return Err(too_large());
+        }
+        let limit = usize::try_from(MAX_OBJECT_SIZE).unwrap_or(usize::MAX);
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
+        let mut stream = result.into_stream();
+        while let Some(chunk) = stream.try_next().await.map_err(|e| self.error(path, "read", e))? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some((bytes, meta)))
     }
 
     /// Writes an object; the caller maps the error (conflicts are answers, not failures, for some).

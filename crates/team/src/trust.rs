@@ -98,7 +98,7 @@ impl FromStr for MembersDigest {
         let invalid = || TeamError::InvalidInput {
             what: "member list digest",
             reason: format!(
-                "{:?} is not a SHA-256 in hex (64 digits, as `ascert team members list` prints it)",
+                "{:?} is not a SHA-256 in hex (64 digits)",
                 crate::error::shorten(trimmed)
             ),
         };
@@ -887,8 +887,8 @@ fn parse(bytes: &[u8], object_name: &str) -> Result<HeaderObject> {
             object: object_name.to_owned(),
             found: 1,
             reason: "it was made by a development version of ascert whose member list is not signed; \
-                     make the store again with `ascert team init` (the identities in it stay readable \
-                     by their members with the stock `age` tool)"
+                     the store must be made again (the identities in it stay readable by their members \
+                     with the stock `age` tool)"
                 .to_owned(),
         });
     }
@@ -998,8 +998,7 @@ fn check_pins(
     if let Some(expected) = pins.members {
         if expected != digest {
             return Err(untrusted(format!(
-                "its member list has the digest {digest}, not the {expected} this run pins \
-                 (ASCERT_TEAM_MEMBERS_SHA256 or --members-sha256): ascert encrypts to no other list"
+                "its member list has the digest {digest}, not the {expected} this run pins"
             )));
         }
         return Ok(Anchor::Pinned);
@@ -1211,6 +1210,7 @@ mod tests {
     #[test]
     fn a_store_of_the_unsigned_development_format_is_refused_with_what_to_do() {
         let error = parse(br#"{"format": 1, "members": []}"#, "ascert-team.json").unwrap_err();
-        assert!(error.to_string().contains("ascert team init"), "{error}");
+        assert_eq!(error.kind(), crate::ErrorKind::Format);
+        assert!(error.to_string().contains("must be made again"), "{error}");
     }
 }

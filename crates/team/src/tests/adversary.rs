@@ -9,11 +9,11 @@ use object_store::path::Path;
 use object_store::{ObjectStoreExt as _, PutPayload};
 
 use super::{
-    Behaviour, Pause, TestObjects, identity, member, memory_url, options, shared_identity, snapshot,
+    Behaviour, Endless, Pause, TestObjects, identity, member, memory_url, options, shared_identity, snapshot,
 };
 use crate::{
-    Anchor, InitOptions, LeaseAttempt, MemberKey, MembersDigest, SecretString, StoreOptions, StoreUrl,
-    TeamError, TeamStore,
+    Anchor, ErrorKind, InitOptions, LeaseAttempt, MemberKey, MembersDigest, SecretString, StoreOptions,
+    StoreUrl, TeamError, TeamStore,
 };
 
 /// A store of two members, alice and bob, with one identity pushed.
@@ -851,4 +851,78 @@ async fn only_pending_keys_this_machine_wrote_count_as_its_own() {
     assert!(!store.made_here(&as_development).unwrap());
     store.remove_pending(&written).await.unwrap();
     assert!(!store.made_here(&written).unwrap());
+}
+
+#[tokio::test]
+async fn an_oversized_object_planted_by_a_bucket_writer_is_refused_unread() {
+    let (objects, url) = TestObjects::register(Behaviour::Honest);
+    let alice = MemberKey::generate();
+    let store = TeamStore::init(
+        &url,
+        &options("alice"),
+        InitOptions::new().member(member("alice", &alice)),
+    )
+    .await
+    .unwrap();
+    let (key, certificate) = shared_identity();
+    for id in ["ID1", "ID2"] {
+        store
+            .push(id, &CertificateType::Distribution, certificate, key, &alice)
+            .await
+            .unwrap();
+    }
+    let limit = usize::try_from(crate::MAX_OBJECT_SIZE).unwrap();
+
+    // A record one byte past the limit, as anyone with write access can put it: the other identity
+    // is still listed, and this one is said to be unreadable, for what it is.
+    let record = store.layout.identity("ID1", crate::layout::RECORD);
+    put_raw(&store, &record, vec![b' '; limit + 1]).await;
+    let listing = store.identities().await.unwrap();
+    assert_eq!(listing.records.len(), 1, "{listing:?}");
+    assert_eq!(listing.records[0].certificate_id, "ID2");
+    let [unreadable] = listing.unreadable.as_slice() else {
+        panic!("{listing:?}");
+    };
+    assert!(
+        matches!(unreadable.error, TeamError::TooLarge { .. }),
+        "{:?}",
+        unreadable.error
+    );
+    assert_eq!(unreadable.error.kind(), ErrorKind::Format);
+    let error = store.fetch("ID1", &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::TooLarge { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "identities/ID1/record.json is larger than the 4 MiB an object of a team store can be; it was not read"
+    );
+
+    // A key object announced as 10 GB is refused from its size, before any of it is read.
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    *objects.endless.lock().unwrap() = Some(Endless {
+        pattern: "ID2/key.age".to_owned(),
+        announced: 10 << 30,
+        served: served.clone(),
+    });
+    let error = store.fetch("ID2", &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::TooLarge { .. }), "{error:?}");
+    assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), 0);
+
+    // One that announces a small size and streams without end is cut one chunk past the limit.
+    *objects.endless.lock().unwrap() = Some(Endless {
+        pattern: "ID2/key.age".to_owned(),
+        announced: 1024,
+        served: served.clone(),
+    });
+    let error = store.fetch("ID2", &alice).await.unwrap_err();
+    assert!(matches!(error, TeamError::TooLarge { .. }), "{error:?}");
+    let read = served.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        read > crate::MAX_OBJECT_SIZE && read <= crate::MAX_OBJECT_SIZE + 64 * 1024,
+        "{read} bytes read"
+    );
+
+    // The header too: a store whose header is planted oversized does not open.
+    put_raw(&store, &store.layout.header(), vec![b' '; limit + 1]).await;
+    let error = TeamStore::open(&url, &options("bob")).await.unwrap_err();
+    assert!(matches!(error, TeamError::TooLarge { .. }), "{error:?}");
 }

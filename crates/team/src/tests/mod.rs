@@ -10,6 +10,7 @@ mod prune;
 mod secrecy;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ascert_keystore::{CertificateInfo, PrivateKey};
@@ -19,8 +20,8 @@ use futures::{StreamExt as _, TryStreamExt as _};
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
-    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore, PutMode,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    CopyOptions, GetOptions, GetResult, GetResultPayload, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 
 use crate::{InitOptions, Member, MemberKey, StoreOptions, StoreUrl, TeamStore};
@@ -116,6 +117,15 @@ pub(crate) struct Pause {
     pub(crate) resume: tokio::sync::oneshot::Receiver<()>,
 }
 
+/// An object made endless, as a hostile service could serve it: reads of a path containing
+/// `pattern` announce `announced` bytes and stream zeros without end, counting what they serve.
+#[derive(Debug)]
+pub(crate) struct Endless {
+    pub(crate) pattern: String,
+    pub(crate) announced: u64,
+    pub(crate) served: Arc<AtomicU64>,
+}
+
 /// An in-memory object store that records every payload written and can misbehave.
 #[derive(Debug)]
 pub(crate) struct TestObjects {
@@ -123,6 +133,7 @@ pub(crate) struct TestObjects {
     pub(crate) written: Mutex<Vec<(String, Vec<u8>)>>,
     behaviour: Mutex<Behaviour>,
     pub(crate) pause: Mutex<Option<Pause>>,
+    pub(crate) endless: Mutex<Option<Endless>>,
 }
 
 impl TestObjects {
@@ -133,6 +144,7 @@ impl TestObjects {
             written: Mutex::default(),
             behaviour: Mutex::new(behaviour),
             pause: Mutex::default(),
+            endless: Mutex::default(),
         });
         let name = crate::lease::random_id().unwrap();
         crate::backend::register_memory(&name, objects.clone());
@@ -225,7 +237,27 @@ impl ObjectStore for TestObjects {
     }
 
     async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
-        self.inner.get_opts(location, options).await
+        const CHUNK: usize = 64 * 1024;
+        let endless = self
+            .endless
+            .lock()
+            .unwrap()
+            .as_ref()
+            .filter(|e| location.as_ref().contains(&e.pattern))
+            .map(|e| (e.announced, e.served.clone()));
+        let mut result = self.inner.get_opts(location, options).await?;
+        if let Some((announced, served)) = endless {
+            result.meta.size = announced;
+            result.range = 0..announced;
+            result.payload = GetResultPayload::Stream(
+                futures::stream::repeat_with(move || {
+                    served.fetch_add(CHUNK as u64, Ordering::Relaxed);
+                    Ok(vec![0_u8; CHUNK].into())
+                })
+                .boxed(),
+            );
+        }
+        Ok(result)
     }
 
     fn delete_stream(

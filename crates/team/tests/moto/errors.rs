@@ -82,7 +82,8 @@ async fn wrong_keys_tampering_and_newer_formats_are_told_apart_and_write_nothing
         matches!(error, TeamError::NewerFormat { found: 3, .. }),
         "{error:?}"
     );
-    assert!(error.to_string().contains("upgrade ascert"), "{error}");
+    assert_eq!(error.kind(), ascert_team::ErrorKind::Format);
+    assert!(error.to_string().contains("newer than the 2"), "{error}");
     assert_eq!(snapshot(&raw).await, before);
 }
 

@@ -142,7 +142,8 @@ async fn a_missing_bucket_is_its_own_error<B: TestBackend>() {
     let url = server.url("no-such-bucket", "team");
     let error = TeamStore::open(&url, &server.options("a")).await.unwrap_err();
     assert!(matches!(error, TeamError::BucketNotFound { .. }), "{error:?}");
-    assert!(error.to_string().contains("create it first"), "{error}");
+    assert_eq!(error.kind(), ascert_team::ErrorKind::NotFound);
+    assert!(error.to_string().contains("never creates one"), "{error}");
     let alice = MemberKey::generate();
     let error = TeamStore::init(
         &url,

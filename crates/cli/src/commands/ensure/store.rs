@@ -21,8 +21,8 @@ use ascert_certificates::{CertificatesApi, Outcome};
 use ascert_keystore::{CertificateInfo, KeyAlgorithm, Keystore, PrivateKey, create_csr};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
-    IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release, TeamError,
-    TeamStore, printable,
+    ErrorKind, IdentityRecord, KeptLease, LeaseAttempt, LeaseHolder, MemberKey, PendingKey, Release,
+    TeamError, TeamStore, printable,
 };
 use time::OffsetDateTime;
 
@@ -517,11 +517,7 @@ impl StoreRun<'_> {
         team.push(&certificate.id, self.certificate_type(), &leaf, key, me)
             .await
             .map_err(|err| {
-                let exit = if matches!(err, TeamError::Timeout { .. }) {
-                    Exit::Timeout
-                } else {
-                    Exit::Failure
-                };
+                let exit = crate::failure::team_exit(err.kind());
                 anyhow::Error::new(err).context(
                     UserError::new(
                         exit,
@@ -634,7 +630,7 @@ impl StoreRun<'_> {
         let margin = self.lease_ttl / 2;
         match kept.confirm(margin).await {
             Ok(_) => {}
-            Err(err @ (TeamError::Conflict { .. } | TeamError::LeaseExpiring { .. })) => {
+            Err(err) if err.kind() == ErrorKind::Lease => {
                 // Nothing was sent: the pending key of this run is this machine's, and a later run here
                 // resumes it.
                 return Err(anyhow::Error::new(err).context(
@@ -730,6 +726,7 @@ pub(crate) fn unusable(err: &TeamError) -> bool {
         TeamError::Tampered { .. }
             | TeamError::KeyMismatch { .. }
             | TeamError::Corrupt { .. }
+            | TeamError::TooLarge { .. }
             | TeamError::NotFound { .. }
             | TeamError::WrongIdentity { .. }
             | TeamError::WrongPassphrase { .. }
