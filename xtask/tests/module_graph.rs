@@ -174,6 +174,43 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// Edges a cycle may take, each with why (`crate source folder`, `from`, `to`, reason). Keep it
+/// short: each entry is a place where two modules are one layer.
+const ALLOWED_EDGES: &[(&str, &str, &str, &str)] = &[(
+    "crates/team/src",
+    "crypto",
+    "trust",
+    "crypto::encrypt takes trust::Recipients, the verified member list that only trust.rs can \
+     make: the type is what keeps a list read from storage unchecked from ever being encrypted to",
+)];
+
+/// Modules that are one layer for now, each group with why (`crate source folder`, modules,
+/// reason): the test treats each group as one node, so no other module can join their cycle.
+const ONE_LAYER: &[(&str, &[&str], &str)] = &[(
+    "crates/team/src",
+    &["backend", "keeper", "lease", "members", "store", "trust"],
+    "the impl blocks of TeamStore, split by responsibility across these files, call each other \
+     through the store; untangling them goes with the on-bucket wire types of issue 32, part 6",
+)];
+
+/// `graph` with the group `modules` merged into one node named after its first module.
+fn merged(graph: BTreeMap<String, BTreeSet<String>>, modules: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let name = |module: &str| {
+        if modules.contains(&module) {
+            modules[0].to_owned()
+        } else {
+            module.to_owned()
+        }
+    };
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, uses) in graph {
+        let node = name(&module);
+        let entry = out.entry(node.clone()).or_default();
+        entry.extend(uses.iter().map(|u| name(u)).filter(|u| *u != node));
+    }
+    out
+}
+
 /// A cycle of `graph`, as the modules along it, if there is one.
 fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     #[derive(Clone, Copy, PartialEq)]
@@ -218,7 +255,23 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 fn no_crate_has_a_cycle_of_modules() {
     let mut cycles = Vec::new();
     for src in source_folders() {
-        let graph = module_graph(&src);
+        let mut graph = module_graph(&src);
+        let folder = src.strip_prefix(root()).unwrap().to_string_lossy().into_owned();
+        for (allowed_in, from, to, _why) in ALLOWED_EDGES {
+            if folder == *allowed_in
+                && let Some(uses) = graph.get_mut(*from)
+            {
+                assert!(
+                    uses.remove(*to),
+                    "{folder}: the allowed edge {from} → {to} is gone: drop it"
+                );
+            }
+        }
+        for (layer_in, modules, _why) in ONE_LAYER {
+            if folder == *layer_in {
+                graph = merged(graph, modules);
+            }
+        }
         if let Some(cycle) = find_cycle(&graph) {
             cycles.push(format!(
                 "{}: {}",

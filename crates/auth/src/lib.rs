@@ -85,6 +85,7 @@
 
 mod error;
 mod key;
+mod lifetime;
 #[cfg(feature = "credential-store")]
 mod store;
 mod token;
@@ -98,10 +99,11 @@ pub use error::{AuthError, StoreSource, looks_like_key_text};
 pub use key::ApiKey;
 pub use key::env::{ASC_INDIVIDUAL_KEY, EnvLookup};
 pub use key::files::{KeyFolders, MAX_KEY_FILE};
+pub use lifetime::{CLOCK_SKEW, MAX_LIFETIME, MIN_LIFETIME, RENEW_BEFORE};
 #[cfg(feature = "credential-store")]
 #[cfg_attr(docsrs, doc(cfg(feature = "credential-store")))]
 pub use store::{CredentialStore, DEFAULT_SERVICE, keyring_core};
+pub use token::Token;
 pub use token::claims::{AUDIENCE, ENTERPRISE_AUDIENCE};
 pub use token::clock::{Clock, ManualClock, SystemClock};
 pub use token::provider::{TokenProvider, TokenProviderBuilder, TokenSource};
-pub use token::{CLOCK_SKEW, MAX_LIFETIME, MIN_LIFETIME, RENEW_BEFORE, Token};

@@ -13,8 +13,9 @@ use object_store::ObjectStore;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 
+use crate::digest::MembersDigest;
 use crate::error::{Result, TeamError};
-use crate::trust::{MembersDigest, Pins};
+use crate::trust::Pins;
 use crate::url::{Backend, StoreUrl};
 
 /// How far apart the clocks of a runner and of the storage service can be, at most, when the
@@ -155,20 +156,10 @@ impl fmt::Debug for StoreOptions {
 
 /// `$USER@host` (or `$USERNAME`, or just the host).
 fn default_actor() -> String {
-    let host = host_name();
+    let host = crate::holder::host_name();
     match std::env::var("USER").or_else(|_| std::env::var("USERNAME")) {
         Ok(user) if !user.is_empty() => format!("{user}@{host}"),
         _ => host,
-    }
-}
-
-/// This machine's name, for leases and records.
-pub(crate) fn host_name() -> String {
-    let name = gethostname::gethostname().to_string_lossy().into_owned();
-    if name.is_empty() {
-        "unknown-host".to_owned()
-    } else {
-        name
     }
 }
 

@@ -11,7 +11,8 @@ use std::str::FromStr;
 use age::secrecy::{ExposeSecret as _, SecretString};
 use zeroize::Zeroizing;
 
-use crate::error::{Result, TeamError, shorten};
+use crate::error::{Result, TeamError};
+use crate::text::shorten;
 
 /// A member's public key: an age X25519 recipient (`age1…`), or an `ssh-ed25519` / `ssh-rsa` public
 /// key as found in `~/.ssh/id_ed25519.pub` or `authorized_keys` (a trailing comment is dropped).

@@ -16,7 +16,7 @@ use std::fmt;
 use ascert_keystore::KeyId;
 use time::OffsetDateTime;
 
-use crate::lease::LeaseHolder;
+use crate::holder::LeaseHolder;
 
 /// The result type of this crate.
 pub type Result<T, E = TeamError> = std::result::Result<T, E>;
@@ -159,7 +159,7 @@ pub enum TeamError {
     /// The lease is held by someone else (or was taken over from this holder after it expired).
     #[error(
         "the lease for {certificate_type} certificates is held by {holder} until {} (by its clock)",
-        crate::records::display_time(*expires)
+        crate::text::display_time(*expires)
     )]
     Conflict {
         /// The certificate type of the lease.
@@ -237,7 +237,7 @@ pub enum TeamError {
         /// The members it names (name and key kind), for people.
         members: Vec<String>,
         /// Its digest.
-        found: crate::MembersDigest,
+        found: crate::digest::MembersDigest,
     },
     /// A recipient (public key) that is not an age X25519, ssh-ed25519 or ssh-rsa key.
     #[error("{recipient:?} is not a usable recipient: {reason}")]
@@ -368,38 +368,6 @@ impl TeamError {
             Self::Storage { .. } => ErrorKind::Storage,
             Self::Keystore(_) | Self::Crypto { .. } => ErrorKind::Crypto,
         }
-    }
-}
-
-/// Text read from a store (a member's name, a lease holder, who pushed), made safe to print: control
-/// characters (escape sequences, new lines) are shown escaped, so that a store's content cannot forge
-/// log lines or hide a row of a table.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    // Bidirectional overrides reorder what a terminal shows without being control characters.
-    let hidden = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !text.chars().any(hidden) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut shown = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
-            shown.extend(c.escape_default());
-        } else {
-            shown.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(shown)
-}
-
-/// Shortens long free text (a public key given as a recipient) for messages.
-pub(crate) fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    let text = text.trim();
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let head: String = text.chars().take(MAX).collect();
-        format!("{head}…")
     }
 }
 

@@ -140,7 +140,7 @@ pub(crate) fn certificate_id(id: &str) -> Result<&str> {
             what: "certificate id",
             reason: format!(
                 "{:?} is not an App Store Connect id (letters, digits, `-`, `_` and `.`)",
-                crate::error::shorten(id)
+                crate::text::shorten(id)
             ),
         })
     }
@@ -161,7 +161,7 @@ pub(crate) fn certificate_type(certificate_type: &CertificateType) -> Result<()>
             what: "certificate type",
             reason: format!(
                 "{:?} is not an Apple certificate type",
-                crate::error::shorten(text)
+                crate::text::shorten(text)
             ),
         })
     }

@@ -8,7 +8,6 @@
 //!   unconditional, and a holder whose lease was taken over must not remove the new holder's.
 //! - expiry, without trusting clocks to agree: see [`TeamStore::take_lease`].
 
-use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
 use ascert_models::CertificateType;
@@ -17,7 +16,8 @@ use object_store::{PutMode, UpdateVersion};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::{Result, TeamError, printable};
+use crate::error::{Result, TeamError};
+pub use crate::holder::LeaseHolder;
 use crate::layout;
 use crate::records::{self, FORMAT_VERSION};
 use crate::store::TeamStore;
@@ -27,34 +27,6 @@ const MAX_TTL: Duration = Duration::from_secs(3600);
 
 /// How many times a take retries when other runners change the lease under it.
 const TAKE_ROUNDS: usize = 8;
-
-/// Who holds (or held) a lease.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct LeaseHolder {
-    /// The actor ([`StoreOptions::with_actor`](crate::StoreOptions::with_actor)).
-    pub actor: String,
-    /// The machine's name.
-    pub host: String,
-    /// The process id on that machine.
-    pub pid: u32,
-    /// A random id for this one acquisition.
-    pub id: String,
-}
-
-impl fmt::Display for LeaseHolder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} on {} (pid {}, lease {})",
-            printable(&self.actor),
-            printable(&self.host),
-            self.pid,
-            printable(self.id.get(..8).unwrap_or(&self.id))
-        )
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -276,7 +248,7 @@ impl TeamStore {
         let path = self.layout.lease(certificate_type);
         let holder = LeaseHolder {
             actor: self.actor.clone(),
-            host: crate::backend::host_name(),
+            host: crate::holder::host_name(),
             pid: std::process::id(),
             id: random_id()?,
         };

@@ -43,7 +43,9 @@
 
 mod backend;
 mod crypto;
+mod digest;
 mod error;
+mod holder;
 mod keeper;
 mod layout;
 mod lease;
@@ -52,12 +54,14 @@ mod pending;
 mod prune;
 mod records;
 mod store;
+mod text;
 mod trust;
 mod url;
 
 pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
 pub use crypto::{MemberKey, Recipient};
-pub use error::{ErrorKind, Result, TeamError, printable};
+pub use digest::MembersDigest;
+pub use error::{ErrorKind, Result, TeamError};
 pub use keeper::{KeptLease, LeaseReleaser};
 pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
 pub use members::{MembershipChange, SkippedObject};
@@ -67,7 +71,8 @@ pub use store::{
     IdentityListing, InitOptions, MAX_OBJECT_SIZE, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust,
     UnreadableRecord,
 };
-pub use trust::{Anchor, MembersDigest, SeenHeader, SeenMember, own_pending_keys};
+pub use text::printable;
+pub use trust::{Anchor, SeenHeader, SeenMember, own_pending_keys};
 pub use url::{Backend, StoreUrl};
 
 /// age's secret string type, which passphrases are given in.

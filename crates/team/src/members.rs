@@ -20,12 +20,13 @@ use object_store::path::Path;
 use object_store::{PutMode, UpdateVersion};
 
 use crate::crypto::{self, MemberKey};
+use crate::digest::MembersDigest;
 use crate::error::{Result, TeamError};
 use crate::layout;
 use crate::lease::LeaseAttempt;
 use crate::records::{self, IdentityRecord, Member, PendingKey};
 use crate::store::{TeamStore, check_members, stamp};
-use crate::trust::{self, MembersDigest, Recipients};
+use crate::trust::{self, Recipients};
 
 /// How many times the final pass looks for keys that concurrent pushes encrypted to the old members.
 const CATCH_UP_ROUNDS: usize = 3;
@@ -510,7 +511,7 @@ fn add(current: &mut Vec<Member>, added: Vec<Member>) -> Result<bool> {
                     store: String::new(),
                     what: format!(
                         "the member {} ({})",
-                        crate::error::printable(&existing.name),
+                        crate::text::printable(&existing.name),
                         existing.recipient.kind()
                     ),
                 });
@@ -532,7 +533,7 @@ fn remove(current: &mut Vec<Member>, which: &[String]) -> Result<()> {
         if current.len() == before {
             return Err(TeamError::NotFound {
                 store: String::new(),
-                what: format!("the member {:?}", crate::error::printable(name)),
+                what: format!("the member {:?}", crate::text::printable(name)),
             });
         }
     }

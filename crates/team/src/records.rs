@@ -189,14 +189,6 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     bytes
 }
 
-/// A time as `2026-12-01 10:00:00 UTC`, for messages.
-pub(crate) fn display_time(time: OffsetDateTime) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    time.to_offset(time::UtcOffset::UTC)
-        .format(format)
-        .unwrap_or_else(|_| time.to_string())
-}
-
 /// Now, in UTC, to the second (what records store).
 pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
@@ -272,6 +264,9 @@ mod tests {
         assert_eq!(json["expires"], "2027-01-01T00:00:00Z");
         let back: IdentityRecord = from_json(&to_json(&record), "r", "identity record").unwrap();
         assert_eq!(back, record);
-        assert_eq!(display_time(record.expires), "2027-01-01 00:00:00 UTC");
+        assert_eq!(
+            crate::text::display_time(record.expires),
+            "2027-01-01 00:00:00 UTC"
+        );
     }
 }

@@ -16,10 +16,11 @@ use time::OffsetDateTime;
 
 use crate::backend::{self, StoreOptions};
 use crate::crypto::{self, MemberKey};
+use crate::digest::MembersDigest;
 use crate::error::{self, Result, TeamError};
 use crate::layout::{self, Layout};
 use crate::records::{self, FORMAT_VERSION, IdentityRecord, Member, StoreInfo};
-use crate::trust::{self, Anchor, MembersDigest, Pins, SeenHeader, Verified};
+use crate::trust::{self, Anchor, Pins, SeenHeader, Verified};
 use crate::url::StoreUrl;
 
 /// How many objects are read at once when listing records.
@@ -563,7 +564,7 @@ impl TeamStore {
                 object: name,
                 reason: format!(
                     "it names certificate {} but is stored as {folder}",
-                    error::printable(&record.certificate_id)
+                    crate::text::printable(&record.certificate_id)
                 ),
             }));
         }
@@ -662,7 +663,7 @@ impl TeamStore {
         if apple.id != id {
             return Err(tampered(format!(
                 "App Store Connect's certificate {} was given for identity {id}",
-                error::printable(&apple.id)
+                crate::text::printable(&apple.id)
             )));
         }
         let apple_certificate = CertificateInfo::from_model(apple).map_err(|e| TeamError::Corrupt {
@@ -1016,7 +1017,10 @@ pub(crate) fn check_members(members: &[Member], has_passphrase: bool) -> Result<
         if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
             return Err(TeamError::InvalidInput {
                 what: "member name",
-                reason: format!("{:?} must be 1 to 100 printable characters", error::shorten(name)),
+                reason: format!(
+                    "{:?} must be 1 to 100 printable characters",
+                    crate::text::shorten(name)
+                ),
             });
         }
         for other in &members[..i] {

@@ -16,7 +16,6 @@
 //!   that does not descend from the key it saw), and a pinned member list refuses any other list.
 //!   docs/team.md has the whole threat model.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -28,6 +27,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self, MemberKey, Recipient};
+use crate::digest::MembersDigest;
 use crate::error::{Result, TeamError};
 use crate::records::{self, FORMAT_VERSION, Member, StoreInfo};
 
@@ -37,23 +37,6 @@ const ENDORSEMENT_CONTEXT: &[u8] = b"ascert-team key endorsement v2\n";
 const IDENTITY_CONTEXT: &[u8] = b"ascert-team identity v2\n";
 /// The format of a trust-folder file.
 const SEEN_FORMAT: u32 = 1;
-
-/// The SHA-256 of a member list, which CI pins (`ASCERT_TEAM_MEMBERS_SHA256`) so that no other list
-/// is ever encrypted to.
-///
-/// It is computed over lines of text, so anyone can recompute it from `ascert team members list
-/// --json`: one line `member<TAB>NAME<TAB>RECIPIENT<LF>` per member, in the order of the recipients'
-/// text, then `passphrase<TAB>RECIPIENT<LF>` if the store has a passphrase member; the digest is the
-/// SHA-256 of those bytes in lower-case hex.
-///
-/// ```
-/// use ascert_team::MembersDigest;
-/// let pin: MembersDigest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".parse()?;
-/// assert_eq!(pin.to_string(), "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
-/// # Ok::<(), ascert_team::TeamError>(())
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MembersDigest([u8; 32]);
 
 impl MembersDigest {
     /// The digest of these members and passphrase recipient.
@@ -76,18 +59,6 @@ impl MembersDigest {
     }
 }
 
-impl fmt::Display for MembersDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl fmt::Debug for MembersDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MembersDigest({self})")
-    }
-}
-
 impl FromStr for MembersDigest {
     type Err = TeamError;
 
@@ -99,7 +70,7 @@ impl FromStr for MembersDigest {
             what: "member list digest",
             reason: format!(
                 "{:?} is not a SHA-256 in hex (64 digits)",
-                crate::error::shorten(trimmed)
+                crate::text::shorten(trimmed)
             ),
         };
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -110,20 +81,6 @@ impl FromStr for MembersDigest {
             *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
         }
         Ok(Self(bytes))
-    }
-}
-
-impl Serialize for MembersDigest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for MembersDigest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -955,7 +912,7 @@ fn check_pins(
         members: object
             .members
             .iter()
-            .map(|m| format!("{} ({})", crate::error::printable(&m.name), m.recipient.kind()))
+            .map(|m| format!("{} ({})", crate::text::printable(&m.name), m.recipient.kind()))
             .collect(),
         found: digest,
     };
@@ -978,7 +935,7 @@ fn check_pins(
                  was put back",
                 object.revision,
                 seen.revision,
-                records::display_time(seen.seen)
+                crate::text::display_time(seen.seen)
             )));
         }
         if object.revision == seen.revision && digest != seen.members_sha256 {

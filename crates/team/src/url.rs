@@ -214,7 +214,7 @@ fn redact(text: &str) -> String {
                 format!("{scheme}://{host}/{path}")
             }
         }
-        None => crate::error::shorten(text),
+        None => crate::text::shorten(text),
     }
 }
 

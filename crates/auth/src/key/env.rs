@@ -179,7 +179,7 @@ fn fastlane_family(
                 var: FL_DURATION.to_owned(),
                 problem: "is not a whole number of seconds",
             })?;
-            Some(crate::token::check_lifetime(Duration::from_secs(secs))?)
+            Some(crate::lifetime::check_lifetime(Duration::from_secs(secs))?)
         }
     };
     let mut key = if let Some(path) = get(FL_KEY_FILEPATH) {

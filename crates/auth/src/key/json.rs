@@ -102,7 +102,7 @@ fn parse_fastlane(bytes: &[u8], origin: &str) -> Result<ApiKey, AuthError> {
     let (key_id, issuer_id) = check_ids(key_id, doc.issuer_id.as_deref())?;
     let lifetime = doc
         .duration
-        .map(|secs| crate::token::check_lifetime(Duration::from_secs(secs)))
+        .map(|secs| crate::lifetime::check_lifetime(Duration::from_secs(secs)))
         .transpose()?;
     let key_origin = format!("the \"key\" of {origin}");
     let parsed = if doc.is_key_content_base64 {

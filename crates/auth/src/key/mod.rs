@@ -154,7 +154,7 @@ impl ApiKey {
     /// # Errors
     /// [`AuthError::LifetimeTooLong`] over 20 minutes, [`AuthError::LifetimeTooShort`] under 3 minutes.
     pub fn with_token_lifetime(mut self, lifetime: Duration) -> Result<ApiKey, AuthError> {
-        self.lifetime = Some(crate::token::check_lifetime(lifetime)?);
+        self.lifetime = Some(crate::lifetime::check_lifetime(lifetime)?);
         Ok(self)
     }
 

@@ -186,7 +186,7 @@ impl CredentialStore {
         let parsed = material::parse_base64_key(&doc.private_key.0, &origin)?;
         let lifetime = doc
             .duration
-            .map(|s| crate::token::check_lifetime(Duration::from_secs(s)))
+            .map(|s| crate::lifetime::check_lifetime(Duration::from_secs(s)))
             .transpose()?;
         let mut key = ApiKey::assemble(key_id, issuer_id, parsed);
         key.set_enterprise_unchecked(doc.in_house);

@@ -7,11 +7,12 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
+use super::Token;
 use super::claims::{AUDIENCE, Claims, ENTERPRISE_AUDIENCE};
 use super::clock::{Clock, SystemClock};
-use super::{CLOCK_SKEW, MAX_LIFETIME, RENEW_BEFORE, Token, check_lifetime};
 use crate::ApiKey;
 use crate::error::AuthError;
+use crate::lifetime::{CLOCK_SKEW, MAX_LIFETIME, RENEW_BEFORE, check_lifetime};
 
 /// What the HTTP layer needs: a cached bearer token, and a way to force a new one after a 401.
 pub trait TokenSource: Send + Sync + fmt::Debug + 'static {

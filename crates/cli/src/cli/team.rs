@@ -173,7 +173,6 @@ pub(crate) enum MembersCommand {
     },
 }
 
-/// Parses a certificate type by Apple's name (any case), refusing names Apple does not use.
 /// Parses `--members-sha256`: 64 hex digits, optionally after `sha256:`.
 pub(crate) fn parse_members_sha256(text: &str) -> Result<ascert_team::MembersDigest, String> {
     text.parse().map_err(|e: ascert_team::TeamError| {
