@@ -1,6 +1,8 @@
-//! [`GetRequest`]: `GET /v1/certificates/{id}`, and the certificate's DER.
+//! [`GetRequest`]: `GET /v1/certificates/{id}` (through ascert-transport's generic
+//! [`Client::get_resource`](ascert_transport::Client::get_resource)), and the certificate's DER.
 
-use ascert_models::{Certificate, CertificateField, CertificateResponse, Include};
+use ascert_models::jsonapi::ResourceQuery;
+use ascert_models::{Certificate, CertificateField, CertificateResponse, CertificatesKind, Include};
 
 use crate::{CertificatesApi, Error};
 
@@ -43,17 +45,14 @@ impl GetRequest {
     /// # Errors
     /// Any [`Error`]; an unknown id is a 404 from App Store Connect.
     pub async fn document(self) -> Result<CertificateResponse, Error> {
-        let mut query = Vec::new();
-        if !self.fields.is_empty() {
-            let list: Vec<&str> = self.fields.iter().map(|f| f.as_str()).collect();
-            query.push(format!("fields[certificates]={}", list.join(",")));
+        let mut query = ResourceQuery::<Certificate>::new();
+        for field in &self.fields {
+            query = query.fields(CertificatesKind::VALUE, [field.as_str()])?;
         }
-        if !self.include.is_empty() {
-            let list: Vec<&str> = self.include.iter().map(|i| i.as_str()).collect();
-            query.push(format!("include={}", list.join(",")));
+        for include in &self.include {
+            query = query.include(include.as_str())?;
         }
-        let url = self.api.certificate_url(&self.id, &[], &query.join("&"))?;
-        Ok(self.api.client().get(url).await?)
+        Ok(self.api.client().get_resource(&self.id, &query).await?)
     }
 
     /// The certificate.

@@ -78,7 +78,7 @@ mod list;
 mod manage;
 mod public_key;
 
-use ascert_models::{CertificateType, ListCertificatesQuery};
+use ascert_models::{Certificate, CertificateType};
 use ascert_transport::Client;
 use ascert_transport::Url;
 
@@ -133,28 +133,8 @@ impl CertificatesApi {
         self.create(csr_pem, certificate_type).send_reconciled().await
     }
 
-    fn list_url(&self, query: &ListCertificatesQuery) -> Result<Url, Error> {
-        let query = query.to_query_string();
-        let path = if query.is_empty() {
-            "v1/certificates".to_owned()
-        } else {
-            format!("v1/certificates?{query}")
-        };
-        Ok(self.client.url(&path)?)
-    }
-
     /// `v1/certificates/{id}/{suffix...}?{query}`, with the id escaped as one path segment.
     fn certificate_url(&self, id: &str, suffix: &[&str], query: &str) -> Result<Url, Error> {
-        let mut url = self.client.url("v1/certificates")?;
-        let base = self.client.base_url().to_string();
-        url.path_segments_mut()
-            .map_err(|()| ascert_transport::Error::InvalidPath {
-                path: format!("v1/certificates/{id}"),
-                base,
-            })?
-            .push(id)
-            .extend(suffix);
-        url.set_query((!query.is_empty()).then_some(query));
-        Ok(url)
+        Ok(self.client.resource_url::<Certificate>(id, suffix, query)?)
     }
 }

@@ -1,14 +1,12 @@
-//! [`ListRequest`]: `GET /v1/certificates` as one page, a stream, or everything.
-
-use std::future::ready;
+//! [`ListRequest`]: `GET /v1/certificates` as one page, a stream, or everything: a typed builder
+//! over ascert-transport's generic [`ListRequest`](ascert_transport::ListRequest).
 
 use ascert_models::{
     Certificate, CertificateField, CertificateType, CertificatesResponse, Include, ListCertificatesQuery,
     SortField, SortOrder,
 };
-use futures::stream::{self, BoxStream, StreamExt as _, TryStreamExt as _};
+use futures::stream::{BoxStream, StreamExt as _, TryStreamExt as _};
 
-use crate::error::rejects_type_filter;
 use crate::{CertificatesApi, Error};
 
 /// A list of certificates being set up; finish it with [`page`](Self::page), [`stream`](Self::stream)
@@ -98,14 +96,29 @@ impl ListRequest {
         Ok(self)
     }
 
+    /// The generic request this list is: [`ascert_transport::ListRequest`] over the query, one
+    /// page ahead if asked, falling back to filtering certificate types locally.
+    fn request(self) -> ascert_transport::ListRequest<Certificate> {
+        let Self { api, query, prefetch } = self;
+        let wanted: Vec<CertificateType> = query.certificate_types().to_vec();
+        api.client()
+            .list(query.to_list_query())
+            .prefetch(prefetch)
+            .filter_locally_if_refused("certificateType", move |c: &Certificate| {
+                c.attributes
+                    .certificate_type
+                    .as_ref()
+                    .is_some_and(|t| wanted.contains(t))
+            })
+    }
+
     /// The first page only, exactly as App Store Connect sends it (with `included` and paging).
     /// Use [`stream`](Self::stream) or [`all`](Self::all) for the whole list.
     ///
     /// # Errors
     /// Any [`Error`].
     pub async fn page(self) -> Result<CertificatesResponse, Error> {
-        let url = self.api.list_url(&self.query)?;
-        Ok(self.api.client().get(url).await?)
+        Ok(self.request().page().await?)
     }
 
     /// Every matching certificate, page after page, to the end of the list.
@@ -114,53 +127,7 @@ impl ListRequest {
     /// `DEVELOPER_ID_APPLICATION_G2` with 400 `PARAMETER_ERROR.INVALID`), the list is fetched without
     /// that filter and filtered here instead.
     pub fn stream(self) -> BoxStream<'static, Result<Certificate, Error>> {
-        let Self { api, query, prefetch } = self;
-        stream::once(async move {
-            let client = api.client().clone();
-            let pages_of = move |url| {
-                if prefetch {
-                    client.pages_ahead::<CertificatesResponse>(url).boxed()
-                } else {
-                    client.pages::<CertificatesResponse>(url).boxed()
-                }
-            };
-            let mut pages = pages_of(api.list_url(&query)?);
-            let first = match pages.next().await {
-                None => return Ok(stream::empty().boxed()),
-                Some(Err(err)) if rejects_type_filter(&err) && !query.certificate_types().is_empty() => {
-                    tracing::debug!(
-                        error = %err,
-                        "App Store Connect refused the certificateType filter; filtering locally instead"
-                    );
-                    let wanted: Vec<CertificateType> = query.certificate_types().to_vec();
-                    let url = api.list_url(&query.without_certificate_type_filter())?;
-                    let filtered = pages_of(url)
-                        .map_ok(|page| {
-                            stream::iter(page.data.into_iter().map(Ok::<_, ascert_transport::Error>))
-                        })
-                        .try_flatten()
-                        .map_err(Error::from)
-                        .try_filter(move |c| {
-                            ready(
-                                c.attributes
-                                    .certificate_type
-                                    .as_ref()
-                                    .is_some_and(|t| wanted.contains(t)),
-                            )
-                        });
-                    return Ok(filtered.boxed());
-                }
-                Some(first) => first,
-            };
-            let all = stream::once(ready(first))
-                .chain(pages)
-                .map_ok(|page| stream::iter(page.data.into_iter().map(Ok::<_, ascert_transport::Error>)))
-                .try_flatten()
-                .map_err(Error::from);
-            Ok::<_, Error>(all.boxed())
-        })
-        .try_flatten()
-        .boxed()
+        self.request().stream().map_err(Error::from).boxed()
     }
 
     /// Every matching certificate, collected; see [`stream`](Self::stream).

@@ -14,12 +14,9 @@ use ascert_transport::{Client, RetryPolicy};
 use x509_parser::prelude::FromDer as _;
 
 fn retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 10,
-        min_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_delays(Duration::from_millis(1), Duration::from_millis(20))
 }
 
 fn provider(sandbox: &Sandbox) -> TokenProvider {

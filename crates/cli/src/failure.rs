@@ -151,14 +151,11 @@ fn diagnose(err: &anyhow::Error) -> Diagnosis<'_> {
     diagnosis
 }
 
-/// The transport's error in a link of the chain: itself, or inside `ascert_certificates::Error`, which
-/// is transparent over it (so the chain skips from one to the other's source).
+/// The transport's error in a link of the chain. The API crates (ascert-certificates and those
+/// like it) keep it as the source of their own error, so it is a link of the chain itself, whichever
+/// crate it came through: no arm per crate.
 fn transport_of<'e>(cause: &'e (dyn std::error::Error + 'static)) -> Option<&'e ascert_transport::Error> {
-    cause.downcast_ref::<ascert_transport::Error>().or_else(|| {
-        cause
-            .downcast_ref::<ascert_certificates::Error>()
-            .and_then(ascert_certificates::Error::transport)
-    })
+    cause.downcast_ref::<ascert_transport::Error>()
 }
 
 /// The exit code of each category of a team store's failure: the one place that decides it.
@@ -423,6 +420,30 @@ mod tests {
         let diagnosis = diagnose(&err);
         assert_eq!(diagnosis.exit, Exit::Conflict);
         assert_eq!(diagnosis.hint.as_deref(), Some("revoke one"));
+    }
+
+    #[test]
+    fn the_transport_error_is_found_under_an_api_crates_error() {
+        let transport = ascert_transport::Error::Api {
+            method: ascert_transport::Method::GET,
+            url: "https://api.appstoreconnect.apple.com/v1/certificates/X".to_owned(),
+            status: 404,
+            errors: ascert_models::ErrorResponse::new(vec![ApiError::new(
+                404,
+                "NOT_FOUND",
+                "Not found",
+                "gone",
+            )]),
+            retry_after: None,
+            rate_limit: None,
+        };
+        let message = transport.to_string();
+        let err = anyhow::Error::new(ascert_certificates::Error::from(transport)).context("cannot fetch X");
+        let diagnosis = diagnose(&err);
+        assert_eq!((diagnosis.exit, diagnosis.status), (Exit::NotFound, Some(404)));
+        assert_eq!(diagnosis.apple.len(), 1);
+        // The API crate's error says what its source says: printed once.
+        assert_eq!(chain_message(&err), format!("cannot fetch X: {message}"));
     }
 
     #[test]

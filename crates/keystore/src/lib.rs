@@ -26,8 +26,9 @@
 //! # Public dependencies
 //!
 //! Third-party types in this crate's API are re-exported, so that a caller names the versions this
-//! crate was built with: [`time`] (a certificate's `not_after`, a record's `created`) and
-//! [`zeroize`] (PEM text and passphrases in `Zeroizing` buffers). Errors of the libraries
+//! crate was built with: the [`time`] crate (a certificate's `not_after`, a record's `created`:
+//! `time::OffsetDateTime`) and the [`zeroize`] crate, with its one type in this API, [`Zeroizing`]
+//! (`zeroize::Zeroizing`: PEM text and passphrases). Errors of the libraries
 //! underneath (rcgen, p12-keystore, the JSON parser) are kept as boxed sources ([`BoxedSource`]) of
 //! [`KeystoreError`], never as the types of its fields; a failed random number generator is its
 //! own variant, [`KeystoreError::Random`].
@@ -72,7 +73,7 @@ mod runs;
 mod store;
 
 pub use time;
-pub use zeroize;
+pub use zeroize::{self, Zeroizing};
 
 pub use algorithm::{KeyAlgorithm, RSA_BITS};
 pub use atomic::{FileMode, ensure_private_folder, write_atomic};

@@ -5,9 +5,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::jsonapi::{QuerySpec, Resource, ToOne};
 use crate::{
-    BundleIdPlatform, CertificateType, CertificatesKind, ModelError, PassTypeIdsKind, RelationshipLinks,
-    ResourceIdentifier, ResourceLinks,
+    BundleIdPlatform, CertificateType, CertificatesKind, ModelError, PassTypeId, PassTypeIdsKind,
+    ResourceLinks,
 };
 
 /// A signing certificate (`type: "certificates"`).
@@ -229,17 +230,44 @@ pub struct CertificateRelationships {
     pub pass_type_id: Option<PassTypeIdRelationship>,
 }
 
-/// The to-one `passTypeId` relationship of a [`Certificate`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PassTypeIdRelationship {
-    /// The relationship's links.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<RelationshipLinks>,
-    /// The linked pass type ID, when Apple includes the linkage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<ResourceIdentifier<PassTypeIdsKind>>,
+/// The to-one `passTypeId` relationship of a [`Certificate`]: its links, and the linked pass type ID
+/// when Apple includes the linkage.
+pub type PassTypeIdRelationship = ToOne<PassTypeIdsKind>;
+
+/// The Certificates resource, for the generic documents, queries and requests.
+impl Resource for Certificate {
+    const TYPE: &'static str = CertificatesKind::VALUE;
+    const PATH: &'static str = "v1/certificates";
+    /// What `GET /v1/certificates` accepts; the sparse fields are those of
+    /// [`CertificateField`](crate::CertificateField) and [`PassTypeIdField`](crate::PassTypeIdField),
+    /// in the same order.
+    const QUERY: QuerySpec = QuerySpec::new(
+        &["displayName", "certificateType", "serialNumber", "id"],
+        &["displayName", "certificateType", "serialNumber", "id"],
+    )
+    .with_fields(&[
+        (
+            CertificatesKind::VALUE,
+            &[
+                "name",
+                "certificateType",
+                "displayName",
+                "serialNumber",
+                "platform",
+                "expirationDate",
+                "certificateContent",
+                "activated",
+                "passTypeId",
+            ],
+        ),
+        (PassTypeIdsKind::VALUE, &["name", "identifier", "certificates"]),
+    ])
+    .with_include(&["passTypeId"]);
+    type Included = PassTypeId;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 const SECONDS_PER_DAY: i64 = 86_400;

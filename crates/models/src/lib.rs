@@ -11,7 +11,12 @@
 //! - links and paging: [`Paged`] (a page and its next link, for any list), [`PagedDocumentLinks`], [`PagingInformation`], [`DocumentLinks`],
 //!   [`ResourceLinks`], [`RelationshipLinks`];
 //! - enumerations: [`CertificateType`] and [`BundleIdPlatform`];
-//! - the list query: [`ListCertificatesQuery`], which renders the exact query string Apple expects.
+//! - the list query: [`ListCertificatesQuery`], which renders the exact query string Apple expects;
+//! - the JSON:API generics underneath, naming no resource ([`jsonapi`]): [`jsonapi::Document`] and
+//!   [`jsonapi::Page`] (the documents above are their aliases), [`jsonapi::ToOne`] and
+//!   [`jsonapi::ToMany`] relationships, [`jsonapi::Included`] (read by `type`, keeping unknown
+//!   types), and [`jsonapi::ListQuery`] and [`jsonapi::ResourceQuery`], checked against the table a
+//!   [`jsonapi::Resource`] gives.
 //!
 //! The types are lenient where Apple is: unknown fields are ignored, `"csrContent": null` (sent by
 //! Apple, absent from the specification) is accepted, enumeration values added after this crate was
@@ -60,6 +65,7 @@ pub mod date;
 mod documents;
 mod enums;
 mod error;
+pub mod jsonapi;
 mod kind;
 mod links;
 mod paged;
@@ -80,6 +86,7 @@ pub use documents::{
 };
 pub use enums::{BundleIdPlatform, CertificateType, RequiredRelationship};
 pub use error::{BoxedSource, ModelError};
+pub use jsonapi::RelationshipData;
 pub use kind::{CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
 pub use links::{
     DocumentLinks, PagedDocumentLinks, Paging, PagingInformation, RelationshipLinks, ResourceLinks,
@@ -95,5 +102,4 @@ pub use query::{
 pub use requests::{
     CertificateCreateAttributes, CertificateCreateData, CertificateCreateRelationships,
     CertificateCreateRequest, CertificateUpdateAttributes, CertificateUpdateData, CertificateUpdateRequest,
-    RelationshipData,
 };

@@ -2,10 +2,8 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::{Certificate, CertificatesResponse};
-
 /// A list document that may continue on another page: what a paginating client needs to know of
-/// a page, whatever resource it lists.
+/// a page, whatever resource it lists. Every [`Page`](crate::jsonapi::Page) is one.
 ///
 /// ```
 /// use ascert_models::{CertificatesResponse, Paged as _};
@@ -26,16 +24,4 @@ pub trait Paged: DeserializeOwned + Send + 'static {
 
     /// The page's resources, in order.
     fn into_items(self) -> Vec<Self::Item>;
-}
-
-impl Paged for CertificatesResponse {
-    type Item = Certificate;
-
-    fn next_link(&self) -> Option<&str> {
-        self.links.next.as_deref()
-    }
-
-    fn into_items(self) -> Vec<Certificate> {
-        self.data
-    }
 }

@@ -2,10 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    CertificatesKind, PagingInformation, PassTypeIdsKind, RelationshipLinks, ResourceIdentifier,
-    ResourceLinks,
-};
+use crate::jsonapi::ToMany;
+use crate::{CertificatesKind, PassTypeIdsKind, ResourceLinks};
 
 /// A pass type ID resource (`type: "passTypeIds"`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,18 +59,6 @@ pub struct PassTypeIdRelationships {
     pub certificates: Option<PassTypeIdCertificatesRelationship>,
 }
 
-/// The to-many `certificates` relationship of a [`PassTypeId`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PassTypeIdCertificatesRelationship {
-    /// The relationship's links.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<RelationshipLinks>,
-    /// Paging of the included linkage.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PagingInformation>,
-    /// The linked certificates, when included.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<ResourceIdentifier<CertificatesKind>>>,
-}
+/// The to-many `certificates` relationship of a [`PassTypeId`]: its links, the paging of the
+/// linkage, and the linked certificates when included.
+pub type PassTypeIdCertificatesRelationship = ToMany<CertificatesKind>;

@@ -4,20 +4,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-
-use crate::{CertificateType, ModelError};
+use crate::jsonapi::ListQuery;
+use crate::{Certificate, CertificateType, CertificatesKind, ModelError, PassTypeIdsKind};
 
 /// The largest page Apple serves (`limit`); without a limit Apple sends 20.
 pub const MAX_LIMIT: u32 = 200;
-
-/// Characters escaped in a query value: everything but RFC 3986's unreserved set. Commas in a value
-/// are escaped too, since an unescaped comma separates the values of one parameter.
-const VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Declares a closed enumeration of query words with its wire names and parser.
 macro_rules! query_enum {
@@ -319,51 +310,52 @@ impl ListCertificatesQuery {
     }
 }
 
+impl ListCertificatesQuery {
+    /// The same query as a generic [`ListQuery`], which is what renders it and what
+    /// ascert-transport's list request takes.
+    pub fn to_list_query(&self) -> ListQuery<Certificate> {
+        let mut query = ListQuery::new();
+        let filters: [(&'static str, Vec<String>); 4] = [
+            ("displayName", self.display_names.clone()),
+            (
+                "certificateType",
+                self.certificate_types.iter().map(ToString::to_string).collect(),
+            ),
+            ("serialNumber", self.serial_numbers.clone()),
+            ("id", self.ids.clone()),
+        ];
+        for (name, values) in filters {
+            for value in values {
+                query.push_filter(name, value);
+            }
+        }
+        for key in &self.sort {
+            query.push_sort(key.field.as_str(), key.order);
+        }
+        let resource = query.resource_mut();
+        for field in &self.certificate_fields {
+            resource.push_field(CertificatesKind::VALUE, field.as_str());
+        }
+        for field in &self.pass_type_id_fields {
+            resource.push_field(PassTypeIdsKind::VALUE, field.as_str());
+        }
+        for include in &self.include {
+            resource.push_include(include.as_str());
+        }
+        query.set_limit(self.limit);
+        query
+    }
+}
+
+impl From<&ListCertificatesQuery> for ListQuery<Certificate> {
+    fn from(query: &ListCertificatesQuery) -> Self {
+        query.to_list_query()
+    }
+}
+
 impl fmt::Display for ListCertificatesQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        let mut param = |f: &mut fmt::Formatter<'_>, name: &str, values: &mut dyn Iterator<Item = String>| {
-            let mut values = values.peekable();
-            if values.peek().is_none() {
-                return Ok(());
-            }
-            if !std::mem::take(&mut first) {
-                f.write_str("&")?;
-            }
-            write!(f, "{name}=")?;
-            for (i, value) in values.enumerate() {
-                if i > 0 {
-                    f.write_str(",")?;
-                }
-                write!(f, "{}", utf8_percent_encode(&value, VALUE))?;
-            }
-            Ok(())
-        };
-        param(f, "filter[displayName]", &mut self.display_names.iter().cloned())?;
-        param(
-            f,
-            "filter[certificateType]",
-            &mut self.certificate_types.iter().map(ToString::to_string),
-        )?;
-        param(
-            f,
-            "filter[serialNumber]",
-            &mut self.serial_numbers.iter().cloned(),
-        )?;
-        param(f, "filter[id]", &mut self.ids.iter().cloned())?;
-        param(f, "sort", &mut self.sort.iter().map(ToString::to_string))?;
-        param(
-            f,
-            "fields[certificates]",
-            &mut self.certificate_fields.iter().map(ToString::to_string),
-        )?;
-        param(
-            f,
-            "fields[passTypeIds]",
-            &mut self.pass_type_id_fields.iter().map(ToString::to_string),
-        )?;
-        param(f, "include", &mut self.include.iter().map(ToString::to_string))?;
-        param(f, "limit", &mut self.limit.iter().map(ToString::to_string))
+        fmt::Display::fmt(&self.to_list_query(), f)
     }
 }
 
@@ -427,6 +419,49 @@ mod tests {
             [CertificateType::DeveloperIdApplicationG2]
         );
         assert_eq!(query.without_certificate_type_filter().to_string(), "limit=200");
+    }
+
+    #[test]
+    fn the_resource_table_lists_every_typed_word() {
+        use crate::jsonapi::Resource as _;
+        let table = Certificate::QUERY;
+        let names = |all: &[&'static str]| all.to_vec();
+        assert_eq!(
+            names(table.fields[0].1),
+            CertificateField::ALL
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            names(table.fields[1].1),
+            PassTypeIdField::ALL
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            names(table.sort),
+            SortField::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            names(table.include),
+            Include::ALL.iter().map(|i| i.as_str()).collect::<Vec<_>>()
+        );
+        // The typed query and the generic one built from the same words render alike.
+        let generic = ListQuery::<Certificate>::new()
+            .filter("certificateType", "DISTRIBUTION")
+            .unwrap()
+            .sort("id", SortOrder::Descending)
+            .unwrap()
+            .include("passTypeId")
+            .unwrap();
+        let typed = ListCertificatesQuery::new()
+            .certificate_type(CertificateType::Distribution)
+            .sort(SortField::Id, SortOrder::Descending)
+            .include(Include::PassTypeId);
+        assert_eq!(typed.to_list_query(), generic);
+        assert_eq!(ListQuery::from(&typed).to_string(), typed.to_string());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::jsonapi::RelationshipData;
 use crate::{CertificateType, CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
 
 /// The body of `POST /v1/certificates`: a CSR and the kind of certificate wanted.
@@ -59,14 +60,6 @@ pub struct CertificateCreateRelationships {
     /// The pass type ID a Wallet pass certificate is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_type_id: Option<RelationshipData<PassTypeIdsKind>>,
-}
-
-/// A to-one relationship in a request: `{"data": {"type": ..., "id": ...}}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct RelationshipData<K> {
-    /// The related resource.
-    pub data: ResourceIdentifier<K>,
 }
 
 impl CertificateCreateRequest {

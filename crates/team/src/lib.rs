@@ -21,6 +21,12 @@
 //! [`ascert_keystore::PrivateKey`] checked against its certificate. The layout, the encryption, the
 //! leases and the threat model are in docs/team.md.
 //!
+//! # Public dependencies
+//!
+//! One third-party type appears in this crate's API and is re-exported, so that a caller names the
+//! version this crate was built with: [`SecretString`] (`age::secrecy::SecretString`, for
+//! passphrases and identity files).
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use ascert_models::CertificateType;

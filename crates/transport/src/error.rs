@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ascert_models::{ApiError, ErrorResponse};
+use ascert_models::{ApiError, ErrorResponse, ErrorSource};
 use reqwest::Method;
 
 use crate::RateLimit;
@@ -355,6 +355,18 @@ impl Error {
                     .strip_prefix(code)
                     .is_some_and(|rest| rest.starts_with('.'))
         })
+    }
+
+    /// Whether App Store Connect refused the query parameter `parameter` (such as
+    /// `filter[certificateType]`): a 400 with a `PARAMETER_ERROR…` that names it as its source or in
+    /// its detail. A caller may then ask again without it, and filter locally.
+    pub fn rejects_parameter(&self, parameter: &str) -> bool {
+        self.status() == Some(400)
+            && self.api_errors().iter().any(|e| {
+                e.code.starts_with("PARAMETER_ERROR")
+                    && (matches!(&e.source, Some(ErrorSource::Parameter(p)) if p.parameter == parameter)
+                        || e.detail.contains(parameter))
+            })
     }
 
     /// The wait Apple asked for in `Retry-After`.

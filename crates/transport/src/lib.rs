@@ -19,18 +19,31 @@
 //!   the JSON path of a response that does not fit the model;
 //! - pagination as a `Stream` that follows `links.next` to the end ([`Client::paginate`]), refusing
 //!   links to other hosts and links that loop;
+//! - the list of any resource ([`Client::list`] → [`ListRequest`]: one page, a stream of pages or of
+//!   resources, everything, optionally one page ahead, with filters applied locally where App Store
+//!   Connect has none or refuses one) and one resource ([`Client::get_resource`]), generic over
+//!   [`ascert_models::jsonapi::Resource`];
 //! - a `tracing` span per request (method, path, attempt, status, elapsed time, rate limit left).
 //!   The `Authorization` header and the token never appear in any event, at any level.
 //!
 //! This crate names no App Store Connect resource: a list is anything that implements
-//! [`ascert_models::Paged`], and paths are given by the resource crates (such as
-//! ascert-certificates).
+//! [`ascert_models::Paged`], a resource is anything that implements
+//! [`ascert_models::jsonapi::Resource`] (its path, its `type`, the table of what its query
+//! accepts), and the resource crates (such as ascert-certificates) are thin handlers over
+//! [`ListRequest`] and [`Client::get_resource`].
 //!
 //! # Public dependencies
 //!
 //! Third-party types in this crate's API are re-exported, so that a caller names the versions it
-//! was built with: [`Url`] (and the whole [`url`] crate) and [`Method`] (the `http` crate's, as
-//! reqwest exposes it). Responses decode through serde's `DeserializeOwned` and bodies encode
+//! was built with:
+//!
+//! | re-export | from | where it appears |
+//! | --- | --- | --- |
+//! | [`Url`] (and the whole [`url`] crate) | url | every request's address, [`Client::check_link`] |
+//! | [`Method`] | http, as reqwest exposes it | [`Error`]'s fields, [`RetryNotice`] |
+//! | [`Instant`] | tokio (`tokio::time::Instant`) | [`Deadline::at`] |
+//!
+//! Responses decode through serde's `DeserializeOwned` and bodies encode
 //! through `Serialize`; lists are `futures` streams. Errors of the HTTP client, the TLS library and
 //! the JSON parser are kept as boxed sources ([`BoxedSource`]) of [`Error`], never as the types of
 //! its fields.
@@ -53,6 +66,7 @@
 mod client;
 mod deadline;
 mod error;
+mod list;
 mod paginate;
 mod rate_limit;
 mod retry;
@@ -63,7 +77,9 @@ pub use client::{
 };
 pub use deadline::Deadline;
 pub use error::{BoxedSource, ConnectionFailure, Error};
+pub use list::ListRequest;
 pub use rate_limit::RateLimit;
 pub use reqwest::Method;
 pub use retry::{RetryNotice, RetryPolicy};
+pub use tokio::time::Instant;
 pub use url::{self, Url};

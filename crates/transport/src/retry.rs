@@ -23,7 +23,22 @@ use crate::deadline::human;
 /// `GET`, `PATCH` and `DELETE` are retried, after no answer in time and a stalled body too. `POST` is
 /// retried only after a 429 (refused before any work) or a 401 (once, with a new token): a `POST`
 /// that failed ambiguously may have created its resource and must be reconciled, not repeated.
+///
+/// The fields can be read; a policy is built from [`RetryPolicy::default`] (or
+/// [`RetryPolicy::never`]) and the `with_` methods, so that a setting added later is not a breaking
+/// change:
+///
+/// ```
+/// use std::time::Duration;
+/// use ascert_transport::RetryPolicy;
+///
+/// let quick = RetryPolicy::default()
+///     .with_max_attempts(4)
+///     .with_delays(Duration::from_millis(1), Duration::from_millis(5));
+/// assert_eq!((quick.max_attempts, quick.max_delay), (4, Duration::from_millis(5)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first one included; 1 disables retries.
     pub max_attempts: usize,
@@ -56,6 +71,35 @@ impl RetryPolicy {
             max_attempts: 1,
             ..Self::default()
         }
+    }
+
+    /// The same policy with `attempts` attempts in all, the first one included; 1 disables retries.
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: usize) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The same policy with waits that start at `min` and grow to at most `max` each.
+    #[must_use]
+    pub fn with_delays(mut self, min: Duration, max: Duration) -> Self {
+        self.min_delay = min;
+        self.max_delay = max;
+        self
+    }
+
+    /// The same policy with at most `total` spent waiting, over all retries of one request.
+    #[must_use]
+    pub fn with_max_total_delay(mut self, total: Duration) -> Self {
+        self.max_total_delay = total;
+        self
+    }
+
+    /// The same policy honouring a `Retry-After` of at most `longest`.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, longest: Duration) -> Self {
+        self.max_retry_after = longest;
+        self
     }
 
     pub(crate) fn backoff(&self) -> ExponentialBuilder {

@@ -126,12 +126,11 @@ fn client(server: &RawServer, attempt: Duration, heard: &Heard) -> Client {
         .base_url(&server.base_url)
         .attempt_timeout(attempt)
         .stall_timeout(attempt)
-        .retry(RetryPolicy {
-            max_attempts: 6,
-            min_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(6)
+                .with_delays(Duration::from_millis(10), Duration::from_millis(20)),
+        )
         .on_retry(move |notice| heard.0.lock().unwrap().push(notice.to_string()))
         .build()
         .unwrap()

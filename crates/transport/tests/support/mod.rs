@@ -144,12 +144,9 @@ impl TokenSource for Tokens {
 
 /// Fast retries, so the tests spend no real time waiting.
 pub(crate) fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        min_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(5),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_delays(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 pub(crate) fn client(mock: &Mock, tokens: Arc<Tokens>) -> Client {
