@@ -86,7 +86,7 @@ pub use documents::{
 };
 pub use enums::{BundleIdPlatform, CertificateType, RequiredRelationship};
 pub use error::{BoxedSource, ModelError};
-pub use jsonapi::RelationshipData;
+pub use jsonapi::{MAX_LIMIT, RelationshipData, SortOrder};
 pub use kind::{CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
 pub use links::{
     DocumentLinks, PagedDocumentLinks, Paging, PagingInformation, RelationshipLinks, ResourceLinks,
@@ -95,10 +95,7 @@ pub use paged::Paged;
 pub use pass_type_id::{
     PassTypeId, PassTypeIdAttributes, PassTypeIdCertificatesRelationship, PassTypeIdRelationships,
 };
-pub use query::{
-    CertificateField, Include, ListCertificatesQuery, MAX_LIMIT, PassTypeIdField, SortField, SortKey,
-    SortOrder,
-};
+pub use query::{CertificateField, Include, ListCertificatesQuery, PassTypeIdField, SortField, SortKey};
 pub use requests::{
     CertificateCreateAttributes, CertificateCreateData, CertificateCreateRelationships,
     CertificateCreateRequest, CertificateUpdateAttributes, CertificateUpdateData, CertificateUpdateRequest,

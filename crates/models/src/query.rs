@@ -4,11 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::jsonapi::ListQuery;
+use crate::jsonapi::{ListQuery, MAX_LIMIT, SortOrder};
 use crate::{Certificate, CertificateType, CertificatesKind, ModelError, PassTypeIdsKind};
-
-/// The largest page Apple serves (`limit`); without a limit Apple sends 20.
-pub const MAX_LIMIT: u32 = 200;
 
 /// Declares a closed enumeration of query words with its wire names and parser.
 macro_rules! query_enum {
@@ -109,17 +106,6 @@ query_enum! {
         /// `passTypeId`.
         PassTypeId => "passTypeId",
     }
-}
-
-/// Ascending or descending order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SortOrder {
-    /// Smallest first.
-    #[default]
-    Ascending,
-    /// Largest first; written with a leading `-`.
-    Descending,
 }
 
 /// One sort criterion, written `displayName` or `-displayName`; see [`SortKey::new`].

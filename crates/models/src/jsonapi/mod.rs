@@ -46,7 +46,7 @@ mod resource;
 
 pub use document::{Document, LinkageDocument, Page};
 pub use included::{Included, UnknownResource};
-pub use query::{ListQuery, ResourceQuery};
+pub use query::{ListQuery, MAX_LIMIT, ResourceQuery, SortOrder};
 pub use relationship::{RelationshipData, ToMany, ToOne};
 pub use resource::{QuerySpec, Resource};
 
@@ -54,4 +54,3 @@ pub use crate::kind::ResourceIdentifier;
 pub use crate::links::{
     DocumentLinks, PagedDocumentLinks, Paging, PagingInformation, RelationshipLinks, ResourceLinks,
 };
-pub use crate::query::SortOrder;

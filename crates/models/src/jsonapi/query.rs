@@ -6,8 +6,22 @@ use std::marker::PhantomData;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::ModelError;
 use crate::jsonapi::Resource;
-use crate::{ModelError, SortOrder};
+
+/// The largest page Apple serves (`limit`); without a limit Apple sends 20.
+pub const MAX_LIMIT: u32 = 200;
+
+/// Ascending or descending order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SortOrder {
+    /// Smallest first.
+    #[default]
+    Ascending,
+    /// Largest first; written with a leading `-`.
+    Descending,
+}
 
 /// Characters escaped in a query value: everything but RFC 3986's unreserved set. Commas in a value
 /// are escaped too, since an unescaped comma separates the values of one parameter.

@@ -48,7 +48,7 @@ impl QuerySpec {
             fields: &[],
             include: &[],
             include_limits: &[],
-            max_limit: crate::MAX_LIMIT,
+            max_limit: super::query::MAX_LIMIT,
         }
     }
 
