@@ -162,10 +162,10 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         }
         let code = production_code(&fs::read_to_string(&file).unwrap());
         let uses = graph.entry(module.clone()).or_default();
-        let used = crate_paths(&code)
+        let targets = crate_paths(&code)
             .into_iter()
             .map(|name| exports.get(&name).cloned().unwrap_or(name));
-        uses.extend(used.filter(|used| *used != module));
+        uses.extend(targets.filter(|target| *target != module));
     }
     let modules: BTreeSet<String> = graph.keys().cloned().collect();
     for uses in graph.values_mut() {
@@ -334,15 +334,11 @@ fn top_level_modules(src: &Path) -> BTreeSet<String> {
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.is_dir() || path.extension().is_some_and(|e| e == "rs"))
-        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
-        .filter(|name| !["lib.rs", "main.rs"].contains(&name.as_str()))
-        .map(|name| {
-            if name.ends_with(".rs") {
-                name
-            } else {
-                format!("{name}/")
-            }
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() { format!("{name}/") } else { name }
         })
+        .filter(|name| !["lib.rs", "main.rs"].contains(&name.as_str()))
         .collect()
 }
 

@@ -2,6 +2,10 @@
 //! renders, every page followed, local filters, the fallback when Apple refuses a filter, and the
 //! URL of one resource.
 
+#[allow(
+    dead_code,
+    reason = "the scripted server is shared with client.rs; this file uses part of it"
+)]
 mod support;
 
 use ascert_models::Certificate;
