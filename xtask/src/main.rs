@@ -193,7 +193,75 @@ fn package(root: &Path) -> Result<()> {
     // `--allow-dirty`: CI packages what it checks, committed or not (`cargo xtask ci` runs before a
     // commit too); `.crate` files are never uploaded from here.
     args.push("--allow-dirty");
+    forget_earlier_packages()?;
     step(root, "package", &args, &[])
+}
+
+/// Removes what an earlier `cargo package` left of these crates outside the package folder: cargo
+/// serves the packages to each other from a local registry under the same name and version every
+/// time, unpacks each into `$CARGO_HOME/registry/src/-HASH/` only once, and reuses its build by
+/// that name and version, so after a change to one crate the verification of the next would build
+/// against the old one. A fresh clone on a fresh machine (CI) has none of this; a developer's
+/// machine does.
+fn forget_earlier_packages() -> Result<()> {
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")),
+        |home| Some(PathBuf::from(home)),
+    );
+    let Some(sources) = home.map(|home| home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return Ok(());
+    };
+    // Local registries are the folders whose name starts with `-` (crates.io's is `index.…`).
+    let mut stale = Vec::new();
+    for registry in registries.filter_map(|entry| Some(entry.ok()?.path())) {
+        if !registry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('-'))
+        {
+            continue;
+        }
+        for library in LIBRARIES {
+            let unpacked = registry.join(format!("{library}-{}", env!("CARGO_PKG_VERSION")));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .with_context(|| format!("cannot remove {}", unpacked.display()))?;
+                stale.push(unpacked);
+            }
+        }
+    }
+    // Their builds: the dependency files in target/debug/deps that name a file unpacked there.
+    let deps = workspace_root().join("target").join("debug").join("deps");
+    let Ok(entries) = std::fs::read_dir(&deps) else {
+        return Ok(());
+    };
+    for dep_info in entries.filter_map(|entry| Some(entry.ok()?.path())) {
+        if dep_info.extension().is_none_or(|e| e != "d") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&dep_info).unwrap_or_default();
+        if !stale
+            .iter()
+            .any(|unpacked| text.contains(&*unpacked.to_string_lossy()))
+        {
+            continue;
+        }
+        let stem = dep_info
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        for file in [
+            format!("{stem}.d"),
+            format!("lib{stem}.rlib"),
+            format!("lib{stem}.rmeta"),
+        ] {
+            let _ = std::fs::remove_file(deps.join(file));
+        }
+    }
+    Ok(())
 }
 
 /// The examples of the library crates, as a user runs them on a fresh clone: no API key in the
