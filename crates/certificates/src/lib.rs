@@ -84,6 +84,10 @@ use ascert_transport::Url;
 
 pub use futures::stream::BoxStream;
 
+/// The layers below, re-exported, so that this one dependency gives a program everything the
+/// client side needs: `ascert_certificates::transport::auth::ApiKey`, `ascert_certificates::models`.
+pub use ascert_transport::{self as transport, auth, models};
+
 pub use create::{CreateRequest, Outcome, Reconciled};
 pub use error::Error;
 pub use get::GetRequest;
@@ -99,6 +103,24 @@ impl CertificatesApi {
     /// The API over `client`.
     pub fn new(client: Client) -> Self {
         Self { client }
+    }
+
+    /// The API over a client from the process environment, in one line: the API key of `ASC_*`
+    /// (or fastlane's or codemagic's variables) and `ASCERT_BASE_URL` when set
+    /// ([`Client::from_env`](ascert_transport::Client::from_env)). `Ok(None)` when no key is set.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), ascert_certificates::Error> {
+    /// let api = ascert_certificates::CertificatesApi::from_env()?.expect("an API key in ASC_*");
+    /// let all = api.list().all().await?;
+    /// # let _ = all; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Transport`] for a key that is half set or cannot be read, or a base URL that
+    /// cannot be used.
+    pub fn from_env() -> Result<Option<Self>, Error> {
+        Ok(Client::from_env()?.map(Self::new))
     }
 
     /// The client underneath, for its rate-limit figures and request count.

@@ -381,3 +381,38 @@ async fn a_trace_log_of_list_create_and_revoke_holds_no_token() {
     assert!(!log.to_ascii_lowercase().contains("bearer"), "{log}");
     assert!(!log.to_ascii_lowercase().contains("authorization"), "{log}");
 }
+
+/// A program with one dependency on this crate gets a working client from the environment in one
+/// line: the `ASC_*` key and `ASCERT_BASE_URL` (here a lookup standing for the environment, so the
+/// test does not touch the process's).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_from_the_environment_reaches_the_base_url_it_names() {
+    let sandbox = Sandbox::builder().seed_certificates(3).start().await.unwrap();
+    let key = sandbox.api_key();
+    let base_url = sandbox.base_url().to_owned();
+    let folders = ascert_certificates::auth::KeyFolders::new(".", None);
+    let environment = |name: &str| match name {
+        "ASC_KEY_ID" => Some(key.key_id.clone()),
+        "ASC_ISSUER_ID" => Some(key.issuer_id.clone()),
+        "ASC_PRIVATE_KEY" => Some(key.private_key_pem.to_string()),
+        "ASCERT_BASE_URL" => Some(base_url.clone()),
+        _ => None,
+    };
+    let client = ascert_certificates::transport::Client::from_env_with(&environment, &folders)
+        .unwrap()
+        .expect("the key is set");
+    assert_eq!(
+        client.base_url().as_str().trim_end_matches('/'),
+        base_url.trim_end_matches('/')
+    );
+    let listed = CertificatesApi::new(client).list().all().await.unwrap();
+    assert_eq!(listed.len(), sandbox.certificate_count());
+    assert!(!listed.is_empty());
+
+    // No key set: nothing, not an error; a key half set: an authentication error.
+    let nothing = |_: &str| None;
+    assert!(Client::from_env_with(&nothing, &folders).unwrap().is_none());
+    let half = |name: &str| (name == "ASC_KEY_ID").then(|| key.key_id.clone());
+    let err = Client::from_env_with(&half, &folders).unwrap_err();
+    assert!(matches!(err, ascert_transport::Error::Auth(_)), "{err}");
+}

@@ -297,7 +297,53 @@ struct Raw {
     content_type: Option<String>,
 }
 
+/// The variable that points a client made by [`Client::from_env`] somewhere other than Apple: a
+/// sandbox (`ascert sandbox serve` prints its URL), or the enterprise host.
+pub const BASE_URL_ENV: &str = "ASCERT_BASE_URL";
+
 impl Client {
+    /// A client from the process environment, in one line: the API key
+    /// [`ApiKey::from_env`](ascert_auth::ApiKey::from_env) finds (`ASC_KEY_ID`, `ASC_ISSUER_ID` and
+    /// `ASC_PRIVATE_KEY_PATH` or `ASC_PRIVATE_KEY`, or fastlane's or codemagic's variables), and the
+    /// base URL of [`BASE_URL_ENV`] when it is set (else Apple's). `Ok(None)` when no key is set.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), ascert_transport::Error> {
+    /// let Some(client) = ascert_transport::Client::from_env()? else {
+    ///     return Ok(()); // no API key in the environment
+    /// };
+    /// # let _ = client; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Auth`] for a key that is half set or cannot be read, [`Error::InvalidBaseUrl`] for
+    /// a base URL that cannot be used.
+    pub fn from_env() -> Result<Option<Client>, Error> {
+        Self::from_env_with(
+            &|name| std::env::var(name).ok(),
+            &ascert_auth::KeyFolders::system(),
+        )
+    }
+
+    /// Like [`Client::from_env`], with the variables `lookup` returns and `folders` for the
+    /// `AuthKey_<KEY_ID>.p8` lookup.
+    ///
+    /// # Errors
+    /// As [`Client::from_env`].
+    pub fn from_env_with(
+        lookup: ascert_auth::EnvLookup<'_>,
+        folders: &ascert_auth::KeyFolders,
+    ) -> Result<Option<Client>, Error> {
+        let Some(key) = ascert_auth::ApiKey::from_env_with(lookup, folders)? else {
+            return Ok(None);
+        };
+        let mut builder = Self::builder(ascert_auth::TokenProvider::new(key));
+        if let Some(url) = lookup(BASE_URL_ENV).filter(|url| !url.trim().is_empty()) {
+            builder = builder.base_url(url.trim());
+        }
+        builder.build().map(Some)
+    }
+
     /// A builder for a client that authenticates with `tokens` (an `ascert_auth::TokenProvider`).
     pub fn builder(tokens: impl TokenSource) -> ClientBuilder {
         Self::builder_shared(Arc::new(tokens))

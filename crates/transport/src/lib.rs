@@ -72,8 +72,8 @@ mod rate_limit;
 mod retry;
 
 pub use client::{
-    APPLE_BASE_URL, ATTEMPT_TIMEOUT, Client, ClientBuilder, ENTERPRISE_BASE_URL, MAX_BODY_BYTES, MAX_PAGES,
-    STALL_TIMEOUT,
+    APPLE_BASE_URL, ATTEMPT_TIMEOUT, BASE_URL_ENV, Client, ClientBuilder, ENTERPRISE_BASE_URL,
+    MAX_BODY_BYTES, MAX_PAGES, STALL_TIMEOUT,
 };
 pub use deadline::Deadline;
 pub use error::{BoxedSource, ConnectionFailure, Error};
@@ -82,4 +82,10 @@ pub use rate_limit::RateLimit;
 pub use reqwest::Method;
 pub use retry::{RetryNotice, RetryPolicy};
 pub use tokio::time::Instant;
+
+/// ascert-auth, re-exported, so that one dependency on a higher layer (ascert-certificates) gives a
+/// program the keys and tokens too.
+pub use ascert_auth as auth;
+/// ascert-models, re-exported for the same reason.
+pub use ascert_models as models;
 pub use url::{self, Url};

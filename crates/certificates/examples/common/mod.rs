@@ -20,20 +20,18 @@ pub(crate) struct Connection {
     pub(crate) sandbox: Option<Sandbox>,
 }
 
-/// Apple with the key `ApiKey::from_env` finds (`ASC_KEY_ID`, `ASC_ISSUER_ID` and
-/// `ASC_PRIVATE_KEY_PATH`, or fastlane's or codemagic's variables); without one, a sandbox seeded
-/// with certificates and the sandbox's own API key.
+/// App Store Connect (or `ASCERT_BASE_URL`) with the key `CertificatesApi::from_env` finds
+/// (`ASC_KEY_ID`, `ASC_ISSUER_ID` and `ASC_PRIVATE_KEY_PATH`, or fastlane's or codemagic's
+/// variables); without one, a sandbox seeded with certificates and the sandbox's own API key.
 pub(crate) async fn connect() -> Result<Connection, Box<dyn Error>> {
-    if let Some(key) = ApiKey::from_env()? {
+    // One line from the environment: the key of `ASC_*` (or fastlane's or codemagic's variables),
+    // and `ASCERT_BASE_URL` when set.
+    if let Some(api) = CertificatesApi::from_env()? {
         eprintln!(
-            "API key {} from the environment: asking App Store Connect",
-            key.key_id()
+            "API key from the environment: asking {}",
+            api.client().base_url()
         );
-        let client = Client::builder(TokenProvider::new(key)).build()?;
-        return Ok(Connection {
-            api: CertificatesApi::new(client),
-            sandbox: None,
-        });
+        return Ok(Connection { api, sandbox: None });
     }
     let sandbox = Sandbox::builder().seed_certificates(SEEDED).start().await?;
     eprintln!(
