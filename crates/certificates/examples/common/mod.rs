@@ -27,10 +27,7 @@ pub(crate) async fn connect() -> Result<Connection, Box<dyn Error>> {
     // One line from the environment: the key of `ASC_*` (or fastlane's or codemagic's variables),
     // and `ASCERT_BASE_URL` when set.
     if let Some(api) = CertificatesApi::from_env()? {
-        eprintln!(
-            "API key from the environment: asking {}",
-            api.client().base_url()
-        );
+        eprintln!("API key from the environment: asking {}", api.client().base_url());
         return Ok(Connection { api, sandbox: None });
     }
     let sandbox = Sandbox::builder().seed_certificates(SEEDED).start().await?;
