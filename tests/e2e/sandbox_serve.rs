@@ -227,6 +227,45 @@ async fn options_reach_the_server() {
     assert!(server.stop("-TERM"));
 }
 
+/// `--seed-certificate TYPE:DAYS` starts the server with certificates of chosen expiry, as users'
+/// tests of expiry logic need: one that expires in 20 days, one that expired 3 days ago.
+#[tokio::test]
+async fn seeded_certificates_expire_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--seed-certificate",
+            "DISTRIBUTION:20",
+            "--seed-certificate",
+            "development:-3",
+        ],
+    );
+    let listed = server.list(&client()).await;
+    let data = listed["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2, "{listed}");
+    let today = time::OffsetDateTime::now_utc().date();
+    for (certificate_type, days) in [("DISTRIBUTION", 20), ("DEVELOPMENT", -3)] {
+        let certificate = data
+            .iter()
+            .find(|c| c["attributes"]["certificateType"] == certificate_type)
+            .unwrap_or_else(|| panic!("no {certificate_type}: {listed}"));
+        // Apple's form, `2026-12-27T10:00:00.000+0000`: the day is what matters here.
+        let expires = certificate["attributes"]["expirationDate"].as_str().unwrap();
+        let day = time::Date::parse(
+            &expires[..10],
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap();
+        let off = (day - today - time::Duration::days(days)).whole_days().abs();
+        assert!(
+            off <= 1,
+            "{certificate_type} expires {expires}, wanted in {days} days"
+        );
+    }
+    assert!(server.stop("-TERM"));
+}
+
 #[test]
 fn bad_options_fail_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -255,6 +294,17 @@ fn bad_options_fail_with_a_message() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("not a probability from 0 to 1"), "{stderr}");
+    for (bad, says) in [
+        ("DISTRIBUTION", "is not TYPE:DAYS"),
+        ("DISTRIBUTON:20", "unknown certificate type"),
+        ("DISTRIBUTION:soon", "is not a number of days"),
+        ("DISTRIBUTION:99999", "is not a number of days"),
+    ] {
+        let output = serve(&["--seed-certificate", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+    }
     let output = serve(&["--no-such-option"]);
     assert_eq!(output.status.code(), Some(2));
 }

@@ -33,6 +33,10 @@ pub(crate) struct ServeArgs {
     /// Start with N existing certificates of mixed types (ignored when --state loads some).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub(crate) seed_certificates: usize,
+    /// Also start with a TYPE certificate that expires in DAYS days (negative: expired that long
+    /// ago), for tests of expiry logic; repeat it for more (ignored when --state loads some).
+    #[arg(long, value_name = "TYPE:DAYS", value_parser = parse_seeded)]
+    pub(crate) seed_certificate: Vec<(CertificateType, i64)>,
     /// The page size of lists that ask for none (1 to 200).
     #[arg(
         long,
@@ -86,4 +90,20 @@ pub(crate) fn parse_probability(text: &str) -> Result<f64, String> {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!("{text:?} is not a probability from 0 to 1")),
     }
+}
+
+/// Parses `--seed-certificate TYPE:DAYS`: a certificate type by Apple's name and a whole number of
+/// days from now, at most ten years either way.
+pub(crate) fn parse_seeded(text: &str) -> Result<(CertificateType, i64), String> {
+    let (name, days) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{text:?} is not TYPE:DAYS, such as DISTRIBUTION:20 or DEVELOPMENT:-3"))?;
+    let certificate_type = parse_certificate_type(name)?;
+    let days: i64 = days
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d: &i64| d.abs() <= 3650)
+        .ok_or_else(|| format!("{days:?} is not a number of days from -3650 to 3650"))?;
+    Ok((certificate_type, days))
 }

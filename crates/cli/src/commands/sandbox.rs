@@ -49,6 +49,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         builder = builder.reject_type_filter(certificate_type);
     }
+    let now = time::OffsetDateTime::now_utc();
+    for (certificate_type, days) in &args.seed_certificate {
+        builder = builder.seed_certificate(ascert_sandbox::SeededCertificate::new(
+            certificate_type.clone(),
+            now + time::Duration::days(*days),
+        ));
+    }
     if let Some(state) = &args.state {
         builder = builder.state_file(state);
     }
