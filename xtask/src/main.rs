@@ -193,7 +193,7 @@ fn package(root: &Path) -> Result<()> {
     // `--allow-dirty`: CI packages what it checks, committed or not (`cargo xtask ci` runs before a
     // commit too); `.crate` files are never uploaded from here.
     args.push("--allow-dirty");
-    forget_earlier_packages()?;
+    forget_earlier_packages(root)?;
     step(root, "package", &args, &[])
 }
 
@@ -203,7 +203,7 @@ fn package(root: &Path) -> Result<()> {
 /// that name and version, so after a change to one crate the verification of the next would build
 /// against the old one. A fresh clone on a fresh machine (CI) has none of this; a developer's
 /// machine does.
-fn forget_earlier_packages() -> Result<()> {
+fn forget_earlier_packages(root: &Path) -> Result<()> {
     let home = std::env::var_os("CARGO_HOME").map_or_else(
         || std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")),
         |home| Some(PathBuf::from(home)),
@@ -233,7 +233,7 @@ fn forget_earlier_packages() -> Result<()> {
         }
     }
     // Their builds: the dependency files in target/debug/deps that name a file unpacked there.
-    let deps = workspace_root().join("target").join("debug").join("deps");
+    let deps = bench::target_dir(root)?.join("debug").join("deps");
     let Ok(entries) = std::fs::read_dir(&deps) else {
         return Ok(());
     };

@@ -15,15 +15,7 @@ use crate::SandboxError;
 /// the files in it are 0600. The keystore asks more of its own folder: 0700.)
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SandboxError> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| SandboxError::Io {
-            action: "create the folder",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+    make_dir(dir)?;
     let unsafe_folder = |reason: String| SandboxError::UnsafeFolder {
         path: dir.to_path_buf(),
         reason,
@@ -60,6 +52,11 @@ pub(crate) fn create_missing_dir(dir: &Path) -> Result<(), SandboxError> {
     if dir.is_dir() {
         return Ok(());
     }
+    make_dir(dir)
+}
+
+/// `mkdir -p -m 0700 dir`: the folders made are private; an existing one is left as it is.
+fn make_dir(dir: &Path) -> Result<(), SandboxError> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
