@@ -170,7 +170,7 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 /// The published crates, each after the ascert crates it depends on (dev-dependencies included).
-const LIBRARIES: [&str; 8] = [
+const LIBRARIES: [&str; 9] = [
     "ascert-models",
     "ascert-keychain",
     "ascert-sandbox",
@@ -179,6 +179,7 @@ const LIBRARIES: [&str; 8] = [
     "ascert-certificates",
     "ascert-keystore",
     "ascert-team",
+    "ascert-workflows",
 ];
 
 /// `cargo package` of every library crate in one invocation, with verification: each `.crate` is

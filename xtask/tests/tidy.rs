@@ -133,6 +133,7 @@ const CLIENT: &[&str] = &[
     "ascert-certificates",
     "ascert-keystore",
     "ascert-team",
+    "ascert-workflows",
 ];
 
 /// What each crate must not depend on (normal dependencies), and why: docs/architecture.md.
@@ -159,6 +160,7 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
                 "ascert-keychain",
                 "ascert-sandbox",
                 "ascert-team",
+                "ascert-workflows",
             ],
             "transport depends on auth and models only, never on the API layer",
         ),
@@ -170,6 +172,7 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
                     "ascert-keychain",
                     "ascert-sandbox",
                     "ascert-team",
+                    "ascert-workflows",
                 ],
                 HTTP,
             ]
@@ -184,6 +187,7 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
                     "ascert-certificates",
                     "ascert-sandbox",
                     "ascert-team",
+                    "ascert-workflows",
                 ],
                 HTTP,
             ]
@@ -198,6 +202,7 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
                     "ascert-certificates",
                     "ascert-sandbox",
                     "ascert-keychain",
+                    "ascert-workflows",
                 ],
                 HTTP,
                 &["ring", "openssl", "native-tls", "rustls"],
@@ -205,6 +210,11 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             .concat(),
             "team stores and coordinates: keystore-level types and object_store/age only; it reaches \
              storage through object_store's HTTP client alone, never the App Store Connect client",
+        ),
+        "ascert-workflows" => (
+            [&["ascert-auth", "ascert-keychain", "ascert-sandbox"][..], HTTP].concat(),
+            "workflows puts the client layers together: it reaches Apple through ascert-certificates and \
+             storage through ascert-team, never the keychain, the sandbox or HTTP of its own",
         ),
         "ascert-sandbox" => (
             [CLIENT, &["ascert-keychain"]].concat(),

@@ -5,73 +5,29 @@
 //! can no longer sign with it. Every other 409 (a refused CSR, a missing pass type id) is Apple's own
 //! error, explained by its code in `apple_errors.rs`.
 
-use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, Keystore};
 use ascert_models::{Certificate, CertificateType};
-use time::OffsetDateTime;
+use ascert_workflows::{FullSlots, Holder, Renewal};
 
 use crate::failure::{Exit, UserError};
 use crate::view::describe;
 
-/// What the run knows of the certificates that may fill the slots.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Known<'a> {
-    /// The local keystore, to find which certificates have their key here.
-    pub(crate) keystore: Option<&'a Keystore>,
-    /// The certificate ids the team store holds identities for.
-    pub(crate) shared: &'a [String],
-    /// For a renewal (`identities ensure` with `--min-days-left`): a certificate of its own that
-    /// expires before this is the one the run is replacing.
-    pub(crate) renew_before: Option<Renewal>,
-}
-
-/// Why `identities ensure` asked for a new certificate although it has one.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Renewal {
-    /// Its own certificates that expire before this are renewed.
-    pub(crate) not_before: OffsetDateTime,
-    /// The `--min-days-left` that set it.
-    pub(crate) min_days_left: u32,
-}
-
-/// Where a certificate's key is, as far as ascert can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Holder {
-    /// The run's own certificate, expiring within `--min-days-left`: the one being renewed.
-    Renewing,
-    /// Its key is in the local keystore.
-    Here,
-    /// Its key is in the team store.
-    Team,
-    /// Its key is nowhere ascert can see: someone else's, or lost.
-    Elsewhere,
-}
-
-/// The error for a create refused because the slots of `certificate_type` are full: `err` (Apple's
-/// answer, kept for `--json`'s `errors`) under a message that lists the certificates in the way.
-pub(crate) async fn explain_full_slot(
-    api: &CertificatesApi,
-    known: Known<'_>,
-    certificate_type: &CertificateType,
-    err: ascert_certificates::Error,
-) -> anyhow::Error {
-    let apple = err
+/// The error for a create refused because the slots of its type are full (ascert-workflows found
+/// which certificates fill them): Apple's answer (kept for `--json`'s `errors`) under a message that
+/// lists the certificates in the way and says what to do.
+pub(crate) fn explain_full_slot(slots: FullSlots) -> anyhow::Error {
+    let FullSlots {
+        certificate_type,
+        in_use,
+        renewal,
+        source,
+        ..
+    } = slots;
+    let apple = source
         .transport()
         .and_then(|t| t.api_errors().first())
         .map(ToString::to_string)
         .unwrap_or_default();
-    let now = OffsetDateTime::now_utc();
-    let listed = api
-        .list()
-        .certificate_type(certificate_type.clone())
-        .all()
-        .await
-        .unwrap_or_default();
-    let holders: Vec<(&Certificate, Holder)> = listed
-        .iter()
-        .filter(|c| c.is_expired_at(now) != Some(true))
-        .map(|c| (c, holder(c, known)))
-        .collect();
+    let holders: Vec<(&Certificate, Holder)> = in_use.iter().map(|u| (&u.certificate, u.holder)).collect();
     let mut message = format!(
         "App Store Connect has no free slot for another {certificate_type} certificate (Apple: {apple})"
     );
@@ -86,39 +42,18 @@ pub(crate) async fn explain_full_slot(
             Holder::Renewing => " (its key is here: the certificate this run renews)",
             Holder::Here => " (its key is in the local keystore)",
             Holder::Team => " (its key is in the team store)",
-            Holder::Elsewhere => " (its key is not here nor in the team store)",
+            _ => " (its key is not here nor in the team store)",
         });
     }
-    let hint = advice(&holders, known, certificate_type);
-    anyhow::Error::new(err).context(UserError::new(Exit::Conflict, message).hint(hint).quoting_cause())
-}
-
-/// Where the key of `certificate` is.
-fn holder(certificate: &Certificate, known: Known<'_>) -> Holder {
-    let here = known
-        .keystore
-        .zip(CertificateInfo::from_model(certificate).ok())
-        .is_some_and(|(store, info)| store.find_for_certificate(&info).ok().flatten().is_some());
-    let shared = known.shared.contains(&certificate.id);
-    let expiring = known.renew_before.is_some_and(|renewal| {
-        certificate
-            .attributes
-            .expiration_date
-            .is_some_and(|expires| expires < renewal.not_before)
-    });
-    match (here || shared, expiring, here) {
-        (true, true, _) => Holder::Renewing,
-        (true, false, true) => Holder::Here,
-        (true, false, false) => Holder::Team,
-        (false, _, _) => Holder::Elsewhere,
-    }
+    let hint = advice(&holders, renewal, &certificate_type);
+    anyhow::Error::new(source).context(UserError::new(Exit::Conflict, message).hint(hint).quoting_cause())
 }
 
 /// What to do: the first of renewing the run's own certificate, using one whose key is here or in
 /// the team store, and revoking one whose key is elsewhere (with what that breaks).
 fn advice(
     holders: &[(&Certificate, Holder)],
-    known: Known<'_>,
+    renewal: Option<Renewal>,
     certificate_type: &CertificateType,
 ) -> String {
     let of = |wanted: Holder| {
@@ -131,7 +66,7 @@ fn advice(
     // or the one that lasts longest (the one to use).
     let first = |wanted: Holder| of(wanted).min_by_key(|c| c.attributes.expiration_date);
     let last = |wanted: Holder| of(wanted).max_by_key(|c| c.attributes.expiration_date);
-    if let (Some(own), Some(renewal)) = (first(Holder::Renewing), known.renew_before) {
+    if let (Some(own), Some(renewal)) = (first(Holder::Renewing), renewal) {
         let expires = own
             .attributes
             .expiration_date

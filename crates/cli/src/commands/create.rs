@@ -1,40 +1,33 @@
-//! `ascert certificates create`: the safe flow. The key is on disk (0600, fsynced) before its CSR
-//! leaves the machine; an ambiguous failure is reconciled, not repeated; a rerun after a crash
-//! reuses the pending key of that type and adopts a certificate already issued for it. No
-//! certificate without its key, no key lost.
+//! `ascert certificates create`: ascert-workflows' safe flow (`obtain_identity`). The key is on disk
+//! (0600, fsynced) before its CSR leaves the machine; an ambiguous failure is reconciled, not
+//! repeated; a rerun after a crash reuses the pending key of that type and adopts a certificate
+//! already issued for it. No certificate without its key, no key lost. The certificate is recorded
+//! with its key only after the exports asked for, so that a rerun does them. `--csr FILE` (the
+//! user keeps the key) is a plain create, here.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use ascert_certificates::{CertificatesApi, Outcome};
-use ascert_keystore::{CertificateInfo, CsrSubject, KeyAlgorithm, KeyId, KeyRecord, Keystore};
-use ascert_models::{Certificate, CertificateType};
+use ascert_certificates::CertificatesApi;
+use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore};
+use ascert_models::Certificate;
+use ascert_workflows::{
+    IdentityRequest, NewIdentity, Outcome, explain_full_slots, obtain_identity, pending_key,
+};
 use serde::Serialize;
 
 use crate::cli::CreateArgs;
-use crate::commands::conflict::{Known, Renewal, explain_full_slot};
+use crate::commands::conflict::explain_full_slot;
+use crate::commands::flows::{self, Progress};
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
 use crate::commands::pkcs12;
 use crate::commands::{Context, creatable};
 use crate::failure::{Exit, UserError};
 use crate::input::{self, Input};
-use crate::output::Output;
 use crate::password;
 use crate::view::describe;
 
-/// What to ask App Store Connect for, checked before anything is made.
-#[derive(Debug, Clone)]
-pub(crate) struct IdentityRequest {
-    pub(crate) certificate_type: CertificateType,
-    pub(crate) subject: CsrSubject,
-    pub(crate) label: String,
-    pub(crate) pass_type_id: Option<String>,
-    pub(crate) merchant_id: Option<String>,
-    /// For `identities ensure`: the run renews its own certificates that expire before this.
-    pub(crate) renewal: Option<Renewal>,
-}
-
-/// The result of [`create_identity`].
+/// The result of a create, as reported.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreatedIdentity {
@@ -58,6 +51,22 @@ pub(crate) struct CreatedIdentity {
     /// The certificate, parsed.
     #[serde(skip)]
     pub(crate) leaf: CertificateInfo,
+}
+
+impl CreatedIdentity {
+    /// The report of a new identity, before any export.
+    pub(crate) fn new(created: NewIdentity) -> Self {
+        Self {
+            key_id: created.key.to_string(),
+            outcome: created.outcome.as_str(),
+            reused_key: created.reused_key,
+            p12: None,
+            keychain: None,
+            key: created.key,
+            leaf: created.leaf,
+            certificate: created.certificate,
+        }
+    }
 }
 
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
@@ -84,7 +93,9 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             // Held until the certificate is recorded with its key: `keys prune` removes no pending
             // key while a run may be using one.
             run_lock = Some(store.hold_run_lock().context("cannot lock the local keystore")?);
-            let pending_since = pending_key(&store, &request)?.map(|record| record.created);
+            let pending_since = pending_key(&store, &request)
+                .map_err(flows::explain)?
+                .map(|record| record.created);
             Some((request, store, pending_since))
         }
         Some(_) => None,
@@ -111,7 +122,10 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
     // dies before then, the key is still pending, and running the same command again reuses it,
     // adopts the certificate already issued for it and does the exports, instead of making a
     // second key and certificate.
-    let mut created = obtain_identity(&api, &store, &request, &ctx.out).await?;
+    let progress = Progress::new(ctx);
+    let obtained = obtain_identity(&api, &store, &request, &progress).await;
+    drop(progress);
+    let mut created = CreatedIdentity::new(obtained.map_err(flows::explain)?);
     let exported = export_requested(
         ctx,
         &store,
@@ -182,7 +196,7 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(created);
     }
-    let verb = if created.outcome == "adopted" {
+    let verb = if created.outcome == Outcome::Adopted.as_str() {
         "Adopted the already issued"
     } else {
         "Created"
@@ -238,41 +252,14 @@ fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
     let label = args
         .label
         .clone()
-        .unwrap_or_else(|| crate::commands::keys::default_label(&args.certificate_type));
-    Ok(IdentityRequest {
-        certificate_type: args.certificate_type.clone(),
-        subject: CsrSubject::new(common_name, email).with_country(args.country.to_ascii_uppercase()),
+        .unwrap_or_else(|| ascert_workflows::default_label(&args.certificate_type));
+    Ok(IdentityRequest::new(
+        args.certificate_type.clone(),
+        CsrSubject::new(common_name, email).with_country(args.country.to_ascii_uppercase()),
         label,
-        pass_type_id: args.pass_type_id.clone(),
-        merchant_id: args.merchant_id.clone(),
-        renewal: None,
-    })
-}
-
-/// The newest key that an earlier run made for the same request (type and subject) and whose
-/// certificate never arrived: that run stopped after persisting the key. A key made with `keys
-/// generate`, for another subject, or of another algorithm than the type takes (an RSA key left
-/// pending for `APPLE_PAY` by an earlier version: `KeyRecord::is_pending_for` checks) is not one.
-fn pending_key(store: &Keystore, request: &IdentityRequest) -> Result<Option<KeyRecord>> {
-    let mut pending: Vec<KeyRecord> = store
-        .records()?
-        .into_iter()
-        .filter(|r| r.csr_pem.is_some() && r.is_pending_for(&request.certificate_type, &request.subject))
-        .collect();
-    pending.sort_by_key(|r| r.created);
-    Ok(pending.pop())
-}
-
-/// The safe creation flow, the certificate recorded with its key; see the module docs.
-pub(crate) async fn create_identity(
-    api: &CertificatesApi,
-    store: &Keystore,
-    request: &IdentityRequest,
-    out: &Output,
-) -> Result<CreatedIdentity> {
-    let created = obtain_identity(api, store, request, out).await?;
-    record(store, &created)?;
-    Ok(created)
+    )
+    .with_pass_type_id(args.pass_type_id.clone())
+    .with_merchant_id(args.merchant_id.clone()))
 }
 
 /// Records the certificate of `created` with its key: from then on the key is no longer pending.
@@ -281,84 +268,6 @@ fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
         .set_certificate(&created.key, &created.leaf)
         .context("cannot record the certificate with its key")?;
     Ok(())
-}
-
-/// The key (a pending one, or a new one on disk first) and its certificate (created, or adopted
-/// after an ambiguous failure), not yet recorded together.
-async fn obtain_identity(
-    api: &CertificatesApi,
-    store: &Keystore,
-    request: &IdentityRequest,
-    out: &Output,
-) -> Result<CreatedIdentity> {
-    let (key_id, csr_pem, reused_key) = if let Some(record) = pending_key(store, request)? {
-        out.note(format!(
-            "Reusing key {} made on {} for {} certificate that an earlier run did not get (it stopped, or App \
-             Store Connect refused its request).",
-            record.key_id,
-            record.created.date(),
-            crate::commands::creatable::with_article(&request.certificate_type)
-        ));
-        let csr = record.csr_pem.clone().unwrap_or_default();
-        (record.key_id, csr, true)
-    } else {
-        let algorithm = KeyAlgorithm::for_certificate_type(&request.certificate_type);
-        let spinner = out.spinner(&format!("Generating an {algorithm} key…"));
-        let (record, csr) = store
-            .generate_pending(&request.label, request.certificate_type.clone(), &request.subject)
-            .context("cannot make and store a new key")?;
-        spinner.finish_and_clear();
-        (record.key_id, csr.pem().to_owned(), false)
-    };
-    let mut create = api.create(csr_pem, request.certificate_type.clone());
-    if let Some(id) = &request.pass_type_id {
-        create = create.pass_type_id(id);
-    }
-    if let Some(id) = &request.merchant_id {
-        create = create.merchant_id(id);
-    }
-    let spinner = out.spinner("Asking App Store Connect for the certificate…");
-    let reconciled = create.send_reconciled().await;
-    spinner.finish_and_clear();
-    let reconciled = match reconciled {
-        Ok(reconciled) => reconciled,
-        Err(err) if err.is_certificate_limit() => {
-            let known = Known {
-                keystore: Some(store),
-                shared: &[],
-                renew_before: request.renewal,
-            };
-            return Err(explain_full_slot(api, known, &request.certificate_type, err).await);
-        }
-        // Apple refused the request itself (its errors say why): this key's CSR is not the cause
-        // unless Apple names it.
-        Err(err) if err.is_conflict() => {
-            return Err(anyhow::Error::new(err).context(format!(
-                "App Store Connect refused to create the {} certificate (key {key_id} is kept)",
-                request.certificate_type
-            )));
-        }
-        Err(err) => {
-            return Err(anyhow::Error::new(err).context(format!(
-                "cannot create the certificate (key {key_id} is kept; running the same command again reuses it)"
-            )));
-        }
-    };
-    let certificate = reconciled.certificate;
-    let leaf = CertificateInfo::from_model(&certificate).context("the new certificate cannot be read")?;
-    Ok(CreatedIdentity {
-        key_id: key_id.to_string(),
-        outcome: match reconciled.outcome {
-            Outcome::Created => "created",
-            Outcome::Adopted => "adopted",
-        },
-        reused_key,
-        p12: None,
-        keychain: None,
-        key: key_id,
-        leaf,
-        certificate,
-    })
 }
 
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
@@ -383,7 +292,9 @@ async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs
     let reconciled = match create.send_reconciled().await {
         Ok(reconciled) => reconciled,
         Err(err) if err.is_certificate_limit() => {
-            return Err(explain_full_slot(api, Known::default(), &args.certificate_type, err).await);
+            return Err(explain_full_slot(
+                explain_full_slots(api, None, &args.certificate_type, err).await,
+            ));
         }
         Err(err) if err.is_conflict() => {
             return Err(anyhow::Error::new(err).context(format!(

@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 
 use crate::cli::{DemoArgs, Pkcs12Args};
 use crate::commands::Context;
-use crate::commands::create::{IdentityRequest, create_identity};
+use crate::commands::create::CreatedIdentity;
+use crate::commands::flows::{self, Progress};
 use crate::commands::pkcs12::{self, CaSources};
 use crate::view;
 
@@ -42,15 +43,13 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     let home = tempfile::tempdir().context("cannot make a temporary folder")?;
     let store = Keystore::open(home.path().join("keys"))?;
 
-    let request = IdentityRequest {
-        certificate_type: args.certificate_type.clone(),
-        subject: CsrSubject::new("ascert demo", "demo@example.com").with_country("US"),
-        label: "ascert demo".into(),
-        pass_type_id: None,
-        merchant_id: None,
-        renewal: None,
-    };
-    let created = create_identity(&api, &store, &request, &ctx.out).await?;
+    let request = ascert_workflows::IdentityRequest::new(
+        args.certificate_type.clone(),
+        CsrSubject::new("ascert demo", "demo@example.com").with_country("US"),
+        "ascert demo",
+    );
+    let created = ascert_workflows::create_identity(&api, &store, &request, &Progress::new(ctx)).await;
+    let created = CreatedIdentity::new(created.map_err(flows::explain)?);
     step(
         ctx,
         &format!(

@@ -7,6 +7,7 @@ pub(crate) mod creatable;
 pub(crate) mod create;
 pub(crate) mod demo;
 pub(crate) mod ensure;
+pub(crate) mod flows;
 pub(crate) mod identities;
 pub(crate) mod keychain;
 pub(crate) mod keys;

@@ -11,7 +11,7 @@ mod status;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use ascert_keystore::{CertificateInfo, KeyRecord, Keystore, PrivateKey};
+use ascert_keystore::Keystore;
 use ascert_team::{Anchor, MemberKey, Recipient, SecretString, StoreOptions, StoreUrl, TeamStore, printable};
 use zeroize::Zeroizing;
 
@@ -148,12 +148,18 @@ pub(crate) async fn open(ctx: &Context, args: &StoreArgs) -> Result<TeamStore> {
 /// use, and CI should pin it. Said once per run, on stderr.
 pub(crate) fn note_unpinned(ctx: &Context, store: &TeamStore) {
     if store.trust().anchor == Anchor::FirstUse {
-        ctx.out.note(format!(
-            "The member list of {} is not pinned on this machine: pin it in CI with ASCERT_TEAM_MEMBERS_SHA256={} (`ascert team members list` prints it), so that someone who can write to the bucket cannot add a member.",
-            store.url(),
-            store.trust().members_sha256
+        ctx.out.note(unpinned_note(
+            &store.url().to_string(),
+            &store.trust().members_sha256.to_string(),
         ));
     }
+}
+
+/// What [`note_unpinned`] says of the store at `url`, whose member list has `members_sha256`.
+pub(crate) fn unpinned_note(url: &str, members_sha256: &str) -> String {
+    format!(
+        "The member list of {url} is not pinned on this machine: pin it in CI with ASCERT_TEAM_MEMBERS_SHA256={members_sha256} (`ascert team members list` prints it), so that someone who can write to the bucket cannot add a member."
+    )
 }
 
 /// The team passphrase's sources: `--passphrase-env` (default `ASCERT_TEAM_PASSPHRASE`),
@@ -275,20 +281,4 @@ pub(crate) fn parse_member(text: &str) -> Result<ascert_team::Member> {
         })?
     };
     Ok(ascert_team::Member::new(name, recipient))
-}
-
-/// Puts a key and its certificate into the local keystore (the key's existing record is kept),
-/// so `identities list/export/install` work with it as with any local identity.
-pub(crate) fn keep_locally(
-    keystore: &Keystore,
-    key: &PrivateKey,
-    certificate: &CertificateInfo,
-    label: &str,
-) -> Result<KeyRecord> {
-    keystore
-        .add(key, label)
-        .context("cannot keep the team's key in the local keystore")?;
-    keystore
-        .set_certificate(&key.id(), certificate)
-        .context("cannot record the certificate with its key")
 }

@@ -1,36 +1,34 @@
 //! `ascert identities ensure`: make sure a valid signing identity of a type is here, the one step
 //! a CI job or a new laptop needs. It reuses an identity whose certificate App Store Connect still
 //! lists as active and that is far enough from expiring, and creates one only when there is none;
-//! then exports or installs it. Without a team store the local keystore is the source (this file,
-//! through the safe flow of `certificates create`); with `--store` the team store is (`store.rs`).
+//! then exports or installs it. The finding and making is ascert-workflows' `Ensure` (locally, or
+//! through the team store of `--store`, which `store.rs` opens); this file checks the inputs first,
+//! and exports, installs and reports what the flow hands back.
 
 mod store;
-
-pub(crate) use store::unusable;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore, Pairing, pair};
+use ascert_keystore::{CertificateInfo, CsrSubject, Keystore};
 use ascert_models::{Certificate, CertificateType};
+use ascert_workflows::{Ensure, EnsureRequest, Ensured, LeaseOptions};
 use serde::Serialize;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::cli::EnsureArgs;
-use crate::commands::conflict::Renewal;
-use crate::commands::create::{IdentityRequest, create_identity};
+use crate::commands::flows::{self, Progress};
 use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
-use crate::commands::{Context, creatable, pkcs12};
-use crate::failure::{Exit, UserError};
+use crate::commands::{Context, pkcs12};
+use crate::failure::UserError;
 use crate::password;
 
 /// What `ensure` did, as one line for people or one JSON object.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Ensured {
+pub(crate) struct EnsureReport {
     /// `reused`, `created` or `adopted` (a certificate Apple had already issued for a pending key).
     pub(crate) outcome: &'static str,
     /// The certificate's id at App Store Connect.
@@ -65,14 +63,6 @@ pub(crate) struct Ensured {
     /// certificates it replaces, still valid, to revoke once every machine has the new identity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) replaces: Vec<String>,
-}
-
-/// A usable identity: the certificate as Apple lists it, parsed, and its key (in the local
-/// keystore).
-struct Found {
-    certificate: Certificate,
-    leaf: CertificateInfo,
-    key: KeyId,
 }
 
 /// The options read before anything is asked of Apple: the keychain to install into, and the
@@ -124,20 +114,24 @@ fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
 }
 
 /// What the store path needs from the command line and the environment, read before anything is
-/// asked of Apple or the store: the store URL checked, and the lease's time-to-live (`None`
-/// without `--store`).
-fn store_inputs(args: &EnsureArgs) -> Result<Option<std::time::Duration>> {
+/// asked of Apple or the store: the store URL checked, and how the lease is held and waited for
+/// (`None` without `--store`).
+fn store_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Option<LeaseOptions>> {
     if args.team.store.is_none() {
         return Ok(None);
     }
     crate::commands::team::store_url(&args.team)?;
-    Ok(Some(store::lease_ttl()?))
+    Ok(Some(
+        LeaseOptions::new(args.wait)
+            .with_ttl(store::lease_ttl()?)
+            .with_deadline(ctx.deadline.clone()),
+    ))
 }
 
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let (keychain, p12_target) = check_inputs(ctx, &args)?;
-    let lease_ttl = store_inputs(&args)?;
-    let with_store = lease_ttl.is_some();
+    let lease = store_inputs(ctx, &args)?;
+    let with_store = lease.is_some();
     // Only a read-only run through a team store can do without Apple: the member key alone opens it.
     let api = if args.readonly && with_store {
         ctx.api_if_configured()?
@@ -147,122 +141,78 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let store = ctx.keystore()?;
     // Held for the whole run: `keys prune` removes no pending key while a run may be using one.
     let _run_lock = store.hold_run_lock().context("cannot lock the local keystore")?;
-    let now = OffsetDateTime::now_utc();
+    let progress = Progress::new(ctx);
+    let request = EnsureRequest::new(
+        args.certificate_type.clone(),
+        CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
+    )
+    .with_min_days_left(args.min_days_left)
+    .read_only(args.readonly);
+    let ensure = Ensure::new(api.as_ref(), &store, request, &progress);
     // Opening a team store may ask for its passphrase at the terminal: no spinner over the prompt.
     let spinner = if with_store && ctx.out.interactive() {
         indicatif::ProgressBar::hidden()
     } else {
         ctx.out.spinner("Listing certificates…")
     };
-    let listing = async {
-        match &api {
-            Some(api) => Ok::<_, anyhow::Error>(
-                api.list()
-                    .certificate_type(args.certificate_type.clone())
-                    .limit(200)?
-                    .all()
-                    .await?,
-            ),
-            None => Ok(Vec::new()),
-        }
-    };
+    let listing = async { ensure.list().await.map_err(flows::explain) };
     // With a team store, the store is opened and listed while Apple answers.
     let (listed, prepared) = if with_store {
-        let (listed, prepared) =
-            tokio::join!(listing, store::prepare(ctx, &args.team, &args.certificate_type));
+        let (listed, prepared) = tokio::join!(
+            listing,
+            store::prepare(ctx, &args.team, &args.certificate_type, &progress)
+        );
         (listed?, Some(prepared?))
     } else {
         (listing.await?, None)
     };
     spinner.finish_and_clear();
-    let not_before = now + Duration::days(i64::from(args.min_days_left));
-    let mut waited_for = Vec::new();
-    let (outcome, found, key_origin) = if let Some(prepared) = prepared {
-        let run = store::StoreRun {
-            ctx,
-            args: &args,
-            api: api.as_ref(),
-            keystore: &store,
-            listed: &listed,
-            not_before,
-            waited_for: std::sync::Mutex::default(),
-            lease_ttl: lease_ttl.unwrap_or_default(),
-        };
-        let made = run.ensure(prepared).await?;
-        waited_for = run.waited_for.into_inner().unwrap_or_default();
-        (made.outcome, made.found, made.key_origin)
-    } else {
-        local(ctx, api.as_ref(), &store, &listed, &args, now).await?
-    };
-    if let Some(warning) =
-        crate::issuer_expiry::warning(&found.leaf, &format!("certificate {}", found.certificate.id), now)
-    {
+    let ensured = match (prepared, &lease) {
+        (Some(access), Some(lease)) => ensure.through_store(&listed, access, lease).await,
+        _ => ensure.locally(&listed).await,
+    }
+    .map_err(flows::explain)?;
+    drop(progress);
+    let now = OffsetDateTime::now_utc();
+    if let Some(warning) = crate::issuer_expiry::warning(
+        &ensured.leaf,
+        &format!("certificate {}", ensured.certificate.id),
+        now,
+    ) {
         ctx.out.warn(warning);
     }
-    let mut ensured = Ensured {
-        outcome,
-        certificate_id: found.certificate.id.clone(),
+    let mut report = EnsureReport {
+        outcome: ensured.outcome.as_str(),
+        certificate_id: ensured.certificate.id.clone(),
         certificate_type: args.certificate_type.to_string(),
-        expires: found.leaf.not_after(),
-        days_left: (found.leaf.not_after() - now).whole_days(),
-        key_id: found.key.to_string(),
+        expires: ensured.leaf.not_after(),
+        days_left: (ensured.leaf.not_after() - now).whole_days(),
+        key_id: ensured.key.to_string(),
         p12: None,
         keychain: None,
         store: shown_store(&args),
-        waited_for,
-        key_origin: key_origin.map(store::KeyOrigin::as_str),
-        replaces: Vec::new(),
+        waited_for: ensured.waited_for.iter().map(ToString::to_string).collect(),
+        key_origin: ensured.key_origin.map(ascert_workflows::KeyOrigin::as_str),
+        replaces: ensured.replaces.iter().map(|c| c.id.clone()).collect(),
     };
-    let replaced = if outcome == "reused" {
-        Vec::new()
-    } else {
-        replaced(&store, &listed, &found.certificate.id, now, not_before)
-    };
-    ensured.replaces = replaced.iter().map(|c| c.id.clone()).collect();
     let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
     if let (Some(path), Some(target)) = (&args.p12, &p12_target) {
-        write_p12(&store, &found, path, target, &listed, &args, &sources)?;
-        ensured.p12 = Some(path.clone());
+        write_p12(&store, &ensured, path, target, &listed, &args, &sources)?;
+        report.p12 = Some(path.clone());
     }
     if let Some(options) = &keychain {
-        let key = store.load_key(&found.key)?;
-        ensured.keychain = Some(install_paired_identity(&key, &found.leaf, &sources, options)?);
+        let key = store.load_key(&ensured.key)?;
+        report.keychain = Some(install_paired_identity(&key, &ensured.leaf, &sources, options)?);
     }
-    report(ctx, &ensured)?;
-    for old in &replaced {
-        ctx.out.note(replaced_note(old, &ensured, args.min_days_left));
+    print(ctx, &report)?;
+    for old in &ensured.replaces {
+        ctx.out.note(replaced_note(old, &report, args.min_days_left));
     }
     Ok(())
 }
 
-/// The certificates a new one replaces: listed (of the type), active, still valid at `now` but not at
-/// `not_before`, with their key in the local keystore — this machine's own, renewed by this run.
-fn replaced(
-    store: &Keystore,
-    listed: &[Certificate],
-    new_id: &str,
-    now: OffsetDateTime,
-    not_before: OffsetDateTime,
-) -> Vec<Certificate> {
-    listed
-        .iter()
-        .filter(|c| {
-            c.id != new_id
-                && c.attributes.activated != Some(false)
-                && c.attributes
-                    .expiration_date
-                    .is_some_and(|expires| expires > now && expires <= not_before)
-                && CertificateInfo::from_model(c)
-                    .ok()
-                    .and_then(|info| store.find_for_certificate(&info).ok().flatten())
-                    .is_some()
-        })
-        .cloned()
-        .collect()
-}
-
 /// What a renewal replaced, and how to retire the old certificate without breaking anyone's signing.
-fn replaced_note(old: &Certificate, ensured: &Ensured, min_days_left: u32) -> String {
+fn replaced_note(old: &Certificate, ensured: &EnsureReport, min_days_left: u32) -> String {
     format!(
         "Certificate {new} replaces {old} (expiring within --min-days-left {min_days_left}), which stays valid \
          until it expires. Once every machine that signs with it has the new identity (`ascert identities \
@@ -277,7 +227,7 @@ fn replaced_note(old: &Certificate, ensured: &Ensured, min_days_left: u32) -> St
 /// this one or an earlier certificate of the type.
 fn write_p12(
     store: &Keystore,
-    found: &Found,
+    found: &Ensured,
     path: &std::path::Path,
     target: &P12Target,
     listed: &[Certificate],
@@ -309,37 +259,6 @@ fn write_p12(
     Ok(())
 }
 
-/// Without a team store: the local identity, or a new one (never with `--readonly`).
-async fn local(
-    ctx: &Context,
-    api: Option<&CertificatesApi>,
-    store: &Keystore,
-    listed: &[Certificate],
-    args: &EnsureArgs,
-    now: OffsetDateTime,
-) -> Result<(&'static str, Found, Option<store::KeyOrigin>)> {
-    let not_before = now + Duration::days(i64::from(args.min_days_left));
-    if let Some(found) = usable(store, listed, &args.certificate_type, not_before)? {
-        return Ok(("reused", found, None));
-    }
-    if args.readonly {
-        return Err(UserError::new(
-            Exit::NotFound,
-            format!(
-                "this machine has no usable {} identity, and --readonly does not create one",
-                args.certificate_type
-            ),
-        )
-        .hint("run without --readonly to create one, or fetch one with `ascert team pull`")
-        .into());
-    }
-    if args.certificate_type.is_developer_id() {
-        return Err(creatable::no_developer_id(&args.certificate_type, "this machine's keystore").into());
-    }
-    let api = api.context("an API key is needed to create a certificate")?;
-    create(ctx, api, store, args, now).await
-}
-
 /// The team store's URL as it may be shown (without credentials), with `--store`.
 fn shown_store(args: &EnsureArgs) -> Option<String> {
     let url = args
@@ -349,42 +268,6 @@ fn shown_store(args: &EnsureArgs) -> Option<String> {
         .parse::<ascert_team::StoreUrl>()
         .ok()?;
     Some(url.to_string())
-}
-
-/// A new identity through the safe flow of `certificates create`.
-async fn create(
-    ctx: &Context,
-    api: &CertificatesApi,
-    store: &Keystore,
-    args: &EnsureArgs,
-    now: OffsetDateTime,
-) -> Result<(&'static str, Found, Option<store::KeyOrigin>)> {
-    let request = IdentityRequest {
-        certificate_type: args.certificate_type.clone(),
-        subject: CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
-        label: format!(
-            "{} (ensure)",
-            crate::commands::keys::default_label(&args.certificate_type)
-        ),
-        pass_type_id: None,
-        merchant_id: None,
-        renewal: Some(Renewal {
-            not_before: now + Duration::days(i64::from(args.min_days_left)),
-            min_days_left: args.min_days_left,
-        }),
-    };
-    let created = create_identity(api, store, &request, &ctx.out).await?;
-    let origin = match (created.outcome, created.reused_key) {
-        ("adopted", _) => store::KeyOrigin::Adopted,
-        (_, true) => store::KeyOrigin::LocalPending,
-        (_, false) => store::KeyOrigin::New,
-    };
-    let found = Found {
-        certificate: created.certificate,
-        leaf: created.leaf,
-        key: created.key,
-    };
-    Ok((created.outcome, found, Some(origin)))
 }
 
 /// Types whose certificate needs a pass type or merchant id are created with `certificates create`.
@@ -400,45 +283,7 @@ fn check_type(certificate_type: &CertificateType) -> Result<()> {
     Ok(())
 }
 
-/// The paired identity of `certificate_type` that expires last, among those Apple lists as active
-/// that are still valid at `not_before`.
-fn usable(
-    store: &Keystore,
-    listed: &[Certificate],
-    certificate_type: &CertificateType,
-    not_before: OffsetDateTime,
-) -> Result<Option<Found>> {
-    let active: Vec<&Certificate> = listed
-        .iter()
-        .filter(|c| {
-            c.attributes.certificate_type.as_ref() == Some(certificate_type)
-                && c.attributes.activated != Some(false)
-        })
-        .collect();
-    let infos: Vec<CertificateInfo> = active
-        .iter()
-        .filter_map(|c| CertificateInfo::from_model(c).ok())
-        .collect();
-    let best = pair(store, &infos)?
-        .into_iter()
-        .filter_map(|pairing| match pairing {
-            Pairing::Paired { key, certificate } if certificate.not_after() > not_before => {
-                Some((key.key_id, certificate))
-            }
-            _ => None,
-        })
-        .max_by_key(|(_, certificate)| certificate.not_after());
-    Ok(best.and_then(|(key, leaf)| {
-        let certificate = active.iter().find(|c| Some(c.id.as_str()) == leaf.api_id())?;
-        Some(Found {
-            certificate: (*certificate).clone(),
-            leaf,
-            key,
-        })
-    }))
-}
-
-fn report(ctx: &Context, ensured: &Ensured) -> Result<()> {
+fn print(ctx: &Context, ensured: &EnsureReport) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(ensured);
     }

@@ -9,12 +9,13 @@ use ascert_certificates::CertificatesApi;
 use ascert_keystore::{CertificateInfo, Pairing, pair};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
-    AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, printable,
+    AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, UnreadableRecord,
+    printable,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{keep_locally, member_key, note_unpinned, open};
+use super::{member_key, note_unpinned, open};
 use crate::cli::StoreArgs;
 use crate::commands::Context;
 use crate::failure::{Exit, UserError};
@@ -43,17 +44,22 @@ pub(crate) async fn listed_at_apple(api: &CertificatesApi) -> Result<BTreeMap<St
 /// Says on stderr which stored records could not be read; they are skipped, never fatal here.
 pub(crate) fn warn_unreadable(ctx: &Context, listing: &IdentityListing) {
     for unreadable in &listing.unreadable {
-        ctx.out.warn(format!(
-            "skipped the stored identity {}{}: {}",
-            printable(&unreadable.certificate_id),
-            unreadable
-                .certificate_type
-                .as_ref()
-                .map(|t| format!(" ({})", printable(t.as_str())))
-                .unwrap_or_default(),
-            unreadable.error
-        ));
+        ctx.out.warn(unreadable_warning(unreadable));
     }
+}
+
+/// The warning for a stored record that could not be read.
+pub(crate) fn unreadable_warning(unreadable: &UnreadableRecord) -> String {
+    format!(
+        "skipped the stored identity {}{}: {}",
+        printable(&unreadable.certificate_id),
+        unreadable
+            .certificate_type
+            .as_ref()
+            .map(|t| format!(" ({})", printable(t.as_str())))
+            .unwrap_or_default(),
+        unreadable.error
+    )
 }
 
 /// A stored identity and its state at App Store Connect.
@@ -514,7 +520,7 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
         };
         let shared = match fetched {
             Ok(shared) => shared,
-            Err(err) if crate::commands::ensure::unusable(&err) => {
+            Err(err) if ascert_workflows::unusable(&err) => {
                 // One identity that cannot be used (damaged, replaced, not a member's) stops no other.
                 ctx.out.warn(format!(
                     "did not fetch {}: {err}; nothing of it was written here",
@@ -533,7 +539,8 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
             ));
             continue;
         }
-        keep_locally(&keystore, &shared.key, &shared.certificate, &format!("team {id}"))
+        ascert_workflows::keep_locally(&keystore, &shared.key, &shared.certificate, &format!("team {id}"))
+            .map_err(crate::commands::flows::explain)
             .with_context(|| format!("cannot keep identity {id} in the local keystore"))?;
         pulled.push(Moved {
             certificate_id: id,
