@@ -253,7 +253,8 @@ fn read_bounded(mut reader: impl Read, input: Input) -> Result<Zeroizing<Vec<u8>
 }
 
 /// Turns bytes into text in place (no copy); bytes that are not UTF-8 are wiped.
-fn into_text(mut bytes: Zeroizing<Vec<u8>>) -> io::Result<Zeroizing<String>> {
+/// A secret's bytes as UTF-8 text, moved (not copied) and wiped when dropped.
+pub(crate) fn into_text(mut bytes: Zeroizing<Vec<u8>>) -> io::Result<Zeroizing<String>> {
     match String::from_utf8(std::mem::take(&mut *bytes)) {
         Ok(text) => Ok(Zeroizing::new(text)),
         Err(err) => {

@@ -10,6 +10,7 @@ mod duration;
 mod exit;
 mod failure;
 mod input;
+mod inputs;
 mod issuer_expiry;
 mod logging;
 mod output;

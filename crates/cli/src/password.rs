@@ -15,9 +15,8 @@ use rand::distr::{Alphanumeric, SampleString as _};
 
 use crate::cli::{PassphraseArgs, PasswordArgs, Pkcs12Args};
 use crate::failure::UserError;
-use crate::input::{self, Input, ReadError};
+use crate::inputs::Inputs;
 use crate::output::Output;
-use crate::redact::shown_secret_file;
 
 /// The variable read when no other source is named.
 pub(crate) const DEFAULT_ENV: &str = "ASCERT_P12_PASSWORD";
@@ -38,10 +37,21 @@ pub(crate) fn for_new_p12(
     output: &Output,
     deadline: &Deadline,
 ) -> Result<Zeroizing<String>> {
+    for_new_p12_from(&Inputs::system(output, deadline), args, pkcs12, target, output)
+}
+
+/// [`for_new_p12`], reading through `inputs`.
+pub(crate) fn for_new_p12_from(
+    inputs: &Inputs<'_>,
+    args: &PasswordArgs,
+    pkcs12: &Pkcs12Args,
+    target: &Path,
+    output: &Output,
+) -> Result<Zeroizing<String>> {
     if pkcs12.generate_password {
         return generated(pkcs12, target, output);
     }
-    let password = resolve(args, output, true, deadline)?;
+    let password = inputs.secret(&Secret::p12(args), true)?;
     if password.chars().count() < MIN_LENGTH && !pkcs12.allow_weak_password {
         return Err(UserError::usage(format!(
             "the .p12 password is shorter than {MIN_LENGTH} characters"
@@ -105,22 +115,7 @@ fn generated(pkcs12: &Pkcs12Args, target: &Path, output: &Output) -> Result<Zero
     Ok(password)
 }
 
-/// A secret read from the command line's sources: its default variable, its options, and how
-/// messages and prompts name it.
-pub(crate) struct Secret<'a> {
-    /// What messages call it: "password for the .p12", "passphrase".
-    pub(crate) name: &'static str,
-    /// The variable read when no source is named.
-    pub(crate) default_env: &'static str,
-    /// The option prefix: `password` for `--password-env` and the rest, `passphrase`.
-    pub(crate) option: &'static str,
-    /// The variable named with `--…-env`.
-    pub(crate) env: Option<&'a str>,
-    /// The file named with `--…-file`.
-    pub(crate) file: Option<&'a Path>,
-    /// `--…-stdin`.
-    pub(crate) stdin: bool,
-}
+pub(crate) use crate::inputs::Secret;
 
 impl<'a> Secret<'a> {
     /// The .p12 password, from `--password-env` (default `ASCERT_P12_PASSWORD`), `--password-file`
@@ -163,121 +158,21 @@ pub(crate) fn resolve(
 }
 
 /// Reads a secret from the source the user named (`--…-file`, `--…-stdin`, `--…-env`), if one
-/// is named: the one set of rules for every secret of every command. A value given where a
-/// variable's name belongs (perhaps the secret itself) is refused and never repeated.
+/// is named: the one set of rules for every secret of every command ([`Inputs::named_secret`]). A
+/// value given where a variable's name belongs (perhaps the secret itself) is refused and never
+/// repeated.
 pub(crate) fn from_named_source(secret: &Secret<'_>) -> Result<Option<Zeroizing<String>>> {
-    let (name, option) = (secret.name, secret.option);
-    if let Some(path) = secret.file {
-        return from_file(path, &format!("the file of the {name}")).map(Some);
-    }
-    if secret.stdin {
-        return from_stdin(&format!("the {name} from standard input")).map(Some);
-    }
-    let Some(var) = secret.env else {
-        return Ok(None);
-    };
-    if !is_variable_name(var) {
-        // Not a name: perhaps the secret itself, given in the name's place. Never repeat it.
-        return Err(UserError::usage(format!(
-            "--{option}-env takes the name of an environment variable (such as {}), and the value \
-             given is not one (not shown)",
-            secret.default_env
-        ))
-        .hint(format!(
-            "put the {name} in a variable and name the variable, or use --{option}-file or --{option}-stdin"
-        ))
-        .into());
-    }
-    let value = std::env::var(var).map_err(|_| {
-        UserError::usage(format!("--{option}-env names {var}, which is not set")).hint(format!(
-            "export {var}=... first, or use --{option}-file or --{option}-stdin"
-        ))
-    })?;
-    Ok(Some(Zeroizing::new(value)))
+    Inputs::without_terminal().named_secret(secret)
 }
 
 /// Reads a secret from the source the user named, else its default variable, else a prompt on a
 /// terminal (the time a person takes to type does not count against `deadline`); refuses an empty
-/// one.
+/// one ([`Inputs::secret`]).
 pub(crate) fn read(
     secret: &Secret<'_>,
     output: &Output,
     confirm: bool,
     deadline: &Deadline,
 ) -> Result<Zeroizing<String>> {
-    let (name, option) = (secret.name, secret.option);
-    let value = if let Some(value) = from_named_source(secret)? {
-        value
-    } else if let Ok(value) = std::env::var(secret.default_env) {
-        Zeroizing::new(value)
-    } else if output.interactive() {
-        let asked = std::time::Instant::now();
-        let typed = prompt(name, confirm);
-        deadline.extend(asked.elapsed());
-        typed?
-    } else {
-        return Err(UserError::usage(format!("no {name} was given"))
-            .hint(format!(
-                "set {}, or use --{option}-env VAR, --{option}-file FILE or --{option}-stdin \
-                 (secrets are never taken as arguments)",
-                secret.default_env
-            ))
-            .into());
-    };
-    if value.is_empty() {
-        return Err(UserError::usage(format!("the {name} is empty"))
-            .hint("an empty one protects nothing (and macOS refuses .p12 files without a password)")
-            .into());
-    }
-    Ok(value)
-}
-
-/// The first line of a password file, read whole up to [`Input::Password`]'s limit; `subject`
-/// names the file in errors ("the file of the passphrase"), its path shown only when it cannot be
-/// the password itself.
-pub(crate) fn from_file(path: &Path, subject: &str) -> Result<Zeroizing<String>> {
-    let subject = format!("{subject} {}", shown_secret_file(path));
-    let bytes = input::read_secret(path, Input::Password).map_err(|err| err.explained(&subject))?;
-    input::first_line(&bytes).map_err(|err| err.explained(&subject))
-}
-
-/// The first line of standard input, read to its end (a line, on a terminal) up to
-/// [`Input::Password`]'s limit; `subject` names it in errors ("the password from standard input").
-pub(crate) fn from_stdin(subject: &str) -> Result<Zeroizing<String>> {
-    let bytes =
-        input::read_stdin_secret(Input::Password).map_err(|err| match err {
-            ReadError::TooLarge(kind) => anyhow::Error::new(input::too_large(kind, subject).hint(
-                "standard input is read to its end (one line, on a terminal): pipe in the secret alone",
-            )),
-            ReadError::Io(_) => err.explained(subject),
-        })?;
-    input::first_line(&bytes).map_err(|err| err.explained(subject))
-}
-
-/// Whether `name` has the shape of an environment variable's name: letters, digits and `_`, not
-/// starting with a digit.
-fn is_variable_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-fn prompt(name: &str, confirm: bool) -> Result<Zeroizing<String>> {
-    let mut question = dialoguer::Password::new().with_prompt(capitalised(name));
-    if confirm {
-        question = question.with_confirmation("Repeat it", "They do not match");
-    }
-    Ok(Zeroizing::new(
-        question
-            .interact()
-            .with_context(|| format!("cannot read the {name}"))?,
-    ))
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    Inputs::system(output, deadline).secret(secret, confirm)
 }

@@ -9,23 +9,25 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, CsrSubject, KeyId, Keystore};
+use ascert_keystore::{CertificateInfo, KeyId, Keystore};
 use ascert_models::Certificate;
-use ascert_workflows::{
-    IdentityRequest, NewIdentity, Outcome, explain_full_slots, obtain_identity, pending_key,
-};
+use ascert_workflows::{CertificateRequest, NewIdentity, Outcome, explain_full_slots, obtain_identity};
 use serde::Serialize;
 
 use crate::cli::CreateArgs;
+use crate::commands::Context;
 use crate::commands::conflict::explain_full_slot;
 use crate::commands::flows::{self, Progress};
-use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity};
+use crate::commands::keychain::{KeychainInstall, install_paired_identity};
 use crate::commands::pkcs12;
-use crate::commands::{Context, creatable};
+use crate::commands::plan::create::CreatePlan;
+use crate::commands::plan::export::ExportPlan;
 use crate::failure::{Exit, UserError};
-use crate::input::{self, Input};
-use crate::password;
+use crate::inputs::Inputs;
 use crate::view::describe;
+
+/// The CSR's common name when none is given (see [`crate::commands::plan::create`]).
+pub(crate) use crate::commands::plan::create::DEFAULT_COMMON_NAME;
 
 /// The result of a create, as reported.
 #[derive(Debug, Clone, Serialize)]
@@ -69,123 +71,104 @@ impl CreatedIdentity {
     }
 }
 
+/// Resolves the arguments into a plan (every secret read, every input checked), then runs it.
 pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
-    // Everything that can be checked is checked before a key is made or a request sent.
-    creatable::check(
-        &args.certificate_type,
-        args.pass_type_id.as_deref(),
-        args.merchant_id.as_deref(),
-    )?;
-    let keychain = KeychainOptions::requested(
-        args.keychain.as_ref(),
-        &args.keychain_password,
-        &[("--password-stdin", args.password.password_stdin)],
-        &ctx.out,
-    )?;
-    // Without --csr, the request and the keystore are checked now; a key left pending by an
-    // interrupted run of the same request also tells when that run began: a .p12 written since is
-    // its unfinished output, which this rerun may replace.
-    let mut run_lock = None;
-    let prepared = match &args.csr {
-        None => {
-            let request = identity_request(&args)?;
-            let store = ctx.keystore()?;
-            // Held until the certificate is recorded with its key: `keys prune` removes no pending
-            // key while a run may be using one.
-            run_lock = Some(store.hold_run_lock().context("cannot lock the local keystore")?);
-            let pending_since = pending_key(&store, &request)
-                .map_err(flows::explain)?
-                .map(|record| record.created);
-            Some((request, store, pending_since))
-        }
-        Some(_) => None,
-    };
-    let p12_password = if let Some(p12) = &args.p12 {
-        let pending_since = prepared.as_ref().and_then(|(_, _, since)| *since);
-        crate::target_file::check_new_or_rerun(p12, args.pkcs12.force, pending_since)?;
-        Some(password::for_new_p12(
-            &args.password,
-            &args.pkcs12,
-            p12,
-            &ctx.out,
-            &ctx.deadline,
-        )?)
-    } else {
-        None
+    let plan = {
+        let inputs = Inputs::system(&ctx.out, &ctx.deadline);
+        CreatePlan::resolve(&args, &inputs, &ctx.out, &|| ctx.keystore())?
     };
     let api = ctx.api()?;
-    let (Some((request, store, _)), None) = (prepared, &args.csr) else {
-        let csr_path = args.csr.clone().unwrap_or_default();
-        return create_from_csr(ctx, &api, &args, &csr_path).await;
+    match plan {
+        CreatePlan::FromCsr {
+            certificate_type,
+            csr,
+            path,
+            pass_type_id,
+            merchant_id,
+        } => {
+            let request = CertificateRequest::new(csr, certificate_type)
+                .with_pass_type_id(pass_type_id)
+                .with_merchant_id(merchant_id);
+            create_from_csr(ctx, &api, request, &path).await
+        }
+        CreatePlan::Identity {
+            request,
+            keystore: (store, run_lock),
+            export,
+            keychain_name,
+        } => {
+            // The certificate is recorded with its key only after the exports asked for: if this
+            // process dies before then, the key is still pending, and running the same command
+            // again reuses it, adopts the certificate already issued for it and does the exports,
+            // instead of making a second key and certificate.
+            let progress = Progress::new(ctx);
+            let obtained = obtain_identity(&api, &store, &request, &progress).await;
+            drop(progress);
+            let mut created = CreatedIdentity::new(obtained.map_err(flows::explain)?);
+            let exported = export_requested(ctx, &store, &export, &mut created);
+            record(&store, &created)?;
+            drop(run_lock);
+            exported.map_err(|err| {
+                export_failed(&err, &created, keychain_name.as_deref(), export.p12.is_none())
+            })?;
+            report(ctx, &created)
+        }
+    }
+}
+
+/// The error of an export that failed after the certificate was created (and kept with its key):
+/// what failed, and the command that does it again.
+fn export_failed(
+    err: &anyhow::Error,
+    created: &CreatedIdentity,
+    keychain: Option<&str>,
+    no_p12_asked: bool,
+) -> UserError {
+    let id = &created.certificate.id;
+    let inner_hint = err
+        .chain()
+        .find_map(|c| c.downcast_ref::<UserError>().and_then(|u| u.hint.clone()));
+    let hint = match (keychain, created.p12.is_some() || no_p12_asked) {
+        // The .p12 is written (or none was asked for): the keychain step is what failed.
+        (Some(keychain), true) => format!(
+            "install it with `ascert identities install {id}{}` once fixed{}",
+            if keychain.is_empty() {
+                String::new()
+            } else {
+                format!(" --keychain {keychain}")
+            },
+            inner_hint.map(|h| format!(": {h}")).unwrap_or_default()
+        ),
+        _ => format!("export it with `ascert identities export {id} --p12 FILE`"),
     };
-    // The certificate is recorded with its key only after the exports asked for: if this process
-    // dies before then, the key is still pending, and running the same command again reuses it,
-    // adopts the certificate already issued for it and does the exports, instead of making a
-    // second key and certificate.
-    let progress = Progress::new(ctx);
-    let obtained = obtain_identity(&api, &store, &request, &progress).await;
-    drop(progress);
-    let mut created = CreatedIdentity::new(obtained.map_err(flows::explain)?);
-    let exported = export_requested(
-        ctx,
-        &store,
-        &args,
-        p12_password.as_deref().map(String::as_str),
-        keychain.as_ref(),
-        &mut created,
-    );
-    record(&store, &created)?;
-    drop(run_lock);
-    exported.map_err(|err| {
-        let id = &created.certificate.id;
-        let inner_hint = err
-            .chain()
-            .find_map(|c| c.downcast_ref::<UserError>().and_then(|u| u.hint.clone()));
-        let hint = match (&args.keychain, created.p12.is_some() || args.p12.is_none()) {
-            // The .p12 is written (or none was asked for): the keychain step is what failed.
-            (Some(keychain), true) => format!(
-                "install it with `ascert identities install {id}{}` once fixed{}",
-                if keychain.is_empty() {
-                    String::new()
-                } else {
-                    format!(" --keychain {keychain}")
-                },
-                inner_hint.map(|h| format!(": {h}")).unwrap_or_default()
-            ),
-            _ => format!("export it with `ascert identities export {id} --p12 FILE`"),
-        };
-        UserError::new(
-            Exit::Failure,
-            format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
-        )
-        .hint(hint)
-    })?;
-    report(ctx, &created)
+    UserError::new(
+        Exit::Failure,
+        format!("certificate {id} was created and is kept with its key, but the export failed: {err:#}"),
+    )
+    .hint(hint)
 }
 
 /// The `--p12` and `--keychain` exports of a new identity.
 fn export_requested(
     ctx: &Context,
     store: &Keystore,
-    args: &CreateArgs,
-    p12_password: Option<&str>,
-    keychain: Option<&KeychainOptions>,
+    export: &ExportPlan,
     created: &mut CreatedIdentity,
 ) -> Result<()> {
-    let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
-    if let (Some(path), Some(password)) = (&args.p12, p12_password) {
+    let sources = ctx.ca_sources(export.options.ca_dir.clone());
+    if let Some(target) = &export.p12 {
         pkcs12::export(
             store,
             &created.key,
             &created.leaf,
-            path,
-            password,
-            &args.pkcs12,
+            &target.path,
+            &target.password,
+            &export.options,
             &sources,
         )?;
-        created.p12 = Some(path.clone());
+        created.p12 = Some(target.path.clone());
     }
-    if let Some(options) = keychain {
+    if let Some(options) = &export.keychain {
         let key = store.load_key(&created.key)?;
         created.keychain = Some(install_paired_identity(&key, &created.leaf, &sources, options)?);
     }
@@ -219,49 +202,6 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
     Ok(())
 }
 
-/// The CSR's common name when none is given: Apple replaces the subject, so it only tells keys
-/// apart here (and matches the key a stopped run left pending).
-pub(crate) const DEFAULT_COMMON_NAME: &str = "ascert";
-
-/// Checks the CSR subject and labels before any key is made.
-fn identity_request(args: &CreateArgs) -> Result<IdentityRequest> {
-    let common_name = args
-        .common_name
-        .clone()
-        .unwrap_or_else(|| DEFAULT_COMMON_NAME.to_owned());
-    let email = args.email.clone().unwrap_or_default();
-    if common_name.trim().is_empty() {
-        return Err(UserError::usage("--common-name is empty").into());
-    }
-    if args.email.is_some()
-        && (!email.contains('@') || !email.is_ascii() || email.chars().any(char::is_whitespace))
-    {
-        return Err(
-            UserError::usage(format!("--email {email:?} is not an e-mail address"))
-                .hint("leave it out: Apple does not put it in the certificate")
-                .into(),
-        );
-    }
-    if args.country.len() != 2 || !args.country.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(UserError::usage(format!(
-            "--country {:?} is not a two-letter country code",
-            args.country
-        ))
-        .into());
-    }
-    let label = args
-        .label
-        .clone()
-        .unwrap_or_else(|| ascert_workflows::default_label(&args.certificate_type));
-    Ok(IdentityRequest::new(
-        args.certificate_type.clone(),
-        CsrSubject::new(common_name, email).with_country(args.country.to_ascii_uppercase()),
-        label,
-    )
-    .with_pass_type_id(args.pass_type_id.clone())
-    .with_merchant_id(args.merchant_id.clone()))
-}
-
 /// Records the certificate of `created` with its key: from then on the key is no longer pending.
 fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
     store
@@ -271,35 +211,31 @@ fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
 }
 
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
-async fn create_from_csr(ctx: &Context, api: &CertificatesApi, args: &CreateArgs, path: &Path) -> Result<()> {
-    // A CSR holds only the public key: no need to wipe it.
-    let csr = input::read_text(path, Input::Csr)
-        .map_err(|err| err.explained(&format!("the CSR {}", path.display())))?;
-    if !csr.contains("CERTIFICATE REQUEST") {
-        return Err(UserError::usage(format!(
-            "{} is not a PEM certificate signing request",
-            path.display()
-        ))
-        .into());
-    }
-    let mut create = api.create(csr, args.certificate_type.clone());
-    if let Some(id) = &args.pass_type_id {
+async fn create_from_csr(
+    ctx: &Context,
+    api: &CertificatesApi,
+    request: CertificateRequest,
+    path: &Path,
+) -> Result<()> {
+    let certificate_type = request.certificate_type.clone();
+    let mut create = api.create(request.csr_pem, request.certificate_type);
+    if let Some(id) = request.pass_type_id {
         create = create.pass_type_id(id);
     }
-    if let Some(id) = &args.merchant_id {
+    if let Some(id) = request.merchant_id {
         create = create.merchant_id(id);
     }
     let reconciled = match create.send_reconciled().await {
         Ok(reconciled) => reconciled,
         Err(err) if err.is_certificate_limit() => {
             return Err(explain_full_slot(
-                explain_full_slots(api, None, &args.certificate_type, err).await,
+                explain_full_slots(api, None, &certificate_type, err).await,
             ));
         }
         Err(err) if err.is_conflict() => {
             return Err(anyhow::Error::new(err).context(format!(
                 "App Store Connect refused to create the {} certificate from {}",
-                args.certificate_type,
+                certificate_type,
                 path.display()
             )));
         }

@@ -17,7 +17,7 @@ use ascert_keychain::{
 };
 use ascert_keystore::Keystore;
 
-pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
+pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity};
 use self::state::Records;
 use crate::cli::{KeychainCommand, KeychainPasswordArgs};
 use crate::commands::Context;

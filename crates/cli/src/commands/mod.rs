@@ -14,6 +14,7 @@ pub(crate) mod keys;
 pub(crate) mod keys_prune;
 pub(crate) mod man;
 pub(crate) mod pkcs12;
+pub(crate) mod plan;
 pub(crate) mod sandbox;
 pub(crate) mod team;
 

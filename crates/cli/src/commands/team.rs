@@ -17,8 +17,10 @@ use zeroize::Zeroizing;
 
 use crate::cli::{StoreArgs, TeamCommand};
 use crate::commands::Context;
+use crate::commands::plan;
 use crate::failure::UserError;
 use crate::input::{self, Input};
+use crate::inputs::Inputs;
 use crate::password::{self, Secret};
 use crate::redact::shown_path;
 
@@ -74,6 +76,14 @@ pub(crate) fn store_url(args: &StoreArgs) -> Result<StoreUrl> {
 /// `ASCERT_TEAM_MEMBERS_SHA256`), the folder where this machine keeps what it saw of each store, and
 /// request limits taken from the command's deadline.
 pub(crate) fn store_options(ctx: &Context, args: &StoreArgs) -> Result<StoreOptions> {
+    store_options_pinned(ctx, args.members_sha256)
+}
+
+/// [`store_options`] with the member list's pin given.
+fn store_options_pinned(
+    ctx: &Context,
+    members_sha256: Option<ascert_team::MembersDigest>,
+) -> Result<StoreOptions> {
     let trust = trust_folder(ctx)?;
     // Checked before the store is touched: `team init` would otherwise create the store and only
     // then fail to keep its pin in a folder others can read.
@@ -85,7 +95,7 @@ pub(crate) fn store_options(ctx: &Context, args: &StoreArgs) -> Result<StoreOpti
         .with_trust_folder(trust)
         .with_request_timeout(crate::stop::attempt_timeout(&ctx.deadline))
         .with_retry_budget(ctx.deadline.remaining());
-    if let Some(digest) = args.members_sha256 {
+    if let Some(digest) = members_sha256 {
         options = options.with_members_sha256(digest);
     }
     Ok(options)
@@ -103,8 +113,16 @@ pub(crate) fn trust_folder(ctx: &Context) -> Result<std::path::PathBuf> {
 /// Opens the team store of `--store`, verifying its member list against this machine's pins, and
 /// says when the member list changed since this machine last saw it.
 pub(crate) async fn open(ctx: &Context, args: &StoreArgs) -> Result<TeamStore> {
-    let url = store_url(args)?;
-    let store = TeamStore::open(&url, &store_options(ctx, args)?).await?;
+    open_at(ctx, &store_url(args)?, args.members_sha256).await
+}
+
+/// [`open`] for a URL already parsed, pinned to `members_sha256` if given.
+pub(crate) async fn open_at(
+    ctx: &Context,
+    url: &StoreUrl,
+    members_sha256: Option<ascert_team::MembersDigest>,
+) -> Result<TeamStore> {
+    let store = TeamStore::open(url, &store_options_pinned(ctx, members_sha256)?).await?;
     if let Anchor::Seen {
         changed_from: Some(seen),
     } = store.trust().anchor
@@ -164,7 +182,7 @@ pub(crate) fn unpinned_note(url: &str, members_sha256: &str) -> String {
 
 /// The team passphrase's sources: `--passphrase-env` (default `ASCERT_TEAM_PASSPHRASE`),
 /// `--passphrase-file`, `--passphrase-stdin`, a prompt on a terminal.
-fn passphrase_secret(args: &StoreArgs) -> Secret<'_> {
+pub(crate) fn passphrase_secret(args: &StoreArgs) -> Secret<'_> {
     Secret {
         name: "team passphrase",
         default_env: PASSPHRASE_ENV,
@@ -176,7 +194,7 @@ fn passphrase_secret(args: &StoreArgs) -> Secret<'_> {
 }
 
 /// Whether a passphrase source was named on the command line.
-fn passphrase_named(args: &StoreArgs) -> bool {
+pub(crate) fn passphrase_named(args: &StoreArgs) -> bool {
     args.passphrase_env.is_some() || args.passphrase_file.is_some() || args.passphrase_stdin
 }
 
@@ -188,51 +206,23 @@ fn read_passphrase(ctx: &Context, args: &StoreArgs, confirm: bool) -> Result<Sec
 
 /// This member's key: `--identity FILE` (an age identity file, or an SSH private key whose
 /// passphrase, if it has one, comes from the passphrase sources), else the team passphrase when
-/// the store has a passphrase member.
+/// the store has a passphrase member; read by the rules of a plan's (`plan::team`).
 pub(crate) async fn member_key(ctx: &Context, store: &TeamStore, args: &StoreArgs) -> Result<MemberKey> {
+    let inputs = Inputs::system(&ctx.out, &ctx.deadline);
     if let Some(path) = &args.identity {
-        return identity_key(ctx, path, args);
+        return plan::team::identity_key(path, args, &inputs);
     }
     if store.info().passphrase_recipient.is_none() {
         return Err(UserError::usage("no member key was given for the team store")
             .hint("pass --identity FILE (an age identity or an SSH private key) or set ASCERT_TEAM_IDENTITY")
             .into());
     }
-    let passphrase = read_passphrase(ctx, args, false).map_err(|err| {
-        err.context(
-            UserError::usage("no member key was given for the team store").hint(
-                "pass --identity FILE (or ASCERT_TEAM_IDENTITY), or give the team passphrase with \
-             --passphrase-env VAR, --passphrase-file FILE, --passphrase-stdin or ASCERT_TEAM_PASSPHRASE",
-            ),
-        )
-    })?;
-    Ok(store.unlock_passphrase(&passphrase).await?)
-}
-
-/// Reads the member key of `--identity`: an age identity file, or an SSH private key whose passphrase
-/// (if it has one) comes from the passphrase sources: `--passphrase-env VAR`, `--passphrase-file`,
-/// `--passphrase-stdin`, then `ASCERT_TEAM_PASSPHRASE`, then a prompt at a terminal.
-pub(crate) fn identity_key(ctx: &Context, path: &Path, args: &StoreArgs) -> Result<MemberKey> {
-    let text = read_identity_file(path)?;
-    // A named source is read for any key (an age identity simply does not use it); an SSH key that
-    // needs a passphrase gets it from the default variable, then a prompt at a terminal.
-    let ssh_passphrase = if passphrase_named(args) || MemberKey::needs_passphrase(&text) {
-        Some(read_passphrase(ctx, args, false).map_err(|err| {
-            err.context(format!(
-                "the SSH key {} is protected by a passphrase",
-                shown_path(path)
-            ))
-        })?)
-    } else {
-        None
-    };
-    Ok(MemberKey::parse(&text, ssh_passphrase)?)
-}
-
-/// Reads a member's identity file (bounded) into memory that is wiped afterwards.
-fn read_identity_file(path: &Path) -> Result<Zeroizing<String>> {
-    input::read_secret_text(path, Input::MemberKey)
-        .map_err(|e| e.explained(&format!("the member key {}", shown_path(path))))
+    let passphrase = inputs
+        .secret(&passphrase_secret(args), false)
+        .map_err(|err| err.context(plan::team::no_member_key_given()))?;
+    Ok(store
+        .unlock_passphrase(&SecretString::from(passphrase.as_str().to_owned()))
+        .await?)
 }
 
 /// Parses `NAME=KEY` of `--member` and `members add`: KEY is an age recipient, an SSH public key, or

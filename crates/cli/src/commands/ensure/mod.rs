@@ -11,19 +11,21 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use ascert_keystore::{CertificateInfo, CsrSubject, Keystore};
+use ascert_keystore::Keystore;
 use ascert_models::{Certificate, CertificateType};
-use ascert_workflows::{Ensure, EnsureRequest, Ensured, LeaseOptions};
+use ascert_workflows::{Ensure, Ensured};
 use serde::Serialize;
 use time::OffsetDateTime;
-use zeroize::Zeroizing;
 
 use crate::cli::EnsureArgs;
 use crate::commands::flows::{self, Progress};
-use crate::commands::keychain::{KeychainInstall, KeychainOptions, install_paired_identity, stdin_twice};
+use crate::commands::keychain::{KeychainInstall, install_paired_identity};
+use crate::commands::plan::ensure::EnsurePlan;
+use crate::commands::plan::export::P12Target;
+use crate::commands::plan::team::MemberSecret;
 use crate::commands::{Context, pkcs12};
 use crate::failure::UserError;
-use crate::password;
+use crate::inputs::Inputs;
 
 /// What `ensure` did, as one line for people or one JSON object.
 #[derive(Debug, Serialize)]
@@ -65,75 +67,25 @@ pub(crate) struct EnsureReport {
     pub(crate) replaces: Vec<String>,
 }
 
-/// The options read before anything is asked of Apple: the keychain to install into, and the
-/// .p12 to write.
-type Checked = (Option<KeychainOptions>, Option<P12Target>);
-
-/// The .p12 `--p12` names: its password, and when an earlier run wrote it, the certificate in it.
-struct P12Target {
-    password: Zeroizing<String>,
-    /// The identity an earlier run wrote there, rewritten without `--force` (see
-    /// [`pkcs12::earlier_export`]); `None` when there is no file, or `--force` replaces it.
-    earlier: Option<CertificateInfo>,
-}
-
-/// Checks every input that can be checked before Apple is asked anything.
-fn check_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Checked> {
-    check_type(&args.certificate_type)?;
-    let keychain = KeychainOptions::requested(
-        args.keychain.as_ref(),
-        &args.keychain_password,
-        &[
-            ("--password-stdin", args.password.password_stdin),
-            ("--passphrase-stdin", args.team.passphrase_stdin),
-        ],
-        &ctx.out,
-    )?;
-    if args.password.password_stdin && args.team.passphrase_stdin {
-        return Err(stdin_twice("--password-stdin", "--passphrase-stdin").into());
-    }
-    let p12 = match &args.p12 {
-        Some(p12) => {
-            // A file an earlier run wrote is rewritten without --force (ensure runs in every CI job);
-            // deciding that needs the password, which a generated one never is.
-            let exists = !args.pkcs12.force && std::fs::symlink_metadata(p12).is_ok();
-            if !exists || args.pkcs12.generate_password {
-                crate::target_file::check_new(p12, args.pkcs12.force)?;
-            }
-            let password = password::for_new_p12(&args.password, &args.pkcs12, p12, &ctx.out, &ctx.deadline)?;
-            let earlier = if exists {
-                Some(pkcs12::earlier_export(p12, &password, &ctx.keystore()?)?)
-            } else {
-                None
-            };
-            Some(P12Target { password, earlier })
-        }
-        None => None,
-    };
-    Ok((keychain, p12))
-}
-
-/// What the store path needs from the command line and the environment, read before anything is
-/// asked of Apple or the store: the store URL checked, and how the lease is held and waited for
-/// (`None` without `--store`).
-fn store_inputs(ctx: &Context, args: &EnsureArgs) -> Result<Option<LeaseOptions>> {
-    if args.team.store.is_none() {
-        return Ok(None);
-    }
-    crate::commands::team::store_url(&args.team)?;
-    Ok(Some(
-        LeaseOptions::new(args.wait)
-            .with_ttl(store::lease_ttl()?)
-            .with_deadline(ctx.deadline.clone()),
-    ))
-}
-
+/// Resolves the arguments into a plan (every secret read, every input checked), then runs it.
 pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
-    let (keychain, p12_target) = check_inputs(ctx, &args)?;
-    let lease = store_inputs(ctx, &args)?;
-    let with_store = lease.is_some();
+    let plan = {
+        let inputs = Inputs::system(&ctx.out, &ctx.deadline);
+        EnsurePlan::resolve(&args, &inputs, &ctx.out, &|| ctx.keystore())?
+    };
+    run_plan(ctx, plan).await
+}
+
+async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
+    let EnsurePlan {
+        request,
+        export,
+        team,
+    } = plan;
+    let min_days_left = request.min_days_left;
+    let certificate_type = request.certificate_type.clone();
     // Only a read-only run through a team store can do without Apple: the member key alone opens it.
-    let api = if args.readonly && with_store {
+    let api = if request.readonly && team.is_some() {
         ctx.api_if_configured()?
     } else {
         Some(ctx.api()?)
@@ -142,36 +94,35 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     // Held for the whole run: `keys prune` removes no pending key while a run may be using one.
     let _run_lock = store.hold_run_lock().context("cannot lock the local keystore")?;
     let progress = Progress::new(ctx);
-    let request = EnsureRequest::new(
-        args.certificate_type.clone(),
-        CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
-    )
-    .with_min_days_left(args.min_days_left)
-    .read_only(args.readonly);
     let ensure = Ensure::new(api.as_ref(), &store, request, &progress);
-    // Opening a team store may ask for its passphrase at the terminal: no spinner over the prompt.
-    let spinner = if with_store && ctx.out.interactive() {
+    // A team passphrase not given may be asked at the terminal while the store opens: no spinner
+    // over the prompt.
+    let asks = team
+        .as_ref()
+        .is_some_and(|t| matches!(t.member, MemberSecret::Ask));
+    let spinner = if asks && ctx.out.interactive() {
         indicatif::ProgressBar::hidden()
     } else {
         ctx.out.spinner("Listing certificates…")
     };
     let listing = async { ensure.list().await.map_err(flows::explain) };
-    // With a team store, the store is opened and listed while Apple answers.
-    let (listed, prepared) = if with_store {
-        let (listed, prepared) = tokio::join!(
-            listing,
-            store::prepare(ctx, &args.team, &args.certificate_type, &progress)
-        );
-        (listed?, Some(prepared?))
+    let shown_store = team.as_ref().map(|t| t.url.to_string());
+    let (listed, ensured) = if let Some(team) = team {
+        // With a team store, the store is opened and listed while Apple answers.
+        let (listed, prepared) =
+            tokio::join!(listing, store::prepare(ctx, team, &certificate_type, &progress));
+        let (listed, (access, lease)) = (listed?, prepared?);
+        spinner.finish_and_clear();
+        let lease = lease.with_deadline(ctx.deadline.clone());
+        let ensured = ensure.through_store(&listed, access, &lease).await;
+        (listed, ensured)
     } else {
-        (listing.await?, None)
+        let listed = listing.await?;
+        spinner.finish_and_clear();
+        let ensured = ensure.locally(&listed).await;
+        (listed, ensured)
     };
-    spinner.finish_and_clear();
-    let ensured = match (prepared, &lease) {
-        (Some(access), Some(lease)) => ensure.through_store(&listed, access, lease).await,
-        _ => ensure.locally(&listed).await,
-    }
-    .map_err(flows::explain)?;
+    let ensured = ensured.map_err(flows::explain)?;
     drop(progress);
     let now = OffsetDateTime::now_utc();
     if let Some(warning) = crate::issuer_expiry::warning(
@@ -184,29 +135,37 @@ pub(crate) async fn run(ctx: &Context, args: EnsureArgs) -> Result<()> {
     let mut report = EnsureReport {
         outcome: ensured.outcome.as_str(),
         certificate_id: ensured.certificate.id.clone(),
-        certificate_type: args.certificate_type.to_string(),
+        certificate_type: certificate_type.to_string(),
         expires: ensured.leaf.not_after(),
         days_left: (ensured.leaf.not_after() - now).whole_days(),
         key_id: ensured.key.to_string(),
         p12: None,
         keychain: None,
-        store: shown_store(&args),
+        store: shown_store,
         waited_for: ensured.waited_for.iter().map(ToString::to_string).collect(),
         key_origin: ensured.key_origin.map(ascert_workflows::KeyOrigin::as_str),
         replaces: ensured.replaces.iter().map(|c| c.id.clone()).collect(),
     };
-    let sources = ctx.ca_sources(args.pkcs12.ca_dir.clone());
-    if let (Some(path), Some(target)) = (&args.p12, &p12_target) {
-        write_p12(&store, &ensured, path, target, &listed, &args, &sources)?;
-        report.p12 = Some(path.clone());
+    let sources = ctx.ca_sources(export.options.ca_dir.clone());
+    if let Some(target) = &export.p12 {
+        write_p12(
+            &store,
+            &ensured,
+            target,
+            &listed,
+            &certificate_type,
+            &export.options,
+            &sources,
+        )?;
+        report.p12 = Some(target.path.clone());
     }
-    if let Some(options) = &keychain {
+    if let Some(options) = &export.keychain {
         let key = store.load_key(&ensured.key)?;
         report.keychain = Some(install_paired_identity(&key, &ensured.leaf, &sources, options)?);
     }
     print(ctx, &report)?;
     for old in &ensured.replaces {
-        ctx.out.note(replaced_note(old, &report, args.min_days_left));
+        ctx.out.note(replaced_note(old, &report, min_days_left));
     }
     Ok(())
 }
@@ -223,15 +182,15 @@ fn replaced_note(old: &Certificate, ensured: &EnsureReport, min_days_left: u32) 
     )
 }
 
-/// Writes the identity to `path`, replacing the identity an earlier run wrote there only when it is
-/// this one or an earlier certificate of the type.
+/// Writes the identity to the .p12 of `target`, replacing the identity an earlier run wrote there
+/// only when it is this one or an earlier certificate of the type.
 fn write_p12(
     store: &Keystore,
     found: &Ensured,
-    path: &std::path::Path,
     target: &P12Target,
     listed: &[Certificate],
-    args: &EnsureArgs,
+    certificate_type: &CertificateType,
+    options: &crate::cli::Pkcs12Args,
     sources: &pkcs12::CaSources,
 ) -> Result<()> {
     if let Some(earlier) = &target.earlier
@@ -239,10 +198,9 @@ fn write_p12(
     {
         return Err(UserError::usage(format!(
             "{} already exists and holds certificate \"{}\", neither the identity this run ensures nor an \
-             earlier {} certificate App Store Connect lists; it was left as it was",
-            crate::redact::shown_path(path),
+             earlier {certificate_type} certificate App Store Connect lists; it was left as it was",
+            crate::redact::shown_path(&target.path),
             earlier.common_name().unwrap_or("(unnamed)").escape_debug(),
-            args.certificate_type
         ))
         .hint("pass --force to replace it, or choose another name")
         .into());
@@ -251,35 +209,11 @@ fn write_p12(
         store,
         &found.key,
         &found.leaf,
-        path,
+        &target.path,
         &target.password,
-        &args.pkcs12,
+        options,
         sources,
     )?;
-    Ok(())
-}
-
-/// The team store's URL as it may be shown (without credentials), with `--store`.
-fn shown_store(args: &EnsureArgs) -> Option<String> {
-    let url = args
-        .team
-        .store
-        .as_deref()?
-        .parse::<ascert_team::StoreUrl>()
-        .ok()?;
-    Some(url.to_string())
-}
-
-/// Types whose certificate needs a pass type or merchant id are created with `certificates create`.
-fn check_type(certificate_type: &CertificateType) -> Result<()> {
-    let name = certificate_type.as_str();
-    if name.starts_with("PASS_TYPE_ID") || name.starts_with("APPLE_PAY") {
-        return Err(UserError::usage(format!(
-            "identities ensure does not make {name} certificates: each belongs to one pass type or merchant id"
-        ))
-        .hint("use `ascert certificates create --type … --pass-type-id ID` (or --merchant-id)")
-        .into());
-    }
     Ok(())
 }
 

@@ -52,7 +52,7 @@ impl KeychainOptions {
         if password.keychain_password_stdin
             && let Some((other, _)) = other_stdin.iter().find(|(_, set)| *set)
         {
-            return Err(stdin_twice(other, "--keychain-password-stdin").into());
+            return Err(crate::inputs::stdin_twice(other, "--keychain-password-stdin").into());
         }
         keychain
             .map(|name| Self::resolve(Some(name.clone()), password, out))
@@ -282,12 +282,6 @@ pub(crate) fn install_paired_identity(
         return Err(err.into());
     }
     Ok(report)
-}
-
-/// Two options that would both read standard input.
-pub(crate) fn stdin_twice(first: &str, second: &str) -> crate::failure::UserError {
-    crate::failure::UserError::usage(format!("{first} and {second} cannot both read standard input"))
-        .hint("give one of them through a variable or a file")
 }
 
 #[cfg(test)]
