@@ -13,47 +13,21 @@ use std::time::{Duration, Instant, SystemTime};
 use ascert_models::CertificateType;
 use object_store::path::Path;
 use object_store::{PutMode, UpdateVersion};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{Result, TeamError};
 pub use crate::holder::LeaseHolder;
+use crate::holder::{LeaseObject, LeaseState};
 use crate::layout;
-use crate::records::{self, FORMAT_VERSION};
+use crate::records;
 use crate::store::TeamStore;
+use crate::wire::{self, FORMAT_VERSION};
 
 /// The longest time-to-live a lease is taken to have, whatever it says.
 const MAX_TTL: Duration = Duration::from_secs(3600);
 
 /// How many times a take retries when other runners change the lease under it.
 const TAKE_ROUNDS: usize = 8;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum State {
-    Held,
-    Released,
-}
-
-/// The lease object, `leases/<TYPE>.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LeaseObject {
-    format: u32,
-    certificate_type: CertificateType,
-    state: State,
-    holder: LeaseHolder,
-    #[serde(with = "time::serde::rfc3339")]
-    acquired: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    written: OffsetDateTime,
-    /// The holder's own idea of the end (its clock); for people, never for deciding.
-    #[serde(with = "time::serde::rfc3339")]
-    expires: OffsetDateTime,
-    ttl_ms: u64,
-    /// A random id of this write: tells a writer whose answer was lost that its write landed.
-    write: String,
-}
 
 /// How a lease was acquired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,7 +232,7 @@ impl TeamStore {
             let object = LeaseObject {
                 format: FORMAT_VERSION,
                 certificate_type: certificate_type.clone(),
-                state: State::Held,
+                state: LeaseState::Held,
                 holder: holder.clone(),
                 acquired: now,
                 written: now,
@@ -291,7 +265,7 @@ impl TeamStore {
     async fn take_round(&self, path: &Path, object: LeaseObject) -> Result<Round> {
         let write = object.write.clone();
         let sent = Instant::now();
-        match self.put(path, records::to_json(&object), PutMode::Create).await {
+        match self.put(path, wire::write(&object), PutMode::Create).await {
             Ok(result) => {
                 let lease = new_lease(object, result.into(), sent, Acquisition::Created);
                 return Ok(Round::Done(LeaseAttempt::Acquired(lease)));
@@ -319,7 +293,7 @@ impl TeamStore {
         };
         let sent = Instant::now();
         match self
-            .put(path, records::to_json(&object), PutMode::Update(version))
+            .put(path, wire::write(&object), PutMode::Update(version))
             .await
         {
             Ok(result) => Ok(Round::Done(LeaseAttempt::Acquired(new_lease(
@@ -353,7 +327,7 @@ impl TeamStore {
         let object = LeaseObject {
             format: FORMAT_VERSION,
             certificate_type: lease.certificate_type.clone(),
-            state: State::Held,
+            state: LeaseState::Held,
             holder: lease.holder.clone(),
             acquired: lease.acquired,
             written: now,
@@ -369,11 +343,7 @@ impl TeamStore {
         for _ in 0..2 {
             sent = Instant::now();
             match self
-                .put(
-                    &path,
-                    records::to_json(&object),
-                    PutMode::Update(expected.clone()),
-                )
+                .put(&path, wire::write(&object), PutMode::Update(expected.clone()))
                 .await
             {
                 Ok(result) => {
@@ -386,7 +356,7 @@ impl TeamStore {
                         break;
                     }
                     Some((current, now_there, _))
-                        if current.holder.id == lease.holder.id && current.state == State::Held =>
+                        if current.holder.id == lease.holder.id && current.state == LeaseState::Held =>
                     {
                         expected = now_there;
                     }
@@ -427,7 +397,7 @@ impl TeamStore {
         let object = LeaseObject {
             format: FORMAT_VERSION,
             certificate_type: lease.certificate_type.clone(),
-            state: State::Released,
+            state: LeaseState::Released,
             holder: lease.holder.clone(),
             acquired: lease.acquired,
             written: now,
@@ -438,11 +408,7 @@ impl TeamStore {
         let mut expected = lease.version;
         for _ in 0..2 {
             match self
-                .put(
-                    &path,
-                    records::to_json(&object),
-                    PutMode::Update(expected.clone()),
-                )
+                .put(&path, wire::write(&object), PutMode::Update(expected.clone()))
                 .await
             {
                 Ok(_) => return Ok(Release::Released),
@@ -450,7 +416,7 @@ impl TeamStore {
                     Some((current, _, _)) if current.write == write => return Ok(Release::Released),
                     // A renewal of this holder landed though its answer was lost: release that version.
                     Some((current, now_there, _))
-                        if current.holder.id == lease.holder.id && current.state == State::Held =>
+                        if current.holder.id == lease.holder.id && current.state == LeaseState::Held =>
                     {
                         expected = now_there;
                     }
@@ -475,7 +441,7 @@ impl TeamStore {
         let Some((bytes, meta)) = self.get(path).await? else {
             return Ok(None);
         };
-        let object: LeaseObject = match records::from_json(&bytes, &self.layout.name(path), "lease") {
+        let object: LeaseObject = match wire::read(&bytes, &self.layout.name(path)) {
             Ok(object) => object,
             // A lease a later ascert wrote is its to keep.
             Err(err @ TeamError::NewerFormat { .. }) => return Err(err),
@@ -509,7 +475,7 @@ impl TeamStore {
         version: &UpdateVersion,
         modified: SystemTime,
     ) -> Judgement {
-        if current.state == State::Released {
+        if current.state == LeaseState::Released {
             return Judgement::Free(Acquisition::AfterRelease {
                 previous: current.holder.clone(),
             });
@@ -651,7 +617,7 @@ impl TeamStore {
             out.push(LeaseStatus {
                 members: crate::members::is_members_lease(&object.certificate_type),
                 certificate_type: object.certificate_type,
-                held: object.state == State::Held,
+                held: object.state == LeaseState::Held,
                 holder: object.holder,
                 acquired: object.acquired,
                 written: object.written,
@@ -700,14 +666,14 @@ impl TeamStore {
         }
         let now = records::now();
         let object = LeaseObject {
-            state: State::Released,
+            state: LeaseState::Released,
             written: now,
             expires: now,
             write: random_id()?,
             ..current.clone()
         };
         match self
-            .put(&path, records::to_json(&object), PutMode::Update(version))
+            .put(&path, wire::write(&object), PutMode::Update(version))
             .await
         {
             Ok(_) => Ok(current.holder),
@@ -737,7 +703,7 @@ fn unreadable_lease(path: &Path, modified: time::OffsetDateTime) -> LeaseObject 
         certificate_type: CertificateType::from(
             path.filename().unwrap_or_default().trim_end_matches(".json"),
         ),
-        state: State::Released,
+        state: LeaseState::Released,
         holder: LeaseHolder {
             actor: "an unreadable lease object".to_owned(),
             host: "unknown".to_owned(),

@@ -21,6 +21,11 @@
 //! [`ascert_keystore::PrivateKey`] checked against its certificate. The layout, the encryption, the
 //! leases and the threat model are in docs/team.md.
 //!
+//! The types here are not the stored bytes: each object kind (header, identity record, pending-key
+//! record, lease) is read and written through crate-private serde structs per format version (the
+//! `wire` module; [`FORMAT_VERSION`] is the one written), so a field added to a public type changes
+//! nothing in a bucket, and a new format is a new set of wire structs beside the old ones.
+//!
 //! # Public dependencies
 //!
 //! One third-party type appears in this crate's API and is re-exported, so that a caller names the
@@ -51,6 +56,7 @@ mod backend;
 mod crypto;
 mod digest;
 mod error;
+mod header;
 mod holder;
 mod keeper;
 mod layout;
@@ -63,6 +69,7 @@ mod store;
 mod text;
 mod trust;
 mod url;
+mod wire;
 
 pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
 pub use crypto::{MemberKey, Recipient};
@@ -72,7 +79,7 @@ pub use keeper::{KeptLease, LeaseReleaser};
 pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
 pub use members::{MembershipChange, SkippedObject};
 pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id, usable_at_apple};
-pub use records::{FORMAT_VERSION, IdentityRecord, Member, PendingKey, StoreInfo};
+pub use records::{IdentityRecord, Member, PendingKey, StoreInfo};
 pub use store::{
     IdentityListing, InitOptions, MAX_OBJECT_SIZE, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust,
     UnreadableRecord,
@@ -80,6 +87,7 @@ pub use store::{
 pub use text::printable;
 pub use trust::{Anchor, SeenHeader, SeenMember, own_pending_keys};
 pub use url::{Backend, StoreUrl};
+pub use wire::FORMAT_VERSION;
 
 /// age's secret string type, which passphrases are given in.
 pub use age::secrecy::SecretString;

@@ -24,9 +24,11 @@ use crate::digest::MembersDigest;
 use crate::error::{Result, TeamError};
 use crate::layout;
 use crate::lease::LeaseAttempt;
+use crate::records::check_members;
 use crate::records::{self, IdentityRecord, Member, PendingKey};
-use crate::store::{TeamStore, check_members, stamp};
+use crate::store::{TeamStore, stamp};
 use crate::trust::{self, Recipients};
+use crate::wire;
 
 /// How many times the final pass looks for keys that concurrent pushes encrypted to the old members.
 const CATCH_UP_ROUNDS: usize = 3;
@@ -417,11 +419,11 @@ impl TeamStore {
         };
         let name = self.layout.name(&object.record);
         Ok(if object.certificate.is_none() {
-            records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
+            wire::read::<PendingKey>(&bytes, &name)
                 .ok()
                 .map(|r| r.members_revision)
         } else {
-            records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
+            wire::read::<IdentityRecord>(&bytes, &name)
                 .ok()
                 .map(|r| r.members_revision)
         })
@@ -442,15 +444,13 @@ impl TeamStore {
                 return Ok(());
             };
             let updated = if object.certificate.is_none() {
-                let Ok(mut record) = records::from_json::<PendingKey>(&bytes, &name, "pending-key record")
-                else {
+                let Ok(mut record) = wire::read::<PendingKey>(&bytes, &name) else {
                     return Ok(());
                 };
                 record.members_revision = record.members_revision.max(target.revision);
-                records::to_json(&record)
+                wire::write(&record)
             } else {
-                let Ok(mut record) = records::from_json::<IdentityRecord>(&bytes, &name, "identity record")
-                else {
+                let Ok(mut record) = wire::read::<IdentityRecord>(&bytes, &name) else {
                     return Ok(());
                 };
                 record.members_revision = record.members_revision.max(target.revision);
@@ -461,7 +461,7 @@ impl TeamStore {
                 if signed {
                     target.signer.sign_identity(target.store_id, &mut record);
                 }
-                records::to_json(&record)
+                wire::write(&record)
             };
             match self.put(&object.record, updated, self.update_mode(&meta)).await {
                 Ok(_) => return Ok(()),

@@ -17,8 +17,9 @@ use crate::crypto;
 use crate::error::{Result, TeamError};
 use crate::layout;
 use crate::lease::Lease;
-use crate::records::{self, FORMAT_VERSION, PendingKey};
+use crate::records::{self, PendingKey};
 use crate::store::{PARALLEL_READS, TeamStore, check_key};
+use crate::wire::{self, FORMAT_VERSION};
 
 impl TeamStore {
     /// Stores `key` as the pending key of the lease's certificate type, encrypted to every member of
@@ -79,7 +80,7 @@ impl TeamStore {
             self.put(&key_path, sealed, PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&key_path, "write", e))?;
-            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+            self.put(&record_path, wire::write(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;
             written = Some(record);
@@ -123,14 +124,10 @@ impl TeamStore {
                     other => other?,
                 };
                 let record = read.and_then(|(bytes, _)| {
-                    records::from_json::<PendingKey>(
-                        &bytes,
-                        &self.layout.name(&record_path),
-                        "pending-key record",
-                    )
-                    .ok()
-                    // A record must describe the key it sits beside.
-                    .filter(|r| r.key_id == key_id && &r.certificate_type == certificate_type)
+                    wire::read::<PendingKey>(&bytes, &self.layout.name(&record_path))
+                        .ok()
+                        // A record must describe the key it sits beside.
+                        .filter(|r| r.key_id == key_id && &r.certificate_type == certificate_type)
                 });
                 Ok::<_, crate::TeamError>(Some(record.unwrap_or_else(|| PendingKey {
                     // The writer stopped between the key and its record, or the record cannot be read:

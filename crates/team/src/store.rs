@@ -19,9 +19,10 @@ use crate::crypto::{self, MemberKey};
 use crate::digest::MembersDigest;
 use crate::error::{self, Result, TeamError};
 use crate::layout::{self, Layout};
-use crate::records::{self, FORMAT_VERSION, IdentityRecord, Member, StoreInfo};
+use crate::records::{self, IdentityRecord, Member, StoreInfo, check_members};
 use crate::trust::{self, Anchor, Pins, SeenHeader, Verified};
 use crate::url::StoreUrl;
+use crate::wire::{self, FORMAT_VERSION};
 
 /// How many objects are read at once when listing records.
 pub(crate) const PARALLEL_READS: usize = 8;
@@ -553,12 +554,11 @@ impl TeamStore {
         let unreadable = |error: TeamError| {
             Box::new(UnreadableRecord {
                 certificate_id: folder.to_owned(),
-                certificate_type: records::peek_type(bytes),
+                certificate_type: wire::peek_type(bytes),
                 error,
             })
         };
-        let record: IdentityRecord =
-            records::from_json(bytes, &name, "identity record").map_err(unreadable)?;
+        let record: IdentityRecord = wire::read(bytes, &name).map_err(unreadable)?;
         if record.certificate_id != folder {
             return Err(unreadable(TeamError::Tampered {
                 object: name,
@@ -775,13 +775,13 @@ impl TeamStore {
         let outcome = if existing.is_some() || damaged {
             // The record is there and names this key, or cannot be read at all: the key and
             // certificate beside it, and the record, are whole again.
-            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+            self.put(&record_path, wire::write(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;
             PushOutcome::Repaired
         } else {
             match self
-                .put(&record_path, records::to_json(&record), PutMode::Create)
+                .put(&record_path, wire::write(&record), PutMode::Create)
                 .await
             {
                 Ok(_) => PushOutcome::Shared,
@@ -814,7 +814,7 @@ impl TeamStore {
             current
                 .team_key(member, &header_name)?
                 .sign_identity(&current.info.store_id, &mut record);
-            self.put(&record_path, records::to_json(&record), PutMode::Overwrite)
+            self.put(&record_path, wire::write(&record), PutMode::Overwrite)
                 .await
                 .map_err(|e| self.error(&record_path, "write", e))?;
         }
@@ -1002,41 +1002,4 @@ pub(crate) fn stamp(members: Vec<Member>, actor: &str, now: OffsetDateTime) -> V
             m
         })
         .collect()
-}
-
-/// A member list must decrypt something and name each member and key once.
-pub(crate) fn check_members(members: &[Member], has_passphrase: bool) -> Result<()> {
-    if members.is_empty() && !has_passphrase {
-        return Err(TeamError::InvalidInput {
-            what: "members",
-            reason: "a store needs at least one member or a passphrase".to_owned(),
-        });
-    }
-    for (i, member) in members.iter().enumerate() {
-        let name = member.name.trim();
-        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-            return Err(TeamError::InvalidInput {
-                what: "member name",
-                reason: format!(
-                    "{:?} must be 1 to 100 printable characters",
-                    crate::text::shorten(name)
-                ),
-            });
-        }
-        for other in &members[..i] {
-            if other.name == member.name {
-                return Err(TeamError::InvalidInput {
-                    what: "members",
-                    reason: format!("the name {:?} is given twice", member.name),
-                });
-            }
-            if other.recipient == member.recipient {
-                return Err(TeamError::InvalidInput {
-                    what: "members",
-                    reason: format!("{} and {} have the same key", other.name, member.name),
-                });
-            }
-        }
-    }
-    Ok(())
 }

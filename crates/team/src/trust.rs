@@ -29,7 +29,9 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, MemberKey, Recipient};
 use crate::digest::MembersDigest;
 use crate::error::{Result, TeamError};
-use crate::records::{self, FORMAT_VERSION, Member, StoreInfo};
+use crate::header::{HeaderObject, KeyLink};
+use crate::records::{self, Member, StoreInfo};
+use crate::wire::{self, FORMAT_VERSION};
 
 /// Domain separation for what the team key signs.
 const HEADER_CONTEXT: &[u8] = b"ascert-team header v2\n";
@@ -112,80 +114,11 @@ impl Recipients {
     }
 }
 
-/// One link of the team key's chain: a public key, the revision from which it signs, and (for every
-/// key but the first) the previous key's signature over it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct KeyLink {
-    /// The Ed25519 public key, base64.
-    public_key: String,
-    /// The revision of the header that introduced it.
-    revision: u64,
-    /// The previous key's signature over [`endorsement_message`], base64.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    endorsement: Option<String>,
-}
-
-/// The header object as stored (`ascert-team.json`, format 2): the member list, the team key's
-/// chain, the team key sealed to the members, and the signature over everything else.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct HeaderObject {
-    format: u32,
-    store_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    created: OffsetDateTime,
-    created_by: String,
-    revision: u64,
-    #[serde(with = "time::serde::rfc3339")]
-    changed: OffsetDateTime,
-    changed_by: String,
-    members: Vec<Member>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    passphrase_recipient: Option<Recipient>,
-    team_keys: Vec<KeyLink>,
-    /// The current team key's private half (PKCS#8), age-encrypted to every recipient, base64.
-    sealed_team_key: String,
-    /// Ed25519 by the last key of `team_keys` over [`HeaderObject::signed_bytes`], base64.
-    signature: String,
-}
-
-/// What the signature covers: every field but the signature, in this order.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignedBody<'a> {
-    format: u32,
-    store_id: &'a str,
-    #[serde(with = "time::serde::rfc3339")]
-    created: OffsetDateTime,
-    created_by: &'a str,
-    revision: u64,
-    #[serde(with = "time::serde::rfc3339")]
-    changed: OffsetDateTime,
-    changed_by: &'a str,
-    members: &'a [Member],
-    passphrase_recipient: Option<&'a Recipient>,
-    team_keys: &'a [KeyLink],
-    sealed_team_key: &'a str,
-}
-
 impl HeaderObject {
+    /// What the signature covers: the signing context, then every field but the signature.
     fn signed_bytes(&self) -> Vec<u8> {
-        let body = SignedBody {
-            format: self.format,
-            store_id: &self.store_id,
-            created: self.created,
-            created_by: &self.created_by,
-            revision: self.revision,
-            changed: self.changed,
-            changed_by: &self.changed_by,
-            members: &self.members,
-            passphrase_recipient: self.passphrase_recipient.as_ref(),
-            team_keys: &self.team_keys,
-            sealed_team_key: &self.sealed_team_key,
-        };
         let mut bytes = HEADER_CONTEXT.to_vec();
-        bytes.extend(serde_json::to_vec(&body).expect("the header serializes"));
+        bytes.extend(wire::signed_header_body(self));
         bytes
     }
 
@@ -213,7 +146,7 @@ impl HeaderObject {
     }
 
     fn to_json(&self) -> Vec<u8> {
-        records::to_json(self)
+        wire::write(self)
     }
 }
 
@@ -609,6 +542,13 @@ fn read_trust_file(path: &Path, store: &str) -> Result<Option<Vec<u8>>> {
     }
 }
 
+/// The bytes of a trust-folder file: pretty JSON with a final newline, like the store's objects.
+fn trust_file_json<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("trust records serialize");
+    bytes.push(b'\n');
+    bytes
+}
+
 /// Reads the [`SeenHeader`] of a store, if this machine kept one.
 pub(crate) fn read_seen(folder: &Path, store: &str) -> Result<Option<SeenHeader>> {
     let path = seen_path(folder, store);
@@ -697,7 +637,7 @@ pub(crate) fn note_own_pending(
         ),
     })?;
     let path = own_path(folder, store);
-    ascert_keystore::write_atomic(&path, &records::to_json(&own), ascert_keystore::FileMode::Secret).map_err(
+    ascert_keystore::write_atomic(&path, &trust_file_json(&own), ascert_keystore::FileMode::Secret).map_err(
         |e| TeamError::Config {
             store: store.to_owned(),
             reason: format!("cannot write {}: {e}", path.display()),
@@ -769,7 +709,7 @@ pub(crate) fn write_seen(folder: &Path, seen: &SeenHeader) -> Result<()> {
         ),
     })?;
     let path = seen_path(folder, &seen.store);
-    ascert_keystore::write_atomic(&path, &records::to_json(seen), ascert_keystore::FileMode::Secret).map_err(
+    ascert_keystore::write_atomic(&path, &trust_file_json(seen), ascert_keystore::FileMode::Secret).map_err(
         |e| TeamError::Config {
             store: seen.store.clone(),
             reason: format!("cannot write {}: {e}", path.display()),
@@ -816,7 +756,7 @@ pub(crate) fn verify(
     check_signatures(&object, object_name)?;
     // The digest's lines are only unambiguous for names without control characters, each once
     // (which is what `init` and member changes allow): a signed header is still checked.
-    crate::store::check_members(&object.members, object.passphrase_recipient.is_some())
+    crate::records::check_members(&object.members, object.passphrase_recipient.is_some())
         .map_err(|e| tampered(object_name, &format!("its member list cannot be a team's: {e}")))?;
     let digest = object.digest();
     let anchor = check_pins(&object, digest, store, pins, seen)?;
@@ -829,27 +769,9 @@ pub(crate) fn verify(
     })
 }
 
+/// Reads a header (a format-1 one is refused: its member list was not signed).
 fn parse(bytes: &[u8], object_name: &str) -> Result<HeaderObject> {
-    #[derive(Deserialize)]
-    struct Version {
-        format: Option<u32>,
-    }
-    let version: Version = serde_json::from_slice(bytes).map_err(|e| TeamError::Corrupt {
-        object: object_name.to_owned(),
-        kind: "store header",
-        reason: e.to_string(),
-    })?;
-    if version.format == Some(1) {
-        return Err(TeamError::UnsupportedFormat {
-            object: object_name.to_owned(),
-            found: 1,
-            reason: "it was made by a development version of ascert whose member list is not signed; \
-                     the store must be made again (the identities in it stay readable by their members \
-                     with the stock `age` tool)"
-                .to_owned(),
-        });
-    }
-    records::from_json(bytes, object_name, "store header")
+    wire::read(bytes, object_name)
 }
 
 fn check_signatures(object: &HeaderObject, name: &str) -> Result<()> {

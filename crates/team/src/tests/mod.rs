@@ -8,6 +8,7 @@ mod members;
 mod pending;
 mod prune;
 mod secrecy;
+mod wire;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
