@@ -7,6 +7,7 @@ use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use ascert_models::ApiError;
+use serde::Serialize;
 
 use crate::output::color::{ColorChoice, Paint, Tone};
 
@@ -360,6 +361,30 @@ fn chain_message(err: &anyhow::Error) -> String {
     message
 }
 
+/// A failure as `--json` prints it: one object on one line of stderr. The fields are in the
+/// alphabetical order of their keys, the order the report has always had; an absent value is
+/// `null`, never a missing key.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FailureLine<'a> {
+    /// The error chain, one message (redacted: a pasted key is never printed).
+    error: &'a str,
+    /// Apple's `errors[]`, as App Store Connect sent them (each one's keys sorted); empty for a
+    /// failure of ascert's own.
+    #[serde(serialize_with = "crate::output::sorted")]
+    errors: &'a [ApiError],
+    /// The exit code the run ends with.
+    exit_code: u8,
+    /// What to do about it.
+    hint: Option<&'a str>,
+    /// The page of App Store Connect to look at.
+    see: Option<&'a str>,
+    /// The HTTP status App Store Connect answered with.
+    status: Option<u16>,
+    /// What the failure means.
+    why: Option<&'a str>,
+}
+
 /// Prints the failure once and returns its exit code.
 pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice, facts: &RunFacts) -> ExitCode {
     if is_broken_pipe(err) {
@@ -383,16 +408,18 @@ pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice, facts:
     let hint = diagnosis.hint.as_deref().map(crate::redact::redact_inputs);
     let mut stderr = io::stderr().lock();
     if json {
-        let object = serde_json::json!({
-            "error": message,
-            "why": diagnosis.why,
-            "hint": hint,
-            "see": diagnosis.see,
-            "exitCode": diagnosis.exit as u8,
-            "status": diagnosis.status,
-            "errors": diagnosis.apple,
-        });
-        let _ = writeln!(stderr, "{object}");
+        let object = FailureLine {
+            error: &message,
+            errors: diagnosis.apple,
+            exit_code: diagnosis.exit as u8,
+            hint: hint.as_deref(),
+            see: diagnosis.see.as_deref(),
+            status: diagnosis.status,
+            why: diagnosis.why.as_deref(),
+        };
+        // Strings, numbers and Apple's errors as they were decoded: nothing here can fail to serialize.
+        let line = serde_json::to_string(&object).expect("a failure report always serializes");
+        let _ = writeln!(stderr, "{line}");
     } else {
         let paint = Paint::new(color.paints_stderr());
         let _ = writeln!(stderr, "{} {message}", paint.apply(Tone::Bad, "error:"));
@@ -412,6 +439,44 @@ pub(crate) fn report(err: &anyhow::Error, json: bool, color: ColorChoice, facts:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_failure_line_keeps_its_keys_in_order_nulls_included() {
+        let line = FailureLine {
+            error: "no such key",
+            errors: &[],
+            exit_code: 4,
+            hint: None,
+            see: None,
+            status: None,
+            why: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&line).unwrap(),
+            r#"{"error":"no such key","errors":[],"exitCode":4,"hint":null,"see":null,"status":null,"why":null}"#
+        );
+        let mut apple = ApiError::new(
+            404,
+            "NOT_FOUND",
+            "The specified resource does not exist",
+            "no such id",
+        );
+        apple.id = Some("e1".to_owned());
+        let apple = [apple];
+        let line = FailureLine {
+            errors: &apple,
+            hint: Some("list them"),
+            see: Some("https://appstoreconnect.apple.com"),
+            status: Some(404),
+            why: Some("the id is wrong"),
+            ..line
+        };
+        // Apple's errors print with their keys sorted, as they always have.
+        assert_eq!(
+            serde_json::to_string(&line).unwrap(),
+            r#"{"error":"no such key","errors":[{"code":"NOT_FOUND","detail":"no such id","id":"e1","status":"404","title":"The specified resource does not exist"}],"exitCode":4,"hint":"list them","see":"https://appstoreconnect.apple.com","status":404,"why":"the id is wrong"}"#
+        );
+    }
 
     #[test]
     fn user_errors_keep_their_exit_code_and_hint_under_context() {

@@ -1,10 +1,12 @@
 //! `ascert auth login | status | logout | token`: the API key in the OS credential store, which key
 //! is in use, and a token for curl.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use ascert_auth::{AuthError, CredentialStore, TokenProvider, TokenSource as _};
+use serde::Serialize;
 
 use crate::cli::AuthCommand;
 use crate::commands::Context;
@@ -29,6 +31,67 @@ pub(crate) async fn run(ctx: &Context, command: AuthCommand) -> Result<()> {
             ctx.out.text(&format!("{}\n", token.expose()))
         }
     }
+}
+
+/// What `auth login --json` reports. The fields of this and the other reports here are in the
+/// alphabetical order of their keys, the order the reports have always had.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginReport<'a> {
+    /// The base URL saved with the profile (`--base-url`), or `null`.
+    base_url: Option<&'a str>,
+    /// The config file the base URL was saved in, or `null`.
+    config: Option<&'a Path>,
+    /// The API key's id (never the key).
+    key_id: &'a str,
+    /// The profile the key was saved as.
+    profile: &'a str,
+    /// The credential store that holds it (its vendor's name).
+    store: String,
+    /// Whether that store forgets the key (the Linux kernel keyring).
+    volatile: bool,
+}
+
+/// What `auth logout --json` reports.
+#[derive(Debug, Serialize)]
+struct LogoutReport<'a> {
+    /// The config file the profile's base URL was removed from, or `null`.
+    config: Option<&'a Path>,
+    /// The profile.
+    profile: &'a str,
+    /// Whether the credential store held a key for it.
+    removed: bool,
+}
+
+/// What `auth status --json` reports.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusReport<'a> {
+    /// Whether App Store Connect accepted the key; `null` when it did not answer.
+    accepted: Option<bool>,
+    /// The server asked.
+    base_url: &'a str,
+    /// How many certificates the team has, when the answer says.
+    certificates: Option<u64>,
+    /// The issuer id; `null` for an individual key.
+    issuer_id: Option<&'a str>,
+    /// The API key's id.
+    key_id: &'a str,
+    /// The rate limit App Store Connect reported, if it did.
+    rate_limit: Option<RateLimitReport>,
+    /// Whether the server answered at all.
+    reachable: bool,
+    /// Where the key came from.
+    source: &'a str,
+}
+
+/// App Store Connect's hourly request limit, as `auth status --json` shows it.
+#[derive(Debug, Serialize)]
+struct RateLimitReport {
+    /// Requests allowed per rolling hour.
+    limit: u32,
+    /// Requests left in the current hour.
+    remaining: u32,
 }
 
 /// `auth login`: the key in the OS credential store; a base URL given with it (`--base-url`,
@@ -64,14 +127,14 @@ fn login(ctx: &Context, profile: &str) -> Result<()> {
         .map(|url| config::save_base_url(profile, url))
         .transpose()?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "profile": profile,
-            "keyId": credentials.key.key_id(),
-            "store": store.vendor(),
-            "volatile": store.is_volatile(),
-            "baseUrl": ctx.global.base_url,
-            "config": config,
-        }));
+        return ctx.out.json(&LoginReport {
+            base_url: ctx.global.base_url.as_deref(),
+            config: config.as_deref(),
+            key_id: credentials.key.key_id(),
+            profile,
+            store: store.vendor(),
+            volatile: store.is_volatile(),
+        });
     }
     ctx.out.note(format!(
         "Saved API key {} (from {}) as profile {profile:?} in {}.",
@@ -126,11 +189,11 @@ fn logout(ctx: &Context, profile: &str) -> Result<()> {
     };
     let config = config::forget_login_profile(profile)?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "profile": profile,
-            "removed": removed,
-            "config": config,
-        }));
+        return ctx.out.json(&LogoutReport {
+            config: config.as_deref(),
+            profile,
+            removed,
+        });
     }
     if removed {
         ctx.out.note(format!(
@@ -173,16 +236,22 @@ async fn status(ctx: &Context) -> Result<()> {
     };
     let accepted = answered.then_some(check.is_ok());
     if ctx.out.json {
-        ctx.out.json(&serde_json::json!({
-            "keyId": key_id,
-            "issuerId": issuer,
-            "source": source,
-            "baseUrl": base_url,
-            "reachable": answered,
-            "accepted": accepted,
-            "certificates": check.as_ref().ok().and_then(ascert_models::CertificatesResponse::total),
-            "rateLimit": rate_limit.map(|r| serde_json::json!({"limit": r.limit, "remaining": r.remaining})),
-        }))?;
+        ctx.out.json(&StatusReport {
+            accepted,
+            base_url: &base_url,
+            certificates: check
+                .as_ref()
+                .ok()
+                .and_then(ascert_models::CertificatesResponse::total),
+            issuer_id: issuer.as_deref(),
+            key_id: &key_id,
+            rate_limit: rate_limit.map(|r| RateLimitReport {
+                limit: r.limit,
+                remaining: r.remaining,
+            }),
+            reachable: answered,
+            source: &source,
+        })?;
     } else {
         let kind = issuer.map_or("individual key".into(), |i| format!("issuer {i}"));
         let verdict = match &check {
@@ -204,5 +273,104 @@ async fn status(ctx: &Context) -> Result<()> {
         Err(err) => Err(err).with_context(|| {
             format!("cannot check the key: no answer from {base_url} (is it the server you meant?)")
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_report_keys_in_order_with_nulls() {
+        let report = LoginReport {
+            base_url: None,
+            config: None,
+            key_id: "2X9R4HXF34",
+            profile: "default",
+            store: "Linux keyutils".to_owned(),
+            volatile: true,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "baseUrl": null,
+  "config": null,
+  "keyId": "2X9R4HXF34",
+  "profile": "default",
+  "store": "Linux keyutils",
+  "volatile": true
+}"#
+        );
+    }
+
+    #[test]
+    fn logout_report_keys_in_order() {
+        let report = LogoutReport {
+            config: Some(Path::new("/home/me/.config/ascert/config.toml")),
+            profile: "ci",
+            removed: false,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "config": "/home/me/.config/ascert/config.toml",
+  "profile": "ci",
+  "removed": false
+}"#
+        );
+    }
+
+    #[test]
+    fn status_report_keys_in_order_with_nulls() {
+        let report = StatusReport {
+            accepted: None,
+            base_url: "https://api.appstoreconnect.apple.com",
+            certificates: None,
+            issuer_id: None,
+            key_id: "2X9R4HXF34",
+            rate_limit: None,
+            reachable: false,
+            source: "ASC_* variables",
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "accepted": null,
+  "baseUrl": "https://api.appstoreconnect.apple.com",
+  "certificates": null,
+  "issuerId": null,
+  "keyId": "2X9R4HXF34",
+  "rateLimit": null,
+  "reachable": false,
+  "source": "ASC_* variables"
+}"#
+        );
+        let report = StatusReport {
+            accepted: Some(true),
+            certificates: Some(3),
+            issuer_id: Some("69a6de7f-0000-47e3-e053-5b8c7c11a4d1"),
+            rate_limit: Some(RateLimitReport {
+                limit: 3500,
+                remaining: 3499,
+            }),
+            reachable: true,
+            ..report
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "accepted": true,
+  "baseUrl": "https://api.appstoreconnect.apple.com",
+  "certificates": 3,
+  "issuerId": "69a6de7f-0000-47e3-e053-5b8c7c11a4d1",
+  "keyId": "2X9R4HXF34",
+  "rateLimit": {
+    "limit": 3500,
+    "remaining": 3499
+  },
+  "reachable": true,
+  "source": "ASC_* variables"
+}"#
+        );
     }
 }

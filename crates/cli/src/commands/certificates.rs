@@ -4,6 +4,7 @@ use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
 use ascert_models::Certificate;
 use futures::{StreamExt as _, TryStreamExt as _};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use std::cmp::Ordering;
@@ -252,6 +253,13 @@ fn what_revoke_destroys(certificate: &Certificate, store: Option<&ascert_keystor
     }
 }
 
+/// What `certificates revoke --json` reports.
+#[derive(Debug, Serialize)]
+struct Revoked<'a> {
+    /// The ids of the certificates revoked, in the order they were.
+    revoked: &'a [String],
+}
+
 async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
     let api = ctx.api()?;
     let targets: Vec<(String, String)> = if args.expired {
@@ -300,7 +308,26 @@ async fn revoke(ctx: &Context, args: RevokeArgs) -> Result<()> {
         revoked.push(id.clone());
     }
     if ctx.out.json {
-        ctx.out.json(&serde_json::json!({ "revoked": revoked }))?;
+        ctx.out.json(&Revoked { revoked: &revoked })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_revoke_report_is_the_list_of_ids() {
+        let ids = ["A1B2C3D4E5".to_owned(), "F6G7H8I9J0".to_owned()];
+        assert_eq!(
+            serde_json::to_string_pretty(&Revoked { revoked: &ids }).unwrap(),
+            r#"{
+  "revoked": [
+    "A1B2C3D4E5",
+    "F6G7H8I9J0"
+  ]
+}"#
+        );
+    }
 }

@@ -4,13 +4,16 @@
 //! ends with what it did and the commands to run against Apple.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_auth::{ApiKey, TokenProvider};
 use ascert_certificates::CertificatesApi;
 use ascert_keystore::{CertificateInfo, CsrSubject, Keystore, read_pkcs12};
+use ascert_models::Certificate;
 use ascert_sandbox::Sandbox;
 use rand::distr::{Alphanumeric, SampleString as _};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::cli::{DemoArgs, Pkcs12Args};
@@ -19,6 +22,25 @@ use crate::commands::create::CreatedIdentity;
 use crate::commands::flows::{self, Progress};
 use crate::commands::pkcs12::{self, CaSources};
 use crate::view;
+
+/// What `demo --json` reports; its fields in the alphabetical order of their keys, the order the
+/// report has always had. No `Debug`: it holds the .p12's password (a sandbox one, shown on
+/// purpose, but a password all the same).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DemoReport<'a> {
+    /// The certificate the sandbox issued, its keys sorted.
+    #[serde(serialize_with = "crate::output::sorted")]
+    certificate: &'a Certificate,
+    /// How many certificates the list found.
+    certificates_listed: usize,
+    /// The local key's id.
+    key_id: &'a str,
+    /// The .p12 written.
+    p12: &'a Path,
+    /// Its password (sandbox only).
+    p12_password: &'a str,
+}
 
 pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     let sandbox = Sandbox::builder()
@@ -112,13 +134,13 @@ pub(crate) async fn run(ctx: &Context, args: DemoArgs) -> Result<()> {
     sandbox.shutdown().await;
 
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "certificate": created.certificate,
-            "keyId": created.key_id,
-            "certificatesListed": all.len(),
-            "p12": path,
-            "p12Password": password.as_str(),
-        }));
+        return ctx.out.json(&DemoReport {
+            certificate: &created.certificate,
+            certificates_listed: all.len(),
+            key_id: &created.key_id,
+            p12: &path,
+            p12_password: password.as_str(),
+        });
     }
     ctx.out.text(&next_steps())
 }
@@ -154,4 +176,39 @@ fn step(ctx: &Context, text: &str) -> Result<()> {
         return Ok(());
     }
     ctx.out.text(&format!("{text}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_report_keys_in_order() {
+        let certificate: Certificate =
+            serde_json::from_str(r#"{"type":"certificates","id":"A1B2C3D4E5","attributes":{"name":"Demo"}}"#)
+                .unwrap();
+        let report = DemoReport {
+            certificate: &certificate,
+            certificates_listed: 9,
+            key_id: "5f2a",
+            p12: Path::new("./ascert-demo.p12"),
+            p12_password: "sandboxonly",
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "certificate": {
+    "attributes": {
+      "name": "Demo"
+    },
+    "id": "A1B2C3D4E5",
+    "type": "certificates"
+  },
+  "certificatesListed": 9,
+  "keyId": "5f2a",
+  "p12": "./ascert-demo.p12",
+  "p12Password": "sandboxonly"
+}"#
+        );
+    }
 }

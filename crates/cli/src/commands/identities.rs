@@ -1,5 +1,7 @@
 //! `ascert identities list | export | install`: certificates paired with their private keys.
 
+mod report;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -40,12 +42,12 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             let sources = ctx.ca_sources(options.ca_dir.clone());
             let intermediate = pkcs12::export(&store, &key_id, &leaf, &p12, &password, &options, &sources)?;
             if ctx.out.json {
-                return ctx.out.json(&serde_json::json!({
-                    "certificateId": certificate_id,
-                    "keyId": key_id.to_string(),
-                    "p12": p12,
-                    "intermediate": intermediate.certificate.subject(),
-                }));
+                return ctx.out.json(&report::Exported {
+                    certificate_id: certificate_id.as_deref(),
+                    intermediate: intermediate.certificate.subject(),
+                    key_id: key_id.to_string(),
+                    p12: &p12,
+                });
             }
             ctx.out.note(format!(
                 "Wrote {} with the key, certificate {} and the intermediate {}.",
@@ -76,11 +78,11 @@ pub(crate) async fn run(ctx: &Context, command: IdentitiesCommand) -> Result<()>
             let key = store.load_key(&key_id)?;
             let installed = install_paired_identity(&key, &leaf, &sources, &options)?;
             if ctx.out.json {
-                return ctx.out.json(&serde_json::json!({
-                    "certificateId": certificate_id,
-                    "keyId": key_id.to_string(),
-                    "keychain": installed,
-                }));
+                return ctx.out.json(&report::Installed {
+                    certificate_id: certificate_id.as_deref(),
+                    key_id: key_id.to_string(),
+                    keychain: &installed,
+                });
             }
             for note in installed.notes() {
                 ctx.out.note(note);
@@ -259,14 +261,16 @@ async fn import(ctx: &Context, file: &Path) -> Result<()> {
     }
     let key_id = record.key_id.to_string();
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "certificateId": listed.as_ref().map(|c| c.id.clone()),
-            "certificateType": listed.as_ref().and_then(|c| c.attributes.certificate_type.clone()),
-            "name": leaf.common_name(),
-            "expires": crate::output::date::format(leaf.not_after()),
-            "keyId": key_id,
-            "listed": listed.is_some(),
-        }));
+        return ctx.out.json(&report::Imported {
+            certificate_id: listed.as_ref().map(|c| c.id.as_str()),
+            certificate_type: listed
+                .as_ref()
+                .and_then(|c| c.attributes.certificate_type.as_ref()),
+            expires: crate::output::date::format(leaf.not_after()),
+            key_id: &key_id,
+            listed: listed.is_some(),
+            name: leaf.common_name(),
+        });
     }
     let handle = listed
         .as_ref()

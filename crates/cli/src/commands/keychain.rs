@@ -16,6 +16,7 @@ use ascert_keychain::{
     Keychain, KeychainError, Secret, SecurityTool, list_codesigning_identities, search_state, use_login,
 };
 use ascert_keystore::Keystore;
+use serde::Serialize;
 
 pub(crate) use self::install::{KeychainInstall, KeychainOptions, install_paired_identity};
 use self::state::Records;
@@ -35,10 +36,10 @@ pub(crate) fn run(ctx: &Context, command: KeychainCommand) -> Result<()> {
             let tool = security_tool(&ctx.out)?;
             let used = use_login(&tool).map_err(explain)?;
             if ctx.out.json {
-                return ctx.out.json(&serde_json::json!({
-                    "default": used.login,
-                    "addedToSearchList": used.added_to_search_list,
-                }));
+                return ctx.out.json(&UsedLoginReport {
+                    added_to_search_list: used.added_to_search_list,
+                    default: &used.login,
+                });
             }
             ctx.out.note(format!(
                 "{} is the default keychain{}.",
@@ -153,28 +154,74 @@ fn read_password(
     Ok(crate::password::from_named_source(&secret)?.map(|value| Secret::new(value.as_str())))
 }
 
+/// What `keychain use-login --json` reports. The fields of this and the other reports here are in
+/// the alphabetical order of their keys, the order the reports have always had.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UsedLoginReport<'a> {
+    /// Whether the login keychain had to be put back into the search list.
+    added_to_search_list: bool,
+    /// The login keychain, now the default one.
+    default: &'a Path,
+}
+
+/// What `keychain list --json` reports.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListReport<'a> {
+    /// Every keychain `keychain create` made and recorded, in the search list or not.
+    created_by_ascert: Vec<&'a Path>,
+    /// The default keychain, or `null` when there is none.
+    default: Option<&'a Path>,
+    /// The user's search list, in order.
+    search_list: Vec<SearchListRow<'a>>,
+}
+
+/// One keychain of the search list, as `keychain list --json` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchListRow<'a> {
+    /// Whether `keychain create` made it.
+    created_by_ascert: bool,
+    /// Whether it is the default keychain.
+    default: bool,
+    /// Its path.
+    keychain: &'a Path,
+}
+
+/// One code-signing identity, as `keychain identities --json` shows it.
+#[derive(Debug, Serialize)]
+struct IdentityRow<'a> {
+    /// The name `security` shows (usually the certificate's common name).
+    name: &'a str,
+    /// Why it is not valid, as `security` says it; `null` when it is valid or `security` says nothing.
+    problem: Option<&'a str>,
+    /// The certificate's SHA-1, hex: what `codesign --sign` takes.
+    sha1: String,
+    /// Whether it can sign (trusted, in date, usable for code signing).
+    valid: bool,
+}
+
 fn list(ctx: &Context) -> Result<()> {
     let tool = security_tool(&ctx.out)?;
     let state = search_state(&tool).map_err(explain)?;
     let created = records(ctx)?.all()?;
     let made_by_ascert = |p: &Path| created.iter().any(|c| c.path == p);
     if ctx.out.json {
-        let rows: Vec<serde_json::Value> = state
+        let search_list: Vec<SearchListRow<'_>> = state
             .search_list
             .iter()
-            .map(|k| {
-                serde_json::json!({
-                    "keychain": k,
-                    "default": state.default.as_deref() == Some(k.as_path()),
-                    "createdByAscert": made_by_ascert(k),
-                })
+            .map(|k| SearchListRow {
+                created_by_ascert: made_by_ascert(k),
+                default: state.default.as_deref() == Some(k.as_path()),
+                keychain: k,
             })
             .collect();
-        return ctx.out.json(&serde_json::json!({
-            "searchList": rows,
-            "default": state.default,
-            "createdByAscert": created.iter().map(|c| &c.path).collect::<Vec<_>>(),
-        }));
+        return ctx.out.json(&ListReport {
+            created_by_ascert: created.iter().map(|c| c.path.as_path()).collect(),
+            default: state.default.as_deref(),
+            search_list,
+        });
     }
     let mut table = Table::new(&[
         Column::shorten("KEYCHAIN"),
@@ -206,15 +253,13 @@ fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
     };
     let found = list_codesigning_identities(&tool, &keychain).map_err(explain)?;
     if ctx.out.json {
-        let rows: Vec<serde_json::Value> = found
+        let rows: Vec<IdentityRow<'_>> = found
             .iter()
-            .map(|i| {
-                serde_json::json!({
-                    "sha1": ascert_keychain::sha1_hex(&i.sha1),
-                    "name": i.name,
-                    "valid": i.valid,
-                    "problem": i.problem,
-                })
+            .map(|i| IdentityRow {
+                name: &i.name,
+                problem: i.problem.as_deref(),
+                sha1: ascert_keychain::sha1_hex(&i.sha1),
+                valid: i.valid,
             })
             .collect();
         return ctx.out.json(&rows);
@@ -236,4 +281,93 @@ fn identities(ctx: &Context, keychain: Option<&str>) -> Result<()> {
         table.push(Row::new(vec![ascert_keychain::sha1_hex(&i.sha1), i.name.clone(), status]).tone(tone));
     }
     ctx.out.table(&table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn use_login_report_keys_in_order() {
+        let report = UsedLoginReport {
+            added_to_search_list: true,
+            default: Path::new("/Users/ci/Library/Keychains/login.keychain-db"),
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "addedToSearchList": true,
+  "default": "/Users/ci/Library/Keychains/login.keychain-db"
+}"#
+        );
+    }
+
+    #[test]
+    fn list_report_keys_in_order_with_a_null_default() {
+        let ci = Path::new("/Users/ci/Library/Keychains/ci.keychain-db");
+        let report = ListReport {
+            created_by_ascert: vec![ci],
+            default: None,
+            search_list: vec![SearchListRow {
+                created_by_ascert: true,
+                default: false,
+                keychain: ci,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "createdByAscert": [
+    "/Users/ci/Library/Keychains/ci.keychain-db"
+  ],
+  "default": null,
+  "searchList": [
+    {
+      "createdByAscert": true,
+      "default": false,
+      "keychain": "/Users/ci/Library/Keychains/ci.keychain-db"
+    }
+  ]
+}"#
+        );
+    }
+
+    #[test]
+    fn identity_rows_keep_a_null_problem() {
+        let rows = [
+            IdentityRow {
+                name: "Apple Development: Jane Doe (ABCDE12345)",
+                problem: None,
+                sha1: "AB".repeat(20),
+                valid: true,
+            },
+            IdentityRow {
+                name: "Apple Distribution: Example Ltd (ABCDE12345)",
+                problem: Some("CSSMERR_TP_NOT_TRUSTED"),
+                sha1: "CD".repeat(20),
+                valid: false,
+            },
+        ];
+        assert_eq!(
+            serde_json::to_string_pretty(&rows).unwrap(),
+            format!(
+                r#"[
+  {{
+    "name": "Apple Development: Jane Doe (ABCDE12345)",
+    "problem": null,
+    "sha1": "{}",
+    "valid": true
+  }},
+  {{
+    "name": "Apple Distribution: Example Ltd (ABCDE12345)",
+    "problem": "CSSMERR_TP_NOT_TRUSTED",
+    "sha1": "{}",
+    "valid": false
+  }}
+]"#,
+                "AB".repeat(20),
+                "CD".repeat(20)
+            )
+        );
+    }
 }

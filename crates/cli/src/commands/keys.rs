@@ -20,6 +20,33 @@ use crate::password;
 use crate::redact::shown_path;
 use crate::target_file::check_new;
 
+/// What `keys delete --json` reports.
+#[derive(Debug, Serialize)]
+struct Deleted {
+    /// The id of the key deleted.
+    deleted: String,
+}
+
+/// What `keys export --out FILE --json` reports; its fields in the alphabetical order of their
+/// keys, the order the report has always had.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Exported<'a> {
+    /// Whether the file is encrypted PKCS#8 (`--encrypt`) rather than plain.
+    encrypted: bool,
+    /// The key's id.
+    key_id: String,
+    /// The file written.
+    out: &'a Path,
+}
+
+/// What `keys encrypt --json` reports.
+#[derive(Debug, Serialize)]
+struct Encrypted {
+    /// The ids of the keys that were plaintext and are now encrypted.
+    encrypted: Vec<String>,
+}
+
 pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
     let store = ctx.keystore()?;
     match command {
@@ -113,9 +140,9 @@ pub(crate) async fn run(ctx: &Context, command: KeysCommand) -> Result<()> {
             )?;
             store.delete(&record.key_id)?;
             if ctx.out.json {
-                return ctx
-                    .out
-                    .json(&serde_json::json!({ "deleted": record.key_id.to_string() }));
+                return ctx.out.json(&Deleted {
+                    deleted: record.key_id.to_string(),
+                });
             }
             ctx.out.note(format!("Deleted key {what}."));
             Ok(())
@@ -260,11 +287,11 @@ fn export(
     }
     store.export_pem(&record.key_id, out, passphrase.as_deref().map(String::as_str))?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "keyId": record.key_id.to_string(),
-            "out": out,
-            "encrypted": encrypt,
-        }));
+        return ctx.out.json(&Exported {
+            encrypted: encrypt,
+            key_id: record.key_id.to_string(),
+            out,
+        });
     }
     ctx.out.note(format!(
         "Wrote key {} to {} ({form}, mode 0600).",
@@ -340,8 +367,9 @@ fn encrypt(ctx: &Context, store: &Keystore) -> Result<()> {
         slot.take();
     }
     if ctx.out.json {
-        let ids: Vec<String> = encrypted.iter().map(ToString::to_string).collect();
-        return ctx.out.json(&serde_json::json!({ "encrypted": ids }));
+        return ctx.out.json(&Encrypted {
+            encrypted: encrypted.iter().map(ToString::to_string).collect(),
+        });
     }
     ctx.out.note(format!(
         "Encrypted {} key{}; {} now writes keys encrypted only.",
@@ -542,5 +570,39 @@ impl Summary {
             created: crate::output::date::format(record.created),
             encrypted: store.is_key_encrypted(&record.key_id).unwrap_or(record.encrypted),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delete_export_and_encrypt_reports_keep_their_keys() {
+        let id = "5f2a".repeat(16);
+        assert_eq!(
+            serde_json::to_string_pretty(&Deleted { deleted: id.clone() }).unwrap(),
+            format!("{{\n  \"deleted\": \"{id}\"\n}}")
+        );
+        let exported = Exported {
+            encrypted: true,
+            key_id: id.clone(),
+            out: Path::new("key.pem"),
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&exported).unwrap(),
+            format!("{{\n  \"encrypted\": true,\n  \"keyId\": \"{id}\",\n  \"out\": \"key.pem\"\n}}")
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&Encrypted { encrypted: vec![] }).unwrap(),
+            "{\n  \"encrypted\": []\n}"
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&Encrypted {
+                encrypted: vec![id.clone()]
+            })
+            .unwrap(),
+            format!("{{\n  \"encrypted\": [\n    \"{id}\"\n  ]\n}}")
+        );
     }
 }

@@ -29,16 +29,17 @@ use time::OffsetDateTime;
 
 use crate::commands::Context;
 
-/// One key-only (or expired) key and what the prune decided for it.
+/// One key-only (or expired) key and what the prune decided for it; its fields in the
+/// alphabetical order of their keys, the order `keys prune --json` has always printed.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Verdict {
     key_id: String,
     label: String,
-    /// `expired`, `orphaned` or `pending`.
-    state: &'static str,
     /// The evidence it is removed on, or why it is kept.
     reason: String,
+    /// Why the key has no certificate it can sign with.
+    state: KeyState,
     #[serde(skip)]
     remove: bool,
     /// A pending key's removal rests on the run lock: checked again under it.
@@ -46,13 +47,53 @@ struct Verdict {
     needs_run_lock: bool,
 }
 
+/// Why a key the prune looks at has no certificate it can sign with: `expired`, `orphaned` or
+/// `pending` in `--json` and in the notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum KeyState {
+    /// Every certificate made from its CSR expired.
+    Expired,
+    /// Its record names a certificate App Store Connect no longer lists.
+    Orphaned,
+    /// No certificate was ever recorded for it: a CSR waiting to be sent or answered.
+    Pending,
+}
+
+impl KeyState {
+    /// The word `--json` and the notes use.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Expired => "expired",
+            Self::Orphaned => "orphaned",
+            Self::Pending => "pending",
+        }
+    }
+}
+
+impl std::fmt::Display for KeyState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `keys prune --json` reports; its keys in alphabetical order, the order the report has
+/// always had.
+#[derive(Debug, Serialize)]
+struct PruneReport<'a> {
+    /// The key-only keys kept, each with the reason.
+    kept: &'a [Verdict],
+    /// The keys removed, each with the evidence.
+    removed: &'a [Verdict],
+}
+
 impl Verdict {
-    fn new(record: &KeyRecord, state: &'static str, remove: bool, reason: String) -> Self {
+    fn new(record: &KeyRecord, state: KeyState, remove: bool, reason: String) -> Self {
         Self {
             key_id: record.key_id.to_string(),
             label: record.label.clone(),
-            state,
             reason,
+            state,
             remove,
             needs_run_lock: false,
         }
@@ -89,7 +130,10 @@ pub(crate) async fn run(ctx: &Context, yes: bool) -> Result<()> {
     }
     if remove.is_empty() {
         if ctx.out.json {
-            return ctx.out.json(&serde_json::json!({ "removed": [], "kept": keep }));
+            return ctx.out.json(&PruneReport {
+                kept: &keep,
+                removed: &[],
+            });
         }
         ctx.out.note("Nothing to prune.");
         return Ok(());
@@ -121,9 +165,10 @@ pub(crate) async fn run(ctx: &Context, yes: bool) -> Result<()> {
     )?;
     let removed = remove_keys(ctx, &store, remove)?;
     if ctx.out.json {
-        return ctx
-            .out
-            .json(&serde_json::json!({ "removed": removed, "kept": keep }));
+        return ctx.out.json(&PruneReport {
+            kept: &keep,
+            removed: &removed,
+        });
     }
     ctx.out.note(format!(
         "Removed {} key{} from {}.",
@@ -205,7 +250,7 @@ async fn decide(
         {
             verdicts.push(Verdict::new(
                 &record,
-                "expired",
+                KeyState::Expired,
                 true,
                 format!(
                     "its certificate{} expired on {} (App Store Connect's list)",
@@ -266,7 +311,7 @@ async fn orphaned(
     {
         return Ok(Verdict::new(
             record,
-            "expired",
+            KeyState::Expired,
             true,
             format!(
                 "its certificate expired on {} (the copy kept beside the key)",
@@ -277,7 +322,7 @@ async fn orphaned(
     let Some(certificate_id) = &record.certificate_id else {
         return Ok(Verdict::new(
             record,
-            "orphaned",
+            KeyState::Orphaned,
             false,
             kept.map_or_else(
                 || {
@@ -300,7 +345,7 @@ async fn orphaned(
         Ok(_) => {
             return Ok(Verdict::new(
                 record,
-                "orphaned",
+                KeyState::Orphaned,
                 false,
                 format!("App Store Connect still has certificate {certificate_id}"),
             ));
@@ -310,7 +355,7 @@ async fn orphaned(
     match team {
         Some(team) if teams.contains(&team) => Ok(Verdict::new(
             record,
-            "orphaned",
+            KeyState::Orphaned,
             true,
             format!(
                 "App Store Connect answers 404 for its certificate {certificate_id} (revoked or deleted) of team \
@@ -319,7 +364,7 @@ async fn orphaned(
         )),
         _ => Ok(Verdict::new(
             record,
-            "orphaned",
+            KeyState::Orphaned,
             false,
             format!(
                 "App Store Connect answers 404 for its certificate {certificate_id}, but the API key's certificates \
@@ -339,7 +384,7 @@ fn pending(
     if let Some(shown) = own_pending.get(&record.key_id) {
         return Verdict::new(
             record,
-            "pending",
+            KeyState::Pending,
             false,
             format!(
                 "this machine wrote it to the team store {shown} as a pending key; `ascert identities ensure --store \
@@ -350,7 +395,7 @@ fn pending(
     let (Some(certificate_type), Some(subject)) = (&record.certificate_type, &record.pending_request) else {
         return Verdict::new(
             record,
-            "pending",
+            KeyState::Pending,
             false,
             "it was made or imported on purpose (keys generate, keys csr, keys import), not left by a run; \
              `ascert keys delete` removes it"
@@ -360,7 +405,7 @@ fn pending(
     if !record.is_pending_for(certificate_type, subject) {
         let mut verdict = Verdict::new(
             record,
-            "pending",
+            KeyState::Pending,
             true,
             format!(
                 "made for a {certificate_type} request with a kind of key that type does not take: no run resumes it"
@@ -372,7 +417,7 @@ fn pending(
     if newest.contains(&record.key_id) {
         return Verdict::new(
             record,
-            "pending",
+            KeyState::Pending,
             false,
             format!(
                 "the next `ascert certificates create --type {certificate_type}` or `identities ensure --type \
@@ -383,14 +428,14 @@ fn pending(
     if !runs_idle {
         return Verdict::new(
             record,
-            "pending",
+            KeyState::Pending,
             false,
             "a `certificates create` or `identities ensure` is under way and may be using it".to_owned(),
         );
     }
     let mut verdict = Verdict::new(
         record,
-        "pending",
+        KeyState::Pending,
         true,
         format!(
             "left on {} by a {certificate_type} request that did not finish; a newer pending key of the same \
@@ -406,4 +451,70 @@ fn pending(
 /// A key id as tables show it.
 fn short(key_id: &str) -> &str {
     &key_id[..12.min(key_id.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prune_report_lists_kept_then_removed_with_each_state_word() {
+        let verdict = |key_id: &str, state, reason: &str| Verdict {
+            key_id: key_id.to_owned(),
+            label: "ci".to_owned(),
+            reason: reason.to_owned(),
+            state,
+            remove: false,
+            needs_run_lock: false,
+        };
+        let kept = [verdict(
+            "aa",
+            KeyState::Pending,
+            "the newest pending key of its request",
+        )];
+        let removed = [
+            verdict("bb", KeyState::Expired, "its certificate expired"),
+            verdict("cc", KeyState::Orphaned, "App Store Connect answers 404 for it"),
+        ];
+        let report = PruneReport {
+            kept: &kept,
+            removed: &removed,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "kept": [
+    {
+      "keyId": "aa",
+      "label": "ci",
+      "reason": "the newest pending key of its request",
+      "state": "pending"
+    }
+  ],
+  "removed": [
+    {
+      "keyId": "bb",
+      "label": "ci",
+      "reason": "its certificate expired",
+      "state": "expired"
+    },
+    {
+      "keyId": "cc",
+      "label": "ci",
+      "reason": "App Store Connect answers 404 for it",
+      "state": "orphaned"
+    }
+  ]
+}"#
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&PruneReport {
+                kept: &[],
+                removed: &[]
+            })
+            .unwrap(),
+            "{\n  \"kept\": [],\n  \"removed\": []\n}"
+        );
+        assert_eq!(KeyState::Orphaned.to_string(), "orphaned");
+    }
 }

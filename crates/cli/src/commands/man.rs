@@ -8,6 +8,7 @@ use std::path::Path;
 
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, bold, roman};
+use serde::Serialize;
 
 /// The user guide, whose examples and exit codes the top page shows.
 const GUIDE: &str = include_str!("../../../../docs/cli.md");
@@ -91,6 +92,15 @@ fn sub_page(command: clap::Command) -> Vec<u8> {
     let mut page = sections(&command, true);
     page.extend(version(&Man::new(command)));
     page
+}
+
+/// What `ascert man --out DIR --json` reports.
+#[derive(Debug, Serialize)]
+pub(crate) struct PagesWritten<'a> {
+    /// The folder the pages were written into.
+    pub(crate) folder: &'a Path,
+    /// The pages' file names, sorted.
+    pub(crate) pages: &'a [String],
 }
 
 /// Writes `ascert.1` and a page per subcommand, down to the leaves, into `dir`, as
@@ -342,6 +352,25 @@ fn plain(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pages_report_names_the_folder_then_the_pages() {
+        let pages = ["ascert-auth.1".to_owned(), "ascert.1".to_owned()];
+        let report = PagesWritten {
+            folder: Path::new("man/man1"),
+            pages: &pages,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "folder": "man/man1",
+  "pages": [
+    "ascert-auth.1",
+    "ascert.1"
+  ]
+}"#
+        );
+    }
 
     #[test]
     fn markdown_becomes_plain_text() {

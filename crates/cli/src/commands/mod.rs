@@ -144,7 +144,7 @@ impl Context {
             let json = self.out.json;
             builder = builder.on_retry(move |notice| {
                 let line = if json {
-                    serde_json::json!({ "warning": notice.to_string() }).to_string()
+                    crate::output::warning_line(&notice.to_string())
                 } else {
                     notice.to_string()
                 };
@@ -381,9 +381,10 @@ fn man_pages(ctx: &Context, dir: &std::path::Path) -> Result<()> {
         .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
     pages.sort();
     if ctx.out.json {
-        return ctx
-            .out
-            .json(&serde_json::json!({ "folder": dir, "pages": pages }));
+        return ctx.out.json(&man::PagesWritten {
+            folder: dir,
+            pages: &pages,
+        });
     }
     ctx.out.note(format!(
         "Wrote {} man pages into {} (ascert.1, ascert-certificates-list.1, …); `man -M {} ascert` or add the \

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use ascert_models::CertificateType;
 use ascert_sandbox::{FaultConfig, Sandbox};
+use serde::Serialize;
 
 use crate::cli::{SandboxCommand, ServeArgs};
 use crate::failure::UserError;
@@ -64,30 +65,55 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .api_key()
         .write_files(&args.key_out)
         .context("could not write the API key")?;
-    let mut ready = serde_json::json!({
-        "baseUrl": sandbox.base_url(),
-        "keyId": sandbox.api_key().key_id,
-        "issuerId": sandbox.issuer_id(),
-        "privateKeyPath": absolute(&files.private_key_path),
-        "apiKeyJson": absolute(&files.api_key_json_path),
+    let ca_pem = match sandbox.tls_ca_pem() {
+        Some(pem) => {
+            let path = args.key_out.join("ca.pem");
+            // Atomically, replacing (never following) whatever is at the path; public, as a CA certificate is.
+            ascert_keystore::write_atomic(&path, pem.as_bytes(), ascert_keystore::FileMode::Public)
+                .with_context(|| format!("could not write {}", path.display()))?;
+            Some(absolute(&path))
+        }
+        None => None,
+    };
+    announce(&Ready {
+        api_key_json: absolute(&files.api_key_json_path),
+        base_url: sandbox.base_url(),
+        ca_pem,
+        issuer_id: sandbox.issuer_id(),
+        key_id: &sandbox.api_key().key_id,
+        private_key_path: absolute(&files.private_key_path),
     });
-    if let Some(pem) = sandbox.tls_ca_pem() {
-        let path = args.key_out.join("ca.pem");
-        // Atomically, replacing (never following) whatever is at the path; public, as a CA certificate is.
-        ascert_keystore::write_atomic(&path, pem.as_bytes(), ascert_keystore::FileMode::Public)
-            .with_context(|| format!("could not write {}", path.display()))?;
-        ready["caPem"] = serde_json::json!(absolute(&path));
-    }
-    announce(&ready);
     wait_for_signal().await?;
     sandbox.shutdown().await;
     Ok(())
 }
 
-/// Prints the ready line. A closed stdout is not an error: the reader may have what it needed.
-fn announce(ready: &serde_json::Value) {
+/// The ready line: where the sandbox listens and where its API key is (never the key itself). Its
+/// fields in the alphabetical order of their keys, the order the line has always had.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Ready<'a> {
+    /// The API key as a JSON file (`--api-key` takes it).
+    api_key_json: String,
+    /// The sandbox's URL.
+    base_url: &'a str,
+    /// With `--tls`, the CA certificate to trust (`ASCERT_CA_CERT`); absent without.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_pem: Option<String>,
+    /// The API key's issuer id.
+    issuer_id: &'a str,
+    /// The API key's id.
+    key_id: &'a str,
+    /// The API key's private key, an `AuthKey_<KEY_ID>.p8` file.
+    private_key_path: String,
+}
+
+/// Prints the ready line, JSON on one line. A closed stdout is not an error: the reader may have
+/// what it needed.
+fn announce(ready: &Ready<'_>) {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{ready}");
+    let line = serde_json::to_string(ready).expect("a line of strings always serializes");
+    let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
 }
 
@@ -107,4 +133,34 @@ async fn wait_for_signal() -> anyhow::Result<()> {
         _ = terminate.recv() => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ready_line_is_one_line_with_its_keys_in_order() {
+        let ready = Ready {
+            api_key_json: "/tmp/k/api-key.json".to_owned(),
+            base_url: "http://127.0.0.1:4010",
+            ca_pem: None,
+            issuer_id: "69a6de7f-0000-47e3-e053-5b8c7c11a4d1",
+            key_id: "2X9R4HXF34",
+            private_key_path: "/tmp/k/AuthKey_2X9R4HXF34.p8".to_owned(),
+        };
+        assert_eq!(
+            serde_json::to_string(&ready).unwrap(),
+            r#"{"apiKeyJson":"/tmp/k/api-key.json","baseUrl":"http://127.0.0.1:4010","issuerId":"69a6de7f-0000-47e3-e053-5b8c7c11a4d1","keyId":"2X9R4HXF34","privateKeyPath":"/tmp/k/AuthKey_2X9R4HXF34.p8"}"#
+        );
+        let ready = Ready {
+            ca_pem: Some("/tmp/k/ca.pem".to_owned()),
+            ..ready
+        };
+        assert!(
+            serde_json::to_string(&ready)
+                .unwrap()
+                .contains(r#""baseUrl":"http://127.0.0.1:4010","caPem":"/tmp/k/ca.pem","issuerId""#)
+        );
+    }
 }

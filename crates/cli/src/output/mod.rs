@@ -29,6 +29,37 @@ pub(crate) struct Settings {
     pub(crate) color: ColorChoice,
 }
 
+/// A warning as `--json` prints it on stderr: `{"warning":"MESSAGE"}`, on one line.
+#[derive(Debug, Serialize)]
+struct WarningLine<'a> {
+    /// What went wrong, or may have.
+    warning: &'a str,
+}
+
+/// `message` as the one-line JSON warning of `--json` (`{"warning":"MESSAGE"}`), for warnings that
+/// are told where no [`Output`] is at hand (the client's retry notices).
+pub(crate) fn warning_line(message: &str) -> String {
+    serde_json::to_string(&WarningLine { warning: message })
+        .expect("a struct of one string always serializes")
+}
+
+/// Serializes `value` with the keys of its objects in alphabetical order, at every depth: for a
+/// value of another crate or another report (an App Store Connect certificate, Apple's errors, a
+/// keychain install) that a report has always printed that way, where its own fields are in
+/// another order. A report's own fields are declared in the order of their keys instead.
+///
+/// # Errors
+///
+/// When `value` does not serialize to JSON.
+pub(crate) fn sorted<T: Serialize, S: serde::Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value)
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
+}
+
 /// The output settings of one run.
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
@@ -84,7 +115,7 @@ impl Output {
         }
         let message = message.as_ref();
         let line = if self.json {
-            serde_json::json!({ "warning": message }).to_string()
+            warning_line(message)
         } else {
             format!("{} {message}", self.stderr_paint.apply(Tone::Warning, "warning:"))
         };
@@ -215,5 +246,39 @@ impl JsonArray {
             .write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
         self.out.flush()?;
         Ok(self.count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_warning_is_one_line_of_one_key() {
+        assert_eq!(
+            warning_line("retrying \"GET\" in 2 s"),
+            r#"{"warning":"retrying \"GET\" in 2 s"}"#
+        );
+    }
+
+    #[test]
+    fn sorted_orders_the_keys_at_every_depth() {
+        #[derive(Serialize)]
+        struct Inner {
+            zeta: u8,
+            alpha: u8,
+        }
+        #[derive(Serialize)]
+        struct Outer {
+            #[serde(serialize_with = "sorted")]
+            inner: Inner,
+        }
+        assert_eq!(
+            serde_json::to_string(&Outer {
+                inner: Inner { zeta: 1, alpha: 2 }
+            })
+            .unwrap(),
+            r#"{"inner":{"alpha":2,"zeta":1}}"#
+        );
     }
 }

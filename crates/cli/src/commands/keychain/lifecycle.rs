@@ -7,7 +7,7 @@
 //! the deleted keychain.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use ascert_keychain::command::shell_quote;
@@ -300,15 +300,54 @@ fn which_keychain(
     }
 }
 
+/// What `keychain delete --if-exists --json` reports when there is nothing to delete: its keys in
+/// alphabetical order, the order the report has always had (unlike [`DeletedReport`]'s).
+#[derive(Debug, Serialize)]
+struct NothingDeleted<'a> {
+    /// Always `false`.
+    deleted: bool,
+    /// The keychain named, or `null` when none was named and ascert recorded none.
+    keychain: Option<&'a Path>,
+}
+
 fn nothing_to_do(ctx: &Context, path: Option<PathBuf>) -> Result<()> {
     if ctx.out.json {
-        return ctx
-            .out
-            .json(&serde_json::json!({ "keychain": path, "deleted": false }));
+        return ctx.out.json(&NothingDeleted {
+            deleted: false,
+            keychain: path.as_deref(),
+        });
     }
     ctx.out.note(match path {
         Some(path) => format!("There is no keychain {}; nothing to do.", path.display()),
         None => "ascert recorded no keychain; nothing to do.".to_owned(),
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_deleted_keeps_a_null_keychain() {
+        let report = NothingDeleted {
+            deleted: false,
+            keychain: None,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            "{\n  \"deleted\": false,\n  \"keychain\": null\n}"
+        );
+        let report = NothingDeleted {
+            deleted: false,
+            keychain: Some(Path::new("/Users/ci/Library/Keychains/ci.keychain-db")),
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "deleted": false,
+  "keychain": "/Users/ci/Library/Keychains/ci.keychain-db"
+}"#
+        );
+    }
 }

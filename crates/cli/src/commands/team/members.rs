@@ -1,39 +1,21 @@
 //! `ascert team init | keygen | members list/add/remove`: who can open a team store.
 
+mod report;
+
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use ascert_keystore::{FileMode, write_atomic};
 use ascert_team::{Anchor, InitOptions, Member, MemberKey, MembershipChange, TeamStore, printable};
 use secrecy::ExposeSecret as _;
-use serde::Serialize;
 
+use self::report::{AnchorName, Changed, Initialized, KeyMade, MemberList, Skipped, rows};
 use super::{member_key, note_unpinned, open, parse_member, read_passphrase, store_options, store_url};
 use crate::cli::{MembersCommand, StoreArgs};
 use crate::commands::Context;
 use crate::failure::UserError;
 use crate::output::{Column, Row, Table};
 use crate::password::MIN_LENGTH;
-
-/// One member, as `members list` shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MemberRow {
-    name: String,
-    kind: &'static str,
-    recipient: String,
-}
-
-fn rows(members: &[Member]) -> Vec<MemberRow> {
-    members
-        .iter()
-        .map(|m| MemberRow {
-            name: printable(&m.name).into_owned(),
-            kind: m.recipient.kind(),
-            recipient: m.recipient.to_string(),
-        })
-        .collect()
-}
 
 /// `team init`: a new store with its first members, and the passphrase member if asked for.
 pub(super) async fn init(
@@ -69,12 +51,12 @@ pub(super) async fn init(
     spinner.finish_and_clear();
     let info = store.info();
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "store": store.url().to_string(),
-            "members": rows(&info.members),
-            "passphrase": info.passphrase_recipient.is_some(),
-            "membersSha256": info.members_sha256().to_string(),
-        }));
+        return ctx.out.json(&Initialized {
+            members: rows(&info.members),
+            members_sha256: info.members_sha256().to_string(),
+            passphrase: info.passphrase_recipient.is_some(),
+            store: store.url().to_string(),
+        });
     }
     ctx.out.note(format!(
         "Created the team store {} with {} member{}{}.",
@@ -109,9 +91,10 @@ pub(super) fn keygen(ctx: &Context, out: &Path, force: bool) -> Result<()> {
         .map(ToString::to_string)
         .unwrap_or_default();
     if ctx.out.json {
-        return ctx
-            .out
-            .json(&serde_json::json!({ "identity": out, "recipient": recipient }));
+        return ctx.out.json(&KeyMade {
+            identity: out,
+            recipient,
+        });
     }
     ctx.out.note(format!(
         "Wrote a new age identity to {} (mode 0600); add it with `ascert team members add NAME={recipient}`.",
@@ -129,13 +112,13 @@ pub(super) async fn run(ctx: &Context, command: MembersCommand) -> Result<()> {
             let trust = store.trust();
             let rows = rows(&info.members);
             if ctx.out.json {
-                return ctx.out.json(&serde_json::json!({
-                    "members": rows,
-                    "passphrase": info.passphrase_recipient.is_some(),
-                    "revision": info.revision,
-                    "membersSha256": trust.members_sha256.to_string(),
-                    "anchor": anchor_name(&trust.anchor),
-                }));
+                return ctx.out.json(&MemberList {
+                    anchor: AnchorName::from(&trust.anchor),
+                    members: rows,
+                    members_sha256: trust.members_sha256.to_string(),
+                    passphrase: info.passphrase_recipient.is_some(),
+                    revision: info.revision,
+                });
             }
             let mut table = Table::new(&[Column::shorten("NAME"), Column::keep("KIND"), Column::keep("KEY")]);
             for r in rows {
@@ -247,15 +230,6 @@ fn confirm_self_removal(
     ctx.confirm(yes, "Remove yourself from the team store?", &[])
 }
 
-/// What a verified header's anchor is called in `--json`.
-fn anchor_name(anchor: &Anchor) -> &'static str {
-    match anchor {
-        Anchor::Pinned => "pinned",
-        Anchor::Seen { .. } => "seen",
-        _ => "first-use",
-    }
-}
-
 /// Shows the member list a change is about to encrypt every key to, before it does.
 fn show_list(ctx: &Context, team: &TeamStore, after: &[Member], verb: &str) {
     note_unpinned(ctx, team);
@@ -276,19 +250,21 @@ fn show_list(ctx: &Context, team: &TeamStore, after: &[Member], verb: &str) {
 }
 
 fn report(ctx: &Context, change: &MembershipChange, verb: &str) -> Result<()> {
-    let skipped: Vec<serde_json::Value> = change
-        .skipped
-        .iter()
-        .map(|s| serde_json::json!({ "object": printable(&s.object), "reason": s.reason }))
-        .collect();
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "revision": change.revision,
-            "members": rows(&change.members),
-            "membersSha256": change.members_sha256.to_string(),
-            "reencrypted": change.reencrypted,
-            "skipped": skipped,
-        }));
+        return ctx.out.json(&Changed {
+            members: rows(&change.members),
+            members_sha256: change.members_sha256.to_string(),
+            reencrypted: change.reencrypted,
+            revision: change.revision,
+            skipped: change
+                .skipped
+                .iter()
+                .map(|s| Skipped {
+                    object: printable(&s.object).into_owned(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+        });
     }
     for skipped in &change.skipped {
         ctx.out.warn(format!(

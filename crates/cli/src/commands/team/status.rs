@@ -14,34 +14,111 @@ use crate::commands::Context;
 use crate::failure::{Exit, UserError};
 use crate::output::{Column, Row, Table, Tone};
 
-/// One lease, as `team status` shows it.
+/// One lease, as `team status` shows it. The fields of this and the other reports here are in
+/// the alphabetical order of their keys, the order `--json` has always printed them in.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LeaseRow {
-    /// The certificate type, or `members`.
-    lease: String,
-    /// `held`, `expired` (held, but not written for longer than its time-to-live) or `released`.
-    state: &'static str,
-    holder: String,
     /// Seconds since the store last saw it written.
     age_seconds: u64,
-    ttl_seconds: u64,
+    /// The lease's version (`team lease release --etag`).
     etag: String,
+    /// Who holds or last held it.
+    holder: String,
+    /// The certificate type, or `members`.
+    lease: String,
+    /// Whether it is held, and for how long it has not been written.
+    state: LeaseState,
+    /// How long a holder may go without writing it.
+    ttl_seconds: u64,
+}
+
+/// The state of a lease, as `team status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum LeaseState {
+    /// Held, and written within its time-to-live.
+    Held,
+    /// Held, but not written for longer than its time-to-live.
+    Expired,
+    /// Released.
+    Released,
+}
+
+impl LeaseState {
+    /// The word `--json` and the table use.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Expired => "expired",
+            Self::Released => "released",
+        }
+    }
 }
 
 /// One pending key, as `team status` shows it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PendingRow {
+    /// The certificate type it was made for.
     certificate_type: String,
+    /// The key's id.
     key_id: String,
-    /// What its record says of who wrote it (anyone who can write to the bucket can write that).
-    written_by: Option<String>,
+    /// Whether this machine wrote it.
+    origin: Origin,
+    /// When its record was written.
     #[serde(serialize_with = "crate::output::date::serialize")]
     written_at: OffsetDateTime,
-    /// `this-machine` when this machine wrote it (its trust folder says so, and its keystore holds
-    /// the key: the only origin ascert can confirm), else `elsewhere`.
-    origin: &'static str,
+    /// What its record says of who wrote it (anyone who can write to the bucket can write that).
+    written_by: Option<String>,
+}
+
+/// Where a pending key was made, as far as this machine can confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Origin {
+    /// This machine wrote it: its trust folder says so, and its keystore holds the key (the only
+    /// origin ascert can confirm).
+    ThisMachine,
+    /// Anywhere else, or not confirmed.
+    Elsewhere,
+}
+
+impl Origin {
+    /// The word `--json` and the table use.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ThisMachine => "this-machine",
+            Self::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// What `team status --json` reports.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusReport<'a> {
+    /// Every lease of the store.
+    leases: &'a [LeaseRow],
+    /// The digest of the member list.
+    members_sha256: String,
+    /// Every pending key of the store.
+    pending_keys: &'a [PendingRow],
+    /// The member list's revision.
+    revision: u64,
+    /// The store's URL.
+    store: String,
+}
+
+/// What `team lease release --json` reports.
+#[derive(Debug, Serialize)]
+struct ReleaseReport {
+    /// Who held the lease released.
+    holder: String,
+    /// The lease: a certificate type, or `members`.
+    lease: String,
+    /// Always `true`: a lease that was released already is reported only in words.
+    released: bool,
 }
 
 /// `team status`.
@@ -53,16 +130,16 @@ pub(super) async fn status(ctx: &Context, args: &StoreArgs) -> Result<()> {
         .await?
         .into_iter()
         .map(|lease| LeaseRow {
+            age_seconds: lease.age.as_secs(),
+            etag: lease.e_tag,
+            holder: lease.holder.to_string(),
             lease: lease.certificate_type.to_string(),
             state: match (lease.held, lease.age > lease.ttl) {
-                (false, _) => "released",
-                (true, true) => "expired",
-                (true, false) => "held",
+                (false, _) => LeaseState::Released,
+                (true, true) => LeaseState::Expired,
+                (true, false) => LeaseState::Held,
             },
-            holder: lease.holder.to_string(),
-            age_seconds: lease.age.as_secs(),
             ttl_seconds: lease.ttl.as_secs(),
-            etag: lease.e_tag,
         })
         .collect();
     let pending: Vec<PendingRow> = team
@@ -70,26 +147,26 @@ pub(super) async fn status(ctx: &Context, args: &StoreArgs) -> Result<()> {
         .await?
         .into_iter()
         .map(|p| PendingRow {
-            origin: if team.made_here(&p).unwrap_or(false) && keystore.contains(&p.key_id) {
-                "this-machine"
-            } else {
-                "elsewhere"
-            },
             certificate_type: p.certificate_type.to_string(),
             key_id: p.key_id.to_string(),
-            written_by: p.written_by.map(|w| printable(&w).into_owned()),
+            origin: if team.made_here(&p).unwrap_or(false) && keystore.contains(&p.key_id) {
+                Origin::ThisMachine
+            } else {
+                Origin::Elsewhere
+            },
             written_at: p.written_at,
+            written_by: p.written_by.map(|w| printable(&w).into_owned()),
         })
         .collect();
     let trust = team.trust();
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "store": team.url().to_string(),
-            "revision": trust.revision,
-            "membersSha256": trust.members_sha256.to_string(),
-            "leases": leases,
-            "pendingKeys": pending,
-        }));
+        return ctx.out.json(&StatusReport {
+            leases: &leases,
+            members_sha256: trust.members_sha256.to_string(),
+            pending_keys: &pending,
+            revision: trust.revision,
+            store: team.url().to_string(),
+        });
     }
     ctx.out.text(&format!(
         "{}: member list revision {}, sha256 {}\n",
@@ -116,12 +193,12 @@ fn show_leases(ctx: &Context, leases: &[LeaseRow]) -> Result<()> {
         table.push(
             Row::new(vec![
                 printable(&lease.lease).into_owned(),
-                lease.state.to_owned(),
+                lease.state.as_str().to_owned(),
                 lease.holder.clone(),
                 format!("{} s of {} s", lease.age_seconds, lease.ttl_seconds),
                 printable(&lease.etag).into_owned(),
             ])
-            .tone(if lease.state == "expired" {
+            .tone(if lease.state == LeaseState::Expired {
                 Tone::Warning
             } else {
                 Tone::Normal
@@ -146,7 +223,7 @@ fn show_pending(ctx: &Context, pending: &[PendingRow]) -> Result<()> {
         table.push(Row::new(vec![
             p.certificate_type.clone(),
             p.key_id.clone(),
-            p.origin.to_owned(),
+            p.origin.as_str().to_owned(),
             p.written_at.date().to_string(),
             p.written_by.clone().unwrap_or_default(),
         ]));
@@ -222,13 +299,99 @@ pub(super) async fn release(
     ctx.confirm(yes, "Release this lease?", &[(name.to_string(), item)])?;
     let holder = team.force_release(&name, &current.e_tag).await?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "lease": name.to_string(),
-            "released": true,
-            "holder": holder.to_string(),
-        }));
+        return ctx.out.json(&ReleaseReport {
+            holder: holder.to_string(),
+            lease: name.to_string(),
+            released: true,
+        });
     }
     ctx.out
         .note(format!("Released the lease for {name} that {holder} held."));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_report_rows_keep_their_keys_in_order() {
+        let leases = [LeaseRow {
+            age_seconds: 700,
+            etag: "\"3\"".to_owned(),
+            holder: "runner-1 (pid 42)".to_owned(),
+            lease: "DISTRIBUTION".to_owned(),
+            state: LeaseState::Expired,
+            ttl_seconds: 600,
+        }];
+        let pending = [PendingRow {
+            certificate_type: "DISTRIBUTION".to_owned(),
+            key_id: "5f2a".to_owned(),
+            origin: Origin::ThisMachine,
+            written_at: time::macros::datetime!(2026-01-02 03:04:05 UTC),
+            written_by: None,
+        }];
+        let report = StatusReport {
+            leases: &leases,
+            members_sha256: "ab12".to_owned(),
+            pending_keys: &pending,
+            revision: 2,
+            store: "s3://bucket/team".to_owned(),
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "leases": [
+    {
+      "ageSeconds": 700,
+      "etag": "\"3\"",
+      "holder": "runner-1 (pid 42)",
+      "lease": "DISTRIBUTION",
+      "state": "expired",
+      "ttlSeconds": 600
+    }
+  ],
+  "membersSha256": "ab12",
+  "pendingKeys": [
+    {
+      "certificateType": "DISTRIBUTION",
+      "keyId": "5f2a",
+      "origin": "this-machine",
+      "writtenAt": "2026-01-02T03:04:05Z",
+      "writtenBy": null
+    }
+  ],
+  "revision": 2,
+  "store": "s3://bucket/team"
+}"#
+        );
+        for (state, word) in [
+            (LeaseState::Held, "held"),
+            (LeaseState::Expired, "expired"),
+            (LeaseState::Released, "released"),
+        ] {
+            assert_eq!(serde_json::to_value(state).unwrap(), word);
+            assert_eq!(state.as_str(), word);
+        }
+        for origin in [Origin::ThisMachine, Origin::Elsewhere] {
+            assert_eq!(serde_json::to_value(origin).unwrap(), origin.as_str());
+        }
+    }
+
+    #[test]
+    fn the_release_report_keeps_its_keys_in_order() {
+        let report = ReleaseReport {
+            holder: "runner-1 (pid 42)".to_owned(),
+            lease: "DISTRIBUTION".to_owned(),
+            released: true,
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&report).unwrap(),
+            r#"{
+  "holder": "runner-1 (pid 42)",
+  "lease": "DISTRIBUTION",
+  "released": true
+}"#
+        );
+    }
 }
