@@ -210,6 +210,17 @@ fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
     Ok(())
 }
 
+/// What `certificates create --csr` did, for `--json`: the certificate (its keys in alphabetical
+/// order, as before it had a type of its own) and the local key it was paired with, if any (`null`
+/// otherwise).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FromCsrReport<'a> {
+    #[serde(serialize_with = "crate::output::sorted")]
+    certificate: &'a Certificate,
+    key_id: Option<String>,
+}
+
 /// `--csr FILE`: the user keeps the key; ascert only asks for the certificate.
 async fn create_from_csr(
     ctx: &Context,
@@ -245,10 +256,10 @@ async fn create_from_csr(
     // and `identities list` agree and the identity can be exported at once.
     let paired = pair_with_local_key(ctx, &reconciled.certificate)?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({
-            "certificate": reconciled.certificate,
-            "keyId": paired.as_ref().map(ToString::to_string),
-        }));
+        return ctx.out.json(&FromCsrReport {
+            certificate: &reconciled.certificate,
+            key_id: paired.as_ref().map(ToString::to_string),
+        });
     }
     ctx.out
         .note(format!("Certificate {}", describe(&reconciled.certificate)));
@@ -277,4 +288,31 @@ fn pair_with_local_key(ctx: &Context, certificate: &Certificate) -> Result<Optio
         .set_certificate(&record.key_id, &leaf)
         .context("cannot record the certificate beside its key")?;
     Ok(Some(record.key_id))
+}
+
+#[cfg(test)]
+mod report_tests {
+    use ascert_models::{Certificate, CertificateType};
+
+    use super::FromCsrReport;
+
+    #[test]
+    fn the_csr_report_prints_as_it_did_before_it_had_a_type() {
+        let mut certificate = Certificate::new("CERT1");
+        certificate.attributes.certificate_type = Some(CertificateType::Development);
+        certificate.attributes.display_name = Some("Jane".into());
+        for key_id in [None, Some("ab12".to_owned())] {
+            let typed = serde_json::to_string_pretty(&FromCsrReport {
+                certificate: &certificate,
+                key_id: key_id.clone(),
+            })
+            .unwrap();
+            let before = serde_json::to_string_pretty(&serde_json::json!({
+                "certificate": certificate,
+                "keyId": key_id,
+            }))
+            .unwrap();
+            assert_eq!(typed, before);
+        }
+    }
 }

@@ -8,7 +8,6 @@ use anyhow::{Context as _, Result};
 use ascert_keystore::{CsrSubject, FileMode, KeyAlgorithm, KeyRecord, Keystore, write_atomic};
 use ascert_models::CertificateType;
 use serde::Serialize;
-use time::OffsetDateTime;
 
 use crate::cli::{KeysCommand, PassphraseArgs, PasswordArgs};
 use crate::commands::Context;
@@ -172,16 +171,7 @@ fn label_and_subject(
 
 /// The label of a key made without `--label`: what it is for, and when it was made to the second
 /// (UTC), so that the keys made on one day for one type are told apart.
-pub(crate) fn default_label(what: impl std::fmt::Display) -> String {
-    let now = OffsetDateTime::now_utc();
-    format!(
-        "{what} {} {:02}:{:02}:{:02} UTC",
-        now.date(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    )
-}
+pub(crate) use ascert_workflows::default_label;
 
 /// A key to delete, with the certificate it signs for (if one is recorded) and what deleting it
 /// loses: a certificate still valid can no longer be used from here, and a pending key's certificate

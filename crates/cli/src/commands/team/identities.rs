@@ -341,6 +341,13 @@ async fn apple_facts(ctx: &Context, team: &TeamStore, api: &CertificatesApi) -> 
     Ok(AppleFacts::new(listed, missing))
 }
 
+/// What `team prune --purge` did, for `--json`.
+#[derive(Debug, Serialize)]
+struct Purged {
+    /// How many objects were deleted from the trash.
+    deleted: usize,
+}
+
 /// `team prune --purge`: deletes what earlier prunes moved to the trash.
 pub(super) async fn purge(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<()> {
     let team = open(ctx, args).await?;
@@ -351,7 +358,7 @@ pub(super) async fn purge(ctx: &Context, args: &StoreArgs, yes: bool) -> Result<
     )?;
     let deleted = team.purge_trash().await?;
     if ctx.out.json {
-        return ctx.out.json(&serde_json::json!({ "deleted": deleted }));
+        return ctx.out.json(&Purged { deleted });
     }
     ctx.out.note(format!(
         "Deleted {deleted} object{} from the trash of {}.",
@@ -568,4 +575,15 @@ pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateTy
         team.url()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod purge_report_tests {
+    #[test]
+    fn the_purge_report_is_one_count() {
+        assert_eq!(
+            serde_json::to_string(&super::Purged { deleted: 3 }).unwrap(),
+            r#"{"deleted":3}"#
+        );
+    }
 }
