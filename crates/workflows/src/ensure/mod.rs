@@ -1,8 +1,8 @@
 //! Ensure: make sure a valid signing identity of a type is here, the one step a CI job or a new
 //! laptop needs. An identity whose certificate App Store Connect still lists as active, and that is
 //! far enough from expiring, is reused; one is created only when there is none. Without a team
-//! store the local keystore is the source (here, through the safe flow of [`crate::create`]); with
-//! one, the team store is ([`team`]).
+//! store the local keystore is the source (here, through the safe flow of
+//! [`crate::create_identity`]); with one, the team store is ([`team`]).
 
 pub mod team;
 
