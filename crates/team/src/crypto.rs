@@ -349,18 +349,42 @@ pub(crate) fn encrypt(plaintext: &[u8], recipients: &crate::trust::Recipients) -
     Ok(out)
 }
 
+/// The scrypt work factor (log2 N) `passphrase.age` is written with when the caller names none:
+/// 2^18, what age's reference implementation writes to every passphrase file. scrypt with age's
+/// r = 8 takes 1 KiB of memory per unit of N: 256 MiB, and about 0.9 s to write or open on a busy
+/// 2-core AMD EPYC CI machine (less on a laptop), paid by every runner that unlocks the store.
+///
+/// A fixed number, not age's calibration: age would time one scrypt of 2^10 (about 2 ms) and
+/// double until it reached a second, so that the factor written depended on the machine and on
+/// its load at that instant. Every machine opens what any machine writes with this one: it is 3
+/// below [`MAX_PASSPHRASE_WORK_FACTOR`].
+pub const PASSPHRASE_WORK_FACTOR: u8 = 18;
+
+/// The highest scrypt work factor (log2 N) a passphrase file may ask for: 2^21, 2 GiB of memory
+/// and about 8 to 11 s on a busy 2-core AMD EPYC CI machine. A file above it is refused before any
+/// of the work ([`TeamError::ExcessiveWork`]).
+///
+/// High enough for every store ascert wrote: 0.1.0 let age calibrate the factor to a second of
+/// scrypt of 2^10 on the writing machine, which gives 19 or 20 on that CI machine and 21 on one
+/// twice as fast, as a recent Mac can be; 22 would need one four times as fast. Low enough that a
+/// bucket writer who replaces `passphrase.age` makes a runner spend at most that, once per unlock,
+/// rather than age's own ceiling (its calibration on the reading machine plus 4: up to 2^25,
+/// 32 GiB, on a fast one). Fixed, because age's ceiling is timed too: under load it fell below
+/// what the store was written with, and a sound store was refused.
+pub const MAX_PASSPHRASE_WORK_FACTOR: u8 = 21;
+
 /// Encrypts `plaintext` with a passphrase (age's scrypt recipient, alone in the file as the age
-/// specification requires). `work_factor` is scrypt's log2(N); `None` lets age calibrate it to about
-/// one second on this machine.
+/// specification requires). `work_factor` is scrypt's log2(N); `None` writes
+/// [`PASSPHRASE_WORK_FACTOR`].
 pub(crate) fn encrypt_with_passphrase(
     plaintext: &[u8],
     passphrase: &SecretString,
     work_factor: Option<u8>,
 ) -> Result<Vec<u8>> {
+    // `Recipient::new` still times its calibration (one small scrypt); the factor set here replaces
+    // its result.
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
-    if let Some(log_n) = work_factor {
-        recipient.set_work_factor(log_n);
-    }
+    recipient.set_work_factor(work_factor.unwrap_or(PASSPHRASE_WORK_FACTOR));
     let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
         .map_err(|e| TeamError::Crypto {
             what: "age passphrase encryption",
@@ -416,7 +440,9 @@ pub(crate) fn decrypt_with_passphrase(
             reason: "it is not encrypted with a passphrase".to_owned(),
         });
     }
-    let identity = age::scrypt::Identity::new(passphrase.clone());
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    // Replaces age's ceiling, which is timed on this machine at this instant.
+    identity.set_max_work_factor(MAX_PASSPHRASE_WORK_FACTOR);
     let reader = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|e| match e {
@@ -426,6 +452,12 @@ pub(crate) fn decrypt_with_passphrase(
                     what: format!("the team passphrase identity ({object})"),
                 }
             }
+            // age compares the stanza's factor with the ceiling before it derives anything.
+            age::DecryptError::ExcessiveWork { required, .. } => TeamError::ExcessiveWork {
+                object: object.to_owned(),
+                work_factor: required,
+                max: MAX_PASSPHRASE_WORK_FACTOR,
+            },
             other => header_error(object, &other),
         })?;
     read_payload(reader, ciphertext.len(), object)
@@ -449,9 +481,6 @@ fn header_error(object: &str, error: &age::DecryptError) -> TeamError {
         age::DecryptError::InvalidHeader => "the age header is malformed".to_owned(),
         age::DecryptError::UnknownFormat => "not an age file of a version this ascert knows".to_owned(),
         age::DecryptError::DecryptionFailed => "a recipient stanza fails its authentication".to_owned(),
-        age::DecryptError::ExcessiveWork { required, .. } => {
-            format!("it asks for an scrypt work factor of 2^{required}, more than this machine allows")
-        }
         other => other.to_string(),
     };
     TeamError::Tampered {
@@ -596,6 +625,83 @@ pub(crate) mod tests {
         assert!(matches!(error, TeamError::WrongPassphrase { .. }), "{error:?}");
         let error = decrypt(&sealed, &MemberKey::generate(), "p").unwrap_err();
         assert!(matches!(error, TeamError::Tampered { .. }), "{error:?}");
+    }
+
+    /// The work factor in a passphrase file's scrypt stanza: the header line `-> scrypt SALT LOG_N`.
+    pub(crate) fn stanza_work_factor(sealed: &[u8]) -> u8 {
+        let header = String::from_utf8_lossy(&sealed[..sealed.len().min(200)]).into_owned();
+        let line = header.lines().find(|l| l.starts_with("-> scrypt ")).unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    }
+
+    /// The same file with another work factor in its stanza: what a bucket writer can change
+    /// without the passphrase (the header MAC is checked only after the stanza is opened).
+    pub(crate) fn with_stanza_work_factor(sealed: &[u8], log_n: u8) -> Vec<u8> {
+        let old = format!(" {}\n", stanza_work_factor(sealed));
+        let at = sealed
+            .windows(old.len())
+            .position(|w| w == old.as_bytes())
+            .unwrap();
+        let mut changed = sealed[..at].to_vec();
+        changed.extend_from_slice(format!(" {log_n}\n").as_bytes());
+        changed.extend_from_slice(&sealed[at + old.len()..]);
+        assert_eq!(stanza_work_factor(&changed), log_n);
+        changed
+    }
+
+    #[test]
+    fn a_passphrase_file_is_written_at_the_documented_work_factor_on_any_machine_and_opens() {
+        // The number docs/team.md gives, not a timing of this machine.
+        assert_eq!(PASSPHRASE_WORK_FACTOR, 18);
+        const { assert!(PASSPHRASE_WORK_FACTOR <= MAX_PASSPHRASE_WORK_FACTOR) };
+        let passphrase = SecretString::from("correct horse battery staple");
+        let sealed = encrypt_with_passphrase(b"identity", &passphrase, None).unwrap();
+        assert_eq!(stanza_work_factor(&sealed), PASSPHRASE_WORK_FACTOR);
+        assert_eq!(
+            &**decrypt_with_passphrase(&sealed, &passphrase, "passphrase.age").unwrap(),
+            b"identity"
+        );
+    }
+
+    #[test]
+    fn a_passphrase_file_asking_for_more_work_than_the_maximum_is_refused_before_any() {
+        let passphrase = SecretString::from("correct horse battery staple");
+        let sealed = encrypt_with_passphrase(b"identity", &passphrase, Some(10)).unwrap();
+        // 2^22 is 4 GiB and some 20 s of scrypt, 2^40 a petabyte: age refuses the stanza before it
+        // derives anything (`ExcessiveWork` comes from no other place), so this test takes
+        // milliseconds, and the passphrase, right or wrong, is never tried.
+        for (log_n, tried) in [
+            (MAX_PASSPHRASE_WORK_FACTOR + 1, "correct horse battery staple"),
+            (40, "wrong"),
+        ] {
+            let bent = with_stanza_work_factor(&sealed, log_n);
+            let error =
+                decrypt_with_passphrase(&bent, &SecretString::from(tried), "passphrase.age").unwrap_err();
+            assert!(
+                matches!(error, TeamError::ExcessiveWork { work_factor, max, .. }
+                    if work_factor == log_n && max == MAX_PASSPHRASE_WORK_FACTOR),
+                "{error:?}"
+            );
+            assert_eq!(error.kind(), crate::ErrorKind::Format);
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "passphrase.age asks for an scrypt work factor of 2^{log_n}, above the 2^21 ascert \
+                     accepts; it was not opened"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_docs_give_the_passphrase_work_factors_of_the_code() {
+        let guide = include_str!("../../../docs/team.md");
+        for factor in [PASSPHRASE_WORK_FACTOR, MAX_PASSPHRASE_WORK_FACTOR] {
+            assert!(
+                guide.contains(&format!("2^{factor}")),
+                "docs/team.md lacks 2^{factor}"
+            );
+        }
     }
 
     #[test]

@@ -156,6 +156,23 @@ pub enum TeamError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// A passphrase file (`passphrase.age`) whose scrypt work factor is above
+    /// [`MAX_PASSPHRASE_WORK_FACTOR`](crate::MAX_PASSPHRASE_WORK_FACTOR): refused before any of
+    /// the work, since it asks for more memory and time than any store ascert writes needs. A
+    /// stronger setting than this version allows, or a bucket writer's way to stall runners; not
+    /// necessarily damage.
+    #[error(
+        "{object} asks for an scrypt work factor of 2^{work_factor}, above the 2^{max} ascert accepts; \
+         it was not opened"
+    )]
+    ExcessiveWork {
+        /// The object's name.
+        object: String,
+        /// The work factor (log2 N) the file names.
+        work_factor: u8,
+        /// The highest this version accepts.
+        max: u8,
+    },
     /// The lease is held by someone else (or was taken over from this holder after it expired).
     #[error(
         "the lease for {certificate_type} certificates is held by {holder} until {} (by its clock)",
@@ -322,8 +339,8 @@ pub enum ErrorKind {
     /// What the store holds fails a check: tampered with, a key that is not its certificate's, a
     /// member list this machine does not trust. Nothing of it was used.
     Untrusted,
-    /// An object this version cannot read: damaged, larger than any a store writes, or of a newer
-    /// or retired format.
+    /// An object this version cannot read: damaged, larger than any a store writes, asking for more
+    /// scrypt work than any a store writes, or of a newer or retired format.
     Format,
     /// The store cannot do what was asked: no conditional writes, or a scheme this build lacks.
     Unsupported,
@@ -361,6 +378,7 @@ impl TeamError {
             }
             Self::Corrupt { .. }
             | Self::TooLarge { .. }
+            | Self::ExcessiveWork { .. }
             | Self::NewerFormat { .. }
             | Self::UnsupportedFormat { .. } => ErrorKind::Format,
             Self::UnsupportedBackend { .. } => ErrorKind::Unsupported,

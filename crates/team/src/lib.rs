@@ -72,7 +72,7 @@ mod url;
 mod wire;
 
 pub use backend::{DEFAULT_CLOCK_TOLERANCE, StoreOptions};
-pub use crypto::{MemberKey, Recipient};
+pub use crypto::{MAX_PASSPHRASE_WORK_FACTOR, MemberKey, PASSPHRASE_WORK_FACTOR, Recipient};
 pub use digest::MembersDigest;
 pub use error::{ErrorKind, Result, TeamError};
 pub use keeper::{KeptLease, LeaseReleaser};

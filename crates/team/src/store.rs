@@ -119,11 +119,14 @@ impl InitOptions {
         self
     }
 
-    /// Sets scrypt's work factor (log2 N) for the passphrase; by default age picks about one second
-    /// of work on this machine. Lower values are for tests.
+    /// Sets scrypt's work factor (log2 N) for the passphrase, instead of
+    /// [`PASSPHRASE_WORK_FACTOR`](crate::PASSPHRASE_WORK_FACTOR) (2^18). It is kept between 1 and
+    /// [`MAX_PASSPHRASE_WORK_FACTOR`](crate::MAX_PASSPHRASE_WORK_FACTOR) (2^21), so that ascert can
+    /// open the store it writes. Each step up doubles the memory and time of every unlock, and of
+    /// every guess of the passphrase; lower values are for tests.
     #[must_use]
     pub fn passphrase_work_factor(mut self, log_n: u8) -> Self {
-        self.passphrase_work_factor = Some(log_n.clamp(1, 30));
+        self.passphrase_work_factor = Some(log_n.clamp(1, crate::MAX_PASSPHRASE_WORK_FACTOR));
         self
     }
 }
@@ -452,7 +455,9 @@ impl TeamStore {
     ///
     /// [`TeamError::NotFound`] if the store has no passphrase member, [`TeamError::WrongPassphrase`],
     /// [`TeamError::Tampered`] if the object fails age's checks or holds another identity than the
-    /// header names, and storage errors.
+    /// header names, [`TeamError::ExcessiveWork`] if it asks for more scrypt work than
+    /// [`MAX_PASSPHRASE_WORK_FACTOR`](crate::MAX_PASSPHRASE_WORK_FACTOR) (refused before any), and
+    /// storage errors.
     pub async fn unlock_passphrase(&self, passphrase: &SecretString) -> Result<MemberKey> {
         let info = self.info();
         let Some(expected) = info.passphrase_recipient else {

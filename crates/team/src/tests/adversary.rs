@@ -158,6 +158,35 @@ async fn a_members_key_or_the_passphrase_recipient_swapped_in_the_header_is_refu
 }
 
 #[tokio::test]
+async fn a_passphrase_file_a_writer_made_to_ask_for_a_terabyte_of_scrypt_is_refused_before_any() {
+    use crate::crypto::tests::with_stanza_work_factor;
+    let alice = MemberKey::generate();
+    let passphrase = SecretString::from("a passphrase of the team");
+    let store = TeamStore::init(
+        &memory_url(),
+        &options("alice"),
+        InitOptions::new()
+            .member(member("alice", &alice))
+            .passphrase(passphrase.clone())
+            .passphrase_work_factor(10),
+    )
+    .await
+    .unwrap();
+    let path = store.layout.passphrase();
+    let sealed = store.get(&path).await.unwrap().unwrap().0;
+    // 2^30: a terabyte of memory and an hour of scrypt, refused from the stanza before any.
+    put_raw(&store, &path, with_stanza_work_factor(&sealed, 30)).await;
+    let error = store.unlock_passphrase(&passphrase).await.unwrap_err();
+    assert!(
+        matches!(error, TeamError::ExcessiveWork { work_factor: 30, .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("tampered"), "{error}");
+    put_raw(&store, &path, sealed).await;
+    store.unlock_passphrase(&passphrase).await.unwrap();
+}
+
+#[tokio::test]
 async fn an_older_header_put_back_is_refused_where_the_newer_one_was_seen_or_pinned() {
     let (alice, bob) = (MemberKey::generate(), MemberKey::generate());
     let url = memory_url();
