@@ -48,6 +48,13 @@ impl CertificateRequest {
 
 /// What the flows ask of App Store Connect.
 pub trait Apple: Sync {
+    /// Every certificate App Store Connect lists (every page, every type): a store's record is
+    /// matched with Apple's certificate by id, whatever type the record claims.
+    fn all_certificates(&self) -> impl Future<Output = Result<Vec<Certificate>, Error>> + Send;
+
+    /// One certificate, by its id.
+    fn certificate(&self, id: &str) -> impl Future<Output = Result<Certificate, Error>> + Send;
+
     /// Every certificate of `certificate_type` App Store Connect lists (every page).
     fn certificates_of_type(
         &self,
@@ -64,6 +71,14 @@ pub trait Apple: Sync {
 }
 
 impl Apple for CertificatesApi {
+    async fn all_certificates(&self) -> Result<Vec<Certificate>, Error> {
+        self.list().limit(200)?.all().await
+    }
+
+    async fn certificate(&self, id: &str) -> Result<Certificate, Error> {
+        self.get(id).send().await
+    }
+
     async fn certificates_of_type(
         &self,
         certificate_type: &CertificateType,

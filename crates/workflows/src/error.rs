@@ -214,6 +214,22 @@ pub enum Error {
         /// The type.
         certificate_type: CertificateType,
     },
+    /// A certificate named for sharing has no key in the local keystore: only an identity whose key
+    /// is here can be shared.
+    #[error("the private key of certificate {certificate_id} is not on this machine")]
+    KeyNotHere {
+        /// The certificate.
+        certificate_id: String,
+    },
+    /// A fetched identity could not be kept in the local keystore.
+    #[error("cannot keep identity {certificate_id} in the local keystore")]
+    NotKept {
+        /// The certificate.
+        certificate_id: String,
+        /// What the keystore step said.
+        #[source]
+        source: Box<Error>,
+    },
     /// The work was done but the lease could not be released (it runs out by itself).
     #[error("cannot release the lease")]
     ReleaseFailed {

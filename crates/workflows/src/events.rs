@@ -49,8 +49,8 @@ pub enum Event {
     },
     /// A stored record could not be read (a newer format, damaged) and was skipped.
     UnreadableRecord(UnreadableRecord),
-    /// An identity from the team store is used without asking App Store Connect whether its
-    /// certificate is still valid (no API key): a revoked certificate is not noticed.
+    /// Identities from the team store are used without asking App Store Connect whether their
+    /// certificates are still valid (no API key): a revoked certificate is not noticed.
     NotCheckedAtApple,
     /// The member list is trusted on first use (nothing pins it on this machine) and the run is
     /// about to encrypt a key to it.
@@ -101,6 +101,30 @@ pub enum Event {
     LeaseTakenOverBeforeRelease {
         /// The runner that took it.
         holder: LeaseHolder,
+    },
+    /// A pull passed over a stored identity App Store Connect does not list (revoked, or not this
+    /// team's).
+    NotListedAtApple {
+        /// The certificate id it is stored under.
+        certificate_id: String,
+        /// The type its record names.
+        certificate_type: CertificateType,
+    },
+    /// A pull passed over a stored identity that cannot be used: nothing of it was written here.
+    NotFetched {
+        /// The certificate id it is stored under.
+        certificate_id: String,
+        /// Why.
+        error: TeamError,
+    },
+    /// A pull without App Store Connect passed over a stored identity whose certificate expired.
+    ExpiredSkipped {
+        /// The certificate id it is stored under.
+        certificate_id: String,
+        /// Its type.
+        certificate_type: CertificateType,
+        /// When it expired.
+        expired: OffsetDateTime,
     },
 }
 

@@ -9,6 +9,8 @@
 //!   lists as active, creating one only when there is none — [`locally`](Ensure::locally), or
 //!   [`through a team store`](Ensure::through_store) (ascert-team) where many runners starting at
 //!   once create exactly one certificate under the store's lease.
+//! - [`push`] and [`pull`]: identities between the local keystore and a team store, each checked
+//!   against App Store Connect's copy of its certificate before it is written.
 //!
 //! Flows print nothing: they report progress and decisions as [`Event`]s to an [`Events`] sink and
 //! end with a typed outcome ([`NewIdentity`], [`Ensured`]) or a typed [`Error`] that carries the
@@ -37,6 +39,8 @@ mod create;
 pub mod ensure;
 mod error;
 mod events;
+mod pull;
+mod push;
 mod slots;
 
 pub use apple::{Apple, CertificateRequest};
@@ -48,4 +52,6 @@ pub use ensure::team::{LEASE_TTL, LeaseOptions, TeamAccess, keep_locally, unusab
 pub use ensure::{Ensure, EnsureRequest, Ensured, KeyOrigin};
 pub use error::{Error, Place, Result};
 pub use events::{Event, Events, NoEvents, Step};
+pub use pull::{Pulled, pull};
+pub use push::{Shared, push};
 pub use slots::{FullSlots, Holder, InUse, Renewal, explain_full_slots};

@@ -17,6 +17,8 @@ use crate::failure::{Exit, UserError, team_exit};
 pub(crate) struct Progress<'a> {
     ctx: &'a Context,
     spinner: Mutex<Option<ProgressBar>>,
+    /// What [`Event::NotCheckedAtApple`] is said as.
+    not_checked: &'static str,
 }
 
 impl<'a> Progress<'a> {
@@ -24,7 +26,15 @@ impl<'a> Progress<'a> {
         Self {
             ctx,
             spinner: Mutex::default(),
+            not_checked: "no App Store Connect API key was given, so App Store Connect was not asked whether the \
+                          certificate is still valid; a revoked one is not noticed here",
         }
+    }
+
+    /// Says [`Event::NotCheckedAtApple`] as `warning` (a command about many identities words it so).
+    pub(crate) fn not_checked_said_as(mut self, warning: &'static str) -> Self {
+        self.not_checked = warning;
+        self
     }
 
     fn spinner(&self) -> std::sync::MutexGuard<'_, Option<ProgressBar>> {
@@ -78,10 +88,7 @@ impl Events for Progress<'_> {
                 printable(&certificate_id)
             )),
             Event::UnreadableRecord(record) => out.warn(unreadable_warning(&record)),
-            Event::NotCheckedAtApple => out.warn(
-                "no App Store Connect API key was given, so App Store Connect was not asked whether the \
-                 certificate is still valid; a revoked one is not noticed here",
-            ),
+            Event::NotCheckedAtApple => out.warn(self.not_checked),
             Event::UnpinnedMemberList {
                 store,
                 members_sha256,
@@ -130,6 +137,29 @@ impl Events for Progress<'_> {
             )),
             Event::LeaseTakenOverBeforeRelease { holder } => out.warn(format!(
                 "the lease had run out and {holder} took it over before it was released"
+            )),
+            Event::NotListedAtApple {
+                certificate_id,
+                certificate_type,
+            } => out.note(format!(
+                "Skipped {} ({certificate_type}): App Store Connect does not list it (revoked, or not this team's).",
+                printable(&certificate_id)
+            )),
+            Event::NotFetched {
+                certificate_id,
+                error,
+            } => out.warn(format!(
+                "did not fetch {}: {error}; nothing of it was written here",
+                printable(&certificate_id)
+            )),
+            Event::ExpiredSkipped {
+                certificate_id,
+                certificate_type,
+                expired,
+            } => out.note(format!(
+                "Skipped {} ({certificate_type}): its certificate expired on {}.",
+                printable(&certificate_id),
+                expired.date()
             )),
             // Events added later are not said.
             _ => {}
@@ -197,6 +227,10 @@ pub(crate) fn explain(err: Error) -> anyhow::Error {
             .hint("give one (see `ascert --help`), or run with --readonly to use only what the store holds")
             .into(),
         Error::SlotsFull(slots) => crate::commands::conflict::explain_full_slot(*slots),
+        Error::KeyNotHere { .. } => UserError::new(Exit::NotFound, said)
+            .hint("only identities whose key is in the local keystore can be shared (`ascert identities list`)")
+            .into(),
+        Error::NotKept { source, .. } => explain(*source).context(said),
         Error::CreateRefused { source, .. } | Error::CreateFailed { source, .. } => {
             anyhow::Error::new(source).context(said)
         }

@@ -4,5 +4,6 @@
 
 mod create;
 mod local;
+mod share;
 mod support;
 mod team;

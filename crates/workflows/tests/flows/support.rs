@@ -95,6 +95,11 @@ impl FakeApple {
         self.state.lock().unwrap().listed.clone()
     }
 
+    /// Revokes a certificate: it is no longer listed.
+    pub(crate) fn revoke(&self, id: &str) {
+        self.state.lock().unwrap().listed.retain(|c| c.id != id);
+    }
+
     /// Issues a certificate for `csr_pem` and lists it.
     fn issue(&self, csr_pem: &str, certificate_type: &CertificateType) -> Certificate {
         let mut csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem).unwrap();
@@ -137,6 +142,17 @@ pub(crate) fn apple_error(status: u16, code: &str, detail: &str) -> AppleError {
 }
 
 impl Apple for FakeApple {
+    async fn all_certificates(&self) -> Result<Vec<Certificate>, AppleError> {
+        Ok(self.listed())
+    }
+
+    async fn certificate(&self, id: &str) -> Result<Certificate, AppleError> {
+        self.listed()
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| apple_error(404, "NOT_FOUND", "There is no resource of type 'certificates' with id"))
+    }
+
     async fn certificates_of_type(
         &self,
         certificate_type: &CertificateType,

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 use super::{member_key, note_unpinned, open};
 use crate::cli::StoreArgs;
 use crate::commands::Context;
+use crate::commands::flows::{self, Progress};
 use crate::failure::{Exit, UserError};
 use crate::output::{self, Column, Table, Tone};
 
@@ -382,75 +383,30 @@ struct Moved {
     outcome: Option<&'static str>,
 }
 
-/// `team push`: local identities (paired, and listed as active by Apple) into the store.
+/// `team push`: local identities (paired, and listed as active by Apple) into the store, through
+/// ascert-workflows' `push`.
 pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -> Result<()> {
     let keystore = ctx.keystore()?;
     let api = ctx.api()?;
     let team = open(ctx, args).await?;
     let me = member_key(ctx, &team, args).await?;
-    let certificates: Vec<Certificate> = if cert_ids.is_empty() {
-        api.list()
-            .limit(200)?
-            .all()
-            .await?
-            .into_iter()
-            .filter(|c| c.attributes.activated != Some(false))
-            .collect()
-    } else {
-        let mut named = Vec::new();
-        for id in cert_ids {
-            named.push(api.get(id).send().await?);
-        }
-        named
-    };
-    let by_id: BTreeMap<&str, &Certificate> = certificates.iter().map(|c| (c.id.as_str(), c)).collect();
-    let infos: Vec<CertificateInfo> = certificates
-        .iter()
-        .filter_map(|c| CertificateInfo::from_model(c).ok())
-        .collect();
-    let mut paired = BTreeMap::new();
-    for pairing in pair(&keystore, &infos)? {
-        if let Pairing::Paired { key, certificate } = pairing
-            && let Some(id) = certificate.api_id().map(str::to_owned)
-        {
-            paired.insert(id, (certificate, key));
-        }
-    }
-    if let Some(missing) = cert_ids.iter().find(|id| !paired.contains_key(id.as_str())) {
-        return Err(UserError::new(
-            Exit::NotFound,
-            format!("the private key of certificate {missing} is not on this machine"),
-        )
-        .hint("only identities whose key is in the local keystore can be shared (`ascert identities list`)")
-        .into());
-    }
-    note_unpinned(ctx, &team);
-    let now = OffsetDateTime::now_utc();
-    let mut pushed = Vec::new();
-    for (id, (certificate, record)) in paired {
-        let certificate_type = by_id
-            .get(id.as_str())
-            .and_then(|c| c.attributes.certificate_type.clone());
-        let Some(certificate_type) = certificate_type else {
-            continue;
-        };
-        if certificate.not_after() <= now && cert_ids.is_empty() {
-            continue;
-        }
-        let key = keystore.load_key(&record.key_id)?;
-        let stored = team.push(&id, &certificate_type, &certificate, &key, &me).await?;
-        pushed.push(Moved {
-            certificate_id: stored.record.certificate_id,
-            certificate_type: stored.record.certificate_type.to_string(),
-            expires: stored.record.expires,
-            key_id: stored.record.public_key_sha256.to_string(),
+    let shared = ascert_workflows::push(&api, &keystore, &team, &me, cert_ids, &Progress::new(ctx))
+        .await
+        .map_err(flows::explain)?;
+    let pushed: Vec<Moved> = shared
+        .into_iter()
+        .map(|stored| Moved {
+            certificate_id: stored.certificate_id,
+            certificate_type: stored.certificate_type.to_string(),
+            expires: stored.expires,
+            key_id: stored.key.to_string(),
             outcome: Some(match stored.outcome {
                 PushOutcome::AlreadyShared => "already-shared",
                 PushOutcome::Repaired => "repaired",
                 _ => "shared",
             }),
-        });
-    }
+        })
+        .collect();
     if ctx.out.json {
         return ctx.out.json(&pushed);
     }
@@ -478,85 +434,29 @@ pub(super) async fn push(ctx: &Context, args: &StoreArgs, cert_ids: &[String]) -
     Ok(())
 }
 
-/// `team pull`: the store's identities (of the types asked for) into the local keystore. With an API
-/// key, only those App Store Connect lists, each checked against Apple's copy of its certificate
-/// before anything is written here; without one, from the member key alone, checked against
-/// themselves.
+/// `team pull`: the store's identities (of the types asked for) into the local keystore, through
+/// ascert-workflows' `pull`. With an API key, only those App Store Connect lists, each checked
+/// against Apple's copy of its certificate before anything is written here; without one, from the
+/// member key alone, checked against themselves.
 pub(super) async fn pull(ctx: &Context, args: &StoreArgs, types: &[CertificateType]) -> Result<()> {
     let team = open(ctx, args).await?;
     let me = member_key(ctx, &team, args).await?;
-    if !team.is_member(&me) {
-        let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
-        return Err(ascert_team::TeamError::WrongIdentity {
-            object: format!("the member list of {}", team.url()),
-            recipients: tried.join(", "),
-        }
-        .into());
-    }
     let keystore = ctx.keystore()?;
     let api = ctx.api_if_configured()?;
-    let listing = team.identities().await?;
-    warn_unreadable(ctx, &listing);
-    let records: Vec<IdentityRecord> = listing
-        .records
+    let progress = Progress::new(ctx).not_checked_said_as(NO_APPLE);
+    let fetched = ascert_workflows::pull(api.as_ref(), &keystore, &team, &me, types, &progress)
+        .await
+        .map_err(flows::explain)?;
+    let pulled: Vec<Moved> = fetched
         .into_iter()
-        .filter(|r| types.is_empty() || types.contains(&r.certificate_type))
-        .collect();
-    let listed = if let Some(api) = &api {
-        Some(listed_at_apple(api).await?)
-    } else {
-        ctx.out.warn(NO_APPLE);
-        None
-    };
-    let now = OffsetDateTime::now_utc();
-    let mut pulled = Vec::new();
-    for record in records {
-        let id = record.certificate_id.clone();
-        let fetched = if let Some(listed) = &listed {
-            let Some(apple) = listed.get(&id) else {
-                ctx.out.note(format!(
-                    "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
-                    printable(&id),
-                    record.certificate_type
-                ));
-                continue;
-            };
-            team.fetch_confirmed(record, apple, &me).await
-        } else {
-            team.fetch_listed(record, &me).await
-        };
-        let shared = match fetched {
-            Ok(shared) => shared,
-            Err(err) if ascert_workflows::unusable(&err) => {
-                // One identity that cannot be used (damaged, replaced, not a member's) stops no other.
-                ctx.out.warn(format!(
-                    "did not fetch {}: {err}; nothing of it was written here",
-                    printable(&id)
-                ));
-                continue;
-            }
-            Err(err) => return Err(err.into()),
-        };
-        if listed.is_none() && shared.certificate.not_after() <= now {
-            ctx.out.note(format!(
-                "Skipped {} ({}): its certificate expired on {}.",
-                printable(&id),
-                shared.record.certificate_type,
-                shared.certificate.not_after().date()
-            ));
-            continue;
-        }
-        ascert_workflows::keep_locally(&keystore, &shared.key, &shared.certificate, &format!("team {id}"))
-            .map_err(crate::commands::flows::explain)
-            .with_context(|| format!("cannot keep identity {id} in the local keystore"))?;
-        pulled.push(Moved {
-            certificate_id: id,
-            certificate_type: shared.record.certificate_type.to_string(),
-            expires: shared.certificate.not_after(),
-            key_id: shared.key.id().to_string(),
+        .map(|p| Moved {
+            certificate_id: p.certificate_id,
+            certificate_type: p.certificate_type.to_string(),
+            expires: p.expires,
+            key_id: p.key.to_string(),
             outcome: None,
-        });
-    }
+        })
+        .collect();
     if ctx.out.json {
         return ctx.out.json(&pulled);
     }
