@@ -217,6 +217,11 @@ fn team_diagnosis(err: &ascert_team::TeamError) -> (Exit, Option<&'static str>) 
              previous version of ascert-team.json; then rotate the bucket's credentials",
         ),
         E::NewerFormat { .. } => Some("a newer ascert wrote this store: upgrade ascert"),
+        E::ExcessiveWork { .. } => Some(
+            "nothing was spent on it: open the store with a member key instead (--identity or \
+             ASCERT_TEAM_IDENTITY). ascert writes the passphrase file at 2^18, so a larger one was written by \
+             another tool or by someone who can write to the bucket",
+        ),
         E::UnsupportedFormat { .. } => Some("`ascert team init` makes the store again"),
         _ => None,
     };

@@ -294,6 +294,24 @@ pub(crate) struct Scripted {
 }
 
 #[cfg(test)]
+impl Scripted {
+    /// A world with these variables and these files (path, text), not interactive.
+    pub(crate) fn with(vars: &[(&str, &str)], files: &[(&str, &str)]) -> Self {
+        Self {
+            vars: vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            files: files
+                .iter()
+                .map(|(path, text)| (std::path::PathBuf::from(path), text.as_bytes().to_vec()))
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
 impl World for Scripted {
     fn var(&self, name: &str) -> Option<String> {
         self.vars.get(name).cloned()

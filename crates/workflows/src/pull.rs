@@ -61,19 +61,12 @@ pub async fn pull(
         .into_iter()
         .filter(|r| types.is_empty() || types.contains(&r.certificate_type))
         .collect();
-    let listed: Option<BTreeMap<String, Certificate>> = match apple {
-        Some(apple) => Some(
-            apple
-                .all_certificates()
-                .await?
-                .into_iter()
-                .map(|c| (c.id.clone(), c))
-                .collect(),
-        ),
-        None => {
-            events.event(Event::NotCheckedAtApple);
-            None
-        }
+    let listed: Option<BTreeMap<String, Certificate>> = if let Some(apple) = apple {
+        let all = apple.all_certificates().await?;
+        Some(all.into_iter().map(|c| (c.id.clone(), c)).collect())
+    } else {
+        events.event(Event::NotCheckedAtApple);
+        None
     };
     let now = OffsetDateTime::now_utc();
     let mut pulled = Vec::new();
@@ -111,12 +104,12 @@ pub async fn pull(
             });
             continue;
         }
-        keep_locally(keystore, &shared.key, &shared.certificate, &format!("team {id}")).map_err(|source| {
-            Error::NotKept {
+        keep_locally(keystore, &shared.key, &shared.certificate, &format!("team {id}")).map_err(
+            |source| Error::NotKept {
                 certificate_id: id.clone(),
                 source: Box::new(source),
-            }
-        })?;
+            },
+        )?;
         pulled.push(Pulled {
             certificate_id: id,
             certificate_type: shared.record.certificate_type,

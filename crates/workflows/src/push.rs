@@ -71,7 +71,10 @@ pub async fn push(
             paired.insert(id, (certificate, key));
         }
     }
-    if let Some(missing) = certificate_ids.iter().find(|id| !paired.contains_key(id.as_str())) {
+    if let Some(missing) = certificate_ids
+        .iter()
+        .find(|id| !paired.contains_key(id.as_str()))
+    {
         return Err(Error::KeyNotHere {
             certificate_id: missing.clone(),
         });

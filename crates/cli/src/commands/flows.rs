@@ -73,6 +73,16 @@ impl Events for Progress<'_> {
                 made.date(),
                 with_article(&certificate_type)
             )),
+            other => self.say_store(other),
+        }
+    }
+}
+
+impl Progress<'_> {
+    /// The events of a run through a team store (and of a pull), said.
+    fn say_store(&self, event: Event) {
+        let out = &self.ctx.out;
+        match event {
             Event::StoredIdentitySkipped {
                 certificate_id,
                 error,

@@ -84,6 +84,19 @@ struct Terminal {
 }
 
 impl Output {
+    /// Output that says nothing on stderr and paints nothing: for unit tests of what a command
+    /// decides.
+    #[cfg(test)]
+    pub(crate) fn quiet_for_tests() -> Self {
+        Self::new(Settings {
+            json: false,
+            quiet: true,
+            wide: false,
+            verbose: 0,
+            color: ColorChoice::Never,
+        })
+    }
+
     pub(crate) fn new(global: Settings) -> Self {
         let terminal = Terminal {
             stdout: io::stdout().is_terminal(),

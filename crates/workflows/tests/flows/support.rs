@@ -147,10 +147,13 @@ impl Apple for FakeApple {
     }
 
     async fn certificate(&self, id: &str) -> Result<Certificate, AppleError> {
-        self.listed()
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| apple_error(404, "NOT_FOUND", "There is no resource of type 'certificates' with id"))
+        self.listed().into_iter().find(|c| c.id == id).ok_or_else(|| {
+            apple_error(
+                404,
+                "NOT_FOUND",
+                "There is no resource of type 'certificates' with id",
+            )
+        })
     }
 
     async fn certificates_of_type(

@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use ascert_certificates::CertificatesApi;
-use ascert_keystore::{CertificateInfo, Pairing, pair};
 use ascert_models::{Certificate, CertificateType};
 use ascert_team::{
     AppleFacts, IdentityListing, IdentityRecord, PruneReason, PushOutcome, TeamStore, UnreadableRecord,
@@ -15,7 +14,7 @@ use ascert_team::{
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{member_key, note_unpinned, open};
+use super::{member_key, open};
 use crate::cli::StoreArgs;
 use crate::commands::Context;
 use crate::commands::flows::{self, Progress};

@@ -24,13 +24,7 @@ fn plan(
     else {
         panic!("not certificates create")
     };
-    let out = Output::new(crate::output::Settings {
-        json: false,
-        quiet: true,
-        wide: false,
-        verbose: 0,
-        color: crate::output::color::ColorChoice::Never,
-    });
+    let out = Output::quiet_for_tests();
     CreatePlan::resolve(&args, &Inputs::from_world(world, None), &out, keystore)
 }
 
@@ -40,17 +34,7 @@ fn not_opened() -> anyhow::Result<Keystore> {
 }
 
 fn world(vars: &[(&str, &str)], files: &[(&str, &str)]) -> Scripted {
-    Scripted {
-        vars: vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        files: files
-            .iter()
-            .map(|(path, text)| (PathBuf::from(path), text.as_bytes().to_vec()))
-            .collect(),
-        ..Scripted::default()
-    }
+    Scripted::with(vars, files)
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! `identities ensure`'s argv → plan, without a terminal or a network: what is read, from where,
 //! once, and what is refused before anything is asked.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use age::secrecy::ExposeSecret as _;
@@ -20,13 +19,7 @@ fn plan(options: &[&str], world: Scripted) -> anyhow::Result<EnsurePlan> {
     else {
         panic!("not identities ensure")
     };
-    let out = Output::new(crate::output::Settings {
-        json: false,
-        quiet: true,
-        wide: false,
-        verbose: 0,
-        color: crate::output::color::ColorChoice::Never,
-    });
+    let out = Output::quiet_for_tests();
     let inputs = Inputs::from_world(world, None);
     EnsurePlan::resolve(&args, &inputs, &out, &|| {
         anyhow::bail!("the keystore is not opened in a plan test")
@@ -34,17 +27,7 @@ fn plan(options: &[&str], world: Scripted) -> anyhow::Result<EnsurePlan> {
 }
 
 fn world(vars: &[(&str, &str)], files: &[(&str, &str)]) -> Scripted {
-    Scripted {
-        vars: vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-        files: files
-            .iter()
-            .map(|(path, text)| (PathBuf::from(path), text.as_bytes().to_vec()))
-            .collect(),
-        ..Scripted::default()
-    }
+    Scripted::with(vars, files)
 }
 
 fn message(err: &anyhow::Error) -> String {
