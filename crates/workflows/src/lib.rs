@@ -11,6 +11,8 @@
 //!   once create exactly one certificate under the store's lease.
 //! - [`push`] and [`pull`]: identities between the local keystore and a team store, each checked
 //!   against App Store Connect's copy of its certificate before it is written.
+//! - [`check()`]: what will break before it does — expiring and inactive certificates, keys nowhere,
+//!   slots at Apple's limit, a team store's stale leases and unlisted identities — as [`Finding`]s.
 //!
 //! Flows print nothing: they report progress and decisions as [`Event`]s to an [`Events`] sink and
 //! end with a typed outcome ([`NewIdentity`], [`Ensured`]) or a typed [`Error`] that carries the
@@ -35,6 +37,7 @@
 //! ```
 
 mod apple;
+mod check;
 mod create;
 pub mod ensure;
 mod error;
@@ -44,6 +47,7 @@ mod push;
 mod slots;
 
 pub use apple::{Apple, CertificateRequest};
+pub use check::{CheckOptions, Finding, MembersAnchor, Severity, check, team_limit};
 pub use create::{
     IdentityRequest, NewIdentity, Outcome, create_identity, default_label, obtain_identity, pending_key,
     record,
