@@ -9,6 +9,7 @@ mod apple_pay;
 mod auth;
 mod bad_input;
 mod certificates;
+mod check;
 mod conflicts;
 mod crash;
 mod create;

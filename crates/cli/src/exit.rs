@@ -18,6 +18,8 @@ pub(crate) enum Exit {
     RateLimited = 6,
     /// 7: the deadline (`--timeout`) passed before the command was done.
     Timeout = 7,
+    /// 8: `ascert check` found something that fails within `--fail-days`.
+    Findings = 8,
     /// 130: interrupted by SIGINT (Ctrl-C), 128 + 2 as shells report it.
     Interrupted = 130,
     /// 143: terminated by SIGTERM, 128 + 15.

@@ -55,13 +55,18 @@ fn issued_by(leaf: &CertificateInfo, ending: &Ending) -> bool {
 /// How long before the end a warning is given: a year, as Developer ID certificates last five.
 const WARN_WITHIN: Duration = Duration::days(365);
 
+/// When the CA that issued `leaf` ends, if it ends before the leaf expires and within a year of
+/// `now` (or has ended): the date [`warning`] warns about.
+pub(crate) fn ends_first(leaf: &CertificateInfo, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    let ending = ENDING.iter().find(|e| issued_by(leaf, e))?;
+    (leaf.not_after() > ending.ends && now + WARN_WITHIN >= ending.ends).then_some(ending.ends)
+}
+
 /// A warning about `leaf` (named `what`, such as "certificate 8HN7RB3U9Z") when its issuing CA ends
 /// within a year of `now`, or has ended, before the leaf itself expires.
 pub(crate) fn warning(leaf: &CertificateInfo, what: &str, now: OffsetDateTime) -> Option<String> {
+    ends_first(leaf, now)?;
     let ending = ENDING.iter().find(|e| issued_by(leaf, e))?;
-    if leaf.not_after() <= ending.ends || now + WARN_WITHIN < ending.ends {
-        return None;
-    }
     let when = ending.ends.date();
     Some(if now >= ending.ends {
         format!(

@@ -81,6 +81,12 @@ pub enum Finding {
         /// The certificate.
         certificate: Certificate,
     },
+    /// A current certificate whose key is pending in the team store (its run stopped after Apple
+    /// issued it): the next run through the store adopts it.
+    AdoptablePending {
+        /// The certificate.
+        certificate: Certificate,
+    },
     /// A key of the local keystore recorded with a certificate App Store Connect no longer lists
     /// (revoked, or another team's).
     CertificateGone {
@@ -170,7 +176,9 @@ impl Finding {
     /// How urgent it is under `options`.
     pub fn severity(&self, options: &CheckOptions) -> Severity {
         match self {
-            Self::Expiring { days_left, .. } if *days_left <= i64::from(options.fail_days) => Severity::Failure,
+            Self::Expiring { days_left, .. } if *days_left <= i64::from(options.fail_days) => {
+                Severity::Failure
+            }
             Self::Expiring { .. }
             | Self::Inactive { .. }
             | Self::KeyNowhere { .. }
@@ -184,7 +192,10 @@ impl Finding {
                 ..
             } => Severity::Warning,
             Self::Slots { used, limit, .. } if used >= limit => Severity::Warning,
-            Self::PendingKey { .. } | Self::Slots { .. } | Self::Members { .. } => Severity::Info,
+            Self::PendingKey { .. }
+            | Self::AdoptablePending { .. }
+            | Self::Slots { .. }
+            | Self::Members { .. } => Severity::Info,
         }
     }
 
@@ -243,6 +254,8 @@ pub async fn check(
         .collect();
     let mut findings = Vec::new();
     let mut slots: BTreeMap<CertificateType, usize> = BTreeMap::new();
+    // Current certificates whose key is neither here nor stored: pending in the store, or nowhere.
+    let mut unkeyed: Vec<&Certificate> = Vec::new();
     for certificate in &listed {
         let expires = certificate.attributes.expiration_date;
         let current = expires.is_none_or(|e| e > now);
@@ -272,10 +285,11 @@ pub async fn check(
                 certificate: certificate.clone(),
             });
         } else if !key_here && !stored_ids.contains(certificate.id.as_str()) && team.is_some() {
-            findings.push(Finding::KeyNowhere {
-                certificate: certificate.clone(),
-            });
+            unkeyed.push(certificate);
         }
+    }
+    if let Some(team) = team {
+        unkeyed_findings(team, &unkeyed, &mut findings).await?;
     }
     for (certificate_type, used) in slots {
         if let Some(limit) = team_limit(&certificate_type)
@@ -293,11 +307,50 @@ pub async fn check(
         store_findings(team, listing, &by_id, now, &mut findings).await?;
     }
     findings.sort_by(|a, b| {
-        b.severity(options)
-            .cmp(&a.severity(options))
-            .then_with(|| a.days_left().unwrap_or(i64::MAX).cmp(&b.days_left().unwrap_or(i64::MAX)))
+        b.severity(options).cmp(&a.severity(options)).then_with(|| {
+            a.days_left()
+                .unwrap_or(i64::MAX)
+                .cmp(&b.days_left().unwrap_or(i64::MAX))
+        })
     });
     Ok(findings)
+}
+
+/// Certificates whose key is neither here nor stored: adoptable when their key is pending in the
+/// store (one listing of pending keys per type), else nowhere.
+async fn unkeyed_findings(
+    team: &TeamStore,
+    unkeyed: &[&Certificate],
+    findings: &mut Vec<Finding>,
+) -> Result<()> {
+    let types: BTreeSet<CertificateType> = unkeyed
+        .iter()
+        .filter_map(|c| c.attributes.certificate_type.clone())
+        .collect();
+    let mut pending: BTreeSet<KeyId> = BTreeSet::new();
+    for certificate_type in &types {
+        pending.extend(
+            team.pending(certificate_type)
+                .await?
+                .into_iter()
+                .map(|p| p.key_id),
+        );
+    }
+    for certificate in unkeyed {
+        let key = CertificateInfo::from_model(certificate)
+            .ok()
+            .map(|info| info.key_id());
+        if key.is_some_and(|key| pending.contains(&key)) {
+            findings.push(Finding::AdoptablePending {
+                certificate: (*certificate).clone(),
+            });
+        } else {
+            findings.push(Finding::KeyNowhere {
+                certificate: (*certificate).clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What the local keystore holds that needs attention: keys whose certificate App Store Connect no
@@ -315,15 +368,13 @@ fn keystore_findings(
             .flatten()
             .map(|c| c.not_after());
         match (&record.certificate_id, not_after) {
-            (Some(id), Some(expired)) if expired <= now => {
-                // Apple's own listing says so already when it lists it.
-                if !by_id.contains_key(id.as_str()) {
-                    findings.push(Finding::ExpiredKept {
-                        certificate_id: Some(id.clone()),
-                        expired,
-                        place: Place::Keystore,
-                    });
-                }
+            // (When Apple still lists it, its own listing says so, as an expiry.)
+            (Some(id), Some(expired)) if expired <= now && !by_id.contains_key(id.as_str()) => {
+                findings.push(Finding::ExpiredKept {
+                    certificate_id: Some(id.clone()),
+                    expired,
+                    place: Place::Keystore,
+                });
             }
             (Some(id), _) if !by_id.contains_key(id.as_str()) => findings.push(Finding::CertificateGone {
                 key_id: record.key_id,
@@ -377,7 +428,7 @@ async fn store_findings(
                 certificate_type: lease.certificate_type,
                 members: lease.members,
                 holder: lease.holder,
-                overdue: lease.age - lease.ttl,
+                overdue: lease.age.saturating_sub(lease.ttl),
             });
         }
     }

@@ -17,6 +17,7 @@ use crate::output::color::ColorChoice;
 
 mod auth;
 mod certificates;
+mod check;
 mod identities;
 mod keychain;
 mod keys;
@@ -27,6 +28,7 @@ mod values;
 
 pub(crate) use auth::AuthCommand;
 pub(crate) use certificates::{CertificatesCommand, CreateArgs, GetArgs, ListArgs, ListSort, RevokeArgs};
+pub(crate) use check::{CheckArgs, CheckFormat};
 pub(crate) use identities::{EnsureArgs, IdentitiesCommand, IdentitiesListArgs};
 pub(crate) use keychain::{KeychainCommand, KeychainCreateArgs, KeychainDeleteArgs};
 pub(crate) use keys::KeysCommand;
@@ -186,7 +188,8 @@ fn collect_env_options(command: &clap::Command, found: &mut Vec<String>) {
 profile in the config file, the OS credential store (`ascert auth login`), then AuthKey_<KEY_ID>.p8 \
 in ./private_keys, ~/private_keys, ~/.private_keys or ~/.appstoreconnect/private_keys.\n\n\
 Exit codes: 0 ok, 1 failure, 2 usage, 3 authentication, 4 not found, 5 conflict or limit, 6 rate limited, \
-7 timed out (--timeout), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
+7 timed out (--timeout), 8 `ascert check` found what fails within --fail-days, 130 interrupted (Ctrl-C), \
+143 terminated (SIGTERM)."
 )]
 pub(crate) struct Cli {
     /// Options every command takes.
@@ -341,6 +344,9 @@ pub(crate) enum Command {
     /// Share signing identities with a team and its CI fleet on object storage, encrypted to each member
     #[command(subcommand)]
     Team(TeamCommand),
+    /// Find what will break before it does: expiring certificates, keys nowhere, full slots, a team
+    /// store's stale leases
+    Check(CheckArgs),
     /// Run the App Store Connect sandbox (an emulator of /v1/certificates)
     #[command(subcommand)]
     Sandbox(SandboxCommand),

@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod certificates;
+pub(crate) mod check;
 pub(crate) mod conflict;
 pub(crate) mod creatable;
 pub(crate) mod create;
@@ -359,6 +360,7 @@ async fn run_command(ctx: &Context, command: Command) -> Result<()> {
         Command::Team(command) => team::run(ctx, command).await,
         Command::Sandbox(command) => sandbox::run(command).await,
         Command::Demo(args) => demo::run(ctx, args).await,
+        Command::Check(args) => check::run(ctx, args).await,
         Command::Completions { shell } => {
             // clap_complete panics when its writer fails: a closed pipe (`| head -1`) must instead
             // end quietly, as every other output does, so the script is made first, then written.

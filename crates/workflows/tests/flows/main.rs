@@ -2,6 +2,7 @@
 //! `memory://` team stores: each branch of create, ensure and the team store's lease protocol, as a
 //! user of the library would see it (what is returned, what is kept on disk, what Apple was asked).
 
+mod check;
 mod create;
 mod local;
 mod share;

@@ -1,0 +1,175 @@
+//! `ascert check` against the sandbox (certificates that expire in 3, 20 and 400 days, an inactive
+//! one filling the last slot, a revoked one whose key is still here) and a team store on moto (a
+//! lease its holder stopped renewing, a certificate whose key is pending there): each finding, each
+//! output form and the exit codes.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use ascert_models::CertificateType;
+use ascert_sandbox::{Sandbox, SeededCertificate};
+use time::OffsetDateTime;
+
+use crate::support::{Env, run};
+use crate::team::{Team, runner_home};
+
+fn seeded(certificate_type: CertificateType, days: i64) -> SeededCertificate {
+    SeededCertificate::new(
+        certificate_type,
+        OffsetDateTime::now_utc() + time::Duration::days(days),
+    )
+}
+
+/// A sandbox with the findings a team meets, and a key whose certificate was revoked.
+async fn env() -> (Env, String) {
+    let mut inactive = seeded(CertificateType::Distribution, 300);
+    inactive.activated = false;
+    let env = Env::with(
+        Sandbox::builder()
+            .seed_certificate(seeded(CertificateType::Distribution, 3))
+            .seed_certificate(seeded(CertificateType::Development, 20))
+            .seed_certificate(seeded(CertificateType::IosDistribution, 400))
+            .seed_certificate(inactive)
+            .seed_certificate(seeded(CertificateType::Distribution, 200)),
+    )
+    .await;
+    let created = env
+        .run(&["certificates", "create", "--type", "IOS_DEVELOPMENT", "--json"])
+        .await;
+    created.ok();
+    let id = created.json()["certificate"]["id"].as_str().unwrap().to_owned();
+    env.run(&["certificates", "revoke", &id, "--yes"]).await.ok();
+    (env, id)
+}
+
+fn findings(json: &serde_json::Value) -> Vec<serde_json::Value> {
+    json["findings"].as_array().unwrap().clone()
+}
+
+fn of_kind<'a>(findings: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    findings.iter().filter(|f| f["kind"] == kind).collect()
+}
+
+#[tokio::test]
+async fn each_finding_most_urgent_first_and_exit_8_within_fail_days() {
+    let (env, revoked) = env().await;
+    let checked = env.run(&["check", "--json"]).await;
+    checked.fails_with(8);
+    assert!(
+        checked.stderr.contains("within --fail-days 7"),
+        "{}",
+        checked.stderr
+    );
+    let report = checked.json();
+    assert_eq!(report["failDays"], 7);
+    assert_eq!(report["warnDays"], 30);
+    let found = findings(&report);
+    // Most urgent first: the certificate that expires in 3 days.
+    assert_eq!(found[0]["severity"], "failure", "{found:#?}");
+    assert_eq!(found[0]["kind"], "expiring");
+    assert!(matches!(found[0]["daysLeft"].as_i64(), Some(2..=3)), "{found:#?}");
+    let expiring = of_kind(&found, "expiring");
+    assert_eq!(expiring.len(), 2, "3 and 20 days, not 400: {found:#?}");
+    assert_eq!(expiring[1]["severity"], "warning");
+    assert!(
+        expiring[1]["subject"].as_str().unwrap().contains("DEVELOPMENT"),
+        "{found:#?}"
+    );
+    assert_eq!(of_kind(&found, "inactive").len(), 1, "{found:#?}");
+    let slots = of_kind(&found, "slots");
+    assert_eq!(slots.len(), 1, "{found:#?}");
+    assert_eq!(slots[0]["subject"], "DISTRIBUTION certificates");
+    assert!(
+        slots[0]["finding"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 of Apple's 3 slots"),
+        "{slots:#?}"
+    );
+    let gone = of_kind(&found, "certificate-gone");
+    assert_eq!(gone.len(), 1, "{found:#?}");
+    assert!(gone[0]["finding"].as_str().unwrap().contains(&revoked));
+    assert!(gone[0]["todo"].as_str().unwrap().contains("ascert keys prune"));
+
+    // A narrower fail window: the same findings, nothing fails.
+    let calm = env.run(&["check", "--json", "--fail-days", "1"]).await;
+    calm.ok();
+    assert_eq!(findings(&calm.json())[0]["severity"], "warning");
+
+    // Refused before anything is asked.
+    env.run(&["check", "--fail-days", "40"]).await.fails_with(2);
+}
+
+#[tokio::test]
+async fn a_table_for_people_and_annotations_for_github() {
+    let (env, _) = env().await;
+    let table = env.run(&["check", "--fail-days", "1"]).await;
+    let out = table.ok();
+    assert!(out.contains("SEVERITY"), "{out}");
+    assert!(out.contains("What to do:"), "{out}");
+    assert!(out.contains("ascert identities ensure --type"), "{out}");
+
+    let github = env.run(&["check", "--format", "github"]).await;
+    github.fails_with(8);
+    let lines: Vec<&str> = github.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("::error title=ascert check%3A certificate "),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("::warning title=")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().all(|l| l.starts_with("::") && !l.contains('\n')),
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_store_with_a_stale_lease_and_a_pending_key_is_reported() {
+    let team = Team::start(Sandbox::builder()).await;
+    team.env
+        .sandbox
+        .set_create_response_delay(Duration::from_secs(60));
+    // A runner dies after Apple issued its certificate: its lease is left held, its key pending.
+    let first = runner_home(&team, "first");
+    let mut command = team.ensure(&first, &["--type", "DEVELOPMENT"]);
+    command
+        .env("ASCERT_TEAM_LEASE_TTL", "1s")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut holder = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while team.env.sandbox.certificate_count() == 0 {
+        assert!(Instant::now() < deadline, "the create never reached the sandbox");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    team.env.sandbox.set_create_response_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let home = runner_home(&team, "checker");
+    let mut command = team.command(&[], &["check", "--json", "--store", &team.store]);
+    command.env("ASCERT_HOME", &home);
+    let done = run(command).await;
+    done.ok();
+    let report = done.json();
+    assert_eq!(report["store"], team.store);
+    let found = findings(&report);
+    let stale = of_kind(&found, "stale-lease");
+    assert_eq!(stale.len(), 1, "{found:#?}");
+    assert_eq!(stale[0]["subject"], "the DEVELOPMENT lease");
+    assert_eq!(of_kind(&found, "adoptable").len(), 1, "{found:#?}");
+    assert!(of_kind(&found, "key-nowhere").is_empty(), "{found:#?}");
+    let members = of_kind(&found, "members");
+    assert_eq!(members.len(), 1, "{found:#?}");
+    assert!(
+        members[0]["todo"]
+            .as_str()
+            .unwrap()
+            .contains("ASCERT_TEAM_MEMBERS_SHA256="),
+        "{members:#?}"
+    );
+}
