@@ -2,6 +2,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod certificates;
+pub(crate) mod check;
 pub(crate) mod conflict;
 pub(crate) mod creatable;
 pub(crate) mod create;
