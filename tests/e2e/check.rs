@@ -173,3 +173,82 @@ async fn a_team_store_with_a_stale_lease_and_a_pending_key_is_reported() {
         "{members:#?}"
     );
 }
+
+/// A webhook on loopback: answers 200 to one POST and hands back what it received.
+async fn webhook() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/services/T000/B000/XXXXSECRET",
+        listener.local_addr().unwrap()
+    );
+    let received = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0_u8; 8192];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap();
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + length {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+            .await
+            .unwrap();
+        request
+    });
+    (url, received)
+}
+
+#[tokio::test]
+async fn the_report_is_posted_to_the_webhook_and_its_url_never_shown() {
+    let (env, _) = env().await;
+    let (url, received) = webhook().await;
+    let done = env
+        .run(&["check", "--json", "--fail-days", "1", "--notify", &url])
+        .await;
+    done.ok();
+    let request = String::from_utf8(received.await.unwrap()).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&request[request.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("ascert check: 0 failing, "),
+        "{body}"
+    );
+    assert_eq!(
+        body["findings"],
+        done.json()["findings"],
+        "the webhook gets the report printed"
+    );
+    assert!(!done.stdout.contains("XXXXSECRET") && !done.stderr.contains("XXXXSECRET"));
+
+    // A webhook that is not https (nor this machine) is refused before anything is asked.
+    let refused = env
+        .run(&[
+            "check",
+            "--notify",
+            "http://hooks.example.com/services/T000/B000/XXXXSECRET",
+        ])
+        .await;
+    refused.fails_with(2);
+    assert!(!refused.stderr.contains("XXXXSECRET"), "{}", refused.stderr);
+}

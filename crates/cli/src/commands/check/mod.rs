@@ -3,6 +3,7 @@
 //! worded with what to do, printed as a table, one JSON document or GitHub Actions annotations, and
 //! posted to a webhook with `--notify`. Exit 8 when one fails within `--fail-days`.
 
+mod notify;
 mod words;
 
 use std::fmt::Write as _;
@@ -43,6 +44,12 @@ pub(crate) async fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
         .hint("a certificate fails the check within --fail-days and is warned about before that, within --warn-days")
         .into());
     }
+    // The webhook's URL is checked before anything is asked (and never shown: it holds a token).
+    let webhook = args
+        .notify
+        .as_deref()
+        .map(str::parse::<notify::Webhook>)
+        .transpose()?;
     let format = args.format.unwrap_or(if ctx.out.json {
         CheckFormat::Json
     } else {
@@ -88,7 +95,11 @@ pub(crate) async fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
         .iter()
         .filter(|s| s.severity == words::Level::Failure)
         .count();
-    notify_if_asked(ctx, args.notify.as_deref(), &report, &summary(&said, failing)).await?;
+    if let Some(webhook) = &webhook {
+        let document = serde_json::to_value(&report)?;
+        notify::notify(webhook, &document, &summary(&said, failing), &ctx.deadline).await?;
+        ctx.out.note(format!("Posted the report to {webhook}."));
+    }
     if failing > 0 {
         return Err(UserError::new(
             Exit::Findings,
@@ -204,20 +215,6 @@ impl From<Severity> for words::Level {
             Severity::Warning => Self::Warning,
             _ => Self::Info,
         }
-    }
-}
-
-/// `--notify URL`: the report posted to the webhook.
-#[allow(clippy::unused_async, reason = "wired to the webhook module next")]
-async fn notify_if_asked(
-    _ctx: &Context,
-    url: Option<&str>,
-    _report: &Report<'_>,
-    _summary: &str,
-) -> Result<()> {
-    match url {
-        Some(_) => anyhow::bail!("--notify is not wired yet"),
-        None => Ok(()),
     }
 }
 
