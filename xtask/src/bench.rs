@@ -229,6 +229,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
 
     let big_floor = listing_in_process(&mut out, &big, plan).await?;
     cli_listing(&mut out, &ascert, work.path(), (&middle, &big), &big_floor, plan).await?;
+    check_run(&mut out, &ascert, work.path(), &middle, plan).await?;
     let small_lister = Lister::new(&small)?;
     let signing = token_signing(&mut out, &small_lister, plan).await?;
     cold_start(
@@ -423,6 +424,49 @@ async fn cli_listing(
         command: "the two peak RSS rows above".to_owned(),
     });
 
+    Ok(())
+}
+
+/// `ascert check` on a team of 1,000 certificates: one list call, the keystore, no request per
+/// certificate; the goal is under a second, beside the CLI's own listing of the same team.
+async fn check_run(out: &mut Figures, ascert: &Ascert, work: &Path, sandbox: &Sandbox, plan: Plan) -> Result<()> {
+    progress("ascert check on 1,000 certificates");
+    let section = "`ascert check`, 1,000 certificates";
+    let keys = sandbox.api_key().write_files(&work.join("keys-check"))?;
+    let list = list_args(&keys.api_key_json_path, sandbox)?;
+    // No seeded certificate expires within a day, so nothing fails and the run exits 0.
+    let mut check = list[..4].to_vec();
+    check.extend(["check", "--json", "--warn-days", "0", "--fail-days", "0"].map(str::to_owned));
+    let (checked, listed) = {
+        let ascert = ascert.clone();
+        let runs = plan.cli_runs;
+        blocking(move || {
+            let check: Vec<&str> = check.iter().map(String::as_str).collect();
+            let list: Vec<&str> = list.iter().map(String::as_str).collect();
+            ascert.measure(&check)?; // warm-up
+            let (mut checked, mut listed) = (Samples::default(), Samples::default());
+            for _ in 0..runs {
+                checked.push(ascert.measure(&check)?.wall);
+                listed.push(ascert.measure(&list)?.wall);
+            }
+            Ok((checked, listed))
+        })
+        .await?
+    };
+    out.add(Figure {
+        section,
+        what: "wall time of `ascert check --json`".to_owned(),
+        value: checked.describe(),
+        baseline: format!(
+            "`certificates list --json` of the same team {} ({:.2} ×)",
+            ms(listed.median()),
+            ratio(checked.median(), listed.median())
+        ),
+        goal: "< 1 s".to_owned(),
+        verdict: Verdict::of(checked.median() < Duration::from_secs(1)),
+        command: "ascert --api-key api-key.json --base-url $SANDBOX_1000 check --json --warn-days 0 --fail-days 0"
+            .to_owned(),
+    });
     Ok(())
 }
 
