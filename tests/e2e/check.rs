@@ -257,3 +257,39 @@ async fn the_report_is_posted_to_the_webhook_and_its_url_never_shown() {
     refused.fails_with(2);
     assert!(!refused.stderr.contains("XXXXSECRET"), "{}", refused.stderr);
 }
+
+#[tokio::test]
+async fn a_keychain_identity_security_does_not_count_valid_is_reported_with_why() {
+    let (env, _) = env().await;
+    let fake = crate::keychain::fake::Fake::new(&env, "friendly");
+    // A job keychain holding an identity without its intermediate: `security` lists it, not valid.
+    std::fs::write(
+        env.path("Library/Keychains/job.keychain-db"),
+        "password\tjob-pw\nlocked\t0\nidentity\t0A1B2C3D4E5F60718293A4B5C6D7E8F901234567\tkeyhash\tJane Doe\tApple Development: Jane Doe (TEAM123456)\t\n",
+    )
+    .unwrap();
+    let done = fake
+        .run(
+            &env,
+            &[],
+            &["check", "--json", "--fail-days", "1", "--keychain", "job"],
+        )
+        .await;
+    done.ok();
+    let found = findings(&done.json());
+    let invalid = of_kind(&found, "keychain-invalid");
+    assert_eq!(invalid.len(), 1, "{found:#?}");
+    let finding = invalid[0]["finding"].as_str().unwrap();
+    assert!(
+        finding.contains("CSSMERR_TP_NOT_TRUSTED") && finding.contains("intermediate"),
+        "{finding}"
+    );
+    assert!(
+        invalid[0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("0A1B2C3D4E5F60718293A4B5C6D7E8F901234567"),
+        "{invalid:#?}"
+    );
+    assert!(fake.log().contains("find-identity"), "{}", fake.log());
+}

@@ -429,7 +429,13 @@ async fn cli_listing(
 
 /// `ascert check` on a team of 1,000 certificates: one list call, the keystore, no request per
 /// certificate; the goal is under a second, beside the CLI's own listing of the same team.
-async fn check_run(out: &mut Figures, ascert: &Ascert, work: &Path, sandbox: &Sandbox, plan: Plan) -> Result<()> {
+async fn check_run(
+    out: &mut Figures,
+    ascert: &Ascert,
+    work: &Path,
+    sandbox: &Sandbox,
+    plan: Plan,
+) -> Result<()> {
     progress("ascert check on 1,000 certificates");
     let section = "`ascert check`, 1,000 certificates";
     let keys = sandbox.api_key().write_files(&work.join("keys-check"))?;
@@ -464,8 +470,9 @@ async fn check_run(out: &mut Figures, ascert: &Ascert, work: &Path, sandbox: &Sa
         ),
         goal: "< 1 s".to_owned(),
         verdict: Verdict::of(checked.median() < Duration::from_secs(1)),
-        command: "ascert --api-key api-key.json --base-url $SANDBOX_1000 check --json --warn-days 0 --fail-days 0"
-            .to_owned(),
+        command:
+            "ascert --api-key api-key.json --base-url $SANDBOX_1000 check --json --warn-days 0 --fail-days 0"
+                .to_owned(),
     });
     Ok(())
 }

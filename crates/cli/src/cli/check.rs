@@ -37,6 +37,10 @@ pub(crate) struct CheckArgs {
     /// Also post the JSON report to this webhook (https; Slack-compatible `text` field); the URL is never printed
     #[arg(long, value_name = "URL", env = "ASCERT_CHECK_NOTIFY", hide_env_values = true)]
     pub(crate) notify: Option<String>,
+    /// On a Mac: also the keychain's code-signing identities that `security find-identity -v` does
+    /// not count valid, and why (without NAME: the login keychain)
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) keychain: Option<String>,
     /// A team store to check too: identities App Store Connect no longer lists, stale leases,
     /// unreadable records, its member list (no member key needed)
     #[arg(long, value_name = "URL", env = "ASCERT_TEAM_STORE", hide_env_values = true)]

@@ -3,6 +3,7 @@
 //! worded with what to do, printed as a table, one JSON document or GitHub Actions annotations, and
 //! posted to a webhook with `--notify`. Exit 8 when one fails within `--fail-days`.
 
+mod keychain;
 mod notify;
 mod words;
 
@@ -73,6 +74,9 @@ pub(crate) async fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
     let found = found.map_err(flows::explain)?;
     let mut said: Vec<Said> = found.iter().map(|f| words::say(f, &options)).collect();
     said.extend(words::chains(&keystore, &options));
+    if let Some(name) = &args.keychain {
+        said.extend(keychain::findings(name)?);
+    }
     said.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| {
             a.days_left
