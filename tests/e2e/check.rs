@@ -3,15 +3,14 @@
 //! lease its holder stopped renewing, a certificate whose key is pending there): each finding, each
 //! output form and the exit codes.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ascert_models::CertificateType;
 use ascert_sandbox::{Sandbox, SeededCertificate};
 use time::OffsetDateTime;
 
 use crate::support::{Env, run};
-use crate::team::{Team, runner_home};
+use crate::team::{Team, kill_a_runner_once_apple_issued, runner_home};
 
 fn seeded(certificate_type: CertificateType, days: i64) -> SeededCertificate {
     SeededCertificate::new(
@@ -134,25 +133,8 @@ async fn a_table_for_people_and_annotations_for_github() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_store_with_a_stale_lease_and_a_pending_key_is_reported() {
     let team = Team::start(Sandbox::builder()).await;
-    team.env
-        .sandbox
-        .set_create_response_delay(Duration::from_secs(60));
     // A runner dies after Apple issued its certificate: its lease is left held, its key pending.
-    let first = runner_home(&team, "first");
-    let mut command = team.ensure(&first, &["--type", "DEVELOPMENT"]);
-    command
-        .env("ASCERT_TEAM_LEASE_TTL", "1s")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut holder = command.spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while team.env.sandbox.certificate_count() == 0 {
-        assert!(Instant::now() < deadline, "the create never reached the sandbox");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    holder.kill().unwrap();
-    holder.wait().unwrap();
-    team.env.sandbox.set_create_response_delay(Duration::ZERO);
+    kill_a_runner_once_apple_issued(&team, "1s").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     let home = runner_home(&team, "checker");

@@ -258,6 +258,34 @@ pub(crate) async fn finish_fleet(
     reports
 }
 
+/// A runner of `identities ensure --type DEVELOPMENT` (its lease lasting `lease_ttl`) killed once
+/// Apple has issued its certificate and before the answer arrives: its lease is left held, its key
+/// pending in the store, the certificate at Apple.
+pub(crate) async fn kill_a_runner_once_apple_issued(team: &Team, lease_ttl: &str) {
+    team.env
+        .sandbox
+        .set_create_response_delay(Duration::from_secs(60));
+    let first = runner_home(team, "first");
+    let mut command = team.ensure(&first, &["--type", "DEVELOPMENT"]);
+    command
+        .env("ASCERT_TEAM_LEASE_TTL", lease_ttl)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut holder = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while team.env.sandbox.certificate_count() == 0 {
+        assert!(Instant::now() < deadline, "the create never reached the sandbox");
+        assert!(
+            holder.try_wait().unwrap().is_none(),
+            "the holder ended before its request"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    team.env.sandbox.set_create_response_delay(Duration::ZERO);
+}
+
 pub(crate) fn runner_home(team: &Team, name: &str) -> PathBuf {
     let home = team.env.path(name);
     std::fs::create_dir_all(&home).unwrap();
@@ -323,30 +351,8 @@ async fn sixteen_runners_starting_together_make_one_certificate() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_holder_killed_during_its_request_is_taken_over_and_its_certificate_adopted() {
     let team = Team::start(Sandbox::builder()).await;
-    team.env
-        .sandbox
-        .set_create_response_delay(Duration::from_secs(60));
     let short_lease = [("ASCERT_TEAM_LEASE_TTL", "2s")];
-    let first = runner_home(&team, "first");
-    let mut command = team.ensure(&first, &["--type", "DEVELOPMENT"]);
-    command
-        .envs(short_lease)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut holder = command.spawn().unwrap();
-    // Apple has made the certificate; its answer is held back. Kill the runner now.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while team.env.sandbox.certificate_count() == 0 {
-        assert!(Instant::now() < deadline, "the create never reached the sandbox");
-        assert!(
-            holder.try_wait().unwrap().is_none(),
-            "the holder ended before its request"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    holder.kill().unwrap();
-    holder.wait().unwrap();
-    team.env.sandbox.set_create_response_delay(Duration::ZERO);
+    kill_a_runner_once_apple_issued(&team, "2s").await;
     let objects = team.objects().await;
     assert!(
         objects.iter().any(|o| o.contains("/pending/DEVELOPMENT/")),
