@@ -152,6 +152,8 @@ struct Runner {
     state: PathBuf,
     profile: String,
     printed: String,
+    /// The last example as it was run (its placeholders replaced), for a failure's report.
+    last_run: String,
     /// The S3-protocol server of the pages that name a bucket; stops when dropped.
     bucket: Option<crate::team::moto::Moto>,
 }
@@ -172,6 +174,7 @@ impl Runner {
             page: page.to_owned(),
             bin,
             printed: String::new(),
+            last_run: String::new(),
             bucket: None,
         };
         let mut runner = runner;
@@ -413,6 +416,7 @@ impl Runner {
     /// Runs one command in the page's shell state, and keeps what it exported.
     async fn run(&mut self, example: &Example) -> Run {
         let command = self.substituted(&example.command).await;
+        self.last_run.clone_from(&command);
         if command.contains("developerID_application.cer") {
             self.website_issues().await;
         }
@@ -576,8 +580,8 @@ async fn every_example_of_every_page_runs_in_order() {
             ran += 1;
             if result.code != 0 {
                 failures.push(format!(
-                    "{page}:{} `{}` exited {}\nstdout:\n{}\nstderr:\n{}",
-                    example.line, example.command, result.code, result.stdout, result.stderr
+                    "{page}:{} `{}` exited {}\nrun as:\n{}\nstdout:\n{}\nstderr:\n{}",
+                    example.line, example.command, result.code, runner.last_run, result.stdout, result.stderr
                 ));
                 // Later examples build on this one: the page stops here.
                 break;
