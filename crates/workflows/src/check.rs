@@ -254,17 +254,19 @@ pub async fn check(
         .collect();
     let mut findings = Vec::new();
     let mut slots: BTreeMap<CertificateType, usize> = BTreeMap::new();
-    // Current certificates whose key is neither here nor stored: pending in the store, or nowhere.
-    let mut unkeyed: Vec<&Certificate> = Vec::new();
+    // Current certificates whose key is neither here nor stored (with that key's id, when the
+    // certificate can be read): pending in the store, or nowhere.
+    let mut unkeyed: Vec<(&Certificate, Option<KeyId>)> = Vec::new();
     for certificate in &listed {
         let expires = certificate.attributes.expiration_date;
         let current = expires.is_none_or(|e| e > now);
         if current && let Some(certificate_type) = &certificate.attributes.certificate_type {
             *slots.entry(slot_of(certificate_type)).or_default() += 1;
         }
-        let key_here = CertificateInfo::from_model(certificate)
-            .ok()
-            .and_then(|info| keystore.find_for_certificate(&info).ok().flatten())
+        let info = CertificateInfo::from_model(certificate).ok();
+        let key_here = info
+            .as_ref()
+            .and_then(|info| keystore.find_for_certificate(info).ok().flatten())
             .is_some();
         if let Some(expires) = expires {
             let days_left = (expires - now).whole_days();
@@ -285,7 +287,7 @@ pub async fn check(
                 certificate: certificate.clone(),
             });
         } else if !key_here && !stored_ids.contains(certificate.id.as_str()) && team.is_some() {
-            unkeyed.push(certificate);
+            unkeyed.push((certificate, info.map(|info| info.key_id())));
         }
     }
     if let Some(team) = team {
@@ -320,12 +322,12 @@ pub async fn check(
 /// store (one listing of pending keys per type), else nowhere.
 async fn unkeyed_findings(
     team: &TeamStore,
-    unkeyed: &[&Certificate],
+    unkeyed: &[(&Certificate, Option<KeyId>)],
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
     let types: BTreeSet<CertificateType> = unkeyed
         .iter()
-        .filter_map(|c| c.attributes.certificate_type.clone())
+        .filter_map(|(c, _)| c.attributes.certificate_type.clone())
         .collect();
     let mut pending: BTreeSet<KeyId> = BTreeSet::new();
     for certificate_type in &types {
@@ -336,11 +338,8 @@ async fn unkeyed_findings(
                 .map(|p| p.key_id),
         );
     }
-    for certificate in unkeyed {
-        let key = CertificateInfo::from_model(certificate)
-            .ok()
-            .map(|info| info.key_id());
-        if key.is_some_and(|key| pending.contains(&key)) {
+    for (certificate, key) in unkeyed {
+        if key.as_ref().is_some_and(|key| pending.contains(key)) {
             findings.push(Finding::AdoptablePending {
                 certificate: (*certificate).clone(),
             });

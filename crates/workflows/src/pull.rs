@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use ascert_keystore::{KeyId, Keystore};
 use ascert_models::{Certificate, CertificateType};
-use ascert_team::{MemberKey, TeamError, TeamStore};
+use ascert_team::{MemberKey, TeamStore};
 use time::OffsetDateTime;
 
 use crate::apple::Apple;
-use crate::ensure::team::{keep_locally, unusable};
+use crate::ensure::team::{check_member, keep_locally, unusable};
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
 
@@ -34,7 +34,7 @@ pub struct Pulled {
 /// member, not Apple's certificate) is reported as [`Event::NotFetched`] and stops no other.
 ///
 /// # Errors
-/// [`TeamError::WrongIdentity`] when `me` is not a member; App Store Connect's; the store's;
+/// [`ascert_team::TeamError::WrongIdentity`] when `me` is not a member; App Store Connect's; the store's;
 /// [`Error::NotKept`] when the keystore refuses one.
 pub async fn pull(
     apple: Option<&impl Apple>,
@@ -44,14 +44,7 @@ pub async fn pull(
     types: &[CertificateType],
     events: &dyn Events,
 ) -> Result<Vec<Pulled>> {
-    if !team.is_member(me) {
-        let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
-        return Err(TeamError::WrongIdentity {
-            object: format!("the member list of {}", team.url()),
-            recipients: tried.join(", "),
-        }
-        .into());
-    }
+    check_member(team, me)?;
     let listing = team.identities().await?;
     for unreadable in listing.unreadable {
         events.event(Event::UnreadableRecord(unreadable));

@@ -104,9 +104,10 @@ pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<()> {
             let progress = Progress::new(ctx);
             let obtained = obtain_identity(&api, &store, &request, &progress).await;
             drop(progress);
-            let mut created = CreatedIdentity::new(obtained.map_err(flows::explain)?);
+            let obtained = obtained.map_err(flows::explain)?;
+            let mut created = CreatedIdentity::new(obtained.clone());
             let exported = export_requested(ctx, &store, &export, &mut created);
-            record(&store, &created)?;
+            ascert_workflows::record(&store, &obtained).map_err(flows::explain)?;
             drop(run_lock);
             exported.map_err(|err| {
                 export_failed(&err, &created, keychain_name.as_deref(), export.p12.is_none())
@@ -199,14 +200,6 @@ fn report(ctx: &Context, created: &CreatedIdentity) -> Result<()> {
     for note in created.keychain.iter().flat_map(KeychainInstall::notes) {
         ctx.out.note(note);
     }
-    Ok(())
-}
-
-/// Records the certificate of `created` with its key: from then on the key is no longer pending.
-fn record(store: &Keystore, created: &CreatedIdentity) -> Result<()> {
-    store
-        .set_certificate(&created.key, &created.leaf)
-        .context("cannot record the certificate with its key")?;
     Ok(())
 }
 

@@ -119,7 +119,7 @@ impl Progress<'_> {
                  Connect issued no certificate for it, so it is never sent to Apple; `ascert team prune` removes \
                  it once it is stale",
                 other.key_id,
-                other.certificate_type,
+                printable(other.certificate_type.as_str()),
                 printable(other.written_by.as_deref().unwrap_or("an unknown runner")),
                 other.written_at.date()
             )),
@@ -152,8 +152,9 @@ impl Progress<'_> {
                 certificate_id,
                 certificate_type,
             } => out.note(format!(
-                "Skipped {} ({certificate_type}): App Store Connect does not list it (revoked, or not this team's).",
-                printable(&certificate_id)
+                "Skipped {} ({}): App Store Connect does not list it (revoked, or not this team's).",
+                printable(&certificate_id),
+                printable(certificate_type.as_str())
             )),
             Event::NotFetched {
                 certificate_id,
@@ -167,8 +168,9 @@ impl Progress<'_> {
                 certificate_type,
                 expired,
             } => out.note(format!(
-                "Skipped {} ({certificate_type}): its certificate expired on {}.",
+                "Skipped {} ({}): its certificate expired on {}.",
                 printable(&certificate_id),
+                printable(certificate_type.as_str()),
                 expired.date()
             )),
             // Events added later are not said.

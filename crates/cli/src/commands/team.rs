@@ -213,9 +213,7 @@ pub(crate) async fn member_key(ctx: &Context, store: &TeamStore, args: &StoreArg
         return plan::team::identity_key(path, args, &inputs);
     }
     if store.info().passphrase_recipient.is_none() {
-        return Err(UserError::usage("no member key was given for the team store")
-            .hint("pass --identity FILE (an age identity or an SSH private key) or set ASCERT_TEAM_IDENTITY")
-            .into());
+        return Err(plan::team::no_passphrase_member().into());
     }
     let passphrase = inputs
         .secret(&passphrase_secret(args), false)

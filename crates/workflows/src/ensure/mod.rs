@@ -172,7 +172,8 @@ impl<'a, A: Apple> Ensure<'a, A> {
     /// [`Error::NoneUsable`] for a read-only run that finds none, [`Error::DeveloperId`] for a
     /// Developer ID type it would have to create, and those of [`create_identity`].
     pub async fn locally(&self, listed: &[Certificate]) -> Result<Ensured> {
-        let _lock = self.keystore.hold_run_lock()?;
+        // No lock here: a pending key is looked for and used only inside `create_identity`, which
+        // holds the keystore's run lock.
         if let Some(found) = usable(self.keystore, listed, self.certificate_type(), self.not_before())? {
             return Ok(self.ensured(Outcome::Reused, found, None, Vec::new(), listed));
         }

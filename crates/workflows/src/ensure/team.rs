@@ -99,14 +99,7 @@ impl TeamAccess {
         certificate_type: &CertificateType,
         events: &dyn Events,
     ) -> Result<Self> {
-        if !team.is_member(&me) {
-            let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
-            return Err(TeamError::WrongIdentity {
-                object: format!("the member list of {}", team.url()),
-                recipients: tried.join(", "),
-            }
-            .into());
-        }
+        check_member(&team, &me)?;
         let records = readable(team.identities().await?, certificate_type, events)?;
         Ok(Self { team, me, records })
     }
@@ -115,6 +108,20 @@ impl TeamAccess {
     pub fn store(&self) -> &TeamStore {
         &self.team
     }
+}
+
+/// Refuses a member key that does not open `team`: [`TeamError::WrongIdentity`], with the
+/// recipients tried.
+pub(crate) fn check_member(team: &TeamStore, me: &MemberKey) -> Result<()> {
+    if team.is_member(me) {
+        return Ok(());
+    }
+    let tried: Vec<String> = me.recipients().iter().map(ToString::to_string).collect();
+    Err(TeamError::WrongIdentity {
+        object: format!("the member list of {}", team.url()),
+        recipients: tried.join(", "),
+    }
+    .into())
 }
 
 /// The records of a listing, after reporting which could not be read. A record of this type in a

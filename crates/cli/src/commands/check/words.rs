@@ -239,7 +239,12 @@ fn store_words(finding: &Finding) -> (&'static str, String, String, String) {
             certificate_type,
         } => (
             "stored-not-listed",
-            format!("stored identity {} ({certificate_type})", printable(certificate_id)),
+            // The type is a record's, which anyone who can write to the bucket can write.
+            format!(
+                "stored identity {} ({})",
+                printable(certificate_id),
+                printable(certificate_type.as_str())
+            ),
             "App Store Connect does not list it (revoked, or another team's)".to_owned(),
             "`ascert team prune` moves it to the store's trash".to_owned(),
         ),
@@ -253,7 +258,7 @@ fn store_words(finding: &Finding) -> (&'static str, String, String, String) {
             if *members {
                 "the members lease".to_owned()
             } else {
-                format!("the {certificate_type} lease")
+                format!("the {} lease", printable(certificate_type.as_str()))
             },
             format!(
                 "held by {holder}, which stopped renewing it {} s ago",

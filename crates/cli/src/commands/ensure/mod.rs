@@ -10,7 +10,7 @@ mod store;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use ascert_keystore::Keystore;
 use ascert_models::{Certificate, CertificateType};
 use ascert_workflows::{Ensure, Ensured};
@@ -90,9 +90,8 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     } else {
         Some(ctx.api()?)
     };
+    // The flows hold the keystore's run lock themselves while they may use a pending key.
     let store = ctx.keystore()?;
-    // Held for the whole run: `keys prune` removes no pending key while a run may be using one.
-    let _run_lock = store.hold_run_lock().context("cannot lock the local keystore")?;
     let progress = Progress::new(ctx);
     let ensure = Ensure::new(api.as_ref(), &store, request, &progress);
     // A team passphrase not given may be asked at the terminal while the store opens: no spinner

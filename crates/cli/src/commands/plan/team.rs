@@ -105,6 +105,12 @@ pub(crate) fn no_member_key_given() -> UserError {
     )
 }
 
+/// The error for a store opened without a member key whose member list has no passphrase member.
+pub(crate) fn no_passphrase_member() -> UserError {
+    UserError::usage("no member key was given for the team store")
+        .hint("pass --identity FILE (an age identity or an SSH private key) or set ASCERT_TEAM_IDENTITY")
+}
+
 /// Reads the member key of `--identity`: an age identity file, or an SSH private key whose
 /// passphrase (if it has one) comes from the passphrase sources, then `ASCERT_TEAM_PASSPHRASE`, then
 /// a prompt at a terminal.
@@ -136,11 +142,7 @@ impl MemberSecret {
     pub(crate) async fn unlock(self, ctx: &Context, store: &TeamStore) -> Result<MemberKey> {
         let passphrase = match self {
             MemberSecret::Key(key) => return Ok(key),
-            _ if store.info().passphrase_recipient.is_none() => {
-                return Err(UserError::usage("no member key was given for the team store")
-                    .hint("pass --identity FILE (an age identity or an SSH private key) or set ASCERT_TEAM_IDENTITY")
-                    .into());
-            }
+            _ if store.info().passphrase_recipient.is_none() => return Err(no_passphrase_member().into()),
             MemberSecret::Passphrase(passphrase) => passphrase,
             MemberSecret::Ask => {
                 let asked = crate::password::read(
