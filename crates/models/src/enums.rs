@@ -80,6 +80,7 @@ macro_rules! apple_enum {
         }
     };
 }
+pub(crate) use apple_enum;
 
 apple_enum! {
     /// The kind of a signing certificate (`certificateType`).

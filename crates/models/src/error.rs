@@ -48,4 +48,19 @@ pub enum ModelError {
         #[source]
         source: BoxedSource,
     },
+    /// A profile without `profileContent` (for instance listed with sparse fields).
+    #[error("profile {id} has no profileContent; fetch it without a fields[profiles] filter")]
+    MissingProfileContent {
+        /// The profile's id.
+        id: String,
+    },
+    /// A `profileContent` that is not valid base64.
+    #[error("profile {id} has a profileContent that is not valid base64: {source}")]
+    InvalidProfileContent {
+        /// The profile's id.
+        id: String,
+        /// What the decoder found.
+        #[source]
+        source: BoxedSource,
+    },
 }

@@ -1,4 +1,5 @@
-//! JSON:API `type` markers (`"certificates"`, `"passTypeIds"`, `"merchantIds"`) and resource identifiers.
+//! JSON:API `type` markers (`"certificates"`, `"passTypeIds"`, `"merchantIds"`, `"profiles"`,
+//! `"bundleIds"`, `"devices"`, `"bundleIdCapabilities"`, `"apps"`) and resource identifiers.
 //!
 //! Each marker is a unit type that serializes as its fixed string and refuses any other, so a document
 //! of the wrong resource type fails to parse instead of being read as a certificate.
@@ -65,6 +66,27 @@ resource_kind!(
 resource_kind!(
     /// The `type` of a merchant ID resource: always `"merchantIds"`.
     MerchantIdsKind => "merchantIds"
+);
+
+resource_kind!(
+    /// The `type` of a provisioning profile resource: always `"profiles"`.
+    ProfilesKind => "profiles"
+);
+resource_kind!(
+    /// The `type` of a bundle ID resource: always `"bundleIds"`.
+    BundleIdsKind => "bundleIds"
+);
+resource_kind!(
+    /// The `type` of a device resource: always `"devices"`.
+    DevicesKind => "devices"
+);
+resource_kind!(
+    /// The `type` of a bundle ID capability resource: always `"bundleIdCapabilities"`.
+    BundleIdCapabilitiesKind => "bundleIdCapabilities"
+);
+resource_kind!(
+    /// The `type` of an app resource: always `"apps"`.
+    AppsKind => "apps"
 );
 
 /// A JSON:API resource identifier `{"type": ..., "id": ...}` whose type is fixed by `K`.

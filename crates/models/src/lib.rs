@@ -1,4 +1,5 @@
-//! Rust types for the App Store Connect API **Certificates** resource.
+//! Rust types for the App Store Connect API **Certificates** resource and the provisioning
+//! resources beside it (**Profiles**, **Bundle IDs** and their capabilities, **Devices**).
 //!
 //! Every schema of Apple's OpenAPI description of `/v1/certificates*` has a type here, shaped as the
 //! JSON:API documents Apple actually sends:
@@ -12,6 +13,9 @@
 //!   [`ResourceLinks`], [`RelationshipLinks`];
 //! - enumerations: [`CertificateType`] and [`BundleIdPlatform`];
 //! - the list query: [`ListCertificatesQuery`], which renders the exact query string Apple expects;
+//! - provisioning: [`Profile`], [`BundleId`], [`BundleIdCapability`] and [`Device`], their
+//!   enumerations ([`ProfileType`] knows which certificates, bundle ID platforms and devices each
+//!   type takes), request bodies ([`ProfileCreateRequest`], …) and documents ([`ProfilesResponse`], …);
 //! - the JSON:API generics underneath, naming no resource ([`jsonapi`]): [`jsonapi::Document`] and
 //!   [`jsonapi::Page`] (the documents above are their aliases), [`jsonapi::ToOne`] and
 //!   [`jsonapi::ToMany`] relationships, [`jsonapi::Included`] (read by `type`, keeping unknown
@@ -70,6 +74,7 @@ mod kind;
 mod links;
 mod paged;
 mod pass_type_id;
+mod provisioning;
 mod query;
 mod requests;
 
@@ -87,7 +92,10 @@ pub use documents::{
 pub use enums::{BundleIdPlatform, CertificateType, RequiredRelationship};
 pub use error::{BoxedSource, ModelError};
 pub use jsonapi::{MAX_LIMIT, RelationshipData, SortOrder};
-pub use kind::{CertificatesKind, MerchantIdsKind, PassTypeIdsKind, ResourceIdentifier};
+pub use kind::{
+    AppsKind, BundleIdCapabilitiesKind, BundleIdsKind, CertificatesKind, DevicesKind, MerchantIdsKind,
+    PassTypeIdsKind, ProfilesKind, ResourceIdentifier,
+};
 pub use links::{
     DocumentLinks, PagedDocumentLinks, Paging, PagingInformation, RelationshipLinks, ResourceLinks,
 };
@@ -95,6 +103,7 @@ pub use paged::Paged;
 pub use pass_type_id::{
     PassTypeId, PassTypeIdAttributes, PassTypeIdCertificatesRelationship, PassTypeIdRelationships,
 };
+pub use provisioning::*;
 pub use query::{CertificateField, Include, ListCertificatesQuery, PassTypeIdField, SortField, SortKey};
 pub use requests::{
     CertificateCreateAttributes, CertificateCreateData, CertificateCreateRelationships,

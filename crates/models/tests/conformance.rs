@@ -1,4 +1,5 @@
-//! Conformance with Apple's OpenAPI description of the Certificates resource.
+//! Conformance with Apple's OpenAPI description of the Certificates resource and of the
+//! provisioning resources (profiles, bundle IDs and their capabilities, devices).
 //!
 //! For every schema of `certificates-openapi.json` this test builds JSON instances from the schema
 //! itself — one with every property filled, one with only the required ones, and one per `oneOf`
@@ -32,20 +33,26 @@ fn in_workspace() -> bool {
         .is_ok_and(|text| text.contains("[workspace]") && text.contains("ascert-models"))
 }
 
-/// Apple's OpenAPI description, or `None` (said on stderr) outside the workspace only.
-#[allow(clippy::print_stderr, reason = "a test says why it is skipped")]
+/// Apple's OpenAPI description of the Certificates resource, or `None` (said on stderr) outside the
+/// workspace only.
 fn spec() -> Option<Value> {
+    spec_file("certificates-openapi.json")
+}
+
+/// Apple's OpenAPI description in `file` of `shared/reference/`, or `None` outside the workspace.
+#[allow(clippy::print_stderr, reason = "a test says why it is skipped")]
+fn spec_file(file: &str) -> Option<Value> {
     let path = if let Some(shared) = std::env::var_os("ASCERT_SHARED_DIR") {
-        PathBuf::from(shared).join("reference/certificates-openapi.json")
+        PathBuf::from(shared).join("reference").join(file)
     } else {
         let found = Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
-            .map(|dir| dir.join("shared/reference/certificates-openapi.json"))
+            .map(|dir| dir.join("shared/reference").join(file))
             .find(|path| path.is_file());
         let Some(path) = found else {
             assert!(
                 !in_workspace(),
-                "shared/reference/certificates-openapi.json (Apple's OpenAPI description) is missing \
+                "shared/reference/{file} (Apple's OpenAPI description) is missing \
                  beside the checkout: put the reference folder there or set ASCERT_SHARED_DIR"
             );
             eprintln!(
@@ -154,6 +161,55 @@ fn round_trip_as(schema: &str, value: &Value) -> Result<Value, String> {
         "DocumentLinks" => round_trip::<DocumentLinks>(value),
         "ResourceLinks" => round_trip::<ResourceLinks>(value),
         "RelationshipLinks" => round_trip::<RelationshipLinks>(value),
+        other => round_trip_provisioning(other, value),
+    }
+}
+
+/// The provisioning schemas of the whole description (`asc-openapi.json`) this crate models.
+const PROVISIONING: &[&str] = &[
+    "Profile",
+    "ProfilesResponse",
+    "ProfileResponse",
+    "ProfileCreateRequest",
+    "BundleId",
+    "BundleIdsResponse",
+    "BundleIdResponse",
+    "BundleIdCreateRequest",
+    "BundleIdCapability",
+    "BundleIdCapabilitiesResponse",
+    "BundleIdCapabilityCreateRequest",
+    "CapabilitySetting",
+    "CapabilityOption",
+    "Device",
+    "DevicesResponse",
+    "DeviceResponse",
+    "DeviceCreateRequest",
+    "DeviceUpdateRequest",
+    "CapabilityType",
+];
+
+fn round_trip_provisioning(schema: &str, value: &Value) -> Result<Value, String> {
+    use ascert_models as m;
+    match schema {
+        "Profile" => round_trip::<m::Profile>(value),
+        "ProfilesResponse" => round_trip::<m::ProfilesResponse>(value),
+        "ProfileResponse" => round_trip::<m::ProfileResponse>(value),
+        "ProfileCreateRequest" => round_trip::<m::ProfileCreateRequest>(value),
+        "BundleId" => round_trip::<m::BundleId>(value),
+        "BundleIdsResponse" => round_trip::<m::BundleIdsResponse>(value),
+        "BundleIdResponse" => round_trip::<m::BundleIdResponse>(value),
+        "BundleIdCreateRequest" => round_trip::<m::BundleIdCreateRequest>(value),
+        "BundleIdCapability" => round_trip::<m::BundleIdCapability>(value),
+        "BundleIdCapabilitiesResponse" => round_trip::<m::BundleIdCapabilitiesResponse>(value),
+        "BundleIdCapabilityCreateRequest" => round_trip::<m::BundleIdCapabilityCreateRequest>(value),
+        "CapabilitySetting" => round_trip::<m::CapabilitySetting>(value),
+        "CapabilityOption" => round_trip::<m::CapabilityOption>(value),
+        "Device" => round_trip::<m::Device>(value),
+        "DevicesResponse" => round_trip::<m::DevicesResponse>(value),
+        "DeviceResponse" => round_trip::<m::DeviceResponse>(value),
+        "DeviceCreateRequest" => round_trip::<m::DeviceCreateRequest>(value),
+        "DeviceUpdateRequest" => round_trip::<m::DeviceUpdateRequest>(value),
+        "CapabilityType" => round_trip::<m::CapabilityType>(value),
         other => Err(format!("no Rust type is mapped to the schema {other}")),
     }
 }
@@ -216,6 +272,86 @@ fn every_schema_round_trips_with_every_and_with_required_properties() {
         "{} of {checked} instances failed:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn provisioning_schemas_round_trip_with_every_and_with_required_properties() {
+    let Some(spec) = spec_file("asc-openapi.json") else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for name in PROVISIONING {
+        let schema = &schemas(&spec)[*name];
+        // The responses include `App`, whose enumerations are not what this test is about: the
+        // provisioning schemas' own ones have at most 28 values (capability types).
+        for fill in [Fill::Every, Fill::RequiredOnly] {
+            for choice in 0..28 {
+                let original = instance(&spec, schema, fill, choice, name);
+                checked += 1;
+                match round_trip_as(name, &original) {
+                    Ok(written) if written == original => {}
+                    Ok(written) => failures.push(format!(
+                        "{name} ({fill:?}, choice {choice}) changed in a round trip\n  sent:    {original}\n  written: {written}"
+                    )),
+                    Err(e) => failures.push(format!("{name} ({fill:?}, choice {choice}) did not parse: {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} instances failed:\n{}",
+        failures.len(),
+        failures.iter().take(8).cloned().collect::<Vec<_>>().join("\n")
+    );
+    let known = |values: Vec<String>| values.into_iter().collect::<BTreeSet<_>>();
+    let profile_types = &schemas(&spec)["Profile"]["properties"]["attributes"]["properties"]["profileType"];
+    let spec_values = |v: &Value| -> BTreeSet<String> {
+        v["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        known(
+            ascert_models::ProfileType::KNOWN
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        ),
+        spec_values(profile_types)
+    );
+    assert_eq!(
+        known(
+            ascert_models::CapabilityType::KNOWN
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        ),
+        spec_enum(&spec, "CapabilityType")
+    );
+    let device = &schemas(&spec)["Device"]["properties"]["attributes"]["properties"];
+    assert_eq!(
+        known(
+            ascert_models::DeviceClass::KNOWN
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        ),
+        spec_values(&device["deviceClass"])
+    );
+    assert_eq!(
+        known(
+            ascert_models::DeviceStatus::KNOWN
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        ),
+        spec_values(&device["status"])
     );
 }
 

@@ -4,7 +4,10 @@
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{Certificate, CertificatesKind, PassTypeId, PassTypeIdsKind};
+use crate::{
+    BundleId, BundleIdCapabilitiesKind, BundleIdCapability, BundleIdsKind, Certificate, CertificatesKind,
+    Device, DevicesKind, PassTypeId, PassTypeIdsKind, Profile, ProfilesKind,
+};
 
 /// A resource of a document's `included` array, chosen by its `type`.
 ///
@@ -19,8 +22,8 @@ use crate::{Certificate, CertificatesKind, PassTypeId, PassTypeIdsKind};
 /// ```
 /// use ascert_models::jsonapi::Included;
 ///
-/// let included: Included = serde_json::from_str(r#"{"type": "devices", "id": "D1"}"#)?;
-/// assert_eq!((included.type_name(), included.id()), ("devices", "D1"));
+/// let included: Included = serde_json::from_str(r#"{"type": "apps", "id": "A1"}"#)?;
+/// assert_eq!((included.type_name(), included.id()), ("apps", "A1"));
 /// assert!(matches!(included, Included::Unknown(_)));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -31,6 +34,14 @@ pub enum Included {
     Certificate(Box<Certificate>),
     /// A pass type ID (`"passTypeIds"`).
     PassTypeId(Box<PassTypeId>),
+    /// A provisioning profile (`"profiles"`).
+    Profile(Box<Profile>),
+    /// A bundle ID (`"bundleIds"`).
+    BundleId(Box<BundleId>),
+    /// A device (`"devices"`).
+    Device(Box<Device>),
+    /// A bundle ID capability (`"bundleIdCapabilities"`).
+    BundleIdCapability(Box<BundleIdCapability>),
     /// A resource of a type this crate does not model, as it was sent.
     Unknown(UnknownResource),
 }
@@ -41,6 +52,10 @@ impl Included {
         match self {
             Self::Certificate(_) => CertificatesKind::VALUE,
             Self::PassTypeId(_) => PassTypeIdsKind::VALUE,
+            Self::Profile(_) => ProfilesKind::VALUE,
+            Self::BundleId(_) => BundleIdsKind::VALUE,
+            Self::Device(_) => DevicesKind::VALUE,
+            Self::BundleIdCapability(_) => BundleIdCapabilitiesKind::VALUE,
             Self::Unknown(other) => &other.type_name,
         }
     }
@@ -50,6 +65,10 @@ impl Included {
         match self {
             Self::Certificate(c) => &c.id,
             Self::PassTypeId(p) => &p.id,
+            Self::Profile(p) => &p.id,
+            Self::BundleId(b) => &b.id,
+            Self::Device(d) => &d.id,
+            Self::BundleIdCapability(c) => &c.id,
             Self::Unknown(other) => &other.id,
         }
     }
@@ -69,6 +88,38 @@ impl Included {
             _ => None,
         }
     }
+
+    /// The profile, if this is one.
+    pub fn as_profile(&self) -> Option<&Profile> {
+        match self {
+            Self::Profile(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The bundle ID, if this is one.
+    pub fn as_bundle_id(&self) -> Option<&BundleId> {
+        match self {
+            Self::BundleId(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The device, if this is one.
+    pub fn as_device(&self) -> Option<&Device> {
+        match self {
+            Self::Device(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The capability, if this is one.
+    pub fn as_bundle_id_capability(&self) -> Option<&BundleIdCapability> {
+        match self {
+            Self::BundleIdCapability(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 impl Serialize for Included {
@@ -76,6 +127,10 @@ impl Serialize for Included {
         match self {
             Self::Certificate(c) => c.serialize(serializer),
             Self::PassTypeId(p) => p.serialize(serializer),
+            Self::Profile(p) => p.serialize(serializer),
+            Self::BundleId(b) => b.serialize(serializer),
+            Self::Device(d) => d.serialize(serializer),
+            Self::BundleIdCapability(c) => c.serialize(serializer),
             Self::Unknown(other) => other.serialize(serializer),
         }
     }
@@ -96,6 +151,18 @@ impl<'de> Deserialize<'de> for Included {
                 .map_err(de::Error::custom),
             PassTypeIdsKind::VALUE => serde_json::from_value(value)
                 .map(|p| Self::PassTypeId(Box::new(p)))
+                .map_err(de::Error::custom),
+            ProfilesKind::VALUE => serde_json::from_value(value)
+                .map(|p| Self::Profile(Box::new(p)))
+                .map_err(de::Error::custom),
+            BundleIdsKind::VALUE => serde_json::from_value(value)
+                .map(|b| Self::BundleId(Box::new(b)))
+                .map_err(de::Error::custom),
+            DevicesKind::VALUE => serde_json::from_value(value)
+                .map(|d| Self::Device(Box::new(d)))
+                .map_err(de::Error::custom),
+            BundleIdCapabilitiesKind::VALUE => serde_json::from_value(value)
+                .map(|c| Self::BundleIdCapability(Box::new(c)))
                 .map_err(de::Error::custom),
             _ => serde_json::from_value(value)
                 .map(Self::Unknown)
@@ -145,7 +212,8 @@ mod tests {
             {"type": "certificates", "id": "C1", "attributes": {"certificateType": "DISTRIBUTION"}},
             {"type": "passTypeIds", "id": "P1", "attributes": {"identifier": "pass.com.example"}},
             {"type": "bundleIds", "id": "B1", "attributes": {"identifier": "com.example", "platform": "IOS"},
-             "relationships": {"profiles": {"meta": {"paging": {"limit": 50}}}}}
+             "relationships": {"profiles": {"meta": {"paging": {"limit": 50}}}}},
+            {"type": "apps", "id": "A1", "attributes": {"bundleId": "com.example"}}
         ]);
         let included: Vec<Included> = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(
@@ -153,13 +221,20 @@ mod tests {
                 .iter()
                 .map(|i| (i.type_name(), i.id()))
                 .collect::<Vec<_>>(),
-            [("certificates", "C1"), ("passTypeIds", "P1"), ("bundleIds", "B1")]
+            [
+                ("certificates", "C1"),
+                ("passTypeIds", "P1"),
+                ("bundleIds", "B1"),
+                ("apps", "A1")
+            ]
         );
         assert!(included[0].as_certificate().is_some() && included[1].as_pass_type_id().is_some());
-        let Included::Unknown(bundle) = &included[2] else {
-            panic!("{:?}", included[2])
+        let bundle = included[2].as_bundle_id().unwrap();
+        assert_eq!(bundle.attributes.identifier.as_deref(), Some("com.example"));
+        let Included::Unknown(app) = &included[3] else {
+            panic!("{:?}", included[3])
         };
-        assert_eq!(bundle.attributes().unwrap()["identifier"], "com.example");
+        assert_eq!(app.attributes().unwrap()["bundleId"], "com.example");
         assert_eq!(serde_json::to_value(&included).unwrap(), json);
     }
 

@@ -47,7 +47,7 @@ mod resource;
 pub use document::{Document, LinkageDocument, Page};
 pub use included::{Included, UnknownResource};
 pub use query::{ListQuery, MAX_LIMIT, ResourceQuery, SortOrder};
-pub use relationship::{RelationshipData, ToMany, ToOne};
+pub use relationship::{RelationshipData, RelationshipList, ToMany, ToOne};
 pub use resource::{QuerySpec, Resource};
 
 pub use crate::kind::ResourceIdentifier;

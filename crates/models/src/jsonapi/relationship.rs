@@ -1,5 +1,5 @@
-//! Relationships: [`ToOne`] and [`ToMany`] in a resource of a response, [`RelationshipData`] in a
-//! request body.
+//! Relationships: [`ToOne`] and [`ToMany`] in a resource of a response, [`RelationshipData`] and
+//! [`RelationshipList`] in a request body.
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,23 @@ impl<K> RelationshipData<K> {
     /// The linkage to `identifier`.
     pub fn new(identifier: ResourceIdentifier<K>) -> Self {
         Self { data: identifier }
+    }
+}
+
+/// A to-many relationship in a request: `{"data": [{"type": ..., "id": ...}, …]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct RelationshipList<K> {
+    /// The related resources.
+    pub data: Vec<ResourceIdentifier<K>>,
+}
+
+impl<K: Default> RelationshipList<K> {
+    /// The linkage to the resources with these ids.
+    pub fn of<I: Into<String>>(ids: impl IntoIterator<Item = I>) -> Self {
+        Self {
+            data: ids.into_iter().map(ResourceIdentifier::new).collect(),
+        }
     }
 }
 
