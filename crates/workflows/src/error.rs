@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use ascert_keystore::{KeyId, KeystoreError};
-use ascert_models::CertificateType;
+use ascert_models::{BundleIdPlatform, CertificateType, ProfileType};
 use ascert_team::{LeaseHolder, TeamError};
 
 use crate::slots::FullSlots;
@@ -230,6 +230,62 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// App Store Connect's answer (or no answer) to a provisioning call.
+    #[error(transparent)]
+    Provisioning(Box<ascert_profiles::Error>),
+    /// The certificate of the identity in use cannot be in a profile of the type.
+    #[error(
+        "certificate {certificate_id} is a {certificate_type} certificate, which a {profile_type} profile cannot name"
+    )]
+    CertificateDoesNotFit {
+        /// The certificate.
+        certificate_id: String,
+        /// Its type.
+        certificate_type: CertificateType,
+        /// The profile type.
+        profile_type: ProfileType,
+    },
+    /// No bundle ID of the identifier is registered.
+    #[error("no bundle ID {identifier} is registered with App Store Connect")]
+    UnknownBundleId {
+        /// The identifier.
+        identifier: String,
+        /// The profile type asked for.
+        profile_type: ProfileType,
+    },
+    /// The bundle ID is registered for another platform than the profile type's.
+    #[error(
+        "bundle ID {identifier} is registered for {platform}, which a {profile_type} profile cannot be made for"
+    )]
+    BundleIdPlatform {
+        /// The identifier.
+        identifier: String,
+        /// Its platform.
+        platform: BundleIdPlatform,
+        /// The profile type.
+        profile_type: ProfileType,
+    },
+    /// A development or ad hoc profile needs devices, and no enabled one of its platform is
+    /// registered.
+    #[error(
+        "a {profile_type} profile needs at least one enabled device of its platform, and none is registered"
+    )]
+    NoDevices {
+        /// The profile type.
+        profile_type: ProfileType,
+    },
+    /// No listed profile fits, and the run is read-only: it creates none.
+    #[error(
+        "App Store Connect lists no usable {profile_type} profile named \"{name}\", and the run is read-only"
+    )]
+    NoProfileUsable {
+        /// The name looked for.
+        name: String,
+        /// The type.
+        profile_type: ProfileType,
+        /// Why each profile of the name did not fit.
+        misfits: Vec<crate::profile::Misfit>,
+    },
     /// The work was done but the lease could not be released (it runs out by itself).
     #[error("cannot release the lease")]
     ReleaseFailed {
@@ -237,6 +293,12 @@ pub enum Error {
         #[source]
         source: TeamError,
     },
+}
+
+impl From<ascert_profiles::Error> for Error {
+    fn from(err: ascert_profiles::Error) -> Self {
+        Self::Provisioning(Box::new(err))
+    }
 }
 
 impl From<ascert_certificates::Error> for Error {

@@ -126,6 +126,16 @@ pub enum Event {
         /// When it expired.
         expired: OffsetDateTime,
     },
+    /// A profile of the name being ensured did not fit and is deleted at App Store Connect, to be
+    /// made again under its name.
+    ProfileReplaced {
+        /// The profile's id.
+        id: String,
+        /// Its name.
+        name: String,
+        /// Why it did not fit.
+        why: crate::profile::Misfit,
+    },
 }
 
 /// Where a flow's events go.

@@ -11,6 +11,9 @@
 //!   once create exactly one certificate under the store's lease.
 //! - [`push`] and [`pull`]: identities between the local keystore and a team store, each checked
 //!   against App Store Connect's copy of its certificate before it is written.
+//! - [`ensure_profile`]: the provisioning profile of a bundle ID and type that names the identity's
+//!   certificate (and every enabled device, for development and ad hoc), reused or made again under
+//!   its name, through the [`Provisioning`] seam ([`ascert_profiles::ProfilesApi`]).
 //! - [`check()`]: what will break before it does — expiring and inactive certificates, keys nowhere,
 //!   slots at Apple's limit, a team store's stale leases and unlisted identities — as [`Finding`]s.
 //!
@@ -42,6 +45,7 @@ mod create;
 pub mod ensure;
 mod error;
 mod events;
+mod profile;
 mod pull;
 mod push;
 mod slots;
@@ -56,6 +60,9 @@ pub use ensure::team::{LEASE_TTL, LeaseOptions, TeamAccess, keep_locally, unusab
 pub use ensure::{Ensure, EnsureRequest, Ensured, KeyOrigin};
 pub use error::{Error, Place, Result};
 pub use events::{Event, Events, NoEvents, Step};
+pub use profile::{
+    EnsuredProfile, Listed, Misfit, ProfileOutcome, ProfileRequest, Provisioning, ensure_profile,
+};
 pub use pull::{Pulled, pull};
 pub use push::{Shared, push};
 pub use slots::{FullSlots, Holder, InUse, Renewal, explain_full_slots};

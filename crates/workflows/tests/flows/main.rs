@@ -5,6 +5,7 @@
 mod check;
 mod create;
 mod local;
+mod profile;
 mod share;
 mod support;
 mod team;
