@@ -92,7 +92,7 @@ impl Provisioning for FakeApple {
                 *devices = linkage(&all, 2);
             }
         }
-        listed.bundle_ids = state.bundle_ids.clone();
+        listed.bundle_ids.clone_from(&state.bundle_ids);
         Ok(listed)
     }
 
