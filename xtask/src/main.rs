@@ -170,9 +170,10 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 /// The published crates, each after the ascert crates it depends on (dev-dependencies included).
-const LIBRARIES: [&str; 9] = [
+const LIBRARIES: [&str; 10] = [
     "ascert-models",
     "ascert-keychain",
+    "ascert-mobileprovision",
     "ascert-sandbox",
     "ascert-auth",
     "ascert-transport",

@@ -230,6 +230,15 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             .concat(),
             "keychain depends on no other ascert crate, does no HTTP and builds no C code for macOS",
         ),
+        "ascert-mobileprovision" => (
+            [
+                CLIENT,
+                &["ascert-models", "ascert-keychain", "ascert-sandbox"],
+                HTTP,
+            ]
+            .concat(),
+            "mobileprovision is usable alone: no other ascert crate, no HTTP",
+        ),
         _ => (Vec::new(), ""),
     }
 }
@@ -566,6 +575,10 @@ const UNBOUNDED_READS_ALLOWED: &[(&str, &str)] = &[
     (
         "crates/keychain/src/runner.rs",
         "the output pipes of /usr/bin/security, a child that the runner kills at its time limit",
+    ),
+    (
+        "crates/mobileprovision/src/files.rs",
+        "ascert-mobileprovision's bounded reader of profiles (MAX_PROFILE_SIZE); opens a folder to fsync it",
     ),
     (
         "crates/team/src/crypto.rs",
