@@ -170,6 +170,13 @@ pub(crate) fn verify(envelope: &Envelope, roots: &[&[u8]], now: OffsetDateTime) 
     })
 }
 
+/// The DER of each certificate of the envelope; those that cannot be encoded again are left out.
+pub(crate) fn embedded_certificates(envelope: &Envelope) -> Vec<Vec<u8>> {
+    certificates(&envelope.signed_data)
+        .map(|all| all.into_iter().map(|(_, der)| der).collect())
+        .unwrap_or_default()
+}
+
 /// The envelope's certificates, decoded and as DER.
 fn certificates(signed_data: &SignedData) -> Result<Vec<(&x509_cert::Certificate, Vec<u8>)>> {
     let Some(set) = &signed_data.certificates else {

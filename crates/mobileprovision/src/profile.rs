@@ -373,6 +373,14 @@ impl Profile {
         &self.plist
     }
 
+    /// The certificates the profile carries for its signature (the signer, Apple's iPhone CA and,
+    /// in Apple's profiles, the root), as DER, in the envelope's order. Not to be trusted for
+    /// being here: a caller that takes a root from them checks it against a root it knows, by
+    /// fingerprint, before passing it to [`verify`](Self::verify).
+    pub fn embedded_certificates(&self) -> Vec<Vec<u8>> {
+        crate::envelope::embedded_certificates(&self.envelope)
+    }
+
     /// The property list's bytes, exactly as signed.
     pub fn raw_plist(&self) -> &[u8] {
         &self.envelope.content

@@ -308,16 +308,7 @@ pub async fn ensure_profile<P: Provisioning>(
     };
     let (listed, devices) = futures::try_join!(apple.profiles_of_type(profile_type), devices)
         .map_err(|e| Error::Provisioning(Box::new(e)))?;
-    let devices: Option<Vec<Device>> = devices.map(|all| {
-        all.into_iter()
-            .filter(|d| {
-                d.attributes
-                    .device_class
-                    .as_ref()
-                    .is_none_or(|class| profile_type.fits_device(class))
-            })
-            .collect()
-    });
+    let devices = devices.map(|all| fitting(profile_type, all));
     let name = request.name();
     let bundle = listed
         .bundle_ids
@@ -364,6 +355,19 @@ pub async fn ensure_profile<P: Provisioning>(
         });
     }
     create(apple, request, bundle, devices, misfits, events).await
+}
+
+/// The devices of `all` whose class a profile of `profile_type` can hold (a class this version
+/// does not know is let through: Apple decides).
+fn fitting(profile_type: &ProfileType, all: Vec<Device>) -> Vec<Device> {
+    all.into_iter()
+        .filter(|d| {
+            d.attributes
+                .device_class
+                .as_ref()
+                .is_none_or(|class| profile_type.fits_device(class))
+        })
+        .collect()
 }
 
 /// Whether `profile` fits `request`: `None` when it does, else why not.
@@ -477,13 +481,63 @@ async fn create<P: Provisioning>(
             name: request.name(),
             why: why.clone(),
         });
-        apple.delete_profile(&old.id).await.map_err(provisioning)?;
+        match apple.delete_profile(&old.id).await {
+            // Another runner replacing the same profile deleted it first.
+            Err(err) if err.is_not_found() => {}
+            other => other.map_err(provisioning)?,
+        }
     }
-    let profile = apple.create_profile(create).await.map_err(provisioning)?;
-    Ok(EnsuredProfile {
-        outcome: ProfileOutcome::Created,
-        profile,
-        bundle_id: bundle,
-        replaced: misfits,
-    })
+    match apple.create_profile(create).await {
+        Ok(profile) => Ok(EnsuredProfile {
+            outcome: ProfileOutcome::Created,
+            profile,
+            bundle_id: bundle,
+            replaced: misfits,
+        }),
+        // The name is taken: another runner made the profile since the listing (App Store Connect
+        // keeps names unique, which arbitrates between runners). Its profile is looked for once.
+        Err(err) if err.is_conflict() => match made_meanwhile(apple, request).await? {
+            Some(profile) => Ok(EnsuredProfile {
+                outcome: ProfileOutcome::Reused,
+                profile,
+                bundle_id: bundle,
+                replaced: misfits,
+            }),
+            None => Err(provisioning(err)),
+        },
+        Err(err) => Err(provisioning(err)),
+    }
+}
+
+/// The profile of `request`'s name that another runner made while this one was making it, if it
+/// fits.
+async fn made_meanwhile<P: Provisioning>(apple: &P, request: &ProfileRequest) -> Result<Option<Profile>> {
+    let provisioning = |e| Error::Provisioning(Box::new(e));
+    let profile_type = &request.profile_type;
+    let devices = match profile_type
+        .device_platform()
+        .filter(|_| profile_type.needs_devices())
+    {
+        Some(platform) => Some(fitting(
+            profile_type,
+            apple.enabled_devices(&platform).await.map_err(provisioning)?,
+        )),
+        None => None,
+    };
+    let listed = apple.profiles_of_type(profile_type).await.map_err(provisioning)?;
+    let name = request.name();
+    let now = OffsetDateTime::now_utc();
+    for profile in listed
+        .profiles
+        .iter()
+        .filter(|p| p.attributes.name.as_deref() == Some(name.as_str()))
+    {
+        if misfit(apple, profile, request, devices.as_deref(), now)
+            .await?
+            .is_none()
+        {
+            return Ok(Some(profile.clone()));
+        }
+    }
+    Ok(None)
 }

@@ -153,6 +153,15 @@ pub(crate) struct EnsureArgs {
     /// works without an App Store Connect API key, from the member key alone
     #[arg(long)]
     pub(crate) readonly: bool,
+    /// Also ensure the provisioning profile of BUNDLE_ID that names this identity's certificate,
+    /// and install it (as `ascert profiles ensure`); TYPE defaults to IOS_APP_STORE for
+    /// DISTRIBUTION, IOS_APP_DEVELOPMENT for DEVELOPMENT and MAC_APP_DIRECT for Developer ID
+    #[arg(long, value_name = "BUNDLE_ID[:TYPE]")]
+    pub(crate) provisioning_profile: Option<String>,
+    /// With --provisioning-profile: also write the ExportOptions.plist for `xcodebuild
+    /// -exportArchive` to FILE
+    #[arg(long, value_name = "FILE", requires = "provisioning_profile")]
+    pub(crate) export_options: Option<PathBuf>,
 }
 
 /// Parses `identities list --sort`: `expires`, or `-expires` for the latest first.

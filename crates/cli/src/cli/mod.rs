@@ -21,6 +21,7 @@ mod check;
 mod identities;
 mod keychain;
 mod keys;
+mod provisioning;
 mod sandbox;
 mod secrets;
 mod team;
@@ -32,6 +33,10 @@ pub(crate) use check::{CheckArgs, CheckFormat};
 pub(crate) use identities::{EnsureArgs, IdentitiesCommand, IdentitiesListArgs};
 pub(crate) use keychain::{KeychainCommand, KeychainCreateArgs, KeychainDeleteArgs};
 pub(crate) use keys::KeysCommand;
+pub(crate) use provisioning::{
+    BundleIdsCommand, DevicesCommand, ProfilesCommand, ProfilesCreateArgs, ProfilesEnsureArgs,
+    ProfilesInstallArgs, ProfilesListArgs, parse_profile_type,
+};
 pub(crate) use sandbox::{DemoArgs, SandboxCommand, ServeArgs};
 pub(crate) use secrets::{
     KeychainPasswordArgs, NewKeychainPasswordArgs, PassphraseArgs, PasswordArgs, Pkcs12Args,
@@ -55,6 +60,8 @@ const CREDENTIAL_OPTIONS: [&str; 7] = [
 const LOCAL_COMMANDS: &[&[&str]] = &[
     &["keys"],
     &["keychain"],
+    &["profiles", "installed"],
+    &["profiles", "uninstall"],
     &["team", "init"],
     &["team", "keygen"],
     &["team", "members"],
@@ -338,6 +345,15 @@ pub(crate) enum Command {
     /// macOS keychains for CI jobs: create, delete, back to the login keychain
     #[command(subcommand)]
     Keychain(KeychainCommand),
+    /// Provisioning profiles: list, make, download, install; `profiles ensure` for CI
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+    /// Bundle IDs (App IDs) profiles are made for: list, show, register
+    #[command(subcommand)]
+    BundleIds(BundleIdsCommand),
+    /// Devices of development and ad hoc profiles: list, register, enable, disable
+    #[command(subcommand)]
+    Devices(DevicesCommand),
     /// Save, check and remove API keys; print a token for curl
     #[command(subcommand)]
     Auth(AuthCommand),

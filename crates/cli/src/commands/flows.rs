@@ -173,6 +173,12 @@ impl Progress<'_> {
                 printable(certificate_type.as_str()),
                 expired.date()
             )),
+            Event::ProfileReplaced { id, name, why } => out.note(format!(
+                "Profile {:?} ({}) {}: deleting it at App Store Connect to make it again.",
+                printable(&name),
+                printable(&id),
+                misfit_words(&why)
+            )),
             // Events added later are not said.
             _ => {}
         }
@@ -199,6 +205,28 @@ fn runner(holder: &LeaseHolder) -> String {
             printable(&holder.actor),
             holder.pid
         )
+    }
+}
+
+/// Why a listed profile was not reused, as a person reads it.
+pub(crate) fn misfit_words(why: &ascert_workflows::Misfit) -> String {
+    use ascert_workflows::Misfit;
+    match why {
+        Misfit::Invalid => {
+            "is INVALID (a certificate in it was revoked, or its bundle ID changed)".to_owned()
+        }
+        Misfit::ExpiresTooSoon { days_left } => {
+            format!("expires in {days_left} days, sooner than --min-days-left")
+        }
+        Misfit::MissingCertificate => "does not name the certificate of the identity in use".to_owned(),
+        Misfit::MissingDevices { count } => {
+            format!(
+                "lacks {count} enabled device{} of its platform",
+                if *count == 1 { "" } else { "s" }
+            )
+        }
+        Misfit::NoContent => "has no content at App Store Connect".to_owned(),
+        _ => "does not fit".to_owned(),
     }
 }
 
@@ -245,6 +273,55 @@ pub(crate) fn explain(err: Error) -> anyhow::Error {
         Error::NotKept { source, .. } => explain(*source).context(said),
         Error::CreateRefused { source, .. } | Error::CreateFailed { source, .. } => {
             anyhow::Error::new(source).context(said)
+        }
+        other => explain_profile(other, said),
+    }
+}
+
+/// [`explain`] for the errors of `ensure_profile`.
+fn explain_profile(err: Error, said: String) -> anyhow::Error {
+    match err {
+        Error::Provisioning(source) => (*source).into(),
+        Error::UnknownBundleId { identifier, .. } => {
+            crate::commands::provisioning::bundle_ids::unknown(&identifier).into()
+        }
+        Error::CertificateDoesNotFit { profile_type, .. } => UserError::new(Exit::Conflict, said)
+            .hint(format!(
+                "a {profile_type} profile names a certificate of type {}; leave out --certificate to use the                  identity `identities ensure` picks",
+                profile_type
+                    .certificate_types()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+            .into(),
+        Error::BundleIdPlatform { profile_type, .. } => UserError::new(Exit::Conflict, said)
+            .hint(format!(
+                "a {profile_type} profile needs a bundle ID of platform {}: register the app's identifier for that                  platform, or pick the profile type of the bundle ID's platform",
+                profile_type
+                    .bundle_id_platforms()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ))
+            .into(),
+        Error::NoDevices { .. } => UserError::new(Exit::NotFound, said)
+            .hint("register the devices it is for: `ascert devices register --udid UDID --name NAME`")
+            .into(),
+        Error::NoProfileUsable { misfits, .. } => {
+            let why: Vec<String> = misfits.iter().map(misfit_words).collect();
+            UserError::new(
+                Exit::NotFound,
+                if why.is_empty() {
+                    said
+                } else {
+                    format!("{said}: the one there {}", why.join("; "))
+                },
+            )
+            .hint("run without --readonly (with an API key that may make profiles) to make it")
+            .into()
         }
         other => explain_store(other, said),
     }

@@ -16,6 +16,7 @@ pub(crate) mod keys_prune;
 pub(crate) mod man;
 pub(crate) mod pkcs12;
 pub(crate) mod plan;
+pub(crate) mod provisioning;
 pub(crate) mod sandbox;
 pub(crate) mod team;
 
@@ -202,6 +203,12 @@ impl Context {
         Ok(CertificatesApi::new(client))
     }
 
+    /// The provisioning APIs (profiles, bundle IDs, devices) with the resolved key, over the same
+    /// client as [`Context::api`].
+    pub(crate) fn profiles_api(&self) -> Result<ascert_profiles::ProfilesApi> {
+        Ok(ascert_profiles::ProfilesApi::new(self.api()?.client().clone()))
+    }
+
     /// The Certificates API asking each question once, without retries, if an API key is given
     /// anywhere: for a question a copy kept here can answer too, where retrying would only delay
     /// falling back on it.
@@ -356,6 +363,9 @@ async fn run_command(ctx: &Context, command: Command) -> Result<()> {
         Command::Keys(command) => keys::run(ctx, command).await,
         Command::Identities(command) => identities::run(ctx, command).await,
         Command::Keychain(command) => keychain::run(ctx, command),
+        Command::Profiles(command) => provisioning::profiles::run(ctx, command).await,
+        Command::BundleIds(command) => provisioning::bundle_ids::run(ctx, command).await,
+        Command::Devices(command) => provisioning::devices::run(ctx, command).await,
         Command::Auth(command) => auth::run(ctx, command).await,
         Command::Team(command) => team::run(ctx, command).await,
         Command::Sandbox(command) => sandbox::run(command).await,

@@ -21,6 +21,8 @@ struct State {
     devices: Vec<Device>,
     calls: Vec<String>,
     next: u32,
+    /// Another runner makes the profile just before this one's create arrives.
+    race: bool,
 }
 
 #[derive(Default)]
@@ -62,6 +64,26 @@ impl FakeApple {
         let mut state = self.state.lock().unwrap();
         change(state.profiles.iter_mut().find(|p| p.id == id).unwrap());
     }
+}
+
+/// Makes the profile `request` asks for, as Apple would.
+fn make(state: &mut State, request: &ProfileCreateRequest) -> Profile {
+    state.next += 1;
+    let id = format!("P{}", state.next);
+    let relationships = &request.data.relationships;
+    let mut profile = Profile::new(&id);
+    profile.attributes.name = Some(request.data.attributes.name.clone());
+    profile.attributes.profile_type = Some(request.data.attributes.profile_type.clone());
+    profile.attributes.profile_state = Some(ProfileState::Active);
+    profile.attributes.profile_content = Some("AQID".to_owned());
+    profile.attributes.expiration_date = Some(OffsetDateTime::now_utc() + Duration::days(365));
+    let mut links = ascert_models::ProfileRelationships::default();
+    links.bundle_id = Some(ToOne::to(relationships.bundle_id.data.clone()));
+    links.certificates = Some(ToMany::to(relationships.certificates.data.clone()));
+    links.devices = relationships.devices.as_ref().map(|d| ToMany::to(d.data.clone()));
+    profile.relationships = Some(links);
+    state.profiles.push(profile.clone());
+    profile
 }
 
 fn linkage<K: Default>(ids: &[String], limit: usize) -> ToMany<K> {
@@ -136,25 +158,22 @@ impl Provisioning for FakeApple {
 
     async fn create_profile(&self, request: ProfileCreateRequest) -> Result<Profile, ascert_profiles::Error> {
         let mut state = self.state.lock().unwrap();
-        state.next += 1;
-        let id = format!("P{}", state.next);
-        state
-            .calls
-            .push(format!("create {}", request.data.attributes.name));
-        let relationships = &request.data.relationships;
-        let mut profile = Profile::new(&id);
-        profile.attributes.name = Some(request.data.attributes.name.clone());
-        profile.attributes.profile_type = Some(request.data.attributes.profile_type.clone());
-        profile.attributes.profile_state = Some(ProfileState::Active);
-        profile.attributes.profile_content = Some("AQID".to_owned());
-        profile.attributes.expiration_date = Some(OffsetDateTime::now_utc() + Duration::days(365));
-        let mut links = ascert_models::ProfileRelationships::default();
-        links.bundle_id = Some(ToOne::to(relationships.bundle_id.data.clone()));
-        links.certificates = Some(ToMany::to(relationships.certificates.data.clone()));
-        links.devices = relationships.devices.as_ref().map(|d| ToMany::to(d.data.clone()));
-        profile.relationships = Some(links);
-        state.profiles.push(profile.clone());
-        Ok(profile)
+        let name = request.data.attributes.name.clone();
+        if std::mem::take(&mut state.race) {
+            // The other runner's create arrives first; this one's is refused for the name, as Apple does.
+            make(&mut state, &request);
+            state.calls.push(format!("create {name} (refused: taken)"));
+            return Err(name_taken(&name));
+        }
+        if state
+            .profiles
+            .iter()
+            .any(|p| p.attributes.name.as_deref() == Some(name.as_str()))
+        {
+            return Err(name_taken(&name));
+        }
+        state.calls.push(format!("create {name}"));
+        Ok(make(&mut state, &request))
     }
 
     async fn delete_profile(&self, id: &str) -> Result<(), ascert_profiles::Error> {
@@ -163,6 +182,27 @@ impl Provisioning for FakeApple {
         state.profiles.retain(|p| p.id != id);
         Ok(())
     }
+}
+
+/// App Store Connect's 409 for a profile name in use.
+fn name_taken(name: &str) -> ascert_profiles::Error {
+    let error = ascert_models::ApiError::new(
+        409,
+        "ENTITY_ERROR.ATTRIBUTE.INVALID",
+        "An attribute value is invalid.",
+        format!(
+            "Multiple profiles found with the name '{name}'.  Please remove the duplicate profiles and try again."
+        ),
+    );
+    ascert_transport::Error::Api {
+        method: ascert_transport::Method::POST,
+        url: "https://api.appstoreconnect.apple.com/v1/profiles".to_owned(),
+        status: 409,
+        errors: ascert_models::ErrorResponse::new(vec![error]),
+        retry_after: None,
+        rate_limit: None,
+    }
+    .into()
 }
 
 /// Keeps the events, to check what a caller is told.
@@ -370,4 +410,26 @@ async fn refusals_name_what_is_wrong_before_anything_is_made() {
     .unwrap_err();
     assert!(matches!(err, Error::NoProfileUsable { .. }), "{err}");
     assert!(ios.profiles().is_empty());
+}
+
+#[tokio::test]
+async fn a_profile_another_runner_made_meanwhile_is_reused_not_made_twice() {
+    let apple = FakeApple::with_bundle("com.example.app", BundleIdPlatform::Ios);
+    apple.state.lock().unwrap().race = true;
+    let ensured = ensure_profile(&apple, &store_request(), &ascert_workflows::NoEvents)
+        .await
+        .unwrap();
+    assert_eq!(
+        (ensured.outcome, ensured.profile.id.as_str()),
+        (ProfileOutcome::Reused, "P1")
+    );
+    assert_eq!(
+        apple.calls(),
+        [
+            "list IOS_APP_STORE",
+            "create ascert IOS_APP_STORE com.example.app (refused: taken)",
+            "list IOS_APP_STORE"
+        ]
+    );
+    assert_eq!(apple.profiles().len(), 1);
 }

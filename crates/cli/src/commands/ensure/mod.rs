@@ -23,7 +23,8 @@ use crate::commands::keychain::{KeychainInstall, install_paired_identity};
 use crate::commands::plan::ensure::EnsurePlan;
 use crate::commands::plan::export::P12Target;
 use crate::commands::plan::team::MemberSecret;
-use crate::commands::{Context, pkcs12};
+use crate::commands::provisioning::ensure::ProfileReport;
+use crate::commands::{Context, pkcs12, provisioning};
 use crate::failure::UserError;
 use crate::inputs::Inputs;
 
@@ -65,6 +66,9 @@ pub(crate) struct EnsureReport {
     /// certificates it replaces, still valid, to revoke once every machine has the new identity.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) replaces: Vec<String>,
+    /// With `--provisioning-profile`: the profile ensured for the certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) profile: Option<ProfileReport>,
 }
 
 /// Resolves the arguments into a plan (every secret read, every input checked), then runs it.
@@ -81,6 +85,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         request,
         export,
         team,
+        profile,
     } = plan;
     let min_days_left = request.min_days_left;
     let certificate_type = request.certificate_type.clone();
@@ -144,6 +149,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         waited_for: ensured.waited_for.iter().map(ToString::to_string).collect(),
         key_origin: ensured.key_origin.map(ascert_workflows::KeyOrigin::as_str),
         replaces: ensured.replaces.iter().map(|c| c.id.clone()).collect(),
+        profile: None,
     };
     let sources = ctx.ca_sources(export.options.ca_dir.clone());
     if let Some(target) = &export.p12 {
@@ -161,6 +167,14 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     if let Some(options) = &export.keychain {
         let key = store.load_key(&ensured.key)?;
         report.keychain = Some(install_paired_identity(&key, &ensured.leaf, &sources, options)?);
+    }
+    if let Some(target) = &profile {
+        let api = match &api {
+            Some(api) => ascert_profiles::ProfilesApi::new(api.client().clone()),
+            None => ctx.profiles_api()?,
+        };
+        report.profile =
+            Some(provisioning::ensure::ensure(ctx, &api, target, &ensured.certificate, &ensured.leaf).await?);
     }
     print(ctx, &report)?;
     for old in &ensured.replaces {
@@ -231,6 +245,10 @@ fn print(ctx: &Context, ensured: &EnsureReport) -> Result<()> {
     );
     if let Some(p12) = &ensured.p12 {
         let _ = write!(line, ", wrote {}", p12.display());
+    }
+    if let Some(profile) = &ensured.profile {
+        line.push('\n');
+        line.push_str(&provisioning::ensure::line(profile));
     }
     line.push('\n');
     ctx.out.text(&line)?;

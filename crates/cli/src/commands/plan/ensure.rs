@@ -3,12 +3,13 @@
 
 use anyhow::Result;
 use ascert_keystore::{CsrSubject, Keystore};
-use ascert_models::CertificateType;
+use ascert_models::{CertificateType, ProfileType};
 use ascert_workflows::EnsureRequest;
 
 use crate::cli::EnsureArgs;
 use crate::commands::plan::export::{ExportArgs, ExportPlan};
 use crate::commands::plan::team::TeamPlan;
+use crate::commands::provisioning::ensure::ProfileTarget;
 use crate::failure::UserError;
 use crate::inputs::Inputs;
 use crate::output::Output;
@@ -21,6 +22,8 @@ pub(crate) struct EnsurePlan {
     pub(crate) export: ExportPlan,
     /// With `--store`: the team store.
     pub(crate) team: Option<TeamPlan>,
+    /// With `--provisioning-profile`: the profile to ensure for the identity's certificate.
+    pub(crate) profile: Option<ProfileTarget>,
 }
 
 impl EnsurePlan {
@@ -58,6 +61,11 @@ impl EnsurePlan {
             Some(_) => Some(TeamPlan::resolve(&args.team, args.wait, inputs)?),
             None => None,
         };
+        let profile = args
+            .provisioning_profile
+            .as_deref()
+            .map(|spec| profile_target(spec, args))
+            .transpose()?;
         let request = EnsureRequest::new(
             args.certificate_type.clone(),
             CsrSubject::new(args.common_name.clone(), args.email.clone().unwrap_or_default()),
@@ -68,8 +76,68 @@ impl EnsurePlan {
             request,
             export,
             team,
+            profile,
         })
     }
+}
+
+/// The profile of `--provisioning-profile BUNDLE_ID[:TYPE]`, checked against the certificate type.
+fn profile_target(spec: &str, args: &EnsureArgs) -> Result<ProfileTarget> {
+    let (bundle, profile_type) = match spec.split_once(':') {
+        Some((bundle, profile_type)) => (
+            bundle,
+            crate::cli::parse_profile_type(profile_type)
+                .map_err(|e| UserError::usage(format!("--provisioning-profile {spec}: {e}")))?,
+        ),
+        None => (spec, default_profile_type(&args.certificate_type)?),
+    };
+    if bundle.is_empty() {
+        return Err(UserError::usage(
+            "--provisioning-profile needs a bundle identifier, e.g. com.example.app",
+        )
+        .into());
+    }
+    if !profile_type.certificate_types().contains(&args.certificate_type) {
+        return Err(UserError::usage(format!(
+            "a {profile_type} profile cannot name a {} certificate: it takes {}",
+            args.certificate_type,
+            profile_type
+                .certificate_types()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+        .into());
+    }
+    let target = ProfileTarget {
+        bundle_identifier: bundle.to_owned(),
+        profile_type,
+        name: None,
+        min_days_left: args.min_days_left,
+        readonly: args.readonly,
+        install: Some(crate::commands::provisioning::local::dirs(&[])?),
+        out: None,
+        export_options: args.export_options.clone(),
+    };
+    target.check()?;
+    Ok(target)
+}
+
+/// The profile type a certificate type is most often ensured with.
+fn default_profile_type(certificate_type: &CertificateType) -> Result<ProfileType> {
+    Ok(match certificate_type {
+        CertificateType::Distribution | CertificateType::IosDistribution => ProfileType::IosAppStore,
+        CertificateType::Development | CertificateType::IosDevelopment => ProfileType::IosAppDevelopment,
+        CertificateType::MacAppDistribution => ProfileType::MacAppStore,
+        CertificateType::MacAppDevelopment => ProfileType::MacAppDevelopment,
+        t if t.is_developer_id() => ProfileType::MacAppDirect,
+        other => {
+            return Err(
+                UserError::usage(format!("no provisioning profile names a {other} certificate")).into(),
+            );
+        }
+    })
 }
 
 /// Types whose certificate needs a pass type or merchant id are created with `certificates create`.
