@@ -148,6 +148,9 @@ fn every_option_in_help_is_in_the_cli_guide() {
         ("completions", &["Demo, sandbox"]),
         ("man", &["Demo, sandbox"]),
         ("check", &["Check"]),
+        ("profiles", &["Profiles"]),
+        ("bundle-ids", &["Profiles"]),
+        ("devices", &["Profiles"]),
     ];
     let top = help_of(&[]);
     let mut missing = Vec::new();
