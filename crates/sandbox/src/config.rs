@@ -37,6 +37,10 @@ pub struct Limits {
     pub distribution_per_team: usize,
     /// Developer ID Application certificates per team, both generations together (Apple: 5).
     pub developer_id_application: usize,
+    /// Registered devices per device family (iPhone, Mac, …) per membership year, disabled ones
+    /// included (Apple: 100). Registering one more answers `403 FORBIDDEN_ERROR` "Your development
+    /// team has reached the maximum number of registered iPhone devices."
+    pub devices_per_family: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +49,7 @@ impl Default for Limits {
             development_per_owner: 2,
             distribution_per_team: 3,
             developer_id_application: 5,
+            devices_per_family: 100,
         }
     }
 }

@@ -50,6 +50,7 @@ mod ids;
 mod issue;
 mod key;
 mod pipeline;
+mod provisioning;
 mod query;
 mod rate_limit;
 mod record;

@@ -176,7 +176,7 @@ mod tests {
         let seeded = certificates(5000, &Team::default(), &limits, now);
         let store = crate::store::Resources {
             certificates: seeded,
-            pass_type_ids: Vec::new(),
+            ..crate::store::Resources::default()
         };
         for certificate_type in SEED_TYPES {
             assert!(
