@@ -34,6 +34,14 @@ pub const CA_ORGANIZATION: &str = "Apple Inc. (ascert Sandbox)";
 pub const CA_FOLDER: &str = "/sandbox/ca/";
 /// The path at which the sandbox serves its root (DER).
 pub const ROOT_PATH: &str = "/sandbox/ca/root.cer";
+/// Common name of the intermediate that issues the provisioning-profile signer, Apple's "Apple
+/// iPhone Certification Authority".
+pub const IPHONE_CA_COMMON_NAME: &str = "Apple iPhone Certification Authority";
+/// The `OU` of Apple's iPhone Certification Authority: "Certification Authority", as the certificate
+/// list of Apple-issued profiles shows (the device and activation CAs under it say `Apple iPhone`).
+pub const IPHONE_CA_ORGANIZATIONAL_UNIT: &str = "Certification Authority";
+/// Common name of the certificate that signs provisioning profiles, Apple's.
+pub const PROFILE_SIGNER_COMMON_NAME: &str = "Apple iPhone OS Provisioning Profile Signing";
 
 /// OID of the `UID` (userId) attribute Apple puts first in a subject.
 const UID_OID: &[u64] = &[0, 9, 2342, 19_200_300, 100, 1, 1];
@@ -180,6 +188,8 @@ pub struct CaCertificates {
     pub root_der: Vec<u8>,
     /// Every intermediate, in the order of [`Intermediate::ALL`].
     intermediates: Vec<IntermediateCertificate>,
+    /// The provisioning-profile signing chain, once a profile has been signed.
+    profile_signing: Option<ProfileSigningCertificates>,
 }
 
 impl CaCertificates {
@@ -209,6 +219,50 @@ impl CaCertificates {
     }
 }
 
+/// The public certificates of the sandbox's provisioning-profile signing chain: Apple's "Apple
+/// iPhone Certification Authority" under the root, and under it the "Apple iPhone OS Provisioning
+/// Profile Signing" certificate that signs every profile. Both are in every signed profile too,
+/// with the root, as in Apple's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProfileSigningCertificates {
+    /// The iPhone Certification Authority, DER.
+    pub iphone_ca_der: Vec<u8>,
+    /// The iPhone Certification Authority, PEM.
+    pub iphone_ca_pem: String,
+    /// The profile signer, DER.
+    pub signer_der: Vec<u8>,
+    /// The profile signer, PEM.
+    pub signer_pem: String,
+}
+
+impl CaCertificates {
+    /// The provisioning-profile signing chain, if the sandbox has signed a profile (it is made on
+    /// first use, two RSA keys; `Sandbox::profile_signing_certificates` makes it on demand).
+    pub fn profile_signing(&self) -> Option<&ProfileSigningCertificates> {
+        self.profile_signing.as_ref()
+    }
+}
+
+/// The provisioning-profile signer with its key; the iPhone CA's key is dropped once the signer is
+/// issued, since the sandbox never issues a second signer under it.
+pub(crate) struct ProfileSigning {
+    certificates: ProfileSigningCertificates,
+    key: aws_lc_rs::signature::RsaKeyPair,
+}
+
+impl ProfileSigning {
+    /// The public certificates.
+    pub(crate) fn certificates(&self) -> &ProfileSigningCertificates {
+        &self.certificates
+    }
+
+    /// The signer's key, for RSA PKCS#1 v1.5 signatures.
+    pub(crate) fn key(&self) -> &aws_lc_rs::signature::RsaKeyPair {
+        &self.key
+    }
+}
+
 /// One intermediate with its signing key.
 pub(crate) struct IssuingCa {
     certificate: IntermediateCertificate,
@@ -233,6 +287,9 @@ pub(crate) struct SandboxCa {
     root_der: Vec<u8>,
     root: Issuer<'static, KeyPair>,
     intermediates: Mutex<BTreeMap<Intermediate, Arc<IssuingCa>>>,
+    /// The profile-signing chain, made on first use. Not saved with the state: a restored sandbox
+    /// makes a new one, and the profiles signed before still verify, as they carry their chain.
+    profile_signing: Mutex<Option<Arc<ProfileSigning>>>,
 }
 
 /// What a leaf certificate says about its owner.
@@ -344,6 +401,7 @@ impl SandboxCa {
             root_der: cert.der().to_vec(),
             root: Issuer::new(params, root_key),
             intermediates: Mutex::new(BTreeMap::new()),
+            profile_signing: Mutex::new(None),
         })
     }
 
@@ -374,6 +432,7 @@ impl SandboxCa {
             root_der,
             root,
             intermediates: Mutex::new(restored),
+            profile_signing: Mutex::new(None),
         })
     }
 
@@ -433,11 +492,77 @@ impl SandboxCa {
             .into_iter()
             .map(|which| Ok(self.intermediate(which)?.certificate.clone()))
             .collect::<Result<_, SandboxError>>()?;
+        let profile_signing = self
+            .profile_signing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|made| made.certificates.clone());
         Ok(CaCertificates {
             root_pem: self.root_pem.clone(),
             root_der: self.root_der.clone(),
             intermediates,
+            profile_signing,
         })
+    }
+
+    /// The provisioning-profile signing chain, made (an RSA 2048 intermediate under the root, and an
+    /// RSA 2048 signer under it) the first time it is asked for.
+    pub(crate) fn profile_signing(&self) -> Result<Arc<ProfileSigning>, SandboxError> {
+        // Held while the keys are generated, so two requests never make two chains.
+        let mut made = self
+            .profile_signing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = made.as_ref() {
+            return Ok(found.clone());
+        }
+        let now = now_seconds();
+        let ca_key = KeyPair::generate_for(&PKCS_RSA_SHA256).map_err(crypto("generate the iPhone CA key"))?;
+        let ca_params = ca_params(
+            ca_name(IPHONE_CA_COMMON_NAME, IPHONE_CA_ORGANIZATIONAL_UNIT),
+            0,
+            now,
+            10,
+        );
+        let ca_cert = ca_params
+            .signed_by(&ca_key, &self.root)
+            .map_err(crypto("sign the iPhone CA"))?;
+        let ca = Issuer::new(ca_params, ca_key);
+        let signer_key =
+            KeyPair::generate_for(&PKCS_RSA_SHA256).map_err(crypto("generate the profile signer key"))?;
+        // Apple's signer is named `CN, O, C`, without the `OU` of its CAs.
+        let mut name = DistinguishedName::new();
+        name.push(DnType::CommonName, PROFILE_SIGNER_COMMON_NAME);
+        name.push(DnType::OrganizationName, CA_ORGANIZATION);
+        name.push(DnType::CountryName, "US");
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(365 * 5);
+        params.serial_number = Some(SerialNumber::from_slice(&crate::ids::serial_bytes()));
+        params.use_authority_key_identifier_extension = true;
+        let signer_cert = params
+            .signed_by(&signer_key, &ca)
+            .map_err(crypto("sign the profile signer"))?;
+        let pkcs8 = zeroize::Zeroizing::new(signer_key.serialize_der());
+        let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| SandboxError::Crypto {
+            action: "load the profile signer key",
+            source: Box::new(e),
+        })?;
+        let signing = Arc::new(ProfileSigning {
+            certificates: ProfileSigningCertificates {
+                iphone_ca_der: ca_cert.der().to_vec(),
+                iphone_ca_pem: ca_cert.pem(),
+                signer_der: signer_cert.der().to_vec(),
+                signer_pem: signer_cert.pem(),
+            },
+            key,
+        });
+        *made = Some(signing.clone());
+        Ok(signing)
     }
 
     /// Issues a code-signing certificate of `certificate_type` for `spki_der` (an RSA or P-256

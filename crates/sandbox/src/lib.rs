@@ -50,6 +50,7 @@ mod ids;
 mod issue;
 mod key;
 mod pipeline;
+mod profile_content;
 mod provisioning;
 mod query;
 mod rate_limit;
@@ -71,13 +72,15 @@ pub use auth::{AUDIENCE, MAX_LIFETIME_SECS};
 pub use body::MAX_REQUEST_BODY;
 pub use builder::{DEFAULT_PAGE_SIZE, SandboxBuilder};
 pub use ca::{
-    CA_FOLDER, CA_ORGANIZATION, CaCertificates, Intermediate, IntermediateCertificate, KeyAlgorithm,
-    ROOT_COMMON_NAME, ROOT_PATH,
+    CA_FOLDER, CA_ORGANIZATION, CaCertificates, IPHONE_CA_COMMON_NAME, IPHONE_CA_ORGANIZATIONAL_UNIT,
+    Intermediate, IntermediateCertificate, KeyAlgorithm, PROFILE_SIGNER_COMMON_NAME,
+    ProfileSigningCertificates, ROOT_COMMON_NAME, ROOT_PATH,
 };
 pub use config::{FaultConfig, Limits, SeededCertificate, Team};
 pub use error::{BoxedSource, SandboxError};
 pub use key::{KeyFiles, KeyKind, KeyRole, SandboxApiKey};
 pub use pipeline::RATE_LIMIT_HEADER;
+pub use profile_content::{ProfileContent, ProfileDistribution, ProfilePlatform};
 pub use rate_limit::DEFAULT_RATE_LIMIT;
 pub use record::Exchange;
 pub use sandbox::Sandbox;

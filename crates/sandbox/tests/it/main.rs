@@ -8,5 +8,6 @@ mod common;
 mod exchanges;
 mod faults;
 mod issuance;
+mod profile_content;
 mod state;
 mod third_party;
