@@ -23,7 +23,8 @@ impl Default for Team {
     }
 }
 
-/// How many unexpired certificates of a kind may exist, like Apple's limits. Deactivated ones count
+/// How many unexpired certificates of a kind (and devices of a family) may exist, like Apple's
+/// limits. Deactivated ones count
 /// (only revoking or expiry frees a slot), and so do seeded ones, as every certificate of a team does
 /// at Apple.
 ///

@@ -1,13 +1,15 @@
-//! A new profile's `profileContent`: the one place it is made, so the signed property list
-//! (`profile_content.rs`, under the sandbox CA's profile-signing certificate) plugs in here.
-
-use time::OffsetDateTime;
+//! A new profile's `profileContent`, made in this one place from what the sandbox keeps of the
+//! profile: the signed property list of `profile_content.rs`, base64-encoded.
 
 use ascert_models::ProfileType;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use time::OffsetDateTime;
 
 use crate::SandboxError;
 use crate::ca::SandboxCa;
 use crate::config::Team;
+use crate::profile_content::{ProfileContent, sign_profile};
 
 /// What a profile's content says: who it is for, what may sign with it and where it runs.
 pub(crate) struct ContentSpec<'a> {
@@ -27,19 +29,24 @@ pub(crate) struct ContentSpec<'a> {
     pub(crate) expires: OffsetDateTime,
 }
 
-/// The base64 `profileContent` of the profile `spec` describes, signed by `ca`.
-///
-/// TODO(profile-content): the signer lands with `profile_content.rs` (branch wt-sbx); until it is
-/// merged a profile has no content (`"profileContent": null`).
+/// The base64 `profileContent` of the profile `spec` describes: its property list, signed as a CMS
+/// `SignedData` by `ca`'s profile-signing certificate (`profile_content.rs`).
 ///
 /// # Errors
 /// Signing errors, answered with Apple's 500 by the caller.
-#[allow(
-    clippy::unnecessary_wraps,
-    clippy::needless_pass_by_value,
-    reason = "the signer's shape, which fails and takes the spec, plugs in here"
-)]
-pub(crate) fn content(ca: &SandboxCa, spec: ContentSpec<'_>) -> Result<Option<String>, SandboxError> {
-    let _ = (ca, spec);
-    Ok(None)
+pub(crate) fn content(ca: &SandboxCa, spec: ContentSpec<'_>) -> Result<String, SandboxError> {
+    let content = ProfileContent {
+        name: spec.name.to_owned(),
+        uuid: spec.uuid.to_owned(),
+        team_id: spec.team.id.clone(),
+        team_name: spec.team.name.clone(),
+        app_id_name: spec.app_id_name.to_owned(),
+        bundle_id: spec.bundle_identifier.to_owned(),
+        profile_type: spec.profile_type.as_str().to_owned(),
+        developer_certificates: spec.certificates,
+        devices: spec.devices,
+        created: spec.created,
+        expires: spec.expires,
+    };
+    Ok(STANDARD.encode(sign_profile(ca, &content)?))
 }

@@ -55,8 +55,8 @@ fn resource(
                     "related": format!("{self_link}/{name}"),
                 }
             });
-            if let Some(Value::Object(data)) = data {
-                relationship.as_object_mut().into_iter().for_each(|r| r.extend(data.clone()));
+            if let (Some(Value::Object(data)), Some(object)) = (data, relationship.as_object_mut()) {
+                object.extend(data);
             }
             (name.to_owned(), relationship)
         })
@@ -99,7 +99,8 @@ pub(crate) fn profile(
         ("createdDate", json!(date::format(stored.created_date))),
         ("expirationDate", json!(date::format(stored.expiration_date))),
     ];
-    let bundle_id = link_bundle_id.then(|| json!({ "data": { "type": BUNDLE_IDS.type_name, "id": stored.bundle_id } }));
+    let bundle_id =
+        link_bundle_id.then(|| json!({ "data": { "type": BUNDLE_IDS.type_name, "id": stored.bundle_id } }));
     let relationships = vec![
         ("bundleId", bundle_id),
         (
@@ -111,7 +112,15 @@ pub(crate) fn profile(
             linkage_of(linkages, "certificates").map(|l| to_many("certificates", l)),
         ),
     ];
-    resource(base_url, PROFILES.path, PROFILES.type_name, &stored.id, attributes, relationships, fields)
+    resource(
+        base_url,
+        PROFILES.path,
+        PROFILES.type_name,
+        &stored.id,
+        attributes,
+        relationships,
+        fields,
+    )
 }
 
 /// The bundle ID resource as `fields` asks, with the linkages included.
@@ -134,11 +143,20 @@ pub(crate) fn bundle_id(
         ),
         (
             "bundleIdCapabilities",
-            linkage_of(linkages, "bundleIdCapabilities").map(|l| to_many(BUNDLE_ID_CAPABILITIES.type_name, l)),
+            linkage_of(linkages, "bundleIdCapabilities")
+                .map(|l| to_many(BUNDLE_ID_CAPABILITIES.type_name, l)),
         ),
         ("app", None),
     ];
-    resource(base_url, BUNDLE_IDS.path, BUNDLE_IDS.type_name, &stored.id, attributes, relationships, fields)
+    resource(
+        base_url,
+        BUNDLE_IDS.path,
+        BUNDLE_IDS.type_name,
+        &stored.id,
+        attributes,
+        relationships,
+        fields,
+    )
 }
 
 /// The device resource as `fields` asks.
@@ -152,7 +170,15 @@ pub(crate) fn device(base_url: &str, stored: &StoredDevice, fields: Option<&[&st
         ("model", json!(stored.model)),
         ("addedDate", json!(date::format(stored.added_date))),
     ];
-    resource(base_url, DEVICES.path, DEVICES.type_name, &stored.id, attributes, Vec::new(), fields)
+    resource(
+        base_url,
+        DEVICES.path,
+        DEVICES.type_name,
+        &stored.id,
+        attributes,
+        Vec::new(),
+        fields,
+    )
 }
 
 /// The capability resource as `fields` asks.

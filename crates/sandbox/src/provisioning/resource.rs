@@ -18,14 +18,21 @@ use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, DEVICES, PROFILES, Resour
 pub(crate) const DEFAULT_INCLUDE_LIMIT: u32 = 50;
 
 /// The linkage of the to-many relationship `name` holding `ids`, when `query` includes it.
-fn linkage<'a>(query: &Query, name: &'static str, ids: impl Iterator<Item = &'a str>) -> Option<(&'static str, Linkage<'a>)> {
+fn linkage<'a>(
+    query: &Query,
+    name: &'static str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Option<(&'static str, Linkage<'a>)> {
     if !query.includes(name) {
         return None;
     }
     let limit = query.include_limit(name).unwrap_or(DEFAULT_INCLUDE_LIMIT);
     let all: Vec<&str> = ids.collect();
     let total = all.len();
-    let ids = all.into_iter().take(usize::try_from(limit).unwrap_or(usize::MAX)).collect();
+    let ids = all
+        .into_iter()
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
     Some((name, Linkage { ids, total, limit }))
 }
 
@@ -103,7 +110,12 @@ impl Resource for StoredProfile {
         }
     }
 
-    fn prepare(resources: &mut Resources, indices: &[usize], query: &Query, context: &Context<'_>) -> Result<(), ApiFailure> {
+    fn prepare(
+        resources: &mut Resources,
+        indices: &[usize],
+        query: &Query,
+        context: &Context<'_>,
+    ) -> Result<(), ApiFailure> {
         if !query.includes("certificates") {
             return Ok(());
         }
@@ -112,11 +124,22 @@ impl Resource for StoredProfile {
             .into_iter()
             .filter_map(|id| resources.certificate_index(id))
             .collect();
-        issue_contents(resources, &certificates, certificate_fields(query).as_deref(), context)
+        issue_contents(
+            resources,
+            &certificates,
+            certificate_fields(query).as_deref(),
+            context,
+        )
     }
 
     fn render(&self, context: &Context<'_>, query: &Query) -> Value {
-        render::profile(context.base_url, self, query.fields(PROFILES.type_name), false, &Vec::new())
+        render::profile(
+            context.base_url,
+            self,
+            query.fields(PROFILES.type_name),
+            false,
+            &Vec::new(),
+        )
     }
 
     fn render_with(&self, resources: &Resources, context: &Context<'_>, query: &Query) -> Value {
@@ -129,12 +152,22 @@ impl Resource for StoredProfile {
         )
     }
 
-    fn included(resources: &Resources, shown: &[&Self], context: &Context<'_>, query: &Query) -> Option<Vec<Value>> {
+    fn included(
+        resources: &Resources,
+        shown: &[&Self],
+        context: &Context<'_>,
+        query: &Query,
+    ) -> Option<Vec<Value>> {
         let mut included = Vec::new();
         if query.includes("bundleId") {
             let ids = distinct(shown.iter().map(|p| vec![p.bundle_id.as_str()]));
             included.extend(ids.into_iter().filter_map(|id| resources.bundle_id(id)).map(|b| {
-                render::bundle_id(context.base_url, b, query.fields(BUNDLE_IDS.type_name), &Vec::new())
+                render::bundle_id(
+                    context.base_url,
+                    b,
+                    query.fields(BUNDLE_IDS.type_name),
+                    &Vec::new(),
+                )
             }));
         }
         if query.includes("certificates") {
@@ -154,13 +187,17 @@ impl Resource for StoredProfile {
                     .map(|d| render::device(context.base_url, d, query.fields(DEVICES.type_name))),
             );
         }
-        (query.includes("bundleId") || query.includes("certificates") || query.includes("devices")).then_some(included)
+        (query.includes("bundleId") || query.includes("certificates") || query.includes("devices"))
+            .then_some(included)
     }
 }
 
 impl StoredBundleId {
     fn linkages<'a>(&self, resources: &'a Resources, query: &Query) -> Linkages<'a> {
-        let profiles = resources.profiles_of(&self.id).into_iter().map(|i| resources.profiles[i].id.as_str());
+        let profiles = resources
+            .profiles_of(&self.id)
+            .into_iter()
+            .map(|i| resources.profiles[i].id.as_str());
         let capabilities = resources
             .capabilities_of(&self.id)
             .into_iter()
@@ -209,7 +246,12 @@ impl Resource for StoredBundleId {
     }
 
     fn render(&self, context: &Context<'_>, query: &Query) -> Value {
-        render::bundle_id(context.base_url, self, query.fields(BUNDLE_IDS.type_name), &Vec::new())
+        render::bundle_id(
+            context.base_url,
+            self,
+            query.fields(BUNDLE_IDS.type_name),
+            &Vec::new(),
+        )
     }
 
     fn render_with(&self, resources: &Resources, context: &Context<'_>, query: &Query) -> Value {
@@ -221,7 +263,12 @@ impl Resource for StoredBundleId {
         )
     }
 
-    fn included(resources: &Resources, shown: &[&Self], context: &Context<'_>, query: &Query) -> Option<Vec<Value>> {
+    fn included(
+        resources: &Resources,
+        shown: &[&Self],
+        context: &Context<'_>,
+        query: &Query,
+    ) -> Option<Vec<Value>> {
         let linked = |name: &str| {
             distinct(shown.iter().map(|b| {
                 b.linkages(resources, query)
@@ -237,7 +284,15 @@ impl Resource for StoredBundleId {
                 linked("profiles")
                     .into_iter()
                     .filter_map(|id| resources.profiles.iter().find(|p| p.id == id))
-                    .map(|p| render::profile(context.base_url, p, query.fields(PROFILES.type_name), false, &Vec::new())),
+                    .map(|p| {
+                        render::profile(
+                            context.base_url,
+                            p,
+                            query.fields(PROFILES.type_name),
+                            false,
+                            &Vec::new(),
+                        )
+                    }),
             );
         }
         if query.includes("bundleIdCapabilities") {
@@ -245,7 +300,13 @@ impl Resource for StoredBundleId {
                 linked("bundleIdCapabilities")
                     .into_iter()
                     .filter_map(|id| resources.bundle_id_capabilities.iter().find(|c| c.id == id))
-                    .map(|c| render::capability(context.base_url, c, query.fields(BUNDLE_ID_CAPABILITIES.type_name))),
+                    .map(|c| {
+                        render::capability(
+                            context.base_url,
+                            c,
+                            query.fields(BUNDLE_ID_CAPABILITIES.type_name),
+                        )
+                    }),
             );
         }
         (query.includes("profiles") || query.includes("bundleIdCapabilities")).then_some(included)
@@ -315,7 +376,11 @@ impl Resource for StoredCapability {
     }
 
     fn render(&self, context: &Context<'_>, query: &Query) -> Value {
-        render::capability(context.base_url, self, query.fields(BUNDLE_ID_CAPABILITIES.type_name))
+        render::capability(
+            context.base_url,
+            self,
+            query.fields(BUNDLE_ID_CAPABILITIES.type_name),
+        )
     }
 
     fn included(_: &Resources, _: &[&Self], _: &Context<'_>, _: &Query) -> Option<Vec<Value>> {

@@ -7,16 +7,14 @@ use ascert_models::{BundleIdPlatform, DeviceClass};
 /// reverse-DNS (no empty part), optionally ending in a `*` wildcard (`com.example.*`, or `*`
 /// alone).
 pub(crate) fn valid_identifier(identifier: &str) -> bool {
-    let explicit = identifier
-        .strip_suffix('*')
-        .map_or(Some(identifier), |stem| {
-            // A wildcard: `*` alone, or a `.`-ended stem before it.
-            if stem.is_empty() {
-                None
-            } else {
-                stem.strip_suffix('.')
-            }
-        });
+    let explicit = identifier.strip_suffix('*').map_or(Some(identifier), |stem| {
+        // A wildcard: `*` alone, or a `.`-ended stem before it.
+        if stem.is_empty() {
+            None
+        } else {
+            stem.strip_suffix('.')
+        }
+    });
     let Some(explicit) = explicit else {
         return identifier == "*";
     };
@@ -75,10 +73,26 @@ mod tests {
 
     #[test]
     fn identifiers_are_reverse_dns_with_an_optional_wildcard() {
-        for good in ["com.example.app", "com.ex-ample.App2", "com.example.*", "*", "app"] {
+        for good in [
+            "com.example.app",
+            "com.ex-ample.App2",
+            "com.example.*",
+            "*",
+            "app",
+        ] {
             assert!(valid_identifier(good), "{good}");
         }
-        for bad in ["", "com..app", "com.example.", "com.example*", "com.ex_ample", "com.é", ".com", "**", "com.*.app"] {
+        for bad in [
+            "",
+            "com..app",
+            "com.example.",
+            "com.example*",
+            "com.ex_ample",
+            "com.é",
+            ".com",
+            "**",
+            "com.*.app",
+        ] {
             assert!(!valid_identifier(bad), "{bad}");
         }
     }
@@ -94,7 +108,10 @@ mod tests {
         assert!(!valid_udid("3D7FADF5-D61B-5F6B-A254-0123456789AB", &ios));
         assert!(!valid_udid("0be51c8f4397715104873b50a3deb980bfa2c79", &ios));
         assert!(!valid_udid("00008110-000E49383CF8801G", &ios));
-        assert!(!valid_udid("00008110-000E49383CF8801E", &BundleIdPlatform::Universal));
+        assert!(!valid_udid(
+            "00008110-000E49383CF8801E",
+            &BundleIdPlatform::Universal
+        ));
         assert_eq!(device_class(&mac), DeviceClass::Mac);
         assert_eq!(family_name(&device_class(&ios)), "iPhone");
     }

@@ -3,8 +3,7 @@
 //! it `INVALID`, deleting a bundle ID deletes its capabilities and profiles.
 
 use ascert_models::{
-    BundleIdPlatform, CapabilitySetting, CapabilityType, DeviceClass, DeviceStatus, ProfileState,
-    ProfileType,
+    BundleIdPlatform, CapabilitySetting, CapabilityType, DeviceClass, DeviceStatus, ProfileState, ProfileType,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

@@ -35,8 +35,41 @@ pub(super) fn no_app_id(id: &str) -> ApiFailure {
     ApiFailure::entity_error(format!("There is no App ID with ID '{id}' on this team."))
 }
 
-/// Registers `bundle` with the capabilities every explicit App ID starts with.
-pub(crate) fn register(resources: &mut Resources, bundle: StoredBundleId) -> usize {
+/// Registers `bundle` with the capabilities every explicit App ID starts with, after checking its
+/// platform and identifier as Apple does.
+///
+/// # Errors
+/// Apple's 409 for an unknown platform, a malformed identifier, or one already registered.
+pub(crate) fn register(resources: &mut Resources, bundle: StoredBundleId) -> Result<usize, ApiFailure> {
+    if !bundle.platform.is_known() {
+        return Err(ApiFailure::invalid_provisioning_attribute(
+            format!(
+                "An invalid value '{}' was provided for the parameter 'platform'.",
+                bundle.platform
+            ),
+            "/data/attributes/platform",
+        ));
+    }
+    let identifier = &bundle.identifier;
+    if !rules::valid_identifier(identifier) {
+        return Err(ApiFailure::invalid_provisioning_attribute(
+            format!("An invalid value '{identifier}' was provided for the parameter 'identifier'."),
+            "/data/attributes/identifier",
+        ));
+    }
+    // Identifiers are unique without regard to case, as bundle identifiers are on Apple's devices.
+    if resources
+        .bundle_ids
+        .iter()
+        .any(|b| b.identifier.eq_ignore_ascii_case(identifier))
+    {
+        return Err(ApiFailure::invalid_provisioning_attribute(
+            format!(
+                "An App ID with Identifier '{identifier}' is not available. Please enter a different string."
+            ),
+            "/data/attributes/identifier",
+        ));
+    }
     if !bundle.identifier.ends_with('*') {
         for capability_type in DEFAULT_CAPABILITIES {
             resources.bundle_id_capabilities.push(StoredCapability {
@@ -48,7 +81,7 @@ pub(crate) fn register(resources: &mut Resources, bundle: StoredBundleId) -> usi
         }
     }
     resources.bundle_ids.push(bundle);
-    resources.bundle_ids.len() - 1
+    Ok(resources.bundle_ids.len() - 1)
 }
 
 pub(super) async fn create(
@@ -59,45 +92,25 @@ pub(super) async fn create(
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
     let request: BundleIdCreateRequest = parse_body(&request_body(body)?)?;
     let attributes = request.data.attributes;
-    if !attributes.platform.is_known() {
-        return Err(ApiFailure::invalid_provisioning_attribute(
-            format!("An invalid value '{}' was provided for the parameter 'platform'.", attributes.platform),
-            "/data/attributes/platform",
-        ));
-    }
-    let identifier = attributes.identifier;
-    if !rules::valid_identifier(&identifier) {
-        return Err(ApiFailure::invalid_provisioning_attribute(
-            format!("An invalid value '{identifier}' was provided for the parameter 'identifier'."),
-            "/data/attributes/identifier",
-        ));
-    }
     let mut resources = lock(&shared.resources);
-    // Identifiers are unique without regard to case, as bundle identifiers are on Apple's devices.
-    if resources
-        .bundle_ids
-        .iter()
-        .any(|b| b.identifier.eq_ignore_ascii_case(&identifier))
-    {
-        return Err(ApiFailure::invalid_provisioning_attribute(
-            format!("An App ID with Identifier '{identifier}' is not available. Please enter a different string."),
-            "/data/attributes/identifier",
-        ));
-    }
     let bundle = StoredBundleId {
         id: crate::ids::apple_id(),
         name: attributes.name,
         platform: attributes.platform,
-        identifier,
+        identifier: attributes.identifier,
         seed_id: attributes.seed_id.unwrap_or_else(|| shared.team.id.clone()),
     };
-    let index = register(&mut resources, bundle);
+    let index = register(&mut resources, bundle)?;
     shared.save(&resources).map_err(internal)?;
     let document = document::<StoredBundleId>(&shared, &resources, index, &Query::default(), None);
     Ok((StatusCode::CREATED, Json(document)).into_response())
 }
 
-pub(super) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Reply {
+pub(super) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
     let mut resources = lock(&shared.resources);
     let index = resource::position::<StoredBundleId>(&resources, &id)?;
@@ -107,7 +120,13 @@ pub(super) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<Str
 }
 
 /// A related list of the bundle ID `id`: the resources `related` picks, paged.
-fn related<R: Resource>(shared: &Shared, id: &str, raw: Option<&str>, name: &str, related: fn(&Resources, &str) -> Vec<usize>) -> Reply {
+fn related<R: Resource>(
+    shared: &Shared,
+    id: &str,
+    raw: Option<&str>,
+    name: &str,
+    related: fn(&Resources, &str) -> Vec<usize>,
+) -> Reply {
     let page_size = lock(&shared.settings).page_size;
     let query = Query::parse(raw, Endpoint::RelatedList(R::SPEC), None)?;
     let mut resources = lock(&shared.resources);
@@ -123,8 +142,18 @@ fn related<R: Resource>(shared: &Shared, id: &str, raw: Option<&str>, name: &str
     page::<R>(shared, &mut resources, &query, &shown)
 }
 
-pub(super) async fn profiles(State(shared): State<Arc<Shared>>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Reply {
-    related::<StoredProfile>(&shared, &id, raw.as_deref(), PROFILES.type_name, Resources::profiles_of)
+pub(super) async fn profiles(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    related::<StoredProfile>(
+        &shared,
+        &id,
+        raw.as_deref(),
+        PROFILES.type_name,
+        Resources::profiles_of,
+    )
 }
 
 pub(super) async fn capabilities(

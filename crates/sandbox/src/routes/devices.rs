@@ -60,8 +60,16 @@ pub(crate) fn register(
         )));
     }
     let device_class = rules::device_class(&platform);
-    if resources.devices.iter().filter(|d| d.device_class == device_class).count() >= limit {
-        return Err(ApiFailure::device_limit_reached(rules::family_name(&device_class)));
+    if resources
+        .devices
+        .iter()
+        .filter(|d| d.device_class == device_class)
+        .count()
+        >= limit
+    {
+        return Err(ApiFailure::device_limit_reached(rules::family_name(
+            &device_class,
+        )));
     }
     let now = OffsetDateTime::now_utc();
     resources.devices.push(StoredDevice {
@@ -87,7 +95,13 @@ pub(super) async fn create(
     let attributes = request.data.attributes;
     let limit = lock(&shared.settings).limits.devices_per_family;
     let mut resources = lock(&shared.resources);
-    let index = register(&mut resources, attributes.name, attributes.platform, attributes.udid, limit)?;
+    let index = register(
+        &mut resources,
+        attributes.name,
+        attributes.platform,
+        attributes.udid,
+        limit,
+    )?;
     shared.save(&resources).map_err(internal)?;
     let document = document::<StoredDevice>(&shared, &resources, index, &Query::default(), None);
     Ok((StatusCode::CREATED, Json(document)).into_response())
@@ -123,5 +137,12 @@ pub(super) async fn update(
         }
         shared.save(&resources).map_err(internal)?;
     }
-    Ok(Json(document::<StoredDevice>(&shared, &resources, index, &Query::default(), None)).into_response())
+    Ok(Json(document::<StoredDevice>(
+        &shared,
+        &resources,
+        index,
+        &Query::default(),
+        None,
+    ))
+    .into_response())
 }

@@ -69,7 +69,12 @@ pub(super) fn page<R: Resource>(
     let page_len = usize::try_from(limit).unwrap_or(usize::MAX);
     let context = shared.context();
     let total = indices.len();
-    let page: Vec<usize> = indices.iter().copied().skip(query.offset).take(page_len).collect();
+    let page: Vec<usize> = indices
+        .iter()
+        .copied()
+        .skip(query.offset)
+        .take(page_len)
+        .collect();
     R::prepare(resources, &page, query, &context)?;
     let resources = &*resources;
     let all = R::all(resources);

@@ -21,8 +21,8 @@ use axum::routing::get;
 
 use crate::apple_error::{ApiFailure, internal};
 use crate::ca::{CA_FOLDER, Intermediate, ROOT_PATH};
-use crate::state::Shared;
 use crate::provisioning::store::{StoredBundleId, StoredDevice, StoredProfile};
+use crate::state::Shared;
 use crate::store::StoredCertificate;
 use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, CERTIFICATES, DEVICES, PROFILES};
 
@@ -69,7 +69,10 @@ fn provisioning_routes() -> Router<Arc<Shared>> {
                 .delete(bundle_ids::delete)
                 .fallback(method_not_allowed),
         )
-        .route(&format!("{}/{{id}}/profiles", BUNDLE_IDS.path), get(bundle_ids::profiles).fallback(method_not_allowed))
+        .route(
+            &format!("{}/{{id}}/profiles", BUNDLE_IDS.path),
+            get(bundle_ids::profiles).fallback(method_not_allowed),
+        )
         .route(
             &format!("{}/{{id}}/bundleIdCapabilities", BUNDLE_IDS.path),
             get(bundle_ids::capabilities).fallback(method_not_allowed),
@@ -106,7 +109,10 @@ fn provisioning_routes() -> Router<Arc<Shared>> {
                 .delete(profiles::delete)
                 .fallback(method_not_allowed),
         )
-        .route(&format!("{}/{{id}}/certificates", PROFILES.path), get(profiles::certificates).fallback(method_not_allowed))
+        .route(
+            &format!("{}/{{id}}/certificates", PROFILES.path),
+            get(profiles::certificates).fallback(method_not_allowed),
+        )
         .route(
             &format!("{}/{{id}}/devices", PROFILES.path),
             get(profiles::devices).fallback(method_not_allowed),

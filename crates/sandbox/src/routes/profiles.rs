@@ -53,14 +53,20 @@ fn no_devices_wording(distribution: Option<Distribution>) -> &'static str {
 
 /// Checks `request` against the team's resources, in Apple's order: the name, the type, the
 /// bundle ID and its platform, the certificates, then the devices.
-fn check(resources: &Resources, request: ProfileCreateRequest, now: OffsetDateTime) -> Result<Checked, ApiFailure> {
+fn check(
+    resources: &Resources,
+    request: ProfileCreateRequest,
+    now: OffsetDateTime,
+) -> Result<Checked, ApiFailure> {
     let data = request.data;
     let name = data.attributes.name;
     let profile_type = data.attributes.profile_type;
     if resources.profiles.iter().any(|p| p.name == name) {
         // The developer website's words (fastlane issue 13629), two spaces included.
         return Err(ApiFailure::invalid_provisioning_attribute(
-            format!("Multiple profiles found with the name '{name}'.  Please remove the duplicate profiles and try again."),
+            format!(
+                "Multiple profiles found with the name '{name}'.  Please remove the duplicate profiles and try again."
+            ),
             "/data/attributes/name",
         ));
     }
@@ -71,7 +77,8 @@ fn check(resources: &Resources, request: ProfileCreateRequest, now: OffsetDateTi
         ));
     }
     let bundle_id = data.relationships.bundle_id.data.id;
-    let bundle_index = resource::position::<StoredBundleId>(resources, &bundle_id).map_err(|_| no_app_id(&bundle_id))?;
+    let bundle_index =
+        resource::position::<StoredBundleId>(resources, &bundle_id).map_err(|_| no_app_id(&bundle_id))?;
     let bundle = &resources.bundle_ids[bundle_index];
     if !profile_type.bundle_id_platforms().contains(&bundle.platform) {
         return Err(ApiFailure::invalid_relationship(
@@ -120,12 +127,19 @@ fn check(resources: &Resources, request: ProfileCreateRequest, now: OffsetDateTi
 /// Whether `certificate` can sign with a profile of `profile_type` at `now`: of a type it takes,
 /// and not expired.
 fn fits(certificate: &StoredCertificate, profile_type: &ProfileType, now: OffsetDateTime) -> bool {
-    profile_type.certificate_types().contains(&certificate.certificate_type) && certificate.expiration_date > now
+    profile_type
+        .certificate_types()
+        .contains(&certificate.certificate_type)
+        && certificate.expiration_date > now
 }
 
 /// Development and ad hoc profiles need enabled devices of a class they run on; the others take
 /// none.
-fn check_devices(resources: &Resources, profile_type: &ProfileType, device_ids: &[String]) -> Result<(), ApiFailure> {
+fn check_devices(
+    resources: &Resources,
+    profile_type: &ProfileType,
+    device_ids: &[String],
+) -> Result<(), ApiFailure> {
     if !profile_type.needs_devices() {
         if device_ids.is_empty() {
             return Ok(());
@@ -143,7 +157,11 @@ fn check_devices(resources: &Resources, profile_type: &ProfileType, device_ids: 
     }
     let devices = device_ids
         .iter()
-        .map(|id| resources.device(id).filter(|d| d.status == ascert_models::DeviceStatus::Enabled))
+        .map(|id| {
+            resources
+                .device(id)
+                .filter(|d| d.status == ascert_models::DeviceStatus::Enabled)
+        })
         .collect::<Option<Vec<&StoredDevice>>>()
         .ok_or_else(|| {
             ApiFailure::invalid_relationship(
@@ -164,7 +182,12 @@ fn profile_uuid() -> String {
 }
 
 /// Makes the profile `checked` describes, with its content, and stores it.
-fn make(shared: &Shared, resources: &mut Resources, checked: Checked, now: OffsetDateTime) -> Result<usize, ApiFailure> {
+fn make(
+    shared: &Shared,
+    resources: &mut Resources,
+    checked: Checked,
+    now: OffsetDateTime,
+) -> Result<usize, ApiFailure> {
     let context = shared.context();
     for &index in &checked.certificate_indices {
         resources
@@ -172,13 +195,24 @@ fn make(shared: &Shared, resources: &mut Resources, checked: Checked, now: Offse
             .map_err(internal)?;
     }
     let bundle = &resources.bundle_ids[checked.bundle_index];
-    let certificates: Vec<&StoredCertificate> = checked.certificate_indices.iter().map(|&i| &resources.certificates[i]).collect();
-    let earliest = certificates.iter().map(|c| c.expiration_date).min().unwrap_or(now);
+    let certificates: Vec<&StoredCertificate> = checked
+        .certificate_indices
+        .iter()
+        .map(|&i| &resources.certificates[i])
+        .collect();
+    let earliest = certificates
+        .iter()
+        .map(|c| c.expiration_date)
+        .min()
+        .unwrap_or(now);
     let expiration_date = (now + PROFILE_VALIDITY).min(earliest);
     // A UNIVERSAL App ID's profile is for the platform its type runs on; a Mac Catalyst profile
     // keeps its iOS App ID's platform.
     let platform = match &bundle.platform {
-        BundleIdPlatform::Universal => checked.profile_type.device_platform().unwrap_or(BundleIdPlatform::Ios),
+        BundleIdPlatform::Universal => checked
+            .profile_type
+            .device_platform()
+            .unwrap_or(BundleIdPlatform::Ios),
         other => other.clone(),
     };
     let uuid = profile_uuid();
@@ -199,7 +233,7 @@ fn make(shared: &Shared, resources: &mut Resources, checked: Checked, now: Offse
         created: now,
         expires: expiration_date,
     };
-    let content = content(context.ca, spec).map_err(internal)?;
+    let signed = content(context.ca, spec).map_err(internal)?;
     let profile = StoredProfile {
         id: crate::ids::apple_id(),
         name: checked.name,
@@ -212,7 +246,7 @@ fn make(shared: &Shared, resources: &mut Resources, checked: Checked, now: Offse
         state: ProfileState::Active,
         created_date: now,
         expiration_date,
-        content,
+        content: Some(signed),
     };
     resources.profiles.push(profile);
     Ok(resources.profiles.len() - 1)
@@ -225,6 +259,8 @@ pub(super) async fn create(
 ) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
     let request: ProfileCreateRequest = parse_body(&request_body(body)?)?;
+    // Made before the resources are locked: the first signing chain's RSA keys take a while.
+    shared.ca.profile_signing().map_err(internal)?;
     let now = OffsetDateTime::now_utc();
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let mut resources = lock(&shared.resources);
@@ -235,7 +271,11 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(document)).into_response())
 }
 
-pub(super) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Reply {
+pub(super) async fn delete(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
     Query::parse(raw.as_deref(), Endpoint::Bare, None)?;
     let mut resources = lock(&shared.resources);
     let index = resource::position::<StoredProfile>(&resources, &id)?;
@@ -276,10 +316,16 @@ pub(super) async fn certificates(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Reply {
-    related::<StoredCertificate>(&shared, &id, raw.as_deref(), CERTIFICATES.type_name, |p| &p.certificates)
+    related::<StoredCertificate>(&shared, &id, raw.as_deref(), CERTIFICATES.type_name, |p| {
+        &p.certificates
+    })
 }
 
-pub(super) async fn devices(State(shared): State<Arc<Shared>>, Path(id): Path<String>, RawQuery(raw): RawQuery) -> Reply {
+pub(super) async fn devices(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Reply {
     related::<StoredDevice>(&shared, &id, raw.as_deref(), DEVICES.type_name, |p| &p.devices)
 }
 
