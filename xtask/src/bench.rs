@@ -184,6 +184,7 @@ async fn sandbox(count: usize) -> Result<Sandbox> {
             development_per_owner: 10_000,
             distribution_per_team: 10_000,
             developer_id_application: 10_000,
+            ..Limits::default()
         })
         .start()
         .await?)

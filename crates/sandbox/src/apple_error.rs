@@ -222,6 +222,81 @@ impl ApiFailure {
         .with_pointer("/data/attributes/certificateType")
     }
 
+    /// `409 ENTITY_ERROR`, Apple's general refusal of a provisioning request, as its users quote it
+    /// ("There is no App ID with ID 'X' on this team.", "A device with number 'X' already exists
+    /// on this team.", "Invalid deviceClass for profile type."); it has no `source`.
+    pub(crate) fn entity_error(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR",
+            "There is a problem with the request entity",
+            detail,
+        )
+    }
+
+    /// `409 ENTITY_ERROR.ATTRIBUTE.INVALID` with the title Apple gives it on the provisioning
+    /// resources ("An App ID with Identifier 'X' is not available. …", "An invalid value 'X' was
+    /// provided for the parameter 'udid'.").
+    pub(crate) fn invalid_provisioning_attribute(detail: impl Into<String>, pointer: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            "An attribute in the provided entity has invalid value",
+            detail,
+        )
+        .with_pointer(pointer)
+    }
+
+    /// `409 ENTITY_ERROR.RELATIONSHIP.INVALID`: a profile's certificates or devices that are not
+    /// current on the team or do not fit its type.
+    pub(crate) fn invalid_relationship(detail: impl Into<String>, relationship: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.RELATIONSHIP.INVALID",
+            "The provided entity includes a relationship with an invalid value",
+            detail,
+        )
+        .with_pointer(&format!("/data/relationships/{relationship}"))
+    }
+
+    /// `409 ENTITY_ERROR.RELATIONSHIP.REQUIRED` for a development or ad hoc profile without
+    /// devices, in Apple's words ("The relationship 'devices' is required but was not provided with
+    /// this request.", codemagic-cli-tools PR 256; the title is cut short there and completed).
+    pub(crate) fn required_relationship(relationship: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
+            "Relationship is required",
+            format!("The relationship '{relationship}' is required but was not provided with this request."),
+        )
+        .with_pointer(&format!("/data/relationships/{relationship}"))
+    }
+
+    /// `409 ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED` for devices in a profile that takes none, in
+    /// Apple's words for the App Store ("No devices can be associated to Provisioning Profiles for
+    /// the App Store.", codemagic-cli-tools PR 26).
+    pub(crate) fn relationship_not_allowed(detail: impl Into<String>, relationship: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED",
+            "A relationship in the provided entity is not allowed for this request",
+            detail,
+        )
+        .with_pointer(&format!("/data/relationships/{relationship}"))
+    }
+
+    /// `403 FORBIDDEN_ERROR` past the yearly device limit of a device family, in Apple's words
+    /// ("Your development team has reached the maximum number of registered iPhone devices.", as
+    /// fastlane's `register_devices` printed it in 2026).
+    pub(crate) fn device_limit_reached(family: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN_ERROR",
+            "This request is forbidden for security reasons",
+            format!("Your development team has reached the maximum number of registered {family} devices."),
+        )
+    }
+
     /// `409 ENTITY_ERROR.ATTRIBUTE.INVALID` for a `PATCH` whose id differs from the path's.
     pub(crate) fn id_mismatch() -> Self {
         Self::new(

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
-use ascert_models::{CertificateType, MAX_LIMIT};
+use ascert_models::{BundleIdPlatform, CertificateType, MAX_LIMIT};
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -37,6 +37,10 @@ pub struct SandboxBuilder {
     rejected_type_filter: Option<CertificateType>,
     seed_certificates: usize,
     seeded: Vec<SeededCertificate>,
+    /// Bundle IDs to start with: identifier and platform.
+    seeded_bundle_ids: Vec<(String, BundleIdPlatform)>,
+    /// Devices to start with: name, platform and UDID.
+    seeded_devices: Vec<(String, BundleIdPlatform, String)>,
     state_file: Option<PathBuf>,
     tls: bool,
     record_exchanges: bool,
@@ -55,6 +59,8 @@ impl Default for SandboxBuilder {
             rejected_type_filter: None,
             seed_certificates: 0,
             seeded: Vec::new(),
+            seeded_bundle_ids: Vec::new(),
+            seeded_devices: Vec::new(),
             state_file: None,
             tls: false,
             record_exchanges: false,
@@ -118,6 +124,28 @@ impl SandboxBuilder {
     /// when a state file is loaded.
     pub fn seed_certificate(mut self, seeded: SeededCertificate) -> Self {
         self.seeded.push(seeded);
+        self
+    }
+
+    /// Also starts with the bundle ID `identifier` (such as `com.example.app`, or a wildcard
+    /// `com.example.*`) registered for `platform`, named after its identifier, with the team id as
+    /// its `seedId` and the capabilities a new App ID has. Ignored when a state file is loaded;
+    /// [`start`](Self::start) refuses an identifier the API would refuse.
+    pub fn bundle_id(mut self, identifier: impl Into<String>, platform: BundleIdPlatform) -> Self {
+        self.seeded_bundle_ids.push((identifier.into(), platform));
+        self
+    }
+
+    /// Also starts with the device `udid` of `platform` (`IOS` or `MAC_OS`) registered as `name`,
+    /// enabled. Ignored when a state file is loaded; [`start`](Self::start) refuses what the API
+    /// would refuse (a malformed or repeated UDID, one past the device limit).
+    pub fn device(
+        mut self,
+        name: impl Into<String>,
+        platform: BundleIdPlatform,
+        udid: impl Into<String>,
+    ) -> Self {
+        self.seeded_devices.push((name.into(), platform, udid.into()));
         self
     }
 
@@ -210,16 +238,10 @@ impl SandboxBuilder {
             Some(key) => key,
             None => SandboxApiKey::generate(&crate::ids::uuid(), KeyRole::Admin, KeyKind::Team)?,
         };
-        let resources = resources.unwrap_or_else(|| {
-            let now = OffsetDateTime::now_utc();
-            let mut fresh = Resources::default();
-            let mixed = crate::seed::certificates(self.seed_certificates, &self.team, &self.limits, now);
-            let chosen = self.seeded.iter().map(|s| crate::seed::chosen(s, &self.team));
-            for certificate in mixed.into_iter().chain(chosen) {
-                fresh.add_certificate(certificate);
-            }
-            fresh
-        });
+        let resources = match resources {
+            Some(loaded) => loaded,
+            None => self.seeded_resources()?,
+        };
         let shared = Arc::new(Shared {
             base_url: format!("{scheme}://{local_addr}"),
             team: self.team.clone(),
@@ -253,6 +275,36 @@ impl SandboxBuilder {
             shutdown,
             task: Some(task),
         })
+    }
+}
+
+impl SandboxBuilder {
+    /// The resources of a sandbox that loaded no state file: the seeded certificates, bundle IDs
+    /// and devices.
+    fn seeded_resources(&self) -> Result<Resources, SandboxError> {
+        let now = OffsetDateTime::now_utc();
+        let mut fresh = Resources::default();
+        let mixed = crate::seed::certificates(self.seed_certificates, &self.team, &self.limits, now);
+        let chosen = self.seeded.iter().map(|s| crate::seed::chosen(s, &self.team));
+        for certificate in mixed.into_iter().chain(chosen) {
+            fresh.add_certificate(certificate);
+        }
+        let refused =
+            |failure: crate::apple_error::ApiFailure| SandboxError::InvalidSetting(failure.error.detail);
+        for (identifier, platform) in &self.seeded_bundle_ids {
+            crate::seed::bundle_id(&mut fresh, identifier, platform, &self.team).map_err(refused)?;
+        }
+        for (name, platform, udid) in &self.seeded_devices {
+            crate::routes::devices::register(
+                &mut fresh,
+                name.clone(),
+                platform.clone(),
+                udid.clone(),
+                self.limits.devices_per_family,
+            )
+            .map_err(refused)?;
+        }
+        Ok(fresh)
     }
 }
 

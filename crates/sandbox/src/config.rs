@@ -23,7 +23,8 @@ impl Default for Team {
     }
 }
 
-/// How many unexpired certificates of a kind may exist, like Apple's limits. Deactivated ones count
+/// How many unexpired certificates of a kind (and devices of a family) may exist, like Apple's
+/// limits. Deactivated ones count
 /// (only revoking or expiry frees a slot), and so do seeded ones, as every certificate of a team does
 /// at Apple.
 ///
@@ -37,6 +38,10 @@ pub struct Limits {
     pub distribution_per_team: usize,
     /// Developer ID Application certificates per team, both generations together (Apple: 5).
     pub developer_id_application: usize,
+    /// Registered devices per device family (iPhone, Mac, …) per membership year, disabled ones
+    /// included (Apple: 100). Registering one more answers `403 FORBIDDEN_ERROR` "Your development
+    /// team has reached the maximum number of registered iPhone devices."
+    pub devices_per_family: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +50,7 @@ impl Default for Limits {
             development_per_owner: 2,
             distribution_per_team: 3,
             developer_id_application: 5,
+            devices_per_family: 100,
         }
     }
 }

@@ -1,13 +1,27 @@
-//! An App Store Connect emulator for `/v1/certificates`, in-process for tests and demos.
+//! An App Store Connect emulator for `/v1/certificates` and the provisioning resources
+//! (`/v1/bundleIds`, `/v1/bundleIdCapabilities`, `/v1/devices`, `/v1/profiles`), in-process for
+//! tests and demos.
 //!
-//! The sandbox answers every operation of Apple's Certificates resource the way Apple does, so a
-//! client written for Apple works against it with only the base URL changed:
+//! The sandbox answers every operation of Apple's Certificates resource, and the provisioning
+//! operations below, the way Apple does, so a client written for Apple works against it with only
+//! the base URL changed:
 //!
 //! - JSON:API documents with `links.self`, an absolute `links.next` on every page but the last,
 //!   `meta.paging`, every attribute key (`null` where empty, `"csrContent": null` too), and dates
 //!   like `2026-02-12T13:17:50.000+0000`;
-//! - filters, sort, sparse fieldsets, `include=passTypeId` and `limit`, with Apple's 400 answers;
-//!   comma lists split after decoding, so `%2C` separates values like `,`;
+//! - filters, sort, sparse fieldsets, `include` (a certificate's `passTypeId`; a profile's
+//!   `bundleId`, `certificates` and `devices`; a bundle ID's `profiles` and
+//!   `bundleIdCapabilities`) with `limit[…]` and `meta.paging` on included linkages, and `limit`,
+//!   with Apple's 400 answers; comma lists split after decoding, so `%2C` separates values like `,`;
+//! - bundle IDs (unique identifiers, reverse-DNS checked, `seedId` the team id, In-App Purchase and
+//!   Game Center on explicit ones), their capabilities, devices (UDIDs checked per platform, unique
+//!   per platform, 100 per family) and provisioning profiles checked as Apple checks them (the
+//!   bundle ID and its platform, current certificates of the types the profile takes, enabled
+//!   devices of the classes it runs on for development and ad hoc and none for the others, a
+//!   unique name), each with a signed `profileContent` and Apple's 409 wording; revoking a
+//!   certificate or changing a bundle ID's capabilities turns its profiles `INVALID`, deleting a
+//!   bundle ID deletes them; [`SandboxBuilder::bundle_id`] and [`SandboxBuilder::device`] seed
+//!   them;
 //! - ES256 JWT checks (`kid`, `aud`, `iss` or `sub`, the 20-minute `exp` window after `iat`, or
 //!   after now for a token without `iat`, the signature), answered with `401 NOT_AUTHORIZED`, and
 //!   `403 FORBIDDEN_ERROR` for keys that may only read;
@@ -51,6 +65,7 @@ mod issue;
 mod key;
 mod pipeline;
 mod profile_content;
+mod provisioning;
 mod query;
 mod rate_limit;
 mod record;

@@ -20,6 +20,12 @@ pub(crate) enum Endpoint {
     /// The resource related to another, such as `GET /v1/certificates/{id}/passTypeId`: `fields[…]`,
     /// `include`, and `limit[…]` of its to-many includes.
     Related(&'static ResourceSpec),
+    /// The resources related to another through a to-many relationship, such as
+    /// `GET /v1/profiles/{id}/devices`: `fields[…]` of their own type, `limit` and `cursor`.
+    RelatedList(&'static ResourceSpec),
+    /// The resource related to another where Apple takes only its `fields[…]`, such as
+    /// `GET /v1/profiles/{id}/bundleId`.
+    RelatedFields(&'static ResourceSpec),
     /// Endpoints without query parameters (writes, relationship linkages).
     Bare,
 }
@@ -38,10 +44,20 @@ enum Parameter {
 impl Endpoint {
     /// The parameter `name` is on this endpoint; `None` when the endpoint does not take it.
     fn parameter(self, name: &str) -> Option<Parameter> {
-        let (spec, list, related) = match self {
-            Self::List(spec) => (spec, true, false),
-            Self::Get(spec) => (spec, false, false),
-            Self::Related(spec) => (spec, false, true),
+        let (spec, list) = match self {
+            Self::List(spec) => (spec, true),
+            Self::Get(spec) | Self::Related(spec) => (spec, false),
+            Self::RelatedList(spec) | Self::RelatedFields(spec) => {
+                if bracketed(name, "fields") == Some(spec.type_name) {
+                    return Some(Parameter::Fields(spec));
+                }
+                let paged = matches!(self, Self::RelatedList(_));
+                return match name {
+                    "limit" if paged => Some(Parameter::Limit(spec.max_limit)),
+                    "cursor" if paged => Some(Parameter::Cursor),
+                    _ => None,
+                };
+            }
             Self::Bare => return None,
         };
         if let Some(inner) = bracketed(name, "fields") {
@@ -53,6 +69,19 @@ impl Endpoint {
         }
         if name == "include" && !spec.includes.is_empty() {
             return Some(Parameter::Include(spec));
+        }
+        // `limit[…]` of a to-many include: on lists, single resources and related ones alike, as
+        // Apple's description has it for profiles (`limit[devices]`) and bundle IDs.
+        if let Some(inner) = bracketed(name, "limit") {
+            return spec
+                .includes
+                .iter()
+                .find(|i| i.name == inner)
+                .and_then(|include| {
+                    include
+                        .max_limit
+                        .map(|max| Parameter::IncludeLimit(include.name, max))
+                });
         }
         if list {
             if let Some(inner) = bracketed(name, "filter") {
@@ -68,17 +97,6 @@ impl Endpoint {
                 "cursor" => Some(Parameter::Cursor),
                 _ => None,
             };
-        }
-        if related && let Some(inner) = bracketed(name, "limit") {
-            return spec
-                .includes
-                .iter()
-                .find(|i| i.name == inner)
-                .and_then(|include| {
-                    include
-                        .max_limit
-                        .map(|max| Parameter::IncludeLimit(include.name, max))
-                });
         }
         None
     }

@@ -56,8 +56,16 @@ pub(crate) trait Resource: Sized + 'static {
         Ok(())
     }
 
-    /// Its resource object, as `query` asks (sparse fieldsets, linkage of included relationships).
+    /// Its resource object, as `query` asks (sparse fieldsets, linkage of included relationships
+    /// it holds itself).
     fn render(&self, context: &Context<'_>, query: &Query) -> Value;
+
+    /// Its resource object as the generic handlers show it: [`render`](Self::render), with the
+    /// linkage of included relationships that only the other resources know (a bundle ID's
+    /// profiles, a profile's existing devices).
+    fn render_with(&self, _resources: &Resources, context: &Context<'_>, query: &Query) -> Value {
+        self.render(context, query)
+    }
 
     /// The `included` resources of `shown`, when `query` asks for any.
     fn included(
@@ -242,7 +250,7 @@ mod tests {
                 },
                 certificate("B", "Jane", "0C"),
             ],
-            pass_type_ids: Vec::new(),
+            ..Resources::default()
         };
         let list = |raw: &str| {
             let query = Query::parse(Some(raw), Endpoint::List(&CERTIFICATES), None).unwrap();

@@ -147,6 +147,26 @@ fn below_limit_after_one_more(
     }
 }
 
+/// Registers the bundle ID `identifier` for `platform`, named after it, as
+/// [`SandboxBuilder::bundle_id`](crate::SandboxBuilder::bundle_id) asks.
+pub(crate) fn bundle_id(
+    resources: &mut crate::store::Resources,
+    identifier: &str,
+    platform: &ascert_models::BundleIdPlatform,
+    team: &Team,
+) -> Result<usize, crate::apple_error::ApiFailure> {
+    crate::routes::bundle_ids::register(
+        resources,
+        crate::provisioning::store::StoredBundleId {
+            id: crate::ids::apple_id(),
+            name: identifier.replace('.', " "),
+            platform: platform.clone(),
+            identifier: identifier.to_owned(),
+            seed_id: team.id.clone(),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +196,7 @@ mod tests {
         let seeded = certificates(5000, &Team::default(), &limits, now);
         let store = crate::store::Resources {
             certificates: seeded,
-            pass_type_ids: Vec::new(),
+            ..crate::store::Resources::default()
         };
         for certificate_type in SEED_TYPES {
             assert!(

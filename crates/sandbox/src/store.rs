@@ -1,7 +1,7 @@
 //! The resources a sandbox holds, all in one [`Resources`] under one lock: certificates in creation
-//! order with their issued content, and the pass type IDs they name. One value for all of them lets
-//! a change to one resource reach the others in the same critical section (revoking a certificate
-//! will invalidate its provisioning profiles).
+//! order with their issued content, the pass type IDs they name, and the provisioning resources
+//! (`provisioning/store.rs`). One value for all of them lets a change to one resource reach the
+//! others in the same critical section (revoking a certificate invalidates its profiles).
 
 use ascert_models::CertificateType;
 use base64::Engine as _;
@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::SandboxError;
 use crate::ca::{LeafSpec, SandboxCa};
 use crate::config::{Limits, Team};
+use crate::provisioning::store::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
 use crate::types::{self, LimitGroup};
 
 /// The owner recorded for seeded certificates.
@@ -75,6 +76,19 @@ pub(crate) struct Resources {
     /// version 2 have none: [`Resources::register_pass_type_ids`] makes them up on load.)
     #[serde(default)]
     pub(crate) pass_type_ids: Vec<StoredPassTypeId>,
+    /// The bundle IDs, in creation order (absent from state files written before the sandbox kept
+    /// provisioning resources, like the three lists below).
+    #[serde(default)]
+    pub(crate) bundle_ids: Vec<StoredBundleId>,
+    /// The capabilities of every bundle ID, in the order they were added.
+    #[serde(default)]
+    pub(crate) bundle_id_capabilities: Vec<StoredCapability>,
+    /// The registered devices, in registration order.
+    #[serde(default)]
+    pub(crate) devices: Vec<StoredDevice>,
+    /// The provisioning profiles, in creation order.
+    #[serde(default)]
+    pub(crate) profiles: Vec<StoredProfile>,
 }
 
 impl Resources {
@@ -115,11 +129,11 @@ impl Resources {
         }
     }
 
-    /// Revokes the certificate at `index`: it is gone, and its slot is free. (When the sandbox
-    /// keeps provisioning profiles, the profiles that hold it become invalid here, under the same
-    /// lock.)
+    /// Revokes the certificate at `index`: it is gone, its slot is free, and the profiles that
+    /// hold it turn `INVALID` under the same lock.
     pub(crate) fn revoke_certificate(&mut self, index: usize) {
-        self.certificates.remove(index);
+        let revoked = self.certificates.remove(index);
+        self.invalidate_profiles_of_certificate(&revoked.id);
     }
 
     /// Whether creating one more `certificate_type` for `owner` would exceed `limits`.

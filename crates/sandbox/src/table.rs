@@ -2,7 +2,7 @@
 //! keys, includes, sparse-fieldset fields and page limit. The one query parser (`query.rs`) reads
 //! its rules from here, so a new resource is a new entry, not a new parser.
 
-use ascert_models::{CertificateType, MAX_LIMIT};
+use ascert_models::{BundleIdPlatform, CertificateType, DeviceStatus, MAX_LIMIT, ProfileState, ProfileType};
 
 /// One resource type: what its endpoints accept in a query.
 #[derive(Debug)]
@@ -110,8 +110,175 @@ pub(crate) static PASS_TYPE_IDS: ResourceSpec = ResourceSpec {
     max_limit: MAX_LIMIT,
 };
 
+/// `profiles`: Apple's filters, sort keys, includes (with `limit[certificates]` and
+/// `limit[devices]` up to 50) and fields of `GET /v1/profiles`.
+pub(crate) static PROFILES: ResourceSpec = ResourceSpec {
+    path: "/v1/profiles",
+    type_name: "profiles",
+    filters: &[
+        Filter {
+            name: "name",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "profileType",
+            values: FilterValues::OneOf(profile_types),
+        },
+        Filter {
+            name: "profileState",
+            values: FilterValues::OneOf(profile_states),
+        },
+        Filter {
+            name: "id",
+            values: FilterValues::Any,
+        },
+    ],
+    sort_keys: &["name", "profileType", "profileState", "id"],
+    includes: &[
+        Include {
+            name: "bundleId",
+            type_name: "bundleIds",
+            max_limit: None,
+        },
+        Include {
+            name: "devices",
+            type_name: "devices",
+            max_limit: Some(50),
+        },
+        Include {
+            name: "certificates",
+            type_name: "certificates",
+            max_limit: Some(50),
+        },
+    ],
+    fields: &[
+        "name",
+        "platform",
+        "profileType",
+        "profileState",
+        "profileContent",
+        "uuid",
+        "createdDate",
+        "expirationDate",
+        "bundleId",
+        "devices",
+        "certificates",
+    ],
+    max_limit: MAX_LIMIT,
+};
+
+/// `bundleIds`. Apple's `include=app` (and `fields[apps]`) is left out: the sandbox has no apps.
+pub(crate) static BUNDLE_IDS: ResourceSpec = ResourceSpec {
+    path: "/v1/bundleIds",
+    type_name: "bundleIds",
+    filters: &[
+        Filter {
+            name: "name",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "platform",
+            values: FilterValues::OneOf(platforms),
+        },
+        Filter {
+            name: "identifier",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "seedId",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "id",
+            values: FilterValues::Any,
+        },
+    ],
+    sort_keys: &["name", "platform", "identifier", "seedId", "id"],
+    includes: &[
+        Include {
+            name: "profiles",
+            type_name: "profiles",
+            max_limit: Some(50),
+        },
+        Include {
+            name: "bundleIdCapabilities",
+            type_name: "bundleIdCapabilities",
+            max_limit: Some(50),
+        },
+    ],
+    fields: &[
+        "name",
+        "platform",
+        "identifier",
+        "seedId",
+        "profiles",
+        "bundleIdCapabilities",
+        "app",
+    ],
+    max_limit: MAX_LIMIT,
+};
+
+/// `bundleIdCapabilities`: listed only below their bundle ID
+/// (`/v1/bundleIds/{id}/bundleIdCapabilities`), so no filters or sort keys.
+pub(crate) static BUNDLE_ID_CAPABILITIES: ResourceSpec = ResourceSpec {
+    path: "/v1/bundleIdCapabilities",
+    type_name: "bundleIdCapabilities",
+    filters: &[],
+    sort_keys: &[],
+    includes: &[],
+    fields: &["capabilityType", "settings"],
+    max_limit: MAX_LIMIT,
+};
+
+/// `devices`.
+pub(crate) static DEVICES: ResourceSpec = ResourceSpec {
+    path: "/v1/devices",
+    type_name: "devices",
+    filters: &[
+        Filter {
+            name: "name",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "platform",
+            values: FilterValues::OneOf(platforms),
+        },
+        Filter {
+            name: "udid",
+            values: FilterValues::Any,
+        },
+        Filter {
+            name: "status",
+            values: FilterValues::OneOf(device_statuses),
+        },
+        Filter {
+            name: "id",
+            values: FilterValues::Any,
+        },
+    ],
+    sort_keys: &["name", "platform", "udid", "status", "id"],
+    includes: &[],
+    fields: &[
+        "name",
+        "platform",
+        "udid",
+        "deviceClass",
+        "status",
+        "model",
+        "addedDate",
+    ],
+    max_limit: MAX_LIMIT,
+};
+
 /// Every resource, for looking one up by its JSON:API type.
-static TABLE: [&ResourceSpec; 2] = [&CERTIFICATES, &PASS_TYPE_IDS];
+static TABLE: [&ResourceSpec; 6] = [
+    &CERTIFICATES,
+    &PASS_TYPE_IDS,
+    &PROFILES,
+    &BUNDLE_IDS,
+    &BUNDLE_ID_CAPABILITIES,
+    &DEVICES,
+];
 
 /// The resource of JSON:API type `type_name`.
 pub(crate) fn by_type(type_name: &str) -> Option<&'static ResourceSpec> {
@@ -124,6 +291,29 @@ fn certificate_types() -> Vec<&'static str> {
         .iter()
         .map(CertificateType::as_str)
         .collect()
+}
+
+/// The profile types `filter[profileType]` takes.
+fn profile_types() -> Vec<&'static str> {
+    ProfileType::KNOWN.iter().map(ProfileType::as_str).collect()
+}
+
+/// The states `filter[profileState]` takes.
+fn profile_states() -> Vec<&'static str> {
+    ProfileState::KNOWN.iter().map(ProfileState::as_str).collect()
+}
+
+/// The platforms `filter[platform]` of bundle IDs and devices takes.
+fn platforms() -> Vec<&'static str> {
+    BundleIdPlatform::KNOWN
+        .iter()
+        .map(BundleIdPlatform::as_str)
+        .collect()
+}
+
+/// The statuses `filter[status]` of devices takes.
+fn device_statuses() -> Vec<&'static str> {
+    DeviceStatus::KNOWN.iter().map(DeviceStatus::as_str).collect()
 }
 
 #[cfg(test)]

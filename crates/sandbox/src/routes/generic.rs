@@ -28,34 +28,74 @@ pub(super) async fn list<R: Resource>(State(shared): State<Arc<Shared>>, RawQuer
         value: t.as_str(),
     });
     let query = Query::parse(raw.as_deref(), Endpoint::List(R::SPEC), refused)?;
+    let mut resources = lock(&shared.resources);
+    let matching = resource::matching::<R>(&resources, &query);
+    let shown = Shown {
+        indices: &matching,
+        path: R::SPEC.path,
+        raw: raw.as_deref(),
+        page_size,
+    };
+    page::<R>(&shared, &mut resources, &query, &shown)
+}
+
+/// What one page shows: the resources at `indices` (already filtered and sorted) of the list at
+/// `path`, asked for with the query string `raw`, `page_size` at a time when the query gives no
+/// `limit`.
+#[derive(Clone, Copy)]
+pub(super) struct Shown<'a> {
+    pub(super) indices: &'a [usize],
+    pub(super) path: &'a str,
+    pub(super) raw: Option<&'a str>,
+    /// Read from the settings before the resources were locked.
+    pub(super) page_size: u32,
+}
+
+/// One page of `shown`: `links.self`, an absolute `links.next` on every page but the last,
+/// `meta.paging` and `included`.
+pub(super) fn page<R: Resource>(
+    shared: &Shared,
+    resources: &mut Resources,
+    query: &Query,
+    shown_page: &Shown<'_>,
+) -> Reply {
+    let Shown {
+        indices,
+        path,
+        raw,
+        page_size,
+    } = *shown_page;
     let limit = query.limit.unwrap_or(page_size);
     let page_len = usize::try_from(limit).unwrap_or(usize::MAX);
     let context = shared.context();
-    let mut resources = lock(&shared.resources);
-    let matching = resource::matching::<R>(&resources, &query);
-    let total = matching.len();
-    let page: Vec<usize> = matching.into_iter().skip(query.offset).take(page_len).collect();
-    R::prepare(&mut resources, &page, &query, &context)?;
-    let all = R::all(&resources);
+    let total = indices.len();
+    let page: Vec<usize> = indices
+        .iter()
+        .copied()
+        .skip(query.offset)
+        .take(page_len)
+        .collect();
+    R::prepare(resources, &page, query, &context)?;
+    let resources = &*resources;
+    let all = R::all(resources);
     let shown: Vec<&R> = page.iter().map(|&i| &all[i]).collect();
     let next_offset = query.offset + page.len();
-    let mut links = json!({ "self": self_link(&shared, R::SPEC.path, raw.as_deref()) });
+    let mut links = json!({ "self": self_link(shared, path, raw) });
     let mut paging = json!({ "total": total, "limit": limit });
     if next_offset < total {
         links["next"] = json!(format!(
-            "{}{}?{}",
+            "{}{path}?{}",
             shared.base_url,
-            R::SPEC.path,
             query.page_query(next_offset, limit)
         ));
         paging["nextCursor"] = json!(crate::query::cursor(next_offset));
     }
     let mut document = json!({
-        "data": shown.iter().map(|r| r.render(&context, &query)).collect::<Vec<_>>(),
+        "data": shown.iter().map(|r| r.render_with(resources, &context, query)).collect::<Vec<_>>(),
         "links": links,
         "meta": { "paging": paging },
     });
-    if let Some(included) = R::included(&resources, &shown, &context, &query) {
+    if let Some(included) = R::included(resources, &shown, &context, query) {
         document["included"] = json!(included);
     }
     Ok(Json(document).into_response())
@@ -86,7 +126,7 @@ pub(super) fn document<R: Resource>(
     let shown = &R::all(resources)[index];
     let path = format!("{}/{}", R::SPEC.path, shown.id());
     let mut document = json!({
-        "data": shown.render(&context, query),
+        "data": shown.render_with(resources, &context, query),
         "links": { "self": self_link(shared, &path, raw) },
     });
     if let Some(included) = R::included(resources, &[shown], &context, query) {

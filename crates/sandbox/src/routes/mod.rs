@@ -1,11 +1,15 @@
 //! The HTTP handlers of the `/v1` resources and of the CA download paths, and their router: the
-//! generic list and get of every resource in `generic.rs`, each resource's own writes in a module
-//! of its own (`certificates.rs`, `pass_type_id.rs`). The layers around them (the pipeline, the
-//! exchange log, the body limit) are added by the composition root, `app.rs`.
+//! generic list and get of every resource in `generic.rs`, each resource's own writes and related
+//! paths in a module of its own (`certificates.rs`, `pass_type_id.rs`, `bundle_ids.rs`,
+//! `devices.rs`, `profiles.rs`). The layers around them (the pipeline, the exchange log, the body
+//! limit) are added by the composition root, `app.rs`.
 
+pub(crate) mod bundle_ids;
 mod certificates;
+pub(crate) mod devices;
 mod generic;
 mod pass_type_id;
+mod profiles;
 
 use std::sync::Arc;
 
@@ -17,9 +21,10 @@ use axum::routing::get;
 
 use crate::apple_error::{ApiFailure, internal};
 use crate::ca::{CA_FOLDER, Intermediate, ROOT_PATH};
+use crate::provisioning::store::{StoredBundleId, StoredDevice, StoredProfile};
 use crate::state::Shared;
 use crate::store::StoredCertificate;
-use crate::table::CERTIFICATES;
+use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, CERTIFICATES, DEVICES, PROFILES};
 
 type Reply = Result<Response, ApiFailure>;
 
@@ -43,9 +48,79 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             &format!("{}/{{id}}/relationships/passTypeId", CERTIFICATES.path),
             get(pass_type_id::pass_type_id_linkage).fallback(method_not_allowed),
         )
+        .merge(provisioning_routes())
         .route(ROOT_PATH, get(root_certificate))
         .route(&format!("{CA_FOLDER}{{file}}"), get(intermediate_certificate))
         .fallback(path_not_found)
+}
+
+/// The paths of bundle IDs and their capabilities, devices and profiles.
+fn provisioning_routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            BUNDLE_IDS.path,
+            get(generic::list::<StoredBundleId>)
+                .post(bundle_ids::create)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}", BUNDLE_IDS.path),
+            get(generic::get::<StoredBundleId>)
+                .delete(bundle_ids::delete)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/profiles", BUNDLE_IDS.path),
+            get(bundle_ids::profiles).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/bundleIdCapabilities", BUNDLE_IDS.path),
+            get(bundle_ids::capabilities).fallback(method_not_allowed),
+        )
+        .route(
+            BUNDLE_ID_CAPABILITIES.path,
+            axum::routing::post(bundle_ids::create_capability).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}", BUNDLE_ID_CAPABILITIES.path),
+            axum::routing::delete(bundle_ids::delete_capability).fallback(method_not_allowed),
+        )
+        .route(
+            DEVICES.path,
+            get(generic::list::<StoredDevice>)
+                .post(devices::create)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}", DEVICES.path),
+            get(generic::get::<StoredDevice>)
+                .patch(devices::update)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            PROFILES.path,
+            get(generic::list::<StoredProfile>)
+                .post(profiles::create)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}", PROFILES.path),
+            get(generic::get::<StoredProfile>)
+                .delete(profiles::delete)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/certificates", PROFILES.path),
+            get(profiles::certificates).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/devices", PROFILES.path),
+            get(profiles::devices).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/bundleId", PROFILES.path),
+            get(profiles::bundle_id).fallback(method_not_allowed),
+        )
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> ApiFailure {

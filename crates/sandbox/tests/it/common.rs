@@ -185,6 +185,46 @@ pub(crate) fn spec() -> Option<&'static Value> {
     .as_ref()
 }
 
+/// The response documents of the provisioning resources, which the Certificates subset lacks: read
+/// from Apple's full description (`asc-openapi.json`) beside it, with every schema they name.
+const PROVISIONING_SCHEMAS: [&str; 12] = [
+    "ProfileResponse",
+    "ProfilesResponse",
+    "ProfilesWithoutIncludesResponse",
+    "BundleIdResponse",
+    "BundleIdsResponse",
+    "BundleIdWithoutIncludesResponse",
+    "BundleIdCapabilityResponse",
+    "BundleIdCapabilitiesWithoutIncludesResponse",
+    "DeviceResponse",
+    "DevicesResponse",
+    "DevicesWithoutIncludesResponse",
+    "CertificatesWithoutIncludesResponse",
+];
+
+/// Adds to `schemas` the provisioning schemas of Apple's full description and every schema they
+/// reference, leaving the ones already there as they are.
+fn add_provisioning_schemas(schemas: &mut serde_json::Map<String, Value>) {
+    let Some(dir) = reference_dir() else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("asc-openapi.json")).unwrap();
+    let full: Value = serde_json::from_str(&text).unwrap();
+    let all = full["components"]["schemas"].as_object().unwrap();
+    let mut pending: Vec<String> = PROVISIONING_SCHEMAS.iter().map(|s| (*s).to_owned()).collect();
+    while let Some(name) = pending.pop() {
+        if schemas.contains_key(&name) {
+            continue;
+        }
+        let schema = all[&name].clone();
+        let text = schema.to_string();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            pending.push(reference.split('"').next().unwrap().to_owned());
+        }
+        schemas.insert(name, schema);
+    }
+}
+
 /// The spec's components, with one relaxation: an attribute may be `null`.
 ///
 /// Apple sends every attribute key and `null` where there is no value (`"platform": null` for
@@ -196,6 +236,7 @@ fn components() -> Option<&'static Value> {
         .get_or_init(|| {
             let mut components = spec()?["components"].clone();
             let schemas = components["schemas"].as_object_mut().unwrap();
+            add_provisioning_schemas(schemas);
             for schema in schemas.values_mut() {
                 let Some(attributes) = schema
                     .pointer_mut("/properties/attributes/properties")

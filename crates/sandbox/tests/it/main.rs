@@ -9,5 +9,6 @@ mod exchanges;
 mod faults;
 mod issuance;
 mod profile_content;
+mod provisioning;
 mod state;
 mod third_party;
