@@ -28,6 +28,7 @@ mod keychain;
 mod keys;
 mod keys_prune;
 mod overwrite;
+mod profiles;
 mod sandbox_ca;
 mod sandbox_serve;
 mod secrets;

@@ -108,7 +108,7 @@ pub enum ProfileError {
         reason: String,
     },
     /// No chain from the signer through the profile's certificates reaches a trusted root.
-    #[error("the profile's signer {subject} does not chain to a trusted root")]
+    #[error("its signature chains to {subject}, which is not a trusted root")]
     UntrustedChain {
         /// The subject of the last certificate reached.
         subject: String,

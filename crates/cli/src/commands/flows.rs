@@ -307,9 +307,19 @@ fn explain_profile(err: Error, said: String) -> anyhow::Error {
                     .join(" or ")
             ))
             .into(),
-        Error::NoDevices { .. } => UserError::new(Exit::NotFound, said)
-            .hint("register the devices it is for: `ascert devices register --udid UDID --name NAME`")
-            .into(),
+        Error::NoDevices { profile_type } => {
+            let (kinds, platform) = match profile_type.os() {
+                Some(ascert_models::ProfileOs::Tvos) => ("Apple TVs", "IOS"),
+                Some(ascert_models::ProfileOs::MacOs | ascert_models::ProfileOs::MacCatalyst) => ("Macs", "MAC_OS"),
+                _ => ("iPhones, iPads, Apple Watches or Vision Pros", "IOS"),
+            };
+            UserError::new(Exit::NotFound, said)
+                .hint(format!(
+                    "a {profile_type} profile holds {kinds}: register one with `ascert devices register --udid UDID \
+                     --name NAME --platform {platform}`, or enable one (`ascert devices list --status DISABLED`)"
+                ))
+                .into()
+        }
         Error::NoProfileUsable { misfits, .. } => {
             let why: Vec<String> = misfits.iter().map(misfit_words).collect();
             UserError::new(
