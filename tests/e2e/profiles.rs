@@ -330,6 +330,31 @@ async fn bad_input_is_refused_with_what_to_do() {
         .await;
     assert!(devices.fails_with(2).contains("holds no devices"));
 
+    // Apple's 409 for a certificate the profile type does not take, told as a profile's refusal
+    // (not as a certificate's missing pass type ID, which the same code means for certificates).
+    let development = env
+        .run(&["identities", "ensure", "--type", "DEVELOPMENT", "--json"])
+        .await;
+    development.ok();
+    let development = development.json()["certificateId"].as_str().unwrap().to_owned();
+    let wrong = env
+        .run(&[
+            "profiles",
+            "create",
+            "--name",
+            "x",
+            "--type",
+            "IOS_APP_STORE",
+            "--bundle-id",
+            APP,
+            "--certificate",
+            &development,
+        ])
+        .await;
+    let said = wrong.fails_with(5);
+    assert!(said.contains("bundle ID, certificates or devices"), "{said}");
+    assert!(!said.contains("pass type"), "{said}");
+
     let identifier = env.run(&["bundle-ids", "create", "com.example app"]).await;
     assert!(identifier.fails_with(2).contains("is not a bundle identifier"));
     let udid = env

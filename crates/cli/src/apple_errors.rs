@@ -20,6 +20,9 @@ pub(crate) struct Row {
     pub(crate) code: &'static str,
     /// A phrase of the detail (any case) that this row needs, where the code alone is ambiguous.
     pub(crate) detail_has: Option<&'static str>,
+    /// The collection the request must be for (`/v1/profiles`), where one code means different
+    /// things for different resources; `None`: any.
+    pub(crate) on: Option<&'static str>,
     /// The exit code.
     pub(crate) exit: Exit,
     /// What it means.
@@ -43,6 +46,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 401,
         code: "NOT_AUTHORIZED",
         detail_has: None,
+        on: None,
         exit: Exit::Auth,
         why: "App Store Connect did not accept the token: the key id or issuer id does not belong to this \
               key, the key was revoked, or this computer's clock is off by more than a few minutes",
@@ -54,6 +58,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 403,
         code: "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
         detail_has: None,
+        on: None,
         exit: Exit::Auth,
         why: AGREEMENT_WHY,
         action: AGREEMENT_ACTION,
@@ -63,6 +68,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 403,
         code: "FORBIDDEN",
         detail_has: Some("agreement"),
+        on: None,
         exit: Exit::Auth,
         why: AGREEMENT_WHY,
         action: AGREEMENT_ACTION,
@@ -71,6 +77,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 403,
         code: "FORBIDDEN_ERROR",
         detail_has: Some("active membership"),
+        on: None,
         exit: Exit::Auth,
         why: "the team's Apple Developer Program membership has expired",
         action: "the Account Holder renews the membership at developer.apple.com/account; then run this again",
@@ -79,6 +86,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 403,
         code: "FORBIDDEN_ERROR",
         detail_has: Some("account holder"),
+        on: None,
         exit: Exit::Auth,
         why: "only the team's Account Holder may do this, on the developer website or in Xcode: App Store \
               Connect refuses it to every API key, whatever its role (it answers so for creating Developer ID \
@@ -89,7 +97,20 @@ pub(crate) static TABLE: &[Row] = &[
     Row {
         status: 403,
         code: "FORBIDDEN_ERROR",
+        detail_has: Some("maximum number of registered"),
+        on: None,
+        exit: Exit::Conflict,
+        why: "the team has registered as many devices of this kind as Apple allows in a membership year (100 \
+              each of iPhone, iPad, Apple TV, Apple Watch, Vision Pro and Mac); disabled devices still count",
+        action: "disabling a device frees no place: at the start of the next membership year the Account Holder \
+                 can remove devices on the developer website; until then, use the devices registered \
+                 (`ascert devices list`)",
+    },
+    Row {
+        status: 403,
+        code: "FORBIDDEN_ERROR",
         detail_has: None,
+        on: None,
         exit: Exit::Auth,
         why: "the API key may not do this: its role has no access to certificates, or it is an individual key, \
               which cannot use the provisioning endpoints",
@@ -101,14 +122,17 @@ pub(crate) static TABLE: &[Row] = &[
         status: 404,
         code: "NOT_FOUND",
         detail_has: None,
+        on: None,
         exit: Exit::NotFound,
-        why: "there is no such resource: the id is wrong, or the certificate was revoked and is gone",
-        action: "`ascert certificates list` shows the ids that exist",
+        why: "there is no such resource: the id is wrong, or it is gone (a revoked certificate, a deleted profile)",
+        action: "`ascert certificates list` (or `profiles list`, `bundle-ids list`, `devices list`) shows the ids \
+                 that exist",
     },
     Row {
         status: 405,
         code: "METHOD_NOT_ALLOWED",
         detail_has: None,
+        on: None,
         exit: Exit::Failure,
         why: "App Store Connect does not offer this operation on this path",
         action: "check --base-url (it must be the API's root, not a page of the web site); otherwise this is a \
@@ -118,6 +142,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 409,
         code: "ENTITY_ERROR",
         detail_has: Some("already have a current"),
+        on: None,
         exit: Exit::Conflict,
         why: "no free slot: the team already has as many certificates of this type as Apple allows, or a \
               request for one is pending",
@@ -129,6 +154,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 409,
         code: "ENTITY_ERROR.ATTRIBUTE.INVALID",
         detail_has: None,
+        on: Some("/v1/certificates"),
         exit: Exit::Conflict,
         why: "App Store Connect refused a value of the request, named in the error (for a create, usually the \
               CSR)",
@@ -140,6 +166,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 409,
         code: "ENTITY_ERROR.RELATIONSHIP",
         detail_has: None,
+        on: Some("/v1/certificates"),
         exit: Exit::Conflict,
         why: "the certificate type needs a pass type ID or a merchant ID, or the one given does not exist",
         action: "give --pass-type-id for the PASS_TYPE_ID types and --merchant-id for the Apple Pay types, with \
@@ -147,8 +174,55 @@ pub(crate) static TABLE: &[Row] = &[
     },
     Row {
         status: 409,
+        code: "ENTITY_ERROR.ATTRIBUTE.INVALID",
+        detail_has: Some("multiple profiles found with the name"),
+        on: Some("/v1/profiles"),
+        exit: Exit::Conflict,
+        why: "a profile of this name exists already: names are unique in a team",
+        action: "`ascert profiles list --name NAME` shows it; delete it (`ascert profiles delete ID`) or choose \
+                 another --name; `ascert profiles ensure` replaces its own profile by itself",
+    },
+    Row {
+        status: 409,
         code: "ENTITY_ERROR",
         detail_has: None,
+        on: Some("/v1/profiles"),
+        exit: Exit::Conflict,
+        why: "App Store Connect refused the profile's bundle ID, certificates or devices: a certificate of a type \
+              the profile type does not take, expired or revoked; no devices for a development or ad hoc \
+              profile, devices for the others, or devices of another platform; a bundle ID that is not the \
+              team's",
+        action: "`ascert profiles ensure` picks what fits; with `profiles create`, name certificates of a type the \
+                 profile takes (`ascert certificates list`) and enabled devices of its platform (`ascert devices \
+                 list`)",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR.ATTRIBUTE.INVALID",
+        detail_has: None,
+        on: Some("/v1/bundleIds"),
+        exit: Exit::Conflict,
+        why: "App Store Connect refused the identifier: it is registered already (by this team or another: \
+              bundle IDs are unique across all teams) or not a valid reverse-DNS identifier",
+        action: "`ascert bundle-ids get IDENTIFIER` shows it if it is this team's; otherwise choose another \
+                 identifier",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR",
+        detail_has: None,
+        on: Some("/v1/devices"),
+        exit: Exit::Conflict,
+        why: "App Store Connect refused the device: its UDID is registered already, or not a UDID of the \
+              platform given",
+        action: "`ascert devices list` shows the registered ones (`ascert devices enable ID` enables a disabled \
+                 one); check the UDID in Finder or Xcode's Devices window, and --platform",
+    },
+    Row {
+        status: 409,
+        code: "ENTITY_ERROR",
+        detail_has: None,
+        on: None,
         exit: Exit::Conflict,
         why: "App Store Connect refused the content of the request; the error names the field",
         action: "check the value the error names; if ascert wrote it, please report it",
@@ -157,6 +231,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 409,
         code: "STATE_ERROR",
         detail_has: None,
+        on: None,
         exit: Exit::Conflict,
         why: "the resource is not in a state that allows this, such as a certificate already revoked or still \
               being processed",
@@ -166,6 +241,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 422,
         code: "ENTITY_UNPROCESSABLE",
         detail_has: None,
+        on: None,
         exit: Exit::Failure,
         why: "App Store Connect could not read the request's document",
         action: "a bug in ascert, or a proxy that changes requests: please report it with the output of -vv",
@@ -174,6 +250,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 400,
         code: "PARAMETER_ERROR",
         detail_has: None,
+        on: None,
         exit: Exit::Failure,
         why: "App Store Connect refused a parameter of the request (a filter, sort or limit), named in the error",
         action: "check that option's value; where the error lists the values it expects, use one of those",
@@ -182,6 +259,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 429,
         code: "RATE_LIMIT_EXCEEDED",
         detail_has: None,
+        on: None,
         exit: Exit::RateLimited,
         why: "the API key's hourly request quota is used up",
         action: "wait and run the command again: the quota frees up over a rolling hour, and ascert already \
@@ -191,6 +269,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 500,
         code: "UNEXPECTED_ERROR",
         detail_has: None,
+        on: None,
         exit: Exit::Failure,
         why: APPLE_TROUBLE_WHY,
         action: APPLE_TROUBLE_ACTION,
@@ -199,6 +278,7 @@ pub(crate) static TABLE: &[Row] = &[
         status: 503,
         code: "SERVICE_UNAVAILABLE",
         detail_has: None,
+        on: None,
         exit: Exit::Failure,
         why: APPLE_TROUBLE_WHY,
         action: APPLE_TROUBLE_ACTION,
@@ -214,21 +294,37 @@ fn within(code: &str, family: &str) -> bool {
 }
 
 impl Row {
-    fn matches(&self, status: u16, error: &ApiError) -> bool {
+    fn matches(&self, status: u16, error: &ApiError, path: Option<&str>) -> bool {
         self.status == status
             && within(&error.code, self.code)
+            && self
+                .on
+                .is_none_or(|collection| path.is_some_and(|p| in_collection(p, collection)))
             && self
                 .detail_has
                 .is_none_or(|phrase| error.detail.to_lowercase().contains(phrase))
     }
 }
 
-/// The row for the first of Apple's errors that has one.
-pub(crate) fn row_for(status: u16, errors: &[ApiError]) -> Option<(&'static Row, &ApiError)> {
+/// Whether the request `url` (or path) is for `collection` (`/v1/profiles`): the collection or one
+/// of its resources, not another collection that starts the same.
+fn in_collection(url: &str, collection: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.match_indices(collection)
+        .any(|(at, _)| matches!(path[at + collection.len()..].chars().next(), None | Some('/')))
+}
+
+/// The row for the first of Apple's errors that has one, for a request to `url` (the resource's
+/// rows apply only when it is known).
+pub(crate) fn row_for<'e>(
+    status: u16,
+    errors: &'e [ApiError],
+    url: Option<&str>,
+) -> Option<(&'static Row, &'e ApiError)> {
     errors.iter().find_map(|error| {
         TABLE
             .iter()
-            .find(|row| row.matches(status, error))
+            .find(|row| row.matches(status, error, url))
             .map(|row| (row, error))
     })
 }
@@ -267,104 +363,202 @@ mod tests {
         ApiError::new(status, code, "Title", detail)
     }
 
-    /// The row an error lands on, by its index in the table.
-    fn row_index(status: u16, code: &str, detail: &str) -> Option<usize> {
+    const CERTIFICATES: &str = "https://api.appstoreconnect.apple.com/v1/certificates";
+    const PROFILES: &str = "https://api.appstoreconnect.apple.com/v1/profiles";
+    const DEVICES: &str = "https://api.appstoreconnect.apple.com/v1/devices";
+
+    /// The same code answers a certificate and a profile differently: the pass type id is only the
+    /// certificates' cause, a device's relationship only the profiles'.
+    #[test]
+    fn one_code_is_explained_by_the_resource_it_answers() {
+        let relationship = [apple(409, "ENTITY_ERROR.RELATIONSHIP.INVALID", "x")];
+        let (row, _) = row_for(409, &relationship, Some(CERTIFICATES)).unwrap();
+        assert!(row.why.contains("pass type ID"), "{}", row.why);
+        let (row, _) = row_for(409, &relationship, Some(&format!("{PROFILES}/P1"))).unwrap();
+        assert!(
+            row.why.contains("bundle ID, certificates or devices"),
+            "{}",
+            row.why
+        );
+        let invalid = [apple(409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "x")];
+        let (row, _) = row_for(409, &invalid, Some(DEVICES)).unwrap();
+        assert!(
+            !row.action.contains("CSR"),
+            "a device's refusal is not about a CSR: {}",
+            row.action
+        );
+        // A collection whose name starts the same is another collection.
+        assert!(!in_collection("https://h/v1/profilesX", "/v1/profiles"));
+        assert!(in_collection(
+            "https://h/v1/profiles?include=bundleId",
+            "/v1/profiles"
+        ));
+        // Without the request's URL only the rows for any resource apply.
+        let (row, _) = row_for(409, &relationship, None).unwrap();
+        assert!(row.why.contains("the error names the field"), "{}", row.why);
+    }
+
+    /// The row an error of a request to `url` lands on, by its index in the table.
+    fn row_index(status: u16, code: &str, detail: &str, url: &str) -> Option<usize> {
         let errors = [apple(status, code, detail)];
-        let (row, _) = row_for(status, &errors)?;
+        let (row, _) = row_for(status, &errors, Some(url))?;
         TABLE.iter().position(|r| std::ptr::eq(r, row))
     }
 
     /// One error as Apple sends it for every row, in the table's order: each lands on its own row.
     #[test]
     fn each_code_in_the_table_lands_on_its_row() {
-        let cases: &[(u16, &str, &str)] = &[
+        let cases: &[(u16, &str, &str, &str)] = &[
             (
                 401,
                 "NOT_AUTHORIZED",
                 "Provide a properly configured and signed bearer token, and make sure that it has not expired.",
+                CERTIFICATES,
             ),
             (
                 403,
                 "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
                 "This request requires an in-effect agreement that has not been signed or has expired.",
+                CERTIFICATES,
             ),
             (
                 403,
                 "FORBIDDEN",
                 "You currently don't have access to this resource. To resolve this issue, the Account Holder must \
                  agree to the latest Program License Agreement in their account on the Apple Developer website.",
+                CERTIFICATES,
             ),
             (
                 403,
                 "FORBIDDEN_ERROR",
                 "Team ID: 'X' is not associated with an active membership. To check your teams membership \
                  status, sign in your account on the developer website.",
+                CERTIFICATES,
             ),
             // Apple's answer to creating a Developer ID certificate with any API key (fastlane #27149).
             (
                 403,
                 "FORBIDDEN_ERROR",
                 "This operation can only be performed by the Account Holder.",
+                CERTIFICATES,
+            ),
+            // The device limit (AtB-AS/mittatb-app #5972).
+            (
+                403,
+                "FORBIDDEN_ERROR",
+                "Your development team has reached the maximum number of registered iPhone devices.",
+                DEVICES,
             ),
             (
                 403,
                 "FORBIDDEN_ERROR",
                 "The API key in use does not allow this request",
+                CERTIFICATES,
             ),
             (
                 404,
                 "NOT_FOUND",
                 "There is no resource of type 'certificates' with id 'X'",
+                CERTIFICATES,
             ),
             (
                 405,
                 "METHOD_NOT_ALLOWED",
                 "The request method 'PUT' is not valid for the resource path.",
+                CERTIFICATES,
             ),
             (
                 409,
                 "ENTITY_ERROR",
                 "You already have a current Distribution certificate or a pending certificate request.",
+                CERTIFICATES,
             ),
-            (409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "The CSR is invalid."),
+            (
+                409,
+                "ENTITY_ERROR.ATTRIBUTE.INVALID",
+                "The CSR is invalid.",
+                CERTIFICATES,
+            ),
             (
                 409,
                 "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
                 "You must provide a value for the relationship 'passTypeId' with this request",
+                CERTIFICATES,
+            ),
+            // fastlane #13629.
+            (
+                409,
+                "ENTITY_ERROR.ATTRIBUTE.INVALID",
+                "Multiple profiles found with the name 'CI'.  Please remove the duplicate profiles and try again.",
+                PROFILES,
+            ),
+            // codemagic cli-tools #26: devices on an App Store profile.
+            (
+                409,
+                "ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED",
+                "No devices can be associated to Provisioning Profiles for the App Store.",
+                PROFILES,
+            ),
+            (
+                409,
+                "ENTITY_ERROR.ATTRIBUTE.INVALID",
+                "An App ID with Identifier 'com.example.app' is not available. Please enter a different string.",
+                "https://api.appstoreconnect.apple.com/v1/bundleIds",
+            ),
+            (
+                409,
+                "ENTITY_ERROR",
+                "A device with number '00008110-000A1B2C3D4E801E' already exists on this team.",
+                DEVICES,
             ),
             (
                 409,
                 "ENTITY_ERROR.INCLUDED.INVALID_ID",
                 "The resource id in the request body does not match the id in the path",
+                CERTIFICATES,
             ),
-            (409, "STATE_ERROR", "The certificate has already been revoked."),
-            (422, "ENTITY_UNPROCESSABLE", "The request entity is not valid"),
+            (
+                409,
+                "STATE_ERROR",
+                "The certificate has already been revoked.",
+                CERTIFICATES,
+            ),
+            (
+                422,
+                "ENTITY_UNPROCESSABLE",
+                "The request entity is not valid",
+                CERTIFICATES,
+            ),
             (
                 400,
                 "PARAMETER_ERROR.INVALID",
                 "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value.",
+                CERTIFICATES,
             ),
             (
                 429,
                 "RATE_LIMIT_EXCEEDED",
                 "We've received too many requests for this API. Please wait and try again or slow down your \
                  request rate.",
+                CERTIFICATES,
             ),
             (
                 500,
                 "UNEXPECTED_ERROR",
                 "An unexpected error occurred on the server side.",
+                CERTIFICATES,
             ),
             (
                 503,
                 "SERVICE_UNAVAILABLE",
                 "The service is temporarily unavailable. Please try again later.",
+                CERTIFICATES,
             ),
         ];
         assert_eq!(cases.len(), TABLE.len(), "one case per row");
-        for (index, (status, code, detail)) in cases.iter().enumerate() {
+        for (index, (status, code, detail, url)) in cases.iter().enumerate() {
             assert_eq!(
-                row_index(*status, code, detail),
+                row_index(*status, code, detail, url),
                 Some(index),
                 "{status} {code}: {detail}"
             );
@@ -378,7 +572,7 @@ mod tests {
             "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
             "This request requires an in-effect agreement that has not been signed or has expired.",
         )];
-        let (row, _) = row_for(403, &errors).unwrap();
+        let (row, _) = row_for(403, &errors, Some(CERTIFICATES)).unwrap();
         assert_eq!(row.exit, Exit::Auth);
         assert!(row.action.contains("Account Holder") && row.action.contains("accepts the agreement"));
         assert!(!row.action.contains("role"), "{}", row.action);
@@ -387,20 +581,20 @@ mod tests {
     #[test]
     fn codes_match_their_family_and_the_status_must_agree() {
         assert_eq!(
-            row_index(400, "PARAMETER_ERROR.ILLEGAL", "x"),
-            row_index(400, "PARAMETER_ERROR", "x")
+            row_index(400, "PARAMETER_ERROR.ILLEGAL", "x", CERTIFICATES),
+            row_index(400, "PARAMETER_ERROR", "x", CERTIFICATES)
         );
         assert_eq!(
-            row_index(400, "PARAMETER_ERRORS", "x"),
+            row_index(400, "PARAMETER_ERRORS", "x", CERTIFICATES),
             None,
             "not a member of the family"
         );
         assert_eq!(
-            row_index(500, "NOT_FOUND", "x"),
+            row_index(500, "NOT_FOUND", "x", CERTIFICATES),
             None,
             "a code under another status"
         );
-        assert_eq!(row_index(418, "I_AM_A_TEAPOT", "x"), None);
+        assert_eq!(row_index(418, "I_AM_A_TEAPOT", "x", CERTIFICATES), None);
     }
 
     #[test]
@@ -409,7 +603,7 @@ mod tests {
             apple(409, "SOMETHING_NEW", "unknown"),
             apple(409, "STATE_ERROR", "known"),
         ];
-        let (row, error) = row_for(409, &errors).unwrap();
+        let (row, error) = row_for(409, &errors, Some(CERTIFICATES)).unwrap();
         assert_eq!((row.code, error.detail.as_str()), ("STATE_ERROR", "known"));
     }
 

@@ -240,7 +240,11 @@ fn transport_diagnosis(err: &ascert_transport::Error) -> Diagnosis<'_> {
         status,
         apple,
     };
-    if let Some((row, _)) = status.and_then(|status| crate::apple_errors::row_for(status, apple)) {
+    let url = match err {
+        Error::Api { url, .. } => Some(url.as_str()),
+        _ => None,
+    };
+    if let Some((row, _)) = status.and_then(|status| crate::apple_errors::row_for(status, apple, url)) {
         diagnosis.exit = row.exit;
         diagnosis.why = Some(match (row.status, err.rate_limit()) {
             (429, Some(limit)) => format!(

@@ -185,8 +185,9 @@ fn collect_env_options(command: &clap::Command, found: &mut Vec<String>) {
 /// Manage Apple code-signing identities through the App Store Connect API.
 ///
 /// ascert lists, downloads, creates, activates, deactivates and revokes signing certificates, keeps
-/// their private keys safe on this machine, and exports each certificate with its key as a PKCS#12
-/// bundle that macOS imports. Try it without an Apple account: `ascert demo`.
+/// their private keys safe on this machine, exports each certificate with its key as a PKCS#12
+/// bundle that macOS imports, and makes and installs the provisioning profiles that name them. Try
+/// it without an Apple account: `ascert demo`.
 #[derive(Debug, Parser)]
 #[command(name = "ascert", version, about, long_about = None, propagate_version = true)]
 #[command(
@@ -363,7 +364,7 @@ pub(crate) enum Command {
     /// Find what will break before it does: expiring certificates, keys nowhere, full slots, a team
     /// store's stale leases
     Check(CheckArgs),
-    /// Run the App Store Connect sandbox (an emulator of /v1/certificates)
+    /// Run the App Store Connect sandbox (an emulator of certificates, profiles, bundle IDs and devices)
     #[command(subcommand)]
     Sandbox(SandboxCommand),
     /// Try ascert end to end against an embedded sandbox: no Apple account needed
