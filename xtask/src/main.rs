@@ -170,7 +170,7 @@ fn ci(root: &Path) -> Result<()> {
 }
 
 /// The published crates, each after the ascert crates it depends on (dev-dependencies included).
-const LIBRARIES: [&str; 10] = [
+const LIBRARIES: [&str; 11] = [
     "ascert-models",
     "ascert-keychain",
     "ascert-mobileprovision",
@@ -178,6 +178,7 @@ const LIBRARIES: [&str; 10] = [
     "ascert-auth",
     "ascert-transport",
     "ascert-certificates",
+    "ascert-profiles",
     "ascert-keystore",
     "ascert-team",
     "ascert-workflows",

@@ -131,6 +131,7 @@ const CLIENT: &[&str] = &[
     "ascert-auth",
     "ascert-transport",
     "ascert-certificates",
+    "ascert-profiles",
     "ascert-keystore",
     "ascert-team",
     "ascert-workflows",
@@ -156,6 +157,7 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
         "ascert-transport" => (
             vec![
                 "ascert-certificates",
+                "ascert-profiles",
                 "ascert-keystore",
                 "ascert-keychain",
                 "ascert-sandbox",
@@ -178,6 +180,23 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             ]
             .concat(),
             "certificates depends on transport and models only, and does HTTP only through transport",
+        ),
+        "ascert-profiles" => (
+            [
+                &[
+                    "ascert-auth",
+                    "ascert-certificates",
+                    "ascert-keystore",
+                    "ascert-keychain",
+                    "ascert-mobileprovision",
+                    "ascert-sandbox",
+                    "ascert-team",
+                    "ascert-workflows",
+                ],
+                HTTP,
+            ]
+            .concat(),
+            "profiles depends on transport and models only, and does HTTP only through transport",
         ),
         "ascert-keystore" => (
             [

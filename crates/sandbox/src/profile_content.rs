@@ -25,7 +25,7 @@ use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 use crate::SandboxError;
-use crate::ca::{ProfileSigningCertificates, SandboxCa};
+use crate::ca::SandboxCa;
 
 /// `id-data`, the content type of the plist.
 const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
@@ -384,29 +384,6 @@ fn assemble(
         content: Any::encode_from(&signed_data)?,
     }
     .to_der()
-}
-
-impl crate::Sandbox {
-    /// A provisioning profile's `profileContent` as DER (base64 it for the API): `content`'s plist
-    /// signed like Apple's, under the sandbox's "Apple iPhone OS Provisioning Profile Signing"
-    /// certificate, which chains to the sandbox root through its "Apple iPhone Certification
-    /// Authority". The first profile makes that chain (two RSA 2048 keys).
-    ///
-    /// # Errors
-    /// [`SandboxError::InvalidSetting`] for a profile type Apple does not have;
-    /// [`SandboxError::Crypto`] when making the chain or signing fails.
-    pub fn sign_profile(&self, content: &ProfileContent) -> Result<Vec<u8>, SandboxError> {
-        sign_profile(&self.shared.ca, content)
-    }
-
-    /// The provisioning-profile signing chain below the root, made now if the sandbox has not
-    /// signed a profile yet.
-    ///
-    /// # Errors
-    /// [`SandboxError::Crypto`] when making the chain fails.
-    pub fn profile_signing_certificates(&self) -> Result<ProfileSigningCertificates, SandboxError> {
-        Ok(self.shared.ca.profile_signing()?.certificates().clone())
-    }
 }
 
 #[cfg(test)]

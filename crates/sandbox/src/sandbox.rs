@@ -226,6 +226,34 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// A provisioning profile's `profileContent` as DER (base64 it for the API): `content`'s plist
+    /// signed like Apple's, under the sandbox's "Apple iPhone OS Provisioning Profile Signing"
+    /// certificate, which chains to the sandbox root through its "Apple iPhone Certification
+    /// Authority". The first profile makes that chain (two RSA 2048 keys).
+    ///
+    /// # Errors
+    /// [`SandboxError::InvalidSetting`] for a profile type Apple does not have;
+    /// [`SandboxError::Crypto`] when making the chain or signing fails.
+    pub fn sign_profile(
+        &self,
+        content: &crate::profile_content::ProfileContent,
+    ) -> Result<Vec<u8>, SandboxError> {
+        crate::profile_content::sign_profile(&self.shared.ca, content)
+    }
+
+    /// The provisioning-profile signing chain below the root, made now if the sandbox has not
+    /// signed a profile yet.
+    ///
+    /// # Errors
+    /// [`SandboxError::Crypto`] when making the chain fails.
+    pub fn profile_signing_certificates(
+        &self,
+    ) -> Result<crate::ca::ProfileSigningCertificates, SandboxError> {
+        Ok(self.shared.ca.profile_signing()?.certificates().clone())
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);

@@ -157,7 +157,7 @@ pub(crate) fn bundle_id(
 ) -> Result<usize, crate::apple_error::ApiFailure> {
     crate::routes::bundle_ids::register(
         resources,
-        crate::provisioning::store::StoredBundleId {
+        crate::store::provisioning::StoredBundleId {
             id: crate::ids::apple_id(),
             name: identifier.replace('.', " "),
             platform: platform.clone(),

@@ -284,7 +284,7 @@ pub enum Error {
         /// The type.
         profile_type: ProfileType,
         /// Why each profile of the name did not fit.
-        misfits: Vec<crate::profile::Misfit>,
+        misfits: Vec<crate::misfit::Misfit>,
     },
     /// The work was done but the lease could not be released (it runs out by itself).
     #[error("cannot release the lease")]

@@ -134,7 +134,7 @@ pub enum Event {
         /// Its name.
         name: String,
         /// Why it did not fit.
-        why: crate::profile::Misfit,
+        why: crate::misfit::Misfit,
     },
 }
 

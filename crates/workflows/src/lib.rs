@@ -45,6 +45,7 @@ mod create;
 pub mod ensure;
 mod error;
 mod events;
+mod misfit;
 mod profile;
 mod pull;
 mod push;

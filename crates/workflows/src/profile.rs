@@ -17,6 +17,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::error::{Error, Result};
 use crate::events::{Event, Events};
+pub use crate::misfit::Misfit;
 
 /// What the profile flow asks of App Store Connect.
 pub trait Provisioning: Sync {
@@ -215,28 +216,6 @@ impl ProfileRequest {
     pub fn name(&self) -> String {
         self.name.clone().unwrap_or_else(|| self.default_name())
     }
-}
-
-/// Why a listed profile was not reused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Misfit {
-    /// App Store Connect lists it as INVALID (a certificate in it was revoked, the bundle ID changed).
-    Invalid,
-    /// It expires too soon: in this many whole days.
-    ExpiresTooSoon {
-        /// Days left.
-        days_left: i64,
-    },
-    /// It does not name the certificate in use.
-    MissingCertificate,
-    /// It lacks this many enabled devices of its platform.
-    MissingDevices {
-        /// How many.
-        count: usize,
-    },
-    /// App Store Connect sent no content for it.
-    NoContent,
 }
 
 /// How the profile was obtained.

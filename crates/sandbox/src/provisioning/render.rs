@@ -6,7 +6,7 @@
 use ascert_models::date;
 use serde_json::{Map, Value, json};
 
-use super::store::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
+use crate::store::provisioning::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
 use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, DEVICES, PROFILES};
 
 /// The linkage of one to-many relationship: the ids shown (at most its limit) and how many there

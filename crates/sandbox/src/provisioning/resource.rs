@@ -6,11 +6,11 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::render::{self, Linkage, Linkages};
-use super::store::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
 use crate::apple_error::ApiFailure;
 use crate::query::Query;
 use crate::resource::{Context, Resource, certificate_fields, issue_contents};
 use crate::store::Resources;
+use crate::store::provisioning::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
 use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, DEVICES, PROFILES, ResourceSpec};
 
 /// How many related resources an included to-many relationship links without `limit[…]`, as for

@@ -15,11 +15,11 @@ use axum::response::IntoResponse;
 use crate::apple_error::{ApiFailure, internal};
 use crate::body::{parse_body, request_body};
 use crate::provisioning::rules;
-use crate::provisioning::store::{StoredBundleId, StoredCapability, StoredProfile};
 use crate::query::{Endpoint, Query};
 use crate::resource::{self, Resource};
 use crate::state::Shared;
 use crate::store::Resources;
+use crate::store::provisioning::{StoredBundleId, StoredCapability, StoredProfile};
 use crate::sync::lock;
 use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, PROFILES};
 

@@ -14,11 +14,11 @@ use time::OffsetDateTime;
 use crate::apple_error::{ApiFailure, internal};
 use crate::body::{parse_body, request_body};
 use crate::provisioning::rules;
-use crate::provisioning::store::StoredDevice;
 use crate::query::{Endpoint, Query};
 use crate::resource;
 use crate::state::Shared;
 use crate::store::Resources;
+use crate::store::provisioning::StoredDevice;
 use crate::sync::lock;
 
 use super::Reply;

@@ -21,9 +21,9 @@ use axum::routing::get;
 
 use crate::apple_error::{ApiFailure, internal};
 use crate::ca::{CA_FOLDER, Intermediate, ROOT_PATH};
-use crate::provisioning::store::{StoredBundleId, StoredDevice, StoredProfile};
 use crate::state::Shared;
 use crate::store::StoredCertificate;
+use crate::store::provisioning::{StoredBundleId, StoredDevice, StoredProfile};
 use crate::table::{BUNDLE_ID_CAPABILITIES, BUNDLE_IDS, CERTIFICATES, DEVICES, PROFILES};
 
 type Reply = Result<Response, ApiFailure>;

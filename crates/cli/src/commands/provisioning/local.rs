@@ -48,7 +48,8 @@ pub(crate) fn read_trusted(path: &Path, extra_roots: &[PathBuf]) -> Result<Profi
         .cloned()
         .collect();
     for root in extra_roots {
-        let bytes = std::fs::read(root).with_context(|| format!("cannot read {}", root.display()))?;
+        let bytes = crate::input::read(root, crate::input::Input::Certificate)
+            .with_context(|| format!("cannot read {}", root.display()))?;
         let certificate = CertificateInfo::from_der_or_pem(&bytes)
             .with_context(|| format!("{} is not a certificate", root.display()))?;
         roots.push(certificate.der().to_vec());

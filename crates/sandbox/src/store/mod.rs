@@ -1,6 +1,6 @@
 //! The resources a sandbox holds, all in one [`Resources`] under one lock: certificates in creation
 //! order with their issued content, the pass type IDs they name, and the provisioning resources
-//! (`provisioning/store.rs`). One value for all of them lets a change to one resource reach the
+//! (`store/provisioning.rs`). One value for all of them lets a change to one resource reach the
 //! others in the same critical section (revoking a certificate invalidates its profiles).
 
 use ascert_models::CertificateType;
@@ -12,8 +12,10 @@ use time::OffsetDateTime;
 use crate::SandboxError;
 use crate::ca::{LeafSpec, SandboxCa};
 use crate::config::{Limits, Team};
-use crate::provisioning::store::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
+pub(crate) mod provisioning;
+
 use crate::types::{self, LimitGroup};
+use provisioning::{StoredBundleId, StoredCapability, StoredDevice, StoredProfile};
 
 /// The owner recorded for seeded certificates.
 pub(crate) const SEED_OWNER: &str = "seed";

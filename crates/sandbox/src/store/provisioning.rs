@@ -8,7 +8,7 @@ use ascert_models::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::store::Resources;
+use super::Resources;
 
 /// One bundle ID (App ID).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
