@@ -354,7 +354,11 @@ async fn bad_input_is_refused_with_what_to_do() {
     let said = wrong.fails_with(5);
     assert!(said.contains("bundle ID, certificates or devices"), "{said}");
     assert!(!said.contains("pass type"), "{said}");
+}
 
+#[tokio::test]
+async fn registrations_are_checked_before_apple_is_asked_and_apples_refusals_told() {
+    let env = env().await;
     let identifier = env.run(&["bundle-ids", "create", "com.example app"]).await;
     assert!(identifier.fails_with(2).contains("is not a bundle identifier"));
     let udid = env

@@ -13,6 +13,8 @@
 //! - cold start: `ascert --version`, `ascert auth token` and a one-page list against a one-request
 //!   floor;
 //! - identity creation step by step ([`identity`]);
+//! - `profiles ensure` when the profile is made already, beside the two list calls it needs
+//!   ([`profiles`]);
 //! - `identities ensure --store` when the team store has the identity, beside one list call and one
 //!   store read ([`team`]);
 //! - the size of the binary `cargo install` installs, against issue 29's 25 MB ([`binary`]).
@@ -25,6 +27,7 @@ mod binary;
 mod identity;
 mod list;
 mod process;
+mod profiles;
 mod report;
 mod stats;
 mod team;
@@ -244,6 +247,7 @@ async fn measure(binary: PathBuf, plan: Plan) -> Result<Figures> {
     .await?;
     identity_creation(&mut out, work.path(), (&small, &small_lister), plan).await?;
     team::measure(&mut out, &ascert, &small, work.path(), plan).await?;
+    profiles::measure(&mut out, &ascert, work.path(), plan).await?;
     binary::measure(&mut out, &ascert.binary)?;
     drop((big, middle, small));
     Ok(out)

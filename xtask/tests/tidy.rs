@@ -137,6 +137,17 @@ const CLIENT: &[&str] = &[
     "ascert-workflows",
 ];
 
+/// What the API crates (certificates, profiles), each over transport and models alone, must not use.
+const API_LAYER: &[&str] = &[
+    "ascert-auth",
+    "ascert-keystore",
+    "ascert-keychain",
+    "ascert-mobileprovision",
+    "ascert-sandbox",
+    "ascert-team",
+    "ascert-workflows",
+];
+
 /// What each crate must not depend on (normal dependencies), and why: docs/architecture.md.
 fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
     match name {
@@ -167,35 +178,11 @@ fn forbidden(name: &str) -> (Vec<&'static str>, &'static str) {
             "transport depends on auth and models only, never on the API layer",
         ),
         "ascert-certificates" => (
-            [
-                &[
-                    "ascert-auth",
-                    "ascert-keystore",
-                    "ascert-keychain",
-                    "ascert-sandbox",
-                    "ascert-team",
-                    "ascert-workflows",
-                ],
-                HTTP,
-            ]
-            .concat(),
+            [API_LAYER, &["ascert-profiles"], HTTP].concat(),
             "certificates depends on transport and models only, and does HTTP only through transport",
         ),
         "ascert-profiles" => (
-            [
-                &[
-                    "ascert-auth",
-                    "ascert-certificates",
-                    "ascert-keystore",
-                    "ascert-keychain",
-                    "ascert-mobileprovision",
-                    "ascert-sandbox",
-                    "ascert-team",
-                    "ascert-workflows",
-                ],
-                HTTP,
-            ]
-            .concat(),
+            [API_LAYER, &["ascert-certificates"], HTTP].concat(),
             "profiles depends on transport and models only, and does HTTP only through transport",
         ),
         "ascert-keystore" => (

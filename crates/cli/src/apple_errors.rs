@@ -405,156 +405,159 @@ mod tests {
         TABLE.iter().position(|r| std::ptr::eq(r, row))
     }
 
+    /// One error as Apple sends it for every row, in the table's order, with the request it answers.
+    const CASES: &[(u16, &str, &str, &str)] = &[
+        (
+            401,
+            "NOT_AUTHORIZED",
+            "Provide a properly configured and signed bearer token, and make sure that it has not expired.",
+            CERTIFICATES,
+        ),
+        (
+            403,
+            "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
+            "This request requires an in-effect agreement that has not been signed or has expired.",
+            CERTIFICATES,
+        ),
+        (
+            403,
+            "FORBIDDEN",
+            "You currently don't have access to this resource. To resolve this issue, the Account Holder must \
+                 agree to the latest Program License Agreement in their account on the Apple Developer website.",
+            CERTIFICATES,
+        ),
+        (
+            403,
+            "FORBIDDEN_ERROR",
+            "Team ID: 'X' is not associated with an active membership. To check your teams membership \
+                 status, sign in your account on the developer website.",
+            CERTIFICATES,
+        ),
+        // Apple's answer to creating a Developer ID certificate with any API key (fastlane #27149).
+        (
+            403,
+            "FORBIDDEN_ERROR",
+            "This operation can only be performed by the Account Holder.",
+            CERTIFICATES,
+        ),
+        // The device limit (AtB-AS/mittatb-app #5972).
+        (
+            403,
+            "FORBIDDEN_ERROR",
+            "Your development team has reached the maximum number of registered iPhone devices.",
+            DEVICES,
+        ),
+        (
+            403,
+            "FORBIDDEN_ERROR",
+            "The API key in use does not allow this request",
+            CERTIFICATES,
+        ),
+        (
+            404,
+            "NOT_FOUND",
+            "There is no resource of type 'certificates' with id 'X'",
+            CERTIFICATES,
+        ),
+        (
+            405,
+            "METHOD_NOT_ALLOWED",
+            "The request method 'PUT' is not valid for the resource path.",
+            CERTIFICATES,
+        ),
+        (
+            409,
+            "ENTITY_ERROR",
+            "You already have a current Distribution certificate or a pending certificate request.",
+            CERTIFICATES,
+        ),
+        (
+            409,
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            "The CSR is invalid.",
+            CERTIFICATES,
+        ),
+        (
+            409,
+            "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
+            "You must provide a value for the relationship 'passTypeId' with this request",
+            CERTIFICATES,
+        ),
+        // fastlane #13629.
+        (
+            409,
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            "Multiple profiles found with the name 'CI'.  Please remove the duplicate profiles and try again.",
+            PROFILES,
+        ),
+        // codemagic cli-tools #26: devices on an App Store profile.
+        (
+            409,
+            "ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED",
+            "No devices can be associated to Provisioning Profiles for the App Store.",
+            PROFILES,
+        ),
+        (
+            409,
+            "ENTITY_ERROR.ATTRIBUTE.INVALID",
+            "An App ID with Identifier 'com.example.app' is not available. Please enter a different string.",
+            "https://api.appstoreconnect.apple.com/v1/bundleIds",
+        ),
+        (
+            409,
+            "ENTITY_ERROR",
+            "A device with number '00008110-000A1B2C3D4E801E' already exists on this team.",
+            DEVICES,
+        ),
+        (
+            409,
+            "ENTITY_ERROR.INCLUDED.INVALID_ID",
+            "The resource id in the request body does not match the id in the path",
+            CERTIFICATES,
+        ),
+        (
+            409,
+            "STATE_ERROR",
+            "The certificate has already been revoked.",
+            CERTIFICATES,
+        ),
+        (
+            422,
+            "ENTITY_UNPROCESSABLE",
+            "The request entity is not valid",
+            CERTIFICATES,
+        ),
+        (
+            400,
+            "PARAMETER_ERROR.INVALID",
+            "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value.",
+            CERTIFICATES,
+        ),
+        (
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            "We've received too many requests for this API. Please wait and try again or slow down your \
+                 request rate.",
+            CERTIFICATES,
+        ),
+        (
+            500,
+            "UNEXPECTED_ERROR",
+            "An unexpected error occurred on the server side.",
+            CERTIFICATES,
+        ),
+        (
+            503,
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Please try again later.",
+            CERTIFICATES,
+        ),
+    ];
+
     /// One error as Apple sends it for every row, in the table's order: each lands on its own row.
     #[test]
     fn each_code_in_the_table_lands_on_its_row() {
-        let cases: &[(u16, &str, &str, &str)] = &[
-            (
-                401,
-                "NOT_AUTHORIZED",
-                "Provide a properly configured and signed bearer token, and make sure that it has not expired.",
-                CERTIFICATES,
-            ),
-            (
-                403,
-                "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
-                "This request requires an in-effect agreement that has not been signed or has expired.",
-                CERTIFICATES,
-            ),
-            (
-                403,
-                "FORBIDDEN",
-                "You currently don't have access to this resource. To resolve this issue, the Account Holder must \
-                 agree to the latest Program License Agreement in their account on the Apple Developer website.",
-                CERTIFICATES,
-            ),
-            (
-                403,
-                "FORBIDDEN_ERROR",
-                "Team ID: 'X' is not associated with an active membership. To check your teams membership \
-                 status, sign in your account on the developer website.",
-                CERTIFICATES,
-            ),
-            // Apple's answer to creating a Developer ID certificate with any API key (fastlane #27149).
-            (
-                403,
-                "FORBIDDEN_ERROR",
-                "This operation can only be performed by the Account Holder.",
-                CERTIFICATES,
-            ),
-            // The device limit (AtB-AS/mittatb-app #5972).
-            (
-                403,
-                "FORBIDDEN_ERROR",
-                "Your development team has reached the maximum number of registered iPhone devices.",
-                DEVICES,
-            ),
-            (
-                403,
-                "FORBIDDEN_ERROR",
-                "The API key in use does not allow this request",
-                CERTIFICATES,
-            ),
-            (
-                404,
-                "NOT_FOUND",
-                "There is no resource of type 'certificates' with id 'X'",
-                CERTIFICATES,
-            ),
-            (
-                405,
-                "METHOD_NOT_ALLOWED",
-                "The request method 'PUT' is not valid for the resource path.",
-                CERTIFICATES,
-            ),
-            (
-                409,
-                "ENTITY_ERROR",
-                "You already have a current Distribution certificate or a pending certificate request.",
-                CERTIFICATES,
-            ),
-            (
-                409,
-                "ENTITY_ERROR.ATTRIBUTE.INVALID",
-                "The CSR is invalid.",
-                CERTIFICATES,
-            ),
-            (
-                409,
-                "ENTITY_ERROR.RELATIONSHIP.REQUIRED",
-                "You must provide a value for the relationship 'passTypeId' with this request",
-                CERTIFICATES,
-            ),
-            // fastlane #13629.
-            (
-                409,
-                "ENTITY_ERROR.ATTRIBUTE.INVALID",
-                "Multiple profiles found with the name 'CI'.  Please remove the duplicate profiles and try again.",
-                PROFILES,
-            ),
-            // codemagic cli-tools #26: devices on an App Store profile.
-            (
-                409,
-                "ENTITY_ERROR.RELATIONSHIP.NOT_ALLOWED",
-                "No devices can be associated to Provisioning Profiles for the App Store.",
-                PROFILES,
-            ),
-            (
-                409,
-                "ENTITY_ERROR.ATTRIBUTE.INVALID",
-                "An App ID with Identifier 'com.example.app' is not available. Please enter a different string.",
-                "https://api.appstoreconnect.apple.com/v1/bundleIds",
-            ),
-            (
-                409,
-                "ENTITY_ERROR",
-                "A device with number '00008110-000A1B2C3D4E801E' already exists on this team.",
-                DEVICES,
-            ),
-            (
-                409,
-                "ENTITY_ERROR.INCLUDED.INVALID_ID",
-                "The resource id in the request body does not match the id in the path",
-                CERTIFICATES,
-            ),
-            (
-                409,
-                "STATE_ERROR",
-                "The certificate has already been revoked.",
-                CERTIFICATES,
-            ),
-            (
-                422,
-                "ENTITY_UNPROCESSABLE",
-                "The request entity is not valid",
-                CERTIFICATES,
-            ),
-            (
-                400,
-                "PARAMETER_ERROR.INVALID",
-                "'DEVELOPER_ID_APPLICATION_G2' is not a valid filter value.",
-                CERTIFICATES,
-            ),
-            (
-                429,
-                "RATE_LIMIT_EXCEEDED",
-                "We've received too many requests for this API. Please wait and try again or slow down your \
-                 request rate.",
-                CERTIFICATES,
-            ),
-            (
-                500,
-                "UNEXPECTED_ERROR",
-                "An unexpected error occurred on the server side.",
-                CERTIFICATES,
-            ),
-            (
-                503,
-                "SERVICE_UNAVAILABLE",
-                "The service is temporarily unavailable. Please try again later.",
-                CERTIFICATES,
-            ),
-        ];
+        let cases = CASES;
         assert_eq!(cases.len(), TABLE.len(), "one case per row");
         for (index, (status, code, detail, url)) in cases.iter().enumerate() {
             assert_eq!(

@@ -3,7 +3,7 @@
 //!
 //! [`ProfilesApi`] is a thin layer over ascert-transport's generic list and get: each resource of
 //! ascert-models describes its endpoints ([`Resource`](ascert_models::jsonapi::Resource)), so a
-//! list is a [`ListQuery`] handed to [`ProfilesApi::profiles`], [`ProfilesApi::bundle_ids`] or
+//! list is a [`ListQuery`](ascert_models::jsonapi::ListQuery) handed to [`ProfilesApi::profiles`], [`ProfilesApi::bundle_ids`] or
 //! [`ProfilesApi::devices`], and every list follows `links.next` to the end.
 //!
 //! | call | request |
