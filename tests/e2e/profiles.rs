@@ -50,6 +50,24 @@ fn installed(home: &Path, uuid: &str) -> Vec<std::path::PathBuf> {
     .collect()
 }
 
+/// `ascert check` reports the INVALID profile, with the command that makes it again.
+async fn check_says_the_profile_is_invalid(env: &Env) {
+    let checked = env.run(&["check", "--json"]).await;
+    let findings = checked.json()["findings"].as_array().unwrap().clone();
+    let invalid: Vec<_> = findings
+        .iter()
+        .filter(|f| f["kind"] == "profile-invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1, "{findings:#?}");
+    assert!(
+        invalid[0]["todo"]
+            .as_str()
+            .unwrap()
+            .contains("ascert profiles ensure --bundle-id com.example.app --type IOS_APP_STORE"),
+        "{findings:#?}"
+    );
+}
+
 #[tokio::test]
 async fn one_step_makes_the_identity_and_its_profile_reuses_both_and_remakes_the_profile_after_a_revoke() {
     let env = env().await;
@@ -131,6 +149,7 @@ async fn one_step_makes_the_identity_and_its_profile_reuses_both_and_remakes_the
         listed.json()[0]["profile"]["attributes"]["profileState"],
         "INVALID"
     );
+    check_says_the_profile_is_invalid(&env).await;
     let remade = env
         .run(&[
             "identities",

@@ -136,13 +136,15 @@ pub fn install(profile: &Profile, dirs: &ProfileDirs) -> Result<Installation> {
 }
 
 /// Whether `new` is a regenerated version of `old`: another UUID, the same name, team and
-/// application identifier, created later.
+/// application identifier, created later — or in the same second: Apple's dates count whole
+/// seconds, and a profile deleted and made again at once (as `profiles ensure` does) has the date
+/// of the one it replaces; the one being installed is the one asked for.
 fn supersedes(new: &Profile, old: &Profile) -> bool {
     !old.uuid().eq_ignore_ascii_case(new.uuid())
         && old.name() == new.name()
         && old.team_id() == new.team_id()
         && old.application_identifier() == new.application_identifier()
-        && old.creation_date() < new.creation_date()
+        && old.creation_date() <= new.creation_date()
 }
 
 /// Lists the profile files (`*.mobileprovision`, `*.provisionprofile`) in each folder of `dirs`,

@@ -98,6 +98,17 @@ fn a_newer_profile_of_the_same_name_replaces_the_older_and_not_the_reverse() {
     let done = install(&older, &dirs).unwrap();
     assert!(done.replaced.is_empty(), "{done:?}");
     assert_eq!(names(&dirs.folders[0]).len(), 3);
+
+    // Made again within the same second (Apple's dates count seconds): the one installed wins.
+    let same_second = read(&Fields {
+        uuid: "22222222-2222-4333-8444-555555555555",
+        ..Fields::default()
+    });
+    let done = install(&same_second, &dirs).unwrap();
+    assert!(done.replaced.iter().any(|r| r.uuid == newer.uuid()), "{done:?}");
+    assert!(
+        !names(&dirs.folders[0]).contains(&"11111111-2222-4333-8444-555555555555.mobileprovision".to_owned())
+    );
 }
 
 #[test]

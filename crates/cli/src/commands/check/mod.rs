@@ -1,10 +1,12 @@
 //! `ascert check`: ascert-workflows' `check` (App Store Connect, the local keystore, a team store)
-//! plus the chains of the identities kept here (Apple intermediates that end first), each finding
+//! plus the chains of the identities kept here (Apple intermediates that end first) and the
+//! provisioning profiles (INVALID, expiring, expired), each finding
 //! worded with what to do, printed as a table, one JSON document or GitHub Actions annotations, and
 //! posted to a webhook with `--notify`. Exit 8 when one fails within `--fail-days`.
 
 mod keychain;
 mod notify;
+mod profiles;
 mod words;
 
 use std::fmt::Write as _;
@@ -74,6 +76,8 @@ pub(crate) async fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
     let found = found.map_err(flows::explain)?;
     let mut said: Vec<Said> = found.iter().map(|f| words::say(f, &options)).collect();
     said.extend(words::chains(&keystore, &options));
+    let provisioning = ascert_profiles::ProfilesApi::new(api.client().clone());
+    said.extend(profiles::findings(&provisioning, &options).await);
     if let Some(name) = &args.keychain {
         said.extend(keychain::findings(name)?);
     }
