@@ -527,4 +527,35 @@ async fn eight_runners_on_one_team_store_make_one_certificate_and_one_profile() 
         let home = team.env.path(&format!("runner-{i}"));
         assert!(installed(&home, uuid).iter().all(|p| p.exists()), "runner {i}");
     }
+
+    // A fork's build: the member key and no API key. The identity comes from the store, the profile
+    // cannot: refused before anything is read, saying why.
+    let fork = runner_home(&team, "fork");
+    let mut command = team.env.bare();
+    command
+        .envs(team.moto.env())
+        .env("ASCERT_HOME", &fork)
+        .env("HOME", &fork)
+        .args([
+            "identities",
+            "ensure",
+            "--type",
+            "DISTRIBUTION",
+            "--readonly",
+            "--store",
+            &team.store,
+        ])
+        .args([
+            "--identity",
+            team.identity.to_str().unwrap(),
+            "--provisioning-profile",
+            APP,
+        ]);
+    let refused = crate::support::run(command).await;
+    let said = refused.fails_with(3);
+    assert!(
+        said.contains("--provisioning-profile needs an App Store Connect API key"),
+        "{said}"
+    );
+    assert!(!fork.join("keys").exists(), "nothing was fetched");
 }

@@ -89,12 +89,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     } = plan;
     let min_days_left = request.min_days_left;
     let certificate_type = request.certificate_type.clone();
-    // Only a read-only run through a team store can do without Apple: the member key alone opens it.
-    let api = if request.readonly && team.is_some() {
-        ctx.api_if_configured()?
-    } else {
-        Some(ctx.api()?)
-    };
+    let api = apple(ctx, request.readonly && team.is_some(), profile.is_some())?;
     // The flows hold the keystore's run lock themselves while they may use a pending key.
     let store = ctx.keystore()?;
     let progress = Progress::new(ctx);
@@ -169,10 +164,12 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         report.keychain = Some(install_paired_identity(&key, &ensured.leaf, &sources, options)?);
     }
     if let Some(target) = &profile {
-        let api = match &api {
-            Some(api) => ascert_profiles::ProfilesApi::new(api.client().clone()),
-            None => ctx.profiles_api()?,
-        };
+        let api = ascert_profiles::ProfilesApi::new(
+            api.as_ref()
+                .expect("checked before anything was asked")
+                .client()
+                .clone(),
+        );
         report.profile =
             Some(provisioning::ensure::ensure(ctx, &api, target, &ensured.certificate, &ensured.leaf).await?);
     }
@@ -181,6 +178,29 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         ctx.out.note(replaced_note(old, &report, min_days_left));
     }
     Ok(())
+}
+
+/// The Certificates API: required, but for a read-only run through a team store (the member key
+/// alone opens it) that ensures no provisioning profile (profiles come from App Store Connect).
+fn apple(
+    ctx: &Context,
+    readonly_through_store: bool,
+    with_profile: bool,
+) -> Result<Option<ascert_certificates::CertificatesApi>> {
+    if !readonly_through_store {
+        return Ok(Some(ctx.api()?));
+    }
+    let api = ctx.api_if_configured()?;
+    if with_profile && api.is_none() {
+        return Err(UserError::new(
+            crate::exit::Exit::Auth,
+            "--provisioning-profile needs an App Store Connect API key: profiles come from App Store Connect, not \
+             from the team store",
+        )
+        .hint("give the runner an API key (see `ascert --help`), or leave out --provisioning-profile where there is none")
+        .into());
+    }
+    Ok(api)
 }
 
 /// What a renewal replaced, and how to retire the old certificate without breaking anyone's signing.
