@@ -300,14 +300,10 @@ impl Certificate {
             .certificate_content
             .as_deref()
             .ok_or_else(|| ModelError::MissingContent { id: self.id.clone() })?;
-        // Apple sends one unbroken line; tolerate line breaks from files pasted by hand.
-        let compact: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        STANDARD
-            .decode(compact)
-            .map_err(|source| ModelError::InvalidContent {
-                id: self.id.clone(),
-                source: std::sync::Arc::new(source),
-            })
+        decode_content(content).map_err(|source| ModelError::InvalidContent {
+            id: self.id.clone(),
+            source,
+        })
     }
 
     /// The certificate as a PEM `CERTIFICATE` block with 64-character lines.
@@ -333,6 +329,15 @@ impl Certificate {
 }
 
 /// Wraps DER bytes in a PEM block with the given label and 64-character lines.
+/// Base64 content as Apple sends it (one unbroken line), tolerating the line breaks of a file pasted
+/// by hand.
+pub(crate) fn decode_content(content: &str) -> Result<Vec<u8>, crate::BoxedSource> {
+    let compact: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    STANDARD
+        .decode(compact)
+        .map_err(|source| -> crate::BoxedSource { std::sync::Arc::new(source) })
+}
+
 fn der_to_pem(label: &str, der: &[u8]) -> String {
     let body = STANDARD.encode(der);
     let mut pem = format!("-----BEGIN {label}-----\n");

@@ -287,24 +287,16 @@ fn explain_profile(err: Error, said: String) -> anyhow::Error {
         }
         Error::CertificateDoesNotFit { profile_type, .. } => UserError::new(Exit::Conflict, said)
             .hint(format!(
-                "a {profile_type} profile names a certificate of type {}; leave out --certificate to use the                  identity `identities ensure` picks",
-                profile_type
-                    .certificate_types()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
+                "a {profile_type} profile names a certificate of type {}; leave out --certificate to use the \
+                 identity `identities ensure` picks",
+                crate::commands::provisioning::view::or_list(profile_type.certificate_types())
             ))
             .into(),
         Error::BundleIdPlatform { profile_type, .. } => UserError::new(Exit::Conflict, said)
             .hint(format!(
-                "a {profile_type} profile needs a bundle ID of platform {}: register the app's identifier for that                  platform, or pick the profile type of the bundle ID's platform",
-                profile_type
-                    .bundle_id_platforms()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
+                "a {profile_type} profile needs a bundle ID of platform {}: register the app's identifier for that \
+                 platform, or pick the profile type of the bundle ID's platform",
+                crate::commands::provisioning::view::or_list(profile_type.bundle_id_platforms())
             ))
             .into(),
         Error::NoDevices { profile_type } => {

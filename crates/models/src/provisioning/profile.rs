@@ -1,8 +1,6 @@
 //! [`Profile`]: the provisioning-profile resource, with its relationships to a bundle ID,
 //! certificates and devices, and helpers for its content and state.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -181,13 +179,10 @@ impl Profile {
             .profile_content
             .as_deref()
             .ok_or_else(|| ModelError::MissingProfileContent { id: self.id.clone() })?;
-        let compact: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        STANDARD
-            .decode(compact)
-            .map_err(|source| ModelError::InvalidProfileContent {
-                id: self.id.clone(),
-                source: std::sync::Arc::new(source),
-            })
+        crate::certificate::decode_content(content).map_err(|source| ModelError::InvalidProfileContent {
+            id: self.id.clone(),
+            source,
+        })
     }
 
     /// Whether Apple says the profile is `ACTIVE`.

@@ -101,12 +101,7 @@ fn profile_target(spec: &str, args: &EnsureArgs) -> Result<ProfileTarget> {
         return Err(UserError::usage(format!(
             "a {profile_type} profile cannot name a {} certificate: it takes {}",
             args.certificate_type,
-            profile_type
-                .certificate_types()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" or ")
+            crate::commands::provisioning::view::or_list(profile_type.certificate_types())
         ))
         .into());
     }

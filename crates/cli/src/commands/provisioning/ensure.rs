@@ -176,7 +176,7 @@ async fn identity_certificate(
         format!(
             "this machine has no usable identity a {} profile can name ({}), valid for --min-days-left {} days",
             target.profile_type,
-            types.iter().map(ToString::to_string).collect::<Vec<_>>().join(" or "),
+            super::view::or_list(types),
             target.min_days_left
         ),
     )

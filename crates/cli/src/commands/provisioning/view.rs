@@ -185,6 +185,15 @@ pub(crate) fn show_bundle_id(
     ]))
 }
 
+/// The items joined with " or ": `DISTRIBUTION or IOS_DISTRIBUTION`.
+pub(crate) fn or_list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// The items joined with commas, or "none".
 pub(crate) fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
