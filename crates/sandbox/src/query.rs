@@ -26,7 +26,11 @@ pub(crate) enum Endpoint {
     /// The resource related to another where Apple takes only its `fields[…]`, such as
     /// `GET /v1/profiles/{id}/bundleId`.
     RelatedFields(&'static ResourceSpec),
-    /// Endpoints without query parameters (writes, relationship linkages).
+    /// The linkages of a to-many relationship, such as
+    /// `GET /v1/profiles/{id}/relationships/devices`: `limit` (at most 200, as Apple's description
+    /// has it for every linkage) and the `cursor` of its `links.next`.
+    Linkages,
+    /// Endpoints without query parameters (writes, to-one relationship linkages).
     Bare,
 }
 
@@ -55,6 +59,13 @@ impl Endpoint {
                 return match name {
                     "limit" if paged => Some(Parameter::Limit(spec.max_limit)),
                     "cursor" if paged => Some(Parameter::Cursor),
+                    _ => None,
+                };
+            }
+            Self::Linkages => {
+                return match name {
+                    "limit" => Some(Parameter::Limit(ascert_models::MAX_LIMIT)),
+                    "cursor" => Some(Parameter::Cursor),
                     _ => None,
                 };
             }

@@ -1,13 +1,15 @@
 //! The HTTP handlers of the `/v1` resources and of the CA download paths, and their router: the
 //! generic list and get of every resource in `generic.rs`, each resource's own writes and related
 //! paths in a module of its own (`certificates.rs`, `pass_type_id.rs`, `bundle_ids.rs`,
-//! `devices.rs`, `profiles.rs`). The layers around them (the pipeline, the exchange log, the body
+//! `devices.rs`, `profiles.rs`), and the relationship linkages of profiles and bundle IDs in
+//! `linkages.rs`. The layers around them (the pipeline, the exchange log, the body
 //! limit) are added by the composition root, `app.rs`.
 
 pub(crate) mod bundle_ids;
 mod certificates;
 pub(crate) mod devices;
 mod generic;
+mod linkages;
 mod pass_type_id;
 mod profiles;
 
@@ -49,6 +51,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(pass_type_id::pass_type_id_linkage).fallback(method_not_allowed),
         )
         .merge(provisioning_routes())
+        .merge(linkage_routes())
         .route(ROOT_PATH, get(root_certificate))
         .route(&format!("{CA_FOLDER}{{file}}"), get(intermediate_certificate))
         .fallback(path_not_found)
@@ -120,6 +123,42 @@ fn provisioning_routes() -> Router<Arc<Shared>> {
         .route(
             &format!("{}/{{id}}/bundleId", PROFILES.path),
             get(profiles::bundle_id).fallback(method_not_allowed),
+        )
+}
+
+/// The relationship linkages of profiles and bundle IDs, and the app of a bundle ID: every
+/// `links.self` and `links.related` the provisioning resources carry is served.
+fn linkage_routes() -> Router<Arc<Shared>> {
+    let profile = |name: &str| format!("{}/{{id}}/relationships/{name}", PROFILES.path);
+    let bundle_id = |name: &str| format!("{}/{{id}}/relationships/{name}", BUNDLE_IDS.path);
+    Router::new()
+        .route(
+            &profile("bundleId"),
+            get(linkages::profile_bundle_id).fallback(method_not_allowed),
+        )
+        .route(
+            &profile("certificates"),
+            get(linkages::profile_certificates).fallback(method_not_allowed),
+        )
+        .route(
+            &profile("devices"),
+            get(linkages::profile_devices).fallback(method_not_allowed),
+        )
+        .route(
+            &bundle_id("profiles"),
+            get(linkages::bundle_id_profiles).fallback(method_not_allowed),
+        )
+        .route(
+            &bundle_id("bundleIdCapabilities"),
+            get(linkages::bundle_id_capabilities).fallback(method_not_allowed),
+        )
+        .route(
+            &bundle_id("app"),
+            get(linkages::bundle_id_app_linkage).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{}/{{id}}/app", BUNDLE_IDS.path),
+            get(linkages::bundle_id_app).fallback(method_not_allowed),
         )
 }
 

@@ -185,9 +185,21 @@ pub(crate) fn spec() -> Option<&'static Value> {
     .as_ref()
 }
 
+/// Apple's full OpenAPI document (`asc-openapi.json`), for the provisioning paths and schemas the
+/// Certificates subset lacks; `None` only outside the workspace (see [`reference_dir`]).
+pub(crate) fn full_spec() -> Option<&'static Value> {
+    static FULL: OnceLock<Option<Value>> = OnceLock::new();
+    FULL.get_or_init(|| {
+        let dir = reference_dir()?;
+        let text = std::fs::read_to_string(dir.join("asc-openapi.json")).unwrap();
+        Some(serde_json::from_str(&text).unwrap())
+    })
+    .as_ref()
+}
+
 /// The response documents of the provisioning resources, which the Certificates subset lacks: read
 /// from Apple's full description (`asc-openapi.json`) beside it, with every schema they name.
-const PROVISIONING_SCHEMAS: [&str; 12] = [
+const PROVISIONING_SCHEMAS: [&str; 22] = [
     "ProfileResponse",
     "ProfilesResponse",
     "ProfilesWithoutIncludesResponse",
@@ -200,16 +212,24 @@ const PROVISIONING_SCHEMAS: [&str; 12] = [
     "DevicesResponse",
     "DevicesWithoutIncludesResponse",
     "CertificatesWithoutIncludesResponse",
+    "ProfileBundleIdLinkageResponse",
+    "ProfileCertificatesLinkagesResponse",
+    "ProfileDevicesLinkagesResponse",
+    "BundleIdProfilesLinkagesResponse",
+    "BundleIdBundleIdCapabilitiesLinkagesResponse",
+    "BundleIdAppLinkageResponse",
+    "ProfileCreateRequest",
+    "BundleIdCreateRequest",
+    "DeviceCreateRequest",
+    "BundleIdCapabilityCreateRequest",
 ];
 
 /// Adds to `schemas` the provisioning schemas of Apple's full description and every schema they
 /// reference, leaving the ones already there as they are.
 fn add_provisioning_schemas(schemas: &mut serde_json::Map<String, Value>) {
-    let Some(dir) = reference_dir() else {
+    let Some(full) = full_spec() else {
         return;
     };
-    let text = std::fs::read_to_string(dir.join("asc-openapi.json")).unwrap();
-    let full: Value = serde_json::from_str(&text).unwrap();
     let all = full["components"]["schemas"].as_object().unwrap();
     let mut pending: Vec<String> = PROVISIONING_SCHEMAS.iter().map(|s| (*s).to_owned()).collect();
     while let Some(name) = pending.pop() {

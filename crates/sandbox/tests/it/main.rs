@@ -8,6 +8,7 @@ mod common;
 mod exchanges;
 mod faults;
 mod issuance;
+mod linkages;
 mod profile_content;
 mod provisioning;
 mod state;

@@ -23,7 +23,7 @@ fn device_body(udid: &str, platform: &str) -> Value {
     json!({"data": {"type": "devices", "attributes": {"name": "QA iPhone", "platform": platform, "udid": udid}}})
 }
 
-fn profile_body(
+pub(crate) fn profile_body(
     name: &str,
     profile_type: &str,
     bundle_id: &str,
@@ -43,11 +43,11 @@ fn profile_body(
     body
 }
 
-fn id(reply: &Reply) -> String {
+pub(crate) fn id(reply: &Reply) -> String {
     reply.body["data"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn post(client: &Client, path: &str, body: &Value) -> Reply {
+pub(crate) async fn post(client: &Client, path: &str, body: &Value) -> Reply {
     client.send(Method::POST, path, Some(body)).await
 }
 
@@ -254,16 +254,16 @@ async fn devices_register_with_checked_udids_within_the_limit() {
 }
 
 /// A sandbox with an iOS App ID, an iPhone, and a Distribution and a Development certificate.
-struct Team {
-    sandbox: Sandbox,
-    client: Client,
-    bundle: String,
-    device: String,
-    distribution: String,
-    development: String,
+pub(crate) struct Team {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) client: Client,
+    pub(crate) bundle: String,
+    pub(crate) device: String,
+    pub(crate) distribution: String,
+    pub(crate) development: String,
 }
 
-async fn team() -> Team {
+pub(crate) async fn team() -> Team {
     let sandbox = Sandbox::builder()
         .bundle_id("com.example.app", BundleIdPlatform::Ios)
         .device("QA iPhone", BundleIdPlatform::Ios, IPHONE)

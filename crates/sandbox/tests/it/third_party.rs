@@ -1,7 +1,10 @@
 //! Conformance with a client we did not write: codemagic-cli-tools' App Store Connect client (from
 //! `PyPI`, pinned in `tests/third_party/requirements.txt`) runs a full certificates session against
 //! an HTTPS sandbox with only its base URL changed: every page of the list, a two-type filter,
-//! a read, a create from a CSR and a revoke (`tests/third_party/codemagic_client.py`). The sandbox
+//! a read, a create from a CSR and a revoke (`tests/third_party/codemagic_client.py`), and a
+//! provisioning session: a bundle ID, a device, App Store and development profiles, their
+//! relationships and linkages, their content read by codemagic, a revoke that invalidates one and a
+//! delete (`tests/third_party/codemagic_profiles.py`). The sandbox
 //! records every exchange; each request body and each answer is validated against the schema
 //! Apple's OpenAPI document declares for that operation and status.
 //!
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use ascert_sandbox::{Exchange, Sandbox};
 use serde_json::{Value, json};
 
-use crate::common::{schema_errors, spec};
+use crate::common::{full_spec, schema_errors, spec};
 
 /// Certificates seeded: more than two of the client's 100-certificate pages.
 const SEEDED: usize = 230;
@@ -58,14 +61,14 @@ fn pinned(package: &str) -> String {
 }
 
 /// Runs the client script to its end; returns its summary line.
-async fn run_client(python: &Path, sandbox: &Sandbox, dir: &Path) -> Value {
+async fn run_client(python: &Path, sandbox: &Sandbox, dir: &Path, script: &str) -> Value {
     let key_files = sandbox.api_key().write_files(&dir.join("keys")).unwrap();
     let ca = dir.join("sandbox-tls-ca.pem");
     std::fs::write(&ca, sandbox.tls_ca_pem().unwrap()).unwrap();
     let (stdout, stderr) = (dir.join("stdout"), dir.join("stderr"));
     let started = Instant::now();
     let mut child = Command::new(python)
-        .arg(third_party_dir().join("codemagic_client.py"))
+        .arg(third_party_dir().join(script))
         // A clean environment: no proxy, no user site, logs and caches in the test's folder.
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -117,33 +120,36 @@ async fn run_client(python: &Path, sandbox: &Sandbox, dir: &Path) -> Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
-/// The spec's path template that `path` matches, such as `/v1/certificates/{id}`.
-fn path_template(path: &str) -> Option<String> {
+/// The spec's path template that `path` matches, such as `/v1/certificates/{id}`, with the
+/// document that has it: the Certificates subset, else Apple's full description (the provisioning
+/// paths).
+fn path_template(path: &str) -> Option<(&'static Value, String)> {
     let segments: Vec<&str> = path.split('/').collect();
-    spec().expect("the test returns early without the spec")["paths"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .find(|template| {
-            let parts: Vec<&str> = template.split('/').collect();
-            parts.len() == segments.len()
-                && parts
-                    .iter()
-                    .zip(&segments)
-                    .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
-        })
-        .cloned()
+    let documents = [spec(), full_spec()];
+    documents.into_iter().flatten().find_map(|document| {
+        document["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|template| {
+                let parts: Vec<&str> = template.split('/').collect();
+                parts.len() == segments.len()
+                    && parts
+                        .iter()
+                        .zip(&segments)
+                        .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+            })
+            .map(|template| (document, template.clone()))
+    })
 }
 
 /// What is wrong with `exchange` by Apple's specification; empty when nothing is.
 fn violations(exchange: &Exchange) -> Vec<String> {
     let path = exchange.path_and_query.split('?').next().unwrap_or_default();
-    let Some(template) = path_template(path) else {
+    let Some((document, template)) = path_template(path) else {
         return vec!["the specification has no such path".into()];
     };
-    let Some(operation) = spec().expect("the test returns early without the spec")["paths"][&template]
-        .get(exchange.method.to_ascii_lowercase())
-    else {
+    let Some(operation) = document["paths"][&template].get(exchange.method.to_ascii_lowercase()) else {
         return vec![format!("the specification has no {} {template}", exchange.method)];
     };
     let mut problems = Vec::new();
@@ -182,6 +188,26 @@ fn violations(exchange: &Exchange) -> Vec<String> {
     problems
 }
 
+/// Asserts that no exchange breaks Apple's specification, naming every one that does.
+fn assert_every_exchange_matches_the_spec(exchanges: &[Exchange]) {
+    let mut failures = Vec::new();
+    for exchange in exchanges {
+        for problem in violations(exchange) {
+            failures.push(format!(
+                "{} {} -> {}: {problem}",
+                exchange.method, exchange.path_and_query, exchange.status
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} exchanges break Apple's specification:\n{}",
+        failures.len(),
+        exchanges.len(),
+        failures.join("\n")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_apples_spec() {
     // Only outside the workspace, where Apple's description does not travel (common::reference_dir
@@ -198,7 +224,7 @@ async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_appl
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let summary = run_client(&python, &sandbox, dir.path()).await;
+    let summary = run_client(&python, &sandbox, dir.path(), "codemagic_client.py").await;
 
     assert_eq!(summary["client_version"], pinned("codemagic-cli-tools"));
     assert_eq!(summary["listed"], SEEDED);
@@ -213,22 +239,7 @@ async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_appl
     assert_eq!(sandbox.certificate_count(), SEEDED);
 
     let exchanges = sandbox.exchanges();
-    let mut failures = Vec::new();
-    for exchange in &exchanges {
-        for problem in violations(exchange) {
-            failures.push(format!(
-                "{} {} -> {}: {problem}",
-                exchange.method, exchange.path_and_query, exchange.status
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} exchanges break Apple's specification:\n{}",
-        failures.len(),
-        exchanges.len(),
-        failures.join("\n")
-    );
+    assert_every_exchange_matches_the_spec(&exchanges);
 
     // The run covered every operation it claims to, as the client really sent them.
     let count = |f: &dyn Fn(&Exchange) -> bool| exchanges.iter().filter(|e| f(e)).count();
@@ -260,6 +271,71 @@ async fn codemagic_cli_tools_runs_a_full_session_and_every_exchange_matches_appl
         ]),
         "every exchange of the run"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codemagic_cli_tools_runs_a_provisioning_session_and_every_exchange_matches_apples_spec() {
+    if spec().is_none() {
+        return;
+    }
+    let python = conformance_python();
+    let sandbox = Sandbox::builder()
+        .tls(true)
+        .record_exchanges(true)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run_client(&python, &sandbox, dir.path(), "codemagic_profiles.py").await;
+
+    // What a user of codemagic sees: the profiles made, and their content as codemagic reads it.
+    assert_eq!(summary["client_version"], pinned("codemagic-cli-tools"));
+    assert_eq!(summary["bundle_id"], "io.codemagic.sandbox.app");
+    assert_eq!(summary["capabilities"], 2);
+    assert_eq!(
+        summary["profiles_created"],
+        json!(["IOS_APP_STORE", "IOS_APP_DEVELOPMENT"])
+    );
+    assert_eq!(summary["filtered"], 1);
+    assert_eq!(
+        summary["store_content"],
+        json!({"name": "Sandbox App Store", "team": "SBXTEAM001",
+               "bundle_id": "io.codemagic.sandbox.app", "devices": 0})
+    );
+    assert_eq!(
+        summary["dev_content"],
+        json!({"name": "Sandbox Development", "devices": ["00008110-000A1B2C3D4E801E"],
+               "certificates": 1})
+    );
+    assert_eq!(summary["store_state_after_revoke"], "INVALID");
+    assert_eq!(summary["remaining"].as_array().unwrap().len(), 1);
+    // The development certificate stays; the distribution one was revoked.
+    assert_eq!(sandbox.certificate_count(), 1);
+
+    let exchanges = sandbox.exchanges();
+    assert_every_exchange_matches_the_spec(&exchanges);
+    // codemagic followed the linkages it reads through `links.self`, and each answered. (Its
+    // `list_certificate_ids` and `list_device_ids` follow `links.related`; its `list_certificates`
+    // and `list_devices` of a profile object follow `links.self` but read full resources from the
+    // linkage, which fails against Apple too, so the script passes the profile's id there.)
+    for linkage in [
+        "/relationships/bundleId",
+        "/relationships/profiles",
+        "/relationships/bundleIdCapabilities",
+    ] {
+        assert!(
+            exchanges
+                .iter()
+                .any(|e| e.method == "GET" && e.status == 200 && e.path_and_query.contains(linkage)),
+            "codemagic did not follow {linkage}"
+        );
+    }
+    let failed: Vec<_> = exchanges
+        .iter()
+        .filter(|e| e.status >= 400 && !(e.method == "GET" && e.status == 404))
+        .map(|e| format!("{} {} -> {}", e.method, e.path_and_query, e.status))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
 }
 
 #[test]
