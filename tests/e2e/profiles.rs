@@ -528,17 +528,69 @@ async fn eight_runners_on_one_team_store_make_one_certificate_and_one_profile() 
         assert!(installed(&home, uuid).iter().all(|p| p.exists()), "runner {i}");
     }
 
-    // A fork's build: the member key and no API key. The identity comes from the store, the profile
-    // cannot: refused before anything is read, saying why.
+    // A fork's build: the member key and no API key. The identity and the profile come from the
+    // store (a runner with an API key shared the profile); it installs the profile as Apple's.
     let fork = runner_home(&team, "fork");
+    let took = crate::support::run(fork_build(&team, &fork, APP)).await;
+    assert_eq!(took.code, 0, "{}", took.stderr);
+    let took = took.json();
+    assert_eq!(took["profile"]["outcome"], "stored", "{took:#}");
+    assert_eq!(took["profile"]["uuid"].as_str(), Some(uuid.as_str()), "{took:#}");
+    assert_eq!(
+        took["certificateId"].as_str(),
+        certificates.first().map(String::as_str)
+    );
+    assert!(installed(&fork, uuid).iter().all(|p| p.exists()), "{took:#}");
+
+    // A bundle ID whose profile no run with an API key shared: exit 4, saying how to share one.
+    let home = runner_home(&team, "fork-other");
+    let absent = crate::support::run(fork_build(&team, &home, "com.example.other")).await;
+    let said = absent.fails_with(4);
+    assert!(said.contains("the team store has no such profile"), "{said}");
+    assert!(said.contains("once where there is an API key"), "{said}");
+
+    // A bucket writer (the S3 credentials, no member key) who replaces the stored profile file, or
+    // its record: the fork's build refuses it as tampering and installs nothing.
+    let profile_type = took["profile"]["profileType"].as_str().unwrap().to_owned();
+    let folder = format!("team-a/profiles/{profile_type}/{APP}");
+    let file = format!("{folder}/profile.mobileprovision");
+    let record = format!("{folder}/record.json");
+    let (real_file, real_record) = (team.get_object(&file).unwrap(), team.get_object(&record).unwrap());
+    let mut other = real_file.clone();
+    other.extend_from_slice(b" ");
+    let mut forged: serde_json::Value = serde_json::from_slice(&real_record).unwrap();
+    forged["profileSha256"] = "00".repeat(32).into();
+    for (name, key, bytes, restore) in [
+        ("file", &file, other, &real_file),
+        (
+            "record",
+            &record,
+            serde_json::to_vec(&forged).unwrap(),
+            &real_record,
+        ),
+    ] {
+        team.put_object(key, &bytes);
+        let home = runner_home(&team, &format!("fork-{name}"));
+        let refused = crate::support::run(fork_build(&team, &home, APP)).await;
+        let said = refused.fails_with(1);
+        assert!(said.contains("profiles/"), "{name}: {said}");
+        assert!(installed(&home, uuid).iter().all(|p| !p.exists()), "{name}");
+        team.put_object(key, restore);
+    }
+}
+
+/// A fork's `identities ensure --readonly --store … --provisioning-profile BUNDLE_ID` in `home`: the
+/// member key, no App Store Connect API key.
+fn fork_build(team: &Team, home: &Path, bundle_id: &str) -> std::process::Command {
     let mut command = team.env.bare();
     command
         .envs(team.moto.env())
-        .env("ASCERT_HOME", &fork)
-        .env("HOME", &fork)
+        .env("ASCERT_HOME", home)
+        .env("HOME", home)
         .args([
             "identities",
             "ensure",
+            "--json",
             "--type",
             "DISTRIBUTION",
             "--readonly",
@@ -549,13 +601,7 @@ async fn eight_runners_on_one_team_store_make_one_certificate_and_one_profile() 
             "--identity",
             team.identity.to_str().unwrap(),
             "--provisioning-profile",
-            APP,
+            bundle_id,
         ]);
-    let refused = crate::support::run(command).await;
-    let said = refused.fails_with(3);
-    assert!(
-        said.contains("--provisioning-profile needs an App Store Connect API key"),
-        "{said}"
-    );
-    assert!(!fork.join("keys").exists(), "nothing was fetched");
+    command
 }

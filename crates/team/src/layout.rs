@@ -7,6 +7,8 @@
 //! <prefix>/identities/<certificate id>/certificate.der
 //! <prefix>/identities/<certificate id>/key.age      PKCS#8 PEM, encrypted to every member
 //! <prefix>/identities/<certificate id>/record.json  written last: an identity exists once it is there
+//! <prefix>/profiles/<PROFILE_TYPE>/<bundle id>/profile.mobileprovision
+//! <prefix>/profiles/<PROFILE_TYPE>/<bundle id>/record.json    written last, signed by the team key
 //! <prefix>/pending/<TYPE>/<key id>.age              a key whose certificate is being created
 //! <prefix>/pending/<TYPE>/<key id>.json
 //! <prefix>/leases/<TYPE>.json                       who creates a certificate of TYPE now
@@ -25,6 +27,8 @@ pub(crate) const HEADER: &str = "ascert-team.json";
 pub(crate) const PASSPHRASE: &str = "passphrase.age";
 const IDENTITIES: &str = "identities";
 const PENDING: &str = "pending";
+const PROFILES: &str = "profiles";
+pub(crate) const PROFILE: &str = "profile.mobileprovision";
 const LEASES: &str = "leases";
 const PROBES: &str = "probes";
 const TRASH: &str = "trash";
@@ -62,6 +66,16 @@ impl Layout {
     /// `file` is [`KEY`], [`CERTIFICATE`] or [`RECORD`]; `id` must have passed [`certificate_id`].
     pub(crate) fn identity(&self, id: &str, file: &str) -> Path {
         self.at([IDENTITIES, id, file])
+    }
+
+    pub(crate) fn profiles(&self) -> Path {
+        self.at([PROFILES])
+    }
+
+    /// `file` is [`PROFILE`] or [`RECORD`]; the type and identifier must have passed
+    /// [`profile_type`] and [`bundle_identifier`].
+    pub(crate) fn profile(&self, profile_type: &str, identifier: &str, file: &str) -> Path {
+        self.at([PROFILES, profile_type, identifier, file])
     }
 
     pub(crate) fn pending_root(&self) -> Path {
@@ -167,6 +181,49 @@ pub(crate) fn certificate_type(certificate_type: &CertificateType) -> Result<()>
     }
 }
 
+/// Checks a profile type (`IOS_APP_STORE`) before it becomes part of an object name.
+pub(crate) fn profile_type(profile_type: &str) -> Result<&str> {
+    let ok = !profile_type.is_empty()
+        && profile_type.len() <= 64
+        && profile_type
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(profile_type)
+    } else {
+        Err(TeamError::InvalidInput {
+            what: "profile type",
+            reason: format!(
+                "{:?} is not an App Store Connect profile type",
+                crate::text::shorten(profile_type)
+            ),
+        })
+    }
+}
+
+/// Checks a bundle identifier (`com.example.app`, `com.example.*`) before it becomes part of an
+/// object name: letters, digits, `-`, `.` and `*`, no `..`, not starting with `.`, at most 255.
+pub(crate) fn bundle_identifier(identifier: &str) -> Result<&str> {
+    let ok = !identifier.is_empty()
+        && identifier.len() <= 255
+        && !identifier.starts_with('.')
+        && !identifier.contains("..")
+        && identifier
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '*'));
+    if ok {
+        Ok(identifier)
+    } else {
+        Err(TeamError::InvalidInput {
+            what: "bundle identifier",
+            reason: format!(
+                "{:?} is not a bundle identifier (letters, digits, `-`, `.` and `*`)",
+                crate::text::shorten(identifier)
+            ),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +245,12 @@ mod tests {
             format!("team/ios/pending/DEVELOPMENT/{}.age", id.to_hex())
         );
         assert_eq!(Layout::new(Path::default()).header().as_ref(), "ascert-team.json");
+        assert_eq!(
+            layout
+                .profile("IOS_APP_STORE", "com.example.app", PROFILE)
+                .as_ref(),
+            "team/ios/profiles/IOS_APP_STORE/com.example.app/profile.mobileprovision"
+        );
     }
 
     #[test]
@@ -205,6 +268,25 @@ mod tests {
             assert!(certificate_id(bad).is_err(), "{bad:?}");
         }
         assert!(certificate_type(&CertificateType::DeveloperIdApplicationG2).is_ok());
+        assert!(profile_type("IOS_APP_STORE").is_ok());
+        assert!(bundle_identifier("com.example.app").is_ok());
+        assert!(bundle_identifier("com.example.*").is_ok());
+        for bad in ["", "../x", "a/b", "lower", &"X".repeat(65)] {
+            assert!(profile_type(bad).is_err(), "{bad:?}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a..b",
+            ".hidden",
+            "a/b",
+            "a\\b",
+            "a b",
+            &"x".repeat(256),
+        ] {
+            assert!(bundle_identifier(bad).is_err(), "{bad:?}");
+        }
         assert!(certificate_type(&CertificateType::from("../../x")).is_err());
         assert!(certificate_type(&CertificateType::from("lower")).is_err());
     }

@@ -63,6 +63,7 @@ mod layout;
 mod lease;
 mod members;
 mod pending;
+mod profiles;
 mod prune;
 mod records;
 mod store;
@@ -78,8 +79,9 @@ pub use error::{ErrorKind, Result, TeamError};
 pub use keeper::{KeptLease, LeaseReleaser};
 pub use lease::{Acquisition, HeldLease, Lease, LeaseAttempt, LeaseHolder, LeaseStatus, Release};
 pub use members::{MembershipChange, SkippedObject};
+pub use profiles::{MAX_PROFILE_SIZE, ProfileUpload, SharedProfile};
 pub use prune::{AppleFacts, PruneItem, PrunePlan, PruneReason, Pruned, team_id, usable_at_apple};
-pub use records::{IdentityRecord, Member, PendingKey, StoreInfo};
+pub use records::{IdentityRecord, Member, PendingKey, ProfileRecord, StoreInfo};
 pub use store::{
     IdentityListing, InitOptions, MAX_OBJECT_SIZE, PushOutcome, Pushed, SharedIdentity, TeamStore, Trust,
     UnreadableRecord,

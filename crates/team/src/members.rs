@@ -275,6 +275,9 @@ impl TeamStore {
             for object in self.key_objects().await? {
                 self.reseal(&object, &mut pass, &target).await?;
             }
+            // The new team key signs the shared profiles too (identity records are signed above).
+            self.sign_profiles_again(&verified, target.signer, target.store_id)
+                .await?;
         }
         hold(kept).await?;
         let header = self.layout.header();

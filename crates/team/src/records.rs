@@ -173,3 +173,29 @@ pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
 }
+
+/// What the store says about one shared provisioning profile
+/// (`profiles/<PROFILE_TYPE>/<bundle id>/record.json`), signed by the team key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProfileRecord {
+    /// The format version of the record.
+    pub format: u32,
+    /// The profile type, such as `IOS_APP_STORE`.
+    pub profile_type: String,
+    /// The bundle identifier the profile is for, such as `com.example.app`.
+    pub bundle_identifier: String,
+    /// The profile's UUID.
+    pub uuid: String,
+    /// The App Store Connect id of the certificate the profile names (the identity's).
+    pub certificate_id: String,
+    /// SHA-256 of the profile file, in lower-case hex.
+    pub profile_sha256: String,
+    /// Who shared it.
+    pub shared_by: String,
+    /// When.
+    pub shared_at: OffsetDateTime,
+    /// Signatures by the team key over the store id and every field above: only a member can make
+    /// one. A member change that replaces the team key adds the new key's.
+    pub signatures: Vec<RecordSignature>,
+}

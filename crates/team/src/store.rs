@@ -894,6 +894,11 @@ impl TeamStore {
 
     /// Reads an object, at most [`MAX_OBJECT_SIZE`] bytes of it; `None` if it does not exist.
     pub(crate) async fn get(&self, path: &Path) -> Result<Option<(Vec<u8>, ObjectMeta)>> {
+        self.get_limited(path, MAX_OBJECT_SIZE).await
+    }
+
+    /// Reads an object, at most `max` bytes of it; `None` if it does not exist.
+    pub(crate) async fn get_limited(&self, path: &Path, max: u64) -> Result<Option<(Vec<u8>, ObjectMeta)>> {
         let result = match self
             .objects
             .get_opts(path, object_store::GetOptions::default())
@@ -910,15 +915,15 @@ impl TeamStore {
         let meta = result.meta.clone();
         let too_large = || TeamError::TooLarge {
             object: self.layout.name(path),
-            limit: MAX_OBJECT_SIZE,
+            limit: max,
         };
         // The size the service announces is checked first (object_store's own `bytes()` would
         // allocate all of it up front), and the stream is cut one chunk past the limit in case the
         // answer runs longer than announced.
-        if meta.size > MAX_OBJECT_SIZE {
+        if meta.size > max {
             return Err(too_large());
         }
-        let limit = usize::try_from(MAX_OBJECT_SIZE).unwrap_or(usize::MAX);
+        let limit = usize::try_from(max).unwrap_or(usize::MAX);
         let mut bytes = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0));
         let mut stream = result.into_stream();
         while let Some(chunk) = stream.try_next().await.map_err(|e| self.error(path, "read", e))? {

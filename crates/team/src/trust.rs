@@ -37,6 +37,7 @@ use crate::wire::{self, FORMAT_VERSION};
 const HEADER_CONTEXT: &[u8] = b"ascert-team header v2\n";
 const ENDORSEMENT_CONTEXT: &[u8] = b"ascert-team key endorsement v2\n";
 const IDENTITY_CONTEXT: &[u8] = b"ascert-team identity v2\n";
+const PROFILE_CONTEXT: &[u8] = b"ascert-team profile v2\n";
 /// The format of a trust-folder file.
 const SEEN_FORMAT: u32 = 1;
 
@@ -167,6 +168,42 @@ fn identity_message(store_id: &str, record: &crate::IdentityRecord) -> Option<Ve
     Some(bytes)
 }
 
+/// What the team key signs of a profile record: the store id and every field but the signatures,
+/// each after its length (so no field can run into the next).
+fn profile_message(store_id: &str, record: &crate::ProfileRecord) -> Vec<u8> {
+    let shared_at = record
+        .shared_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let format = record.format.to_string();
+    let mut bytes = PROFILE_CONTEXT.to_vec();
+    for part in [
+        store_id,
+        &format,
+        &record.profile_type,
+        &record.bundle_identifier,
+        &record.uuid,
+        &record.certificate_id,
+        &record.profile_sha256,
+        &record.shared_by,
+        &shared_at,
+    ] {
+        let length = u32::try_from(part.len()).unwrap_or(u32::MAX);
+        bytes.extend_from_slice(&length.to_be_bytes());
+        bytes.extend_from_slice(part.as_bytes());
+    }
+    bytes
+}
+
+/// Whether a profile record carries a valid signature by `public_key` for this store.
+pub(crate) fn profile_signed_by(public_key: &str, store_id: &str, record: &crate::ProfileRecord) -> bool {
+    let message = profile_message(store_id, record);
+    record
+        .signatures
+        .iter()
+        .any(|s| s.public_key == public_key && check_signature(public_key, &message, &s.signature))
+}
+
 /// Whether `record` names `certificate_der` and carries a valid signature by `public_key`.
 pub(crate) fn signed_by(
     public_key: &str,
@@ -261,6 +298,17 @@ impl TeamKey {
         let Some(message) = identity_message(store_id, record) else {
             return;
         };
+        record.signatures.retain(|s| s.public_key != public_key);
+        record.signatures.push(crate::records::RecordSignature {
+            signature: self.sign(&message),
+            public_key,
+        });
+    }
+
+    /// Signs a profile record, keeping the signatures of other team keys already there.
+    pub(crate) fn sign_profile(&self, store_id: &str, record: &mut crate::ProfileRecord) {
+        let public_key = self.public_key();
+        let message = profile_message(store_id, record);
         record.signatures.retain(|s| s.public_key != public_key);
         record.signatures.push(crate::records::RecordSignature {
             signature: self.sign(&message),
@@ -364,6 +412,14 @@ impl Verified {
                 certificate_der,
             )
         })
+    }
+
+    /// Whether a profile record was signed by the current team key for this store: so a member
+    /// shared it.
+    pub(crate) fn check_profile(&self, record: &crate::ProfileRecord) -> bool {
+        self.object
+            .current_key()
+            .is_some_and(|current| profile_signed_by(&current.public_key, &self.object.store_id, record))
     }
 
     /// The current team key's public half (base64), for tests that play a writer.

@@ -6,6 +6,7 @@ mod identities;
 mod leases;
 mod members;
 mod pending;
+mod profiles;
 mod prune;
 mod secrecy;
 mod wire;

@@ -8,7 +8,7 @@ use time::macros::datetime;
 
 use crate::header::{HeaderObject, KeyLink};
 use crate::holder::{LeaseObject, LeaseState};
-use crate::records::{IdentityRecord, Member, PendingKey, RecordSignature};
+use crate::records::{IdentityRecord, Member, PendingKey, ProfileRecord, RecordSignature};
 use crate::trust::{self, Pins};
 use crate::wire::{self, FORMAT_VERSION, Stored};
 use crate::{LeaseHolder, MembersDigest, SeenHeader, SeenMember, TeamError};
@@ -89,6 +89,23 @@ fn identity_record() -> IdentityRecord {
     }
 }
 
+fn profile_record() -> ProfileRecord {
+    ProfileRecord {
+        format: FORMAT_VERSION,
+        profile_type: "IOS_APP_STORE".into(),
+        bundle_identifier: "com.example.app".into(),
+        uuid: "0f9c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f".into(),
+        certificate_id: "8K2N7Q9X4M".into(),
+        profile_sha256: "cd".repeat(32),
+        shared_by: "jane@laptop".into(),
+        shared_at: datetime!(2026-02-03 04:05:06 UTC),
+        signatures: vec![RecordSignature {
+            public_key: "Zmlyc3Qga2V5".into(),
+            signature: "c2lnIDE=".into(),
+        }],
+    }
+}
+
 fn bare_record() -> IdentityRecord {
     IdentityRecord {
         common_name: None,
@@ -150,6 +167,7 @@ fn every_format_2_object_is_written_as_before_and_reads_back() {
     golden(&header(false), fixture!("v2-header-no-passphrase.json"));
     golden(&identity_record(), fixture!("v2-identity-record.json"));
     golden(&bare_record(), fixture!("v2-identity-record-bare.json"));
+    golden(&profile_record(), fixture!("v2-profile-record.json"));
     golden(&pending_key(), fixture!("v2-pending-key.json"));
     let anonymous = PendingKey {
         written_by: None,
@@ -254,6 +272,7 @@ fn format_3_is_refused_as_newer_for_every_kind() {
     refused_as_newer::<HeaderObject>(fixture!("v2-header.json"));
     refused_as_newer::<IdentityRecord>(fixture!("v2-identity-record.json"));
     refused_as_newer::<PendingKey>(fixture!("v2-pending-key.json"));
+    refused_as_newer::<ProfileRecord>(fixture!("v2-profile-record.json"));
     refused_as_newer::<LeaseObject>(fixture!("v2-lease-held.json"));
 }
 

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TeamError};
 use crate::header::HeaderObject;
 use crate::holder::LeaseObject;
-use crate::records::{IdentityRecord, PendingKey};
+use crate::records::{IdentityRecord, PendingKey, ProfileRecord};
 
 /// The format version this crate writes, and the newest it reads. Format 2 signs the member list
 /// (docs/team.md); a store of format 1 (development versions) is refused, records of format 1 read
@@ -142,6 +142,19 @@ impl Stored for IdentityRecord {
 
     fn encode(&self) -> Vec<u8> {
         encode(&v2::IdentityRecord::from(self))
+    }
+}
+
+impl Stored for ProfileRecord {
+    const KIND: &'static str = "profile record";
+
+    fn decode(_format: u32, bytes: &[u8], object: &str) -> Result<Self> {
+        // Profiles were first shared in format 2; a record saying 1 reads the same.
+        decode::<v2::ProfileRecord, _>(bytes, object, Self::KIND)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        encode(&v2::ProfileRecord::from(self))
     }
 }
 

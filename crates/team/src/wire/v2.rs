@@ -384,3 +384,66 @@ impl From<LeaseObject> for holder::LeaseObject {
         }
     }
 }
+
+/// A shared profile's record, `profiles/<PROFILE_TYPE>/<bundle id>/record.json`.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ProfileRecord {
+    format: u32,
+    profile_type: String,
+    bundle_identifier: String,
+    uuid: String,
+    certificate_id: String,
+    profile_sha256: String,
+    shared_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    shared_at: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    signatures: Vec<RecordSignature>,
+}
+
+impl From<&records::ProfileRecord> for ProfileRecord {
+    fn from(record: &records::ProfileRecord) -> Self {
+        Self {
+            format: record.format,
+            profile_type: record.profile_type.clone(),
+            bundle_identifier: record.bundle_identifier.clone(),
+            uuid: record.uuid.clone(),
+            certificate_id: record.certificate_id.clone(),
+            profile_sha256: record.profile_sha256.clone(),
+            shared_by: record.shared_by.clone(),
+            shared_at: record.shared_at,
+            signatures: record
+                .signatures
+                .iter()
+                .map(|s| RecordSignature {
+                    public_key: s.public_key.clone(),
+                    signature: s.signature.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<ProfileRecord> for records::ProfileRecord {
+    fn from(record: ProfileRecord) -> Self {
+        Self {
+            format: record.format,
+            profile_type: record.profile_type,
+            bundle_identifier: record.bundle_identifier,
+            uuid: record.uuid,
+            certificate_id: record.certificate_id,
+            profile_sha256: record.profile_sha256,
+            shared_by: record.shared_by,
+            shared_at: record.shared_at,
+            signatures: record
+                .signatures
+                .into_iter()
+                .map(|s| records::RecordSignature {
+                    public_key: s.public_key,
+                    signature: s.signature,
+                })
+                .collect(),
+        }
+    }
+}

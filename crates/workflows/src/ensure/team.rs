@@ -108,6 +108,11 @@ impl TeamAccess {
     pub fn store(&self) -> &TeamStore {
         &self.team
     }
+
+    /// The member key that opened it.
+    pub fn member(&self) -> &MemberKey {
+        &self.me
+    }
 }
 
 /// Refuses a member key that does not open `team`: [`TeamError::WrongIdentity`], with the

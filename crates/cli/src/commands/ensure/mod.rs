@@ -5,6 +5,7 @@
 //! through the team store of `--store`, which `store.rs` opens); this file checks the inputs first,
 //! and exports, installs and reports what the flow hands back.
 
+mod profile;
 mod store;
 
 use std::fmt::Write as _;
@@ -89,7 +90,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     } = plan;
     let min_days_left = request.min_days_left;
     let certificate_type = request.certificate_type.clone();
-    let api = apple(ctx, request.readonly && team.is_some(), profile.is_some())?;
+    let api = apple(ctx, request.readonly && team.is_some())?;
     // The flows hold the keystore's run lock themselves while they may use a pending key.
     let store = ctx.keystore()?;
     let progress = Progress::new(ctx);
@@ -106,6 +107,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     };
     let listing = async { ensure.list().await.map_err(flows::explain) };
     let shown_store = team.as_ref().map(|t| t.url.to_string());
+    let mut shared = None;
     let (listed, ensured) = if let Some(team) = team {
         // With a team store, the store is opened and listed while Apple answers.
         let (listed, prepared) =
@@ -113,6 +115,10 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         let (listed, (access, lease)) = (listed?, prepared?);
         spinner.finish_and_clear();
         let lease = lease.with_deadline(ctx.deadline.clone());
+        shared = Some(profile::StoreProfiles {
+            store: access.store().clone(),
+            me: access.member().clone(),
+        });
         let ensured = ensure.through_store(&listed, access, &lease).await;
         (listed, ensured)
     } else {
@@ -164,14 +170,7 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
         report.keychain = Some(install_paired_identity(&key, &ensured.leaf, &sources, options)?);
     }
     if let Some(target) = &profile {
-        let api = ascert_profiles::ProfilesApi::new(
-            api.as_ref()
-                .expect("checked before anything was asked")
-                .client()
-                .clone(),
-        );
-        report.profile =
-            Some(provisioning::ensure::ensure(ctx, &api, target, &ensured.certificate, &ensured.leaf).await?);
+        report.profile = Some(ensure_profile(ctx, api.as_ref(), shared.as_ref(), target, &ensured).await?);
     }
     print(ctx, &report)?;
     for old in &ensured.replaces {
@@ -180,27 +179,40 @@ async fn run_plan(ctx: &Context, plan: EnsurePlan) -> Result<()> {
     Ok(())
 }
 
+/// The profile of `--provisioning-profile`: from App Store Connect with an API key (then shared
+/// through the team store, if there is one), else the team store's (a read-only run).
+async fn ensure_profile(
+    ctx: &Context,
+    api: Option<&ascert_certificates::CertificatesApi>,
+    shared: Option<&profile::StoreProfiles>,
+    target: &provisioning::ensure::ProfileTarget,
+    ensured: &Ensured,
+) -> Result<ProfileReport> {
+    let Some(api) = api else {
+        let shared = shared.expect("a run without an API key goes through a team store");
+        return shared
+            .take(ctx, target, &ensured.certificate.id, &ensured.leaf)
+            .await;
+    };
+    let api = ascert_profiles::ProfilesApi::new(api.client().clone());
+    let report = provisioning::ensure::ensure(ctx, &api, target, &ensured.certificate, &ensured.leaf).await?;
+    if let Some(shared) = shared {
+        shared.share(ctx, target, &report).await;
+    }
+    Ok(report)
+}
+
 /// The Certificates API: required, but for a read-only run through a team store (the member key
-/// alone opens it) that ensures no provisioning profile (profiles come from App Store Connect).
+/// alone opens it; a provisioning profile then comes from the store too).
 fn apple(
     ctx: &Context,
     readonly_through_store: bool,
-    with_profile: bool,
 ) -> Result<Option<ascert_certificates::CertificatesApi>> {
-    if !readonly_through_store {
-        return Ok(Some(ctx.api()?));
+    if readonly_through_store {
+        ctx.api_if_configured()
+    } else {
+        Ok(Some(ctx.api()?))
     }
-    let api = ctx.api_if_configured()?;
-    if with_profile && api.is_none() {
-        return Err(UserError::new(
-            crate::exit::Exit::Auth,
-            "--provisioning-profile needs an App Store Connect API key: profiles come from App Store Connect, not \
-             from the team store",
-        )
-        .hint("give the runner an API key (see `ascert --help`), or leave out --provisioning-profile where there is none")
-        .into());
-    }
-    Ok(api)
 }
 
 /// What a renewal replaced, and how to retire the old certificate without breaking anyone's signing.

@@ -81,10 +81,11 @@ pub(crate) struct ProfileReport {
     installed: Vec<PathBuf>,
     /// The profile's name.
     name: String,
-    /// `reused` or `created`.
+    /// `reused` or `created`; `stored` for the team store's, taken without App Store Connect.
     outcome: &'static str,
-    /// Its id at App Store Connect.
-    profile_id: String,
+    /// Its id at App Store Connect (not known of a profile taken from the team store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile_id: Option<String>,
     /// Its type.
     profile_type: String,
     /// The profiles of the same name it replaced (deleted at App Store Connect).
@@ -99,6 +100,21 @@ pub(crate) struct ProfileReport {
     uuid: String,
     /// The settings of a manual signing build.
     xcodebuild: XcodeSettings,
+    /// The profile file, to share through a team store.
+    #[serde(skip)]
+    pub(crate) der: Vec<u8>,
+}
+
+impl ProfileReport {
+    /// The profile's UUID.
+    pub(crate) fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// The certificate it names.
+    pub(crate) fn certificate_id(&self) -> &str {
+        &self.certificate_id
+    }
 }
 
 impl ProfileTarget {
@@ -224,8 +240,35 @@ pub(crate) async fn ensure(
             ensured.profile.id
         )
     })?;
+    let got = Got {
+        outcome: ensured.outcome.as_str(),
+        profile_id: Some(ensured.profile.id.clone()),
+        replaced: ensured.replaced.iter().map(|(p, _)| p.id.clone()).collect(),
+    };
+    deliver(ctx, target, &certificate.id, leaf, &file, bytes, got)
+}
+
+/// How a profile was had: `reused`, `created` (with its id at App Store Connect and the profiles
+/// it replaced) or `stored`.
+pub(crate) struct Got {
+    pub(crate) outcome: &'static str,
+    pub(crate) profile_id: Option<String>,
+    pub(crate) replaced: Vec<String>,
+}
+
+/// Installs, saves and writes what `target` asks of a profile had (`file`, read from `bytes`), and
+/// reports it.
+pub(crate) fn deliver(
+    ctx: &Context,
+    target: &ProfileTarget,
+    certificate_id: &str,
+    leaf: &CertificateInfo,
+    file: &ascert_mobileprovision::Profile,
+    bytes: Vec<u8>,
+    got: Got,
+) -> Result<ProfileReport> {
     let installed = match &target.install {
-        Some(dirs) => local::install(ctx, &file, dirs)?.paths,
+        Some(dirs) => local::install(ctx, file, dirs)?.paths,
         None => Vec::new(),
     };
     if let Some(path) = &target.out {
@@ -246,16 +289,16 @@ pub(crate) async fn ensure(
     let now = OffsetDateTime::now_utc();
     Ok(ProfileReport {
         bundle_id: target.bundle_identifier.clone(),
-        certificate_id: certificate.id.clone(),
+        certificate_id: certificate_id.to_owned(),
         days_left: (file.expiration_date() - now).whole_days(),
         expires: file.expiration_date(),
         export_options: target.export_options.clone(),
         installed,
         name: file.name().to_owned(),
-        outcome: ensured.outcome.as_str(),
-        profile_id: ensured.profile.id.clone(),
+        outcome: got.outcome,
+        profile_id: got.profile_id,
         profile_type: target.profile_type.to_string(),
-        replaced: ensured.replaced.iter().map(|(p, _)| p.id.clone()).collect(),
+        replaced: got.replaced,
         saved: target.out.clone(),
         team_id: file.team_id().to_owned(),
         uuid: file.uuid().to_owned(),
@@ -265,6 +308,7 @@ pub(crate) async fn ensure(
             CODE_SIGN_IDENTITY: sha1,
             PROVISIONING_PROFILE_SPECIFIER: file.uuid().to_owned(),
         },
+        der: bytes,
     })
 }
 
