@@ -605,3 +605,96 @@ fn fork_build(team: &Team, home: &Path, bundle_id: &str) -> std::process::Comman
         ]);
     command
 }
+
+#[tokio::test]
+async fn the_other_commands_show_delete_and_remove_what_they_say() {
+    let env = env().await;
+    env.run(&[
+        "identities",
+        "ensure",
+        "--type",
+        "DEVELOPMENT",
+        "--provisioning-profile",
+        APP,
+    ])
+    .await
+    .ok();
+
+    // bundle-ids list and get: the identifier, its capabilities and its profile.
+    let bundles = env.run(&["bundle-ids", "list", "--json"]).await;
+    assert_eq!(bundles.json()[0]["attributes"]["identifier"], APP);
+    let bundle = env.run(&["bundle-ids", "get", APP, "--json"]).await;
+    bundle.ok();
+    let bundle = bundle.json();
+    assert_eq!(bundle["bundleId"]["attributes"]["identifier"], APP);
+    assert_eq!(
+        bundle["profiles"][0]["attributes"]["name"],
+        "ascert IOS_APP_DEVELOPMENT com.example.app"
+    );
+    let table = env.run(&["bundle-ids", "get", APP]).await;
+    assert!(
+        table.ok().contains("ascert IOS_APP_DEVELOPMENT com.example.app"),
+        "{}",
+        table.stdout
+    );
+
+    // devices list, disable and enable by UDID.
+    let devices = env.run(&["devices", "list", "--json"]).await.json();
+    assert_eq!(devices[0]["attributes"]["udid"], IPHONE);
+    let id = devices[0]["id"].as_str().unwrap().to_owned();
+    env.run(&["devices", "disable", IPHONE]).await.ok();
+    let disabled = env
+        .run(&["devices", "list", "--status", "DISABLED", "--json"])
+        .await
+        .json();
+    assert_eq!(disabled[0]["id"], id.as_str());
+    env.run(&["devices", "enable", &id]).await.ok();
+    let enabled = env.run(&["devices", "list", "--status", "ENABLED"]).await;
+    assert!(enabled.ok().contains(IPHONE), "{}", enabled.stdout);
+
+    // profiles get shows its certificate and device; delete removes it at App Store Connect.
+    let listed = env.run(&["profiles", "list", "--json"]).await.json();
+    let profile = listed[0]["profile"]["id"].as_str().unwrap().to_owned();
+    let uuid = listed[0]["profile"]["attributes"]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = env.run(&["profiles", "get", &profile, "--json"]).await;
+    shown.ok();
+    let shown = shown.json();
+    assert_eq!(shown["bundleIdentifier"], APP);
+    assert_eq!(shown["devices"][0]["attributes"]["udid"], IPHONE);
+    assert_eq!(shown["certificates"].as_array().unwrap().len(), 1);
+    let sheet = env.run(&["profiles", "get", &profile]).await;
+    assert!(sheet.ok().contains(&uuid), "{}", sheet.stdout);
+    let unconfirmed = env.run(&["profiles", "delete", &profile]).await;
+    unconfirmed.fails_with(2);
+    env.run(&["profiles", "delete", &profile, "--yes"]).await.ok();
+    let gone = env.run(&["profiles", "get", &profile]).await;
+    let said = gone.fails_with(4);
+    assert!(
+        said.contains("`ascert profiles list` shows the ids that exist"),
+        "{said}"
+    );
+    assert_eq!(
+        env.run(&["profiles", "list", "--json"])
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // installed and uninstall: the copy here stays until removed, from both folders.
+    let here = env.run(&["profiles", "installed", "--json"]).await.json();
+    assert_eq!(here.as_array().unwrap().len(), 2, "{here:#}");
+    env.run(&["profiles", "uninstall", &uuid]).await.ok();
+    assert!(installed(&env.path(""), &uuid).iter().all(|p| !p.exists()));
+    let none = env.run(&["profiles", "installed"]).await;
+    assert!(
+        none.ok().is_empty() && none.stderr.contains("No profiles are installed"),
+        "{}",
+        none.stderr
+    );
+}

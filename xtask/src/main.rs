@@ -245,9 +245,17 @@ fn forget_earlier_packages(root: &Path) -> Result<()> {
             continue;
         }
         let text = std::fs::read_to_string(&dep_info).unwrap_or_default();
-        if !stale
-            .iter()
-            .any(|unpacked| text.contains(&*unpacked.to_string_lossy()))
+        // A build of a package unpacked from a local registry, whether or not its folder is still
+        // there: cargo keeps such a build (and trusts it, registry sources being immutable) after
+        // the folder is gone, and would reuse it for the next package of the same version.
+        let from_local_registry = text.contains("/registry/src/-")
+            && LIBRARIES
+                .iter()
+                .any(|library| text.contains(&format!("/{library}-{}/", env!("CARGO_PKG_VERSION"))));
+        if !from_local_registry
+            && !stale
+                .iter()
+                .any(|unpacked| text.contains(&*unpacked.to_string_lossy()))
         {
             continue;
         }
