@@ -215,7 +215,7 @@ impl Profile {
     /// [`ProfileError::CertificateExpired`] or [`ProfileError::CertificateNotYetValid`].
     ///
     /// ```no_run
-    /// # let profile: ascert_mobileprovision::Profile = unimplemented!();
+    /// let profile = ascert_mobileprovision::Profile::read("App.mobileprovision".as_ref())?;
     /// let root = std::fs::read("AppleIncRootCertificate.cer")?;
     /// let signer = profile.verify(&[&root], time::OffsetDateTime::now_utc())?;
     /// println!("signed by {}", signer.subject);

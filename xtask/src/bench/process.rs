@@ -190,6 +190,11 @@ fn check(args: &[&str], output: &std::process::Output) -> Result<()> {
     Ok(())
 }
 
+/// Arguments held as `String`s, as the `&str`s [`Ascert::time_with`] takes.
+pub(crate) fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use ascert_sandbox::Sandbox;
 use ascert_transport::Client;
 use futures::TryStreamExt as _;
 
-use super::process::Ascert;
+use super::process::{Ascert, strs};
 use super::report::{Figure, Verdict};
 use super::stats::{Samples, ms};
 use super::{Figures, Plan, blocking, progress};
@@ -121,10 +121,6 @@ pub(super) async fn measure(out: &mut Figures, ascert: &Ascert, work: &Path, pla
                 .to_owned(),
     });
     Ok(())
-}
-
-fn strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
 }
 
 /// The list `profiles ensure` asks for, in process on a warm client: what the second call costs.

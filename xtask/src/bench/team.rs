@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, ensure};
 use ascert_sandbox::Sandbox;
 
-use super::process::Ascert;
+use super::process::{Ascert, strs};
 use super::report::{Figure, Verdict};
 use super::stats::{Samples, ms};
 use super::{Figures, Plan, blocking, progress};
@@ -125,10 +125,6 @@ pub(super) async fn measure(
         command: "TeamStore::open against moto: a new client and one GET of the header object".to_owned(),
     });
     Ok(())
-}
-
-fn strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
 }
 
 /// One read of an object of the store, as a runner pays it: `TeamStore::open`, which makes a new
